@@ -1,0 +1,81 @@
+"""The Textual app: four screens switched by number keys, a command palette, a help screen.
+
+The screens live in the ``screens`` package; this module only wires them together and
+holds what they share (the database, the settings, the current user, "today").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from crm_tui.config import Settings
+from crm_tui.db import Database
+from screens.commands import CrmCommands
+from screens.contacts import ContactsScreen
+from screens.help import HelpScreen, key_lines
+from screens.interactions import LogScreen
+from screens.tasks import TasksScreen
+from screens.today import TodayScreen
+
+
+class CrmApp(App[None]):
+    """crm-tui: Today, Contacts, the interaction log and the task board."""
+
+    TITLE = "crm"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    COMMANDS: ClassVar = App.COMMANDS | {CrmCommands}
+    MODES: ClassVar = {
+        "today": TodayScreen,
+        "contacts": ContactsScreen,
+        "log": LogScreen,
+        "tasks": TasksScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('today')", "Today", id="screen.today"),
+        Binding("2", "switch_mode('contacts')", "Contacts", id="screen.contacts"),
+        Binding("3", "switch_mode('log')", "Log", id="screen.log"),
+        Binding("4", "switch_mode('tasks')", "Tasks", id="screen.tasks"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.settings = settings or Settings()
+        self._today = today
+        self.actor_id: int | None = None
+        self.set_keymap(self.settings.keymap)
+
+    @property
+    def today(self) -> date:
+        """The calendar day the app works with (fixed in tests, else the local date)."""
+        from crm_tui.services.common import today
+
+        return self._today or today()
+
+    def on_mount(self) -> None:
+        self.run_worker(self._load_actor, thread=True, group="actor")
+        self.switch_mode("today")
+
+    def _load_actor(self) -> None:
+        """Who is using the app: the team member for the OS user (created on first use)."""
+        from crm_tui.services.team import ensure_member
+
+        with self.database.write() as session:
+            self.actor_id = ensure_member(session=session, username=self.settings.user).id
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(key_lines(self.screen)))

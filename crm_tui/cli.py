@@ -1,0 +1,110 @@
+"""The ``crm`` command: a thin shell over the services (Typer).
+
+``crm`` alone opens the app. Exit codes: 0 success, 1 failure (nothing changed), 2 usage
+error, 3 partly done. Errors are one line on stderr; ``CRM_DEBUG=1`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from crm_tui import __version__
+from crm_tui.commands import agenda, contacts, log, misc, tasks
+from crm_tui.commands.common import CliState, state
+from crm_tui.errors import CrmError
+
+
+class CrmGroup(TyperGroup):
+    """Turns the errors a user can act on into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CrmError as error:
+            _fail(str(error), error.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was changed by the unfinished step", 130)
+        except Exception as error:
+            if _is_database_error(error):
+                _fail(_database_message(error), 1)
+            raise
+        finally:
+            root = ctx.find_root().obj
+            if isinstance(root, CliState):
+                root.close()
+
+
+def _fail(message: str, code: int) -> None:
+    if os.environ.get("CRM_DEBUG"):
+        traceback.print_exc()
+    typer.echo(f"crm: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _is_database_error(error: Exception) -> bool:
+    return type(error).__module__.startswith("sqlalchemy")
+
+
+def _database_message(error: Exception) -> str:
+    from crm_tui.config import mask_url
+
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    if "locked" in reason or "busy" in reason:
+        return "the database is busy (another crm is writing); try again"
+    return f"database error: {mask_url(reason)}"
+
+
+app = typer.Typer(
+    cls=CrmGroup,
+    help="A keyboard-first client manager. Run without a command to open the app.",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crm-tui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", envvar="CRM_DB", help="Database: a file path or an SQLAlchemy URL."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """A keyboard-first client manager. Run without a command to open the app."""
+    state(ctx).db_option = db
+    if ctx.invoked_subcommand is None:
+        _launch(ctx)
+
+
+def _launch(ctx: typer.Context) -> None:
+    if not sys.stdout.isatty():
+        typer.echo("crm: the app needs a terminal; see crm --help for commands", err=True)
+        raise typer.Exit(2)
+    from crm_tui.app import CrmApp
+
+    cli = state(ctx)
+    CrmApp(database=cli.database(), settings=cli.settings).run()
+
+
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(misc.team_app, name="team")
+app.command("log")(log.log)
+app.command("agenda")(agenda.agenda)
+app.command("demo")(misc.demo)

@@ -1,0 +1,1 @@
+"""The sub-commands of ``crm``, one module per group."""

@@ -1,0 +1,61 @@
+"""``crm agenda``: what is due, overdue and waiting, for a morning glance or a cron alert."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, print_json, state
+
+
+def agenda(
+    ctx: typer.Context,
+    days: int = typer.Option(7, "--days", min=0, help="Look this many days ahead."),
+    exit_code: bool = typer.Option(
+        False, "--exit-code", help="Exit 1 when anything is overdue (for cron alerts)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show overdue and upcoming tasks, follow-ups and open complaints."""
+    from crm_tui.services.agenda import build_agenda
+    from crm_tui.services.common import today
+
+    cli = state(ctx)
+    with cli.read() as session:
+        result = build_agenda(
+            session=session, today=today(), days=days, stale_days=cli.settings.stale_days
+        )
+    if as_json:
+        print_json(
+            {
+                "today": result.today,
+                "overdue": result.overdue,
+                "due_today": result.due_today,
+                "due_soon": result.due_soon,
+                "follow_ups": result.follow_ups,
+                "open_complaints": result.open_complaints,
+                "week_by_channel": result.week_by_channel,
+                "stale_contacts": result.stale_contacts,
+            }
+        )
+    else:
+        _print(result)
+    if exit_code and result.has_overdue:
+        raise typer.Exit(1)
+
+
+def _print(result: Any) -> None:
+    sections = [
+        ("Overdue", result.overdue),
+        ("Due today", result.due_today),
+        ("Coming up", result.due_soon),
+    ]
+    for title, tasks in sections:
+        echo(f"{title} ({len(tasks)})")
+        for task in tasks:
+            who = f" — {task.contact_name}" if task.contact_name else ""
+            echo(f"  {task.due}  #{task.id} {task.title}{who}")
+    echo(f"Open complaints ({len(result.open_complaints)})")
+    for item in result.open_complaints:
+        echo(f"  {item.occurred_at:%Y-%m-%d}  #{item.id} {item.subject} — {item.contact_name}")

@@ -1,0 +1,128 @@
+"""What every command shares: the database behind ``--db``, the current user, output.
+
+Heavy modules (SQLModel, the services) are imported inside functions so that
+``crm --help`` and ``crm --version`` stay fast and never load them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from crm_tui.config import Settings
+    from crm_tui.db import Database
+
+JsonOption = typer.Option(False, "--json", help="Print JSON (stable keys) instead of a table.")
+
+
+@dataclass
+class CliState:
+    """Per-invocation state stored on the Typer context (``ctx.obj``)."""
+
+    db_option: str | None = None
+    _database: Database | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+    _actor_id: int | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from crm_tui.config import load_settings
+
+            self._settings = load_settings(db=self.db_option)
+        return self._settings
+
+    def database(self) -> Database:
+        if self._database is None:
+            from crm_tui.db import open_database
+
+            self._database = open_database(self.settings.url)
+        return self._database
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.database().read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.database().write() as session:
+            yield session
+
+    def actor_id(self, session: Session) -> int:
+        """The team member running this command (created from the OS user on first use)."""
+        if self._actor_id is None:
+            from crm_tui.services.team import ensure_member
+
+            self._actor_id = ensure_member(session=session, username=self.settings.user).id
+        return self._actor_id
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON; Unicode stays readable (no \\u escapes)."""
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def is_tty() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def echo(message: str = "") -> None:
+    typer.echo(message)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"crm: {message}", err=True)
+
+
+def parse_pairs(values: list[str] | None, *, what: str) -> dict[str, str]:
+    """``["City=Lyon", "VAT=DE1"]`` -> ``{"City": "Lyon", "VAT": "DE1"}``."""
+    pairs: dict[str, str] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"{item!r} is not NAME=VALUE", param_hint=what)
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def labeled(values: list[str] | None) -> list[dict[str, str]]:
+    """``["work:a@b.c", "x@y.z"]`` -> labelled values (a label before a colon is optional)."""
+    items = []
+    for raw in values or []:
+        label, sep, value = raw.partition(":")
+        scheme = label.lower() in ("tel", "mailto")
+        if sep and label.isalpha() and len(label) <= 12 and not scheme:
+            items.append({"label": label, "value": value})
+        else:
+            items.append({"label": "", "value": raw})
+    return items

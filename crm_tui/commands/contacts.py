@@ -1,0 +1,356 @@
+"""``crm contacts …``: list, show, add, edit, delete, restore and tag contacts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, labeled, parse_pairs, print_json, state
+
+if TYPE_CHECKING:
+    from crm_tui.schemas import ContactRead
+
+app = typer.Typer(help="Find, show, add and edit contacts.", no_args_is_help=True)
+
+SORTS = ["name", "organization", "email", "phone", "tags", "last_contacted"]
+STATUSES = ["lead", "prospect", "customer", "inactive"]
+
+
+StatusOpt = typer.Option(None, "--status", help="lead, prospect, customer or inactive.")
+
+
+def _status(value: str | None) -> str | None:
+    if value is not None and value not in STATUSES:
+        raise typer.BadParameter(f"choose one of {', '.join(STATUSES)}", param_hint="--status")
+    return value
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: str = typer.Option("", "--search", "-s", help="Words to find in any field."),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only contacts with this tag."),
+    status: str | None = typer.Option(
+        None, "--status", help="lead, prospect, customer or inactive."
+    ),
+    sort: str = typer.Option("name", "--sort", help=f"One of: {', '.join(SORTS)}."),
+    desc: bool = typer.Option(False, "--desc", help="Reverse the order."),
+    limit: int = typer.Option(100, "--limit", "-n", help="At most this many (0: all)."),
+    trash: bool = typer.Option(False, "--trash", help="List the trash instead."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List contacts, optionally searched and filtered."""
+    from crm_tui.services import contacts
+
+    if sort not in SORTS:
+        raise typer.BadParameter(f"choose one of {', '.join(SORTS)}", param_hint="--sort")
+    query = contacts.ContactQuery(
+        search=search,
+        tag=tag,
+        status=_status(status),
+        sort=contacts.ContactSort(sort),
+        descending=desc,
+        trash=trash,
+    )
+    with state(ctx).read() as session:
+        rows = _all_rows(session, query, limit)
+        if as_json:
+            print_json(contacts.read_contacts(session, [row.id for row in rows]))
+            return
+    _print_rows(rows)
+
+
+def _all_rows(session: Any, query: Any, limit: int) -> list[Any]:
+    """Up to ``limit`` rows (0: all), read a page of at most 1000 at a time."""
+    from crm_tui.services import contacts
+
+    rows: list[Any] = []
+    cursor = None
+    while True:
+        want = 1000 if limit == 0 else min(1000, limit - len(rows))
+        page = contacts.list_contacts(session=session, query=query, after=cursor, limit=want)
+        rows += page.rows
+        if not page.has_more or (limit and len(rows) >= limit):
+            return rows
+        cursor = page.last
+
+
+def _print_rows(rows: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("ID", "Name", "Organization", "Email", "Phone", "Tags"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.name,
+            row.organization,
+            row.email,
+            row.phone,
+            ", ".join(row.tags),
+        )
+    console = Console(highlight=False, markup=False, emoji=False)
+    console.print(table)
+    console.print(f"{len(rows)} contact{'s' if len(rows) != 1 else ''}")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="An id, an email or a name."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Show one contact with its timeline."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.timeline import contact_timeline
+
+    with state(ctx).read() as session:
+        contact = resolve_contact(session=session, ref=ref)
+        timeline = contact_timeline(session=session, contact_id=contact.id, limit=20)
+    if as_json:
+        data = contact.model_dump(mode="json")
+        data["timeline"] = [entry.model_dump(mode="json") for entry in timeline]
+        print_json(data)
+        return
+    _print_contact(contact, timeline)
+
+
+def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, markup=False, emoji=False)
+    console.print(f"{contact.name}  (#{contact.id}, {contact.status}, version {contact.version})")
+    fields = [
+        ("Organization", contact.organization or ""),
+        ("Title", contact.title),
+        *[(f"Email {e.label}".strip(), e.value) for e in contact.emails],
+        *[(f"Phone {p.label}".strip(), p.value) for p in contact.phones],
+        ("Tags", ", ".join(contact.tags)),
+        *contact.custom.items(),
+        ("Address", contact.address),
+        ("Website", contact.website),
+        ("Birthday", contact.birthday.isoformat() if contact.birthday else ""),
+        ("Source", contact.source),
+        ("Owner", contact.owner or ""),
+        ("Notes", contact.notes),
+    ]
+    for label, value in fields:
+        if value:
+            console.print(f"  {label:<14} {value}")
+    if timeline:
+        console.print("Timeline:")
+    for entry in timeline:
+        kind = entry.channel or f"task/{entry.status}"
+        console.print(f"  {entry.at:%Y-%m-%d %H:%M}  {kind:<11} {entry.title}")
+
+
+def _contact_fields(
+    *,
+    name: str | None,
+    first: str | None,
+    last: str | None,
+    org: str | None,
+    title: str | None,
+    emails: list[str] | None,
+    phones: list[str] | None,
+    tags: list[str] | None,
+    fields: list[str] | None,
+    status: str | None,
+    notes: str | None,
+    source: str | None,
+    website: str | None,
+    address: str | None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": name,
+        "first_name": first,
+        "last_name": last,
+        "organization": org,
+        "title": title,
+        "status": _status(status),
+        "notes": notes,
+        "source": source,
+        "website": website,
+        "address": address,
+        "emails": labeled(emails) if emails else None,
+        "phones": labeled(phones) if phones else None,
+        "tags": tags,
+        "custom": parse_pairs(fields, what="--field") if fields else None,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
+NameArg = typer.Argument(None, help='Full name, e.g. "Sara Ahmadi".')
+FirstOpt = typer.Option(None, "--first", help="First name.")
+LastOpt = typer.Option(None, "--last", help="Last name.")
+OrgOpt = typer.Option(None, "--org", help="Organization (created if new).")
+TitleOpt = typer.Option(None, "--title", help="Job title.")
+EmailOpt = typer.Option(None, "--email", "-e", help="Email, optionally labelled: work:a@b.example.")
+PhoneOpt = typer.Option(None, "--phone", "-p", help="Phone, optionally labelled: mobile:+98 912…")
+TagOpt = typer.Option(None, "--tag", "-t", help="A tag (repeatable).")
+FieldOpt = typer.Option(None, "--field", "-f", help="A custom field NAME=VALUE (repeatable).")
+NotesOpt = typer.Option(None, "--notes", help="Free-form notes.")
+SourceOpt = typer.Option(None, "--source", help="Where the contact came from.")
+WebsiteOpt = typer.Option(None, "--website", help="Website address.")
+AddressOpt = typer.Option(None, "--address", help="Postal address.")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: str | None = NameArg,
+    first: str | None = FirstOpt,
+    last: str | None = LastOpt,
+    org: str | None = OrgOpt,
+    title: str | None = TitleOpt,
+    email: list[str] | None = EmailOpt,
+    phone: list[str] | None = PhoneOpt,
+    tag: list[str] | None = TagOpt,
+    field: list[str] | None = FieldOpt,
+    status: str | None = StatusOpt,
+    notes: str | None = NotesOpt,
+    source: str | None = SourceOpt,
+    website: str | None = WebsiteOpt,
+    address: str | None = AddressOpt,
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a contact; prints its id (or the whole contact with --json)."""
+    from crm_tui.schemas import ContactCreate
+    from crm_tui.services.contacts import create_contact
+
+    cli = state(ctx)
+    values = _contact_fields(
+        name=name,
+        first=first,
+        last=last,
+        org=org,
+        title=title,
+        emails=email,
+        phones=phone,
+        tags=tag,
+        fields=field,
+        status=status,
+        notes=notes,
+        source=source,
+        website=website,
+        address=address,
+    )
+    data = ContactCreate.build(cli.settings.default_region, **values)
+    with cli.write() as session:
+        contact = create_contact(session=session, data=data, actor_id=cli.actor_id(session))
+    if as_json:
+        print_json(contact)
+    else:
+        echo(f"added contact #{contact.id} {contact.name}")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="An id, an email or a name."),
+    name: str | None = typer.Option(None, "--name", help="New full name."),
+    first: str | None = FirstOpt,
+    last: str | None = LastOpt,
+    org: str | None = OrgOpt,
+    title: str | None = TitleOpt,
+    email: list[str] | None = typer.Option(None, "--email", "-e", help="Replace the emails."),
+    phone: list[str] | None = typer.Option(None, "--phone", "-p", help="Replace the phones."),
+    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="Replace the tags."),
+    field: list[str] | None = typer.Option(
+        None, "--field", "-f", help="Set a custom field NAME=VALUE (empty VALUE removes it)."
+    ),
+    status: str | None = StatusOpt,
+    notes: str | None = NotesOpt,
+    source: str | None = SourceOpt,
+    website: str | None = WebsiteOpt,
+    address: str | None = AddressOpt,
+    if_version: int | None = typer.Option(
+        None, "--if-version", help="Refuse if the contact changed since this version."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change fields of a contact; fields not given keep their value."""
+    from crm_tui.schemas import ContactUpdate
+    from crm_tui.services.contacts import resolve_contact, update_contact
+
+    cli = state(ctx)
+    values = _contact_fields(
+        name=name,
+        first=first,
+        last=last,
+        org=org,
+        title=title,
+        emails=email,
+        phones=phone,
+        tags=tag,
+        fields=None,
+        status=status,
+        notes=notes,
+        source=source,
+        website=website,
+        address=address,
+    )
+    with cli.write() as session:
+        contact = resolve_contact(session=session, ref=ref)
+        if field:
+            values["custom"] = {**contact.custom, **parse_pairs(field, what="--field")}
+        changes = ContactUpdate.build(cli.settings.default_region, **values)
+        updated = update_contact(
+            session=session,
+            contact_id=contact.id,
+            changes=changes,
+            expected_version=if_version,
+            actor_id=cli.actor_id(session),
+        )
+    if as_json:
+        print_json(updated)
+    else:
+        echo(f"updated contact #{updated.id} {updated.name} (version {updated.version})")
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    refs: list[str] = typer.Argument(..., help="Ids, emails or names."),
+) -> None:
+    """Move contacts to the trash (``crm contacts restore`` brings them back)."""
+    from crm_tui.services.contacts import delete_contacts, resolve_contact
+
+    with state(ctx).write() as session:
+        ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
+        count = delete_contacts(session=session, contact_ids=ids)
+    echo(f"moved {count} contact{'s' if count != 1 else ''} to the trash")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    ids: list[int] = typer.Argument(..., help="Ids of contacts in the trash."),
+) -> None:
+    """Bring contacts back from the trash."""
+    from crm_tui.services.contacts import restore_contacts
+
+    with state(ctx).write() as session:
+        count = restore_contacts(session=session, contact_ids=ids)
+    echo(f"restored {count} contact{'s' if count != 1 else ''}")
+
+
+@app.command("tag")
+def tag_(
+    ctx: typer.Context,
+    tag: str = typer.Argument(..., help="The tag."),
+    refs: list[str] = typer.Argument(..., help="Ids, emails or names."),
+    remove: bool = typer.Option(False, "--remove", help="Take the tag off instead."),
+) -> None:
+    """Tag (or untag) contacts."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.tags import tag_contacts, untag_contacts
+
+    with state(ctx).write() as session:
+        ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
+        action = untag_contacts if remove else tag_contacts
+        count = action(session=session, contact_ids=ids, tag=tag)
+    echo(f"{'untagged' if remove else 'tagged'} {count} contact{'s' if count != 1 else ''}")

@@ -1,0 +1,97 @@
+"""``crm log``: record an interaction from a script or a shell in one line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, state
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+CHANNELS = ["call", "email", "meeting", "sms", "chat", "social", "note", "other"]
+SENTIMENTS = ["positive", "neutral", "negative"]
+
+
+def _choice(value: str | None, choices: list[str], hint: str) -> str | None:
+    if value is not None and value not in choices:
+        raise typer.BadParameter(f"choose one of {', '.join(choices)}", param_hint=hint)
+    return value
+
+
+def resolve_interactively(session: Session, ref: str) -> Any:
+    """Resolve a contact; on a terminal, let the user pick among several candidates."""
+    from crm_tui.errors import AmbiguousError
+    from crm_tui.services.contacts import get_contact, resolve_contact
+
+    try:
+        return resolve_contact(session=session, ref=ref)
+    except AmbiguousError as error:
+        if not is_tty():
+            raise
+        for number, candidate in enumerate(error.candidates, start=1):
+            echo(f"  {number}) {candidate}")
+        picked = 0
+        while not 1 <= picked <= len(error.candidates):
+            picked = typer.prompt("Which one (number)", type=int)
+        contact_id = int(error.candidates[picked - 1].split()[0].lstrip("#"))
+        return get_contact(session=session, contact_id=contact_id)
+
+
+def log(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="What happened; the first line becomes the subject."),
+    contact: str = typer.Option(..., "--contact", "-c", help="Who: an id, an email or a name."),
+    channel: str = typer.Option("note", "--channel", help=f"One of: {', '.join(CHANNELS)}."),
+    direction: str = typer.Option("out", "--direction", help="in (they reached out) or out."),
+    sentiment: str | None = typer.Option(None, "--sentiment", help="positive, neutral, negative."),
+    complaint: bool = typer.Option(False, "--complaint", help="Record it as a complaint."),
+    when: str = typer.Option("now", "--when", help='When it happened: "yesterday 15:00", "-2d".'),
+    follow_up: str | None = typer.Option(
+        None, "--follow-up", help='Also add a follow-up task due then: "3d", "fri", a date.'
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Log an interaction (call, email, meeting…) with a contact."""
+    from crm_tui.dates import DateError, parse_day, parse_when
+    from crm_tui.schemas import InteractionCreate
+    from crm_tui.services.interactions import create_interaction
+    from crm_tui.services.tasks import create_follow_up
+
+    _choice(channel, CHANNELS, "--channel")
+    _choice(direction, ["in", "out"], "--direction")
+    _choice(sentiment, SENTIMENTS, "--sentiment")
+    try:
+        occurred = parse_when(when)
+        due = parse_day(follow_up) if follow_up else None
+    except DateError as error:
+        raise typer.BadParameter(str(error)) from None
+    subject, _, rest = text.strip().partition("\n")
+    cli = state(ctx)
+    with cli.write() as session:
+        who = resolve_interactively(session, contact)
+        actor = cli.actor_id(session)
+        data = InteractionCreate.build(
+            contact_ids=[who.id],
+            occurred_at=occurred,
+            channel=channel,
+            direction=direction,
+            subject=subject.strip(),
+            body=rest.strip(),
+            sentiment=sentiment,
+            complaint=complaint,
+        )
+        interaction = create_interaction(session=session, data=data, actor_id=actor)
+        task = None
+        if due is not None:
+            task = create_follow_up(
+                session=session, interaction_id=interaction.id, due=due, actor_id=actor
+            )
+    if as_json:
+        print_json({"interaction": interaction, "follow_up": task})
+        return
+    echo(f"logged {channel} #{interaction.id} with {who.name}")
+    if task is not None:
+        echo(f"follow-up task #{task.id} due {task.due}")

@@ -1,0 +1,65 @@
+"""``crm demo`` and ``crm team``."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, print_json, state
+
+team_app = typer.Typer(help="The people who share this database.", no_args_is_help=True)
+
+
+def demo(
+    ctx: typer.Context,
+    contacts: int = typer.Option(60, "--contacts", min=20, help="How many contacts."),
+    interactions: int | None = typer.Option(
+        None, "--interactions", min=0, help="How many interactions (default: 3 per contact)."
+    ),
+    seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
+) -> None:
+    """Fill an empty database with a believable small business to try crm on."""
+    from crm_tui.services.demo import build_demo
+
+    cli = state(ctx)
+    with cli.write() as session:
+        summary = build_demo(
+            session=session, contacts=contacts, interactions=interactions, seed=seed
+        )
+    echo(
+        f"demo data written to {cli.database()!r}: {summary.contacts} contacts, "
+        f"{summary.organizations} organizations, {summary.interactions} interactions "
+        f"({summary.complaints} complaints), {summary.projects} projects, {summary.tasks} tasks, "
+        f"{summary.members} team members, {summary.templates} templates"
+    )
+
+
+@team_app.command("add")
+def team_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Full name."),
+    username: str = typer.Option("", "--username", "-u", help="Their OS/login user name."),
+    email: str = typer.Option("", "--email", help="Email address."),
+    initials: str = typer.Option("", "--initials", help="Up to 3 letters (default: from name)."),
+) -> None:
+    """Add a team member."""
+    from crm_tui.services.team import add_member
+
+    with state(ctx).write() as session:
+        member = add_member(
+            session=session, name=name, username=username, email=email, short=initials
+        )
+    echo(f"added team member #{member.id} {member.name} ({member.username})")
+
+
+@team_app.command("list")
+def team_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List team members."""
+    from crm_tui.services.team import list_members
+
+    with state(ctx).read() as session:
+        members = list_members(session=session)
+    if as_json:
+        print_json(members)
+        return
+    for member in members:
+        echo(f"#{member.id} {member.initials:<3} {member.name} ({member.username}) {member.email}")

@@ -1,0 +1,258 @@
+"""``crm tasks …``: list, add, complete and move tasks; workflow templates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, print_json, state
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlmodel import Session
+
+app = typer.Typer(help="List, add and finish tasks.", no_args_is_help=True)
+templates_app = typer.Typer(
+    help="Workflow templates: steps that become tasks.", no_args_is_help=True
+)
+app.add_typer(templates_app, name="template")
+
+STATUSES = ["todo", "doing", "blocked", "done"]
+
+
+def _day(value: str | None, hint: str) -> date | None:
+    from crm_tui.dates import DateError, parse_day
+
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except DateError as error:
+        raise typer.BadParameter(str(error), param_hint=hint) from None
+
+
+def _member_id(session: Session, ref: str | None) -> int | None:
+    from crm_tui.services.team import find_member
+
+    return find_member(session=session, ref=ref).id if ref else None
+
+
+def _project_id(session: Session, ref: str | None, contact_id: int | None) -> int | None:
+    from crm_tui.errors import NotFoundError
+    from crm_tui.services.projects import create_project, find_project
+
+    if not ref:
+        return None
+    try:
+        return find_project(session=session, ref=ref).id
+    except NotFoundError:
+        return create_project(session=session, name=ref, contact_id=contact_id).id
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="todo, doing, blocked or done."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help="A team member."),
+    project: str | None = typer.Option(None, "--project", help="A project name or id."),
+    contact: str | None = typer.Option(None, "--contact", "-c", help="A contact."),
+    due_before: str | None = typer.Option(None, "--due-before", help='e.g. "fri", "2026-12-01".'),
+    include_done: bool = typer.Option(False, "--all", help="Include finished tasks."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List tasks (open ones unless --all or --status done)."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.projects import find_project
+    from crm_tui.services.tasks import TaskQuery, tasks_by_date
+
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"choose one of {', '.join(STATUSES)}", param_hint="--status")
+    with state(ctx).read() as session:
+        query = TaskQuery(
+            status=status,
+            assignee_id=_member_id(session, assignee),
+            project_id=find_project(session=session, ref=project).id if project else None,
+            contact_id=resolve_contact(session=session, ref=contact).id if contact else None,
+            due_before=_day(due_before, "--due-before"),
+            open_only=not include_done and status is None,
+        )
+        tasks = tasks_by_date(session=session, query=query)
+    if as_json:
+        print_json(tasks)
+        return
+    _print_tasks(tasks)
+
+
+def _print_tasks(tasks: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("ID", "Status", "Due", "Title", "Assignee", "Contact", "Project", "%"):
+        table.add_column(column, overflow="fold")
+    for task in tasks:
+        table.add_row(
+            str(task.id),
+            task.status,
+            task.due.isoformat() if task.due else "",
+            task.title,
+            task.assignee or "",
+            task.contact_name or "",
+            task.project or "",
+            str(task.progress),
+        )
+    console = Console(highlight=False, markup=False, emoji=False)
+    console.print(table)
+    console.print(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    title: str = typer.Argument(..., help="What to do."),
+    due: str | None = typer.Option(None, "--due", "-d", help='When it is due: "fri", "3d".'),
+    start: str | None = typer.Option(None, "--start", help="When work starts."),
+    contact: str | None = typer.Option(None, "--contact", "-c", help="For which contact."),
+    project: str | None = typer.Option(None, "--project", help="Project (created if new)."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Who does it."),
+    priority: int = typer.Option(1, "--priority", min=0, max=3, help="0 low … 3 urgent."),
+    depends_on: list[int] | None = typer.Option(
+        None, "--depends-on", help="Task ids it waits for."
+    ),
+    milestone: bool = typer.Option(False, "--milestone", help="A milestone (a day, no duration)."),
+    estimate: float | None = typer.Option(None, "--estimate", help="Estimated hours."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a task."""
+    from crm_tui.schemas import TaskCreate
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.tasks import create_task
+
+    cli = state(ctx)
+    with cli.write() as session:
+        contact_id = resolve_contact(session=session, ref=contact).id if contact else None
+        data = TaskCreate.build(
+            title=title,
+            due_date=_day(due, "--due"),
+            start_date=_day(start, "--start"),
+            contact_id=contact_id,
+            project_id=_project_id(session, project, contact_id),
+            assignee_id=_member_id(session, assignee),
+            priority=priority,
+            depends_on=depends_on or [],
+            milestone=milestone,
+            estimate_hours=estimate,
+        )
+        task = create_task(session=session, data=data, actor_id=cli.actor_id(session))
+    if as_json:
+        print_json(task)
+    else:
+        echo(f"added task #{task.id} {task.title}" + (f" due {task.due}" if task.due else ""))
+
+
+@app.command()
+def done(
+    ctx: typer.Context,
+    ids: list[int] = typer.Argument(..., help="Task ids."),
+) -> None:
+    """Mark tasks done."""
+    from crm_tui.services.tasks import complete_task
+
+    cli = state(ctx)
+    with cli.write() as session:
+        actor = cli.actor_id(session)
+        finished = [complete_task(session=session, task_id=i, actor_id=actor) for i in ids]
+    for task in finished:
+        echo(f"done: #{task.id} {task.title}")
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., help="Task id."),
+    status: str = typer.Argument(..., help="todo, doing, blocked or done."),
+) -> None:
+    """Move a task to another column of the board."""
+    from crm_tui.services.tasks import move_task
+
+    if status not in STATUSES:
+        raise typer.BadParameter(f"choose one of {', '.join(STATUSES)}", param_hint="STATUS")
+    cli = state(ctx)
+    with cli.write() as session:
+        task = move_task(
+            session=session, task_id=task_id, status=status, actor_id=cli.actor_id(session)
+        )
+    echo(f"#{task.id} {task.title} is now {task.status}")
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    ids: list[int] = typer.Argument(..., help="Task ids."),
+) -> None:
+    """Move tasks to the trash."""
+    from crm_tui.services.tasks import delete_tasks
+
+    with state(ctx).write() as session:
+        count = delete_tasks(session=session, task_ids=ids)
+    echo(f"moved {count} task{'s' if count != 1 else ''} to the trash")
+
+
+@templates_app.command("list")
+def template_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List workflow templates and their steps."""
+    from dataclasses import asdict
+
+    from crm_tui.services.templates import list_templates
+
+    with state(ctx).read() as session:
+        templates = list_templates(session=session)
+    if as_json:
+        print_json([asdict(t) | {"steps": [s.model_dump() for s in t.steps]} for t in templates])
+        return
+    for template in templates:
+        echo(f"{template.name} — {template.description}")
+        for number, step in enumerate(template.steps, start=1):
+            waits = ", ".join(str(d + 1) for d in step.depends_on)
+            marker = "◆" if step.milestone else " "
+            echo(
+                f"  {number}. {marker} +{step.offset_days}d {step.duration_days}d  {step.title}"
+                + (f"  (after {waits})" if waits else "")
+            )
+
+
+@templates_app.command("apply")
+def template_apply(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Template name or id."),
+    contact: str | None = typer.Option(None, "--contact", "-c", help="For which contact."),
+    project: str | None = typer.Option(None, "--project", help="Project (created if new)."),
+    start: str = typer.Option("today", "--start", help="The day the first step starts."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Who does the steps."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create the template's tasks, dated from --start, with their dependencies."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.templates import apply_template
+
+    cli = state(ctx)
+    begins = _day(start, "--start")
+    assert begins is not None
+    with cli.write() as session:
+        contact_id = resolve_contact(session=session, ref=contact).id if contact else None
+        tasks = apply_template(
+            session=session,
+            ref=name,
+            start=begins,
+            contact_id=contact_id,
+            project_id=_project_id(session, project, contact_id),
+            assignee_id=_member_id(session, assignee),
+            actor_id=cli.actor_id(session),
+        )
+    if as_json:
+        print_json(tasks)
+        return
+    for task in tasks:
+        echo(f"added task #{task.id} {task.title}: {task.start} → {task.due}")

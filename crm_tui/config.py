@@ -1,0 +1,105 @@
+"""Where files live and what the user configured: the one place that knows paths.
+
+Settings come from ``config.toml`` in the user config dir (or ``$CRM_CONFIG``), then the
+environment (``CRM_DB``, ``CRM_USER``), then command-line options, later ones winning.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "crm-tui"
+DB_FILENAME = "crm.db"
+_URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def data_dir() -> Path:
+    """The user's data directory for crm-tui (not created here)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    override = os.environ.get("CRM_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def default_db_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+def is_url(value: str) -> bool:
+    return bool(_URL_RE.match(value))
+
+
+def db_url(value: str | os.PathLike[str] | None = None) -> str:
+    """Turn ``--db``/``CRM_DB`` (a path or an SQLAlchemy URL) into an SQLAlchemy URL."""
+    raw = os.fspath(value) if value is not None else os.environ.get("CRM_DB") or ""
+    if not raw:
+        return f"sqlite:///{default_db_path()}"
+    if is_url(raw):
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and in-memory SQLite."""
+    match = re.match(r"^sqlite(?:\+\w+)?:///(.*)$", url)
+    if not match or match.group(1) in ("", ":memory:"):
+        return None
+    return Path(match.group(1).split("?", 1)[0])
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL so it can be shown or logged."""
+    return re.sub(r"(://[^:/@]+:)[^@]*(@)", r"\1***\2", url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """User preferences; every field has a sensible default."""
+
+    db: str = ""
+    user: str = field(default_factory=lambda: _os_user())
+    stale_days: int = 30
+    due_soon_days: int = 7
+    default_region: str | None = None
+    keymap: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return db_url(self.db or None)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in a bare container
+        return "me"
+
+
+def load_settings(*, db: str | None = None, path: Path | None = None) -> Settings:
+    """Read config.toml (if any) and the environment; ``db`` wins over both."""
+    values: dict[str, Any] = {}
+    file = path or config_path()
+    if file.is_file():
+        with file.open("rb") as handle:
+            values = {k: v for k, v in tomllib.load(handle).items() if k in _FIELDS}
+    if os.environ.get("CRM_DB"):
+        values["db"] = os.environ["CRM_DB"]
+    if os.environ.get("CRM_USER"):
+        values["user"] = os.environ["CRM_USER"]
+    settings = Settings(**values)
+    return replace(settings, db=db) if db else settings
+
+
+_FIELDS = {"db", "user", "stale_days", "due_soon_days", "default_region", "keymap"}

@@ -1,0 +1,118 @@
+"""Dates and times as people type them: "yesterday 15:00", "-2d", "fri", "2026-12-01".
+
+A deliberately small grammar (no library parses "-2d" and "fri 9:30" alike, and the big
+natural-language parsers guess too freely for a tool that writes records):
+
+  when  := [day] [time] | offset          day  := today | yesterday | tomorrow | weekday
+  offset:= (+|-)N(m|h|d|w)                     | YYYY-MM-DD | DD.MM.YYYY | DD/MM/YYYY
+  time  := HH:MM | HH | HHam | HH:MMpm         "now" is now; a bare duration "3d" is in 3 days.
+
+Times are local; the functions return aware datetimes (local zone) or dates.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_OFFSET = re.compile(r"^([+-]?)(\d+)\s*(m|min|h|d|w)$")
+_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class DateError(ValueError):
+    """Text that is not a date or time this module understands (message for the user)."""
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _offset(text: str) -> timedelta | None:
+    match = _OFFSET.match(text)
+    if not match:
+        return None
+    sign, amount, unit = match.groups()
+    delta = timedelta(**{_UNITS[unit]: int(amount)})
+    return -delta if sign == "-" else delta
+
+
+def _weekday(word: str, today: date, *, past: bool) -> date | None:
+    """The last (``past``) or next occurrence of a weekday named by 3+ letters."""
+    matches = [i for i, name in enumerate(_WEEKDAYS) if len(word) >= 3 and name.startswith(word)]
+    if len(matches) != 1:
+        return None
+    target = matches[0]
+    if past:
+        return today - timedelta(days=(today.weekday() - target) % 7)
+    return today + timedelta(days=(target - today.weekday()) % 7 or 7)
+
+
+def _day(word: str, today: date, *, past: bool) -> date | None:
+    named = {"today": 0, "yesterday": -1, "tomorrow": 1}
+    if word in named:
+        return today + timedelta(days=named[word])
+    for pattern, order in (
+        (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"),
+        (r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", "dmy"),
+        (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "dmy"),
+    ):
+        match = re.match(pattern, word)
+        if match:
+            values = dict(zip(order, map(int, match.groups()), strict=True))
+            try:
+                return date(values["y"], values["m"], values["d"])
+            except ValueError:
+                raise DateError(f"no such day: {word!r}") from None
+    return _weekday(word, today, past=past)
+
+
+def _clock(word: str) -> time | None:
+    match = _TIME.match(word)
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half == "pm" and hour < 12:
+        hour += 12
+    elif half == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise DateError(f"not a time of day: {word!r}")
+    return time(hour, minute)
+
+
+def parse_when(text: str, *, now: datetime | None = None) -> datetime:
+    """A past or present moment ("yesterday 15:00", "-2d", "fri 9:30", "now")."""
+    now = now or _now()
+    words = text.strip().lower().split()
+    if not words or words == ["now"]:
+        return now
+    if len(words) == 1 and (delta := _offset(words[0])) is not None:
+        return now + (delta if words[0][0] in "+-" else -delta)
+    day = _day(words[0], now.date(), past=True)
+    clock_words = words[1:] if day is not None else words
+    if day is None:
+        day = now.date()
+    if len(clock_words) > 1:
+        raise DateError(f"cannot read {text!r} as a date and time")
+    clock = _clock(clock_words[0]) if clock_words else None
+    if clock_words and clock is None:
+        raise DateError(f"cannot read {text!r} as a date and time (try 'yesterday 15:00' or '-2d')")
+    moment = datetime.combine(day, clock or (now.time() if day == now.date() else time(12, 0)))
+    return moment.astimezone() if moment.tzinfo is None else moment
+
+
+def parse_day(text: str, *, today: date | None = None) -> date:
+    """A calendar day, usually ahead ("3d", "fri", "tomorrow", "2026-12-01", "-1d")."""
+    today = today or _now().date()
+    word = text.strip().lower()
+    if not word:
+        raise DateError("a date is required")
+    delta = _offset(word)
+    if delta is not None:
+        return today + timedelta(days=delta.days)
+    day = _day(word, today, past=False)
+    if day is None:
+        raise DateError(f"cannot read {text!r} as a date (try '3d', 'fri' or '2026-12-01')")
+    return day

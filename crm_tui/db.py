@@ -1,0 +1,181 @@
+"""Engine, SQLite pragmas, sessions and migrations on open.
+
+``Database.read()`` and ``Database.write()`` are the units of work: each yields a fresh
+session in its own transaction and closes it. On SQLite a write transaction is begun
+IMMEDIATE, so two writers queue on the busy timeout instead of failing half-way, and
+readers (WAL) never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from crm_tui.config import mask_url, sqlite_path
+from crm_tui.errors import DatabaseError, SchemaTooNewError
+from crm_tui.migrations import HEAD, KNOWN_REVISIONS
+
+BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "crm_begin"
+
+
+class Database:
+    """One database: an engine plus the two kinds of unit of work."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    def __repr__(self) -> str:
+        return f"Database({mask_url(self.url)!r})"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; rolled back (nothing to keep) when the block ends."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose changes are committed together when the block ends without error."""
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the database at ``url`` and bring its schema up to date."""
+    path = sqlite_path(url)
+    if path is not None:
+        _create_private_file(path)
+        engine = _sqlite_engine(url)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    database = Database(url, engine)
+    try:
+        if migrate:
+            ensure_schema(database)
+    except OperationalError as error:
+        database.close()
+        raise DatabaseError(_describe_operational_error(url, error)) from None
+    except BaseException:
+        database.close()
+        raise
+    return database
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the db file (and its folder) readable by its owner only, whatever the umask.
+
+    SQLite gives the -wal and -shm side files the mode of the database file.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as error:
+        raise DatabaseError(f"cannot open {path}: {error.strerror}") from None
+    os.close(fd)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Take transaction control away from pysqlite so that "begin" below decides how to BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _on_sqlite_begin(connection: Any) -> None:
+    mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _describe_operational_error(url: str, error: OperationalError) -> str:
+    reason = str(error.orig) if error.orig is not None else str(error)
+    if "locked" in reason or "busy" in reason:
+        return f"the database {mask_url(url)} is busy (another crm is writing); try again"
+    return f"cannot use the database {mask_url(url)}: {reason}"
+
+
+# -- migrations --------------------------------------------------------------------------
+
+
+def current_revision(database: Database) -> str | None:
+    with database.engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        return row[0] if row else None
+
+
+def ensure_schema(database: Database) -> None:
+    """Apply pending migrations; refuse a schema newer than this program."""
+    revision = current_revision(database)
+    if revision == HEAD:
+        return
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise SchemaTooNewError(
+            f"the database {mask_url(database.url)} has schema {revision}, newer than this "
+            f"crm understands (up to {HEAD}); upgrade crm-tui to open it"
+        )
+    if revision is not None and database.path is not None:
+        backup_before_migration(database.path, revision)
+    from crm_tui.migrations.runner import upgrade
+
+    with database._writer.begin() as connection:
+        upgrade(connection)
+
+
+def backup_before_migration(path: Path, revision: str) -> Path:
+    """Copy the db (online, through SQLite's backup API) before changing its schema."""
+    folder = path.parent / "backups"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = folder / f"{path.stem}-before-{revision}-{stamp}.db"
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+    source, destination = sqlite3.connect(path), sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+    return target

@@ -1,0 +1,1 @@
+"""Import and export (CSV, JSON, vCard, iCalendar), backup and restore."""

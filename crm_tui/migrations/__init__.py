@@ -1,0 +1,8 @@
+"""Alembic migrations shipped inside the package and applied when a database is opened.
+
+``HEAD`` lets the common case (schema already current) skip importing Alembic at all;
+a test checks it against the script directory so the two cannot drift apart.
+"""
+
+HEAD = "0001"
+KNOWN_REVISIONS = frozenset({"0001"})

@@ -1,0 +1,396 @@
+"""The tables (SQLModel). Only ``crm_tui.services`` and ``crm_tui.io`` read or write them.
+
+Conventions:
+- times are naive UTC ``datetime``; calendar days (task start/due, birthday) are ``date``;
+- every editable row has ``version`` (optimistic concurrency, checked by the services)
+  and ``deleted_at`` (the trash: soft delete, restorable);
+- a few values are denormalised onto ``contact`` (primary email and phone, organization
+  name, tags) so the contact list can sort and page by them through an index at 1M rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, text
+from sqlmodel import Field, SQLModel
+
+NOT_DELETED = text("deleted_at IS NULL")
+DELETED = text("deleted_at IS NOT NULL")
+
+
+def _partial(name: str, *columns: str) -> Index:
+    """An index over live rows only (both SQLite and PostgreSQL support partial indexes)."""
+    return Index(name, *columns, sqlite_where=NOT_DELETED, postgresql_where=NOT_DELETED)
+
+
+def _fk(target: str, *, ondelete: str | None = None, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), index=index),
+    )
+
+
+def _json_column() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=_empty))
+
+
+def _empty() -> dict[str, Any]:
+    return {}
+
+
+class ContactStatus(enum.StrEnum):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    INACTIVE = "inactive"
+
+
+class Channel(enum.StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    SMS = "sms"
+    CHAT = "chat"
+    SOCIAL = "social"
+    NOTE = "note"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Sentiment(enum.StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+class Priority(enum.IntEnum):
+    LOW = 0
+    NORMAL = 1
+    HIGH = 2
+    URGENT = 3
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    username: str = Field(unique=True)
+    email: str = ""
+    initials: str = ""
+    active: bool = True
+    created_at: datetime
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+    __table_args__ = (_partial("ix_organization_live_sort", "sort_name", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    sort_name: str
+    website: str = ""
+    notes: str = ""
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (
+        _partial("ix_contact_live_name", "sort_name", "id"),
+        _partial("ix_contact_live_org", "sort_org", "sort_name", "id"),
+        _partial("ix_contact_live_email", "email", "id"),
+        _partial("ix_contact_live_phone", "phone", "id"),
+        _partial("ix_contact_live_tags", "tags", "sort_name", "id"),
+        _partial("ix_contact_live_last", "last_contacted_at", "id"),
+        _partial("ix_contact_live_status", "status", "sort_name", "id"),
+        # Partial, so the planner never picks it for the (far more common) live rows.
+        Index(
+            "ix_contact_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    sort_name: str
+    first_name: str = ""
+    last_name: str = ""
+    organization_id: int | None = _fk("organization.id", ondelete="SET NULL", index=True)
+    organization_name: str = ""
+    sort_org: str = ""
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    tags: str = ""
+    address: str = ""
+    website: str = ""
+    birthday: date | None = None
+    status: str = ContactStatus.LEAD.value
+    source: str = ""
+    referred_by_id: int | None = _fk("contact.id", ondelete="SET NULL")
+    owner_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    notes: str = ""
+    custom: dict[str, str] = _json_column()
+    last_contacted_at: datetime | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    created_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    updated_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    deleted_at: datetime | None = None
+
+
+class ContactEmail(SQLModel, table=True):
+    __tablename__ = "contact_email"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False)
+    )
+    value: str
+    normalized: str = Field(index=True)
+    label: str = ""
+    position: int = 0
+
+    __table_args__ = (Index("ix_contact_email_contact", "contact_id", "position"),)
+
+
+class ContactPhone(SQLModel, table=True):
+    __tablename__ = "contact_phone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False)
+    )
+    value: str
+    normalized: str = Field(index=True)
+    label: str = ""
+    position: int = 0
+
+    __table_args__ = (Index("ix_contact_phone_contact", "contact_id", "position"),)
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True)
+
+
+class ContactTag(SQLModel, table=True):
+    __tablename__ = "contact_tag"
+    __table_args__ = (Index("ix_contact_tag_tag", "tag_id", "contact_id"),)
+
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "project"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    description: str = ""
+    contact_id: int | None = _fk("contact.id", ondelete="SET NULL", index=True)
+    status: str = "active"
+    start_date: date | None = None
+    due_date: date | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interaction"
+    __table_args__ = (
+        _partial("ix_interaction_live_when", "occurred_at", "id"),
+        _partial("ix_interaction_live_channel", "channel", "occurred_at", "id"),
+        _partial("ix_interaction_live_contact", "contact_id", "occurred_at", "id"),
+        _partial("ix_interaction_live_complaint", "complaint", "resolved_at", "occurred_at"),
+        _partial("ix_interaction_live_sentiment", "sentiment", "occurred_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = _fk("contact.id", ondelete="SET NULL")
+    occurred_at: datetime
+    channel: str = Channel.NOTE.value
+    direction: str = Direction.OUT.value
+    subject: str = ""
+    body: str = ""
+    sentiment: str | None = None
+    complaint: bool = False
+    resolved_at: datetime | None = None
+    resolved_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    author_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    updated_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    deleted_at: datetime | None = None
+
+
+class InteractionContact(SQLModel, table=True):
+    """Every contact an interaction concerns (the primary one included)."""
+
+    __tablename__ = "interaction_contact"
+    __table_args__ = (Index("ix_interaction_contact_contact", "contact_id", "interaction_id"),)
+
+    interaction_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (
+        _partial("ix_task_live_board", "status", "position", "id"),
+        _partial("ix_task_live_due", "due_date", "id"),
+        _partial("ix_task_live_start", "start_date", "id"),
+        _partial("ix_task_live_assignee", "assignee_id", "due_date"),
+        _partial("ix_task_live_project", "project_id", "start_date"),
+        _partial("ix_task_live_contact", "contact_id", "due_date"),
+        Index("ix_task_source_interaction", "source_interaction_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    description: str = ""
+    status: str = TaskStatus.TODO.value
+    priority: int = Priority.NORMAL.value
+    start_date: date | None = None
+    due_date: date | None = None
+    progress: int = 0
+    milestone: bool = False
+    estimate_hours: float | None = None
+    position: float = 0.0
+    assignee_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    contact_id: int | None = _fk("contact.id", ondelete="SET NULL")
+    project_id: int | None = _fk("project.id", ondelete="SET NULL")
+    source_interaction_id: int | None = _fk("interaction.id", ondelete="SET NULL")
+    completed_at: datetime | None = None
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    created_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    updated_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    deleted_at: datetime | None = None
+
+
+class TaskDependency(SQLModel, table=True):
+    """Finish-to-start: ``task_id`` may start once ``depends_on_id`` is finished."""
+
+    __tablename__ = "task_dependency"
+    __table_args__ = (Index("ix_task_dependency_reverse", "depends_on_id", "task_id"),)
+
+    task_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    )
+    depends_on_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class WorkflowTemplate(SQLModel, table=True):
+    __tablename__ = "workflow_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: str = ""
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplateStep(SQLModel, table=True):
+    """One step of a template; ``depends_on`` lists positions of earlier steps."""
+
+    __tablename__ = "template_step"
+    __table_args__ = (Index("ix_template_step_template", "template_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("workflow_template.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    position: int
+    title: str
+    offset_days: int = 0
+    duration_days: int = 1
+    milestone: bool = False
+    depends_on: list[int] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    source: str = ""
+    created_at: datetime
+    author_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    undone_at: datetime | None = None
+
+
+class ImportChange(SQLModel, table=True):
+    """What one import did to one row; ``before`` keeps the values an update replaced."""
+
+    __tablename__ = "import_change"
+    __table_args__ = (Index("ix_import_change_batch", "batch_id", "entity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("import_batch.id", ondelete="CASCADE"), nullable=False)
+    )
+    entity: str
+    entity_id: int
+    action: str
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class MergeRecord(SQLModel, table=True):
+    """A merge of two contacts, with what is needed to undo it."""
+
+    __tablename__ = "merge_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kept_id: int
+    merged_id: int
+    created_at: datetime
+    author_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    snapshot: dict[str, Any] = _json_column()
+    undone_at: datetime | None = None

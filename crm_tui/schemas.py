@@ -1,0 +1,415 @@
+"""Plain models that cross the service boundary: inputs (XCreate/XUpdate) and read models.
+
+Widgets and commands only ever see these, never live ORM rows. Inputs validate and tidy
+themselves (pydantic); a failure becomes ``FieldErrors`` naming each field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from crm_tui.errors import FieldErrors
+from crm_tui.models import Channel, ContactStatus, Direction, Sentiment, TaskStatus
+from crm_tui.text import strip_control
+from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    @classmethod
+    def build(cls, region: str | None = None, /, **values: Any) -> Self:
+        """Validate ``values``; raise ``FieldErrors`` (one message per field) on failure."""
+        try:
+            return cls.model_validate(values, context={"region": region})
+        except PydanticValidationError as error:
+            raise FieldErrors(_field_messages(error)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        return strip_control(value) if isinstance(value, str) else value
+
+
+def _field_messages(error: PydanticValidationError) -> dict[str, str]:
+    messages: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else "record"
+        message = item["msg"].removeprefix("Value error, ")
+        messages.setdefault(field, message)
+    return messages
+
+
+class LabeledValue(BaseModel):
+    """An email or phone with its label (work, home, mobile…)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    label: str = ""
+
+
+def _check_emails(values: list[LabeledValue]) -> list[LabeledValue]:
+    checked, seen = [], set()
+    for item in values:
+        if not item.value.strip():
+            continue
+        try:
+            normal = normalize_email(item.value)
+        except InvalidValue as error:
+            raise ValueError(str(error)) from None
+        if normal.key not in seen:
+            seen.add(normal.key)
+            checked.append(LabeledValue(value=normal.value, label=item.label.strip()))
+    return checked
+
+
+def _check_phones(values: list[LabeledValue], region: str | None) -> list[LabeledValue]:
+    checked, seen = [], set()
+    for item in values:
+        if not item.value.strip():
+            continue
+        try:
+            normal = normalize_phone(item.value, region)
+        except InvalidValue as error:
+            raise ValueError(str(error)) from None
+        if normal.key not in seen:
+            seen.add(normal.key)
+            checked.append(LabeledValue(value=normal.value, label=item.label.strip()))
+    return checked
+
+
+def _check_tags(values: list[str]) -> list[str]:
+    tags, seen = [], set()
+    for raw in values:
+        tag = " ".join(raw.split())
+        if not tag:
+            continue
+        if "," in tag:
+            raise ValueError(f"a tag cannot contain a comma: {tag!r}")
+        if tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+    return tags
+
+
+def _check_custom(values: dict[str, Any]) -> dict[str, str]:
+    custom = {}
+    for key, value in values.items():
+        name = " ".join(strip_control(str(key)).split())
+        text = strip_control("" if value is None else str(value)).strip()
+        if name and text:
+            custom[name] = text
+    return custom
+
+
+def _region(info: ValidationInfo) -> str | None:
+    return (info.context or {}).get("region")
+
+
+class ContactCreate(_Input):
+    """A new contact. ``name`` defaults to first + last name; one of them is required."""
+
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    organization: str = ""
+    title: str = ""
+    emails: list[LabeledValue] = Field(default_factory=list)
+    phones: list[LabeledValue] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    custom: dict[str, str] = Field(default_factory=dict)
+    address: str = ""
+    website: str = ""
+    birthday: date | None = None
+    status: ContactStatus = ContactStatus.LEAD
+    source: str = ""
+    referred_by_id: int | None = None
+    owner_id: int | None = None
+    notes: str = ""
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, values: list[LabeledValue]) -> list[LabeledValue]:
+        return _check_emails(values)
+
+    @field_validator("phones")
+    @classmethod
+    def _phones(cls, values: list[LabeledValue], info: ValidationInfo) -> list[LabeledValue]:
+        return _check_phones(values, _region(info))
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, values: list[str]) -> list[str]:
+        return _check_tags(values)
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _custom(cls, values: dict[str, Any]) -> dict[str, str]:
+        return _check_custom(values or {})
+
+    @model_validator(mode="after")
+    def _display_name(self) -> Self:
+        if not self.name:
+            self.name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        if not self.name:
+            raise ValueError("a name is required")
+        return self
+
+
+class ContactUpdate(_Input):
+    """Changes to a contact: only the fields that were set are applied."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    organization: str | None = None
+    title: str | None = None
+    emails: list[LabeledValue] | None = None
+    phones: list[LabeledValue] | None = None
+    tags: list[str] | None = None
+    custom: dict[str, str] | None = None
+    address: str | None = None
+    website: str | None = None
+    birthday: date | None = None
+    status: ContactStatus | None = None
+    source: str | None = None
+    referred_by_id: int | None = None
+    owner_id: int | None = None
+    notes: str | None = None
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, values: list[LabeledValue] | None) -> list[LabeledValue] | None:
+        return None if values is None else _check_emails(values)
+
+    @field_validator("phones")
+    @classmethod
+    def _phones(
+        cls, values: list[LabeledValue] | None, info: ValidationInfo
+    ) -> list[LabeledValue] | None:
+        return None if values is None else _check_phones(values, _region(info))
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _check_tags(values)
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _custom(cls, values: dict[str, Any] | None) -> dict[str, str] | None:
+        return None if values is None else _check_custom(values)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not value:
+            raise ValueError("a name is required")
+        return value
+
+
+class ContactRow(BaseModel):
+    """One line of the contact list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    organization: str
+    email: str
+    phone: str
+    tags: list[str]
+    status: str
+    last_contacted_at: datetime | None
+    version: int
+
+
+class ContactRead(BaseModel):
+    """A whole contact, as shown in its detail pane and printed by ``--json``."""
+
+    id: int
+    name: str
+    first_name: str
+    last_name: str
+    organization: str | None
+    organization_id: int | None
+    title: str
+    email: str | None
+    emails: list[LabeledValue]
+    phone: str | None
+    phones: list[LabeledValue]
+    tags: list[str]
+    custom: dict[str, str]
+    status: str
+    source: str
+    referred_by_id: int | None
+    owner: str | None
+    address: str
+    website: str
+    birthday: date | None
+    notes: str
+    last_contacted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    version: int
+
+    def as_create(self) -> dict[str, Any]:
+        """The editable fields, as keyword arguments for ``ContactCreate.build``."""
+        data = self.model_dump(include=set(ContactCreate.model_fields))
+        data["organization"] = self.organization or ""
+        return data
+
+
+class InteractionCreate(_Input):
+    contact_ids: list[int] = Field(min_length=1)
+    occurred_at: datetime | None = None
+    channel: Channel = Channel.NOTE
+    direction: Direction = Direction.OUT
+    subject: str = ""
+    body: str = ""
+    sentiment: Sentiment | None = None
+    complaint: bool = False
+
+    @model_validator(mode="after")
+    def _has_text(self) -> Self:
+        if not (self.subject or self.body):
+            raise ValueError("write a subject or a note")
+        return self
+
+
+class InteractionUpdate(_Input):
+    occurred_at: datetime | None = None
+    channel: Channel | None = None
+    direction: Direction | None = None
+    subject: str | None = None
+    body: str | None = None
+    sentiment: Sentiment | None = None
+    complaint: bool | None = None
+
+
+class InteractionRead(BaseModel):
+    id: int
+    contact_id: int | None
+    contact_name: str | None
+    contact_ids: list[int]
+    occurred_at: datetime
+    channel: str
+    direction: str
+    subject: str
+    body: str
+    sentiment: str | None
+    complaint: bool
+    resolved_at: datetime | None
+    resolved_by: str | None
+    author: str | None
+    follow_up_task_id: int | None
+    deleted_at: datetime | None
+    version: int
+
+
+class TaskCreate(_Input):
+    title: str = Field(min_length=1)
+    description: str = ""
+    status: TaskStatus = TaskStatus.TODO
+    priority: int = Field(default=1, ge=0, le=3)
+    start_date: date | None = None
+    due_date: date | None = None
+    progress: int = Field(default=0, ge=0, le=100)
+    milestone: bool = False
+    estimate_hours: float | None = Field(default=None, ge=0)
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    project_id: int | None = None
+    source_interaction_id: int | None = None
+    depends_on: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.start_date and self.due_date and self.due_date < self.start_date:
+            raise ValueError("the due date is before the start date")
+        return self
+
+
+class TaskUpdate(_Input):
+    title: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    status: TaskStatus | None = None
+    priority: int | None = Field(default=None, ge=0, le=3)
+    start_date: date | None = None
+    due_date: date | None = None
+    progress: int | None = Field(default=None, ge=0, le=100)
+    milestone: bool | None = None
+    estimate_hours: float | None = Field(default=None, ge=0)
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    project_id: int | None = None
+    depends_on: list[int] | None = None
+
+
+class TaskRead(BaseModel):
+    id: int
+    title: str
+    description: str
+    status: str
+    priority: int
+    start: date | None
+    due: date | None
+    progress: int
+    milestone: bool
+    estimate_hours: float | None
+    position: float
+    assignee_id: int | None
+    assignee: str | None
+    contact_id: int | None
+    contact_name: str | None
+    project_id: int | None
+    project: str | None
+    depends_on: list[int]
+    source_interaction_id: int | None
+    completed_at: datetime | None
+    created_at: datetime
+    deleted_at: datetime | None
+    version: int
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status != TaskStatus.DONE and self.due is not None and self.due < today
+
+
+class ProjectRead(BaseModel):
+    id: int
+    name: str
+    description: str
+    contact_id: int | None
+    status: str
+    start: date | None
+    due: date | None
+    version: int
+
+
+class MemberRead(BaseModel):
+    id: int
+    name: str
+    username: str
+    email: str
+    initials: str
+    active: bool
+
+
+class TimelineEntry(BaseModel):
+    """One line of a contact's unified timeline: an interaction or a task."""
+
+    kind: str  # "interaction" | "task"
+    id: int
+    at: datetime
+    title: str
+    detail: str
+    channel: str | None = None
+    status: str | None = None
+    complaint: bool = False
+    resolved: bool = False
+    sentiment: str | None = None

@@ -1,0 +1,128 @@
+"""What needs attention: overdue and upcoming tasks, follow-ups, open complaints, quiet clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from crm_tui.models import Contact, ContactStatus, Interaction, Task, TaskStatus
+from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
+from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
+from crm_tui.services.interactions import ComplaintFilter, InteractionQuery, list_interactions
+from crm_tui.services.tasks import TaskQuery, list_tasks
+
+LIST_LIMIT = 50
+
+
+@dataclass
+class Agenda:
+    today: date
+    overdue: list[TaskRead] = field(default_factory=list)
+    due_today: list[TaskRead] = field(default_factory=list)
+    due_soon: list[TaskRead] = field(default_factory=list)
+    follow_ups: list[TaskRead] = field(default_factory=list)
+    open_complaints: list[InteractionRead] = field(default_factory=list)
+    week_by_channel: dict[str, int] = field(default_factory=dict)
+    stale_contacts: list[ContactRow] = field(default_factory=list)
+    stale_days: int = 30
+
+    @property
+    def has_overdue(self) -> bool:
+        return bool(self.overdue)
+
+
+def _by_due(tasks: list[TaskRead]) -> list[TaskRead]:
+    return sorted(tasks, key=lambda task: (task.due or date.max, -task.priority, task.id))
+
+
+def week_start(day: date) -> datetime:
+    monday = day - timedelta(days=day.weekday())
+    return datetime.combine(monday, time(0, 0)).astimezone(UTC)
+
+
+def build_agenda(*, session: Session, today: date, days: int = 7, stale_days: int = 30) -> Agenda:
+    agenda = Agenda(today=today, stale_days=stale_days)
+    horizon = today + timedelta(days=days + 1)
+    upcoming = list_tasks(session=session, query=TaskQuery(open_only=True, due_before=horizon))
+    for task in _by_due(upcoming):
+        assert task.due is not None
+        if task.due < today:
+            agenda.overdue.append(task)
+        elif task.due == today:
+            agenda.due_today.append(task)
+        else:
+            agenda.due_soon.append(task)
+    agenda.follow_ups = _follow_ups(session, horizon)
+    agenda.open_complaints = list_interactions(
+        session=session,
+        query=InteractionQuery(complaint=ComplaintFilter.OPEN),
+        limit=LIST_LIMIT,
+        oldest_first=True,
+    ).rows
+    agenda.week_by_channel = _week_by_channel(session, today)
+    agenda.stale_contacts = _stale_contacts(session, today, stale_days)
+    return agenda
+
+
+def _follow_ups(session: Session, horizon: date) -> list[TaskRead]:
+    ids = session.scalars(
+        select(Task.id)
+        .where(
+            col(Task.source_interaction_id).is_not(None),
+            col(Task.deleted_at).is_(None),
+            Task.status != TaskStatus.DONE.value,
+            (col(Task.due_date).is_(None)) | (col(Task.due_date) < horizon),
+        )
+        .order_by(Task.due_date, Task.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    tasks = list_tasks(session=session, query=TaskQuery(open_only=True))
+    wanted = set(ids)
+    return _by_due([task for task in tasks if task.id in wanted])
+
+
+def _week_by_channel(session: Session, today: date) -> dict[str, int]:
+    rows = session.execute(
+        select(Interaction.channel, func.count())
+        .where(
+            col(Interaction.deleted_at).is_(None),
+            Interaction.occurred_at >= week_start(today),
+        )
+        .group_by(Interaction.channel)
+        .order_by(func.count().desc())
+    )
+    return {channel: count for channel, count in rows}
+
+
+def _stale_contacts(session: Session, today: date, stale_days: int) -> list[ContactRow]:
+    """Customers and prospects not contacted for ``stale_days``, the longest-quiet first."""
+    cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
+    rows = []
+    for status in (ContactStatus.CUSTOMER, ContactStatus.PROSPECT):
+        page = list_contacts(
+            session=session,
+            query=ContactQuery(status=status.value, sort=ContactSort.LAST_CONTACTED),
+            limit=LIST_LIMIT,
+        )
+        rows += [
+            row
+            for row in page.rows
+            if row.last_contacted_at is not None and row.last_contacted_at < cutoff
+        ]
+    rows.sort(key=lambda row: row.last_contacted_at or datetime.min.replace(tzinfo=UTC))
+    return rows[:LIST_LIMIT]
+
+
+def stale_count(session: Session, today: date, stale_days: int) -> int:
+    cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(col(Contact.deleted_at).is_(None), col(Contact.last_contacted_at) < cutoff)
+        )
+        or 0
+    )

@@ -1,0 +1,241 @@
+"""Helpers every service shares: the clock, version checks, keyset paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, true, tuple_
+from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from crm_tui.errors import ConflictError, NotFoundError
+
+Row = TypeVar("Row")
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """The local calendar day (tasks are due on days, not instants)."""
+    return datetime.now().astimezone().date()
+
+
+def live_row(session: Session, model: type[Row], row_id: int, *, what: str) -> Row:
+    """The row with ``row_id`` that is not in the trash, locked for update where supported."""
+    row = session.get(model, row_id, with_for_update=True)
+    if row is None or getattr(row, "deleted_at", None) is not None:
+        raise NotFoundError(f"no {what} with id {row_id}")
+    return row
+
+
+def any_row(session: Session, model: type[Row], row_id: int, *, what: str) -> Row:
+    row = session.get(model, row_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError(f"no {what} with id {row_id}")
+    return row
+
+
+def check_version(
+    row: Any,
+    expected: int | None,
+    *,
+    describe: str,
+    current: Callable[[], Any] | None = None,
+) -> None:
+    """Refuse to write over a version the caller has not seen.
+
+    ``current()`` builds the stored record's read model for the error, only when needed.
+    """
+    if expected is not None and row.version != expected:
+        raise ConflictError(
+            f"{describe} was changed by someone else since you opened it "
+            f"(you edited version {expected}, the saved one is version {row.version})",
+            current=current() if current else None,
+        )
+
+
+def touch(row: Any, *, actor_id: int | None = None) -> None:
+    """Mark ``row`` as changed now by ``actor_id``, one version later."""
+    row.version += 1
+    row.updated_at = utcnow()
+    if actor_id is not None and hasattr(row, "updated_by_id"):
+        row.updated_by_id = actor_id
+
+
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows with one DBAPI ``executemany``, in the session's transaction.
+
+    Imports and the demo write 100k rows at a time; SQLAlchemy's per-row parameter
+    machinery would cost more than the database does, so each value only goes through
+    its column type's own bind processor (the same conversion SQLAlchemy applies).
+    Every row must have the same keys; columns left out must have defaults.
+    """
+    if not rows:
+        return
+    table = model.__table__
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    filled = {c.key: _default(c) for c in table.columns if c.key not in keys and c.default}
+    names = [*keys, *filled]
+    columns = []  # column-wise: map() each type's processor over a whole column at once
+    for name in names:
+        values = [filled[name]] * len(rows) if name in filled else [row[name] for row in rows]
+        processor = _bind_processor(table.c[name].type, dialect)
+        columns.append(list(map(processor, values)) if processor else values)
+    params = list(zip(*columns, strict=True))
+    marks = ", ".join([_PLACEHOLDER[dialect.paramstyle]] * len(names))
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+    connection.exec_driver_sql(statement, params)
+
+
+# -- keyset paging ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A slice of an ordering that can be walked through one index.
+
+    A list sorted by a column that may be blank is two segments, rows with a value and
+    rows without, so blanks come last in either direction and each part pages by index.
+    """
+
+    where: ColumnElement[bool]
+    columns: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the segment and the key of its last (or first) row."""
+
+    segment: int
+    key: tuple[Any, ...]
+
+
+@dataclass
+class Page(Generic[T]):
+    rows: list[T] = field(default_factory=list)
+    first: Cursor | None = None
+    last: Cursor | None = None
+    has_more: bool = False
+
+
+def _after(columns: Sequence[Any], key: tuple[Any, ...], descending: bool) -> ColumnElement[bool]:
+    left, right = tuple_(*columns), tuple_(*key)
+    return left < right if descending else left > right
+
+
+def _order(columns: Sequence[Any], descending: bool) -> list[Any]:
+    return [column.desc() if descending else column.asc() for column in columns]
+
+
+def keyset_page(
+    session: Session,
+    base: Select[Any],
+    segments: Sequence[Segment],
+    *,
+    limit: int,
+    descending: bool = False,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    from_end: bool = False,
+    key_of: Any,
+) -> Page[Any]:
+    """One page of ``base`` in segment order, after/before a cursor or from either end.
+
+    ``key_of(segment, row)`` returns the sort key of a result row (the values of the
+    segment's columns); at most ``limit + 1`` rows are read in all.
+    """
+    backwards = before is not None or from_end
+    order = list(range(len(segments)))
+    if backwards:
+        order.reverse()
+    cursor = before if backwards else after
+    start = cursor.segment if cursor is not None else order[0]
+    rows: list[tuple[int, Any]] = []
+    for index in order[order.index(start) :]:
+        segment = segments[index]
+        query = base.where(segment.where)
+        if cursor is not None and cursor.segment == index:
+            query = query.where(_after(segment.columns, cursor.key, descending != backwards))
+        query = query.order_by(*_order(segment.columns, descending != backwards))
+        fetched = session.execute(query.limit(limit + 1 - len(rows))).all()
+        rows.extend((index, row) for row in fetched)
+        if len(rows) > limit:
+            break
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return Page(has_more=False)
+    return Page(
+        rows=[row for _, row in rows],
+        first=Cursor(rows[0][0], key_of(rows[0][0], rows[0][1])),
+        last=Cursor(rows[-1][0], key_of(rows[-1][0], rows[-1][1])),
+        has_more=has_more,
+    )
+
+
+def every(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    present = [condition for condition in conditions if condition is not None]
+    return and_(*present) if present else true()
+
+
+@contextmanager
+def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
+    """A larger SQLite page cache while a bulk write runs (indexes stay in memory)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+
+
+@contextmanager
+def indexes_built_after(session: Session, *models: Any) -> Iterator[None]:
+    """Drop the secondary indexes of ``models`` and build them again when the block ends.
+
+    Building an index from loaded rows (one sort) is several times faster than updating it
+    row by row, so bulk loads into empty tables (the demo) do this. Unique indexes stay.
+    """
+    connection = session.connection()
+    indexes = [i for model in models for i in model.__table__.indexes if not i.unique]
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """What SQLAlchemy stores for an aware datetime in SQLite, computed in C (isoformat)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+
+
+def _bind_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    if dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
+        return _sqlite_datetime
+    return column_type._cached_bind_processor(dialect)
+
+
+def _default(column: Any) -> Any:
+    arg = column.default.arg
+    return arg(None) if callable(arg) else arg

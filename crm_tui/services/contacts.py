@@ -1,0 +1,465 @@
+"""Contacts: create, read, update, trash and restore, page through, resolve by reference."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, true, update
+from sqlmodel import Session, col
+
+from crm_tui.errors import AmbiguousError, NotFoundError
+from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag
+from crm_tui.schemas import ContactCreate, ContactRead, ContactRow, ContactUpdate, LabeledValue
+from crm_tui.services import search, tags
+from crm_tui.services.common import (
+    Cursor,
+    Page,
+    Segment,
+    any_row,
+    check_version,
+    every,
+    keyset_page,
+    live_row,
+    touch,
+    utcnow,
+)
+from crm_tui.services.organizations import organization_named
+from crm_tui.services.team import member_names
+from crm_tui.text import fold, sort_key
+from crm_tui.validation import normalize_email, normalize_phone
+
+PAGE_SIZE = 50
+
+
+class ContactSort(enum.StrEnum):
+    NAME = "name"
+    ORGANIZATION = "organization"
+    EMAIL = "email"
+    PHONE = "phone"
+    TAGS = "tags"
+    LAST_CONTACTED = "last_contacted"
+
+
+@dataclass(frozen=True)
+class ContactQuery:
+    """What the contact list shows: a search, filters and an order."""
+
+    search: str = ""
+    tag: str | None = None
+    status: str | None = None
+    sort: ContactSort = ContactSort.NAME
+    descending: bool = False
+    trash: bool = False
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _phone_key(value: str) -> str:
+    return normalize_phone(value).key
+
+
+def _write_emails(session: Session, contact_id: int, emails: Sequence[LabeledValue]) -> None:
+    session.execute(delete(ContactEmail).where(ContactEmail.contact_id == contact_id))
+    if emails:
+        session.execute(
+            insert(ContactEmail),
+            [
+                {
+                    "contact_id": contact_id,
+                    "value": item.value,
+                    "normalized": normalize_email(item.value).key,
+                    "label": item.label,
+                    "position": position,
+                }
+                for position, item in enumerate(emails)
+            ],
+        )
+
+
+def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledValue]) -> None:
+    session.execute(delete(ContactPhone).where(ContactPhone.contact_id == contact_id))
+    if phones:
+        session.execute(
+            insert(ContactPhone),
+            [
+                {
+                    "contact_id": contact_id,
+                    "value": item.value,
+                    "normalized": _phone_key(item.value),
+                    "label": item.label,
+                    "position": position,
+                }
+                for position, item in enumerate(phones)
+            ],
+        )
+
+
+def contact_columns(data: ContactCreate) -> dict[str, Any]:
+    """Column values of a new contact row, minus the organization (see ``organization_named``)."""
+    return {
+        "name": data.name,
+        "sort_name": sort_key(data.name),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "title": data.title,
+        "email": data.emails[0].value if data.emails else "",
+        "phone": data.phones[0].value if data.phones else "",
+        "tags": tags.tags_text(data.tags),
+        "address": data.address,
+        "website": data.website,
+        "birthday": data.birthday,
+        "status": data.status.value,
+        "source": data.source,
+        "referred_by_id": data.referred_by_id,
+        "owner_id": data.owner_id,
+        "notes": data.notes,
+        "custom": data.custom,
+    }
+
+
+def create_contact(
+    *, session: Session, data: ContactCreate, actor_id: int | None = None
+) -> ContactRead:
+    now = utcnow()
+    organization = organization_named(session, data.organization)
+    contact = Contact(
+        **contact_columns(data),
+        organization_id=organization.id if organization else None,
+        organization_name=organization.name if organization else "",
+        sort_org=organization.sort_name if organization else "",
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+    )
+    session.add(contact)
+    session.flush()
+    assert contact.id is not None
+    _write_emails(session, contact.id, data.emails)
+    _write_phones(session, contact.id, data.phones)
+    tags.set_tags(session, contact, data.tags)
+    search.index_contacts(session, [contact.id])
+    return get_contact(session=session, contact_id=contact.id)
+
+
+def _apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -> None:
+    assert contact.id is not None
+    if "organization" in changes:
+        organization = organization_named(session, changes.pop("organization") or "")
+        contact.organization_id = organization.id if organization else None
+        contact.organization_name = organization.name if organization else ""
+        contact.sort_org = organization.sort_name if organization else ""
+    if "emails" in changes:
+        emails = changes.pop("emails")
+        _write_emails(session, contact.id, emails)
+        contact.email = emails[0].value if emails else ""
+    if "phones" in changes:
+        phones = changes.pop("phones")
+        _write_phones(session, contact.id, phones)
+        contact.phone = phones[0].value if phones else ""
+    if "tags" in changes:
+        tags.set_tags(session, contact, changes.pop("tags"))
+    if "status" in changes and changes["status"] is not None:
+        changes["status"] = str(changes["status"])
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    if {"first_name", "last_name"} & changes.keys() and "name" not in changes:
+        contact.name = (
+            " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.name
+        )
+    contact.sort_name = sort_key(contact.name)
+
+
+def update_contact(
+    *,
+    session: Session,
+    contact_id: int,
+    changes: ContactUpdate,
+    expected_version: int | None,
+    actor_id: int | None = None,
+) -> ContactRead:
+    """Apply ``changes`` if the stored version is still ``expected_version``.
+
+    Raises ``ConflictError`` (carrying the stored contact) when somebody saved in between.
+    """
+    contact = live_row(session, Contact, contact_id, what="contact")
+    check_version(
+        contact,
+        expected_version,
+        describe=f"contact {contact.name!r} (#{contact_id})",
+        current=lambda: get_contact(session=session, contact_id=contact_id),
+    )
+    values = changes.model_dump(exclude_unset=True)
+    for key in ("emails", "phones"):
+        if key in values:
+            values[key] = getattr(changes, key)
+    _apply_changes(session, contact, values)
+    touch(contact, actor_id=actor_id)
+    session.flush()
+    search.index_contacts(session, [contact_id])
+    return get_contact(session=session, contact_id=contact_id)
+
+
+def _set_deleted(session: Session, contact_ids: Sequence[int], deleted_at: datetime | None) -> int:
+    live = col(Contact.deleted_at).is_(None)
+    condition = live if deleted_at is not None else col(Contact.deleted_at).is_not(None)
+    result = session.execute(
+        update(Contact)
+        .where(col(Contact.id).in_(list(contact_ids)), condition)
+        .values(deleted_at=deleted_at, version=Contact.version + 1, updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_contacts(*, session: Session, contact_ids: Sequence[int]) -> int:
+    """Move contacts to the trash; returns how many were moved."""
+    return _set_deleted(session, contact_ids, utcnow())
+
+
+def restore_contacts(*, session: Session, contact_ids: Sequence[int]) -> int:
+    """Bring contacts back from the trash; returns how many came back."""
+    return _set_deleted(session, contact_ids, None)
+
+
+def mark_contacted(session: Session, contact_ids: Sequence[int], when: datetime) -> None:
+    """Move "last contacted" forward to ``when`` (never backwards)."""
+    session.execute(
+        update(Contact)
+        .where(col(Contact.id).in_(list(contact_ids)))
+        .where((col(Contact.last_contacted_at).is_(None)) | (col(Contact.last_contacted_at) < when))
+        .values(last_contacted_at=when)
+    )
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _labeled(session: Session, model: Any, ids: Sequence[int]) -> dict[int, list[LabeledValue]]:
+    found: dict[int, list[LabeledValue]] = {}
+    rows = session.execute(
+        select(model.contact_id, model.value, model.label)
+        .where(col(model.contact_id).in_(list(ids)))
+        .order_by(model.contact_id, model.position)
+    )
+    for contact_id, value, label in rows:
+        found.setdefault(contact_id, []).append(LabeledValue(value=value, label=label))
+    return found
+
+
+def read_contacts(session: Session, ids: Sequence[int]) -> list[ContactRead]:
+    """Whole contacts for ``ids`` (in that order; unknown ids are left out), in 4 queries."""
+    by_id: dict[int, ContactRead] = {}
+    members = member_names(session)
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        emails = _labeled(session, ContactEmail, chunk)
+        phones = _labeled(session, ContactPhone, chunk)
+        for contact in session.scalars(select(Contact).where(col(Contact.id).in_(list(chunk)))):
+            assert contact.id is not None
+            by_id[contact.id] = _read(contact, emails, phones, members)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _read(
+    contact: Contact,
+    emails: dict[int, list[LabeledValue]],
+    phones: dict[int, list[LabeledValue]],
+    members: dict[int, str],
+) -> ContactRead:
+    assert contact.id is not None
+    return ContactRead(
+        id=contact.id,
+        name=contact.name,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        organization=contact.organization_name or None,
+        organization_id=contact.organization_id,
+        title=contact.title,
+        email=contact.email or None,
+        emails=emails.get(contact.id, []),
+        phone=contact.phone or None,
+        phones=phones.get(contact.id, []),
+        tags=tags.split_tags(contact.tags),
+        custom=dict(contact.custom or {}),
+        status=contact.status,
+        source=contact.source,
+        referred_by_id=contact.referred_by_id,
+        owner=members.get(contact.owner_id) if contact.owner_id else None,
+        address=contact.address,
+        website=contact.website,
+        birthday=contact.birthday,
+        notes=contact.notes,
+        last_contacted_at=contact.last_contacted_at,
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
+        deleted_at=contact.deleted_at,
+        version=contact.version,
+    )
+
+
+def get_contact(*, session: Session, contact_id: int, include_deleted: bool = False) -> ContactRead:
+    if include_deleted:
+        any_row(session, Contact, contact_id, what="contact")
+    else:
+        live_row(session, Contact, contact_id, what="contact")
+    return read_contacts(session, [contact_id])[0]
+
+
+_ROW_COLUMNS = (
+    Contact.id,
+    Contact.name,
+    Contact.organization_name,
+    Contact.email,
+    Contact.phone,
+    Contact.tags,
+    Contact.status,
+    Contact.last_contacted_at,
+    Contact.version,
+    Contact.sort_name,
+    Contact.sort_org,
+)
+
+
+def _segments(sort: ContactSort) -> list[Segment]:
+    """How each order is walked through an index, blanks last (see ``Segment``)."""
+    name = (col(Contact.sort_name), col(Contact.id))
+    if sort is ContactSort.NAME:
+        return [Segment(true(), name)]
+    if sort is ContactSort.LAST_CONTACTED:
+        when = col(Contact.last_contacted_at)
+        return [
+            Segment(when.is_not(None), (when, col(Contact.id))),
+            Segment(when.is_(None), (col(Contact.id),)),
+        ]
+    column = {
+        ContactSort.ORGANIZATION: col(Contact.sort_org),
+        ContactSort.EMAIL: col(Contact.email),
+        ContactSort.PHONE: col(Contact.phone),
+        ContactSort.TAGS: col(Contact.tags),
+    }[sort]
+    return [
+        Segment(column != "", (column, *name)),
+        Segment(column == "", (column, *name)),
+    ]
+
+
+def _filtered(session: Session, query: ContactQuery, base: Select[Any]) -> Select[Any]:
+    deleted = col(Contact.deleted_at)
+    conditions: list[ColumnElement[bool] | None] = [
+        deleted.is_not(None) if query.trash else deleted.is_(None)
+    ]
+    if query.status:
+        conditions.append(Contact.status == query.status)
+    if query.tag:
+        tag_id = tags.tag_id(session, query.tag)
+        conditions.append(
+            col(Contact.id).in_(select(ContactTag.contact_id).where(ContactTag.tag_id == tag_id))
+        )
+    if query.search.strip():
+        conditions.append(search.contact_condition(session, query.search))
+    return base.where(every(*conditions))
+
+
+def _row(row: Any) -> ContactRow:
+    return ContactRow(
+        id=row.id,
+        name=row.name,
+        organization=row.organization_name,
+        email=row.email,
+        phone=row.phone,
+        tags=tags.split_tags(row.tags),
+        status=row.status,
+        last_contacted_at=row.last_contacted_at,
+        version=row.version,
+    )
+
+
+def list_contacts(
+    *,
+    session: Session,
+    query: ContactQuery = ContactQuery(),
+    limit: int = PAGE_SIZE,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    from_end: bool = False,
+) -> Page[ContactRow]:
+    """One page of the contact list: ``limit`` rows, read through an index, never the rest."""
+    segments = _segments(query.sort)
+    page = keyset_page(
+        session,
+        _filtered(session, query, select(*_ROW_COLUMNS)),
+        segments,
+        limit=limit,
+        descending=query.descending,
+        after=after,
+        before=before,
+        from_end=from_end,
+        key_of=lambda index, row: tuple(
+            getattr(row, column.key) for column in segments[index].columns
+        ),
+    )
+    return Page([_row(row) for row in page.rows], page.first, page.last, page.has_more)
+
+
+def count_contacts(*, session: Session, query: ContactQuery = ContactQuery()) -> int:
+    return session.scalar(_filtered(session, query, select(func.count()).select_from(Contact))) or 0
+
+
+def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:
+    """Every id the query matches (for "select all" bulk actions)."""
+    return list(session.scalars(_filtered(session, query, select(Contact.id))))
+
+
+def find_contacts(*, session: Session, text: str, limit: int = 10) -> list[ContactRow]:
+    """Contacts whose fields match ``text``, for pickers and autocompletion."""
+    return list_contacts(session=session, query=ContactQuery(search=text), limit=limit).rows
+
+
+def resolve_contact(*, session: Session, ref: str) -> ContactRead:
+    """The one live contact that ``ref`` names: an id, "#id", an email or a name.
+
+    A name matches exactly (ignoring case and accents) or, failing that, by search; more
+    than one candidate raises ``AmbiguousError`` listing them.
+    """
+    ref = ref.strip()
+    if ref.lstrip("#").isdigit():
+        return get_contact(session=session, contact_id=int(ref.lstrip("#")))
+    live = col(Contact.deleted_at).is_(None)
+    if "@" in ref:
+        ids = list(
+            session.scalars(
+                select(Contact.id)
+                .join(ContactEmail, ContactEmail.contact_id == Contact.id)
+                .where(ContactEmail.normalized == fold(ref), live)
+                .distinct()
+            )
+        )
+    else:
+        ids = list(
+            session.scalars(select(Contact.id).where(Contact.sort_name == sort_key(ref), live))
+        )
+        if not ids:
+            ids = [row.id for row in find_contacts(session=session, text=ref, limit=11)]
+    if not ids:
+        raise NotFoundError(f"no contact matches {ref!r}")
+    if len(ids) > 1:
+        candidates = [_describe(session, contact_id) for contact_id in ids[:10]]
+        raise AmbiguousError(
+            f"{ref!r} matches {len(ids)} contacts; use an id or email:", candidates
+        )
+    return get_contact(session=session, contact_id=ids[0])
+
+
+def _describe(session: Session, contact_id: int) -> str:
+    contact = session.get(Contact, contact_id)
+    assert contact is not None
+    parts = [f"#{contact.id}", contact.name]
+    if contact.email:
+        parts.append(f"<{contact.email}>")
+    if contact.organization_name:
+        parts.append(f"({contact.organization_name})")
+    return " ".join(parts)

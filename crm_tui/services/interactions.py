@@ -1,0 +1,316 @@
+"""Interactions: every touchpoint with a client (calls, emails, meetings, complaints…)."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, insert, select, true, update
+from sqlmodel import Session, col
+
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import Contact, Interaction, InteractionContact, Task
+from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
+from crm_tui.services import search
+from crm_tui.services.common import (
+    Cursor,
+    Page,
+    Segment,
+    check_version,
+    every,
+    keyset_page,
+    live_row,
+    touch,
+    utcnow,
+)
+from crm_tui.services.contacts import mark_contacted
+from crm_tui.services.team import member_names
+
+PAGE_SIZE = 50
+
+
+class ComplaintFilter(enum.StrEnum):
+    ALL = "all"
+    ANY = "any"  # complaints, open or resolved
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class InteractionQuery:
+    """What the interaction log shows; every filter is optional and they combine."""
+
+    search: str = ""
+    channel: str | None = None
+    contact_id: int | None = None
+    sentiment: str | None = None
+    complaint: ComplaintFilter = ComplaintFilter.ALL
+    since: datetime | None = None
+    until: datetime | None = None
+    trash: bool = False
+
+
+def _check_contacts(session: Session, contact_ids: Sequence[int]) -> None:
+    found = set(
+        session.scalars(
+            select(Contact.id).where(
+                col(Contact.id).in_(list(contact_ids)), col(Contact.deleted_at).is_(None)
+            )
+        )
+    )
+    missing = [contact_id for contact_id in contact_ids if contact_id not in found]
+    if missing:
+        raise ValidationError(f"no contact with id {missing[0]}", field="contact")
+
+
+def create_interaction(
+    *, session: Session, data: InteractionCreate, actor_id: int | None = None
+) -> InteractionRead:
+    """Log an interaction; its contacts' "last contacted" moves forward to it."""
+    contact_ids = list(dict.fromkeys(data.contact_ids))
+    _check_contacts(session, contact_ids)
+    now = utcnow()
+    interaction = Interaction(
+        contact_id=contact_ids[0],
+        occurred_at=data.occurred_at or now,
+        channel=data.channel.value,
+        direction=data.direction.value,
+        subject=data.subject,
+        body=data.body,
+        sentiment=data.sentiment.value if data.sentiment else None,
+        complaint=data.complaint,
+        author_id=actor_id,
+        created_at=now,
+        updated_at=now,
+        updated_by_id=actor_id,
+    )
+    session.add(interaction)
+    session.flush()
+    assert interaction.id is not None
+    session.execute(
+        insert(InteractionContact),
+        [{"interaction_id": interaction.id, "contact_id": c} for c in contact_ids],
+    )
+    mark_contacted(session, contact_ids, interaction.occurred_at)
+    search.index_interactions(session, [interaction.id])
+    return get_interaction(session=session, interaction_id=interaction.id)
+
+
+def update_interaction(
+    *,
+    session: Session,
+    interaction_id: int,
+    changes: InteractionUpdate,
+    expected_version: int | None,
+    actor_id: int | None = None,
+) -> InteractionRead:
+    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    check_version(
+        interaction,
+        expected_version,
+        describe=f"interaction #{interaction_id} ({interaction.subject or interaction.channel})",
+        current=lambda: get_interaction(session=session, interaction_id=interaction_id),
+    )
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        setattr(interaction, name, value.value if isinstance(value, enum.Enum) else value)
+    if interaction.complaint is False:
+        interaction.resolved_at = None
+        interaction.resolved_by_id = None
+    touch(interaction, actor_id=actor_id)
+    session.flush()
+    mark_contacted(session, _contact_ids(session, interaction_id), interaction.occurred_at)
+    search.index_interactions(session, [interaction_id])
+    return get_interaction(session=session, interaction_id=interaction_id)
+
+
+def resolve_complaint(
+    *,
+    session: Session,
+    interaction_id: int,
+    actor_id: int | None = None,
+    resolved: bool = True,
+    expected_version: int | None = None,
+) -> InteractionRead:
+    """Mark a complaint resolved now, by ``actor_id`` (or open it again)."""
+    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    if not interaction.complaint:
+        raise ValidationError(f"interaction #{interaction_id} is not a complaint")
+    check_version(interaction, expected_version, describe=f"interaction #{interaction_id}")
+    interaction.resolved_at = utcnow() if resolved else None
+    interaction.resolved_by_id = actor_id if resolved else None
+    touch(interaction, actor_id=actor_id)
+    session.flush()
+    return get_interaction(session=session, interaction_id=interaction_id)
+
+
+def _set_deleted(session: Session, ids: Sequence[int], deleted_at: datetime | None) -> int:
+    column = col(Interaction.deleted_at)
+    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
+    result = session.execute(
+        update(Interaction)
+        .where(col(Interaction.id).in_(list(ids)), condition)
+        .values(deleted_at=deleted_at, version=Interaction.version + 1, updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_interactions(*, session: Session, interaction_ids: Sequence[int]) -> int:
+    return _set_deleted(session, interaction_ids, utcnow())
+
+
+def restore_interactions(*, session: Session, interaction_ids: Sequence[int]) -> int:
+    return _set_deleted(session, interaction_ids, None)
+
+
+def _contact_ids(session: Session, interaction_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(InteractionContact.contact_id).where(
+                InteractionContact.interaction_id == interaction_id
+            )
+        )
+    )
+
+
+def get_interaction(*, session: Session, interaction_id: int) -> InteractionRead:
+    page = _read_rows(session, select(*_COLUMNS).where(Interaction.id == interaction_id))
+    if not page:
+        raise NotFoundError(f"no interaction with id {interaction_id}")
+    return page[0]
+
+
+_COLUMNS: tuple[Any, ...] = (
+    Interaction.id,
+    Interaction.contact_id,
+    col(Contact.name).label("contact_name"),
+    Interaction.occurred_at,
+    Interaction.channel,
+    Interaction.direction,
+    Interaction.subject,
+    Interaction.body,
+    Interaction.sentiment,
+    Interaction.complaint,
+    Interaction.resolved_at,
+    Interaction.resolved_by_id,
+    Interaction.author_id,
+    Interaction.deleted_at,
+    Interaction.version,
+)
+
+
+def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
+    rows = session.execute(query.outerjoin(Contact, Contact.id == Interaction.contact_id)).all()
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    contacts: dict[int, list[int]] = defaultdict(list)
+    for interaction_id, contact_id in session.execute(
+        select(InteractionContact.interaction_id, InteractionContact.contact_id).where(
+            col(InteractionContact.interaction_id).in_(ids)
+        )
+    ):
+        contacts[interaction_id].append(contact_id)
+    follow_ups: dict[int, int] = dict(
+        session.execute(
+            select(Task.source_interaction_id, func.min(Task.id))
+            .where(col(Task.source_interaction_id).in_(ids), col(Task.deleted_at).is_(None))
+            .group_by(Task.source_interaction_id)
+        ).all()
+    )
+    members = member_names(session)
+    return [
+        InteractionRead(
+            id=row.id,
+            contact_id=row.contact_id,
+            contact_name=row.contact_name,
+            contact_ids=sorted(contacts.get(row.id, [])),
+            occurred_at=row.occurred_at,
+            channel=row.channel,
+            direction=row.direction,
+            subject=row.subject,
+            body=row.body,
+            sentiment=row.sentiment,
+            complaint=row.complaint,
+            resolved_at=row.resolved_at,
+            resolved_by=members.get(row.resolved_by_id),
+            author=members.get(row.author_id),
+            follow_up_task_id=follow_ups.get(row.id),
+            deleted_at=row.deleted_at,
+            version=row.version,
+        )
+        for row in rows
+    ]
+
+
+def _filtered(session: Session, query: InteractionQuery, base: Select[Any]) -> Select[Any]:
+    deleted = col(Interaction.deleted_at)
+    conditions: list[ColumnElement[bool] | None] = [
+        deleted.is_not(None) if query.trash else deleted.is_(None)
+    ]
+    if query.channel:
+        conditions.append(Interaction.channel == query.channel)
+    if query.sentiment:
+        conditions.append(Interaction.sentiment == query.sentiment)
+    if query.contact_id is not None:
+        conditions.append(
+            col(Interaction.id).in_(
+                select(InteractionContact.interaction_id).where(
+                    InteractionContact.contact_id == query.contact_id
+                )
+            )
+        )
+    if query.complaint is not ComplaintFilter.ALL:
+        conditions.append(col(Interaction.complaint).is_(True))
+    if query.complaint is ComplaintFilter.OPEN:
+        conditions.append(col(Interaction.resolved_at).is_(None))
+    if query.complaint is ComplaintFilter.RESOLVED:
+        conditions.append(col(Interaction.resolved_at).is_not(None))
+    if query.since is not None:
+        conditions.append(Interaction.occurred_at >= query.since)
+    if query.until is not None:
+        conditions.append(Interaction.occurred_at < query.until)
+    if query.search.strip():
+        conditions.append(search.interaction_condition(session, query.search))
+    return base.where(every(*conditions))
+
+
+_SEGMENTS = [Segment(true(), (col(Interaction.occurred_at), col(Interaction.id)))]
+
+
+def list_interactions(
+    *,
+    session: Session,
+    query: InteractionQuery = InteractionQuery(),
+    limit: int = PAGE_SIZE,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    from_end: bool = False,
+    oldest_first: bool = False,
+) -> Page[InteractionRead]:
+    """One page of the log, newest first, read through an index."""
+    page = keyset_page(
+        session,
+        _filtered(session, query, select(col(Interaction.id), col(Interaction.occurred_at))),
+        _SEGMENTS,
+        limit=limit,
+        descending=not oldest_first,
+        after=after,
+        before=before,
+        from_end=from_end,
+        key_of=lambda _index, row: (row.occurred_at, row.id),
+    )
+    ids = [row.id for row in page.rows]
+    by_id = {
+        item.id: item
+        for item in _read_rows(session, select(*_COLUMNS).where(col(Interaction.id).in_(ids)))
+    }
+    return Page([by_id[i] for i in ids], page.first, page.last, page.has_more)
+
+
+def count_interactions(*, session: Session, query: InteractionQuery = InteractionQuery()) -> int:
+    statement = _filtered(session, query, select(func.count()).select_from(Interaction))
+    return session.scalar(statement) or 0

@@ -1,0 +1,289 @@
+"""Full-text search: the one place that knows how text is indexed and matched.
+
+Other services ask ``contact_matches``/``interaction_matches`` for a subquery of matching
+ids and combine it with their own filters, sort and paging. On SQLite the index is FTS5
+(tables created by the first migration); the services call ``index_contacts`` and
+``index_interactions`` after every write so the index never lags behind the rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, column, select, table, text
+from sqlmodel import Session, col
+
+from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
+from crm_tui.text import fold, index_text, query_terms
+
+CHUNK = 500
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 query where every word must match the start of a word (or phrase) in a row.
+
+    Tokens contain letters and digits only, so quoting them cannot break the syntax.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return " ".join('"' + " ".join(tokens) + '"*' for tokens in terms)
+
+
+# Past this many matches a search walks the list's own sort index in order and tests each row
+# against the set of matching ids, instead of fetching every match and sorting them all: a page
+# then costs the same however common the word ("s" matches half of all contacts).
+MANY_MATCHES = 2_000
+
+
+def _matching_count(session: Session, fts_table: str, expression: str, cap: int) -> int:
+    statement = text(
+        f"SELECT count(*) FROM (SELECT rowid FROM {fts_table} "
+        f"WHERE {fts_table} MATCH :q LIMIT :cap)"
+    )
+    return session.execute(statement, {"q": expression, "cap": cap}).scalar() or 0
+
+
+def _condition(
+    session: Session, fts_table: str, query: str, id_column: Any
+) -> ColumnElement[bool] | None:
+    expression = match_expression(query)
+    if expression is None:
+        return None
+    fts = table(fts_table, column("rowid"))
+    match = text(f"{fts_table} MATCH :{fts_table}_q").bindparams(
+        bindparam(f"{fts_table}_q", expression)
+    )
+    matches = select(fts.c.rowid).where(match)
+    if _matching_count(session, fts_table, expression, MANY_MATCHES + 1) <= MANY_MATCHES:
+        return id_column.in_(matches)
+    # "id + 0" cannot drive the query, so SQLite scans the ORDER BY index and stops after a page.
+    return (id_column + 0).in_(matches)
+
+
+def contact_condition(session: Session, query: str) -> ColumnElement[bool] | None:
+    """A condition on ``contact.id`` true for contacts matching ``query`` (None: no words)."""
+    return _condition(session, "contact_fts", query, col(Contact.id))
+
+
+def interaction_condition(session: Session, query: str) -> ColumnElement[bool] | None:
+    """A condition on ``interaction.id`` true for interactions matching ``query``."""
+    return _condition(session, "interaction_fts", query, col(Interaction.id))
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for item in ids:
+        batch.append(item)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _grouped(session: Session, model: Any, ids: Sequence[int]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(model.contact_id, model.value, model.normalized)
+        .where(col(model.contact_id).in_(ids))
+        .order_by(model.contact_id, model.position)
+    )
+    for contact_id, value, normalized in rows:
+        grouped[contact_id].append(value)
+        if fold(value) != normalized:  # a phone's E.164 key: searchable digits
+            grouped[contact_id].append(normalized)
+    return grouped
+
+
+def contact_document(
+    row: Mapping[str, Any], emails: Sequence[str], phones: Sequence[str]
+) -> dict[str, Any]:
+    """The index row of one contact: every field, custom fields and organization included.
+
+    ``row`` holds the contact's columns; ``emails``/``phones`` hold values and their keys.
+    """
+    custom = row["custom"] or {}
+    return {
+        "rowid": row["id"],
+        "name": index_text(f"{row['name']} {row['first_name']} {row['last_name']}"),
+        "organization": index_text(row["organization_name"]),
+        "emails": index_text(" ".join(emails)),
+        "phones": index_text(" ".join(phones)),
+        "tags": index_text(row["tags"]),
+        "custom": index_text(" ".join(f"{k} {v}" for k, v in custom.items())),
+        "notes": index_text(row["notes"]),
+        "other": index_text(
+            " ".join((row["title"], row["address"], row["website"], row["source"], row["status"]))
+        ),
+    }
+
+
+def interaction_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "rowid": row["id"],
+        "subject": index_text(row["subject"]),
+        "body": index_text(row["body"]),
+    }
+
+
+_DOCUMENT_COLUMNS = (
+    Contact.id,
+    Contact.name,
+    Contact.first_name,
+    Contact.last_name,
+    Contact.organization_name,
+    Contact.tags,
+    Contact.custom,
+    Contact.notes,
+    Contact.title,
+    Contact.address,
+    Contact.website,
+    Contact.source,
+    Contact.status,
+)
+
+
+@contextmanager
+def bulk_indexing(session: Session) -> Iterator[None]:
+    """Defer FTS5's background segment merges while many rows are indexed in one go.
+
+    Merging as it goes would re-write the index several times over; the merges resume on
+    later writes once the default (automerge 4) is back.
+    """
+    if not _is_sqlite(session):
+        yield
+        return
+    connection = session.connection()
+    for fts_table in ("contact_fts", "interaction_fts"):
+        connection.exec_driver_sql(
+            f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 0)"
+        )
+    try:
+        yield
+    finally:
+        for fts_table in ("contact_fts", "interaction_fts"):
+            connection.exec_driver_sql(
+                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
+            )
+
+
+def contact_documents(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The index rows for the stored contacts ``ids``."""
+    emails = _grouped(session, ContactEmail, ids)
+    phones = _grouped(session, ContactPhone, ids)
+    rows = session.execute(select(*_DOCUMENT_COLUMNS).where(col(Contact.id).in_(ids)))
+    return [
+        contact_document(row._mapping, emails.get(row.id, ()), phones.get(row.id, ()))
+        for row in rows
+    ]
+
+
+_INSERT_CONTACT_DOCUMENTS = (
+    "INSERT INTO contact_fts(rowid, name, organization, emails, phones, tags, custom, notes, "
+    "other) VALUES (:rowid, :name, :organization, :emails, :phones, :tags, :custom, :notes, "
+    ":other)"
+)
+_INSERT_INTERACTION_DOCUMENTS = (
+    "INSERT INTO interaction_fts(rowid, subject, body) VALUES (:rowid, :subject, :body)"
+)
+
+
+def add_contact_documents(session: Session, documents: Sequence[dict[str, Any]]) -> None:
+    """Index new contacts from documents built in memory (bulk writers: import, demo)."""
+    if documents and _is_sqlite(session):
+        session.connection().exec_driver_sql(_INSERT_CONTACT_DOCUMENTS, list(documents))
+
+
+def add_interaction_documents(session: Session, documents: Sequence[dict[str, Any]]) -> None:
+    if documents and _is_sqlite(session):
+        session.connection().exec_driver_sql(_INSERT_INTERACTION_DOCUMENTS, list(documents))
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def index_contacts(session: Session, ids: Iterable[int]) -> None:
+    """Bring the index rows of these contacts up to date with the tables."""
+    if not _is_sqlite(session):
+        return
+    for batch in _chunks(ids):
+        _delete_rows(session, "contact_fts", batch)
+        add_contact_documents(session, contact_documents(session, batch))
+
+
+def index_interactions(session: Session, ids: Iterable[int]) -> None:
+    if not _is_sqlite(session):
+        return
+    for batch in _chunks(ids):
+        _delete_rows(session, "interaction_fts", batch)
+        rows = session.execute(
+            select(Interaction.id, Interaction.subject, Interaction.body).where(
+                col(Interaction.id).in_(batch)
+            )
+        )
+        documents = [
+            {"rowid": row.id, "subject": index_text(row.subject), "body": index_text(row.body)}
+            for row in rows
+        ]
+        if documents:
+            session.execute(
+                text(
+                    "INSERT INTO interaction_fts(rowid, subject, body) "
+                    "VALUES (:rowid, :subject, :body)"
+                ),
+                documents,
+            )
+
+
+def _delete_rows(session: Session, fts_table: str, ids: Sequence[int]) -> None:
+    statement = text(f"DELETE FROM {fts_table} WHERE rowid IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    session.execute(statement, {"ids": list(ids)})
+
+
+def unindex_contacts(session: Session, ids: Sequence[int]) -> None:
+    if _is_sqlite(session):
+        _delete_rows(session, "contact_fts", ids)
+
+
+def unindex_interactions(session: Session, ids: Sequence[int]) -> None:
+    if _is_sqlite(session):
+        _delete_rows(session, "interaction_fts", ids)
+
+
+def rebuild_index(session: Session) -> tuple[int, int]:
+    """Rebuild both indexes from the tables; returns (contacts, interactions) indexed."""
+    if not _is_sqlite(session):
+        return (0, 0)
+    session.execute(text("DELETE FROM contact_fts"))
+    session.execute(text("DELETE FROM interaction_fts"))
+    contact_ids = list(session.scalars(select(Contact.id)))
+    interaction_ids = list(session.scalars(select(Interaction.id)))
+    index_contacts(session, contact_ids)
+    index_interactions(session, interaction_ids)
+    return len(contact_ids), len(interaction_ids)
+
+
+def index_out_of_sync(session: Session) -> list[str]:
+    """Problems with the index (rows missing from it or left in it), for ``crm doctor``."""
+    if not _is_sqlite(session):
+        return []
+    problems = []
+    for fts_table, source in (("contact_fts", "contact"), ("interaction_fts", "interaction")):
+        missing = session.scalar(
+            text(f"SELECT count(*) FROM {source} WHERE id NOT IN (SELECT rowid FROM {fts_table})")
+        )
+        extra = session.scalar(
+            text(f"SELECT count(*) FROM {fts_table} WHERE rowid NOT IN (SELECT id FROM {source})")
+        )
+        if missing:
+            problems.append(f"{missing} {source} rows missing from the search index")
+        if extra:
+            problems.append(f"{extra} search index rows for deleted {source} rows")
+    return problems

@@ -1,0 +1,524 @@
+"""Tasks: the board (status and position), dates, progress and finish-to-start dependencies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlmodel import Session, col
+
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
+from crm_tui.schemas import TaskCreate, TaskRead, TaskUpdate
+from crm_tui.services.common import check_version, every, live_row, today, touch, utcnow
+from crm_tui.services.team import member_names
+
+POSITION_STEP = 1024.0
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """Filters for task lists; all optional, all combined."""
+
+    status: str | None = None
+    assignee_id: int | None = None
+    project_id: int | None = None
+    contact_id: int | None = None
+    due_before: date | None = None
+    open_only: bool = False
+    trash: bool = False
+
+
+@dataclass(frozen=True)
+class Violation:
+    """``task_id`` starts before ``depends_on_id`` (which it waits for) is due to finish."""
+
+    task_id: int
+    depends_on_id: int
+    starts: date
+    blocker_ends: date
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+_COLUMNS: tuple[Any, ...] = (
+    Task,
+    col(Contact.name).label("contact_name"),
+    col(Project.name).label("project_name"),
+)
+
+
+def _read_rows(session: Session, query: Select[Any]) -> list[TaskRead]:
+    rows = session.execute(
+        query.outerjoin(Contact, Contact.id == Task.contact_id).outerjoin(
+            Project, Project.id == Task.project_id
+        )
+    ).all()
+    ids = [row.Task.id for row in rows]
+    depends = dependencies_of(session, ids)
+    members = member_names(session)
+    return [
+        _read(row.Task, row.contact_name, row.project_name, depends.get(row.Task.id, []), members)
+        for row in rows
+    ]
+
+
+def _read(
+    task: Task,
+    contact_name: str | None,
+    project_name: str | None,
+    depends_on: list[int],
+    members: dict[int, str],
+) -> TaskRead:
+    assert task.id is not None
+    return TaskRead(
+        id=task.id,
+        title=task.title,
+        description=task.description,
+        status=task.status,
+        priority=task.priority,
+        start=task.start_date,
+        due=task.due_date,
+        progress=task.progress,
+        milestone=task.milestone,
+        estimate_hours=task.estimate_hours,
+        position=task.position,
+        assignee_id=task.assignee_id,
+        assignee=members.get(task.assignee_id) if task.assignee_id else None,
+        contact_id=task.contact_id,
+        contact_name=contact_name,
+        project_id=task.project_id,
+        project=project_name,
+        depends_on=sorted(depends_on),
+        source_interaction_id=task.source_interaction_id,
+        completed_at=task.completed_at,
+        created_at=task.created_at,
+        deleted_at=task.deleted_at,
+        version=task.version,
+    )
+
+
+def dependencies_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[int]]:
+    """For each task, the ids of the live tasks it waits for."""
+    found: dict[int, list[int]] = defaultdict(list)
+    if not task_ids:
+        return found
+    rows = session.execute(
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+        .join(Task, Task.id == TaskDependency.depends_on_id)
+        .where(col(TaskDependency.task_id).in_(list(task_ids)), col(Task.deleted_at).is_(None))
+    )
+    for task_id, depends_on_id in rows:
+        found[task_id].append(depends_on_id)
+    return found
+
+
+def get_task(*, session: Session, task_id: int) -> TaskRead:
+    rows = _read_rows(session, select(*_COLUMNS).where(Task.id == task_id))
+    if not rows:
+        raise NotFoundError(f"no task with id {task_id}")
+    return rows[0]
+
+
+def _filtered(query: TaskQuery, base: Select[Any]) -> Select[Any]:
+    deleted = col(Task.deleted_at)
+    conditions = [deleted.is_not(None) if query.trash else deleted.is_(None)]
+    if query.status:
+        conditions.append(Task.status == query.status)
+    if query.open_only:
+        conditions.append(Task.status != TaskStatus.DONE.value)
+    if query.assignee_id is not None:
+        conditions.append(Task.assignee_id == query.assignee_id)
+    if query.project_id is not None:
+        conditions.append(Task.project_id == query.project_id)
+    if query.contact_id is not None:
+        conditions.append(Task.contact_id == query.contact_id)
+    if query.due_before is not None:
+        conditions.append(col(Task.due_date) < query.due_before)
+    return base.where(every(*conditions))
+
+
+def list_tasks(
+    *, session: Session, query: TaskQuery = TaskQuery(), limit: int | None = None
+) -> list[TaskRead]:
+    """Tasks in board order (status, then position)."""
+    statement = _filtered(query, select(*_COLUMNS)).order_by(Task.status, Task.position, Task.id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return _read_rows(session, statement)
+
+
+def tasks_by_date(
+    *, session: Session, query: TaskQuery = TaskQuery(), limit: int | None = None
+) -> list[TaskRead]:
+    """Tasks in time order (start, then due), for the Gantt chart and agendas."""
+    start = func.coalesce(Task.start_date, Task.due_date)
+    statement = _filtered(query, select(*_COLUMNS)).order_by(
+        col(Task.project_id), start, Task.due_date, Task.id
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    return _read_rows(session, statement)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _next_position(session: Session, status: str) -> float:
+    highest = session.scalar(
+        select(func.max(Task.position)).where(Task.status == status, col(Task.deleted_at).is_(None))
+    )
+    return (highest or 0.0) + POSITION_STEP
+
+
+def _check_references(session: Session, data: TaskCreate | TaskUpdate) -> None:
+    contact_id, project_id = data.contact_id, data.project_id
+    if contact_id is not None and not _is_live(session.get(Contact, contact_id)):
+        raise ValidationError(f"no contact with id {contact_id}", field="contact_id")
+    if project_id is not None and not _is_live(session.get(Project, project_id)):
+        raise ValidationError(f"no project with id {project_id}", field="project_id")
+
+
+def _is_live(row: Contact | Project | None) -> bool:
+    return row is not None and row.deleted_at is None
+
+
+def create_task(*, session: Session, data: TaskCreate, actor_id: int | None = None) -> TaskRead:
+    _check_references(session, data)
+    now = utcnow()
+    values = data.model_dump(exclude={"depends_on"})
+    values["status"] = data.status.value
+    task = Task(
+        **values,
+        position=_next_position(session, data.status.value),
+        completed_at=now if data.status is TaskStatus.DONE else None,
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+    )
+    if data.status is TaskStatus.DONE:
+        task.progress = 100
+    session.add(task)
+    session.flush()
+    assert task.id is not None
+    if data.depends_on:
+        set_dependencies(session=session, task_id=task.id, depends_on=data.depends_on)
+    return get_task(session=session, task_id=task.id)
+
+
+def _describe(task: Task) -> str:
+    return f"task {task.title!r} (#{task.id})"
+
+
+def _apply_status(task: Task, status: str) -> None:
+    if status == task.status:
+        return
+    task.status = status
+    if status == TaskStatus.DONE.value:
+        task.completed_at = utcnow()
+        task.progress = 100
+    else:
+        task.completed_at = None
+
+
+def update_task(
+    *,
+    session: Session,
+    task_id: int,
+    changes: TaskUpdate,
+    expected_version: int | None,
+    actor_id: int | None = None,
+) -> TaskRead:
+    task = live_row(session, Task, task_id, what="task")
+    check_version(
+        task,
+        expected_version,
+        describe=_describe(task),
+        current=lambda: get_task(session=session, task_id=task_id),
+    )
+    _check_references(session, changes)
+    values = changes.model_dump(exclude_unset=True)
+    depends_on = values.pop("depends_on", None)
+    status = values.pop("status", None)
+    for name, value in values.items():
+        setattr(task, name, value)
+    if task.start_date and task.due_date and task.due_date < task.start_date:
+        raise ValidationError("the due date is before the start date", field="due_date")
+    if status is not None:
+        if status != task.status:
+            task.position = _next_position(session, str(status))
+        _apply_status(task, str(status))
+    touch(task, actor_id=actor_id)
+    session.flush()
+    if depends_on is not None:
+        set_dependencies(session=session, task_id=task_id, depends_on=depends_on)
+    return get_task(session=session, task_id=task_id)
+
+
+def complete_task(*, session: Session, task_id: int, actor_id: int | None = None) -> TaskRead:
+    task = live_row(session, Task, task_id, what="task")
+    _apply_status(task, TaskStatus.DONE.value)
+    touch(task, actor_id=actor_id)
+    session.flush()
+    return get_task(session=session, task_id=task_id)
+
+
+def move_task(
+    *,
+    session: Session,
+    task_id: int,
+    status: str | None = None,
+    offset: int = 0,
+    expected_version: int | None = None,
+    actor_id: int | None = None,
+) -> TaskRead:
+    """Move a card to another column (at its end) and/or ``offset`` places up or down."""
+    task = live_row(session, Task, task_id, what="task")
+    check_version(task, expected_version, describe=_describe(task))
+    if status is not None and status != task.status:
+        TaskStatus(status)  # refuses an unknown column
+        task.position = _next_position(session, status)
+        _apply_status(task, status)
+    if offset:
+        _shift_position(session, task, offset)
+    touch(task, actor_id=actor_id)
+    session.flush()
+    return get_task(session=session, task_id=task_id)
+
+
+def _shift_position(session: Session, task: Task, offset: int) -> None:
+    """Swap places with the card ``offset`` positions away in the same column."""
+    column = col(Task.position)
+    beyond = column < task.position if offset < 0 else column > task.position
+    order = column.desc() if offset < 0 else column.asc()
+    neighbours = session.scalars(
+        select(Task)
+        .where(Task.status == task.status, col(Task.deleted_at).is_(None), beyond)
+        .order_by(order)
+        .limit(abs(offset))
+    ).all()
+    if not neighbours:
+        return
+    target = neighbours[-1]
+    following = session.scalar(
+        select(Task.position)
+        .where(
+            Task.status == task.status,
+            col(Task.deleted_at).is_(None),
+            column < target.position if offset < 0 else column > target.position,
+        )
+        .order_by(order)
+        .limit(1)
+    )
+    edge = (
+        following
+        if following is not None
+        else target.position + (-POSITION_STEP if offset < 0 else POSITION_STEP)
+    )
+    task.position = (target.position + edge) / 2
+
+
+def _set_deleted(session: Session, ids: Sequence[int], deleted_at: datetime | None) -> int:
+    column = col(Task.deleted_at)
+    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
+    result = session.execute(
+        update(Task)
+        .where(col(Task.id).in_(list(ids)), condition)
+        .values(deleted_at=deleted_at, version=Task.version + 1, updated_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_tasks(*, session: Session, task_ids: Sequence[int]) -> int:
+    return _set_deleted(session, task_ids, utcnow())
+
+
+def restore_tasks(*, session: Session, task_ids: Sequence[int]) -> int:
+    return _set_deleted(session, task_ids, None)
+
+
+# -- dependencies -------------------------------------------------------------------------------
+
+
+def _edges(session: Session) -> dict[int, set[int]]:
+    graph: dict[int, set[int]] = defaultdict(set)
+    for task_id, depends_on_id in session.execute(
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+    ):
+        graph[task_id].add(depends_on_id)
+    return graph
+
+
+def _path(graph: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
+    """A chain of dependencies leading from ``start`` to ``goal``, if there is one."""
+    stack: list[tuple[int, list[int]]] = [(start, [start])]
+    seen = {start}
+    while stack:
+        node, path = stack.pop()
+        if node == goal:
+            return path
+        for nxt in graph.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def set_dependencies(*, session: Session, task_id: int, depends_on: Sequence[int]) -> None:
+    """Replace what ``task_id`` waits for; refuse self-references and cycles."""
+    wanted = list(dict.fromkeys(depends_on))
+    if task_id in wanted:
+        raise ValidationError("a task cannot depend on itself", field="depends_on")
+    for other in wanted:
+        live_row(session, Task, other, what="task")
+    session.execute(delete(TaskDependency).where(TaskDependency.task_id == task_id))
+    graph = _edges(session)
+    for other in wanted:
+        cycle = _path(graph, other, task_id)
+        if cycle is not None:
+            chain = " → ".join(f"#{node}" for node in [task_id, *cycle])
+            raise ValidationError(
+                f"that would make a cycle: {chain} (a task cannot wait for itself)",
+                field="depends_on",
+            )
+        graph[task_id].add(other)
+    if wanted:
+        session.execute(
+            insert(TaskDependency),
+            [{"task_id": task_id, "depends_on_id": other} for other in wanted],
+        )
+
+
+def _end(task: Task | TaskRead) -> date | None:
+    if isinstance(task, Task):
+        return task.due_date or task.start_date
+    return task.due or task.start
+
+
+def _begin(task: Task | TaskRead) -> date | None:
+    if isinstance(task, Task):
+        return task.start_date or task.due_date
+    return task.start or task.due
+
+
+def violations(tasks: Sequence[TaskRead]) -> list[Violation]:
+    """Dependencies broken among ``tasks``: a task starting before its blocker ends."""
+    by_id = {task.id: task for task in tasks}
+    found = []
+    for task in tasks:
+        starts = _begin(task)
+        for other_id in task.depends_on:
+            other = by_id.get(other_id)
+            ends = _end(other) if other else None
+            if starts and ends and other and other.status != TaskStatus.DONE and starts <= ends:
+                found.append(Violation(task.id, other_id, starts, ends))
+    return found
+
+
+def dependants(session: Session, task_id: int) -> list[int]:
+    """Every task that waits, directly or through others, for ``task_id``."""
+    reverse: dict[int, set[int]] = defaultdict(set)
+    for waiting, blocker in session.execute(
+        select(TaskDependency.task_id, TaskDependency.depends_on_id)
+    ):
+        reverse[blocker].add(waiting)
+    found: list[int] = []
+    frontier = [task_id]
+    while frontier:
+        node = frontier.pop()
+        for nxt in sorted(reverse.get(node, ())):
+            if nxt not in found and nxt != task_id:
+                found.append(nxt)
+                frontier.append(nxt)
+    return found
+
+
+def reschedule_task(
+    *,
+    session: Session,
+    task_id: int,
+    shift_days: int = 0,
+    stretch_days: int = 0,
+    push_dependants: bool = False,
+    actor_id: int | None = None,
+) -> list[TaskRead]:
+    """Move a task's dates by ``shift_days`` and/or its end by ``stretch_days``.
+
+    With ``push_dependants`` every task that waits for it and would now start too early is
+    moved later by just enough, recursively. Returns every task that changed.
+    """
+    task = live_row(session, Task, task_id, what="task")
+    start, due = task.start_date, task.due_date
+    if start is None and due is None:
+        raise ValidationError(f"{_describe(task)} has no dates to move; set a start or due date")
+    delta = timedelta(days=shift_days)
+    if start is not None:
+        task.start_date = start + delta
+    if due is not None:
+        task.due_date = due + delta + timedelta(days=stretch_days)
+        if task.start_date and task.due_date < task.start_date:
+            task.due_date = task.start_date
+    elif stretch_days:
+        task.due_date = (task.start_date or today()) + timedelta(days=stretch_days)
+    touch(task, actor_id=actor_id)
+    changed = [task_id]
+    if push_dependants:
+        changed += _push(session, task, actor_id)
+    session.flush()
+    return [get_task(session=session, task_id=i) for i in changed]
+
+
+def _push(session: Session, blocker: Task, actor_id: int | None) -> list[int]:
+    moved: list[int] = []
+    end = _end(blocker)
+    waiting = session.scalars(
+        select(Task)
+        .join(TaskDependency, TaskDependency.task_id == Task.id)
+        .where(TaskDependency.depends_on_id == blocker.id, col(Task.deleted_at).is_(None))
+    ).all()
+    for task in waiting:
+        begin = _begin(task)
+        if end is None or begin is None or begin > end:
+            continue
+        delta = (end - begin) + timedelta(days=1)
+        task.start_date = task.start_date + delta if task.start_date else None
+        task.due_date = task.due_date + delta if task.due_date else None
+        touch(task, actor_id=actor_id)
+        assert task.id is not None
+        moved.append(task.id)
+        moved += [i for i in _push(session, task, actor_id) if i not in moved]
+    return moved
+
+
+# -- follow-ups ---------------------------------------------------------------------------------
+
+
+def create_follow_up(
+    *,
+    session: Session,
+    interaction_id: int,
+    due: date,
+    title: str = "",
+    assignee_id: int | None = None,
+    actor_id: int | None = None,
+) -> TaskRead:
+    """A task to follow up on an interaction, for its contact, linked back to it."""
+    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    contact = session.get(Contact, interaction.contact_id) if interaction.contact_id else None
+    subject = interaction.subject or interaction.body.split("\n", 1)[0][:60]
+    default = f"Follow up with {contact.name}" if contact else "Follow up"
+    if subject:
+        default += f": {subject}"
+    data = TaskCreate.build(
+        title=title or default,
+        due_date=due,
+        contact_id=contact.id if contact else None,
+        assignee_id=assignee_id if assignee_id is not None else actor_id,
+        source_interaction_id=interaction_id,
+    )
+    return create_task(session=session, data=data, actor_id=actor_id)

@@ -1,0 +1,91 @@
+"""Team members: who did what (authors) and who does what (assignees)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from crm_tui.errors import AmbiguousError, NotFoundError, ValidationError
+from crm_tui.models import TeamMember
+from crm_tui.schemas import MemberRead
+from crm_tui.services.common import utcnow
+from crm_tui.text import fold, initials
+
+
+def _read(member: TeamMember) -> MemberRead:
+    assert member.id is not None
+    return MemberRead(
+        id=member.id,
+        name=member.name,
+        username=member.username,
+        email=member.email,
+        initials=member.initials,
+        active=member.active,
+    )
+
+
+def add_member(
+    *, session: Session, name: str, username: str = "", email: str = "", short: str = ""
+) -> MemberRead:
+    """Add a team member; ``username`` (how they log in) defaults to a folded first name."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("a name is required", field="name")
+    username = (username or fold(name.split()[0])).strip()
+    if session.scalar(select(TeamMember.id).where(TeamMember.username == username)):
+        raise ValidationError(f"a team member with username {username!r} exists", field="username")
+    member = TeamMember(
+        name=name,
+        username=username,
+        email=email.strip(),
+        initials=(short or initials(name))[:3],
+        created_at=utcnow(),
+    )
+    session.add(member)
+    session.flush()
+    return _read(member)
+
+
+def ensure_member(*, session: Session, username: str) -> MemberRead:
+    """The member who logs in as ``username`` (the current OS user), created on first use."""
+    member = session.scalars(select(TeamMember).where(TeamMember.username == username)).first()
+    if member is not None:
+        return _read(member)
+    return add_member(session=session, name=username, username=username)
+
+
+def list_members(*, session: Session, include_inactive: bool = False) -> list[MemberRead]:
+    query = select(TeamMember).order_by(TeamMember.name)
+    if not include_inactive:
+        query = query.where(col(TeamMember.active).is_(True))
+    return [_read(member) for member in session.scalars(query)]
+
+
+def find_member(*, session: Session, ref: str) -> MemberRead:
+    """A member by id, username, initials or (part of) name."""
+    members = list_members(session=session, include_inactive=True)
+    key = fold(ref.strip())
+    exact = [
+        m
+        for m in members
+        if str(m.id) == key
+        or fold(m.username) == key
+        or fold(m.initials) == key
+        or fold(m.name) == key
+    ]
+    found = exact or [m for m in members if key and key in fold(m.name)]
+    if not found:
+        raise NotFoundError(f"no team member matches {ref!r}")
+    if len(found) > 1:
+        raise AmbiguousError(
+            f"{ref!r} matches several team members", [f"{m.username} ({m.name})" for m in found]
+        )
+    return found[0]
+
+
+def member_names(session: Session) -> dict[int, str]:
+    return {
+        member_id: name
+        for member_id, name in session.execute(select(TeamMember.id, TeamMember.name))
+        if member_id is not None
+    }

@@ -1,0 +1,68 @@
+"""A contact's unified timeline: its interactions and tasks in one list, newest first.
+
+Both halves come from the interaction and task services' own read paths, so the timeline
+shows exactly the rows the log and the board show.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlmodel import Session
+
+from crm_tui.schemas import InteractionRead, TaskRead, TimelineEntry
+from crm_tui.services.interactions import InteractionQuery, list_interactions
+from crm_tui.services.tasks import TaskQuery, list_tasks
+
+DEFAULT_LIMIT = 100
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def task_moment(task: TaskRead) -> datetime:
+    """When a task sits on a timeline: done when finished, else its due (or start) day."""
+    if task.completed_at is not None:
+        return task.completed_at
+    day = task.due or task.start
+    return _day_start(day) if day else task.created_at
+
+
+def interaction_entry(item: InteractionRead) -> TimelineEntry:
+    return TimelineEntry(
+        kind="interaction",
+        id=item.id,
+        at=item.occurred_at,
+        title=item.subject or item.body.split("\n", 1)[0],
+        detail=item.body,
+        channel=item.channel,
+        complaint=item.complaint,
+        resolved=item.resolved_at is not None,
+        sentiment=item.sentiment,
+    )
+
+
+def task_entry(task: TaskRead) -> TimelineEntry:
+    return TimelineEntry(
+        kind="task",
+        id=task.id,
+        at=task_moment(task),
+        title=task.title,
+        detail=task.description,
+        status=task.status,
+    )
+
+
+def contact_timeline(
+    *, session: Session, contact_id: int, limit: int = DEFAULT_LIMIT
+) -> list[TimelineEntry]:
+    """The newest ``limit`` entries of the contact's interactions and tasks together."""
+    interactions = list_interactions(
+        session=session, query=InteractionQuery(contact_id=contact_id), limit=limit
+    ).rows
+    tasks = list_tasks(session=session, query=TaskQuery(contact_id=contact_id), limit=limit * 2)
+    entries = [interaction_entry(item) for item in interactions]
+    entries += [task_entry(task) for task in tasks]
+    entries.sort(key=lambda entry: (entry.at, entry.kind, entry.id), reverse=True)
+    return entries[:limit]

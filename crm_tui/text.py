@@ -1,0 +1,95 @@
+"""Unicode folding for sorting and searching (Persian, Arabic, accented, CJK text).
+
+Stored values are never changed by these functions: they only build sort keys and the
+text the search index sees, so that "chloe" finds "Chloé", "علی" (Arabic yeh) finds
+"علی" (Persian yeh), "0912" finds "۰۹۱۲", and "小明" finds "王小明".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Arabic code points that Persian writes with its own letters, Arabic-Indic and Persian
+# digits, tatweel (a stretching stroke with no meaning) and ZWNJ/ZWJ (joining controls).
+_FOLD_TABLE = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC LETTER YEH -> FARSI YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA -> FARSI YEH
+        "\u0643": "\u06a9",  # ARABIC LETTER KAF -> KEHEH
+        "\u0629": "\u0647",  # TEH MARBUTA -> HEH
+        "\u0640": None,  # TATWEEL
+        "\u200c": " ",  # ZWNJ separates the parts of a Persian word
+        "\u200d": None,  # ZWJ
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+    }
+)
+
+# Scripts written without spaces between words: each character becomes its own token so
+# that any run of characters can be found (indexed as single characters, queried as a phrase).
+_CJK = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+)
+_CJK_CHAR = re.compile(f"([{_CJK}])")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 keeps
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def fold(value: str) -> str:
+    """A case-, width- and script-variant-insensitive form of ``value``."""
+    if value.isascii():
+        return value.lower()
+    folded = unicodedata.normalize("NFKC", value).translate(_FOLD_TABLE)
+    return folded.casefold()
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """A translate table deleting every combining mark of the Basic Multilingual Plane."""
+    return {cp: None for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))}
+
+
+def _without_marks(value: str) -> str:
+    """Drop accents and Arabic vowel marks (nobody types them when searching)."""
+    if value.isascii():
+        return value
+    decomposed = unicodedata.normalize("NFKD", value).translate(_marks())
+    return unicodedata.normalize("NFC", decomposed)
+
+
+def sort_key(value: str) -> str:
+    """The stored key lists sort by: folded, marks removed, spaces squeezed."""
+    return " ".join(_without_marks(fold(value)).split())
+
+
+def index_text(value: str) -> str:
+    """What the full-text index stores for ``value``: folded, CJK split into characters."""
+    if value.isascii():
+        return value.lower()
+    return _CJK_CHAR.sub(r" \1 ", _without_marks(fold(value)))
+
+
+def query_terms(query: str) -> list[list[str]]:
+    """Split a user's query into terms; a term is the list of tokens that must be adjacent.
+
+    "sara@ahm" is one term of two tokens (a phrase), "小明" one term of two characters.
+    """
+    terms = []
+    for word in query.split():
+        tokens = _TOKEN.findall(index_text(word))
+        if tokens:
+            terms.append(tokens)
+    return terms
+
+
+def strip_control(value: str) -> str:
+    """Drop control characters except tab and newlines (NUL is also refused by PostgreSQL)."""
+    return _CONTROL.sub("", value)
+
+
+def initials(name: str) -> str:
+    parts = [part for part in name.split() if part]
+    return "".join(part[0] for part in parts[:3]).upper()

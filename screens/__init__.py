@@ -1,0 +1,1 @@
+"""The Textual screens of crm-tui and the widgets they share."""

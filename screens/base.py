@@ -1,0 +1,70 @@
+"""What every screen shares: access to the database, the day, and error reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from textual.screen import Screen
+
+from crm_tui.errors import CrmError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from crm_tui.app import CrmApp
+
+T = TypeVar("T")
+
+
+def describe_error(error: BaseException) -> str:
+    """A one-line message for a notification (never a traceback on screen)."""
+    if isinstance(error, CrmError):
+        return str(error)
+    reason = str(getattr(error, "orig", None) or error).splitlines()
+    text = reason[0] if reason else type(error).__name__
+    if "locked" in text or "busy" in text:
+        return "the database is busy (another crm is writing); try again"
+    return f"something went wrong: {text}"
+
+
+class CrmScreen(Screen[None]):
+    """A screen of the app; database work goes through ``read``/``write`` in thread workers."""
+
+    @property
+    def crm(self) -> CrmApp:
+        return cast("CrmApp", self.app)
+
+    @property
+    def today(self) -> date:
+        return self.crm.today
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.crm.database.read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.crm.database.write() as session:
+            yield session
+
+    def report(self, error: BaseException) -> None:
+        """Show an error as a notification; safe to call from a worker thread."""
+        self.app.notify(describe_error(error), title="Error", severity="error", timeout=8)
+        if not isinstance(error, CrmError):
+            self.app.log.error(repr(error))
+
+    def guarded(self, work: Callable[[], T]) -> T | None:
+        """Run ``work`` (in a worker thread); report a failure instead of crashing."""
+        try:
+            return work()
+        except Exception as error:
+            self.report(error)
+            return None
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"

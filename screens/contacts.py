@@ -1,0 +1,15 @@
+"""Contacts screen (filled in by its own issue)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, Static
+
+from screens.base import CrmScreen
+
+
+class ContactsScreen(CrmScreen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Contacts", id="contacts-placeholder")
+        yield Footer()

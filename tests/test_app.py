@@ -1,0 +1,55 @@
+"""The app shell: number keys switch screens, ? lists keys, the palette knows every screen."""
+
+from __future__ import annotations
+
+from crm_tui.app import CrmApp
+from crm_tui.config import Settings
+from crm_tui.db import Database
+from screens.contacts import ContactsScreen
+from screens.help import HelpScreen
+from screens.interactions import LogScreen
+from screens.tasks import TasksScreen
+from screens.today import TodayScreen
+from tests.conftest import FIXED_TODAY
+
+
+def make_app(database: Database) -> CrmApp:
+    return CrmApp(database=database, settings=Settings(user="tester"), today=FIXED_TODAY)
+
+
+async def test_number_keys_switch_screens_and_the_app_opens_on_today(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        for key, screen in (
+            ("2", ContactsScreen),
+            ("3", LogScreen),
+            ("4", TasksScreen),
+            ("1", TodayScreen),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen), key
+
+
+async def test_question_mark_lists_the_keys(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = "\n".join(app.screen.lines)
+        for description in ("Today", "Contacts", "Log", "Tasks", "Quit"):
+            assert description in keys
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+
+
+async def test_the_current_user_becomes_a_team_member(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.actor_id is not None

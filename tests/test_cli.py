@@ -1,0 +1,250 @@
+"""The ``crm`` command: through Typer's CliRunner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crm_tui.cli import app
+
+runner = CliRunner()
+
+
+def crm(db_path: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", str(db_path), *args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_add_list_show_edit_round_trip(db_path: Path) -> None:
+    code, out, _ = crm(
+        db_path,
+        "contacts",
+        "add",
+        "مریم رضایی",
+        "--email",
+        "work:maryam@rezaei.example",
+        "--phone",
+        "۰۹۱۲۵۵۵۰۱۰۲",
+        "--tag",
+        "vip",
+        "--field",
+        "City=اصفهان",
+        "--notes",
+        "Met at the Tehran expo",
+    )
+    assert code == 0, out
+    assert "added contact #1 مریم رضایی" in out
+    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "expo")
+    assert code == 0
+    [contact] = json.loads(out)
+    assert contact["name"] == "مریم رضایی"
+    assert contact["emails"] == [{"value": "maryam@rezaei.example", "label": "work"}]
+    assert contact["custom"] == {"City": "اصفهان"}
+    for key in (
+        "id",
+        "first_name",
+        "last_name",
+        "organization",
+        "email",
+        "phone",
+        "phones",
+        "tags",
+        "status",
+        "notes",
+    ):
+        assert key in contact
+    code, out, _ = crm(
+        db_path,
+        "contacts",
+        "edit",
+        "maryam@rezaei.example",
+        "--status",
+        "customer",
+        "--field",
+        "VAT=IR123",
+        "--if-version",
+        "1",
+    )
+    assert code == 0, out
+    code, out, _ = crm(db_path, "contacts", "show", "1", "--json")
+    shown = json.loads(out)
+    assert shown["status"] == "customer"
+    assert shown["custom"] == {"City": "اصفهان", "VAT": "IR123"}
+    assert shown["version"] == 2
+
+
+def test_a_stale_edit_is_refused_in_one_line(db_path: Path) -> None:
+    crm(db_path, "contacts", "add", "Sara Ahmadi")
+    crm(db_path, "contacts", "edit", "1", "--notes", "first")
+    code, out, err = crm(db_path, "contacts", "edit", "1", "--notes", "second", "--if-version", "1")
+    assert code == 1
+    assert err.startswith("crm: error: contact 'Sara Ahmadi' (#1) was changed by someone else")
+    assert "Traceback" not in err
+    _, out, _ = crm(db_path, "contacts", "show", "1", "--json")
+    assert json.loads(out)["notes"] == "first"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["contacts", "add", "X", "--email", "nope"], 1, "not a valid email address"),
+        (["contacts", "add"], 1, "a name is required"),
+        (["contacts", "show", "ghost"], 1, "no contact matches 'ghost'"),
+        (["contacts", "list", "--sort", "height"], 2, "choose one of"),
+        (["log", "hi", "--contact", "ghost"], 1, "no contact matches"),
+        (["log", "hi", "--contact", "1", "--when", "someday"], 2, "cannot read"),
+        (["tasks", "add", "x", "--due", "nope"], 2, "cannot read"),
+        (["nonsense"], 2, "No such command"),
+    ],
+)
+def test_errors_are_one_clear_line_with_the_contract_exit_code(
+    db_path: Path, args: list[str], code: int, message: str
+) -> None:
+    result_code, out, err = crm(db_path, *args)
+    assert result_code == code
+    assert message in err + out
+    assert "Traceback" not in err + out
+
+
+def test_log_refuses_an_ambiguous_name_when_not_a_tty(db_path: Path) -> None:
+    crm(db_path, "contacts", "add", "Aoife Lambert")
+    crm(db_path, "contacts", "add", "Aoife Okafor")
+    code, _, err = crm(db_path, "log", "Called", "--contact", "Aoife")
+    assert code == 1
+    assert "#1 Aoife Lambert" in err and "#2 Aoife Okafor" in err
+    code, out, _ = crm(
+        db_path,
+        "log",
+        "Called about the quote\nThey want 10% off",
+        "--contact",
+        "Aoife Okafor",
+        "--channel",
+        "call",
+        "--sentiment",
+        "positive",
+        "--follow-up",
+        "3d",
+        "--json",
+    )
+    assert code == 0
+    logged = json.loads(out)
+    assert logged["interaction"]["subject"] == "Called about the quote"
+    assert logged["interaction"]["body"] == "They want 10% off"
+    assert logged["follow_up"]["contact_id"] == 2
+
+
+def test_tasks_and_agenda_exit_code(db_path: Path) -> None:
+    crm(db_path, "contacts", "add", "Sara")
+    code, out, _ = crm(
+        db_path,
+        "tasks",
+        "add",
+        "Send quote",
+        "--due",
+        "-1d",
+        "--contact",
+        "Sara",
+        "--project",
+        "Website",
+    )
+    assert code == 0, out
+    code, out, _ = crm(db_path, "tasks", "list", "--json")
+    [task] = json.loads(out)
+    assert task["project"] == "Website" and task["contact_id"] == 1
+    for key in ("id", "title", "status", "start", "due", "progress", "assignee", "depends_on"):
+        assert key in task
+    assert crm(db_path, "agenda", "--exit-code")[0] == 1
+    assert crm(db_path, "tasks", "done", str(task["id"]))[0] == 0
+    assert crm(db_path, "agenda", "--exit-code")[0] == 0
+
+
+def test_templates_apply_with_dependencies(db_path: Path) -> None:
+    crm(db_path, "demo")
+    code, out, _ = crm(db_path, "tasks", "template", "list", "--json")
+    assert {t["name"] for t in json.loads(out)} == {"New client onboarding", "Website project"}
+    code, out, _ = crm(
+        db_path,
+        "tasks",
+        "template",
+        "apply",
+        "new client onboarding",
+        "--contact",
+        "1",
+        "--start",
+        "2027-01-04",
+        "--json",
+    )
+    assert code == 0, out
+    tasks = json.loads(out)
+    assert [t["start"] for t in tasks][:3] == ["2027-01-04", "2027-01-06", "2027-01-09"]
+    assert tasks[1]["depends_on"] == [tasks[0]["id"]]
+
+
+def test_demo_refuses_a_database_with_contacts(db_path: Path) -> None:
+    assert crm(db_path, "demo")[0] == 0
+    code, _, err = crm(db_path, "demo")
+    assert code == 1
+    assert "already holds 60 contacts" in err
+
+
+def test_no_command_without_a_terminal_says_so(db_path: Path) -> None:
+    code, _, err = crm(db_path)
+    assert code == 2
+    assert "needs a terminal" in err
+
+
+# -- as a real process ---------------------------------------------------------------------------
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crm_tui", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_subprocess_demo_then_search_a_note_word(tmp_path: Path) -> None:
+    env = {"CRM_DB": str(tmp_path / "crm.db")}
+    assert _run("demo", env=env).returncode == 0
+    result = _run("contacts", "list", "--json", "--search", "expo", env=env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found, "a demo note mentions the Tehran expo"
+    assert all("expo" in contact["notes"].lower() for contact in found)
+    assert any(not contact["name"].isascii() for contact in _all(env))
+
+
+def _all(env: dict[str, str]) -> list[dict[str, object]]:
+    return json.loads(_run("contacts", "list", "--json", "--limit", "0", env=env).stdout)
+
+
+def test_subprocess_exit_codes_and_stderr(tmp_path: Path) -> None:
+    env = {"CRM_DB": str(tmp_path / "crm.db")}
+    result = _run("contacts", "show", "ghost", env=env)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip() == "crm: error: no contact matches 'ghost'"
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_neither_sqlmodel_nor_textual(flag: str) -> None:
+    code = (
+        "import sys\n"
+        "from crm_tui.cli import app\n"
+        f"try:\n    app(['{flag}'])\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in ('sqlmodel', 'sqlalchemy', 'textual') if m in sys.modules]\n"
+        "print('LOADED', loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "LOADED []" in result.stdout

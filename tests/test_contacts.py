@@ -1,0 +1,263 @@
+"""Contact services against real SQLite files."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from crm_tui.db import Database
+from crm_tui.errors import AmbiguousError, ConflictError, FieldErrors, NotFoundError
+from crm_tui.schemas import ContactCreate, ContactUpdate
+from crm_tui.services import contacts as svc
+from crm_tui.services.contacts import ContactQuery, ContactSort
+from crm_tui.services.tags import tag_contacts, untag_contacts
+from tests.conftest import add_contact
+
+
+def test_create_and_read_back_every_field(session: Session) -> None:
+    contact_id = add_contact(
+        session,
+        "",
+        first_name="مریم",
+        last_name="رضایی",
+        organization="شرکت رضایی",
+        emails=[{"value": "Maryam@Rezaei.example", "label": "work"}, {"value": "m@x.example"}],
+        phones=[{"value": "۰۹۱۲۵۵۵۰۱۰۲", "label": "mobile"}],
+        tags=["vip", "VIP", "مشتری"],
+        custom={"City": "اصفهان", "Empty": "  "},
+        notes="Met at the Tehran expo.\nWants a quote.",
+        status="customer",
+    )
+    contact = svc.get_contact(session=session, contact_id=contact_id)
+    assert contact.name == "مریم رضایی"
+    assert contact.organization == "شرکت رضایی"
+    assert contact.email == "Maryam@rezaei.example"
+    assert [e.label for e in contact.emails] == ["work", ""]
+    assert contact.phones[0].value == "۰۹۱۲۵۵۵۰۱۰۲"
+    assert sorted(contact.tags) == ["vip", "مشتری"]
+    assert contact.custom == {"City": "اصفهان"}
+    assert contact.status == "customer"
+    assert contact.version == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "X", "emails": [{"value": "not-an-email"}]}, "emails"),
+        ({"name": "X", "phones": [{"value": "call me maybe"}]}, "phones"),
+        ({"name": "X", "status": "friend"}, "status"),
+        ({"name": "X", "tags": ["a,b"]}, "tags"),
+    ],
+)
+def test_invalid_input_names_the_field(values: dict[str, object], field: str) -> None:
+    with pytest.raises(FieldErrors) as caught:
+        ContactCreate.build(**values)
+    assert field in caught.value.errors or caught.value.field == "record"
+
+
+def test_a_name_is_required_unless_first_or_last_is_given() -> None:
+    with pytest.raises(FieldErrors, match="a name is required"):
+        ContactCreate.build(emails=[{"value": "a@b.example"}])
+    assert ContactCreate.build(last_name="Kim").name == "Kim"
+
+
+def test_update_bumps_the_version_and_refuses_a_stale_one(session: Session) -> None:
+    contact_id = add_contact(session, "Sara Ahmadi", notes="first")
+    updated = svc.update_contact(
+        session=session,
+        contact_id=contact_id,
+        changes=ContactUpdate.build(notes="second", tags=["vip"]),
+        expected_version=1,
+    )
+    assert (updated.version, updated.notes, updated.tags) == (2, "second", ["vip"])
+    with pytest.raises(ConflictError, match=r"Sara Ahmadi.*changed by someone else") as caught:
+        svc.update_contact(
+            session=session,
+            contact_id=contact_id,
+            changes=ContactUpdate.build(notes="stale"),
+            expected_version=1,
+        )
+    assert caught.value.current.notes == "second"
+    assert svc.get_contact(session=session, contact_id=contact_id).notes == "second"
+
+
+def test_update_only_touches_the_fields_given(session: Session) -> None:
+    contact_id = add_contact(
+        session, "Jonas Müller", emails=[{"value": "jonas@x.example"}], custom={"City": "Berlin"}
+    )
+    updated = svc.update_contact(
+        session=session,
+        contact_id=contact_id,
+        changes=ContactUpdate.build(organization="Müller & Söhne GmbH"),
+        expected_version=None,
+    )
+    assert updated.email == "jonas@x.example"
+    assert updated.custom == {"City": "Berlin"}
+    assert updated.organization == "Müller & Söhne GmbH"
+
+
+def test_trash_and_restore(session: Session) -> None:
+    keep = add_contact(session, "Keep")
+    gone = add_contact(session, "Gone")
+    assert svc.delete_contacts(session=session, contact_ids=[gone]) == 1
+    live = svc.list_contacts(session=session).rows
+    assert [row.id for row in live] == [keep]
+    trash = svc.list_contacts(session=session, query=ContactQuery(trash=True)).rows
+    assert [row.id for row in trash] == [gone]
+    with pytest.raises(NotFoundError):
+        svc.get_contact(session=session, contact_id=gone)
+    assert svc.restore_contacts(session=session, contact_ids=[gone]) == 1
+    assert svc.count_contacts(session=session) == 2
+
+
+def _walk(session: Session, query: ContactQuery, limit: int = 3) -> list[int]:
+    ids, cursor = [], None
+    while True:
+        page = svc.list_contacts(session=session, query=query, limit=limit, after=cursor)
+        ids += [row.id for row in page.rows]
+        if not page.has_more:
+            return ids
+        cursor = page.last
+
+
+def _walk_back(session: Session, query: ContactQuery, limit: int = 3) -> list[int]:
+    page = svc.list_contacts(session=session, query=query, limit=limit, from_end=True)
+    ids = [row.id for row in page.rows]
+    while page.has_more:
+        page = svc.list_contacts(session=session, query=query, limit=limit, before=page.first)
+        ids = [row.id for row in page.rows] + ids
+    return ids
+
+
+@pytest.fixture
+def crowd(session: Session) -> Session:
+    people = [
+        ("Zoë Brontë", "Acme", "zoe@x.example", ["b"]),
+        ("Ágnes Kovács", "", "", []),
+        ("amir Karimi", "Bolt", "amir@x.example", ["a", "b"]),
+        ("王小明", "Acme", "", ["a"]),
+        ("Chloé Dubois", "", "chloe@x.example", []),
+        ("Ali Moradi", "Bolt", "", []),
+        ("Bea Stone", "", "bea@x.example", ["c"]),
+    ]
+    for name, org, email, tags in people:
+        emails = [{"value": email}] if email else []
+        add_contact(session, name, organization=org, emails=emails, tags=tags)
+    return session
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+@pytest.mark.parametrize("descending", [False, True])
+def test_keyset_pages_cover_every_row_once_in_both_directions(
+    crowd: Session, sort: ContactSort, descending: bool
+) -> None:
+    query = ContactQuery(sort=sort, descending=descending)
+    forward = _walk(crowd, query)
+    assert sorted(forward) == list(range(1, 8))
+    assert _walk_back(crowd, query) == forward
+    everything = svc.list_contacts(session=crowd, query=query, limit=100).rows
+    assert [row.id for row in everything] == forward
+
+
+def test_sorting_folds_case_and_accents_and_puts_blanks_last(crowd: Session) -> None:
+    names = [r.name for r in svc.list_contacts(session=crowd, limit=100).rows]
+    assert names[:4] == ["Ágnes Kovács", "Ali Moradi", "amir Karimi", "Bea Stone"]
+    by_org = svc.list_contacts(
+        session=crowd, query=ContactQuery(sort=ContactSort.ORGANIZATION), limit=100
+    ).rows
+    assert [r.organization for r in by_org][:4] == ["Acme", "Acme", "Bolt", "Bolt"]
+    assert [r.organization for r in by_org][4:] == ["", "", ""]
+    by_email_desc = svc.list_contacts(
+        session=crowd, query=ContactQuery(sort=ContactSort.EMAIL, descending=True), limit=100
+    ).rows
+    assert by_email_desc[0].email == "zoe@x.example"
+    assert by_email_desc[-1].email == ""
+
+
+def test_filters_by_tag_and_status(crowd: Session) -> None:
+    tagged = svc.list_contacts(session=crowd, query=ContactQuery(tag="B")).rows
+    assert {r.name for r in tagged} == {"Zoë Brontë", "amir Karimi"}
+    assert svc.count_contacts(session=crowd, query=ContactQuery(tag="a")) == 2
+    assert svc.count_contacts(session=crowd, query=ContactQuery(status="customer")) == 0
+    assert svc.count_contacts(session=crowd, query=ContactQuery(tag="nope")) == 0
+
+
+def test_bulk_tag_and_untag(crowd: Session) -> None:
+    assert tag_contacts(session=crowd, contact_ids=[1, 2, 3], tag="event") == 3
+    assert tag_contacts(session=crowd, contact_ids=[1, 2], tag="Event") == 0
+    assert svc.get_contact(session=crowd, contact_id=2).tags == ["event"]
+    assert untag_contacts(session=crowd, contact_ids=[1, 2], tag="EVENT") == 2
+    found = svc.list_contacts(session=crowd, query=ContactQuery(search="event")).rows
+    assert [r.id for r in found] == [3]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("expo", {"Sara Ahmadi"}),  # a word from the notes
+        ("lyon", {"Chloé Dubois"}),  # a custom field value
+        ("chloe", {"Chloé Dubois"}),  # accents ignored
+        ("رضایی", {"مریم رضایی"}),  # Persian
+        ("رضا", {"مریم رضایی"}),  # prefix of a Persian word
+        ("علي", {"علی کریمی"}),  # Arabic yeh finds Persian yeh
+        ("0912", {"مریم رضایی"}),  # Persian digits in a phone
+        ("小明", {"王小明"}),  # CJK inside a word
+        ("ahmadi-design", {"Sara Ahmadi"}),  # organization, hyphenated
+        ("sara@ahm", {"Sara Ahmadi"}),  # part of an email
+        ("sar tehran", {"Sara Ahmadi"}),  # every word must match
+        ("[bold]", set()),  # markup is just text, and finds nothing here
+    ],
+)
+def test_search_finds_every_field_in_every_script(
+    session: Session, query: str, expected: set[str]
+) -> None:
+    add_contact(
+        session,
+        "Sara Ahmadi",
+        organization="Ahmadi-Design",
+        emails=[{"value": "sara@ahmadi.example"}],
+        notes="Met at the Tehran expo.",
+    )
+    add_contact(session, "Chloé Dubois", custom={"Stadt": "Lyon"})
+    add_contact(session, "مریم رضایی", phones=[{"value": "۰۹۱۲۵۵۵۰۱۰۲"}])
+    add_contact(session, "علی کریمی")
+    add_contact(session, "王小明")
+    found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
+    assert {row.name for row in found} == expected
+
+
+def test_search_sees_edits_and_trash(session: Session) -> None:
+    contact_id = add_contact(session, "Hana Novák")
+    svc.update_contact(
+        session=session,
+        contact_id=contact_id,
+        changes=ContactUpdate.build(notes="prefers trains"),
+        expected_version=1,
+    )
+    assert svc.count_contacts(session=session, query=ContactQuery(search="trains")) == 1
+    svc.delete_contacts(session=session, contact_ids=[contact_id])
+    assert svc.count_contacts(session=session, query=ContactQuery(search="trains")) == 0
+    assert svc.count_contacts(session=session, query=ContactQuery(search="trains", trash=True)) == 1
+
+
+def test_persian_name_round_trips_through_a_new_session(db: Database) -> None:
+    name = "پریسا جعفری‌نژاد"  # with a zero-width non-joiner
+    with db.write() as session:
+        contact_id = add_contact(session, name)
+    with db.read() as session:
+        assert svc.get_contact(session=session, contact_id=contact_id).name == name
+
+
+def test_resolve_by_id_email_name_and_ambiguity(session: Session) -> None:
+    first = add_contact(session, "Aoife Lambert", emails=[{"value": "aoife@x.example"}])
+    add_contact(session, "Aoife Okafor")
+    assert svc.resolve_contact(session=session, ref=str(first)).id == first
+    assert svc.resolve_contact(session=session, ref="#1").id == first
+    assert svc.resolve_contact(session=session, ref="AOIFE@x.example").id == first
+    assert svc.resolve_contact(session=session, ref="aoife lambert").id == first
+    with pytest.raises(AmbiguousError) as caught:
+        svc.resolve_contact(session=session, ref="Aoife")
+    assert len(caught.value.candidates) == 2
+    with pytest.raises(NotFoundError):
+        svc.resolve_contact(session=session, ref="nobody")

@@ -1,0 +1,154 @@
+"""Storage: migrations on open, pragmas, file modes, IMMEDIATE writes, newer schemas refused."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from crm_tui import db as db_module
+from crm_tui.config import db_url, mask_url, sqlite_path
+from crm_tui.db import current_revision, open_database
+from crm_tui.errors import SchemaTooNewError
+from crm_tui.migrations import HEAD, KNOWN_REVISIONS
+from crm_tui.migrations.runner import script_heads, script_revisions
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    assert script_heads() == [HEAD]
+    assert script_revisions() == set(KNOWN_REVISIONS)
+
+
+def test_opening_an_empty_file_migrates_it(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert current_revision(database) == HEAD
+        with database.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        assert {"contact", "interaction", "task", "task_dependency", "contact_fts"} <= tables
+    finally:
+        database.close()
+
+
+def test_database_and_side_files_are_private_under_umask_022(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        folder = tmp_path / "nested" / "data"
+        database = open_database(f"sqlite:///{folder / 'crm.db'}")
+        with database.write() as session:
+            session.execute(text("CREATE TABLE probe (x)"))
+            with database.read() as reader:
+                reader.execute(text("SELECT 1")).all()
+            side_files = [p for p in folder.iterdir() if p.name.startswith("crm.db-")]
+            assert side_files, "WAL mode should have created -wal/-shm files"
+            for path in [folder / "crm.db", *side_files]:
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        database.close()
+    finally:
+        os.umask(old)
+
+
+def test_pragmas(db: db_module.Database) -> None:
+    with db.read() as session:
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_write_session_holds_the_write_lock_from_its_start(db_path: Path) -> None:
+    """BEGIN IMMEDIATE: a second writer cannot slip in before our first statement."""
+    database = open_database(f"sqlite:///{db_path}")
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        with database.write() as session:
+            session.execute(text("SELECT 1"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again once committed
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        database.close()
+
+
+def test_a_reader_is_not_blocked_by_a_writer(db: db_module.Database) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def writer() -> None:
+        with db.write() as session:
+            session.execute(text("CREATE TABLE probe (x)"))
+            started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    started.wait(5)
+    begun = time.monotonic()
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM contact")).scalar() == 0
+    assert time.monotonic() - begun < 1
+    release.set()
+    thread.join()
+
+
+def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.commit()
+    connection.close()
+    with pytest.raises(SchemaTooNewError, match="newer than this crm"):
+        open_database(f"sqlite:///{db_path}")
+
+
+def test_an_older_schema_is_backed_up_before_migrating(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pretend the program knows a revision after 0001: opening must back up, then upgrade."""
+    upgraded: list[str] = []
+    monkeypatch.setattr(db_module, "HEAD", "0002")
+    monkeypatch.setattr(db_module, "KNOWN_REVISIONS", frozenset({"0001", "0002"}))
+    import crm_tui.migrations.runner as runner
+
+    monkeypatch.setattr(runner, "upgrade", lambda connection: upgraded.append("upgrade"))
+    open_database(f"sqlite:///{db_path}").close()
+    backups = list((db_path.parent / "backups").glob("crm-before-0001-*.db"))
+    assert upgraded == ["upgrade"]
+    assert len(backups) == 1
+    assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    copy = sqlite3.connect(backups[0])
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    copy.close()
+
+
+def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert db_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
+    assert db_url("postgresql+psycopg://u:secret@h/db") == "postgresql+psycopg://u:secret@h/db"
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "env.db"))
+    assert db_url() == f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.delenv("CRM_DB")
+    assert db_url().endswith("/crm-tui/crm.db")
+    assert sqlite_path(db_url(tmp_path / "x.db")) == tmp_path / "x.db"
+    assert sqlite_path("postgresql://h/db") is None
+    assert mask_url("postgresql+psycopg://u:secret@h:5432/db") == (
+        "postgresql+psycopg://u:***@h:5432/db"
+    )
+
+
+def test_the_models_and_the_migrations_agree(db: db_module.Database) -> None:
+    """A model change without its migration (or the reverse) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert [d for d in differences if "_fts" not in str(d)] == []

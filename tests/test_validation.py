@@ -1,0 +1,144 @@
+"""Email/phone checks, their fast paths, Unicode folding and the date grammar."""
+
+from __future__ import annotations
+
+import string
+from datetime import date, datetime
+
+import phonenumbers
+import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_tui.dates import DateError, parse_day, parse_when
+from crm_tui.text import fold, index_text, query_terms, sort_key
+from crm_tui.validation import (
+    InvalidValue,
+    _plain_email,
+    _plain_international_key,
+    normalize_email,
+    normalize_phone,
+)
+
+_LOCAL = st.text(string.ascii_letters + string.digits + ".+_-'", min_size=1, max_size=20)
+_LABEL = st.text(string.ascii_letters + string.digits + "-", min_size=1, max_size=12)
+_EMAILS = st.builds(
+    lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+    _LOCAL,
+    st.lists(_LABEL, min_size=1, max_size=3),
+    st.sampled_from(["com", "Example", "ir", "co", "local", "test", "c", "123", "xn--p1ai"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EMAILS)
+def test_the_email_fast_path_agrees_with_email_validator(address: str) -> None:
+    fast = _plain_email(address)
+    try:
+        slow = validate_email(address, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        assert fast is None
+        return
+    assert fast is None or fast == slow.normalized
+
+
+_NUMBERS = st.builds(
+    lambda code, rest, sep: "+" + sep.join([str(code), rest[:3], rest[3:]]),
+    st.integers(1, 999),
+    st.text(string.digits, min_size=6, max_size=12),
+    st.sampled_from([" ", "", "-", "."]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NUMBERS)
+def test_the_phone_fast_path_agrees_with_phonenumbers(number: str) -> None:
+    fast = _plain_international_key(number)
+    if fast is None:
+        return
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return  # the slow path then keys it as "+digits", the same as the fast path
+    if phonenumbers.is_possible_number(parsed):
+        assert fast == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("+98 912 555 0101", "+989125550101"),
+        ("tel:+233-30-555-0199", "+233305550199"),
+        ("۰۹۱۲۵۵۵۰۱۰۲", "09125550102"),
+        ("06 55 55 01 02", "0655550102"),
+        ("+44 (0)20 7946 0000", "+442079460000"),
+        ("+7 8 495 123 45 67", "+74951234567"),
+    ],
+)
+def test_phone_keys(raw: str, key: str) -> None:
+    assert normalize_phone(raw).key == key
+    assert normalize_phone(raw).value == raw.strip().removeprefix("tel:")
+
+
+@pytest.mark.parametrize("raw", ["call me", "12", "+98 912 555 0101 ext. nine"])
+def test_phone_rejects_what_is_not_a_number(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalize_phone(raw)
+
+
+def test_email_normalisation() -> None:
+    assert normalize_email(" Sara@Ahmadi-Design.EXAMPLE ").value == "Sara@ahmadi-design.example"
+    assert normalize_email("mailto:a@b.example").key == "a@b.example"
+    assert normalize_email("مریم@مثال.ایران").value == "مریم@مثال.ایران"
+    with pytest.raises(InvalidValue):
+        normalize_email("a@b@c")
+
+
+def test_folding_for_sort_and_search() -> None:
+    assert fold("ÉCOLE") == "école"
+    assert sort_key("  Chloé   Dubois ") == "chloe dubois"
+    assert fold("علي") == fold("علی")
+    assert fold("۱۲۳") == "123"
+    assert index_text("王小明") == " 王  小  明 "
+    assert query_terms("sara@ahm 小明") == [["sara", "ahm"], ["小", "明"]]
+
+
+NOW = datetime(2026, 11, 22, 16, 0).astimezone()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("now", NOW),
+        ("yesterday 15:00", datetime(2026, 11, 21, 15, 0).astimezone()),
+        ("-2d", datetime(2026, 11, 20, 16, 0).astimezone()),
+        ("-3h", datetime(2026, 11, 22, 13, 0).astimezone()),
+        ("fri 9:30", datetime(2026, 11, 20, 9, 30).astimezone()),
+        ("2026-11-01 14:30", datetime(2026, 11, 1, 14, 30).astimezone()),
+        ("3pm", datetime(2026, 11, 22, 15, 0).astimezone()),
+    ],
+)
+def test_parse_when(text: str, expected: datetime) -> None:
+    assert parse_when(text, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3d", date(2026, 11, 25)),
+        ("fri", date(2026, 11, 27)),
+        ("tomorrow", date(2026, 11, 23)),
+        ("2026-12-01", date(2026, 12, 1)),
+        ("-1d", date(2026, 11, 21)),
+        ("2w", date(2026, 12, 6)),
+    ],
+)
+def test_parse_day(text: str, expected: date) -> None:
+    assert parse_day(text, today=NOW.date()) == expected
+
+
+@pytest.mark.parametrize("text", ["blah", "25:00", "yesterday 15:00 extra", "2026-02-30"])
+def test_unreadable_dates_say_so(text: str) -> None:
+    with pytest.raises(DateError):
+        parse_when(text, now=NOW)
