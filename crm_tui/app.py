@@ -29,6 +29,7 @@ class CrmApp(App[None]):
     TITLE = "crm"
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS: ClassVar = App.COMMANDS | {CrmCommands}
+    DEFAULT_MODE: ClassVar[str] = "today"  # the first screen, built at start (no switch)
     MODES: ClassVar = {
         "today": TodayScreen,
         "contacts": ContactsScreen,
@@ -36,10 +37,10 @@ class CrmApp(App[None]):
         "tasks": TasksScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('today')", "Today", id="screen.today"),
-        Binding("2", "switch_mode('contacts')", "Contacts", id="screen.contacts"),
-        Binding("3", "switch_mode('log')", "Log", id="screen.log"),
-        Binding("4", "switch_mode('tasks')", "Tasks", id="screen.tasks"),
+        Binding("1", "switch_mode('today')", "Today", show=False, id="screen.today"),
+        Binding("2", "switch_mode('contacts')", "Contacts", show=False, id="screen.contacts"),
+        Binding("3", "switch_mode('log')", "Log", show=False, id="screen.log"),
+        Binding("4", "switch_mode('tasks')", "Tasks", show=False, id="screen.tasks"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -67,7 +68,6 @@ class CrmApp(App[None]):
 
     def on_mount(self) -> None:
         self.run_worker(self._load_actor, thread=True, group="actor")
-        self.switch_mode("today")
 
     def _load_actor(self) -> None:
         """Who is using the app: the team member for the OS user (created on first use)."""

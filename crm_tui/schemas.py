@@ -23,11 +23,21 @@ class _Input(BaseModel):
 
     @classmethod
     def build(cls, region: str | None = None, /, **values: Any) -> Self:
-        """Validate ``values``; raise ``FieldErrors`` (one message per field) on failure."""
+        """Validate ``values``; raise ``FieldErrors`` (one message per field) on failure.
+
+        Checks across fields normally run only once every field is valid; they are added
+        here too, so a form shows every problem at once.
+        """
         try:
             return cls.model_validate(values, context={"region": region})
         except PydanticValidationError as error:
-            raise FieldErrors(_field_messages(error)) from None
+            raise FieldErrors(
+                {**cls._cross_field_errors(values), **_field_messages(error)}
+            ) from None
+
+    @classmethod
+    def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        return {}
 
     @field_validator("*", mode="before")
     @classmethod
@@ -159,6 +169,13 @@ class ContactCreate(_Input):
         if not self.name:
             raise ValueError("a name is required")
         return self
+
+    @classmethod
+    def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        names = (values.get(key) for key in ("name", "first_name", "last_name"))
+        if not any(isinstance(n, str) and n.strip() for n in names):
+            return {"name": "a name is required"}
+        return {}
 
 
 class ContactUpdate(_Input):

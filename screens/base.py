@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
 
@@ -30,8 +30,13 @@ def describe_error(error: BaseException) -> str:
     return f"something went wrong: {text}"
 
 
-class CrmScreen(Screen[None]):
-    """A screen of the app; database work goes through ``read``/``write`` in thread workers."""
+class UsesDatabase:
+    """For screens and dialogs: the app's database, day and user, and error reporting.
+
+    Database work goes through ``read``/``write`` inside thread workers.
+    """
+
+    app: Any
 
     @property
     def crm(self) -> CrmApp:
@@ -61,9 +66,21 @@ class CrmScreen(Screen[None]):
         """Run ``work`` (in a worker thread); report a failure instead of crashing."""
         try:
             return work()
-        except Exception as error:
+        except Exception as error:  # every failure becomes a notification
             self.report(error)
             return None
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.crm.actor_id
+
+    @property
+    def phone_region(self) -> str | None:
+        return self.crm.settings.default_region
+
+
+class CrmScreen(UsesDatabase, Screen[None]):
+    """A screen of the app."""
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

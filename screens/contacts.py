@@ -1,15 +1,440 @@
-"""Contacts screen (filled in by its own issue)."""
+"""Contacts (``2``): a list over the whole database, search as you type, a detail pane.
+
+The list is a ``VirtualTable`` fed page by page by thread workers; the detail pane loads the
+highlighted contact and its timeline in another worker. Every action that writes runs in a
+worker too and reloads only what it changed.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from dataclasses import replace
+from typing import ClassVar
 
-from screens.base import CrmScreen
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
+from crm_tui.services import contacts as service
+from crm_tui.services.contacts import ContactQuery, ContactSort
+from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
+from crm_tui.services.timeline import contact_timeline
+from screens.base import CrmScreen, plural
+from screens.contact_detail import ContactDetail
+from screens.contact_form import ContactForm
+from screens.dialogs import ConfirmDialog, FilterDialog, TagDialog
+from screens.interaction_form import InteractionForm
+from screens.paging import PageCursors
+from screens.task_form import TaskForm
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
+from screens.widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("name", "Name", weight=3, min_width=16),
+    Column("organization", "Organization", weight=2, min_width=12, drop_order=2),
+    Column("email", "Email", weight=3, min_width=16, drop_order=3),
+    Column("phone", "Phone", width=16, drop_order=4),
+    Column("tags", "Tags", weight=1, min_width=8, drop_order=5),
+    Column("last_contacted", "Last contact", width=12, drop_order=1),
+]
+SORTS = [ContactSort(column.key) for column in COLUMNS]
+
+
+def _cells(row: ContactRow) -> list[str]:
+    last = row.last_contacted_at.astimezone().strftime("%Y-%m-%d") if row.last_contacted_at else ""
+    return [row.name, row.organization, row.email, row.phone, ", ".join(row.tags), last]
 
 
 class ContactsScreen(CrmScreen):
+    """Find a client by typing a few letters of any field; act on one or many."""
+
+    SUB_TITLE = "Contacts"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/", id="contacts.search"),
+        Binding("escape", "leave_search", "Back", show=False),
+        Binding("n", "new", "New", id="contacts.new"),
+        Binding("e", "edit", "Edit", id="contacts.edit"),
+        Binding("d", "delete", "Delete", id="contacts.delete"),
+        Binding("l", "log", "Log", id="contacts.log"),
+        Binding("t", "task", "Task", id="contacts.task"),
+        Binding("number_sign", "tag", "Tag", key_display="#", id="contacts.tag"),
+        Binding("f", "filter", "Filter", id="contacts.filter"),
+        Binding("s", "sort", "Sort", id="contacts.sort"),
+        Binding("r", "reverse", "Reverse", show=False, id="contacts.reverse"),
+        Binding("T", "trash", "Trash", key_display="T", id="contacts.trash"),
+        Binding("u", "restore", "Restore", show=False, id="contacts.restore"),
+        Binding("D", "duplicates", "Duplicates", key_display="D", id="contacts.duplicates"),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, generation: int, page: int, rows: list[ContactRow]) -> None:
+            super().__init__()
+            self.generation, self.page, self.rows = generation, page, rows
+
+    class CountLoaded(Message):
+        def __init__(self, generation: int, total: int) -> None:
+            super().__init__()
+            self.generation, self.total = generation, total
+
+    class DetailLoaded(Message):
+        def __init__(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
+            super().__init__()
+            self.contact, self.timeline = contact, timeline
+
+    class Changed(Message):
+        """Something this screen wrote; the list and the detail reload."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contact_query = ContactQuery()
+        self.paging = PageCursors()
+        self._detail_timer: Timer | None = None
+        self.shown: ContactRead | None = None
+
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Contacts", id="contacts-placeholder")
-        yield Footer()
+        yield TopBar("contacts")
+        with Horizontal(id="contacts-top"):
+            yield Input(
+                placeholder="/ search any field: name, email, phone, notes, custom…",
+                id="contact-search",
+            )
+            yield Static("", id="contact-status")
+        with Horizontal(id="contacts-body"):
+            yield VirtualTable(COLUMNS, cells=_cells, key=lambda row: row.id, id="contact-table")
+            yield ContactDetail(id="contact-detail")
+        yield KeyBar()
+
+    @property
+    def table(self) -> VirtualTable[ContactRow]:
+        return self.query_one("#contact-table", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.table.sort_key = self.contact_query.sort.value
+        self.table.focus()
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Run the current query again from its first page (keeps the cursor position)."""
+        generation = self.paging.restart()
+        self.table.sort_key = self.contact_query.sort.value
+        self.table.sort_descending = self.contact_query.descending
+        self._load_first(generation, self.contact_query)
+        self._show_status(None)
+
+    @work(thread=True, exclusive=True, group="contacts-query")
+    def _load_first(self, generation: int, query: ContactQuery) -> None:
+        worker = get_current_worker()
+
+        def first_page() -> None:
+            with self.read() as session:
+                page = service.list_contacts(
+                    session=session, query=query, limit=self.table.page_size
+                )
+                if worker.is_cancelled or not self.paging.remember(generation, 0, page):
+                    return
+                self.post_message(self.PageLoaded(generation, 0, page.rows))
+                if not page.has_more:
+                    self.post_message(self.CountLoaded(generation, len(page.rows)))
+                    return
+                total = service.count_contacts(session=session, query=query)
+                if not worker.is_cancelled:
+                    self.post_message(self.CountLoaded(generation, total))
+
+        self.guarded(first_page)
+
+    @work(thread=True, group="contacts-pages")
+    def _load_page(self, generation: int, page: int, query: ContactQuery) -> None:
+        def fetch() -> None:
+            with self.read() as session:
+                result = self.paging.fetch(
+                    page, lambda **kw: service.list_contacts(session=session, query=query, **kw)
+                )
+                if self.paging.remember(generation, page, result):
+                    self.post_message(self.PageLoaded(generation, page, result.rows))
+
+        self.guarded(fetch)
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self.paging.generation:
+            return
+        if message.page == 0 and not self.table.page(0):
+            self.table.reset(max(self.table.total, len(message.rows)), message.rows)
+        self.table.put_page(message.page, message.rows)
+
+    @on(CountLoaded)
+    def _count_loaded(self, message: CountLoaded) -> None:
+        if message.generation != self.paging.generation:
+            return
+        self.paging.total = message.total
+        if not self.table.page(0):
+            self.table.reset(message.total)
+        else:
+            self.table.set_total(message.total)
+        self._show_status(message.total)
+
+    @on(VirtualTable.NeedRows, "#contact-table")
+    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
+        page = message.start // self.table.page_size
+        self._load_page(self.paging.generation, page, self.contact_query)
+
+    def _show_status(self, total: int | None) -> None:
+        parts = ["trash" if self.contact_query.trash else ""]
+        parts.append(plural(total, "contact") if total is not None else "counting…")
+        if self.contact_query.search.strip():
+            parts[-1] += f" match {self.contact_query.search.strip()!r}"
+        if self.contact_query.tag:
+            parts.append(f"tag {self.contact_query.tag}")
+        if self.contact_query.status:
+            parts.append(self.contact_query.status)
+        if self.table.selected:
+            parts.append(f"{len(self.table.selected)} selected")
+        self.query_one("#contact-status", Static).update(" · ".join(p for p in parts if p))
+
+    # -- the detail pane ---------------------------------------------------------------------
+
+    @on(VirtualTable.Highlighted, "#contact-table")
+    def _highlighted(self, message: VirtualTable.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        row = message.row
+        if row is None:
+            return
+        if self.shown is not None and self.shown.id == row.id and self.shown.version == row.version:
+            return
+        self._detail_timer = self.set_timer(0.08, lambda: self._load_detail(row.id))
+
+    @work(thread=True, exclusive=True, group="contact-detail")
+    def _load_detail(self, contact_id: int) -> None:
+        def load() -> None:
+            with self.read() as session:
+                contact = service.get_contact(
+                    session=session, contact_id=contact_id, include_deleted=True
+                )
+                timeline = contact_timeline(session=session, contact_id=contact_id, limit=50)
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.DetailLoaded(contact, timeline))
+
+        self.guarded(load)
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        self.shown = message.contact
+        self.query_one(ContactDetail).show(message.contact, message.timeline)
+
+    @on(Changed)
+    def _changed(self) -> None:
+        self.reload()
+        row = self.table.current
+        if row is not None:
+            self._load_detail(row.id)
+
+    # -- search, sort, filter ----------------------------------------------------------------
+
+    @on(Input.Changed, "#contact-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.contact_query = replace(self.contact_query, search=event.value)
+        self.table.cursor = 0
+        self.reload()
+
+    @on(Input.Submitted, "#contact-search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#contact-search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        search = self.query_one("#contact-search", Input)
+        if search.has_focus:
+            self.table.focus()
+        elif search.value:
+            search.value = ""
+        elif self.table.selected:
+            self.table.clear_selection()
+            self._show_status(self.table.total)
+
+    def action_sort(self) -> None:
+        position = SORTS.index(self.contact_query.sort)
+        self._sort_by(SORTS[(position + 1) % len(SORTS)])
+
+    def _sort_by(self, sort: ContactSort) -> None:
+        descending = sort is ContactSort.LAST_CONTACTED
+        self.contact_query = replace(self.contact_query, sort=sort, descending=descending)
+        self.reload()
+
+    def action_reverse(self) -> None:
+        self.contact_query = replace(
+            self.contact_query, descending=not self.contact_query.descending
+        )
+        self.reload()
+
+    @on(VirtualTable.HeaderClicked, "#contact-table")
+    def _header_clicked(self, message: VirtualTable.HeaderClicked) -> None:
+        sort = ContactSort(message.column.key)
+        if sort is self.contact_query.sort:
+            self.action_reverse()
+        else:
+            self._sort_by(sort)
+
+    def action_filter(self) -> None:
+        self._open_filter()
+
+    @work(thread=True, group="contacts-tags")
+    def _open_filter(self) -> None:
+        def tags() -> list[tuple[str, int]]:
+            with self.read() as session:
+                return list_tags(session=session)
+
+        found = self.guarded(tags)
+        if found is not None:
+            self.app.call_from_thread(self._push_filter, found)
+
+    def _push_filter(self, tags: list[tuple[str, int]]) -> None:
+        def chosen(result: tuple[str | None, str | None] | None) -> None:
+            if result is not None:
+                self.contact_query = replace(self.contact_query, tag=result[0], status=result[1])
+                self.table.cursor = 0
+                self.reload()
+
+        self.app.push_screen(
+            FilterDialog(tags, self.contact_query.tag, self.contact_query.status), chosen
+        )
+
+    def action_trash(self) -> None:
+        self.contact_query = replace(self.contact_query, trash=not self.contact_query.trash)
+        self.table.clear_selection()
+        self.table.cursor = 0
+        self.reload()
+        title = "Trash: u restores" if self.contact_query.trash else ""
+        self.sub_title = title
+
+    # -- acting on contacts ------------------------------------------------------------------
+
+    def _targets(self) -> list[ContactRow]:
+        """The selected rows, or else the row under the cursor."""
+        if self.table.selected:
+            return list(self.table.selected.values())
+        row = self.table.current
+        return [row] if row is not None else []
+
+    def action_new(self) -> None:
+        self.app.push_screen(ContactForm(None), self._saved)
+
+    def action_edit(self) -> None:
+        row = self.table.current
+        if row is None or self.contact_query.trash:
+            return
+        self._open_form(row.id)
+
+    @work(thread=True, group="contact-form")
+    def _open_form(self, contact_id: int) -> None:
+        def load() -> ContactRead:
+            with self.read() as session:
+                return service.get_contact(session=session, contact_id=contact_id)
+
+        contact = self.guarded(load)
+        if contact is not None:
+            self.app.call_from_thread(self.app.push_screen, ContactForm(contact), self._saved)
+
+    def _saved(self, contact: ContactRead | None) -> None:
+        if contact is not None:
+            self.notify(f"saved {contact.name}", timeout=3)
+            self.post_message(self.Changed())
+
+    def action_delete(self) -> None:
+        rows = self._targets()
+        if not rows or self.contact_query.trash:
+            return
+        what = rows[0].name if len(rows) == 1 else plural(len(rows), "contact")
+        self.app.push_screen(
+            ConfirmDialog(f"Move {what} to the trash?", "T shows the trash; u restores."),
+            lambda yes: self._delete([r.id for r in rows]) if yes else None,
+        )
+
+    @work(thread=True, group="contacts-write")
+    def _delete(self, ids: list[int]) -> None:
+        def delete() -> int:
+            with self.write() as session:
+                return service.delete_contacts(session=session, contact_ids=ids)
+
+        count = self.guarded(delete)
+        if count is not None:
+            self.app.call_from_thread(self.table.clear_selection)
+            self.notify(f"moved {plural(count, 'contact')} to the trash (T to see it)")
+            self.post_message(self.Changed())
+
+    def action_restore(self) -> None:
+        if self.contact_query.trash and self._targets():
+            self._restore([row.id for row in self._targets()])
+
+    @work(thread=True, group="contacts-write")
+    def _restore(self, ids: list[int]) -> None:
+        def restore() -> int:
+            with self.write() as session:
+                return service.restore_contacts(session=session, contact_ids=ids)
+
+        count = self.guarded(restore)
+        if count is not None:
+            self.app.call_from_thread(self.table.clear_selection)
+            self.notify(f"restored {plural(count, 'contact')}")
+            self.post_message(self.Changed())
+
+    def action_tag(self) -> None:
+        rows = self._targets()
+        if rows and not self.contact_query.trash:
+            self.app.push_screen(
+                TagDialog(len(rows)), lambda answer: self._tag(rows, answer) if answer else None
+            )
+
+    def _tag(self, rows: list[ContactRow], answer: str) -> None:
+        remove = answer.startswith("-")
+        self._apply_tag([row.id for row in rows], answer.lstrip("-+").strip(), remove)
+
+    @work(thread=True, group="contacts-write")
+    def _apply_tag(self, ids: list[int], tag: str, remove: bool) -> None:
+        def apply() -> int:
+            with self.write() as session:
+                action = untag_contacts if remove else tag_contacts
+                return action(session=session, contact_ids=ids, tag=tag)
+
+        count = self.guarded(apply)
+        if count is not None:
+            self.app.call_from_thread(self.table.clear_selection)
+            verb = "untagged" if remove else "tagged"
+            self.notify(f"{verb} {plural(count, 'contact')} {tag!r}")
+            self.post_message(self.Changed())
+
+    def action_log(self) -> None:
+        row = self.table.current
+        if row is not None and not self.contact_query.trash:
+            form = InteractionForm(contact_id=row.id, contact_name=row.name)
+            self.app.push_screen(form, self._refresh_after)
+
+    def action_task(self) -> None:
+        row = self.table.current
+        if row is not None and not self.contact_query.trash:
+            form = TaskForm(None, contact_id=row.id, contact_name=row.name)
+            self.app.push_screen(form, self._refresh_after)
+
+    def _refresh_after(self, result: object) -> None:
+        if result is not None:
+            self.post_message(self.Changed())
+
+    def action_duplicates(self) -> None:
+        from screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen(), lambda _: self.post_message(self.Changed()))
+
+    @on(VirtualTable.Chosen, "#contact-table")
+    def _chosen(self) -> None:
+        self.query_one(ContactDetail).focus()

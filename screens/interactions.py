@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from screens.base import CrmScreen
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
 
 
 class LogScreen(CrmScreen):
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TopBar("log")
         yield Static("Interaction log", id="interactions-placeholder")
-        yield Footer()
+        yield KeyBar()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from screens.base import CrmScreen
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
 
 
 class TasksScreen(CrmScreen):
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TopBar("tasks")
         yield Static("Tasks", id="tasks-placeholder")
-        yield Footer()
+        yield KeyBar()

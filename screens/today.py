@@ -5,15 +5,19 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Static
 
 from crm_tui.services.agenda import Agenda, build_agenda
 from screens.base import CrmScreen, plural
 from screens.text import literal
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
 
 
 class TodayScreen(CrmScreen):
     """The start screen."""
+
+    SUB_TITLE = "Today"
 
     class AgendaLoaded(Message):
         def __init__(self, agenda: Agenda) -> None:
@@ -21,9 +25,9 @@ class TodayScreen(CrmScreen):
             self.agenda = agenda
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TopBar("today")
         yield Static("Loading…", id="today-summary")
-        yield Footer()
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         self.load_agenda()

@@ -6,7 +6,9 @@ run against real, fully migrated SQLite files without paying for Alembic each ti
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,10 @@ from crm_tui.schemas import ContactCreate
 from crm_tui.services.contacts import create_contact
 
 FIXED_TODAY = date(2026, 11, 20)  # a Friday
+
+# Screens show local times: pin the zone so snapshots and assertions match on any machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 
 @pytest.fixture(autouse=True)

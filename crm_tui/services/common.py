@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, select, true, tuple_
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -149,13 +149,18 @@ def keyset_page(
     after: Cursor | None = None,
     before: Cursor | None = None,
     from_end: bool = False,
+    offset: int | None = None,
     key_of: Any,
 ) -> Page[Any]:
     """One page of ``base`` in segment order, after/before a cursor or from either end.
 
     ``key_of(segment, row)`` returns the sort key of a result row (the values of the
-    segment's columns); at most ``limit + 1`` rows are read in all.
+    segment's columns); at most ``limit + 1`` rows are read in all. ``offset`` (a jump to
+    the middle, e.g. dragging the scrollbar) counts the rows it skips: use it only when no
+    neighbouring page's cursor is known.
     """
+    if offset is not None:
+        return _offset_page(session, base, segments, offset, limit, descending, key_of)
     backwards = before is not None or from_end
     order = list(range(len(segments)))
     if backwards:
@@ -173,9 +178,14 @@ def keyset_page(
         rows.extend((index, row) for row in fetched)
         if len(rows) > limit:
             break
+    return _page(rows, limit, key_of, reverse=backwards)
+
+
+def _page(rows: list[tuple[int, Any]], limit: int, key_of: Any, *, reverse: bool) -> Page[Any]:
+    """A page from up to ``limit + 1`` (segment, row) pairs; the extra one means "more"."""
     has_more = len(rows) > limit
     rows = rows[:limit]
-    if backwards:
+    if reverse:
         rows.reverse()
     if not rows:
         return Page(has_more=False)
@@ -185,6 +195,32 @@ def keyset_page(
         last=Cursor(rows[-1][0], key_of(rows[-1][0], rows[-1][1])),
         has_more=has_more,
     )
+
+
+def _offset_page(
+    session: Session,
+    base: Select[Any],
+    segments: Sequence[Segment],
+    offset: int,
+    limit: int,
+    descending: bool,
+    key_of: Any,
+) -> Page[Any]:
+    rows: list[tuple[int, Any]] = []
+    for index, segment in enumerate(segments):
+        query = base.where(segment.where)
+        if offset:
+            size = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if offset >= size:
+                offset -= size
+                continue
+        ordered = query.order_by(*_order(segment.columns, descending))
+        fetched = session.execute(ordered.offset(offset).limit(limit + 1 - len(rows))).all()
+        rows.extend((index, row) for row in fetched)
+        offset = 0
+        if len(rows) > limit:
+            break
+    return _page(rows, limit, key_of, reverse=False)
 
 
 def every(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:

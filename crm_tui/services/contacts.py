@@ -386,6 +386,7 @@ def list_contacts(
     after: Cursor | None = None,
     before: Cursor | None = None,
     from_end: bool = False,
+    offset: int | None = None,
 ) -> Page[ContactRow]:
     """One page of the contact list: ``limit`` rows, read through an index, never the rest."""
     segments = _segments(query.sort)
@@ -398,11 +399,22 @@ def list_contacts(
         after=after,
         before=before,
         from_end=from_end,
+        offset=offset,
         key_of=lambda index, row: tuple(
             getattr(row, column.key) for column in segments[index].columns
         ),
     )
     return Page([_row(row) for row in page.rows], page.first, page.last, page.has_more)
+
+
+def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
+    """List rows for ``ids`` (any order; unknown ids left out)."""
+    found: list[ContactRow] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        query = select(*_ROW_COLUMNS).where(col(Contact.id).in_(chunk))
+        found += [_row(row) for row in session.execute(query)]
+    return found
 
 
 def count_contacts(*, session: Session, query: ContactQuery = ContactQuery()) -> int:

@@ -42,6 +42,7 @@ from crm_tui.validation import normalize_phone
 CHUNK = 2_000
 DEFAULT_CONTACTS = 60
 INTERACTIONS_PER_CONTACT = 3
+DUPLICATES = 3  # the last contacts repeat early ones, so the duplicates view has work
 Progress = Callable[[str, int, int], None]
 
 _CHANNELS = ["email"] * 30 + ["call"] * 25 + ["meeting"] * 10 + ["chat"] * 12
@@ -103,6 +104,29 @@ class _Generator:
         self.member_ids = member_ids
         self.tag_ids = tag_ids
         self.emails_seen: set[str] = set()
+        self.originals: list[tuple[dict[str, Any], list[dict], list[dict]]] = []
+
+    def duplicate(
+        self, contact_id: int, which: int
+    ) -> tuple[dict[str, Any], list[dict], list[dict], list[int]]:
+        """A second record of an early contact, as real address books have them: the same
+        email written differently, the same phone, or the name with a typo."""
+        row, emails, phones = self.originals[which]
+        copy = {**row, "id": contact_id, "notes": "", "custom": {}}
+        new_emails: list[dict[str, Any]] = []
+        new_phones: list[dict[str, Any]] = []
+        if which == 0 and emails:
+            value = emails[0]["value"].upper()
+            new_emails = [{**emails[0], "contact_id": contact_id, "value": value}]
+        elif which == 1 and phones:
+            new_phones = [{**phones[0], "contact_id": contact_id, "label": "work"}]
+        else:
+            name = row["name"]
+            copy["name"] = name[:-2] + name[-1] if len(name) > 4 else name + "a"
+            copy["sort_name"] = sort_key(copy["name"])
+        copy["email"] = new_emails[0]["value"] if new_emails else ""
+        copy["phone"] = new_phones[0]["value"] if new_phones else ""
+        return copy, new_emails, new_phones, []
 
     def contact(self, contact_id: int) -> tuple[dict[str, Any], list[dict], list[dict], list[int]]:
         rng = self.rng
@@ -175,6 +199,8 @@ class _Generator:
             }
             for i, v in enumerate(phones)
         ]
+        if len(self.originals) < 3:
+            self.originals.append((row, email_rows, phone_rows))
         return row, email_rows, phone_rows, tag_ids
 
     def moment(self) -> datetime:
@@ -275,7 +301,11 @@ def _write_people(
     for start, end in _ranges(contacts, CHUNK):
         rows, emails, phones, links = [], [], [], []
         for contact_id in range(start + 1, end + 1):
-            row, email_rows, phone_rows, tag_ids = gen.contact(contact_id)
+            duplicate = contact_id - (contacts - DUPLICATES)
+            if duplicate > 0:
+                row, email_rows, phone_rows, tag_ids = gen.duplicate(contact_id, duplicate - 1)
+            else:
+                row, email_rows, phone_rows, tag_ids = gen.contact(contact_id)
             row["tags"] = ", ".join(sorted((tags[t] for t in tag_ids), key=fold))
             rows.append(row)
             emails += email_rows

@@ -1,0 +1,140 @@
+"""Contacts screen figures (issue 3): first paint, page-down and a search keystroke at 1k,
+100k and 1M contacts, headless, in CPU time (medians), beside a bare Textual app's first
+paint measured the same way in the same run; peak RSS at each size.
+
+    python bench/contacts_screen.py [--sizes 1000,100000,1000000] [--runs 5]
+
+Each size runs in its own process so RSS and caches do not leak between sizes. Databases
+are built once by `crm demo --interactions 0` into bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import Report, demo_db
+
+
+async def _until(pilot: object, check: object, timeout: float = 30.0) -> None:
+    begun = time.monotonic()
+    while not check():  # type: ignore[operator]
+        await pilot.pause(0.001)  # type: ignore[attr-defined]
+        if time.monotonic() - begun > timeout:
+            raise TimeoutError("the screen never showed its rows")
+
+
+async def _bare_paint() -> float:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Static
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("hello")
+            yield Footer()
+
+    begun = time.process_time()
+    async with Bare().run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        return (time.process_time() - begun) * 1000
+
+
+async def _measure(path: Path, runs: int) -> dict[str, float]:
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from crm_tui.db import open_database
+    from screens.widgets.virtual_table import VirtualTable
+
+    class OnContacts(CrmApp):
+        DEFAULT_MODE = "contacts"  # start on the screen being measured
+
+    database = open_database(f"sqlite:///{path}")
+    paints, pages, keys = [], [], []
+    for _ in range(runs):
+        begun = time.process_time()
+        app = OnContacts(database=database, settings=Settings(user="bench"))
+        async with app.run_test(size=(120, 35)) as pilot:
+            table = app.screen.query_one("#contact-table", VirtualTable)
+            await _until(pilot, lambda: table.total > 0 and table.row_at(0) is not None)
+            paints.append((time.process_time() - begun) * 1000)
+            for _ in range(10):
+                begun = time.process_time()
+                await pilot.press("pagedown")
+                await _until(pilot, lambda: table.current is not None)
+                await pilot.pause()
+                pages.append((time.process_time() - begun) * 1000)
+            await pilot.press("slash")
+            typed = ""
+            for char in "sara":
+                typed += char
+                begun = time.process_time()
+                await pilot.press(char)
+                await app.workers.wait_for_complete()
+                await _until(pilot, lambda: table.row_at(0) is not None)
+                await pilot.pause()
+                keys.append((time.process_time() - begun) * 1000)
+    database.close()
+    return {
+        "paint": statistics.median(paints),
+        "page": statistics.median(pages),
+        "key": statistics.median(keys),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child(path: str, runs: int) -> None:
+    result = asyncio.run(_measure(Path(path), runs))
+    result["bare"] = statistics.median(asyncio.run(_bare_paint()) for _ in range(runs))
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(options.child, options.runs)
+        return
+    report = Report("Contacts screen (headless, CPU ms, medians)")
+    for size in (int(s) for s in options.sizes.split(",")):
+        path = demo_db(size, interactions=0)
+        output = subprocess.run(
+            [sys.executable, __file__, "--child", str(path), "--runs", str(options.runs)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        figures = json.loads(output.strip().splitlines()[-1])
+        bare = figures["bare"]
+        report.add(
+            f"{size:>9,} contacts: first paint",
+            figures["paint"],
+            "ms",
+            bare,
+            "bare Textual app first paint",
+            "≤ 2x, flat",
+        )
+        report.add(f"{size:>9,} contacts: page-down", figures["page"], "ms", target="flat")
+        report.add(
+            f"{size:>9,} contacts: search keystroke", figures["key"], "ms", target="≤ 10 ms query"
+        )
+        report.add(
+            f"{size:>9,} contacts: peak RSS", figures["rss_mb"], "MB", target="< 150 MB at 100k"
+        )
+    report.print()
+
+
+if __name__ == "__main__":
+    main()

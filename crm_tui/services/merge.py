@@ -1,0 +1,428 @@
+"""Likely duplicates, and merging two contacts into one (recorded, so it can be undone).
+
+The survivor keeps every email, phone, tag and custom field of both, and every interaction,
+task, project and referral of the other contact moves to it. The merge record holds both
+contacts as they were and the ids of everything that moved, which is all ``undo_merge``
+needs to put things back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import delete, func, insert, select, update
+from sqlmodel import Session, col
+
+from crm_tui.errors import ConflictError, NotFoundError, ValidationError
+from crm_tui.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    Interaction,
+    InteractionContact,
+    MergeRecord,
+    Project,
+    Task,
+)
+from crm_tui.schemas import ContactRead, ContactRow
+from crm_tui.services import search, tags
+from crm_tui.services.common import live_row, utcnow
+from crm_tui.services.contacts import get_contact, list_rows
+from crm_tui.services.organizations import organization_named
+from crm_tui.text import sort_key
+
+# Fields a merge can take from either side (the rest are combined).
+CHOOSABLE = (
+    "name",
+    "first_name",
+    "last_name",
+    "organization",
+    "title",
+    "status",
+    "address",
+    "website",
+    "birthday",
+    "source",
+    "owner_id",
+    "referred_by_id",
+    "notes",
+)
+FUZZY_SCORE = 88
+BLOCK_LIMIT = 400
+
+
+@dataclass
+class DuplicatePair:
+    first: ContactRow
+    second: ContactRow
+    reasons: list[str] = field(default_factory=list)
+    score: int = 0
+
+
+# -- finding duplicates ----------------------------------------------------------------------
+
+
+def _shared_keys(session: Session, model: Any, what: str) -> list[tuple[int, int, str]]:
+    rows = session.execute(
+        select(model.normalized, func.min(model.contact_id), func.max(model.contact_id))
+        .join(Contact, Contact.id == model.contact_id)
+        .where(col(Contact.deleted_at).is_(None), model.normalized != "")
+        .group_by(model.normalized)
+        .having(func.count(func.distinct(model.contact_id)) > 1)
+        .limit(2000)
+    )
+    return [(low, high, f"same {what} {key}") for key, low, high in rows]
+
+
+def _similar_names(session: Session) -> list[tuple[int, int, str, int]]:
+    """Nearly the same name with a compatible organization, compared within small blocks."""
+    blocks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for contact_id, name, org in session.execute(
+        select(Contact.id, Contact.sort_name, Contact.sort_org).where(
+            col(Contact.deleted_at).is_(None)
+        )
+    ):
+        blocks[name[:3]].append((contact_id, name, org))
+    found = []
+    for block in blocks.values():
+        if not 1 < len(block) <= BLOCK_LIMIT:
+            continue
+        names = [name for _, name, _ in block]
+        for i, (a, name_a, org_a) in enumerate(block):
+            later = process.extract(
+                name_a,
+                names[i + 1 :],
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=FUZZY_SCORE,
+                limit=None,
+            )
+            for _, score, offset in later:
+                b, name_b, org_b = block[i + 1 + offset]
+                if org_a and org_b and org_a != org_b:
+                    continue
+                reason = "same name" if name_a == name_b else f"similar names ({score:.0f}%)"
+                found.append((a, b, reason, int(score)))
+    return found
+
+
+def find_duplicates(*, session: Session, limit: int = 200) -> list[DuplicatePair]:
+    """Pairs of live contacts that are probably one person, the strongest evidence first."""
+    evidence: list[tuple[int, int, str, int]] = [
+        (a, b, reason, 100) for a, b, reason in _shared_keys(session, ContactEmail, "email")
+    ]
+    evidence += [
+        (a, b, reason, 95) for a, b, reason in _shared_keys(session, ContactPhone, "phone")
+    ]
+    evidence += sorted(_similar_names(session), key=lambda item: -item[3])
+    chosen: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for a, b, reason, score in evidence:
+        if (a, b) in chosen:
+            chosen[(a, b)].append((reason, score))
+        elif len(chosen) < limit:
+            chosen[(a, b)] = [(reason, score)]
+    rows = {row.id: row for row in list_rows(session, sorted({i for ab in chosen for i in ab}))}
+    pairs = [
+        DuplicatePair(
+            rows[a],
+            rows[b],
+            [reason for reason, _ in found],
+            max(score for _, score in found) + len(found) - 1,
+        )
+        for (a, b), found in chosen.items()
+        if a in rows and b in rows
+    ]
+    return sorted(pairs, key=lambda p: (-p.score, p.first.name, p.first.id))
+
+
+# -- merging ---------------------------------------------------------------------------------
+
+
+def _contact_state(session: Session, contact: Contact) -> dict[str, Any]:
+    """Everything of one contact a merge changes, as JSON-safe data."""
+    assert contact.id is not None
+    state = contact.model_dump(mode="json")
+    state["_emails"] = [
+        {"value": v, "normalized": n, "label": lb}
+        for v, n, lb in session.execute(
+            select(ContactEmail.value, ContactEmail.normalized, ContactEmail.label)
+            .where(ContactEmail.contact_id == contact.id)
+            .order_by(ContactEmail.position)
+        )
+    ]
+    state["_phones"] = [
+        {"value": v, "normalized": n, "label": lb}
+        for v, n, lb in session.execute(
+            select(ContactPhone.value, ContactPhone.normalized, ContactPhone.label)
+            .where(ContactPhone.contact_id == contact.id)
+            .order_by(ContactPhone.position)
+        )
+    ]
+    state["_tags"] = tags.split_tags(contact.tags)
+    return state
+
+
+def _ids(session: Session, column: Any, where: Any) -> list[int]:
+    return [i for i in session.scalars(select(column).where(where)) if i is not None]
+
+
+def _write_values(session: Session, model: Any, contact_id: int, items: list[Any]) -> None:
+    session.execute(delete(model).where(model.contact_id == contact_id))
+    if items:
+        session.execute(
+            insert(model),
+            [
+                {
+                    "contact_id": contact_id,
+                    "value": item["value"],
+                    "normalized": item["normalized"],
+                    "label": item["label"],
+                    "position": i,
+                }
+                for i, item in enumerate(items)
+            ],
+        )
+
+
+def _pick(keep: dict[str, Any], other: dict[str, Any], name: str, take: dict[str, str]) -> Any:
+    choice = take.get(name)
+    if name == "notes" and choice in (None, "both"):
+        notes = [n for n in (keep["notes"], other["notes"]) if n]
+        return "\n\n".join(dict.fromkeys(notes))
+    if choice == "other":
+        return other[name]
+    if choice == "keep":
+        return keep[name]
+    return keep[name] if keep[name] not in ("", None) else other[name]
+
+
+def merge_contacts(
+    *,
+    session: Session,
+    keep_id: int,
+    other_id: int,
+    take: dict[str, str] | None = None,
+    actor_id: int | None = None,
+) -> tuple[int, ContactRead]:
+    """Merge ``other_id`` into ``keep_id``; ``take`` maps a field to "keep", "other" or, for
+    notes, "both". Unchosen fields keep the survivor's value unless it is blank.
+
+    Returns the merge record's id and the merged contact.
+    """
+    if keep_id == other_id:
+        raise ValidationError("a contact cannot be merged with itself")
+    take = take or {}
+    unknown = set(take) - set(CHOOSABLE) - {k for k in take if k.startswith("custom:")}
+    if unknown:
+        raise ValidationError(f"cannot choose {', '.join(sorted(unknown))} in a merge")
+    keep = live_row(session, Contact, keep_id, what="contact")
+    other = live_row(session, Contact, other_id, what="contact")
+    before = {"keep": _contact_state(session, keep), "other": _contact_state(session, other)}
+    moved = _move_everything(session, other_id, keep_id)
+    _combine(session, keep, before["keep"], before["other"], take)
+    keep.version += 1
+    keep.updated_at = utcnow()
+    keep.updated_by_id = actor_id
+    session.execute(delete(Contact).where(Contact.id == other_id))
+    session.flush()
+    search.unindex_contacts(session, [other_id])
+    search.index_contacts(session, [keep_id])
+    record = MergeRecord(
+        kept_id=keep_id,
+        merged_id=other_id,
+        created_at=utcnow(),
+        author_id=actor_id,
+        snapshot={**before, "moved": moved, "keep_version_after": keep.version},
+    )
+    session.add(record)
+    session.flush()
+    assert record.id is not None
+    return record.id, get_contact(session=session, contact_id=keep_id)
+
+
+def _combine(
+    session: Session,
+    keep: Contact,
+    kept: dict[str, Any],
+    other: dict[str, Any],
+    take: dict[str, str],
+) -> None:
+    for name in CHOOSABLE:
+        source = {"organization": "organization_name"}.get(name, name)
+        value = _pick({**kept, name: kept[source]}, {**other, name: other[source]}, name, take)
+        if name == "organization":
+            organization = organization_named(session, value or "")
+            keep.organization_id = organization.id if organization else None
+            keep.organization_name = organization.name if organization else ""
+            keep.sort_org = organization.sort_name if organization else ""
+        elif name == "birthday":
+            keep.birthday = date.fromisoformat(value) if value else None
+        else:
+            setattr(keep, name, value)
+    keep.sort_name = sort_key(keep.name)
+    custom = {**other["custom"], **kept["custom"]}
+    for key, value in other["custom"].items():
+        if take.get(f"custom:{key}") == "other":
+            custom[key] = value
+    keep.custom = custom
+    assert keep.id is not None
+    emails = _items(kept["_emails"] + other["_emails"])
+    phones = _items(kept["_phones"] + other["_phones"])
+    _write_values(session, ContactEmail, keep.id, emails)
+    _write_values(session, ContactPhone, keep.id, phones)
+    keep.email = emails[0]["value"] if emails else ""
+    keep.phone = phones[0]["value"] if phones else ""
+    tags.set_tags(session, keep, list(dict.fromkeys(kept["_tags"] + other["_tags"])))
+
+
+def _items(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen, unique = set(), []
+    for item in items:
+        if item["normalized"] not in seen:
+            seen.add(item["normalized"])
+            unique.append(item)
+    return unique
+
+
+def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str, list[int]]:
+    """Point the other contact's interactions, tasks, projects and referrals at the survivor."""
+    shared = set(
+        _ids(session, InteractionContact.interaction_id, InteractionContact.contact_id == keep_id)
+    )
+    links = _ids(
+        session, InteractionContact.interaction_id, InteractionContact.contact_id == other_id
+    )
+    moved = {
+        "interactions": _ids(session, Interaction.id, Interaction.contact_id == other_id),
+        "links_moved": [i for i in links if i not in shared],
+        "links_dropped": [i for i in links if i in shared],
+        "tasks": _ids(session, Task.id, Task.contact_id == other_id),
+        "projects": _ids(session, Project.id, Project.contact_id == other_id),
+        "referrals": _ids(session, Contact.id, Contact.referred_by_id == other_id),
+    }
+    session.execute(
+        update(Interaction).where(Interaction.contact_id == other_id).values(contact_id=keep_id)
+    )
+    session.execute(
+        delete(InteractionContact).where(
+            InteractionContact.contact_id == other_id,
+            col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
+        )
+    )
+    session.execute(
+        update(InteractionContact)
+        .where(InteractionContact.contact_id == other_id)
+        .values(contact_id=keep_id)
+    )
+    session.execute(update(Task).where(Task.contact_id == other_id).values(contact_id=keep_id))
+    session.execute(
+        update(Project).where(Project.contact_id == other_id).values(contact_id=keep_id)
+    )
+    session.execute(
+        update(Contact).where(Contact.referred_by_id == other_id).values(referred_by_id=keep_id)
+    )
+    return moved
+
+
+# -- undoing ---------------------------------------------------------------------------------
+
+
+def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) -> ContactRead:
+    """Put both contacts back as they were before merge ``merge_id``; returns the other one.
+
+    Refused when the survivor was edited after the merge (that edit would be lost).
+    """
+    record = session.get(MergeRecord, merge_id, with_for_update=True)
+    if record is None:
+        raise NotFoundError(f"no merge with id {merge_id}")
+    if record.undone_at is not None:
+        raise ValidationError(f"merge #{merge_id} was already undone")
+    keep = live_row(session, Contact, record.kept_id, what="contact")
+    snapshot = record.snapshot
+    if keep.version != snapshot["keep_version_after"]:
+        raise ConflictError(
+            f"contact {keep.name!r} (#{keep.id}) was changed after merge #{merge_id}; "
+            "undoing it would lose that change"
+        )
+    _restore(session, snapshot["keep"], existing=keep)
+    other = _restore(session, snapshot["other"], existing=None)
+    _move_back(session, snapshot["moved"], record.kept_id, record.merged_id)
+    keep.version += 1
+    keep.updated_at = utcnow()
+    keep.updated_by_id = actor_id
+    record.undone_at = utcnow()
+    session.flush()
+    search.index_contacts(session, [record.kept_id, record.merged_id])
+    assert other.id is not None
+    return get_contact(session=session, contact_id=other.id)
+
+
+def _restore(session: Session, state: dict[str, Any], existing: Contact | None) -> Contact:
+    columns = {k: v for k, v in state.items() if not k.startswith("_")}
+    restored = Contact.model_validate(columns)
+    if existing is None:
+        session.add(restored)
+        contact = restored
+    else:
+        for name in columns:
+            if name not in ("id", "version"):
+                setattr(existing, name, getattr(restored, name))
+        contact = existing
+    session.flush()
+    assert contact.id is not None
+    _write_values(session, ContactEmail, contact.id, state["_emails"])
+    _write_values(session, ContactPhone, contact.id, state["_phones"])
+    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    tags.set_tags(session, contact, state["_tags"])
+    return contact
+
+
+def _move_back(session: Session, moved: dict[str, list[int]], keep_id: int, other_id: int) -> None:
+    session.execute(
+        update(Interaction)
+        .where(col(Interaction.id).in_(moved["interactions"]))
+        .values(contact_id=other_id)
+    )
+    session.execute(
+        update(InteractionContact)
+        .where(
+            InteractionContact.contact_id == keep_id,
+            col(InteractionContact.interaction_id).in_(moved["links_moved"]),
+        )
+        .values(contact_id=other_id)
+    )
+    if moved["links_dropped"]:
+        session.execute(
+            insert(InteractionContact),
+            [{"interaction_id": i, "contact_id": other_id} for i in moved["links_dropped"]],
+        )
+    session.execute(
+        update(Task).where(col(Task.id).in_(moved["tasks"])).values(contact_id=other_id)
+    )
+    session.execute(
+        update(Project).where(col(Project.id).in_(moved["projects"])).values(contact_id=other_id)
+    )
+    session.execute(
+        update(Contact)
+        .where(col(Contact.id).in_(moved["referrals"]))
+        .values(referred_by_id=other_id)
+    )
+
+
+def list_merges(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    rows = session.scalars(select(MergeRecord).order_by(col(MergeRecord.id).desc()).limit(limit))
+    return [
+        {
+            "id": r.id,
+            "kept_id": r.kept_id,
+            "merged_id": r.merged_id,
+            "merged_name": r.snapshot.get("other", {}).get("name", ""),
+            "created_at": r.created_at,
+            "undone_at": r.undone_at,
+        }
+        for r in rows
+    ]

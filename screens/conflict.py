@@ -1,0 +1,64 @@
+"""Someone saved the record while you edited it: both versions side by side, you choose."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from screens.text import safe
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(
+            " ".join(part for part in item if part) if isinstance(item, tuple) else str(item)
+            for item in value
+        )
+    return safe(str(value if value is not None else ""), single_line=True)
+
+
+class ConflictDialog(ModalScreen[str | None]):
+    """Returns "mine" (save over theirs), "theirs" (drop mine), "edit" (merge), or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+        super().__init__()
+        self.mine, self.theirs = mine, theirs
+
+    def compose(self) -> ComposeResult:
+        rows = [
+            Content.assemble(
+                ("field".ljust(16), "bold"),
+                ("yours".ljust(34), "bold"),
+                ("saved by someone else", "bold"),
+            )
+        ]
+        for field, value in self.mine.items():
+            rows.append(
+                Content.assemble(
+                    (field[:15].ljust(16), "$text-muted"),
+                    (_shown(value)[:33].ljust(34), "$text-success"),
+                    (_shown(self.theirs.get(field))[:40], "$text-warning"),
+                )
+            )
+        with Vertical(classes="dialog conflict-dialog"):
+            yield Static("This record was changed while you edited it", classes="dialog-title")
+            yield Static("Nothing is saved until you choose.", classes="dialog-detail")
+            with VerticalScroll(classes="conflict-rows"):
+                yield Static(Content("\n").join(rows), id="conflict-table")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Their version + my changes", variant="primary", id="edit")
+                yield Button("Save mine over theirs", variant="warning", id="mine")
+                yield Button("Take theirs", id="theirs")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)

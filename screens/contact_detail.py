@@ -1,0 +1,114 @@
+"""The detail pane: every field of a contact (custom ones too) and its unified timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from crm_tui.schemas import ContactRead, TimelineEntry
+from screens.text import safe
+
+CHANNEL_ICONS = {
+    "call": "☎",
+    "email": "✉",
+    "meeting": "◷",
+    "sms": "✆",
+    "chat": "✎",
+    "social": "#",
+    "note": "•",
+    "other": "·",
+}
+STATUS_ICONS = {"todo": "☐", "doing": "◐", "blocked": "⊘", "done": "☑"}
+
+
+def when(moment: datetime | None, *, with_time: bool = True) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def timeline_line(entry: TimelineEntry) -> Content:
+    """One entry: day, an icon for the channel or task state, the title (shown literally)."""
+    if entry.kind == "interaction":
+        icon = CHANNEL_ICONS.get(entry.channel or "", "·")
+        kind, colour = entry.channel or "", "$text-accent"
+    else:
+        icon = STATUS_ICONS.get(entry.status or "", "☐")
+        kind, colour = f"task {entry.status}", "$text-warning"
+    flag: tuple[str, str] | str = ""
+    if entry.complaint:
+        flag = (
+            (" [complaint, resolved]", "$text-success")
+            if entry.resolved
+            else (" [open complaint]", "$text-error")
+        )
+    return Content.assemble(
+        (f"{when(entry.at, with_time=False)} ", "$text-muted"),
+        (f"{icon} ", colour),
+        safe(entry.title, single_line=True),
+        flag,
+        (f"  {kind}", "$text-muted"),
+    )
+
+
+def contact_content(contact: ContactRead) -> Content:
+    parts: list[str | Content | tuple[str, str]] = [
+        (safe(contact.name, single_line=True), "bold"),
+        (f"  #{contact.id} · {contact.status} · version {contact.version}", "$text-muted"),
+    ]
+    if contact.deleted_at is not None:
+        parts.append(("  (in the trash)", "$error"))
+    fields: list[tuple[str, str]] = [
+        ("Organization", contact.organization or ""),
+        ("Title", contact.title),
+        *[(f"Email {e.label}".strip(), e.value) for e in contact.emails],
+        *[(f"Phone {p.label}".strip(), p.value) for p in contact.phones],
+        ("Tags", ", ".join(contact.tags)),
+        *contact.custom.items(),
+        ("Address", contact.address),
+        ("Website", contact.website),
+        ("Birthday", contact.birthday.isoformat() if contact.birthday else ""),
+        ("Source", contact.source),
+        ("Owner", contact.owner or ""),
+        ("Last contact", when(contact.last_contacted_at)),
+    ]
+    for label, value in fields:
+        if value:
+            parts += ["\n", (f"{safe(label, single_line=True)[:14]:<14} ", "$text-muted")]
+            parts.append(safe(value, single_line=True))
+    if contact.notes:
+        parts += ["\n\n", ("Notes", "$text-muted"), "\n", safe(contact.notes)]
+    return Content.assemble(*parts)
+
+
+class ContactDetail(VerticalScroll, can_focus=True):
+    """Fields on top, the timeline below; scrolls with the arrow keys when focused."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-fields")
+        yield Static("", id="detail-timeline")
+
+    def show(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
+        self.query_one("#detail-fields", Static).update(contact_content(contact))
+        lines = [Content.styled("Timeline", "bold"), Content("")]
+        lines += [timeline_line(entry) for entry in timeline] or [
+            Content.styled("nothing yet: l logs an interaction, t adds a task", "$text-muted")
+        ]
+        self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
+        self.scroll_home(animate=False)
+
+    def clear(self) -> None:
+        self.query_one("#detail-fields", Static).update("")
+        self.query_one("#detail-timeline", Static).update("")

@@ -1,0 +1,271 @@
+"""Add or edit a contact (``n``/``e``): validation beside each field, conflicts shown both ways."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Select, Static, TextArea
+
+from crm_tui.errors import ConflictError, FieldErrors
+from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
+from crm_tui.services.contacts import create_contact, update_contact
+from screens.base import UsesDatabase, describe_error
+from screens.dialogs import STATUSES
+from screens.forms import Field, PairList, changed_fields, input_value, show_errors
+from screens.text import literal, safe
+
+FIELDS = {
+    "name",
+    "first_name",
+    "last_name",
+    "organization",
+    "title",
+    "status",
+    "emails",
+    "phones",
+    "tags",
+    "custom",
+    "address",
+    "website",
+    "birthday",
+    "source",
+    "notes",
+}
+
+
+def form_values(contact: ContactRead | None) -> dict[str, Any]:
+    """What the form shows for ``contact`` (strings and lists, as the widgets hold them)."""
+    if contact is None:
+        return {"status": "lead"}
+    return {
+        "name": contact.name,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "organization": contact.organization or "",
+        "title": contact.title,
+        "status": contact.status,
+        "emails": [(e.label, e.value) for e in contact.emails],
+        "phones": [(p.label, p.value) for p in contact.phones],
+        "tags": ", ".join(contact.tags),
+        "custom": list(contact.custom.items()),
+        "address": contact.address,
+        "website": contact.website,
+        "birthday": contact.birthday.isoformat() if contact.birthday else "",
+        "source": contact.source,
+        "notes": contact.notes,
+    }
+
+
+def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values -> keyword arguments for ContactCreate/ContactUpdate."""
+    converted: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in ("emails", "phones"):
+            converted[key] = [{"label": label, "value": v} for label, v in value]
+        elif key == "custom":
+            converted[key] = dict(value)
+        elif key == "tags":
+            converted[key] = [tag.strip() for tag in value.split(",") if tag.strip()]
+        elif key == "birthday":
+            converted[key] = value or None
+        else:
+            converted[key] = value
+    return converted
+
+
+class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
+    """The whole contact on one scrollable form; ctrl+s saves, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, contact: ContactRead | None, prefill: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.contact = contact
+        self.original = form_values(contact)
+        self.shown = prefill or self.original
+
+    def compose(self) -> ComposeResult:
+        v = self.shown
+        title = (
+            f"Edit {safe(self.contact.name, single_line=True)}" if self.contact else "New contact"
+        )
+        with Vertical(classes="dialog form-dialog"):
+            yield Static(literal(title), classes="dialog-title")
+            with VerticalScroll(classes="form-body"):
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "First name",
+                        Input(v.get("first_name", ""), id="f-first_name"),
+                        field="first_name",
+                    )
+                    yield Field(
+                        "Last name",
+                        Input(v.get("last_name", ""), id="f-last_name"),
+                        field="last_name",
+                    )
+                yield Field(
+                    "Shown as (blank: first + last)",
+                    Input(v.get("name", ""), id="f-name"),
+                    field="name",
+                )
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Organization",
+                        Input(v.get("organization", ""), id="f-organization"),
+                        field="organization",
+                    )
+                    yield Field("Title", Input(v.get("title", ""), id="f-title"), field="title")
+                yield Field(
+                    "Status",
+                    Select(
+                        [(s, s) for s in STATUSES],
+                        value=v["status"],
+                        allow_blank=False,
+                        id="f-status",
+                    ),
+                    field="status",
+                )
+                yield Field(
+                    "Emails (label | address)",
+                    PairList(
+                        v.get("emails", []),
+                        placeholders=("work", "name@example.com"),
+                        add_label="+ email",
+                        id="f-emails",
+                    ),
+                    field="emails",
+                )
+                yield Field(
+                    "Phones (label | number)",
+                    PairList(
+                        v.get("phones", []),
+                        placeholders=("mobile", "+98 912 555 0101"),
+                        add_label="+ phone",
+                        id="f-phones",
+                    ),
+                    field="phones",
+                )
+                yield Field(
+                    "Tags (comma separated)", Input(v.get("tags", ""), id="f-tags"), field="tags"
+                )
+                yield Field(
+                    "Custom fields (name | value; clear a value to remove it)",
+                    PairList(
+                        v.get("custom", []),
+                        placeholders=("field", "value"),
+                        add_label="+ field",
+                        id="f-custom",
+                    ),
+                    field="custom",
+                )
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Birthday (YYYY-MM-DD)",
+                        Input(v.get("birthday", ""), id="f-birthday"),
+                        field="birthday",
+                    )
+                    yield Field("Source", Input(v.get("source", ""), id="f-source"), field="source")
+                yield Field("Website", Input(v.get("website", ""), id="f-website"), field="website")
+                yield Field("Address", Input(v.get("address", ""), id="f-address"), field="address")
+                yield Field("Notes", TextArea(v.get("notes", ""), id="f-notes"), field="notes")
+            yield Static("", id="error-form", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#f-first_name", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        pairs = {
+            key: self.query_one(f"#f-{key}", PairList).values()
+            for key in ("emails", "phones", "custom")
+        }
+        status = self.query_one("#f-status", Select).value
+        return {
+            **{
+                key: input_value(self, f"#f-{key}")
+                for key in (
+                    "name",
+                    "first_name",
+                    "last_name",
+                    "organization",
+                    "title",
+                    "tags",
+                    "address",
+                    "website",
+                    "birthday",
+                    "source",
+                )
+            },
+            **pairs,
+            "status": status if isinstance(status, str) else "lead",
+            "notes": self.query_one("#f-notes", TextArea).text.strip(),
+        }
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self._save(self.values(), self.contact.version if self.contact else None)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="contact-save")
+    def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
+        app = self.app
+        try:
+            saved = self._write(values, expected_version)
+        except FieldErrors as error:
+            app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except ConflictError as error:
+            app.call_from_thread(self._conflict, values, error.current)
+        except Exception as error:  # shown on the form, never a traceback
+            app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
+        else:
+            app.call_from_thread(self.dismiss, saved)
+
+    def _write(self, values: dict[str, Any], expected_version: int | None) -> ContactRead:
+        with self.write() as session:
+            if self.contact is None:
+                data = ContactCreate.build(self.phone_region, **to_model_values(values))
+                return create_contact(session=session, data=data, actor_id=self.actor_id)
+            changes = to_model_values(changed_fields(self.original, values))
+            return update_contact(
+                session=session,
+                contact_id=self.contact.id,
+                changes=ContactUpdate.build(self.phone_region, **changes),
+                expected_version=expected_version,
+                actor_id=self.actor_id,
+            )
+
+    def _conflict(self, values: dict[str, Any], theirs: ContactRead) -> None:
+        from screens.conflict import ConflictDialog
+
+        mine = changed_fields(self.original, values)
+
+        async def decided(choice: str | None) -> None:
+            if choice == "mine":
+                self._save(values, theirs.version)
+            elif choice == "theirs":
+                self.dismiss(theirs)
+            elif choice == "edit":
+                # Their version, with my changes on top: saving again keeps both.
+                self.contact = theirs
+                self.original = form_values(theirs)
+                self.shown = {**self.original, **mine}
+                await self.recompose()
+                self.query_one("#f-first_name", Input).focus()  # focus died with the old widgets
+                show_errors(
+                    self, {"record": "merged with their newer version: check, then save"}, set()
+                )
+
+        self.app.push_screen(ConflictDialog(mine, form_values(theirs)), decided)

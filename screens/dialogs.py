@@ -1,0 +1,120 @@
+"""Small modal dialogs: confirm, filter, tag."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from screens.text import literal
+
+STATUSES = ["lead", "prospect", "customer", "inactive"]
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes or no; Enter/y confirms, Escape/n cancels. Nothing destructive without it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
+        super().__init__()
+        self.question, self.detail, self.yes = question, detail, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(self.question), classes="dialog-title")
+            if self.detail:
+                yield Static(literal(self.detail), classes="dialog-detail")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class FilterDialog(ModalScreen[tuple[str | None, str | None] | None]):
+    """Pick a tag and/or a status to show; Clear shows everyone again."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, tags: list[tuple[str, int]], tag: str | None, status: str | None) -> None:
+        super().__init__()
+        self.tags, self.tag, self.status = tags, tag, status
+
+    def compose(self) -> ComposeResult:
+        tag_options = [(f"{name} ({count:,})", name) for name, count in self.tags]
+        with Vertical(classes="dialog"):
+            yield Static("Filter contacts", classes="dialog-title")
+            yield Label("Tag")
+            yield Select(
+                tag_options, value=self.tag or Select.NULL, id="filter-tag", prompt="any tag"
+            )
+            yield Label("Status")
+            yield Select(
+                [(s, s) for s in STATUSES],
+                value=self.status or Select.NULL,
+                id="filter-status",
+                prompt="any status",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Clear", id="clear")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        elif event.button.id == "clear":
+            self.dismiss((None, None))
+        else:
+            tag = self.query_one("#filter-tag", Select).value
+            status = self.query_one("#filter-status", Select).value
+            self.dismiss((_chosen(tag), _chosen(status)))
+
+
+def _chosen(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class TagDialog(ModalScreen[str | None]):
+    """Type a tag to add to the chosen contacts, or "-tag" to take it off."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        who = "this contact" if self.count == 1 else f"{self.count} contacts"
+        with Vertical(classes="dialog"):
+            yield Static(f"Tag {who}", classes="dialog-title")
+            yield Input(placeholder="tag (prefix with - to remove it)", id="tag-input")
+            yield Static("", id="tag-error", classes="field-error")
+
+    @on(Input.Submitted, "#tag-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if not value.lstrip("+-").strip():
+            self.query_one("#tag-error", Static).update("type a tag")
+        elif "," in value:
+            self.query_one("#tag-error", Static).update("a tag cannot contain a comma")
+        else:
+            self.dismiss(value)

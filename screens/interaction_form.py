@@ -1,0 +1,196 @@
+"""Quick entry (``l``): log a call, email, meeting… in a few keystrokes, with a follow-up."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+
+from crm_tui.dates import DateError, parse_day, parse_when
+from crm_tui.errors import FieldErrors
+from crm_tui.models import Channel, Sentiment
+from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
+from crm_tui.services.interactions import create_interaction, update_interaction
+from crm_tui.services.tasks import create_follow_up
+from screens.base import UsesDatabase, describe_error
+from screens.contact_picker import ContactPicker
+from screens.forms import Field, input_value, show_errors
+
+FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
+
+
+class InteractionForm(UsesDatabase, ModalScreen[InteractionRead | None]):
+    """Who, how, when, what; ctrl+s saves. "when" takes "yesterday 15:00" or "-2d"."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        contact_id: int | None = None,
+        contact_name: str = "",
+        interaction: InteractionRead | None = None,
+    ) -> None:
+        super().__init__()
+        self.interaction = interaction
+        if interaction is not None:
+            contact_id, contact_name = interaction.contact_id, interaction.contact_name or ""
+        self.contact_id, self.contact_name = contact_id, contact_name
+
+    def compose(self) -> ComposeResult:
+        item = self.interaction
+        channel = item.channel if item else Channel.CALL.value
+        when = item.occurred_at.astimezone().strftime("%Y-%m-%d %H:%M") if item else "now"
+        with Vertical(classes="dialog form-dialog"):
+            yield Static(
+                "Edit interaction" if item else "Log an interaction", classes="dialog-title"
+            )
+            with VerticalScroll(classes="form-body"):
+                yield Field(
+                    "Contact",
+                    ContactPicker(self.contact_id, self.contact_name, id="f-contact"),
+                    field="contact",
+                )
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Channel",
+                        Select(
+                            [(c.value, c.value) for c in Channel],
+                            value=channel,
+                            allow_blank=False,
+                            id="f-channel",
+                        ),
+                        field="channel",
+                    )
+                    yield Field(
+                        "Direction",
+                        Select(
+                            [("out (we reached out)", "out"), ("in (they reached out)", "in")],
+                            value=item.direction if item else "out",
+                            allow_blank=False,
+                            id="f-direction",
+                        ),
+                        field="direction",
+                    )
+                    yield Field("When", Input(when, id="f-when"), field="when")
+                yield Field(
+                    "Subject", Input(item.subject if item else "", id="f-subject"), field="subject"
+                )
+                yield Field("Notes", TextArea(item.body if item else "", id="f-body"), field="body")
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Sentiment",
+                        Select(
+                            [(s.value, s.value) for s in Sentiment],
+                            value=(item.sentiment if item and item.sentiment else Select.NULL),
+                            prompt="—",
+                            id="f-sentiment",
+                        ),
+                        field="sentiment",
+                    )
+                    yield Field(
+                        "",
+                        Checkbox("Complaint", item.complaint if item else False, id="f-complaint"),
+                        field="complaint",
+                    )
+                    if item is None:
+                        yield Field(
+                            "Follow-up due (e.g. 3d, fri)",
+                            Input("", id="f-follow_up"),
+                            field="follow_up",
+                        )
+            yield Static("", id="error-form", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        target = "#f-subject" if self.contact_id is not None else ".picker-input"
+        self.query_one(target, Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        picker = self.query_one("#f-contact", ContactPicker)
+        if picker.contact_id is None:
+            errors["contact"] = "choose a contact (type a few letters, then Enter)"
+        try:
+            occurred = parse_when(input_value(self, "#f-when") or "now")
+        except DateError as error:
+            errors["when"] = str(error)
+            occurred = None
+        follow_up = None
+        if self.interaction is None and input_value(self, "#f-follow_up"):
+            try:
+                follow_up = parse_day(input_value(self, "#f-follow_up"), today=self.today)
+            except DateError as error:
+                errors["follow_up"] = str(error)
+        if errors:
+            raise FieldErrors(errors)
+        sentiment = self.query_one("#f-sentiment", Select).value
+        return {
+            "contact_ids": [picker.contact_id],
+            "occurred_at": occurred,
+            "channel": self.query_one("#f-channel", Select).value,
+            "direction": self.query_one("#f-direction", Select).value,
+            "subject": input_value(self, "#f-subject"),
+            "body": self.query_one("#f-body", TextArea).text.strip(),
+            "sentiment": sentiment if isinstance(sentiment, str) else None,
+            "complaint": self.query_one("#f-complaint", Checkbox).value,
+            "follow_up": follow_up,
+        }
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        try:
+            values = self.values()
+        except FieldErrors as error:
+            show_errors(self, error.errors, FIELDS)
+            return
+        self._save(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="interaction-save")
+    def _save(self, values: dict[str, Any]) -> None:
+        try:
+            saved = self._write(values)
+        except FieldErrors as error:
+            self.app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except Exception as error:  # shown on the form, never a traceback
+            self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
+        else:
+            self.app.call_from_thread(self.dismiss, saved)
+
+    def _write(self, values: dict[str, Any]) -> InteractionRead:
+        follow_up = values.pop("follow_up")
+        with self.write() as session:
+            if self.interaction is not None:
+                values.pop("contact_ids")
+                return update_interaction(
+                    session=session,
+                    interaction_id=self.interaction.id,
+                    changes=InteractionUpdate.build(**values),
+                    expected_version=self.interaction.version,
+                    actor_id=self.actor_id,
+                )
+            created = create_interaction(
+                session=session, data=InteractionCreate.build(**values), actor_id=self.actor_id
+            )
+            if follow_up is not None:
+                create_follow_up(
+                    session=session,
+                    interaction_id=created.id,
+                    due=follow_up,
+                    actor_id=self.actor_id,
+                )
+        return created

@@ -1,0 +1,288 @@
+"""Add or edit a task (``t`` anywhere, ``n``/``e`` on the board): dates, people, dependencies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
+
+from crm_tui.dates import DateError, parse_day
+from crm_tui.errors import ConflictError, FieldErrors
+from crm_tui.models import TaskStatus
+from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
+from crm_tui.services.projects import create_project, list_projects
+from crm_tui.services.tasks import create_task, update_task
+from crm_tui.services.team import list_members
+from screens.base import UsesDatabase, describe_error
+from screens.contact_picker import ContactPicker
+from screens.forms import Field, changed_fields, input_value, show_errors
+
+FIELDS = {
+    "title",
+    "start_date",
+    "due_date",
+    "progress",
+    "depends_on",
+    "estimate_hours",
+    "priority",
+    "status",
+    "project",
+}
+PRIORITIES = [("low", 0), ("normal", 1), ("high", 2), ("urgent", 3)]
+NEW_PROJECT = "__new__"
+
+
+def _day_text(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+class TaskForm(UsesDatabase, ModalScreen[TaskRead | None]):
+    """One task; dates accept "fri", "3d" or "2026-12-01"; dependencies are task ids."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(
+        self,
+        task: TaskRead | None,
+        *,
+        contact_id: int | None = None,
+        contact_name: str = "",
+        project_id: int | None = None,
+        status: str = TaskStatus.TODO.value,
+    ) -> None:
+        super().__init__()
+        self.editing = task
+        if task is not None:
+            contact_id, contact_name = task.contact_id, task.contact_name or ""
+            project_id, status = task.project_id, task.status
+        self.contact_id, self.contact_name = contact_id, contact_name
+        self.project_id, self.status = project_id, status
+
+    def compose(self) -> ComposeResult:
+        task = self.editing
+        with Vertical(classes="dialog form-dialog"):
+            yield Static(f"Edit task #{task.id}" if task else "New task", classes="dialog-title")
+            with VerticalScroll(classes="form-body"):
+                yield Field("Title", Input(task.title if task else "", id="f-title"), field="title")
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Status",
+                        Select(
+                            [(s.value, s.value) for s in TaskStatus],
+                            value=self.status,
+                            allow_blank=False,
+                            id="f-status",
+                        ),
+                        field="status",
+                    )
+                    yield Field(
+                        "Priority",
+                        Select(
+                            PRIORITIES,
+                            value=task.priority if task else 1,
+                            allow_blank=False,
+                            id="f-priority",
+                        ),
+                        field="priority",
+                    )
+                    yield Field(
+                        "Progress %",
+                        Input(str(task.progress if task else 0), id="f-progress"),
+                        field="progress",
+                    )
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Start",
+                        Input(_day_text(task.start if task else None), id="f-start_date"),
+                        field="start_date",
+                    )
+                    yield Field(
+                        "Due",
+                        Input(_day_text(task.due if task else None), id="f-due_date"),
+                        field="due_date",
+                    )
+                    yield Field(
+                        "Estimate (hours)",
+                        Input(
+                            str(task.estimate_hours) if task and task.estimate_hours else "",
+                            id="f-estimate_hours",
+                        ),
+                        field="estimate_hours",
+                    )
+                with Horizontal(classes="field-row"):
+                    yield Field(
+                        "Assignee", Select([], prompt="nobody", id="f-assignee"), field="assignee"
+                    )
+                    yield Field(
+                        "Project", Select([], prompt="no project", id="f-project"), field="project"
+                    )
+                    yield Field(
+                        "",
+                        Checkbox("Milestone", task.milestone if task else False, id="f-milestone"),
+                        field="milestone",
+                    )
+                yield Field("New project name", Input("", id="f-new_project"), field="new_project")
+                yield Field(
+                    "Contact",
+                    ContactPicker(self.contact_id, self.contact_name, id="f-contact"),
+                    field="contact",
+                )
+                yield Field(
+                    "Waits for (task ids, e.g. 12, 15)",
+                    Input(
+                        ", ".join(str(i) for i in task.depends_on) if task else "",
+                        id="f-depends_on",
+                    ),
+                    field="depends_on",
+                )
+                yield Field(
+                    "Description",
+                    TextArea(task.description if task else "", id="f-description"),
+                    field="description",
+                )
+            yield Static("", id="error-form", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#f-title", Input).focus()
+        self.query_one("#f-new_project").parent.display = False  # type: ignore[union-attr]
+        self._load_choices()
+
+    @work(thread=True, group="task-form")
+    def _load_choices(self) -> None:
+        def load() -> tuple[list[MemberRead], list[ProjectRead]]:
+            with self.read() as session:
+                return list_members(session=session), list_projects(session=session)
+
+        found = self.guarded(load)
+        if found is not None:
+            self.app.call_from_thread(self._fill_choices, *found)
+
+    def _fill_choices(self, members: list[MemberRead], projects: list[ProjectRead]) -> None:
+        assignee = self.query_one("#f-assignee", Select)
+        assignee.set_options([(m.name, m.id) for m in members])
+        default = self.editing.assignee_id if self.editing else self.actor_id
+        if default in {m.id for m in members}:
+            assignee.value = default
+        project = self.query_one("#f-project", Select)
+        project.set_options([(p.name, p.id) for p in projects] + [("+ new project…", NEW_PROJECT)])
+        if self.project_id in {p.id for p in projects}:
+            project.value = self.project_id
+
+    @on(Select.Changed, "#f-project")
+    def _project_changed(self, event: Select.Changed) -> None:
+        box = self.query_one("#f-new_project").parent
+        if box is not None:
+            box.display = event.value == NEW_PROJECT
+
+    def values(self) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {"title": input_value(self, "#f-title")}
+        for key in ("start_date", "due_date"):
+            text = input_value(self, f"#f-{key}")
+            try:
+                values[key] = parse_day(text, today=self.today) if text else None
+            except DateError as error:
+                errors[key] = str(error)
+        for key, kind in (("progress", int), ("estimate_hours", float)):
+            text = input_value(self, f"#f-{key}")
+            try:
+                values[key] = kind(text) if text else (0 if key == "progress" else None)
+            except ValueError:
+                errors[key] = "a number, please"
+        ids = re.findall(r"\d+", input_value(self, "#f-depends_on"))
+        values["depends_on"] = [int(i) for i in ids]
+        assignee = self.query_one("#f-assignee", Select).value
+        project = self.query_one("#f-project", Select).value
+        values["assignee_id"] = assignee if isinstance(assignee, int) else None
+        values["project_id"] = project if isinstance(project, int) else None
+        values["new_project"] = (
+            input_value(self, "#f-new_project") if project == NEW_PROJECT else ""
+        )
+        if project == NEW_PROJECT and not values["new_project"]:
+            errors["project"] = "name the new project"
+        values["contact_id"] = self.query_one("#f-contact", ContactPicker).contact_id
+        values["status"] = self.query_one("#f-status", Select).value
+        values["priority"] = self.query_one("#f-priority", Select).value
+        values["milestone"] = self.query_one("#f-milestone", Checkbox).value
+        values["description"] = self.query_one("#f-description", TextArea).text.strip()
+        if errors:
+            raise FieldErrors(errors)
+        return values
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        try:
+            values = self.values()
+        except FieldErrors as error:
+            show_errors(self, error.errors, FIELDS)
+            return
+        self._save(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="task-save")
+    def _save(self, values: dict[str, Any]) -> None:
+        try:
+            saved = self._write(values)
+        except FieldErrors as error:
+            self.app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except ConflictError as error:
+            message = f"{error} — close and open the task again to see the saved version"
+            self.app.call_from_thread(show_errors, self, {"record": message}, set())
+        except Exception as error:  # shown on the form, never a traceback
+            self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
+        else:
+            self.app.call_from_thread(self.dismiss, saved)
+
+    def _write(self, values: dict[str, Any]) -> TaskRead:
+        new_project = values.pop("new_project")
+        with self.write() as session:
+            if new_project:
+                values["project_id"] = create_project(
+                    session=session, name=new_project, contact_id=values["contact_id"]
+                ).id
+            if self.editing is None:
+                data = TaskCreate.build(**values)
+                return create_task(session=session, data=data, actor_id=self.actor_id)
+            original = self._original()
+            changes = changed_fields(original, values)
+            return update_task(
+                session=session,
+                task_id=self.editing.id,
+                changes=TaskUpdate.build(**changes),
+                expected_version=self.editing.version,
+                actor_id=self.actor_id,
+            )
+
+    def _original(self) -> dict[str, Any]:
+        task = self.editing
+        assert task is not None
+        return {
+            "title": task.title,
+            "start_date": task.start,
+            "due_date": task.due,
+            "progress": task.progress,
+            "estimate_hours": task.estimate_hours,
+            "depends_on": task.depends_on,
+            "assignee_id": task.assignee_id,
+            "project_id": task.project_id,
+            "contact_id": task.contact_id,
+            "status": task.status,
+            "priority": task.priority,
+            "milestone": task.milestone,
+            "description": task.description,
+        }

@@ -1,0 +1,359 @@
+"""A table that is a view over a query, not a copy of it (Textual's line API).
+
+It knows how many rows there are and keeps a bounded cache of the rows it has been given;
+it renders only the lines on screen and asks its screen (``NeedRows``) for the pages it is
+missing. Every key press costs the same whether the query has a hundred rows or a million.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from screens.text import safe
+
+Row = TypeVar("Row")
+PLACEHOLDER = "…"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int | None = None  # cells; None shares what the fixed columns leave
+    weight: int = 1
+    min_width: int = 8
+    drop_order: int = 0  # when the table is narrow, higher numbers are hidden first
+
+    @property
+    def least(self) -> int:
+        return self.width or self.min_width
+
+
+class VirtualTable(ScrollView, Generic[Row], can_focus=True):
+    """Rows come in pages from the screen; only what is visible is rendered."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "virtual-table--header",
+        "virtual-table--cursor",
+        "virtual-table--selected",
+        "virtual-table--placeholder",
+    }
+    DEFAULT_CSS = """
+    VirtualTable {
+        background: $surface;
+        overflow-x: hidden;
+    }
+    VirtualTable > .virtual-table--header { text-style: bold; color: $text-accent; }
+    VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
+    VirtualTable:focus > .virtual-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    VirtualTable > .virtual-table--selected { color: $text-warning; }
+    VirtualTable > .virtual-table--placeholder { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump_start", "First", show=False),
+        Binding("end,G", "jump_end", "Last", show=False),
+        Binding("space", "toggle_select", "Select", show=True, id="table.select"),
+        Binding("enter", "choose", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class NeedRows(Message):
+        """The table shows rows ``start``…``end`` (exclusive) that it does not have."""
+
+        def __init__(self, table: VirtualTable[Any], start: int, end: int) -> None:
+            super().__init__()
+            self.table = table
+            self.start = start
+            self.end = end
+
+        @property
+        def control(self) -> VirtualTable[Any]:
+            return self.table
+
+    class Highlighted(Message):
+        """The cursor moved to ``row`` (None while that row is still loading)."""
+
+        def __init__(self, table: VirtualTable[Any], index: int, row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> VirtualTable[Any]:
+            return self.table
+
+    class Chosen(Message):
+        """Enter (or a double click) on ``row``."""
+
+        def __init__(self, table: VirtualTable[Any], row: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> VirtualTable[Any]:
+            return self.table
+
+    class HeaderClicked(Message):
+        def __init__(self, table: VirtualTable[Any], column: Column) -> None:
+            super().__init__()
+            self.table = table
+            self.column = column
+
+        @property
+        def control(self) -> VirtualTable[Any]:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        cells: Callable[[Row], Sequence[str]],
+        key: Callable[[Row], Hashable],
+        page_size: int = 100,
+        cache_pages: int = 40,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self._cells = cells
+        self._key = key
+        self.page_size = page_size
+        self._cache_pages = cache_pages
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+        self._asked: set[int] = set()
+        self.total = 0
+        self.selected: dict[Hashable, Row] = {}
+        self.sort_key: str | None = None
+        self.sort_descending = False
+
+    # -- data -------------------------------------------------------------------------------
+
+    def reset(self, total: int, first_page: Sequence[Row] = ()) -> None:
+        """A new query: forget every row, keep the cursor in range, show ``first_page``."""
+        self._pages.clear()
+        self._asked.clear()
+        self.total = total
+        if first_page:
+            self._pages[0] = list(first_page)
+        self.virtual_size = Size(self.size.width, total + 1)
+        self.cursor = min(self.cursor, max(total - 1, 0))
+        self.refresh()
+        self._ask_for_visible()
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        self.virtual_size = Size(self.size.width, total + 1)
+        if self.cursor >= total:
+            self.cursor = max(total - 1, 0)
+        self.refresh()
+        self._ask_for_visible()
+
+    def put_page(self, page: int, rows: Sequence[Row]) -> None:
+        """Rows for page ``page`` arrived (from a worker, via the screen)."""
+        self._asked.discard(page)
+        self._pages[page] = list(rows)
+        self._pages.move_to_end(page)
+        while len(self._pages) > self._cache_pages:
+            self._pages.popitem(last=False)
+        self.refresh()
+        if page == self.cursor // self.page_size:
+            self.post_message(self.Highlighted(self, self.cursor, self.row_at(self.cursor)))
+
+    def page(self, number: int) -> list[Row] | None:
+        return self._pages.get(number)
+
+    def row_at(self, index: int) -> Row | None:
+        rows = self._pages.get(index // self.page_size)
+        if rows is None or not 0 <= index % self.page_size < len(rows):
+            return None
+        return rows[index % self.page_size]
+
+    @property
+    def current(self) -> Row | None:
+        return self.row_at(self.cursor)
+
+    def loaded_rows(self) -> list[Row]:
+        return [row for rows in self._pages.values() for row in rows]
+
+    def replace_row(self, row: Row) -> None:
+        """Show a changed row (same key) in place, without a reload."""
+        wanted = self._key(row)
+        for rows in self._pages.values():
+            for position, existing in enumerate(rows):
+                if self._key(existing) == wanted:
+                    rows[position] = row
+        self.refresh()
+
+    # -- what is visible --------------------------------------------------------------------
+
+    @property
+    def visible_rows(self) -> int:
+        return max(self.size.height - 1, 1)
+
+    def _ask_for_visible(self) -> None:
+        if not self.total:
+            return
+        first = int(self.scroll_y)
+        last = min(first + self.visible_rows + 1, self.total)
+        for page in range(first // self.page_size, (last - 1) // self.page_size + 1):
+            if page not in self._pages and page not in self._asked:
+                self._asked.add(page)
+                start = page * self.page_size
+                self.post_message(
+                    self.NeedRows(self, start, min(start + self.page_size, self.total))
+                )
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._ask_for_visible()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.virtual_size = Size(self.size.width, self.total + 1)
+        self._ask_for_visible()
+
+    def watch_cursor(self, _old: int, new: int) -> None:
+        if not self.total:
+            return
+        if new < self.scroll_y:
+            self.scroll_to(y=new, animate=False)
+        elif new >= self.scroll_y + self.visible_rows:
+            self.scroll_to(y=new - self.visible_rows + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self, new, self.row_at(new)))
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def _layout(self, width: int) -> list[tuple[Column, int, int]]:
+        """(column, index in the row's cells, width) for the columns that fit in ``width``."""
+        shown = list(enumerate(self.columns))
+        while len(shown) > 1 and sum(c.least + 1 for _, c in shown) + 1 > width:
+            shown.remove(max(shown, key=lambda item: item[1].drop_order))
+        fixed = sum(c.least + 1 for _, c in shown) + 1
+        spare = max(width - fixed, 0)
+        weights = sum(c.weight for _, c in shown if c.width is None) or 1
+        layout = []
+        for index, column in shown:
+            extra = 0 if column.width else spare * column.weight // weights
+            layout.append((column, index, column.least + extra))
+        return layout
+
+    def _line(
+        self, marker: str, cells: Sequence[str], layout: list[tuple[Column, int, int]], style: Style
+    ) -> Strip:
+        text = marker + " ".join(
+            set_cell_size(safe(cells[index] if index < len(cells) else "", single_line=True), w)
+            for _, index, w in layout
+        )
+        width = self.size.width
+        text = set_cell_size(text, width) if cell_len(text) != width else text
+        return Strip([Segment(text, style)], width)
+
+    def _title(self, column: Column) -> str:
+        if column.key != self.sort_key:
+            return column.title
+        return f"{column.title} {'▼' if self.sort_descending else '▲'}"
+
+    def render_line(self, y: int) -> Strip:
+        layout = self._layout(self.size.width)
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("virtual-table--header")
+            return self._line(" ", [self._title(c) for c in self.columns], layout, style)
+        index = int(self.scroll_y) + y - 1
+        if index >= self.total:
+            return Strip.blank(self.size.width, base)
+        row = self.row_at(index)
+        if row is None:
+            style = base + self.get_component_rich_style("virtual-table--placeholder")
+            return self._line(" ", [PLACEHOLDER], layout, style)
+        selected = self._key(row) in self.selected
+        style = base
+        if selected:
+            style += self.get_component_rich_style("virtual-table--selected")
+        if index == self.cursor:
+            style += self.get_component_rich_style("virtual-table--cursor")
+        return self._line("●" if selected else " ", self._cells(row), layout, style)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_move(self, step: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(self.total - 1, self.cursor + step))
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(direction * max(self.visible_rows - 1, 1))
+
+    def action_jump_start(self) -> None:
+        self.cursor = 0
+
+    def action_jump_end(self) -> None:
+        if self.total:
+            self.cursor = self.total - 1
+
+    def action_toggle_select(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        key = self._key(row)
+        if key in self.selected:
+            del self.selected[key]
+        else:
+            self.selected[key] = row
+        self.action_move(1)
+        self.refresh()
+
+    def clear_selection(self) -> None:
+        self.selected.clear()
+        self.refresh()
+
+    def action_choose(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Chosen(self, row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            column = self._column_at(event.x)
+            if column is not None:
+                self.post_message(self.HeaderClicked(self, column))
+            return
+        index = int(self.scroll_y) + event.y - 1
+        if 0 <= index < self.total:
+            self.cursor = index
+            if event.chain == 2:
+                self.action_choose()
+
+    def _column_at(self, x: int) -> Column | None:
+        position = 1
+        for column, _, width in self._layout(self.size.width):
+            if position <= x < position + width + 1:
+                return column
+            position += width + 1
+        return None

@@ -1,0 +1,27 @@
+"""Helpers for Pilot tests: an app on a test database, waiting for its workers."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from crm_tui.app import CrmApp
+from crm_tui.config import Settings
+from crm_tui.db import Database
+from tests.conftest import FIXED_TODAY
+
+
+def make_app(database: Database) -> CrmApp:
+    return CrmApp(database=database, settings=Settings(user="tester"), today=FIXED_TODAY)
+
+
+async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Let workers finish and their messages be handled (a few rounds: one load may start
+    another, e.g. the first page of a list, then its count, then the detail pane)."""
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text)

@@ -1,0 +1,233 @@
+"""The Contacts screen, driven by keys through Pilot; assertions on the database and the screen."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from textual.widgets import Input, Static
+
+from crm_tui.db import Database
+from crm_tui.models import Contact, MergeRecord
+from crm_tui.services.contacts import ContactQuery, count_contacts, get_contact, list_contacts
+from screens.contact_detail import ContactDetail
+from screens.contact_form import ContactForm
+from screens.contacts import ContactsScreen
+from screens.dialogs import ConfirmDialog
+from screens.duplicates import DuplicatesScreen, MergeDialog
+from screens.widgets.virtual_table import VirtualTable
+from tests.conftest import add_contact
+from tests.screens_helpers import make_app, settle
+
+
+def _table(app: object) -> VirtualTable:  # type: ignore[type-arg]
+    return app.screen.query_one("#contact-table", VirtualTable)  # type: ignore[attr-defined]
+
+
+async def _open_contacts(pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ContactsScreen)
+
+
+async def test_search_as_you_type_filters_the_list(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        assert _table(app).total == 60
+        await pilot.press("slash", *"expo")
+        await settle(pilot)
+        with demo_db.read() as session:
+            expected = count_contacts(session=session, query=ContactQuery(search="expo"))
+        assert 0 < _table(app).total == expected < 60
+        names = {row.name for row in _table(app).loaded_rows()}
+        with demo_db.read() as session:
+            found = list_contacts(session=session, query=ContactQuery(search="expo")).rows
+        assert names == {row.name for row in found}
+        status = str(app.screen.query_one("#contact-status", Static).render())
+        assert f"{expected} contacts match 'expo'" in status
+        await pilot.press("escape")  # leaves the search box, keeps the search
+        assert isinstance(app.focused, VirtualTable)
+        await pilot.press("escape")  # clears the search
+        await settle(pilot)
+        assert _table(app).total == 60
+
+
+async def test_the_detail_pane_shows_custom_fields_and_the_timeline(demo_db: Database) -> None:
+    with demo_db.write() as session:
+        contact_id = add_contact(session, "Aaron Abbott", custom={"Shoe size": "44"},
+                                 notes="[bold]not bold[/bold]")
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        assert _table(app).current.id == contact_id  # "Aaron" sorts first
+        await settle(pilot)
+        detail = app.screen.query_one(ContactDetail)
+        text = str(detail.query_one("#detail-fields", Static).render())
+        assert "Shoe size" in text and "44" in text
+        assert "[bold]not bold[/bold]" in text  # markup shown literally
+        timeline = str(detail.query_one("#detail-timeline", Static).render())
+        assert "Timeline" in timeline
+
+
+async def test_add_with_a_validation_error_first(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        await pilot.press(*"Negin")
+        await pilot.press("ctrl+s")  # no last name needed; but a bad email:
+        await settle(pilot)
+        assert not isinstance(app.screen, ContactForm)  # saved: only a name is required
+        with db.read() as session:
+            assert [c.name for c in list_contacts(session=session).rows] == ["Negin"]
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#f-first_name", Input).value = "Sara"
+        form.query_one("#f-emails").query_one(".pair-add").press()
+        await settle(pilot)
+        await pilot.press(*"not-an-email", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is form, "a bad email keeps the form open"
+        error = form.query_one("#error-emails", Static)
+        assert error.display and "not a valid email address" in str(error.render())
+        with db.read() as session:
+            assert count_contacts(session=session) == 1
+        form.query(".pair-second").last().value = "sara@ahmadi.example"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        with db.read() as session:
+            saved = list_contacts(session=session, query=ContactQuery(search="sara")).rows
+        assert [(c.name, c.email) for c in saved] == [("Sara", "sara@ahmadi.example")]
+        assert {row.name for row in _table(app).loaded_rows()} == {"Negin", "Sara"}
+
+
+async def test_edit_changes_only_what_was_typed(db: Database) -> None:
+    with db.write() as session:
+        contact_id = add_contact(session, "Jonas Müller", custom={"City": "Berlin"})
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        form.query_one("#f-title", Input).value = "Buyer"
+        form.query_one("#f-custom").query(".pair-second").first().value = ""  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with db.read() as session:
+            contact = get_contact(session=session, contact_id=contact_id)
+        assert (contact.title, contact.custom, contact.version) == ("Buyer", {}, 2)
+
+
+async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) -> None:
+    from crm_tui.schemas import ContactUpdate
+    from crm_tui.services.contacts import update_contact
+    from screens.conflict import ConflictDialog
+
+    with db.write() as session:
+        contact_id = add_contact(session, "Hana Novák")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#f-title", Input).value = "Designer"
+        with db.write() as session:  # a teammate saves first
+            update_contact(session=session, contact_id=contact_id,
+                           changes=ContactUpdate.build(notes="from the teammate"),
+                           expected_version=1)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictDialog)
+        table = str(app.screen.query_one("#conflict-table", Static).render())
+        assert "title" in table and "Designer" in table
+        await pilot.click("#edit")  # their version + my changes, back in the form
+        await settle(pilot)
+        assert app.screen is form
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with db.read() as session:
+            contact = get_contact(session=session, contact_id=contact_id)
+        assert (contact.title, contact.notes) == ("Designer", "from the teammate")
+
+
+async def test_delete_asks_then_trash_view_restores(db: Database) -> None:
+    with db.write() as session:
+        keep, gone = add_contact(session, "Ali Karimi"), add_contact(session, "Bea Stone")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # changed my mind: nothing happens
+        await settle(pilot)
+        with db.read() as session:
+            assert count_contacts(session=session) == 2
+        await pilot.press("d", "y")
+        await settle(pilot)
+        with db.read() as session:
+            assert [r.id for r in list_contacts(session=session).rows] == [keep]
+        assert _table(app).total == 1
+        await pilot.press("T")
+        await settle(pilot)
+        assert [row.id for row in _table(app).loaded_rows()] == [gone]
+        await pilot.press("u")
+        await settle(pilot)
+        with db.read() as session:
+            assert count_contacts(session=session) == 2
+            assert count_contacts(session=session, query=ContactQuery(trash=True)) == 0
+
+
+async def test_select_many_and_tag_them(db: Database) -> None:
+    with db.write() as session:
+        ids = [add_contact(session, name) for name in ("Ali", "Bea", "Cem", "Dan")]
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("space", "down", "space")  # Ali and Cem
+        assert len(_table(app).selected) == 2
+        await pilot.press("number_sign")
+        await settle(pilot)
+        await pilot.press(*"newsletter", "enter")
+        await settle(pilot)
+        with db.read() as session:
+            tagged = list_contacts(session=session, query=ContactQuery(tag="newsletter")).rows
+        assert [r.id for r in tagged] == [ids[0], ids[2]]
+        assert not _table(app).selected
+        rows = {row.name: row.tags for row in _table(app).loaded_rows()}
+        assert rows["Ali"] == ["newsletter"] and rows["Bea"] == []
+
+
+async def test_merge_duplicates_then_undo(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+        first = app.screen.pairs[0]
+        keep_id, other_id = first.first.id, first.second.id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MergeDialog)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert session.get(Contact, other_id) is None
+            merged = get_contact(session=session, contact_id=keep_id)
+            assert session.scalar(select(MergeRecord.merged_id)) == other_id
+        assert merged.version >= 2
+        await pilot.press("u", "y")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_contact(session=session, contact_id=other_id).name == first.second.name
+            record = session.scalars(select(MergeRecord)).one()
+        assert record.undone_at is not None
