@@ -44,6 +44,8 @@ COLUMNS = [
     Column("last_contacted", "Last contact", width=12, drop_order=1),
 ]
 SORTS = [ContactSort(column.key) for column in COLUMNS]
+COUNT_CAP = 5_000  # a first, cheap count; the exact one follows when there are more
+SEARCH_PAUSE = 0.06  # seconds without a keystroke before a search runs
 
 
 def _cells(row: ContactRow) -> list[str]:
@@ -74,14 +76,17 @@ class ContactsScreen(CrmScreen):
     ]
 
     class PageLoaded(Message):
-        def __init__(self, generation: int, page: int, rows: list[ContactRow]) -> None:
+        def __init__(
+            self, generation: int, page: int, rows: list[ContactRow], has_more: bool = False
+        ) -> None:
             super().__init__()
             self.generation, self.page, self.rows = generation, page, rows
+            self.has_more = has_more
 
     class CountLoaded(Message):
-        def __init__(self, generation: int, total: int) -> None:
+        def __init__(self, generation: int, total: int, exact: bool = True) -> None:
             super().__init__()
-            self.generation, self.total = generation, total
+            self.generation, self.total, self.exact = generation, total, exact
 
     class DetailLoaded(Message):
         def __init__(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
@@ -95,7 +100,9 @@ class ContactsScreen(CrmScreen):
         super().__init__()
         self.contact_query = ContactQuery()
         self.paging = PageCursors()
+        self.shown_generation = 0  # the query whose rows the table holds
         self._detail_timer: Timer | None = None
+        self._search_timer: Timer | None = None
         self.shown: ContactRead | None = None
 
     def compose(self) -> ComposeResult:
@@ -141,13 +148,18 @@ class ContactsScreen(CrmScreen):
                 )
                 if worker.is_cancelled or not self.paging.remember(generation, 0, page):
                     return
-                self.post_message(self.PageLoaded(generation, 0, page.rows))
+                self.post_message(self.PageLoaded(generation, 0, page.rows, page.has_more))
                 if not page.has_more:
                     self.post_message(self.CountLoaded(generation, len(page.rows)))
                     return
-                total = service.count_contacts(session=session, query=query)
-                if not worker.is_cancelled:
-                    self.post_message(self.CountLoaded(generation, total))
+                total = service.count_contacts(session=session, query=query, cap=COUNT_CAP)
+                if worker.is_cancelled:
+                    return
+                self.post_message(self.CountLoaded(generation, total, exact=total <= COUNT_CAP))
+                if total > COUNT_CAP:
+                    total = service.count_contacts(session=session, query=query)
+                    if not worker.is_cancelled:
+                        self.post_message(self.CountLoaded(generation, total))
 
         self.guarded(first_page)
 
@@ -167,8 +179,12 @@ class ContactsScreen(CrmScreen):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.generation != self.paging.generation:
             return
-        if message.page == 0 and not self.table.page(0):
-            self.table.reset(max(self.table.total, len(message.rows)), message.rows)
+        if message.page == 0 and message.generation != self.shown_generation:
+            # The new query's first rows replace the old ones in one go (no blank flash);
+            # the exact total follows from the count.
+            self.shown_generation = message.generation
+            rows = len(message.rows)
+            self.table.reset(rows * 2 if message.has_more else rows, message.rows)
         self.table.put_page(message.page, message.rows)
 
     @on(CountLoaded)
@@ -176,20 +192,26 @@ class ContactsScreen(CrmScreen):
         if message.generation != self.paging.generation:
             return
         self.paging.total = message.total
-        if not self.table.page(0):
+        if message.generation != self.shown_generation:
+            self.shown_generation = message.generation
             self.table.reset(message.total)
         else:
             self.table.set_total(message.total)
-        self._show_status(message.total)
+        self._show_status(message.total, exact=message.exact)
 
     @on(VirtualTable.NeedRows, "#contact-table")
     def _need_rows(self, message: VirtualTable.NeedRows) -> None:
         page = message.start // self.table.page_size
         self._load_page(self.paging.generation, page, self.contact_query)
 
-    def _show_status(self, total: int | None) -> None:
+    def _show_status(self, total: int | None, *, exact: bool = True) -> None:
         parts = ["trash" if self.contact_query.trash else ""]
-        parts.append(plural(total, "contact") if total is not None else "counting…")
+        if total is None:
+            parts.append("counting…")
+        elif not exact:
+            parts.append(f"{COUNT_CAP:,}+ contacts")
+        else:
+            parts.append(plural(total, "contact"))
         if self.contact_query.search.strip():
             parts[-1] += f" match {self.contact_query.search.strip()!r}"
         if self.contact_query.tag:
@@ -242,12 +264,21 @@ class ContactsScreen(CrmScreen):
 
     @on(Input.Changed, "#contact-search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.contact_query = replace(self.contact_query, search=event.value)
+        # Wait for a pause in the typing: "sara" typed at speed runs one query, not four.
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, lambda: self._search(event.value))
+
+    def _search(self, text: str) -> None:
+        if text == self.contact_query.search:
+            return
+        self.contact_query = replace(self.contact_query, search=text)
         self.table.cursor = 0
         self.reload()
 
     @on(Input.Submitted, "#contact-search")
-    def _search_submitted(self) -> None:
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._search(event.value)
         self.table.focus()
 
     def action_focus_search(self) -> None:

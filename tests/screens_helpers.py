@@ -20,7 +20,7 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
     for _ in range(rounds):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.05)
+        await pilot.pause(0.08)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

@@ -54,8 +54,9 @@ async def test_search_as_you_type_filters_the_list(demo_db: Database) -> None:
 
 async def test_the_detail_pane_shows_custom_fields_and_the_timeline(demo_db: Database) -> None:
     with demo_db.write() as session:
-        contact_id = add_contact(session, "Aaron Abbott", custom={"Shoe size": "44"},
-                                 notes="[bold]not bold[/bold]")
+        contact_id = add_contact(
+            session, "Aaron Abbott", custom={"Shoe size": "44"}, notes="[bold]not bold[/bold]"
+        )
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
         await _open_contacts(pilot)
@@ -140,9 +141,12 @@ async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) 
         form = app.screen
         form.query_one("#f-title", Input).value = "Designer"
         with db.write() as session:  # a teammate saves first
-            update_contact(session=session, contact_id=contact_id,
-                           changes=ContactUpdate.build(notes="from the teammate"),
-                           expected_version=1)
+            update_contact(
+                session=session,
+                contact_id=contact_id,
+                changes=ContactUpdate.build(notes="from the teammate"),
+                expected_version=1,
+            )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConflictDialog)

@@ -347,7 +347,9 @@ def _segments(sort: ContactSort) -> list[Segment]:
     ]
 
 
-def _filtered(session: Session, query: ContactQuery, base: Select[Any]) -> Select[Any]:
+def _filtered(
+    session: Session, query: ContactQuery, base: Select[Any], *, ordered: bool = True
+) -> Select[Any]:
     deleted = col(Contact.deleted_at)
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
@@ -360,7 +362,7 @@ def _filtered(session: Session, query: ContactQuery, base: Select[Any]) -> Selec
             col(Contact.id).in_(select(ContactTag.contact_id).where(ContactTag.tag_id == tag_id))
         )
     if query.search.strip():
-        conditions.append(search.contact_condition(session, query.search))
+        conditions.append(search.contact_condition(session, query.search, ordered=ordered))
     return base.where(every(*conditions))
 
 
@@ -417,8 +419,18 @@ def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
     return found
 
 
-def count_contacts(*, session: Session, query: ContactQuery = ContactQuery()) -> int:
-    return session.scalar(_filtered(session, query, select(func.count()).select_from(Contact))) or 0
+def count_contacts(
+    *, session: Session, query: ContactQuery = ContactQuery(), cap: int | None = None
+) -> int:
+    """How many contacts the query matches; with ``cap``, stop counting past it (a search
+    keystroke needs "more than 5,000", not the exact number, and counting is O(matches))."""
+    if cap is None:
+        counted = _filtered(
+            session, query, select(func.count()).select_from(Contact), ordered=False
+        )
+        return session.scalar(counted) or 0
+    first = _filtered(session, query, select(Contact.id), ordered=False).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(first)) or 0
 
 
 def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:

@@ -246,7 +246,9 @@ def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
     ]
 
 
-def _filtered(session: Session, query: InteractionQuery, base: Select[Any]) -> Select[Any]:
+def _filtered(
+    session: Session, query: InteractionQuery, base: Select[Any], *, ordered: bool = True
+) -> Select[Any]:
     deleted = col(Interaction.deleted_at)
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
@@ -274,7 +276,7 @@ def _filtered(session: Session, query: InteractionQuery, base: Select[Any]) -> S
     if query.until is not None:
         conditions.append(Interaction.occurred_at < query.until)
     if query.search.strip():
-        conditions.append(search.interaction_condition(session, query.search))
+        conditions.append(search.interaction_condition(session, query.search, ordered=ordered))
     return base.where(every(*conditions))
 
 
@@ -312,5 +314,7 @@ def list_interactions(
 
 
 def count_interactions(*, session: Session, query: InteractionQuery = InteractionQuery()) -> int:
-    statement = _filtered(session, query, select(func.count()).select_from(Interaction))
+    statement = _filtered(
+        session, query, select(func.count()).select_from(Interaction), ordered=False
+    )
     return session.scalar(statement) or 0

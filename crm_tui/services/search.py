@@ -48,7 +48,7 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
 
 
 def _condition(
-    session: Session, fts_table: str, query: str, id_column: Any
+    session: Session, fts_table: str, query: str, id_column: Any, *, ordered: bool
 ) -> ColumnElement[bool] | None:
     expression = match_expression(query)
     if expression is None:
@@ -58,20 +58,29 @@ def _condition(
         bindparam(f"{fts_table}_q", expression)
     )
     matches = select(fts.c.rowid).where(match)
+    if not ordered:  # counting: visiting each match once is the cheapest plan
+        return id_column.in_(matches)
     if _matching_count(session, fts_table, expression, MANY_MATCHES + 1) <= MANY_MATCHES:
         return id_column.in_(matches)
     # "id + 0" cannot drive the query, so SQLite scans the ORDER BY index and stops after a page.
     return (id_column + 0).in_(matches)
 
 
-def contact_condition(session: Session, query: str) -> ColumnElement[bool] | None:
-    """A condition on ``contact.id`` true for contacts matching ``query`` (None: no words)."""
-    return _condition(session, "contact_fts", query, col(Contact.id))
+def contact_condition(
+    session: Session, query: str, *, ordered: bool = True
+) -> ColumnElement[bool] | None:
+    """A condition on ``contact.id`` true for contacts matching ``query`` (None: no words).
+
+    ``ordered``: the rows will be read in a sorted order, a page at a time (else counted).
+    """
+    return _condition(session, "contact_fts", query, col(Contact.id), ordered=ordered)
 
 
-def interaction_condition(session: Session, query: str) -> ColumnElement[bool] | None:
+def interaction_condition(
+    session: Session, query: str, *, ordered: bool = True
+) -> ColumnElement[bool] | None:
     """A condition on ``interaction.id`` true for interactions matching ``query``."""
-    return _condition(session, "interaction_fts", query, col(Interaction.id))
+    return _condition(session, "interaction_fts", query, col(Interaction.id), ordered=ordered)
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
