@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from crm_tui import __version__
-from crm_tui.commands import agenda, contacts, log, misc, tasks
+from crm_tui.commands import agenda, contacts, io, log, misc, tasks
 from crm_tui.commands.common import CliState, state
 from crm_tui.errors import CrmError
 
@@ -105,6 +105,8 @@ def _launch(ctx: typer.Context) -> None:
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(misc.team_app, name="team")
+app.add_typer(io.import_app, name="import")
+app.add_typer(io.export_app, name="export")
 app.command("log")(log.log)
 app.command("agenda")(agenda.agenda)
 app.command("demo")(misc.demo)

@@ -367,7 +367,8 @@ class ImportBatch(SQLModel, table=True):
 
 
 class ImportChange(SQLModel, table=True):
-    """What one import did to one row; ``before`` keeps the values an update replaced."""
+    """What one import did: created rows ``entity_id``…``last_id`` (a run of ids, so 100k new
+    contacts are one row), or updated ``entity_id``, ``before`` keeping what it replaced."""
 
     __tablename__ = "import_change"
     __table_args__ = (Index("ix_import_change_batch", "batch_id", "entity"),)
@@ -378,6 +379,7 @@ class ImportChange(SQLModel, table=True):
     )
     entity: str
     entity_id: int
+    last_id: int | None = None
     action: str
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 

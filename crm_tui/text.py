@@ -38,6 +38,12 @@ _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 kee
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# The folding functions are pure and bulk imports meet the same values again and again
+# (organizations, cities, tags, statuses), so they remember recent answers.
+_remember = functools.lru_cache(maxsize=16_384)
+
+
+@_remember
 def fold(value: str) -> str:
     """A case-, width- and script-variant-insensitive form of ``value``."""
     if value.isascii():
@@ -60,11 +66,13 @@ def _without_marks(value: str) -> str:
     return unicodedata.normalize("NFC", decomposed)
 
 
+@_remember
 def sort_key(value: str) -> str:
     """The stored key lists sort by: folded, marks removed, spaces squeezed."""
     return " ".join(_without_marks(fold(value)).split())
 
 
+@_remember
 def index_text(value: str) -> str:
     """What the full-text index stores for ``value``: folded, CJK split into characters."""
     if value.isascii():

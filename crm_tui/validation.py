@@ -20,7 +20,7 @@ _MIN_DIGITS, _MAX_DIGITS = 3, 20
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PLAIN_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$")
-_SPECIAL_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion")
+_SPECIAL_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion"})
 _PLAIN_INTERNATIONAL = re.compile(r"^\+[1-9][\d \-.]{6,24}$")
 
 
@@ -59,7 +59,7 @@ def _plain_email(text: str) -> str | None:
     domain = domain.lower()
     if len(local) > 64 or len(domain) > 253 or "--" in domain:
         return None
-    if any(domain == d or domain.endswith("." + d) for d in _SPECIAL_DOMAINS):
+    if domain.rsplit(".", 1)[-1] in _SPECIAL_DOMAINS:
         return None
     return f"{local}@{domain}"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true, tuple_
+from sqlalchemy import JSON, ColumnElement, Select, and_, func, select, text, true, tuple_
 from sqlmodel import Session
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -228,6 +228,28 @@ def every(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return and_(*present) if present else true()
 
 
+def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``model``, to insert rows with known ids in bulk.
+
+    SQLite: the write transaction (BEGIN IMMEDIATE) keeps other writers out, so the ids after
+    the highest are ours. PostgreSQL: taken from the table's sequence, safe under concurrency.
+    """
+    if count == 0:
+        return []
+    table = model.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return [row[0] for row in rows]
+    highest = session.scalar(select(func.max(model.id))) or 0
+    return list(range(highest + 1, highest + count + 1))
+
+
 @contextmanager
 def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
     """A larger SQLite page cache while a bulk write runs (indexes stay in memory)."""
@@ -268,8 +290,23 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
 
 def _bind_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
     if dialect.name == "sqlite" and isinstance(column_type, UTCDateTime):
-        return _sqlite_datetime
-    return column_type._cached_bind_processor(dialect)
+        return _memoised(_sqlite_datetime)  # bulk rows share their created_at
+    processor = column_type._cached_bind_processor(dialect)
+    if processor is not None and isinstance(column_type, JSON):
+        empty = processor({})
+        return lambda value: empty if value == {} else processor(value)
+    return processor
+
+
+def _memoised(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def lookup(value: Any) -> Any:
+        if value not in seen:
+            seen[value] = function(value)
+        return seen[value]
+
+    return lookup
 
 
 def _default(column: Any) -> Any:

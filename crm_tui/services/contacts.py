@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, true
 from sqlmodel import Session, col
 
 from crm_tui.errors import AmbiguousError, NotFoundError
-from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag
+from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactStatus, ContactTag
 from crm_tui.schemas import ContactCreate, ContactRead, ContactRow, ContactUpdate, LabeledValue
 from crm_tui.services import search, tags
 from crm_tui.services.common import (
@@ -99,8 +99,11 @@ def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledVal
         )
 
 
-def contact_columns(data: ContactCreate) -> dict[str, Any]:
-    """Column values of a new contact row, minus the organization (see ``organization_named``)."""
+def contact_columns(data: Any) -> dict[str, Any]:
+    """Column values of a new contact row, minus the organization (see ``organization_named``).
+
+    ``data`` is a ``ContactCreate`` or an import's ``ContactValues`` (the same fields).
+    """
     return {
         "name": data.name,
         "sort_name": sort_key(data.name),
@@ -113,10 +116,10 @@ def contact_columns(data: ContactCreate) -> dict[str, Any]:
         "address": data.address,
         "website": data.website,
         "birthday": data.birthday,
-        "status": data.status.value,
+        "status": str(data.status or ContactStatus.LEAD),
         "source": data.source,
-        "referred_by_id": data.referred_by_id,
-        "owner_id": data.owner_id,
+        "referred_by_id": getattr(data, "referred_by_id", None),
+        "owner_id": getattr(data, "owner_id", None),
         "notes": data.notes,
         "custom": data.custom,
     }
@@ -147,7 +150,7 @@ def create_contact(
     return get_contact(session=session, contact_id=contact.id)
 
 
-def _apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -> None:
+def apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -> None:
     assert contact.id is not None
     if "organization" in changes:
         organization = organization_named(session, changes.pop("organization") or "")
@@ -198,7 +201,7 @@ def update_contact(
     for key in ("emails", "phones"):
         if key in values:
             values[key] = getattr(changes, key)
-    _apply_changes(session, contact, values)
+    apply_changes(session, contact, values)
     touch(contact, actor_id=actor_id)
     session.flush()
     search.index_contacts(session, [contact_id])

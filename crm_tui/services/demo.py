@@ -37,7 +37,7 @@ from crm_tui.services.projects import create_project
 from crm_tui.services.tasks import create_follow_up, create_task, list_tasks
 from crm_tui.services.templates import StepSpec, save_template
 from crm_tui.text import fold, sort_key
-from crm_tui.validation import normalize_phone
+from crm_tui.validation import normalize_email, normalize_phone
 
 CHUNK = 2_000
 DEFAULT_CONTACTS = 60
@@ -116,7 +116,7 @@ class _Generator:
         new_emails: list[dict[str, Any]] = []
         new_phones: list[dict[str, Any]] = []
         if which == 0 and emails:
-            value = emails[0]["value"].upper()
+            value = normalize_email(emails[0]["value"].upper()).value  # "ANA@example.com"
             new_emails = [{**emails[0], "contact_id": contact_id, "value": value}]
         elif which == 1 and phones:
             new_phones = [{**phones[0], "contact_id": contact_id, "label": "work"}]

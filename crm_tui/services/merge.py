@@ -22,7 +22,6 @@ from crm_tui.models import (
     Contact,
     ContactEmail,
     ContactPhone,
-    ContactTag,
     Interaction,
     InteractionContact,
     MergeRecord,
@@ -34,6 +33,7 @@ from crm_tui.services import search, tags
 from crm_tui.services.common import live_row, utcnow
 from crm_tui.services.contacts import get_contact, list_rows
 from crm_tui.services.organizations import organization_named
+from crm_tui.services.snapshots import contact_state, restore_contact, write_values
 from crm_tui.text import sort_key
 
 # Fields a merge can take from either side (the rest are combined).
@@ -142,50 +142,8 @@ def find_duplicates(*, session: Session, limit: int = 200) -> list[DuplicatePair
 # -- merging ---------------------------------------------------------------------------------
 
 
-def _contact_state(session: Session, contact: Contact) -> dict[str, Any]:
-    """Everything of one contact a merge changes, as JSON-safe data."""
-    assert contact.id is not None
-    state = contact.model_dump(mode="json")
-    state["_emails"] = [
-        {"value": v, "normalized": n, "label": lb}
-        for v, n, lb in session.execute(
-            select(ContactEmail.value, ContactEmail.normalized, ContactEmail.label)
-            .where(ContactEmail.contact_id == contact.id)
-            .order_by(ContactEmail.position)
-        )
-    ]
-    state["_phones"] = [
-        {"value": v, "normalized": n, "label": lb}
-        for v, n, lb in session.execute(
-            select(ContactPhone.value, ContactPhone.normalized, ContactPhone.label)
-            .where(ContactPhone.contact_id == contact.id)
-            .order_by(ContactPhone.position)
-        )
-    ]
-    state["_tags"] = tags.split_tags(contact.tags)
-    return state
-
-
 def _ids(session: Session, column: Any, where: Any) -> list[int]:
     return [i for i in session.scalars(select(column).where(where)) if i is not None]
-
-
-def _write_values(session: Session, model: Any, contact_id: int, items: list[Any]) -> None:
-    session.execute(delete(model).where(model.contact_id == contact_id))
-    if items:
-        session.execute(
-            insert(model),
-            [
-                {
-                    "contact_id": contact_id,
-                    "value": item["value"],
-                    "normalized": item["normalized"],
-                    "label": item["label"],
-                    "position": i,
-                }
-                for i, item in enumerate(items)
-            ],
-        )
 
 
 def _pick(keep: dict[str, Any], other: dict[str, Any], name: str, take: dict[str, str]) -> Any:
@@ -221,7 +179,7 @@ def merge_contacts(
         raise ValidationError(f"cannot choose {', '.join(sorted(unknown))} in a merge")
     keep = live_row(session, Contact, keep_id, what="contact")
     other = live_row(session, Contact, other_id, what="contact")
-    before = {"keep": _contact_state(session, keep), "other": _contact_state(session, other)}
+    before = {"keep": contact_state(session, keep), "other": contact_state(session, other)}
     moved = _move_everything(session, other_id, keep_id)
     _combine(session, keep, before["keep"], before["other"], take)
     keep.version += 1
@@ -272,8 +230,8 @@ def _combine(
     assert keep.id is not None
     emails = _items(kept["_emails"] + other["_emails"])
     phones = _items(kept["_phones"] + other["_phones"])
-    _write_values(session, ContactEmail, keep.id, emails)
-    _write_values(session, ContactPhone, keep.id, phones)
+    write_values(session, ContactEmail, keep.id, emails)
+    write_values(session, ContactPhone, keep.id, phones)
     keep.email = emails[0]["value"] if emails else ""
     keep.phone = phones[0]["value"] if phones else ""
     tags.set_tags(session, keep, list(dict.fromkeys(kept["_tags"] + other["_tags"])))
@@ -348,8 +306,8 @@ def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) 
             f"contact {keep.name!r} (#{keep.id}) was changed after merge #{merge_id}; "
             "undoing it would lose that change"
         )
-    _restore(session, snapshot["keep"], existing=keep)
-    other = _restore(session, snapshot["other"], existing=None)
+    restore_contact(session, snapshot["keep"], existing=keep)
+    other = restore_contact(session, snapshot["other"], existing=None)
     _move_back(session, snapshot["moved"], record.kept_id, record.merged_id)
     keep.version += 1
     keep.updated_at = utcnow()
@@ -359,26 +317,6 @@ def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) 
     search.index_contacts(session, [record.kept_id, record.merged_id])
     assert other.id is not None
     return get_contact(session=session, contact_id=other.id)
-
-
-def _restore(session: Session, state: dict[str, Any], existing: Contact | None) -> Contact:
-    columns = {k: v for k, v in state.items() if not k.startswith("_")}
-    restored = Contact.model_validate(columns)
-    if existing is None:
-        session.add(restored)
-        contact = restored
-    else:
-        for name in columns:
-            if name not in ("id", "version"):
-                setattr(existing, name, getattr(restored, name))
-        contact = existing
-    session.flush()
-    assert contact.id is not None
-    _write_values(session, ContactEmail, contact.id, state["_emails"])
-    _write_values(session, ContactPhone, contact.id, state["_phones"])
-    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
-    tags.set_tags(session, contact, state["_tags"])
-    return contact
 
 
 def _move_back(session: Session, moved: dict[str, list[int]], keep_id: int, other_id: int) -> None:

@@ -110,33 +110,34 @@ def _grouped(session: Session, model: Any, ids: Sequence[int]) -> dict[int, list
 
 def contact_document(
     row: Mapping[str, Any], emails: Sequence[str], phones: Sequence[str]
-) -> dict[str, Any]:
+) -> tuple[int, str]:
     """The index row of one contact: every field, custom fields and organization included.
 
     ``row`` holds the contact's columns; ``emails``/``phones`` hold values and their keys.
     """
     custom = row["custom"] or {}
-    return {
-        "rowid": row["id"],
-        "name": index_text(f"{row['name']} {row['first_name']} {row['last_name']}"),
-        "organization": index_text(row["organization_name"]),
-        "emails": index_text(" ".join(emails)),
-        "phones": index_text(" ".join(phones)),
-        "tags": index_text(row["tags"]),
-        "custom": index_text(" ".join(f"{k} {v}" for k, v in custom.items())),
-        "notes": index_text(row["notes"]),
-        "other": index_text(
-            " ".join((row["title"], row["address"], row["website"], row["source"], row["status"]))
-        ),
-    }
+    parts = [
+        row["name"],
+        row["first_name"],
+        row["last_name"],
+        row["organization_name"],
+        *emails,
+        *phones,
+        row["tags"],
+        *(f"{k} {v}" for k, v in custom.items()),
+        row["notes"],
+        row["title"],
+        row["address"],
+        row["website"],
+        row["source"],
+        row["status"],
+    ]
+    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…).
+    return row["id"], " ".join(index_text(part) for part in parts if part)
 
 
-def interaction_document(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "rowid": row["id"],
-        "subject": index_text(row["subject"]),
-        "body": index_text(row["body"]),
-    }
+def interaction_document(row: Mapping[str, Any]) -> tuple[int, str]:
+    return row["id"], index_text(f"{row['subject']} {row['body']}")
 
 
 _DOCUMENT_COLUMNS = (
@@ -180,7 +181,7 @@ def bulk_indexing(session: Session) -> Iterator[None]:
             )
 
 
-def contact_documents(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
     """The index rows for the stored contacts ``ids``."""
     emails = _grouped(session, ContactEmail, ids)
     phones = _grouped(session, ContactPhone, ids)
@@ -191,23 +192,17 @@ def contact_documents(session: Session, ids: Sequence[int]) -> list[dict[str, An
     ]
 
 
-_INSERT_CONTACT_DOCUMENTS = (
-    "INSERT INTO contact_fts(rowid, name, organization, emails, phones, tags, custom, notes, "
-    "other) VALUES (:rowid, :name, :organization, :emails, :phones, :tags, :custom, :notes, "
-    ":other)"
-)
-_INSERT_INTERACTION_DOCUMENTS = (
-    "INSERT INTO interaction_fts(rowid, subject, body) VALUES (:rowid, :subject, :body)"
-)
+_INSERT_CONTACT_DOCUMENTS = "INSERT INTO contact_fts(rowid, body) VALUES (?, ?)"
+_INSERT_INTERACTION_DOCUMENTS = "INSERT INTO interaction_fts(rowid, body) VALUES (?, ?)"
 
 
-def add_contact_documents(session: Session, documents: Sequence[dict[str, Any]]) -> None:
+def add_contact_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
     """Index new contacts from documents built in memory (bulk writers: import, demo)."""
     if documents and _is_sqlite(session):
         session.connection().exec_driver_sql(_INSERT_CONTACT_DOCUMENTS, list(documents))
 
 
-def add_interaction_documents(session: Session, documents: Sequence[dict[str, Any]]) -> None:
+def add_interaction_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
     if documents and _is_sqlite(session):
         session.connection().exec_driver_sql(_INSERT_INTERACTION_DOCUMENTS, list(documents))
 
@@ -235,18 +230,7 @@ def index_interactions(session: Session, ids: Iterable[int]) -> None:
                 col(Interaction.id).in_(batch)
             )
         )
-        documents = [
-            {"rowid": row.id, "subject": index_text(row.subject), "body": index_text(row.body)}
-            for row in rows
-        ]
-        if documents:
-            session.execute(
-                text(
-                    "INSERT INTO interaction_fts(rowid, subject, body) "
-                    "VALUES (:rowid, :subject, :body)"
-                ),
-                documents,
-            )
+        add_interaction_documents(session, [interaction_document(row._mapping) for row in rows])
 
 
 def _delete_rows(session: Session, fts_table: str, ids: Sequence[int]) -> None:

@@ -1,0 +1,458 @@
+"""``crm import …`` and ``crm export …``: files in and out, safe for cron."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
+
+import_app = typer.Typer(
+    help="Bring contacts, interactions and tasks in from files.", no_args_is_help=True
+)
+export_app = typer.Typer(
+    help="Write contacts, interactions and tasks to files.", no_args_is_help=True
+)
+
+MATCHES = ["email", "phone", "name", "none"]
+ON_DUPLICATE = ["skip", "update", "create"]
+
+
+def _choice(value: str, choices: list[str], hint: str) -> str:
+    if value not in choices:
+        raise typer.BadParameter(f"choose one of {', '.join(choices)}", param_hint=hint)
+    return value
+
+
+@contextmanager
+def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal; nothing otherwise (cron)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), transient=True
+    ) as bar:
+        task = bar.add_task(total_hint, total=None)
+
+        def update(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        yield update
+
+
+def _read_contacts(path: Path, options: dict[str, Any]) -> tuple[list[Any], str]:
+    """Rows from a CSV or vCard file (vCard is recognised by its content)."""
+    from crm_tui.io.contact_rows import RowError, RowReader
+    from crm_tui.io.csv_reader import Problem, open_csv
+    from crm_tui.io.profiles import column_map
+    from crm_tui.io.vcard import is_vcard, read_vcards
+
+    if is_vcard(path):
+        return read_vcards(path, region=options["region"]), "vcard"
+    source = open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"])
+    mapping = column_map(source.header, options["profile"], options["maps"])
+    reader = RowReader(source.header, mapping, options["region"])
+    rows: list[Any] = []
+    for record in source.records():
+        if isinstance(record, Problem):
+            rows.append(RowError(record.line, record.reason, record.cells))
+        else:
+            rows.append(reader.read(record.line, record.cells))
+    return rows, mapping.profile
+
+
+def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "reason", *header])
+        for error in errors:
+            writer.writerow([error.line, error.reason, *error.cells])
+
+
+@import_app.command("contacts")
+def import_contacts(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or vCard file."),
+    maps: list[str] | None = typer.Option(
+        None, "--map", help='Column to field, e.g. "Firma=organization" (repeatable).'
+    ),
+    profile: str = typer.Option(
+        "auto", "--profile", help="auto, google, outlook, linkedin, generic or crm."
+    ),
+    match: str = typer.Option("email", "--match", help="email, phone, name or none."),
+    on_duplicate: str = typer.Option("skip", "--on-duplicate", help="skip, update or create."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Report what would happen; write nothing."
+    ),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Write the good rows anyway (exit 3 if any were rejected)."
+    ),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Write bad rows here, with line and reason."
+    ),
+    delimiter: str | None = typer.Option(
+        None, "--delimiter", help="Field separator (default: detected)."
+    ),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="Text encoding (default: detected)."
+    ),
+    tag: str | None = typer.Option(None, "--tag", help="Tag every imported contact."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import contacts; all or nothing unless --skip-bad. Prints a summary line."""
+    from crm_tui.services.imports import Match, OnDuplicate, import_contacts
+
+    _choice(match, MATCHES, "--match")
+    _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
+    cli = state(ctx)
+    options = {
+        "encoding": encoding,
+        "delimiter": _delimiter(delimiter),
+        "profile": profile,
+        "maps": maps or [],
+        "region": cli.settings.default_region,
+    }
+    rows, used = _read_contacts(file, options)
+    unit = cli.read if dry_run else cli.write
+    with progress_bar("importing") as progress, unit() as session:
+        report = import_contacts(
+            session=session,
+            rows=rows,
+            source=str(file),
+            match=Match(match),
+            on_duplicate=OnDuplicate(on_duplicate),
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+            tag=tag,
+            actor_id=None if dry_run else cli.actor_id(session),
+            progress=progress,
+        )
+    if rejects is not None and report.errors:
+        _write_rejects(rejects, _header(file, options), report.errors)
+    _report(file, report, used, dry_run, skip_bad, as_json)
+    raise typer.Exit(report.exit_code)
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1:
+        raise typer.BadParameter("one character, or tab/comma/semicolon", param_hint="--delimiter")
+    return value
+
+
+def _header(path: Path, options: dict[str, Any]) -> list[str]:
+    from crm_tui.io.csv_reader import open_csv
+    from crm_tui.io.vcard import is_vcard
+
+    if is_vcard(path):
+        return ["card"]
+    return open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"]).header
+
+
+def _report(
+    path: Path, report: Any, profile: str, dry_run: bool, skip_bad: bool, as_json: bool
+) -> None:
+    if as_json:
+        print_json(
+            {
+                "file": str(path),
+                "profile": profile,
+                "dry_run": dry_run,
+                "created": report.created,
+                "updated": report.updated,
+                "skipped": report.skipped,
+                "rejected": report.rejected,
+                "batch": report.batch_id,
+                "written": report.written,
+                "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],
+            }
+        )
+        return
+    for error in report.errors:
+        warn(f"{path}: line {error.line}: {error.reason}")
+    if report.errors and not report.written and not dry_run:
+        warn(
+            f"nothing imported: {len(report.errors)} bad row(s); fix them, or use --skip-bad "
+            "to import the good rows (--rejects FILE keeps the bad ones)"
+        )
+    echo(("dry run, nothing written: would have " if dry_run else "") + report.summary())
+
+
+@import_app.command("list")
+def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List import batches (newest first)."""
+    from crm_tui.services.imports import list_batches
+
+    with state(ctx).read() as session:
+        batches = list_batches(session=session)
+    if as_json:
+        print_json(batches)
+        return
+    for b in batches:
+        undone = "  (undone)" if b["undone_at"] else ""
+        echo(
+            f"#{b['id']}  {b['created_at']:%Y-%m-%d %H:%M}  {b['kind']:<12} created "
+            f"{b['created']}, updated {b['updated']}, skipped {b['skipped']}, rejected "
+            f"{b['rejected']}  {b['source']}{undone}"
+        )
+
+
+@import_app.command("undo")
+def import_undo(
+    ctx: typer.Context,
+    batch: int = typer.Argument(..., help="The batch number (see crm import list)."),
+) -> None:
+    """Revert an import: remove what it created, restore what it updated."""
+    from crm_tui.services.imports import undo_import
+
+    with state(ctx).write() as session:
+        report = undo_import(session=session, batch_id=batch)
+    echo(f"undid import #{batch}: removed {report.removed}, restored {report.restored}")
+    for kept in report.kept:
+        warn(f"kept {kept}")
+    if report.kept:
+        raise typer.Exit(3)
+
+
+# -- export ------------------------------------------------------------------------------------
+
+FORMATS = {
+    "contacts": ["csv", "json", "vcard"],
+    "interactions": ["csv", "json"],
+    "tasks": ["csv", "json", "ics"],
+}
+
+
+@contextmanager
+def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
+    """The export's destination: the file (written whole, then renamed) or stdout."""
+    if path is None:
+        yield sys.stdout.buffer if binary else sys.stdout
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if binary:
+            with partial.open("wb") as raw:
+                yield raw
+        else:
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                yield handle
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _format(what: str, fmt: str | None, output: Path | None) -> str:
+    if fmt is None and output is not None:
+        fmt = {".csv": "csv", ".json": "json", ".vcf": "vcard", ".ics": "ics"}.get(
+            output.suffix.lower()
+        )
+    fmt = fmt or "csv"
+    if fmt not in FORMATS[what]:
+        raise typer.BadParameter(
+            f"{what} export as {', '.join(FORMATS[what])}", param_hint="--format"
+        )
+    return fmt
+
+
+FormatOpt = typer.Option(
+    None,
+    "--format",
+    "-f",
+    help="csv, json, vcard (contacts) or ics (tasks); default from the file name, else csv.",
+)
+OutputOpt = typer.Option(None, "--output", "-o", help="File to write (default: stdout).")
+
+
+@export_app.command("contacts")
+def export_contacts(
+    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+) -> None:
+    """Export contacts (not the trash)."""
+    from crm_tui.io.vcard import vcards
+    from crm_tui.io.writers import write_csv, write_json
+    from crm_tui.services import exports
+
+    fmt = _format("contacts", fmt, output)
+    with state(ctx).read() as session, _output(output) as out:
+        if fmt == "csv":
+            header, emails, phones, keys = exports.contact_csv_header(session)
+            count = write_csv(out, header, exports.contact_csv_rows(session, emails, phones, keys))
+        elif fmt == "json":
+            count = write_json(out, exports.contacts_read(session))
+        else:
+            count = 0
+            for card in vcards(exports.contacts_read(session)):
+                out.write(card)
+                count += 1
+    _done(count, "contact", output)
+
+
+def _done(count: int, what: str, output: Path | None) -> None:
+    if output is not None:
+        warn(f"wrote {count} {what}{'s' if count != 1 else ''} to {output}")
+
+
+@export_app.command("interactions")
+def export_interactions(
+    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+) -> None:
+    """Export interactions, oldest first."""
+    from crm_tui.io.writers import INTERACTION_COLUMNS, interaction_rows, write_csv, write_json
+    from crm_tui.services.exports import interactions_read
+
+    fmt = _format("interactions", fmt, output)
+    with state(ctx).read() as session, _output(output) as out:
+        items = interactions_read(session)
+        if fmt == "csv":
+            count = write_csv(out, INTERACTION_COLUMNS, interaction_rows(items))
+        else:
+            count = write_json(out, items)
+    _done(count, "interaction", output)
+
+
+@export_app.command("tasks")
+def export_tasks(
+    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+) -> None:
+    """Export tasks (CSV, JSON, or iCalendar VTODO for calendar apps)."""
+    from crm_tui.io.writers import TASK_COLUMNS, task_rows, tasks_ics, write_csv, write_json
+    from crm_tui.services.exports import tasks_read
+
+    fmt = _format("tasks", fmt, output)
+    with state(ctx).read() as session:
+        tasks = tasks_read(session)
+    if fmt == "ics":
+        with _output(output, binary=True) as out:
+            out.write(tasks_ics(tasks))
+    else:
+        with _output(output) as out:
+            if fmt == "csv":
+                write_csv(out, TASK_COLUMNS, task_rows(tasks))
+            else:
+                write_json(out, tasks)
+    _done(len(tasks), "task", output)
+
+
+@export_app.command("all")
+def export_all(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the bundle."),
+) -> None:
+    """Write everything (ids included) to a folder that `crm import all` reads back."""
+    from crm_tui.services.bundle import dump
+
+    if output.exists() and any(output.iterdir()):
+        raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
+    with progress_bar("exporting") as progress, state(ctx).read() as session:
+        counts = dump(session, output, progress)
+    echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
+
+
+@import_app.command("all")
+def import_all(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, help="A bundle folder."),
+) -> None:
+    """Read a bundle written by `crm export all` into an empty database."""
+    from crm_tui.services.bundle import load
+
+    with progress_bar("importing") as progress, state(ctx).write() as session:
+        counts = load(session, folder, progress)
+    echo(f"read {sum(counts.values())} rows in {len(counts)} tables from {folder}")
+
+
+def _import_work(
+    ctx: typer.Context,
+    kind: str,
+    file: Path,
+    dry_run: bool,
+    skip_bad: bool,
+    rejects: Path | None,
+    delimiter: str | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    from crm_tui.io.contact_rows import RowError
+    from crm_tui.io.csv_reader import Problem, open_csv
+    from crm_tui.io.work_rows import interaction_row, task_row
+    from crm_tui.services.imports import import_work
+
+    source = open_csv(file, encoding=encoding, delimiter=_delimiter(delimiter))
+    read = interaction_row if kind == "interactions" else task_row
+    rows: list[Any] = []
+    for record in source.records():
+        if isinstance(record, Problem):
+            rows.append(RowError(record.line, record.reason, record.cells))
+        else:
+            rows.append(read(record.line, record.cells, source.header))
+    cli = state(ctx)
+    unit = cli.read if dry_run else cli.write
+    with unit() as session:
+        report = import_work(
+            session=session,
+            kind=kind,
+            rows=rows,
+            source=str(file),
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+            actor_id=None if dry_run else cli.actor_id(session),
+        )
+    if rejects is not None and report.errors:
+        _write_rejects(rejects, source.header, report.errors)
+    _report(file, report, kind, dry_run, skip_bad, as_json)
+    raise typer.Exit(report.exit_code)
+
+
+DryRunOpt = typer.Option(False, "--dry-run", help="Report what would happen; write nothing.")
+SkipBadOpt = typer.Option(False, "--skip-bad", help="Write the good rows anyway (exit 3).")
+RejectsOpt = typer.Option(None, "--rejects", help="Write bad rows here, with line and reason.")
+DelimiterOpt = typer.Option(None, "--delimiter", help="Field separator (default: detected).")
+EncodingOpt = typer.Option(None, "--encoding", help="Text encoding (default: detected).")
+
+
+@import_app.command("interactions")
+def import_interactions(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header."),
+    dry_run: bool = DryRunOpt,
+    skip_bad: bool = SkipBadOpt,
+    rejects: Path | None = RejectsOpt,
+    delimiter: str | None = DelimiterOpt,
+    encoding: str | None = EncodingOpt,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import interactions (columns: contact_id or contact_email, occurred_at, channel,
+    direction, subject, body, sentiment, complaint, resolved_at)."""
+    _import_work(
+        ctx, "interactions", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json
+    )
+
+
+@import_app.command("tasks")
+def import_tasks(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header."),
+    dry_run: bool = DryRunOpt,
+    skip_bad: bool = SkipBadOpt,
+    rejects: Path | None = RejectsOpt,
+    delimiter: str | None = DelimiterOpt,
+    encoding: str | None = EncodingOpt,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import tasks (columns: title, status, priority, start, due, progress, milestone,
+    estimate_hours, assignee, contact_id or contact_email, project, depends_on, id)."""
+    _import_work(ctx, "tasks", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)

@@ -1,0 +1,215 @@
+"""One CSV row -> one validated contact (or the reasons it cannot be one).
+
+This is the import's hot path (100k rows), so it builds plain values with the same checks
+the services use (``crm_tui.validation``) rather than a pydantic model per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from crm_tui.io.profiles import ColumnMap, Target
+from crm_tui.models import ContactStatus
+from crm_tui.text import strip_control
+from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+
+MULTI_SEPARATOR = " ::: "
+_STATUSES = {status.value for status in ContactStatus}
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%m/%d/%y")
+_EMPTY_DATES = {"", "0/0/00", "00.00.0000", "0000-00-00"}
+_FORMULA = tuple("=+-@\t\r'")
+FORMULA_STARTS = frozenset(_FORMULA)  # first characters that get an apostrophe in CSV
+
+
+@dataclass(slots=True)
+class Labeled:
+    value: str
+    label: str
+    key: str
+
+
+@dataclass(slots=True)
+class ContactValues:
+    """A contact read from a file: what ``contact_columns`` needs, already checked."""
+
+    name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    organization: str = ""
+    title: str = ""
+    emails: list[Labeled] = field(default_factory=list)
+    phones: list[Labeled] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    custom: dict[str, str] = field(default_factory=dict)
+    address: str = ""
+    website: str = ""
+    birthday: date | None = None
+    status: str = ""  # blank: not in the file (a new contact becomes a lead)
+    source: str = ""
+    notes: str = ""
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class RowError:
+    line: int
+    reason: str
+    cells: list[str]
+
+
+def neutralise(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (and that ``restore`` undoes)."""
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def restore(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:2] and value[1] in _FORMULA else value
+
+
+def _label(raw: str) -> str:
+    """Google writes labels as "* Work"; keep "work"."""
+    return raw.strip().lstrip("*").strip().lower()
+
+
+def _split_tags(raw: str) -> list[str]:
+    parts = re.split(r" ::: |[,;]", raw)
+    return [p.strip() for p in parts if p.strip() and not p.strip().startswith("*")]
+
+
+def _birthday(raw: str) -> date | None:
+    text = raw.strip()
+    if text in _EMPTY_DATES:
+        return None
+    if re.fullmatch(r"--\d{2}-\d{2}", text):  # vCard/Google: a birthday without a year
+        text = "1604" + text[1:]
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidValue(f"not a date: {raw!r} (use YYYY-MM-DD)")
+
+
+class RowReader:
+    """Turns cells into ``ContactValues`` following a ``ColumnMap``.
+
+    The map is compiled once into (column, handler) pairs: this runs for every row.
+    """
+
+    def __init__(self, header: list[str], mapping: ColumnMap, region: str | None = None):
+        self.header = header
+        self.region = region
+        self.unescape = mapping.profile == "crm"
+        handlers = {
+            "email": self._email,
+            "phone": self._phone,
+            "tags": self._tags,
+            "custom": self._custom,
+            "birthday": self._birthday,
+            "status": self._status,
+            "id": self._id,
+            "notes": self._notes,
+            "middle_name": self._middle,
+        }
+        self.plan = [
+            (index, target, handlers.get(target.field, self._scalar))
+            for index, target in sorted(mapping.targets.items())
+            if target.field != "ignore"
+        ]
+
+    def read(self, line: int, cells: list[str]) -> ContactValues | RowError:
+        if not any(cells) or not any(cell.strip() for cell in cells):
+            return RowError(line, "blank row (no name, email or phone)", cells)
+        values = ContactValues()
+        problems: list[str] = []
+        for index, target, handler in self.plan:
+            raw = cells[index]
+            if not raw:
+                continue
+            if not raw.isprintable():
+                raw = strip_control(raw)
+            raw = raw.strip()
+            if self.unescape:
+                raw = restore(raw)
+            if not raw:
+                continue
+            try:
+                handler(values, raw, target, cells)
+            except InvalidValue as error:
+                problems.append(f"column {self.header[index]!r}: {error}")
+        if problems:
+            return RowError(line, "; ".join(problems), cells)
+        if not values.name:
+            parts = (values.first_name, values.last_name)
+            values.name = " ".join(p for p in parts if p) or self._fallback_name(values)
+        if not values.name:
+            return RowError(line, "no name, email or phone to recognise this contact by", cells)
+        return values
+
+    @staticmethod
+    def _fallback_name(values: ContactValues) -> str:
+        if values.organization:
+            return values.organization
+        if values.emails:
+            return values.emails[0].value
+        return values.phones[0].value if values.phones else ""
+
+    @staticmethod
+    def _label(target: Target, cells: list[str]) -> str:
+        if target.label_column is not None:
+            return _label(cells[target.label_column]) or target.label
+        return target.label
+
+    def _email(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
+        for part in raw.split(MULTI_SEPARATOR) if MULTI_SEPARATOR in raw else (raw,):
+            checked = normalize_email(part)
+            if all(e.key != checked.key for e in values.emails):
+                values.emails.append(
+                    Labeled(checked.value, self._label(target, cells), checked.key)
+                )
+
+    def _phone(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
+        for part in raw.split(MULTI_SEPARATOR) if MULTI_SEPARATOR in raw else (raw,):
+            checked = normalize_phone(part, self.region)
+            if all(p.key != checked.key for p in values.phones):
+                values.phones.append(
+                    Labeled(checked.value, self._label(target, cells), checked.key)
+                )
+
+    @staticmethod
+    def _tags(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        for tag in _split_tags(raw):
+            if all(t.casefold() != tag.casefold() for t in values.tags):
+                values.tags.append(tag)
+
+    def _custom(self, values: ContactValues, raw: str, target: Target, _cells: list[str]) -> None:
+        values.custom[target.custom_name] = raw
+
+    @staticmethod
+    def _birthday(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        values.birthday = _birthday(raw)
+
+    @staticmethod
+    def _status(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        status = raw.lower()
+        if status not in _STATUSES:
+            raise InvalidValue(f"unknown status {raw!r} ({', '.join(sorted(_STATUSES))})")
+        values.status = status
+
+    @staticmethod
+    def _id(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        values.id = int(raw) if raw.isdigit() else None
+
+    @staticmethod
+    def _notes(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        values.notes = f"{values.notes}\n{raw}" if values.notes else raw
+
+    @staticmethod
+    def _middle(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        values.first_name = f"{values.first_name} {raw}".strip()
+
+    @staticmethod
+    def _scalar(values: ContactValues, raw: str, target: Target, _cells: list[str]) -> None:
+        setattr(values, target.field, raw)

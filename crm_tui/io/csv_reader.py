@@ -1,0 +1,252 @@
+"""Reading a CSV file the way people actually have them, one small step at a time:
+
+bytes -> text (BOM, UTF-8, else a detector: cp1252 from Excel…) -> dialect (comma,
+semicolon, tab) -> header (skipping a preamble such as LinkedIn's "Notes:" block) ->
+records with the line each starts on. Malformed records become ``Problem``s with their
+line number instead of stopping the read, so every bad row can be reported at once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from crm_tui.errors import ValidationError
+
+MAX_FIELD = 16 * 1024 * 1024  # fields of 1 MB and more are real (pasted emails, notes)
+DELIMITERS = ",;\t"
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+csv.field_size_limit(MAX_FIELD)
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    reason: str
+    cells: list[str]
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The text of ``data`` and the encoding used: given, from a BOM, UTF-8, or detected."""
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (LookupError, UnicodeDecodeError) as error:
+            raise ValidationError(f"cannot read the file as {encoding}: {error}") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    name = _detected(data[: 1 << 20])
+    try:
+        return data.decode(name), name
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _detected(sample: bytes) -> str:
+    """The detector's best guess, except that Excel's Western cp1252 wins a tie.
+
+    Short files fit several single-byte code pages equally well ("Renée" is plausible in
+    cp1250 too); cp1252 is by far the most common source of non-UTF-8 CSV files.
+    """
+    results = from_bytes(sample)
+    best = results.best()
+    if best is None:
+        return "cp1252"
+    tied = [r.encoding for r in results if r.chaos <= best.chaos + 0.01]
+    if "cp1252" in tied or (best.encoding in _LATIN_CODE_PAGES and _fits_cp1252(sample)):
+        return "cp1252"
+    return best.encoding
+
+
+# Code pages for Latin-script languages that a detector confuses with cp1252 on short files.
+_LATIN_CODE_PAGES = {
+    "ascii",
+    "latin_1",
+    "iso8859_1",
+    "iso8859_2",
+    "iso8859_4",
+    "iso8859_10",
+    "iso8859_13",
+    "iso8859_15",
+    "cp1250",
+    "cp1257",
+    "cp775",
+    "cp850",
+    "cp852",
+    "hp_roman8",
+    "mac_roman",
+}
+
+
+def _fits_cp1252(sample: bytes) -> bool:
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Comma, semicolon or tab: csv.Sniffer on the sample, else the most frequent one."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        return max(DELIMITERS, key=first.count)
+
+
+def _looks_like_header(cells: list[str], following: list[str] | None) -> bool:
+    filled = [cell for cell in cells if cell.strip()]
+    if len(filled) < 2:
+        return False
+    return following is None or len(following) >= len(filled) - 1
+
+
+def _header_index(rows: list[list[str]]) -> int:
+    """The index of the header among the first rows (0 unless a preamble comes first)."""
+    for index, cells in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        if _looks_like_header(cells, following):
+            return index
+    return 0
+
+
+@dataclass
+class CsvSource:
+    """A CSV file, decoded and sniffed; ``records()`` yields its rows after the header."""
+
+    name: str
+    text: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    header_line: int
+    _body_start: int
+
+    def records(self) -> Iterator[Record | Problem]:
+        stream = io.StringIO(self.text[self._body_start :])
+        reader = csv.reader(stream, delimiter=self.delimiter, strict=True)
+        width = len(self.header)
+        line_before = self.header_line
+        while True:
+            start = line_before + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                reason = str(error)
+                if "unexpected end of data" in reason or "EOF" in reason:
+                    reason = "a quote is opened and never closed (the rest of the file is in it)"
+                yield Problem(start, reason, [])
+                return
+            line_before = self.header_line + reader.line_num
+            if not cells:
+                continue  # an empty line
+            extra = [cell for cell in cells[width:] if cell.strip()]
+            if extra:
+                message = f"has {len(cells)} cells where the header has {width}"
+                yield Problem(start, message, cells)
+                continue
+            yield Record(start, (cells + [""] * width)[:width])
+
+
+def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> CsvSource:
+    """Read ``path`` and find its encoding, delimiter and header."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
+    return parse_csv(data, name=str(path), encoding=encoding, delimiter=delimiter)
+
+
+def parse_csv(
+    data: bytes,
+    *,
+    name: str = "<data>",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> CsvSource:
+    text, used = decode(data, encoding)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ValidationError(f"{name} is empty")
+    head = _first_rows(text, delimiter)
+    header_at = _header_index(head[1])
+    chosen = delimiter or head[0]
+    lines_before, offset = _skip_rows(text, chosen, header_at)
+    reader = csv.reader(io.StringIO(text[offset:]), delimiter=chosen)
+    header = [cell.strip() for cell in next(reader)]
+    body_start = offset + _consumed(text[offset:], chosen)
+    return CsvSource(name, text, used, chosen, header, lines_before + reader.line_num, body_start)
+
+
+def _first_rows(text: str, delimiter: str | None) -> tuple[str, list[list[str]]]:
+    sample = text[: 64 * 1024]
+    chosen = delimiter or sniff_delimiter(_after_preamble(sample))
+    rows = []
+    reader = csv.reader(io.StringIO(sample), delimiter=chosen)
+    try:
+        for _ in range(12):
+            rows.append(next(reader))
+    except (StopIteration, csv.Error):
+        pass
+    return chosen, rows
+
+
+def _after_preamble(sample: str) -> str:
+    """The sample from the first line with two or more cells (a preamble confuses sniffing)."""
+    lines = sample.splitlines(keepends=True)
+    for index, line in enumerate(lines[:20]):
+        if any(line.count(d) >= 1 for d in DELIMITERS) and not line.startswith('"'):
+            return "".join(lines[index:])
+    return sample
+
+
+def _skip_rows(text: str, delimiter: str, rows: int) -> tuple[int, int]:
+    """(physical lines, characters) taken by the first ``rows`` CSV records of ``text``."""
+    if rows == 0:
+        return 0, 0
+    consumed = _consumed(text, delimiter, rows)
+    return text[:consumed].count("\n"), consumed
+
+
+def _consumed(text: str, delimiter: str, rows: int = 1) -> int:
+    """How many characters the first ``rows`` records take (quoted newlines included)."""
+    position, quoted = 0, False
+    remaining = rows
+    length = len(text)
+    while position < length:
+        char = text[position]
+        if char == '"':
+            quoted = not quoted
+        elif char == "\n" and not quoted:
+            remaining -= 1
+            if remaining == 0:
+                return position + 1
+        position += 1
+    return length

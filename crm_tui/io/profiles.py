@@ -1,0 +1,415 @@
+"""Which column means what, for the exports people bring (Google, Outlook, LinkedIn, Excel…).
+
+A profile turns a header into a ``ColumnMap``: for each column, the contact field it fills
+(``email``, ``phone`` and ``tags`` may come from several columns). Columns no profile knows
+become custom fields, so nothing in the file is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from crm_tui.errors import ValidationError
+from crm_tui.text import fold
+
+SCALARS = (
+    "name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "organization",
+    "title",
+    "notes",
+    "address",
+    "website",
+    "birthday",
+    "status",
+    "source",
+    "id",
+)
+MULTI = ("email", "phone", "tags")
+TARGETS = (*SCALARS, *MULTI, "ignore")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a column goes: a field, a custom field, or (for emails/phones) with a label."""
+
+    field: str  # one of TARGETS, or "custom"
+    custom_name: str = ""
+    label: str = ""
+    label_column: int | None = None  # the column holding this value's label (Google style)
+
+
+@dataclass
+class ColumnMap:
+    profile: str
+    targets: dict[int, Target] = field(default_factory=dict)
+
+    def describe(self, header: list[str]) -> list[str]:
+        lines = []
+        for index, target in sorted(self.targets.items()):
+            where = (
+                f"custom field {target.custom_name!r}"
+                if target.field == "custom"
+                else (target.field)
+            )
+            lines.append(f"{header[index]!r} -> {where}")
+        return lines
+
+
+def _key(column: str) -> str:
+    return re.sub(r"[\s_\-.:]+", " ", fold(column)).strip()
+
+
+# -- profiles --------------------------------------------------------------------------------
+
+_GENERIC = {
+    "name": [
+        "name",
+        "full name",
+        "contact",
+        "contact name",
+        "display name",
+        "nom",
+        "naam",
+        "nombre",
+        "نام",
+        "姓名",
+        "名前",
+        "이름",
+    ],
+    "first_name": [
+        "first name",
+        "given name",
+        "firstname",
+        "vorname",
+        "prenom",
+        "prénom",
+        "nombre de pila",
+        "first",
+    ],
+    "middle_name": ["middle name", "additional name"],
+    "last_name": [
+        "last name",
+        "surname",
+        "family name",
+        "lastname",
+        "nachname",
+        "nom de famille",
+        "apellido",
+        "last",
+    ],
+    "email": [
+        "email",
+        "e mail",
+        "mail",
+        "email address",
+        "e mail address",
+        "courriel",
+        "correo",
+        "ایمیل",
+        "邮箱",
+        "メール",
+        "이메일",
+    ],
+    "phone": [
+        "phone",
+        "telephone",
+        "tel",
+        "telefon",
+        "mobile",
+        "cell",
+        "mobile phone",
+        "phone number",
+        "handy",
+        "téléphone",
+        "telefono",
+        "تلفن",
+        "موبایل",
+        "电话",
+    ],
+    "organization": [
+        "company",
+        "organization",
+        "organisation",
+        "org",
+        "firma",
+        "entreprise",
+        "société",
+        "societe",
+        "empresa",
+        "شرکت",
+        "公司",
+        "会社",
+    ],
+    "title": ["title", "job title", "position", "role", "funktion", "poste"],
+    "notes": [
+        "notes",
+        "note",
+        "notiz",
+        "notizen",
+        "comment",
+        "comments",
+        "remarks",
+        "remarques",
+        "یادداشت",
+    ],
+    "tags": ["tags", "tag", "labels", "categories", "groups", "برچسب"],
+    "website": ["website", "web", "url", "homepage", "web page", "site"],
+    "address": ["address", "adresse", "anschrift", "dirección", "آدرس"],
+    "birthday": ["birthday", "birth date", "date of birth", "geburtstag", "anniversaire"],
+    "status": ["status", "lifecycle", "stage"],
+    "source": ["source", "lead source", "quelle"],
+}
+_GENERIC_INDEX = {_key(alias): target for target, aliases in _GENERIC.items() for alias in aliases}
+
+
+def _generic(header: list[str]) -> ColumnMap:
+    mapping = ColumnMap("generic")
+    for index, column in enumerate(header):
+        target = _GENERIC_INDEX.get(_key(column))
+        if target is not None:
+            mapping.targets[index] = Target(target)
+    return mapping
+
+
+def _pairs(header: list[str], pattern: str, target: str) -> dict[int, Target]:
+    """Google-style "E-mail 1 - Label" / "E-mail 1 - Value" column pairs."""
+    found: dict[int, Target] = {}
+    labels = {}
+    for index, column in enumerate(header):
+        match = re.fullmatch(pattern, column.strip(), re.IGNORECASE)
+        if match and match.group(2).lower() in ("label", "type"):
+            labels[match.group(1)] = index
+    for index, column in enumerate(header):
+        match = re.fullmatch(pattern, column.strip(), re.IGNORECASE)
+        if match and match.group(2).lower() == "value":
+            found[index] = Target(target, label_column=labels.get(match.group(1)))
+        elif match:
+            found[index] = Target("ignore")
+    return found
+
+
+def _google(header: list[str]) -> ColumnMap:
+    mapping = ColumnMap("google")
+    fixed = {
+        "Name": "name",
+        "First Name": "first_name",
+        "Given Name": "first_name",
+        "Middle Name": "middle_name",
+        "Additional Name": "middle_name",
+        "Last Name": "last_name",
+        "Family Name": "last_name",
+        "Notes": "notes",
+        "Birthday": "birthday",
+        "Organization Name": "organization",
+        "Organization 1 - Name": "organization",
+        "Organization Title": "title",
+        "Organization 1 - Title": "title",
+        "Labels": "tags",
+        "Group Membership": "tags",
+        "Address 1 - Formatted": "address",
+        "File As": "ignore",
+        "Photo": "ignore",
+    }
+    for index, column in enumerate(header):
+        if column in fixed:
+            mapping.targets[index] = Target(fixed[column])
+        elif re.fullmatch(
+            r"Address 1 - (Street|City|PO Box|Region|Postal Code|Country|"
+            r"Extended Address|Label|Type)",
+            column,
+        ):
+            mapping.targets[index] = Target("ignore")  # the formatted address has them all
+    mapping.targets.update(_pairs(header, r"E-mail (\d+) - (Label|Type|Value)", "email"))
+    mapping.targets.update(_pairs(header, r"Phone (\d+) - (Label|Type|Value)", "phone"))
+    websites = _pairs(header, r"Website (\d+) - (Label|Type|Value)", "website")
+    mapping.targets.update(
+        {i: t for i, t in websites.items() if t.field == "website"}
+        | {i: Target("ignore") for i, t in websites.items() if t.field == "ignore"}
+    )
+    return mapping
+
+
+_OUTLOOK_EMAILS = {"E-mail Address": "", "E-mail 2 Address": "", "E-mail 3 Address": ""}
+_OUTLOOK_PHONES = {
+    "Primary Phone": "",
+    "Mobile Phone": "mobile",
+    "Business Phone": "work",
+    "Business Phone 2": "work",
+    "Home Phone": "home",
+    "Home Phone 2": "home",
+    "Company Main Phone": "company",
+    "Other Phone": "other",
+    "Car Phone": "car",
+}
+
+
+def _outlook(header: list[str]) -> ColumnMap:
+    mapping = ColumnMap("outlook")
+    fixed = {
+        "First Name": "first_name",
+        "Middle Name": "middle_name",
+        "Last Name": "last_name",
+        "Company": "organization",
+        "Job Title": "title",
+        "Notes": "notes",
+        "Web Page": "website",
+        "Birthday": "birthday",
+        "Categories": "tags",
+        "Title": "ignore",
+        "Suffix": "ignore",
+        "Initials": "ignore",
+    }
+    for index, column in enumerate(header):
+        if column in fixed:
+            mapping.targets[index] = Target(fixed[column])
+        elif column in _OUTLOOK_EMAILS:
+            mapping.targets[index] = Target("email")
+        elif column in _OUTLOOK_PHONES:
+            mapping.targets[index] = Target("phone", label=_OUTLOOK_PHONES[column])
+        elif column.endswith(("Fax", "Pager")) or column in (
+            "Gender",
+            "Sensitivity",
+            "Priority",
+            "Private",
+        ):
+            mapping.targets[index] = Target("ignore")
+    return mapping
+
+
+def _linkedin(header: list[str]) -> ColumnMap:
+    mapping = ColumnMap("linkedin")
+    fixed = {
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Email Address": "email",
+        "Company": "organization",
+        "Position": "title",
+        "URL": "website",
+    }
+    for index, column in enumerate(header):
+        if column in fixed:
+            mapping.targets[index] = Target(fixed[column])
+    return mapping
+
+
+def _crm(header: list[str]) -> ColumnMap:
+    """Our own CSV export: fields by name, "custom:Name" columns, Google-style pairs."""
+    mapping = ColumnMap("crm")
+    for index, column in enumerate(header):
+        if column.startswith("custom:"):
+            mapping.targets[index] = Target("custom", custom_name=column[7:])
+        elif column in ("last_contacted_at", "created_at", "updated_at"):
+            mapping.targets[index] = Target("ignore")  # kept by the database, not imported
+        elif column in SCALARS or column == "tags":
+            mapping.targets[index] = Target(column)
+    mapping.targets.update(_pairs(header, r"email (\d+) (label|value)", "email"))
+    mapping.targets.update(_pairs(header, r"phone (\d+) (label|value)", "phone"))
+    return mapping
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    signature: frozenset[str]
+    build: Callable[[list[str]], ColumnMap]
+
+    def score(self, header: list[str]) -> int:
+        return len(self.signature & set(header))
+
+
+# Columns that only that export has (a shared "First Name" says nothing); two must match.
+PROFILES = {
+    "crm": Profile(
+        "crm", frozenset({"id", "first_name", "last_name", "email 1 value", "phone 1 value"}), _crm
+    ),
+    "google": Profile(
+        "google",
+        frozenset(
+            {
+                "E-mail 1 - Value",
+                "Phone 1 - Value",
+                "Organization Name",
+                "Given Name",
+                "Family Name",
+                "Labels",
+                "Group Membership",
+                "Organization 1 - Name",
+            }
+        ),
+        _google,
+    ),
+    "outlook": Profile(
+        "outlook",
+        frozenset(
+            {
+                "E-mail Address",
+                "E-mail 2 Address",
+                "Business Phone",
+                "Mobile Phone",
+                "Job Title",
+                "Categories",
+                "Home Street",
+                "Web Page",
+            }
+        ),
+        _outlook,
+    ),
+    "linkedin": Profile(
+        "linkedin", frozenset({"Email Address", "Connected On", "URL", "Position"}), _linkedin
+    ),
+    "generic": Profile("generic", frozenset(), _generic),
+}
+PROFILE_NAMES = ["auto", *PROFILES]
+
+
+def choose_profile(header: list[str], name: str = "auto") -> Profile:
+    if name != "auto":
+        if name not in PROFILES:
+            raise ValidationError(
+                f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}"
+            )
+        return PROFILES[name]
+    scored = [(p.score(header), p) for p in PROFILES.values() if p.signature]
+    best_score, best = max(scored, key=lambda item: item[0])
+    return best if best_score >= 2 else PROFILES["generic"]
+
+
+def parse_overrides(items: list[str], header: list[str]) -> dict[int, Target]:
+    """``--map "Column=field"`` (field: a contact field, "custom:Name" or "ignore")."""
+    overrides: dict[int, Target] = {}
+    for item in items:
+        column, sep, target = item.rpartition("=")
+        if not sep or not column:
+            raise ValidationError(f'--map {item!r}: write it as "Column=field"')
+        matches = [i for i, c in enumerate(header) if c == column or _key(c) == _key(column)]
+        if not matches:
+            raise ValidationError(f"--map {item!r}: the file has no column {column!r}")
+        target = target.strip()
+        if target.startswith("custom:") and target[7:].strip():
+            overrides[matches[0]] = Target("custom", custom_name=target[7:].strip())
+        elif target in TARGETS:
+            overrides[matches[0]] = Target(target)
+        else:
+            raise ValidationError(
+                f"--map {item!r}: unknown field {target!r}; use one of "
+                f"{', '.join(TARGETS)} or custom:Name"
+            )
+    return overrides
+
+
+def column_map(
+    header: list[str], profile: str = "auto", overrides: list[str] | None = None
+) -> ColumnMap:
+    """The profile's map, ``--map`` on top, and every other column as a custom field."""
+    chosen = choose_profile(header, profile)
+    mapping = chosen.build(header)
+    mapping.targets.update(parse_overrides(overrides or [], header))
+    for index, column in enumerate(header):
+        if index not in mapping.targets and column.strip():
+            mapping.targets[index] = Target("custom", custom_name=column.strip())
+    return mapping

@@ -1,0 +1,241 @@
+"""vCard in (3.0 and 4.0, parsed by vobject) and out (4.0, RFC 6350 escaping and folding).
+
+Fields vCard has no property for (status, source, custom fields) travel as X-CRM-*
+properties, so a card written here reads back into the same contact.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import vobject
+
+from crm_tui.errors import ValidationError
+from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
+from crm_tui.io.csv_reader import decode
+from crm_tui.schemas import ContactRead
+from crm_tui.text import strip_control
+from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+
+_NAMESPACE = uuid.UUID("6f1c6a52-1b1e-4c5e-9a53-7a6c2b8e0c11")
+_SKIP_TYPES = {"internet", "pref", "voice", "x400"}
+_STATUSES = {"lead", "prospect", "customer", "inactive"}
+
+
+def is_vcard(path: Path) -> bool:
+    """Recognised by content, not by name: the first line is BEGIN:VCARD."""
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return False
+    text, _ = decode(head)
+    return text.lstrip("\ufeff \r\n\t").upper().startswith("BEGIN:VCARD")
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _values(card: Any, name: str) -> list[Any]:
+    return list(card.contents.get(name, []))
+
+
+def _text(card: Any, name: str) -> str:
+    lines = _values(card, name)
+    if not lines:
+        return ""
+    value = lines[0].value
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if v)
+    return strip_control(str(value)).strip()
+
+
+def _label(line: Any) -> str:
+    types = [str(t).lower() for t in line.params.get("TYPE", [])]
+    kept = [t for t in types if t not in _SKIP_TYPES]
+    return {"cell": "mobile"}.get(kept[0], kept[0]) if kept else ""
+
+
+def _card_values(card: Any, region: str | None) -> ContactValues:
+    values = ContactValues()
+    names = _values(card, "n")
+    if names:
+        structured = names[0].value
+        values.first_name = strip_control(str(getattr(structured, "given", "") or "")).strip()
+        values.last_name = strip_control(str(getattr(structured, "family", "") or "")).strip()
+    values.name = _text(card, "fn")
+    organizations = _values(card, "org")
+    if organizations:
+        org = organizations[0].value
+        values.organization = strip_control(org[0] if isinstance(org, list) else str(org)).strip()
+    values.title = _text(card, "title")
+    values.notes = _text(card, "note")
+    values.website = _text(card, "url")
+    for line in _values(card, "email"):
+        checked = normalize_email(str(line.value))
+        if checked.key not in {e.key for e in values.emails}:
+            values.emails.append(Labeled(checked.value, _label(line), checked.key))
+    for line in _values(card, "tel"):
+        checked = normalize_phone(str(line.value), region)
+        if checked.key not in {p.key for p in values.phones}:
+            values.phones.append(Labeled(checked.value, _label(line), checked.key))
+    for line in _values(card, "categories"):
+        raw = line.value if isinstance(line.value, list) else str(line.value).split(",")
+        values.tags += [t.strip() for t in raw if t.strip() and t.strip() not in values.tags]
+    addresses = _values(card, "adr")
+    if addresses:
+        adr = addresses[0].value
+        parts = [getattr(adr, part, "") for part in ("street", "city", "region", "code", "country")]
+        values.address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
+    values.birthday = _birthday(_text(card, "bday"))
+    _crm_properties(card, values)
+    if not values.name:
+        values.name = " ".join(p for p in (values.first_name, values.last_name) if p)
+    return values
+
+
+def _crm_properties(card: Any, values: ContactValues) -> None:
+    status = _text(card, "x-crm-status").lower()
+    if status in _STATUSES:
+        values.status = status
+    values.source = _text(card, "x-crm-source")
+    for line in _values(card, "x-crm-custom"):
+        key, value = _split_pair(str(line.value))
+        if key and value:
+            values.custom[key] = value
+
+
+def _split_pair(raw: str) -> tuple[str, str]:
+    """``key;value`` with RFC 6350 escapes (``\\;`` inside either part)."""
+    match = re.match(r"((?:[^;\\]|\\.)*);(.*)", raw, re.DOTALL)
+    if not match:
+        return "", ""
+    return _unescape(match.group(1)), _unescape(match.group(2))
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "N": "\n"}.get(m.group(1), m.group(1)), value)
+
+
+def _birthday(raw: str) -> date | None:
+    digits = raw.replace("-", "")
+    if re.fullmatch(r"\d{8}", digits):
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    if re.fullmatch(r"\d{4}", digits) and raw.startswith("--"):
+        return date(1604, int(digits[:2]), int(digits[2:]))
+    return None
+
+
+def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
+    """Every card of a .vcf file; a card that cannot be read becomes a ``RowError``."""
+    text, _ = decode(path.read_bytes())
+    results: list[ContactValues | RowError] = []
+    starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        line = text.count("\n", 0, start) + 1
+        try:
+            card = vobject.readOne(chunk)
+            values = _card_values(card, region)
+        except (InvalidValue, vobject.base.ParseError, ValueError, AttributeError) as error:
+            results.append(RowError(line, f"card {number + 1}: {error}", [chunk.strip()]))
+            continue
+        if not values.name:
+            results.append(RowError(line, f"card {number + 1} has no name", [chunk.strip()]))
+        else:
+            results.append(values)
+    if not starts:
+        raise ValidationError(f"{path} has no vCard in it")
+    return results
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def escape(value: str) -> str:
+    """RFC 6350 §3.4 text escaping."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """RFC 6350 §3.2: lines of at most 75 octets, continued after CRLF and one space;
+    a multi-byte UTF-8 character is never split."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        limit = 75 if not out else 74  # continuation lines start with a space
+        if size + width > limit:
+            out.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n ".join(out)
+
+
+def _param(value: str) -> str:
+    token = re.sub(r"[^A-Za-z0-9-]", "", value)
+    if token == value:
+        return value
+    return '"' + value.replace('"', "'") + '"'
+
+
+def card_uid(contact: ContactRead) -> str:
+    """A stable UID per contact (CardDAV clients such as khard rely on it)."""
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{contact.id}:{contact.created_at.isoformat()}')}"
+
+
+def vcard(contact: ContactRead) -> str:
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:4.0",
+        f"UID:{card_uid(contact)}",
+        f"FN:{escape(contact.name)}",
+        f"N:{escape(contact.last_name)};{escape(contact.first_name)};;;",
+    ]
+    if contact.organization:
+        lines.append(f"ORG:{escape(contact.organization)}")
+    if contact.title:
+        lines.append(f"TITLE:{escape(contact.title)}")
+    for item in contact.emails:
+        types = f";TYPE={_param(item.label)}" if item.label else ""
+        lines.append(f"EMAIL{types}:{escape(item.value)}")
+    for item in contact.phones:
+        types = f";TYPE={_param(item.label)}" if item.label else ""
+        lines.append(f"TEL;VALUE=text{types}:{escape(item.value)}")
+    if contact.address:
+        lines.append(f"ADR:;;{escape(contact.address)};;;;")
+    if contact.website:
+        lines.append(f"URL:{escape(contact.website)}")
+    if contact.birthday:
+        lines.append(f"BDAY:{contact.birthday:%Y%m%d}")
+    if contact.tags:
+        lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in contact.tags))
+    if contact.notes:
+        lines.append(f"NOTE:{escape(contact.notes)}")
+    lines += [f"X-CRM-STATUS:{contact.status}", f"X-CRM-ID:{contact.id}"]
+    if contact.source:
+        lines.append(f"X-CRM-SOURCE:{escape(contact.source)}")
+    for key, value in contact.custom.items():
+        lines.append(f"X-CRM-CUSTOM:{escape(key)};{escape(value)}")
+    lines.append("END:VCARD")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def vcards(contacts: Iterable[ContactRead]) -> Iterable[str]:
+    for contact in contacts:
+        yield vcard(contact)

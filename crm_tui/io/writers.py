@@ -1,0 +1,165 @@
+"""Writing exports: CSV (formula-safe), JSON, vCard 4.0, iCalendar VTODO."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from crm_tui.io.contact_rows import FORMULA_STARTS
+from crm_tui.schemas import InteractionRead, TaskRead
+
+
+def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
+    """Rows as CSV; a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
+    leading apostrophe (OWASP's advice), which ``crm import`` removes again."""
+    writer = csv.writer(out)
+    writer.writerow(header)
+    count = 0
+    risky = FORMULA_STARTS
+    for row in rows:
+        writer.writerow(["'" + v if v and v.__class__ is str and v[0] in risky else v for v in row])
+        count += 1
+    return count
+
+
+def write_json(out: IO[str], items: Iterable[Any]) -> int:
+    """One JSON array, written item by item (stable keys, Unicode kept readable)."""
+    out.write("[")
+    count = 0
+    for item in items:
+        data = item.model_dump(mode="json") if hasattr(item, "model_dump") else item
+        out.write(
+            ("," if count else "") + "\n  " + json.dumps(data, ensure_ascii=False, default=str)
+        )
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+INTERACTION_COLUMNS = [
+    "id",
+    "contact_id",
+    "contact",
+    "occurred_at",
+    "channel",
+    "direction",
+    "subject",
+    "body",
+    "sentiment",
+    "complaint",
+    "resolved_at",
+    "author",
+]
+
+
+def interaction_rows(items: Iterable[InteractionRead]) -> Iterable[list[Any]]:
+    for item in items:
+        yield [
+            item.id,
+            item.contact_id or "",
+            item.contact_name or "",
+            item.occurred_at.isoformat(),
+            item.channel,
+            item.direction,
+            item.subject,
+            item.body,
+            item.sentiment or "",
+            "yes" if item.complaint else "",
+            item.resolved_at.isoformat() if item.resolved_at else "",
+            item.author or "",
+        ]
+
+
+TASK_COLUMNS = [
+    "id",
+    "title",
+    "status",
+    "priority",
+    "start",
+    "due",
+    "progress",
+    "milestone",
+    "estimate_hours",
+    "assignee",
+    "contact_id",
+    "contact",
+    "project",
+    "depends_on",
+    "description",
+]
+
+
+def task_rows(tasks: Iterable[TaskRead]) -> Iterable[list[Any]]:
+    for task in tasks:
+        yield [
+            task.id,
+            task.title,
+            task.status,
+            task.priority,
+            task.start.isoformat() if task.start else "",
+            task.due.isoformat() if task.due else "",
+            task.progress,
+            "yes" if task.milestone else "",
+            task.estimate_hours or "",
+            task.assignee or "",
+            task.contact_id or "",
+            task.contact_name or "",
+            task.project or "",
+            " ".join(str(i) for i in task.depends_on),
+            task.description,
+        ]
+
+
+_ICAL_STATUS = {
+    "todo": "NEEDS-ACTION",
+    "doing": "IN-PROCESS",
+    "blocked": "NEEDS-ACTION",
+    "done": "COMPLETED",
+}
+_ICAL_PRIORITY = {0: 9, 1: 5, 2: 3, 3: 1}  # RFC 5545: 1 highest, 9 lowest, 0 undefined
+
+
+def task_uid(task: TaskRead) -> str:
+    return f"task-{task.id}-{int(task.created_at.timestamp())}@crm-tui"
+
+
+def tasks_ics(tasks: Iterable[TaskRead]) -> bytes:
+    """Tasks as an iCalendar file of VTODOs (RFC 5545); dependencies as RELATED-TO."""
+    from icalendar import Calendar, Todo
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//crm-tui//tasks//EN")
+    calendar.add("version", "2.0")
+    tasks = list(tasks)
+    uids = {task.id: task_uid(task) for task in tasks}
+    for task in tasks:
+        todo = Todo()
+        todo.add("uid", uids[task.id])
+        todo.add("dtstamp", datetime.now(UTC))
+        todo.add("summary", task.title)
+        if task.description:
+            todo.add("description", task.description)
+        if task.start:
+            todo.add("dtstart", task.start)
+        if task.due:
+            todo.add("due", task.due)
+        todo.add("status", _ICAL_STATUS[task.status])
+        todo.add("percent-complete", task.progress)
+        todo.add("priority", _ICAL_PRIORITY.get(task.priority, 0))
+        if task.completed_at:
+            todo.add("completed", task.completed_at)
+        categories = [c for c in (task.project, "milestone" if task.milestone else "") if c]
+        if categories:
+            todo.add("categories", categories)
+        if task.assignee:
+            todo.add("x-crm-assignee", task.assignee)
+        if task.contact_name:
+            todo.add("x-crm-contact", task.contact_name)
+        for other in task.depends_on:
+            if other in uids:
+                todo.add("related-to", uids[other], parameters={"RELTYPE": "DEPENDS-ON"})
+        calendar.add_component(todo)
+    return calendar.to_ical()

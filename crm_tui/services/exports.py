@@ -1,0 +1,198 @@
+"""Reading everything out for export, a chunk at a time (100k contacts never sit in memory).
+
+The CSV of contacts is built from plain rows (no read model per contact): it is the export
+people run most, on the largest table. The layout is the one ``crm import`` reads back:
+Google-style "email N label/value" pairs and one "custom:Name" column per custom field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from crm_tui.models import Contact, ContactEmail, ContactPhone
+from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
+from crm_tui.services.contacts import read_contacts
+from crm_tui.services.interactions import InteractionQuery, list_interactions
+from crm_tui.services.tasks import TaskQuery, tasks_by_date
+
+CHUNK = 2_000
+SCALAR_COLUMNS = [
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "organization",
+    "title",
+    "status",
+    "tags",
+    "address",
+    "website",
+    "birthday",
+    "source",
+    "notes",
+    "last_contacted_at",
+    "created_at",
+    "updated_at",
+]
+
+
+def _live_ids(session: Session, after: int, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Contact.id)
+            .where(col(Contact.deleted_at).is_(None), col(Contact.id) > after)
+            .order_by(Contact.id)
+            .limit(limit)
+        )
+    )
+
+
+def contact_id_chunks(session: Session, size: int = CHUNK) -> Iterator[list[int]]:
+    after = 0
+    while ids := _live_ids(session, after, size):
+        yield ids
+        after = ids[-1]
+
+
+def contacts_read(session: Session) -> Iterator[ContactRead]:
+    for ids in contact_id_chunks(session, 500):
+        yield from read_contacts(session, ids)
+
+
+def _widest(session: Session, model: Any) -> int:
+    """How many emails (or phones) the contact with the most has."""
+    from sqlalchemy import func
+
+    per_contact = select(func.count().label("n")).select_from(model).group_by(model.contact_id)
+    counted = per_contact.subquery()
+    return session.scalar(select(func.max(counted.c.n))) or 0
+
+
+def custom_keys(session: Session) -> list[str]:
+    """Every custom field name in use, in order of first appearance."""
+    connection = session.connection()
+    text_of = "custom::text" if connection.dialect.name == "postgresql" else "custom"
+    keys: dict[str, None] = {}
+    for (raw,) in connection.exec_driver_sql(
+        f"SELECT custom FROM contact WHERE deleted_at IS NULL AND {text_of} <> '{{}}' ORDER BY id"
+    ):
+        keys.update(dict.fromkeys(_custom(raw)))
+    return list(keys)
+
+
+def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]]:
+    emails, phones = _widest(session, ContactEmail), _widest(session, ContactPhone)
+    keys = custom_keys(session)
+    header = list(SCALAR_COLUMNS)
+    for number in range(1, emails + 1):
+        header += [f"email {number} label", f"email {number} value"]
+    for number in range(1, phones + 1):
+        header += [f"phone {number} label", f"phone {number} value"]
+    header += [f"custom:{key}" for key in keys]
+    return header, emails, phones, keys
+
+
+_CONTACT_SQL = (
+    "SELECT id, name, first_name, last_name, organization_name, title, status, tags, address, "
+    "website, birthday, source, notes, last_contacted_at, created_at, updated_at, custom "
+    "FROM contact WHERE deleted_at IS NULL ORDER BY id"
+)
+_VALUES_SQL = "SELECT contact_id, label, value FROM {table} ORDER BY contact_id, position"
+
+
+def _iso(value: Any) -> str:
+    """A stored time as ISO 8601 in UTC (SQLite hands back its text, PostgreSQL a datetime)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.replace(" ", "T") + "+00:00"
+    return value.astimezone(UTC).isoformat()
+
+
+def _custom(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        return json.loads(value) if value != "{}" else {}
+    return value or {}
+
+
+def _grouped_by_contact(rows: Iterator[Any]) -> Iterator[tuple[int, list[str]]]:
+    """(contact id, [label, value, label, value…]) from rows ordered by contact id."""
+    current: int | None = None
+    values: list[str] = []
+    for contact_id, label, value in rows:
+        if contact_id != current:
+            if current is not None:
+                yield current, values
+            current, values = contact_id, []
+        values += [label, value]
+    if current is not None:
+        yield current, values
+
+
+class _Follower:
+    """Walks one (contact id, values) stream in step with the contacts (a merge join)."""
+
+    def __init__(self, stream: Iterator[tuple[int, list[str]]], width: int) -> None:
+        self.stream, self.blank = stream, [""] * width
+        self.head = next(self.stream, None)
+
+    def values_for(self, contact_id: int) -> list[str]:
+        while self.head is not None and self.head[0] < contact_id:
+            self.head = next(self.stream, None)  # a deleted contact's values
+        if self.head is None or self.head[0] != contact_id:
+            return self.blank
+        values = self.head[1]
+        self.head = next(self.stream, None)
+        return values + self.blank[len(values) :]
+
+
+def contact_csv_rows(
+    session: Session, emails: int, phones: int, keys: list[str]
+) -> Iterator[list[Any]]:
+    """Rows for ``contact_csv_header``, in id order.
+
+    The largest export people run, so it streams three plain queries (contacts, emails,
+    phones, each ordered by contact) and joins them as it goes: no ORM rows, no IN lists.
+    """
+    connection = session.connection()
+    email_rows = connection.exec_driver_sql(_VALUES_SQL.format(table="contact_email"))
+    phone_rows = connection.exec_driver_sql(_VALUES_SQL.format(table="contact_phone"))
+    email_list = _Follower(_grouped_by_contact(iter(email_rows)), 2 * emails)
+    phone_list = _Follower(_grouped_by_contact(iter(phone_rows)), 2 * phones)
+    for row in connection.exec_driver_sql(_CONTACT_SQL):
+        values = list(row[:10])
+        birthday = row[10]
+        values.append(birthday.isoformat() if hasattr(birthday, "isoformat") else birthday or "")
+        values += [row[11], row[12], _iso(row[13]), _iso(row[14]), _iso(row[15])]
+        values += email_list.values_for(row[0])
+        values += phone_list.values_for(row[0])
+        if keys:
+            custom = _custom(row[16])
+            values += [custom.get(key, "") for key in keys]
+        yield values
+
+
+def interactions_read(session: Session) -> Iterator[InteractionRead]:
+    cursor = None
+    while True:
+        page = list_interactions(
+            session=session, query=InteractionQuery(), limit=1000, after=cursor, oldest_first=True
+        )
+        yield from page.rows
+        if not page.has_more:
+            return
+        cursor = page.last
+
+
+def tasks_read(session: Session, include_done: bool = True) -> list[TaskRead]:
+    return tasks_by_date(session=session, query=TaskQuery(open_only=not include_done))
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,359 @@
+"""Import and export: the shared samples, safety (all or nothing, dry run, undo), round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crm_tui.cli import app
+from crm_tui.db import open_database
+from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of shared/samples
+runner = CliRunner()
+
+
+def crm(db_path: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", str(db_path), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def contacts(db_path: Path) -> list[dict[str, object]]:
+    code, out, err = crm(db_path, "contacts", "list", "--json", "--limit", "0")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def by_name(db_path: Path) -> dict[str, dict[str, object]]:
+    return {str(c["name"]): c for c in contacts(db_path)}
+
+
+def sample(name: str) -> Path:
+    return SAMPLES / name
+
+
+# -- the shared samples, as their README says ---------------------------------------------------
+
+
+def test_google_contacts(db_path: Path) -> None:
+    code, out, _ = crm(db_path, "import", "contacts", str(sample("google_contacts.csv")))
+    assert code == 0 and "created 3" in out
+    people = by_name(db_path)
+    sara = people["Sara Ahmadi"]
+    assert [e["value"] for e in sara["emails"]] == [  # type: ignore[index]
+        "sara@ahmadi-design.example",
+        "sara.ahmadi@mail.example",
+    ]
+    assert sara["tags"] == ["Clients"]
+    assert sara["notes"] == "Met at the Tehran expo.\nWants a quote for Q3."
+    assert people["Jonas Müller"]["birthday"] == "1984-03-09"
+    assert people["Li Wei"]["website"] == "https://liwei.example"
+
+
+def test_outlook_cp1252(db_path: Path) -> None:
+    code, out, _ = crm(db_path, "import", "contacts", str(sample("outlook_contacts.csv")))
+    assert code == 0 and "created 2" in out
+    people = by_name(db_path)
+    assert len(people["Chloé Dubois"]["emails"]) == 2  # type: ignore[arg-type]
+    assert people["José García"]["organization"] == "García Imports S.L."
+    assert people["José García"]["tags"] == ["Suppliers"]
+
+
+def test_linkedin_preamble(db_path: Path) -> None:
+    code, out, _ = crm(db_path, "import", "contacts", str(sample("linkedin_connections.csv")))
+    assert code == 0 and "created 2" in out
+    people = by_name(db_path)
+    assert people["Amina Okafor"]["emails"] == []
+    assert people["Daniel Kim"]["email"] == "daniel.kim@mail.example"
+    assert people["Daniel Kim"]["title"] == "Partner"
+
+
+def test_excel_semicolons_and_custom_fields(db_path: Path, tmp_path: Path) -> None:
+    code, _, _ = crm(db_path, "import", "contacts", str(sample("excel_semicolon_cp1252.csv")))
+    assert code == 0
+    renee = by_name(db_path)["Renée Lefèvre"]
+    assert renee["custom"] == {"Stadt": "Lyon"}
+    assert renee["notes"] == "Rabatt 10%; Zahlung 30 Tage"
+    other = tmp_path / "mapped.db"
+    code, _, _ = crm(
+        other,
+        "import",
+        "contacts",
+        str(sample("excel_semicolon_cp1252.csv")),
+        "--map",
+        "Stadt=address",
+    )
+    assert code == 0
+    assert by_name(other)["Renée Lefèvre"]["address"] == "Lyon"
+
+
+def test_persian_text_unchanged_and_searchable(db_path: Path) -> None:
+    raw = sample("persian_contacts.csv").read_text("utf-8")
+    code, _, _ = crm(db_path, "import", "contacts", str(sample("persian_contacts.csv")))
+    assert code == 0
+    people = by_name(db_path)
+    assert set(people) == {"مریم رضایی", "علی کریمی"}
+    assert people["مریم رضایی"]["phone"] in raw
+    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "رضایی")
+    assert [c["name"] for c in json.loads(out)] == ["مریم رضایی"]
+    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "ویژه")
+    assert [c["name"] for c in json.loads(out)] == [], "tags column: 'vip', not Persian"
+
+
+def test_bad_rows_all_or_nothing_then_skip_bad(db_path: Path, tmp_path: Path) -> None:
+    path = sample("bad_rows.csv")
+    code, out, err = crm(db_path, "import", "contacts", str(path))
+    assert code == 1
+    assert contacts(db_path) == []
+    for line in (3, 4, 6, 7):
+        assert f"line {line}:" in err
+    assert "not a valid email address" in err and "never closed" in err
+    rejects = tmp_path / "rejects.csv"
+    code, _, err = crm(
+        db_path, "import", "contacts", str(path), "--skip-bad", "--rejects", str(rejects)
+    )
+    assert code == 3
+    assert sorted(str(c["name"]) for c in contacts(db_path)) == ["Good One", "Good Two"]
+    rows = list(csv.reader(rejects.open(encoding="utf-8")))
+    assert rows[0][:2] == ["line", "reason"]
+    assert [row[0] for row in rows[1:]] == ["3", "4", "6", "7"]
+
+
+def test_vcard_3_and_4(db_path: Path) -> None:
+    code, out, _ = crm(db_path, "import", "contacts", str(sample("contacts.vcf")))
+    assert code == 0 and "created 2" in out
+    people = by_name(db_path)
+    hana, kofi = people["Hana Novak"], people["Kofi Mensah"]
+    assert hana["notes"] == "Line one\nLine two, with comma"
+    assert hana["organization"] == "Novak Studio"
+    assert kofi["phones"] == [{"value": "+233-30-555-0199", "label": "work"}]
+    assert sorted(kofi["tags"]) == ["clients", "ghana"]  # type: ignore[arg-type]
+
+
+# -- matching, dry run, undo ------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_importing_the_same_file_twice_changes_nothing(db_path: Path, tmp_path: Path) -> None:
+    source = _write(
+        tmp_path / "leads.csv",
+        "name,email,phone\nSara,SARA@x.example,+98 912 555 0101\nAli,ali@x.example,\n",
+    )
+    assert crm(db_path, "import", "contacts", str(source))[0] == 0
+    before = contacts(db_path)
+    for mode in ("skip", "update"):
+        code, out, _ = crm(db_path, "import", "contacts", str(source), "--on-duplicate", mode)
+        assert code == 0 and "created 0, updated 0, skipped 2" in out, out
+    assert contacts(db_path) == before
+    by_phone = _write(tmp_path / "phone.csv", "name,phone\nSara A.,+989125550101\n")
+    code, out, _ = crm(db_path, "import", "contacts", str(by_phone), "--match", "phone")
+    assert "skipped 1" in out
+
+
+def test_update_then_undo_restores_the_previous_values(db_path: Path, tmp_path: Path) -> None:
+    crm(
+        db_path,
+        "contacts",
+        "add",
+        "Sara",
+        "--email",
+        "sara@x.example",
+        "--notes",
+        "original",
+        "--tag",
+        "vip",
+    )
+    update = _write(
+        tmp_path / "update.csv",
+        "name,email,notes,tags,City\n"
+        "Sara Ahmadi,sara@x.example,from the import,lead,Tehran\nNew,n@x.example,,,\n",
+    )
+    code, out, _ = crm(db_path, "import", "contacts", str(update), "--on-duplicate", "update")
+    assert code == 0 and "created 1, updated 1" in out
+    sara = by_name(db_path)["Sara Ahmadi"]
+    assert (sara["notes"], sorted(sara["tags"]), sara["custom"]) == (  # type: ignore[arg-type]
+        "from the import",
+        ["lead", "vip"],
+        {"City": "Tehran"},
+    )
+    code, out, _ = crm(db_path, "import", "list", "--json")
+    batch = json.loads(out)[0]["id"]
+    code, out, _ = crm(db_path, "import", "undo", str(batch))
+    assert code == 0 and "removed 1, restored 1" in out
+    [sara] = contacts(db_path)
+    assert (sara["name"], sara["notes"], sara["tags"], sara["custom"]) == (
+        "Sara",
+        "original",
+        ["vip"],
+        {},
+    )
+
+
+def test_undo_keeps_what_was_edited_since(db_path: Path, tmp_path: Path) -> None:
+    source = _write(tmp_path / "two.csv", "name,email\nA,a@x.example\nB,b@x.example\n")
+    crm(db_path, "import", "contacts", str(source))
+    crm(db_path, "contacts", "edit", "a@x.example", "--notes", "worked on since")
+    code, out, err = crm(db_path, "import", "undo", "1")
+    assert code == 3 and "removed 1" in out and "kept #1 A" in err
+    assert [c["name"] for c in contacts(db_path)] == ["A"]
+
+
+def test_dry_run_writes_nothing(db_path: Path, tmp_path: Path) -> None:
+    source = _write(tmp_path / "x.csv", "name\nA\nB\n")
+    code, out, _ = crm(db_path, "import", "contacts", str(source), "--dry-run")
+    assert code == 0 and out.startswith("dry run, nothing written: would have created 2")
+    assert contacts(db_path) == []
+    assert json.loads(crm(db_path, "import", "list", "--json")[1]) == []
+
+
+def test_interactions_and_tasks_from_csv(db_path: Path, tmp_path: Path) -> None:
+    crm(db_path, "contacts", "add", "Sara", "--email", "sara@x.example")
+    log = _write(
+        tmp_path / "log.csv",
+        "contact_email,occurred_at,channel,subject,complaint\n"
+        "SARA@x.example,2026-11-01T10:00:00+00:00,call,Quote call,\n"
+        "sara@x.example,2026-11-02 09:00,email,Late delivery,yes\n"
+        "ghost@x.example,2026-11-03,email,Who?,\n",
+    )
+    code, _, err = crm(db_path, "import", "interactions", str(log))
+    assert code == 1 and "line 4: no contact with id or email 'ghost@x.example'" in err
+    code, out, _ = crm(db_path, "import", "interactions", str(log), "--skip-bad")
+    assert code == 3 and "created 2" in out
+    tasks = _write(
+        tmp_path / "tasks.csv",
+        "id,title,due,contact_email,project,depends_on\n"
+        "a,Design,2026-12-01,sara@x.example,Website,\n"
+        "b,Build,2026-12-10,sara@x.example,Website,a\n",
+    )
+    assert crm(db_path, "import", "tasks", str(tasks))[0] == 0
+    listed = json.loads(crm(db_path, "tasks", "list", "--json")[1])
+    design, build = sorted(listed, key=lambda t: t["due"])
+    assert build["depends_on"] == [design["id"]] and build["project"] == "Website"
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def test_csv_cells_never_start_a_formula(db_path: Path) -> None:
+    crm(
+        db_path,
+        "contacts",
+        "add",
+        '=HYPERLINK("http://evil")',
+        "--notes",
+        "@SUM(1)",
+        "--field",
+        "x=-2+3",
+        "--phone",
+        "+98 912 555 0101",
+    )
+    code, out, _ = crm(db_path, "export", "contacts")
+    assert code == 0
+    for row in list(csv.reader(io.StringIO(out)))[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert "'=HYPERLINK" in out
+
+
+def test_vcard_is_4_0_escaped_and_folded(db_path: Path, tmp_path: Path) -> None:
+    crm(
+        db_path,
+        "contacts",
+        "add",
+        "Zoë; Brontë, Jr",
+        "--notes",
+        "line one\nline two, ok; " + "x" * 120,
+    )
+    card = tmp_path / "all.vcf"
+    assert crm(db_path, "export", "contacts", "-o", str(card))[0] == 0
+    lines = card.read_bytes().decode("utf-8").split("\r\n")
+    assert lines[:2] == ["BEGIN:VCARD", "VERSION:4.0"] and lines[2].startswith("UID:urn:uuid:")
+    assert "FN:Zoë\\; Brontë\\, Jr" in lines
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert any(line.startswith(" ") for line in lines), "the long note is folded"
+
+
+def test_tasks_as_icalendar_vtodo(db_path: Path) -> None:
+    from icalendar import Calendar
+
+    crm(db_path, "tasks", "add", "Design", "--due", "2026-12-01")
+    crm(db_path, "tasks", "add", "Build", "--due", "2026-12-10", "--depends-on", "1")
+    _, out, _ = crm(db_path, "export", "tasks", "--format", "ics")
+    todos = [c for c in Calendar.from_ical(out).walk("VTODO")]
+    assert [str(t["summary"]) for t in todos] == ["Design", "Build"]
+    assert str(todos[1]["related-to"]) == str(todos[0]["uid"])
+
+
+def test_bundle_round_trip_is_lossless(demo_db: object, tmp_path: Path) -> None:
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert crm(source, "export", "all", "-o", str(first))[0] == 0
+    target = tmp_path / "copy.db"
+    assert crm(target, "import", "all", str(first))[0] == 0
+    assert crm(target, "export", "all", "-o", str(second))[0] == 0
+    for table in first.glob("*.jsonl"):
+        assert table.read_text("utf-8") == (second / table.name).read_text("utf-8"), table.name
+    code, _, err = crm(target, "import", "all", str(first))
+    assert code == 1 and "not empty" in err
+
+
+# -- killed in the middle ---------------------------------------------------------------------
+
+
+def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
+    source = tmp_path / "many.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email", "notes"])
+        for i in range(60_000):
+            writer.writerow([f"Person {i}", f"p{i}@x.example", "ثبت شده " * 5])
+    db = tmp_path / "crm.db"
+    open_database(f"sqlite:///{db}").close()
+    env = {**os.environ, "CRM_DB": str(db)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm_tui", "import", "contacts", str(source)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wal = db.with_name("crm.db-wal")
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 4_000_000:  # well into writing the batch
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the import finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    count = connection.execute("SELECT count(*) FROM contact").fetchone()[0]
+    fts = connection.execute("SELECT count(*) FROM contact_fts").fetchone()[0]
+    batches = connection.execute("SELECT count(*) FROM import_batch").fetchone()[0]
+    connection.close()
+    assert count in (0, 60_000) and fts == count and batches == (1 if count else 0)
+
+
+def test_read_contacts_keeps_order(db_path: Path) -> None:
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        from tests.conftest import add_contact
+
+        ids = [add_contact(session, name) for name in ("B", "A", "C")]
+        assert [c.id for c in read_contacts(session, ids[::-1])] == ids[::-1]
+        assert len(list_contacts(session=session, query=ContactQuery()).rows) == 3
+    database.close()
