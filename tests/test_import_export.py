@@ -112,7 +112,7 @@ def test_persian_text_unchanged_and_searchable(db_path: Path) -> None:
 
 def test_bad_rows_all_or_nothing_then_skip_bad(db_path: Path, tmp_path: Path) -> None:
     path = sample("bad_rows.csv")
-    code, out, err = crm(db_path, "import", "contacts", str(path))
+    code, _, err = crm(db_path, "import", "contacts", str(path))
     assert code == 1
     assert contacts(db_path) == []
     for line in (3, 4, 6, 7):

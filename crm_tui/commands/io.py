@@ -49,14 +49,17 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
 
 
 def _read_contacts(path: Path, options: dict[str, Any]) -> tuple[list[Any], str]:
-    """Rows from a CSV or vCard file (vCard is recognised by its content)."""
+    """Rows from a CSV, vCard or JSON file (recognised by content, not by name)."""
     from crm_tui.io.contact_rows import RowError, RowReader
     from crm_tui.io.csv_reader import Problem, open_csv
+    from crm_tui.io.json_contacts import is_json, read_json_contacts
     from crm_tui.io.profiles import column_map
     from crm_tui.io.vcard import is_vcard, read_vcards
 
     if is_vcard(path):
         return read_vcards(path, region=options["region"]), "vcard"
+    if is_json(path):
+        return read_json_contacts(path, region=options["region"]), "json"
     source = open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"])
     mapping = column_map(source.header, options["profile"], options["maps"])
     reader = RowReader(source.header, mapping, options["region"])
@@ -82,7 +85,9 @@ def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
 @import_app.command("contacts")
 def import_contacts(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or vCard file."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV, vCard (.vcf) or JSON file."
+    ),
     maps: list[str] | None = typer.Option(
         None, "--map", help='Column to field, e.g. "Firma=organization" (repeatable).'
     ),
@@ -155,10 +160,11 @@ def _delimiter(value: str | None) -> str | None:
 
 def _header(path: Path, options: dict[str, Any]) -> list[str]:
     from crm_tui.io.csv_reader import open_csv
+    from crm_tui.io.json_contacts import is_json
     from crm_tui.io.vcard import is_vcard
 
-    if is_vcard(path):
-        return ["card"]
+    if is_vcard(path) or is_json(path):
+        return ["item"]
     return open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"]).header
 
 

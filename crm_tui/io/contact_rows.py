@@ -101,7 +101,7 @@ class RowReader:
     def __init__(self, header: list[str], mapping: ColumnMap, region: str | None = None):
         self.header = header
         self.region = region
-        self.unescape = mapping.profile == "crm"
+        self.own_format = mapping.profile == "crm"  # our export: exact tags, escaped cells
         handlers = {
             "email": self._email,
             "phone": self._phone,
@@ -131,7 +131,7 @@ class RowReader:
             if not raw.isprintable():
                 raw = strip_control(raw)
             raw = raw.strip()
-            if self.unescape:
+            if self.own_format:
                 raw = restore(raw)
             if not raw:
                 continue
@@ -178,9 +178,12 @@ class RowReader:
                     Labeled(checked.value, self._label(target, cells), checked.key)
                 )
 
-    @staticmethod
-    def _tags(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
-        for tag in _split_tags(raw):
+    def _tags(self, values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        if self.own_format:  # written by tags_text: ", " between tags, nothing else special
+            tags = [tag.strip() for tag in raw.split(",") if tag.strip()]
+        else:
+            tags = _split_tags(raw)
+        for tag in tags:
             if all(t.casefold() != tag.casefold() for t in values.tags):
                 values.tags.append(tag)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import vobject
 
@@ -104,21 +105,10 @@ def _crm_properties(card: Any, values: ContactValues) -> None:
         values.status = status
     values.source = _text(card, "x-crm-source")
     for line in _values(card, "x-crm-custom"):
-        key, value = _split_pair(str(line.value))
+        keys = line.params.get("X-KEY") or []
+        key, value = unquote(str(keys[0])).strip() if keys else "", str(line.value).strip()
         if key and value:
             values.custom[key] = value
-
-
-def _split_pair(raw: str) -> tuple[str, str]:
-    """``key;value`` with RFC 6350 escapes (``\\;`` inside either part)."""
-    match = re.match(r"((?:[^;\\]|\\.)*);(.*)", raw, re.DOTALL)
-    if not match:
-        return "", ""
-    return _unescape(match.group(1)), _unescape(match.group(2))
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "N": "\n"}.get(m.group(1), m.group(1)), value)
 
 
 def _birthday(raw: str) -> date | None:
@@ -231,7 +221,9 @@ def vcard(contact: ContactRead) -> str:
     if contact.source:
         lines.append(f"X-CRM-SOURCE:{escape(contact.source)}")
     for key, value in contact.custom.items():
-        lines.append(f"X-CRM-CUSTOM:{escape(key)};{escape(value)}")
+        # The name goes in a parameter, percent-encoded: any text survives, and parsers
+        # that unescape values of unknown properties cannot confuse name and value.
+        lines.append(f"X-CRM-CUSTOM;X-KEY={quote(key, safe='')}:{escape(value)}")
     lines.append("END:VCARD")
     return "".join(fold(line) + "\r\n" for line in lines)
 
