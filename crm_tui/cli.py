@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from crm_tui import __version__
-from crm_tui.commands import agenda, contacts, io, log, misc, tasks
+from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
 from crm_tui.commands.common import CliState, state
 from crm_tui.errors import CrmError
 
@@ -107,6 +107,9 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")
+app.add_typer(maintenance.backup_app, name="backup")
+app.command("restore")(maintenance.restore)
+app.command("doctor")(maintenance.doctor)
 app.command("log")(log.log)
 app.command("agenda")(agenda.agenda)
 app.command("demo")(misc.demo)

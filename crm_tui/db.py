@@ -12,7 +12,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -165,17 +164,7 @@ def ensure_schema(database: Database) -> None:
 
 
 def backup_before_migration(path: Path, revision: str) -> Path:
-    """Copy the db (online, through SQLite's backup API) before changing its schema."""
-    folder = path.parent / "backups"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = folder / f"{path.stem}-before-{revision}-{stamp}.db"
-    fd = os.open(target, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-    os.close(fd)
-    source, destination = sqlite3.connect(path), sqlite3.connect(target)
-    try:
-        source.backup(destination)
-    finally:
-        destination.close()
-        source.close()
-    return target
+    """Back the db up (online, verified, checksummed) before changing its schema."""
+    from crm_tui.io.backup import make_backup
+
+    return Path(make_backup(path, kind=f"-before-migration-{revision}").path)

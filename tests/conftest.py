@@ -90,6 +90,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: P
 def demo_db(tmp_path: Path, demo_template: Path) -> Iterator[Database]:
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
+    path.chmod(0o600)
     database = open_database(f"sqlite:///{path}")
     yield database
     database.close()

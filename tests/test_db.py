@@ -119,7 +119,7 @@ def test_an_older_schema_is_backed_up_before_migrating(
 
     monkeypatch.setattr(runner, "upgrade", lambda connection: upgraded.append("upgrade"))
     open_database(f"sqlite:///{db_path}").close()
-    backups = list((db_path.parent / "backups").glob("crm-before-0001-*.db"))
+    backups = list((db_path.parent / "backups").glob("crm-*-before-migration-0001.db"))
     assert upgraded == ["upgrade"]
     assert len(backups) == 1
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600

@@ -1,0 +1,159 @@
+"""``crm backup``, ``crm restore`` and ``crm doctor``: keeping one file of business safe."""
+
+from __future__ import annotations
+
+import stat
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, state, warn
+
+backup_app = typer.Typer(
+    help="Back the database up (safe while the app or an import is writing).",
+    invoke_without_command=True,
+)
+
+
+def _sqlite_file(ctx: typer.Context) -> Path:
+    from crm_tui.config import mask_url, sqlite_path
+
+    url = state(ctx).settings.url
+    path = sqlite_path(url)
+    if path is None:
+        raise typer.Exit(_not_sqlite(mask_url(url)))
+    return path
+
+
+def _not_sqlite(url: str) -> int:
+    warn(
+        f"crm backup copies SQLite files; {url} is a server database. Back it up with the "
+        "server's own tools, e.g.: pg_dump --format=custom --file crm.dump DATABASE_URL"
+    )
+    return 1
+
+
+@backup_app.callback()
+def backup(
+    ctx: typer.Context,
+    folder: Path | None = typer.Option(
+        None, "--dir", help="Where backups go (default: backups/ beside the database)."
+    ),
+    keep: int | None = typer.Option(
+        None,
+        "--keep",
+        min=1,
+        help="Keep this many backups; older ones are removed after the new one is verified.",
+    ),
+    compress: bool = typer.Option(False, "--gzip", help="Compress the backup."),
+) -> None:
+    """Make a verified backup and print its path (exit 0 only when verified)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from crm_tui.io.backup import clean_partials, make_backup, rotate
+
+    source = _sqlite_file(ctx)
+    info = make_backup(source, folder, compress=compress)
+    made = Path(info.path)
+    clean_partials(made.parent)
+    if keep is not None:
+        for old in rotate(made.parent, source.stem, keep, protect=made):
+            warn(f"removed old backup {old.name}")
+    echo(info.path)
+
+
+@backup_app.command("list")
+def backup_list(
+    ctx: typer.Context,
+    folder: Path | None = typer.Option(None, "--dir", help="Backup folder."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List backups with their time, size, and whether they check out."""
+    from crm_tui.io.backup import backups, describe
+
+    source = _sqlite_file(ctx)
+    found = [describe(path) for path in backups(folder or source.parent / "backups")]
+    if as_json:
+        print_json([asdict(info) for info in found])
+        return
+    for info in found:
+        state_text = (
+            "ok"
+            if info.verified and info.checksum_ok
+            else ("CHECKSUM MISMATCH" if info.checksum_ok is False else "unverified")
+        )
+        echo(f"{info.created_at[:19]}  {info.size / 1e6:8.1f} MB  {state_text:<17} {info.path}")
+    if not found:
+        echo("no backups yet: crm backup")
+
+
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A backup made by crm backup."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Replace the database with a backup (checked first; the current one is kept)."""
+    from crm_tui.io.backup import check_restorable
+    from crm_tui.io.backup import restore as restore_file
+
+    target = _sqlite_file(ctx)
+    check_restorable(file)
+    if not yes:
+        if not is_tty():
+            warn("restore replaces the database; add --yes to do it without asking")
+            raise typer.Exit(1)
+        typer.confirm(f"Replace {target} with {file.name}?", abort=True)
+    kept = restore_file(file, target)
+    echo(f"restored {file.name} into {target}")
+    if kept.path != str(file):
+        echo(f"the previous database is kept as {kept.path}")
+
+
+def doctor(
+    ctx: typer.Context,
+    full: bool = typer.Option(False, "--full", help="Full integrity_check (slower)."),
+    fix: bool = typer.Option(False, "--fix", help="Repair what can be repaired safely."),
+) -> None:
+    """Check integrity, schema, search index, orphan rows and file permissions."""
+    from crm_tui.services.doctor import check_database
+
+    cli = state(ctx)
+    unit = cli.write if fix else cli.read
+    with unit() as session:
+        findings = [
+            (f.problem, f.fixed) for f in check_database(session=session, full=full, fix=fix)
+        ]
+    findings += _permissions(cli.database().path, fix)
+    for problem, fixed in findings:
+        echo(f"{'fixed' if fixed else 'problem'}: {problem}")
+    remaining = [problem for problem, fixed in findings if not fixed]
+    if not findings:
+        echo("ok: integrity, schema, search index, links and permissions")
+    raise typer.Exit(1 if remaining else 0)
+
+
+def _permissions(path: Path | None, fix: bool) -> list[tuple[str, bool]]:
+    """Files readable by others: the database, its side files and the backups."""
+    if path is None:
+        return []
+    found: list[tuple[str, bool]] = []
+    folder = path.parent / "backups"
+    candidates: list[tuple[Path, int]] = [(p, 0o600) for p in _files(path, folder)]
+    if folder.is_dir():
+        candidates.append((folder, 0o700))
+    for item, wanted in candidates:
+        mode = stat.S_IMODE(item.stat().st_mode)
+        if mode & 0o077:
+            if fix:
+                item.chmod(wanted)
+            found.append((f"{item} is readable by others (mode {mode:o}, want {wanted:o})", fix))
+    return found
+
+
+def _files(path: Path, folder: Path) -> list[Any]:
+    files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+    if folder.is_dir():
+        files += [p for p in folder.iterdir() if p.is_file()]
+    return files

@@ -1,0 +1,362 @@
+"""Backups of the SQLite file that a nightly cron job can trust, and restoring one.
+
+A backup is an online copy through SQLite's backup API (consistent even while the app or an
+import writes), written under a temporary name, fsynced, checked (``integrity_check`` and
+the row count of every table against the snapshot it copied), given a SHA-256 sidecar, and
+only then renamed into place. Old backups are rotated away after that, never before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crm_tui.errors import CrmError, ValidationError
+from crm_tui.migrations import KNOWN_REVISIONS
+
+NAME = re.compile(
+    r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}(?:\.\d{6})?Z)(?P<kind>-[a-z0-9-]+)?\.db(\.gz)?$"
+)
+CHUNK = 1 << 20
+
+
+class BackupError(CrmError):
+    """A backup could not be made or verified; nothing under a final name was changed."""
+
+
+@dataclass
+class BackupInfo:
+    path: str
+    created_at: str
+    size: int
+    sha256: str
+    verified: bool
+    checksum_ok: bool | None = None
+    tables: dict[str, int] = field(default_factory=dict)
+
+
+# -- small file helpers ---------------------------------------------------------------------
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter (created, or tightened if ours)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(PermissionError):
+        if stat.S_IMODE(path.stat().st_mode) != 0o700 and path.stat().st_uid == os.getuid():
+            path.chmod(0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_private(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    _private_file(partial)
+    partial.write_text(text, encoding="utf-8")
+    _fsync(partial)
+    partial.replace(path)
+
+
+# -- making a backup ------------------------------------------------------------------------
+
+
+def _tables(connection: sqlite3.Connection) -> list[str]:
+    rows = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+    )
+    return [name for (name,) in rows]
+
+
+def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
+    return {
+        t: connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+        for t in _tables(connection)
+    }
+
+
+def copy_database(source: Path, target: Path) -> dict[str, int]:
+    """Copy ``source`` into the new file ``target`` through the backup API, in one step.
+
+    The row counts are read in the same read transaction the copy is made from, so they
+    describe exactly the snapshot the copy holds.
+    """
+    _private_file(target)
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    writer = sqlite3.connect(target)
+    try:
+        reader.execute("BEGIN")
+        counts = table_counts(reader)
+        reader.backup(writer)
+        reader.execute("COMMIT")
+        # A standalone file: no -wal/-shm beside a backup (opening it turns WAL back on).
+        writer.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        writer.close()
+        reader.close()
+    return counts
+
+
+def verify(path: Path, expected: dict[str, int] | None = None) -> list[str]:
+    """Problems with a database file: integrity, and row counts differing from ``expected``."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        return [f"cannot open {path.name}: {error}"]
+    try:
+        result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        problems = [] if result == ["ok"] else [f"integrity_check: {'; '.join(result[:5])}"]
+        if expected is not None and not problems:
+            counts = table_counts(connection)
+            problems += [
+                f"{table}: {counts.get(table)} rows, the source had {rows}"
+                for table, rows in expected.items()
+                if counts.get(table) != rows
+            ]
+    except sqlite3.DatabaseError as error:
+        problems = [f"not a readable database: {error}"]
+    finally:
+        connection.close()
+    return problems
+
+
+def _compress(path: Path) -> Path:
+    packed = path.with_name(path.name + ".gz")
+    _private_file(packed)
+    with path.open("rb") as raw, gzip.open(packed, "wb", compresslevel=6) as out:
+        shutil.copyfileobj(raw, out, CHUNK)
+    path.unlink()
+    return packed
+
+
+def backup_name(stem: str, kind: str = "") -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{stem}-{stamp}{kind}.db"
+
+
+def make_backup(
+    source: Path, folder: Path | None = None, *, compress: bool = False, kind: str = ""
+) -> BackupInfo:
+    """Copy, verify, checksum and publish a backup of ``source``; returns what was made."""
+    if not source.exists():
+        raise BackupError(f"there is no database at {source}")
+    folder = private_dir(folder or source.parent / "backups")
+    final = folder / backup_name(source.stem, kind)
+    partial = folder / f".{final.name}.partial"
+    try:
+        counts = copy_database(source, partial)
+        problems = verify(partial, counts)
+        if problems:
+            raise BackupError("the copy failed verification: " + "; ".join(problems))
+        if compress:
+            packed = _compress(partial)
+            final = final.with_name(final.name + ".gz")
+            partial = packed
+        _fsync(partial)
+        digest = sha256(partial)
+        info = BackupInfo(
+            str(final),
+            datetime.now(UTC).isoformat(),
+            partial.stat().st_size,
+            digest,
+            True,
+            True,
+            counts,
+        )
+        _write_private(_sidecar(final, ".sha256"), f"{digest}  {final.name}\n")
+        _write_private(_sidecar(final, ".json"), json.dumps(asdict(info), indent=2) + "\n")
+        partial.replace(final)
+        _fsync(folder)
+    finally:
+        for leftover in (partial, Path(f"{partial}.gz")):
+            leftover.unlink(missing_ok=True)
+    return info
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+# -- listing and rotating --------------------------------------------------------------------
+
+
+def backups(folder: Path, stem: str | None = None) -> list[Path]:
+    """Published backups in ``folder`` (oldest first); partial files are not backups."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = NAME.match(path.name)
+        if match and (stem is None or match.group("stem") == stem):
+            found.append((match.group("stamp"), path))
+    return [path for _, path in sorted(found)]
+
+
+def describe(path: Path, *, check: bool = True) -> BackupInfo:
+    meta_path = _sidecar(path, ".json")
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError):
+        meta = {}
+    recorded = meta.get("sha256") or _recorded_digest(path)
+    checksum_ok = (sha256(path) == recorded) if check and recorded else None
+    return BackupInfo(
+        str(path),
+        meta.get("created_at", ""),
+        path.stat().st_size,
+        recorded or "",
+        bool(meta.get("verified")),
+        checksum_ok,
+        meta.get("tables", {}),
+    )
+
+
+def _recorded_digest(path: Path) -> str:
+    try:
+        return _sidecar(path, ".sha256").read_text("utf-8").split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def rotate(folder: Path, stem: str, keep: int, protect: Path) -> list[Path]:
+    """Remove the oldest regular backups beyond ``keep`` (never ``protect``); returns them."""
+    if keep < 1:
+        raise ValidationError("--keep must be at least 1")
+    regular = [p for p in backups(folder, stem) if not NAME.match(p.name).group("kind")]  # type: ignore[union-attr]
+    removed = []
+    for path in regular[: max(len(regular) - keep, 0)]:
+        if path == protect:
+            continue
+        for item in (path, _sidecar(path, ".sha256"), _sidecar(path, ".json")):
+            item.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def clean_partials(folder: Path, older_than: float = 3600) -> None:
+    """Leftovers of a backup killed half-way (never under a final name)."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob(".*.partial"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > older_than:
+                path.unlink()
+
+
+# -- restoring -------------------------------------------------------------------------------
+
+
+def processes_using(path: Path) -> list[str]:
+    """Other processes that have the database (or its WAL) open — Linux /proc, else none."""
+    targets = {str(path.resolve()), f"{path.resolve()}-wal"}
+    users: list[str] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return users
+    for pid in proc.iterdir():
+        if not pid.name.isdigit() or int(pid.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (pid / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if str(fd.readlink()) in targets:
+                        command = (pid / "comm").read_text().strip()
+                        users.append(f"pid {pid.name} ({command})")
+                        break
+    return users
+
+
+@contextlib.contextmanager
+def _unpacked(path: Path) -> Iterator[Path]:
+    if not path.name.endswith(".gz"):
+        yield path
+        return
+    target = path.with_name(f".{path.name[:-3]}.unpacked")
+    _private_file(target)
+    try:
+        with gzip.open(path, "rb") as packed, target.open("wb") as out:
+            shutil.copyfileobj(packed, out, CHUNK)
+        yield target
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def check_restorable(backup: Path) -> None:
+    """Refuse a backup whose checksum or integrity is wrong, or whose schema is unknown."""
+    if not backup.is_file():
+        raise ValidationError(f"no backup at {backup}")
+    recorded = describe(backup, check=False).sha256
+    if not recorded:
+        raise ValidationError(f"{backup.name} has no checksum beside it ({backup.name}.sha256)")
+    if sha256(backup) != recorded:
+        raise ValidationError(f"{backup.name} does not match its checksum: it is damaged")
+    with _unpacked(backup) as plain:
+        problems = verify(plain)
+        if problems:
+            raise ValidationError(f"{backup.name} is damaged: {'; '.join(problems)}")
+        connection = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
+        try:
+            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.Error:
+            revision = None
+        finally:
+            connection.close()
+    if revision is None or revision[0] not in KNOWN_REVISIONS:
+        raise ValidationError(f"{backup.name} is not a crm database this version can open")
+
+
+def restore(backup: Path, target: Path, folder: Path | None = None) -> BackupInfo:
+    """Replace ``target`` with ``backup``; the current database is backed up first.
+
+    Refused while another process has the database open (its writes would go to a file
+    that is no longer there).
+    """
+    check_restorable(backup)
+    users = processes_using(target)
+    if users:
+        raise ValidationError(
+            f"{target} is open in another process ({', '.join(users)}); close the app and "
+            "let imports finish, then restore"
+        )
+    kept = make_backup(target, folder, kind="-before-restore") if target.exists() else None
+    incoming = target.with_name(f".{target.name}.restoring")
+    with _unpacked(backup) as plain:
+        _private_file(incoming)
+        shutil.copyfile(plain, incoming)
+    _fsync(incoming)
+    for side in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{side}").unlink(missing_ok=True)  # they belong to the old file
+    incoming.replace(target)
+    _fsync(target.parent)
+    return kept or BackupInfo(str(backup), "", 0, "", True)

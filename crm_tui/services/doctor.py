@@ -1,0 +1,79 @@
+"""``crm doctor``: is the database sound, and can the obvious problems be fixed?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from crm_tui.migrations import HEAD, KNOWN_REVISIONS
+from crm_tui.services import search
+
+# Link rows are only meaningful with both ends; without one they can simply go.
+LINK_TABLES = {
+    "contact_email",
+    "contact_phone",
+    "contact_tag",
+    "interaction_contact",
+    "task_dependency",
+    "import_change",
+    "template_step",
+}
+
+
+@dataclass
+class Finding:
+    problem: str
+    fixed: bool = False
+
+
+def _integrity(session: Session, full: bool) -> list[Finding]:
+    pragma = "integrity_check" if full else "quick_check"
+    rows = [row[0] for row in session.execute(text(f"PRAGMA {pragma}"))]
+    return [] if rows == ["ok"] else [Finding(f"{pragma}: {line}") for line in rows[:20]]
+
+
+def _schema(session: Session) -> list[Finding]:
+    revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision == HEAD:
+        return []
+    if revision in KNOWN_REVISIONS:
+        return [Finding(f"schema {revision} is older than {HEAD} (opening it with crm migrates)")]
+    return [Finding(f"schema {revision!r} is unknown to this crm (expected {HEAD})")]
+
+
+def _orphans(session: Session, fix: bool) -> list[Finding]:
+    """Rows pointing at rows that are gone (possible if foreign keys were ever off)."""
+    broken: dict[tuple[str, str], list[int]] = {}
+    for table, rowid, parent, _ in session.execute(text("PRAGMA foreign_key_check")):
+        broken.setdefault((table, parent), []).append(rowid)
+    findings = []
+    for (table, parent), rowids in broken.items():
+        finding = Finding(f"{len(rowids)} {table} rows point at missing {parent} rows")
+        if fix and table in LINK_TABLES:
+            for start in range(0, len(rowids), 500):
+                chunk = ",".join(str(r) for r in rowids[start : start + 500])
+                session.execute(text(f"DELETE FROM {table} WHERE rowid IN ({chunk})"))
+            finding.fixed = True
+        findings.append(finding)
+    return findings
+
+
+def _index(session: Session, fix: bool) -> list[Finding]:
+    problems = search.index_out_of_sync(session)
+    if not problems:
+        return []
+    if fix:
+        search.rebuild_index(session)
+    return [Finding(f"search index: {problem}", fixed=fix) for problem in problems]
+
+
+def check_database(*, session: Session, full: bool = False, fix: bool = False) -> list[Finding]:
+    """Every problem found (``fixed`` when ``fix`` repaired it); empty means healthy."""
+    if session.get_bind().dialect.name != "sqlite":
+        return _schema(session) + _index(session, fix)
+    findings = _integrity(session, full)
+    if findings:
+        return findings  # a damaged file: repairs would make it worse; restore a backup
+    return _schema(session) + _orphans(session, fix) + _index(session, fix)
