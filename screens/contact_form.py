@@ -11,12 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui.errors import ConflictError, FieldErrors
+from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from screens.base import UsesDatabase, describe_error
 from screens.dialogs import STATUSES
-from screens.forms import Field, PairList, changed_fields, input_value, show_errors
+from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
 from screens.text import literal, safe
 
 FIELDS = {
@@ -224,8 +224,8 @@ class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
         app = self.app
         try:
             saved = self._write(values, expected_version)
-        except FieldErrors as error:
-            app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except ValidationError as error:
+            app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
         except ConflictError as error:
             app.call_from_thread(self._conflict, values, error.current)
         except Exception as error:  # shown on the form, never a traceback

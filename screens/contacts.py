@@ -29,7 +29,7 @@ from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, FilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
-from screens.paging import PageCursors
+from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
 from screens.task_form import TaskForm
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -44,7 +44,6 @@ COLUMNS = [
     Column("last_contacted", "Last contact", width=12, drop_order=1),
 ]
 SORTS = [ContactSort(column.key) for column in COLUMNS]
-COUNT_CAP = 5_000  # a first, cheap count; the exact one follows when there are more
 SEARCH_PAUSE = 0.06  # seconds without a keystroke before a search runs
 
 
@@ -75,19 +74,6 @@ class ContactsScreen(CrmScreen):
         Binding("D", "duplicates", "Duplicates", key_display="D", id="contacts.duplicates"),
     ]
 
-    class PageLoaded(Message):
-        def __init__(
-            self, generation: int, page: int, rows: list[ContactRow], has_more: bool = False
-        ) -> None:
-            super().__init__()
-            self.generation, self.page, self.rows = generation, page, rows
-            self.has_more = has_more
-
-    class CountLoaded(Message):
-        def __init__(self, generation: int, total: int, exact: bool = True) -> None:
-            super().__init__()
-            self.generation, self.total, self.exact = generation, total, exact
-
     class DetailLoaded(Message):
         def __init__(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
             super().__init__()
@@ -99,8 +85,6 @@ class ContactsScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.contact_query = ContactQuery()
-        self.paging = PageCursors()
-        self.shown_generation = 0  # the query whose rows the table holds
         self._detail_timer: Timer | None = None
         self._search_timer: Timer | None = None
         self.shown: ContactRead | None = None
@@ -123,6 +107,18 @@ class ContactsScreen(CrmScreen):
         return self.query_one("#contact-table", VirtualTable)
 
     def on_mount(self) -> None:
+        self.loader = PagedLoader(
+            self,
+            self.table,
+            fetch=lambda session, **kw: service.list_contacts(
+                session=session, query=self.contact_query, **kw
+            ),
+            count=lambda session, cap: service.count_contacts(
+                session=session, query=self.contact_query, cap=cap
+            ),
+            group="contacts",
+            on_count=lambda total, exact: self._show_status(total, exact=exact),
+        )
         self.table.sort_key = self.contact_query.sort.value
         self.table.focus()
         self.reload()
@@ -131,78 +127,22 @@ class ContactsScreen(CrmScreen):
 
     def reload(self) -> None:
         """Run the current query again from its first page (keeps the cursor position)."""
-        generation = self.paging.restart()
         self.table.sort_key = self.contact_query.sort.value
         self.table.sort_descending = self.contact_query.descending
-        self._load_first(generation, self.contact_query)
+        self.loader.reload()
         self._show_status(None)
-
-    @work(thread=True, exclusive=True, group="contacts-query")
-    def _load_first(self, generation: int, query: ContactQuery) -> None:
-        worker = get_current_worker()
-
-        def first_page() -> None:
-            with self.read() as session:
-                page = service.list_contacts(
-                    session=session, query=query, limit=self.table.page_size
-                )
-                if worker.is_cancelled or not self.paging.remember(generation, 0, page):
-                    return
-                self.post_message(self.PageLoaded(generation, 0, page.rows, page.has_more))
-                if not page.has_more:
-                    self.post_message(self.CountLoaded(generation, len(page.rows)))
-                    return
-                total = service.count_contacts(session=session, query=query, cap=COUNT_CAP)
-                if worker.is_cancelled:
-                    return
-                self.post_message(self.CountLoaded(generation, total, exact=total <= COUNT_CAP))
-                if total > COUNT_CAP:
-                    total = service.count_contacts(session=session, query=query)
-                    if not worker.is_cancelled:
-                        self.post_message(self.CountLoaded(generation, total))
-
-        self.guarded(first_page)
-
-    @work(thread=True, group="contacts-pages")
-    def _load_page(self, generation: int, page: int, query: ContactQuery) -> None:
-        def fetch() -> None:
-            with self.read() as session:
-                result = self.paging.fetch(
-                    page, lambda **kw: service.list_contacts(session=session, query=query, **kw)
-                )
-                if self.paging.remember(generation, page, result):
-                    self.post_message(self.PageLoaded(generation, page, result.rows))
-
-        self.guarded(fetch)
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
-        if message.generation != self.paging.generation:
-            return
-        if message.page == 0 and message.generation != self.shown_generation:
-            # The new query's first rows replace the old ones in one go (no blank flash);
-            # the exact total follows from the count.
-            self.shown_generation = message.generation
-            rows = len(message.rows)
-            self.table.reset(rows * 2 if message.has_more else rows, message.rows)
-        self.table.put_page(message.page, message.rows)
+        message.loader.page_loaded(message)
 
     @on(CountLoaded)
     def _count_loaded(self, message: CountLoaded) -> None:
-        if message.generation != self.paging.generation:
-            return
-        self.paging.total = message.total
-        if message.generation != self.shown_generation:
-            self.shown_generation = message.generation
-            self.table.reset(message.total)
-        else:
-            self.table.set_total(message.total)
-        self._show_status(message.total, exact=message.exact)
+        message.loader.count_loaded(message)
 
     @on(VirtualTable.NeedRows, "#contact-table")
     def _need_rows(self, message: VirtualTable.NeedRows) -> None:
-        page = message.start // self.table.page_size
-        self._load_page(self.paging.generation, page, self.contact_query)
+        self.loader.need(message.start)
 
     def _show_status(self, total: int | None, *, exact: bool = True) -> None:
         parts = ["trash" if self.contact_query.trash else ""]
@@ -218,6 +158,8 @@ class ContactsScreen(CrmScreen):
             parts.append(f"tag {self.contact_query.tag}")
         if self.contact_query.status:
             parts.append(self.contact_query.status)
+        if self.contact_query.only_id is not None:
+            parts.append(f"only #{self.contact_query.only_id} (esc shows everyone)")
         if self.table.selected:
             parts.append(f"{len(self.table.selected)} selected")
         self.query_one("#contact-status", Static).update(" · ".join(p for p in parts if p))
@@ -272,7 +214,7 @@ class ContactsScreen(CrmScreen):
     def _search(self, text: str) -> None:
         if text == self.contact_query.search:
             return
-        self.contact_query = replace(self.contact_query, search=text)
+        self.contact_query = replace(self.contact_query, search=text, only_id=None)
         self.table.cursor = 0
         self.reload()
 
@@ -290,6 +232,9 @@ class ContactsScreen(CrmScreen):
             self.table.focus()
         elif search.value:
             search.value = ""
+        elif self.contact_query.only_id is not None:
+            self.contact_query = replace(self.contact_query, only_id=None)
+            self.reload()
         elif self.table.selected:
             self.table.clear_selection()
             self._show_status(self.table.total)
@@ -465,6 +410,13 @@ class ContactsScreen(CrmScreen):
         from screens.duplicates import DuplicatesScreen
 
         self.app.push_screen(DuplicatesScreen(), lambda _: self.post_message(self.Changed()))
+
+    def show_contact(self, contact_id: int) -> None:
+        """Show just this contact (from Today); escape brings the whole list back."""
+        self.contact_query = ContactQuery(only_id=contact_id)
+        self.table.cursor = 0
+        if hasattr(self, "loader"):
+            self.reload()
 
     @on(VirtualTable.Chosen, "#contact-table")
     def _chosen(self) -> None:

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
+from crm_tui.errors import FieldErrors, ValidationError
 from screens.text import literal
 
 
@@ -118,6 +119,13 @@ def show_errors(screen: Widget, errors: dict[str, str], known: set[str]) -> None
 def _show(line: Static, message: str) -> None:
     line.update(literal(message))
     line.display = bool(message)
+
+
+def errors_of(error: ValidationError) -> dict[str, str]:
+    """Field -> message for a validation failure (one field, or several at once)."""
+    if isinstance(error, FieldErrors):
+        return error.errors
+    return {error.field or "record": str(error)}
 
 
 def input_value(screen: Widget, selector: str) -> str:

@@ -12,14 +12,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui.dates import DateError, parse_day, parse_when
-from crm_tui.errors import FieldErrors
+from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.models import Channel, Sentiment
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
 from crm_tui.services.interactions import create_interaction, update_interaction
 from crm_tui.services.tasks import create_follow_up
 from screens.base import UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
-from screens.forms import Field, input_value, show_errors
+from screens.forms import Field, errors_of, input_value, show_errors
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
 
@@ -164,8 +164,8 @@ class InteractionForm(UsesDatabase, ModalScreen[InteractionRead | None]):
     def _save(self, values: dict[str, Any]) -> None:
         try:
             saved = self._write(values)
-        except FieldErrors as error:
-            self.app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except ValidationError as error:
+            self.app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
         except Exception as error:  # shown on the form, never a traceback
             self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
         else:

@@ -1,17 +1,426 @@
-"""Interaction log screen (filled in by its own issue)."""
+"""The interaction log (``3``): every touchpoint across all contacts, newest first.
+
+A paged view over the whole table (instant at a million rows), combinable filters, full-text
+search, quick entry, follow-ups and complaint resolution from the keyboard.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from dataclasses import replace
+from datetime import date
+from typing import Any, ClassVar
 
-from screens.base import CrmScreen
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from crm_tui.schemas import InteractionRead, TaskRead
+from crm_tui.services import interactions as service
+from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
+from crm_tui.services.tasks import create_follow_up
+from screens.base import CrmScreen, plural
+from screens.contact_detail import CHANNEL_ICONS, when
+from screens.dialogs import ConfirmDialog
+from screens.interaction_form import InteractionForm
+from screens.log_dialogs import DueDialog, LogFilterDialog
+from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
+from screens.text import safe
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
+from screens.widgets.virtual_table import Column, VirtualTable
+
+COLUMNS = [
+    Column("when", "When", width=16),
+    Column("contact", "Contact", weight=2, min_width=14),
+    Column("channel", "Channel", width=9, drop_order=2),
+    Column("subject", "Subject", weight=3, min_width=16),
+    Column("sentiment", "Mood", width=4, drop_order=3),
+    Column("complaint", "Complaint", width=10, drop_order=1),
+]
+MOODS = {"positive": "+", "neutral": "·", "negative": "−"}
+
+
+def _cells(item: InteractionRead) -> list[str]:
+    complaint = ""
+    if item.complaint:
+        complaint = "resolved" if item.resolved_at else "OPEN"
+    icon = CHANNEL_ICONS.get(item.channel, "·")
+    return [
+        when(item.occurred_at),
+        item.contact_name or "",
+        f"{icon} {item.channel}",
+        item.subject or item.body.split("\n", 1)[0],
+        MOODS.get(item.sentiment or "", ""),
+        complaint,
+    ]
+
+
+def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None) -> Content:
+    direction = "they reached out" if item.direction == "in" else "we reached out"
+    parts: list[Any] = [
+        (safe(item.subject or "(no subject)", single_line=True), "bold"),
+        (f"  #{item.id} · version {item.version}", "$text-muted"),
+        "\n",
+        (f"{when(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
+        "\n",
+        ("Contact  ", "$text-muted"),
+        safe(item.contact_name or "—", single_line=True),
+    ]
+    if item.sentiment:
+        parts += ["\n", ("Mood     ", "$text-muted"), item.sentiment]
+    if item.author:
+        parts += ["\n", ("By       ", "$text-muted"), safe(item.author, single_line=True)]
+    if item.complaint:
+        if item.resolved_at:
+            who = f" by {item.resolved_by}" if item.resolved_by else ""
+            parts += [
+                "\n",
+                ("Complaint resolved ", "$text-success"),
+                f"{when(item.resolved_at)}{safe(who, single_line=True)}",
+            ]
+        else:
+            parts += ["\n", ("Open complaint: r marks it resolved", "$text-error")]
+    if follow_up is not None:
+        parts += [
+            "\n",
+            ("Follow-up ", "$text-muted"),
+            safe(
+                f"#{follow_up.id} {follow_up.title} (due {follow_up.due}, {follow_up.status})",
+                single_line=True,
+            ),
+        ]
+    if item.body:
+        parts += ["\n\n", safe(item.body)]
+    if item.deleted_at:
+        parts += ["\n\n", ("in the trash: u restores it", "$text-error")]
+    return Content.assemble(*parts)
 
 
 class LogScreen(CrmScreen):
+    """Calls, emails, meetings, messages and complaints; filters combine."""
+
+    SUB_TITLE = "Interaction log"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/", id="log.search"),
+        Binding("escape", "leave_search", "Back", show=False),
+        Binding("l,n", "log", "Log", key_display="l", id="log.new"),
+        Binding("e", "edit", "Edit", id="log.edit"),
+        Binding("d", "delete", "Delete", id="log.delete"),
+        Binding("r", "resolve", "Resolve", id="log.resolve"),
+        Binding("F", "follow_up", "Follow-up", key_display="F", id="log.follow_up"),
+        Binding("f", "filter", "Filter", id="log.filter"),
+        Binding("o", "only_open", "Open complaints", id="log.open"),
+        Binding("T", "trash", "Trash", key_display="T", id="log.trash"),
+        Binding("u", "restore", "Restore", show=False, id="log.restore"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log_query = InteractionQuery()
+        self.contact_name = ""
+        self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self.focus_id: int | None = None
+
     def compose(self) -> ComposeResult:
         yield TopBar("log")
-        yield Static("Interaction log", id="interactions-placeholder")
+        with Horizontal(id="log-top"):
+            yield Input(placeholder="/ search subjects and notes…", id="log-search")
+            yield Static("", id="log-status")
+        with Horizontal(id="log-body"):
+            yield VirtualTable(
+                COLUMNS, cells=_cells, key=lambda item: item.id, id="log-table", selectable=False
+            )
+            with VerticalScroll(id="log-detail"):
+                yield Static("", id="log-detail-text")
         yield KeyBar()
+
+    @property
+    def table(self) -> VirtualTable[InteractionRead]:
+        return self.query_one("#log-table", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.loader = PagedLoader(
+            self,
+            self.table,
+            fetch=lambda session, **kw: service.list_interactions(
+                session=session, query=self.log_query, **kw
+            ),
+            count=lambda session, cap: service.count_interactions(
+                session=session, query=self.log_query, cap=cap
+            ),
+            group="log",
+            on_count=self._show_status,
+        )
+        self.table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if hasattr(self, "loader"):
+            self.reload()
+
+    def reload(self) -> None:
+        self.loader.reload()
+        self._show_status(None, True)
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        message.loader.page_loaded(message)
+        if self.focus_id is not None:
+            self._move_to(self.focus_id)
+
+    @on(CountLoaded)
+    def _count_loaded(self, message: CountLoaded) -> None:
+        message.loader.count_loaded(message)
+
+    @on(VirtualTable.NeedRows, "#log-table")
+    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
+        self.loader.need(message.start)
+
+    def _show_status(self, total: int | None, exact: bool) -> None:
+        query = self.log_query
+        if total is None:
+            parts = ["counting…"]
+        else:
+            parts = [f"{COUNT_CAP:,}+ interactions" if not exact else plural(total, "interaction")]
+        if query.trash:
+            parts.insert(0, "trash")
+        if query.search.strip():
+            parts.append(f"match {query.search.strip()!r}")
+        if query.channel:
+            parts.append(query.channel)
+        if query.sentiment:
+            parts.append(query.sentiment)
+        if query.complaint is not ComplaintFilter.ALL:
+            parts.append(f"complaints: {query.complaint.value}")
+        if query.contact_id is not None:
+            parts.append(f"with {self.contact_name or '#' + str(query.contact_id)}")
+        if query.since or query.until:
+            since = query.since.astimezone().date() if query.since else "…"
+            until = query.until.astimezone().date() if query.until else "…"
+            parts.append(f"{since} → {until}")
+        self.query_one("#log-status", Static).update(" · ".join(parts))
+
+    # -- the detail pane ------------------------------------------------------------------
+
+    @on(VirtualTable.Highlighted, "#log-table")
+    def _highlighted(self, message: VirtualTable.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        item = message.row
+        if item is not None:
+            self._detail_timer = self.set_timer(0.06, lambda: self._load_detail(item.id))
+
+    @work(thread=True, exclusive=True, group="log-detail")
+    def _load_detail(self, interaction_id: int) -> None:
+        from crm_tui.services.tasks import get_task
+
+        def load() -> tuple[InteractionRead, TaskRead | None]:
+            with self.read() as session:
+                item = service.get_interaction(session=session, interaction_id=interaction_id)
+                task = (
+                    get_task(session=session, task_id=item.follow_up_task_id)
+                    if item.follow_up_task_id
+                    else None
+                )
+                return item, task
+
+        found = self.guarded(load)
+        if found is not None:
+            self.app.call_from_thread(self._show_detail, *found)
+
+    def _show_detail(self, item: InteractionRead, follow_up: TaskRead | None) -> None:
+        self.query_one("#log-detail-text", Static).update(interaction_content(item, follow_up))
+
+    # -- search and filters ---------------------------------------------------------------
+
+    @on(Input.Changed, "#log-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.06, lambda: self._apply(search=event.value))
+
+    @on(Input.Submitted, "#log-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self._apply(search=event.value)
+        self.table.focus()
+
+    def _apply(self, **changes: Any) -> None:
+        query = replace(self.log_query, **changes)
+        if query != self.log_query:
+            self.log_query = query
+            self.table.cursor = 0
+            self.reload()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#log-search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        search = self.query_one("#log-search", Input)
+        if search.has_focus:
+            self.table.focus()
+        elif search.value:
+            search.value = ""
+        elif self.log_query != InteractionQuery():
+            self.contact_name = ""
+            self._apply(
+                **{
+                    f: getattr(InteractionQuery(), f)
+                    for f in (
+                        "channel",
+                        "sentiment",
+                        "complaint",
+                        "contact_id",
+                        "since",
+                        "until",
+                        "trash",
+                    )
+                }
+            )
+
+    def action_filter(self) -> None:
+        def chosen(result: tuple[InteractionQuery, str] | None) -> None:
+            if result is not None:
+                query, self.contact_name = result
+                self._apply(
+                    **{
+                        f: getattr(query, f)
+                        for f in (
+                            "channel",
+                            "sentiment",
+                            "complaint",
+                            "contact_id",
+                            "since",
+                            "until",
+                        )
+                    }
+                )
+
+        self.app.push_screen(LogFilterDialog(self.log_query, self.contact_name), chosen)
+
+    def action_only_open(self) -> None:
+        wanted = (
+            ComplaintFilter.ALL
+            if self.log_query.complaint is ComplaintFilter.OPEN
+            else ComplaintFilter.OPEN
+        )
+        self._apply(complaint=wanted)
+
+    def action_trash(self) -> None:
+        self._apply(trash=not self.log_query.trash)
+
+    def show_contact(self, contact_id: int, name: str, interaction_id: int | None = None) -> None:
+        """Filter to one contact's interactions (used by Today and Contacts)."""
+        self.contact_name = name
+        self.focus_id = interaction_id
+        self.log_query = InteractionQuery(contact_id=contact_id)
+        if hasattr(self, "loader"):
+            self.reload()
+
+    def _move_to(self, interaction_id: int) -> None:
+        for index in range(self.table.total):
+            row = self.table.row_at(index)
+            if row is None:
+                return
+            if row.id == interaction_id:
+                self.table.cursor = index
+                self.focus_id = None
+                return
+
+    # -- actions --------------------------------------------------------------------------
+
+    def _refresh_after(self, result: object) -> None:
+        if result is not None:
+            self.reload()
+            current = self.table.current
+            if current is not None:
+                self._load_detail(current.id)
+
+    def action_log(self) -> None:
+        contact_id = self.log_query.contact_id
+        form = InteractionForm(contact_id=contact_id, contact_name=self.contact_name)
+        self.app.push_screen(form, self._refresh_after)
+
+    def action_edit(self) -> None:
+        item = self.table.current
+        if item is not None and not self.log_query.trash:
+            self.app.push_screen(InteractionForm(interaction=item), self._refresh_after)
+
+    def action_delete(self) -> None:
+        item = self.table.current
+        if item is None or self.log_query.trash:
+            return
+        question = f"Move {item.channel} '{item.subject or item.body[:30]}' to the trash?"
+        self.app.push_screen(
+            ConfirmDialog(question, "T shows the trash; u restores."),
+            lambda yes: self._set_trashed(item.id, True) if yes else None,
+        )
+
+    def action_restore(self) -> None:
+        item = self.table.current
+        if item is not None and self.log_query.trash:
+            self._set_trashed(item.id, False)
+
+    @work(thread=True, group="log-write")
+    def _set_trashed(self, interaction_id: int, trashed: bool) -> None:
+        def write() -> int:
+            with self.write() as session:
+                action = service.delete_interactions if trashed else service.restore_interactions
+                return action(session=session, interaction_ids=[interaction_id])
+
+        if self.guarded(write) is not None:
+            self.notify("moved to the trash (T to see it)" if trashed else "restored")
+            self.app.call_from_thread(self.reload)
+
+    def action_resolve(self) -> None:
+        item = self.table.current
+        if item is None or not item.complaint:
+            self.notify("not a complaint", timeout=2)
+            return
+        self._resolve(item.id, item.resolved_at is None, item.version)
+
+    @work(thread=True, group="log-write")
+    def _resolve(self, interaction_id: int, resolved: bool, version: int) -> None:
+        def write() -> InteractionRead:
+            with self.write() as session:
+                return service.resolve_complaint(
+                    session=session,
+                    interaction_id=interaction_id,
+                    actor_id=self.actor_id,
+                    resolved=resolved,
+                    expected_version=version,
+                )
+
+        item = self.guarded(write)
+        if item is not None:
+            self.notify("complaint resolved" if resolved else "complaint reopened")
+            self.app.call_from_thread(self.table.replace_row, item)
+            self.app.call_from_thread(self._show_detail, item, None)
+
+    def action_follow_up(self) -> None:
+        item = self.table.current
+        if item is None or self.log_query.trash:
+            return
+
+        def chosen(due: date | None) -> None:
+            if due is not None:
+                self._follow_up(item.id, due)
+
+        self.app.push_screen(DueDialog(self.today), chosen)
+
+    @work(thread=True, group="log-write")
+    def _follow_up(self, interaction_id: int, due: date) -> None:
+        def write() -> TaskRead:
+            with self.write() as session:
+                return create_follow_up(
+                    session=session, interaction_id=interaction_id, due=due, actor_id=self.actor_id
+                )
+
+        task = self.guarded(write)
+        if task is not None:
+            self.notify(f"follow-up #{task.id} due {task.due}: {task.title}")
+            self.app.call_from_thread(self._load_detail, interaction_id)

@@ -1,9 +1,10 @@
-"""Loading a VirtualTable page by page from a keyset-paged service.
+"""Feeding a VirtualTable from a keyset-paged service, page by page, in thread workers.
 
 A page is fetched through the cursor of a neighbouring page when one is known (the normal
 case: scrolling, page-down), from either end, or by offset only for a far jump (dragging
 the scrollbar). Every result carries the generation of the query it answers, so a page that
-arrives after the user changed the search is dropped.
+arrives after the user changed the search is dropped. The first page comes before the count;
+a count is first capped (cheap), then exact.
 """
 
 from __future__ import annotations
@@ -11,12 +12,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.worker import get_current_worker
 
 from crm_tui.services.common import Cursor, Page
 
-# fetch(limit=, after=, before=, from_end=, offset=) -> Page
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from screens.base import CrmScreen
+    from screens.widgets.virtual_table import VirtualTable
+
+# fetch(session, limit=, after=, before=, from_end=, offset=) -> Page
 Fetch = Callable[..., Page[Any]]
+# count(session, cap) -> int
+Count = Callable[["Session", int | None], int]
+COUNT_CAP = 5_000
 
 
 @dataclass
@@ -48,7 +61,7 @@ class PageCursors:
             self.cursors[page] = (result.first, result.last)
             return True
 
-    def fetch(self, page: int, fetch: Fetch) -> Page[Any]:
+    def fetch(self, page: int, fetch: Callable[..., Page[Any]]) -> Page[Any]:
         """Rows of ``page`` by the cheapest route the known cursors allow."""
         size = self.page_size
         with self._lock:
@@ -64,3 +77,128 @@ class PageCursors:
         if page == last_page and self.total:
             return fetch(limit=self.total - page * size, from_end=True)
         return fetch(limit=size, offset=page * size)
+
+
+class PageLoaded(Message):
+    def __init__(
+        self,
+        loader: PagedLoader,
+        generation: int,
+        page: int,
+        rows: list[Any],
+        has_more: bool = False,
+    ) -> None:
+        super().__init__()
+        self.loader, self.generation, self.page = loader, generation, page
+        self.rows, self.has_more = rows, has_more
+
+
+class CountLoaded(Message):
+    def __init__(
+        self, loader: PagedLoader, generation: int, total: int, exact: bool = True
+    ) -> None:
+        super().__init__()
+        self.loader, self.generation, self.total, self.exact = loader, generation, total, exact
+
+
+class PagedLoader:
+    """Loads pages for one table of a screen; the screen forwards the messages here."""
+
+    def __init__(
+        self,
+        screen: CrmScreen,
+        table: VirtualTable[Any],
+        *,
+        fetch: Fetch,
+        count: Count,
+        group: str,
+        on_count: Callable[[int, bool], None] | None = None,
+    ) -> None:
+        self.screen, self.table = screen, table
+        self.fetch, self.count, self.group = fetch, count, group
+        self.on_count = on_count
+        self.paging = PageCursors(page_size=table.page_size)
+        self.shown_generation = 0  # the query whose rows the table holds
+
+    @property
+    def generation(self) -> int:
+        return self.paging.generation
+
+    def reload(self) -> None:
+        """Run the query again from its first page (the cursor stays where it was)."""
+        generation = self.paging.restart()
+        self.screen.run_worker(
+            lambda: self._first(generation),
+            thread=True,
+            exclusive=True,
+            group=f"{self.group}-query",
+        )
+
+    def _first(self, generation: int) -> None:
+        worker = get_current_worker()
+
+        def load() -> None:
+            with self.screen.read() as session:
+                page = self.fetch(session, limit=self.table.page_size)
+                if worker.is_cancelled or not self.paging.remember(generation, 0, page):
+                    return
+                self._post(PageLoaded(self, generation, 0, page.rows, page.has_more))
+                if not page.has_more:
+                    self._post(CountLoaded(self, generation, len(page.rows)))
+                    return
+                total = self.count(session, COUNT_CAP)
+                if worker.is_cancelled:
+                    return
+                self._post(CountLoaded(self, generation, total, exact=total <= COUNT_CAP))
+                if total > COUNT_CAP:
+                    total = self.count(session, None)
+                    if not worker.is_cancelled:
+                        self._post(CountLoaded(self, generation, total))
+
+        self.screen.guarded(load)
+
+    def need(self, start: int) -> None:
+        generation, page = self.paging.generation, start // self.table.page_size
+        self.screen.run_worker(
+            lambda: self._page(generation, page), thread=True, group=f"{self.group}-pages"
+        )
+
+    def _page(self, generation: int, page: int) -> None:
+        def load() -> None:
+            with self.screen.read() as session:
+                result = self.paging.fetch(page, lambda **kw: self.fetch(session, **kw))
+                if self.paging.remember(generation, page, result):
+                    self._post(PageLoaded(self, generation, page, result.rows))
+
+        self.screen.guarded(load)
+
+    def _post(self, message: Message) -> None:
+        self.screen.post_message(message)
+
+    def page_loaded(self, message: PageLoaded) -> None:
+        if message.generation != self.paging.generation:
+            return
+        if message.page == 0 and message.generation != self.shown_generation:
+            # The new query's first rows replace the old ones in one go (no blank flash);
+            # the exact total follows from the count.
+            self.shown_generation = message.generation
+            rows = len(message.rows)
+            self.table.reset(rows * 2 if message.has_more else rows, message.rows)
+        self.table.put_page(message.page, message.rows)
+
+    def count_loaded(self, message: CountLoaded) -> None:
+        if message.generation != self.paging.generation:
+            return
+        self.paging.total = message.total
+        if message.generation != self.shown_generation:
+            self.shown_generation = message.generation
+            self.table.reset(message.total)
+        else:
+            self.table.set_total(message.total)
+        if self.on_count is not None:
+            self.on_count(message.total, message.exact)
+
+    @property
+    def showing_current(self) -> bool:
+        """The table holds the rows of the latest query (not a previous search's)."""
+        return self.shown_generation == self.paging.generation

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui.dates import DateError, parse_day
-from crm_tui.errors import ConflictError, FieldErrors
+from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
 from crm_tui.services.projects import create_project, list_projects
@@ -21,7 +21,7 @@ from crm_tui.services.tasks import create_task, update_task
 from crm_tui.services.team import list_members
 from screens.base import UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
-from screens.forms import Field, changed_fields, input_value, show_errors
+from screens.forms import Field, changed_fields, errors_of, input_value, show_errors
 
 FIELDS = {
     "title",
@@ -238,8 +238,8 @@ class TaskForm(UsesDatabase, ModalScreen[TaskRead | None]):
     def _save(self, values: dict[str, Any]) -> None:
         try:
             saved = self._write(values)
-        except FieldErrors as error:
-            self.app.call_from_thread(show_errors, self, error.errors, FIELDS)
+        except ValidationError as error:
+            self.app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
         except ConflictError as error:
             message = f"{error} — close and open the task again to see the saved version"
             self.app.call_from_thread(show_errors, self, {"record": message}, set())

@@ -1,17 +1,370 @@
-"""Tasks screen (filled in by its own issue)."""
+"""Tasks (``4``): a Kanban board, and (``g``) a Gantt timeline with workload per person.
+
+Both views show the same tasks, loaded in a thread worker; every change (a card moved, a bar
+shifted or stretched) is written in a worker and the view reloads keeping its selection.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
-from screens.base import CrmScreen
+from crm_tui.schemas import TaskRead
+from crm_tui.services import tasks as service
+from crm_tui.services.tasks import TaskQuery
+from screens.base import CrmScreen, plural
+from screens.dialogs import ConfirmDialog
+from screens.task_dialogs import (
+    ApplyTemplateDialog,
+    BoardFilter,
+    BoardFilterDialog,
+    TemplateEditor,
+    board_choices,
+)
+from screens.task_form import TaskForm
+from screens.text import safe
+from screens.widgets.gantt import GanttChart, task_span
+from screens.widgets.kanban import KanbanBoard
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
 
+DONE_SHOWN_DAYS = 30  # the Done column keeps a month of finished work
+
 
 class TasksScreen(CrmScreen):
+    """Plan and move work; see who has too much of it."""
+
+    SUB_TITLE = "Tasks"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "toggle_view", "Gantt ⇄ board", id="tasks.toggle"),
+        Binding("n,t", "new", "New", key_display="n", id="tasks.new"),
+        Binding("e,enter", "edit", "Edit", key_display="e", id="tasks.edit"),
+        Binding("d", "delete", "Delete", id="tasks.delete"),
+        Binding("x", "done", "Done", id="tasks.done"),
+        Binding("f", "filter", "Filter", id="tasks.filter"),
+        Binding("G", "group", "Group by", key_display="G", id="tasks.group"),
+        Binding("a", "apply_template", "Template", id="tasks.template"),
+        Binding(
+            "M", "templates", "Edit templates", key_display="M", show=False, id="tasks.templates"
+        ),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, tasks: list[TaskRead], keep: int | None) -> None:
+            super().__init__()
+            self.tasks, self.keep = tasks, keep
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "board"
+        self.group_by = "project"
+        self.board_filter = BoardFilter()
+        self.tasks: list[TaskRead] = []
+        self.wanted: int | None = None
+
     def compose(self) -> ComposeResult:
         yield TopBar("tasks")
-        yield Static("Tasks", id="tasks-placeholder")
+        yield Static("", id="tasks-status")
+        with Vertical(id="tasks-body"):
+            yield KanbanBoard(self.today, id="board")
+            yield GanttChart(self.today, id="gantt")
+        yield Static("", id="task-detail")
         yield KeyBar()
+
+    @property
+    def board(self) -> KanbanBoard:
+        return self.query_one("#board", KanbanBoard)
+
+    @property
+    def gantt(self) -> GanttChart:
+        return self.query_one("#gantt", GanttChart)
+
+    def on_mount(self) -> None:
+        self.gantt.display = False
+        self.board.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @property
+    def current(self) -> TaskRead | None:
+        return self.board.current if self.view == "board" else self.gantt.current
+
+    # -- loading --------------------------------------------------------------------------
+
+    def load(self, keep: int | None = None) -> None:
+        current = self.current
+        self._load(keep if keep is not None else (current.id if current else self.wanted))
+
+    @work(thread=True, exclusive=True, group="tasks")
+    def _load(self, keep: int | None) -> None:
+        chosen = self.board_filter
+        query = TaskQuery(
+            project_id=chosen.project_id,
+            assignee_id=chosen.assignee_id,
+            contact_id=chosen.contact_id,
+            done_since=datetime.now(UTC) - timedelta(days=DONE_SHOWN_DAYS),
+        )
+
+        def load() -> list[TaskRead]:
+            with self.read() as session:
+                if self.view == "board":
+                    return service.list_tasks(session=session, query=query)
+                return service.tasks_by_date(session=session, query=query)
+
+        tasks = self.guarded(load)
+        if tasks is not None:
+            self.post_message(self.Loaded(tasks, keep))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.tasks = message.tasks
+        keep = self.wanted if self.wanted is not None else message.keep
+        if self.view == "board":
+            self.board.set_tasks(message.tasks, keep=keep)
+        else:
+            self.gantt.set_tasks(message.tasks, self.group_by, keep=keep)
+        self.wanted = None
+        self._status()
+
+    def _status(self) -> None:
+        late = sum(1 for task in self.tasks if task.is_overdue(self.today))
+        broken = len(self.gantt.broken) if self.view == "gantt" else 0
+        parts = [plural(len(self.tasks), "task"), f"{late} overdue"]
+        if broken:
+            parts.append(f"⚠ {plural(broken, 'task')} starting before what it waits for")
+        if self.board_filter.label:
+            parts.append(f"only {self.board_filter.label} (f changes)")
+        if self.view == "gantt":
+            parts.append(f"grouped by {self.group_by} · {self.gantt.scale.name} scale")
+        self.query_one("#tasks-status", Static).update(Content(" · ".join(parts)))
+
+    @on(KanbanBoard.Highlighted)
+    @on(GanttChart.Highlighted)
+    def _highlighted(self, message: KanbanBoard.Highlighted | GanttChart.Highlighted) -> None:
+        task = message.task
+        detail = self.query_one("#task-detail", Static)
+        if task is None:
+            detail.update("")
+            return
+        parts: list[Any] = [
+            (f"#{task.id} ", "$text-muted"),
+            (safe(task.title, single_line=True), "bold"),
+        ]
+        facts = [task.status, f"{task.progress}%"]
+        if task.start or task.due:
+            facts.append(f"{task.start or '…'} → {task.due or '…'}")
+        facts += [
+            f"for {task.contact_name}" if task.contact_name else "",
+            task.assignee or "unassigned",
+            task.project or "",
+        ]
+        if task.depends_on:
+            facts.append("waits for " + ", ".join(f"#{i}" for i in task.depends_on))
+        parts.append(
+            ("  " + " · ".join(safe(f, single_line=True) for f in facts if f), "$text-muted")
+        )
+        for violation in self.gantt.broken.get(task.id, []) if self.view == "gantt" else []:
+            parts.append(
+                (
+                    f"\n⚠ starts {violation.starts} but #{violation.depends_on_id} ends "
+                    f"{violation.blocker_ends}",
+                    "$text-warning",
+                )
+            )
+        detail.update(Content.assemble(*parts))
+
+    @on(GanttChart.Zoomed)
+    def _zoomed(self) -> None:
+        self._status()
+
+    # -- views ----------------------------------------------------------------------------
+
+    def action_toggle_view(self) -> None:
+        keep = self.current.id if self.current else None
+        self.view = "gantt" if self.view == "board" else "board"
+        self.board.display = self.view == "board"
+        self.gantt.display = self.view == "gantt"
+        (self.board if self.view == "board" else self.gantt).focus()
+        self.load(keep)
+
+    def action_group(self) -> None:
+        if self.view == "board":
+            self.action_toggle_view()
+        self.group_by = "assignee" if self.group_by == "project" else "project"
+        self.gantt.set_tasks(self.tasks, self.group_by)
+        self._status()
+
+    def show_task(self, task_id: int) -> None:
+        """Select a task (opened from Today)."""
+        self.wanted = task_id
+        self.load(task_id)
+
+    # -- moving ---------------------------------------------------------------------------
+
+    @on(KanbanBoard.Move)
+    def _move(self, message: KanbanBoard.Move) -> None:
+        self._write_move(message.task, message.status, message.offset)
+
+    @work(thread=True, group="tasks-write")
+    def _write_move(self, task: TaskRead, status: str | None, offset: int) -> None:
+        def write() -> TaskRead:
+            with self.write() as session:
+                return service.move_task(
+                    session=session,
+                    task_id=task.id,
+                    status=status,
+                    offset=offset,
+                    expected_version=task.version,
+                    actor_id=self.actor_id,
+                )
+
+        moved = self.guarded(write)
+        if moved is not None:
+            self.app.call_from_thread(self.load, moved.id)
+
+    @on(GanttChart.Reschedule)
+    def _reschedule(self, message: GanttChart.Reschedule) -> None:
+        task = message.task
+        span = task_span(task)
+        if span is None:
+            self.notify("this task has no dates: e sets a start or due date", timeout=4)
+            return
+        new_end = span[1] + timedelta(days=message.shift + message.stretch)
+        waiting = [
+            other
+            for other in self.tasks
+            if task.id in other.depends_on
+            and (span_of := task_span(other)) is not None
+            and span_of[0] <= new_end
+        ]
+        if not waiting:
+            self._write_reschedule(task.id, message.shift, message.stretch, False)
+            return
+        names = ", ".join(f"#{other.id}" for other in waiting[:5])
+        question = f"{plural(len(waiting), 'task')} ({names}) wait for #{task.id}. Push them later?"
+        self.app.push_screen(
+            ConfirmDialog(
+                question, "No moves only this task (and flags the clash).", yes="Push them"
+            ),
+            lambda push: self._write_reschedule(
+                task.id, message.shift, message.stretch, bool(push)
+            ),
+        )
+
+    @work(thread=True, group="tasks-write")
+    def _write_reschedule(self, task_id: int, shift: int, stretch: int, push: bool) -> None:
+        def write() -> list[TaskRead]:
+            with self.write() as session:
+                return service.reschedule_task(
+                    session=session,
+                    task_id=task_id,
+                    shift_days=shift,
+                    stretch_days=stretch,
+                    push_dependants=push,
+                    actor_id=self.actor_id,
+                )
+
+        changed = self.guarded(write)
+        if changed:
+            if len(changed) > 1:
+                self.notify(f"moved {plural(len(changed) - 1, 'waiting task')} too", timeout=3)
+            self.app.call_from_thread(self.load, task_id)
+
+    # -- editing --------------------------------------------------------------------------
+
+    def _reload_after(self, result: Any) -> None:
+        if result is not None:
+            self.load(getattr(result, "id", None))
+
+    def action_new(self) -> None:
+        status = self.board.current_status if self.view == "board" else "todo"
+        project = self.board_filter.project_id
+        self.app.push_screen(
+            TaskForm(
+                None, status=status, project_id=project, contact_id=self.board_filter.contact_id
+            ),
+            self._reload_after,
+        )
+
+    def action_edit(self) -> None:
+        task = self.current
+        if task is not None:
+            self.app.push_screen(TaskForm(task), self._reload_after)
+
+    def action_delete(self) -> None:
+        task = self.current
+        if task is None:
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"Move task '{task.title}' to the trash?"),
+            lambda yes: self._trash(task.id) if yes else None,
+        )
+
+    @work(thread=True, group="tasks-write")
+    def _trash(self, task_id: int) -> None:
+        def write() -> int:
+            with self.write() as session:
+                return service.delete_tasks(session=session, task_ids=[task_id])
+
+        if self.guarded(write):
+            self.notify("moved to the trash", timeout=3)
+            self.app.call_from_thread(self.load)
+
+    def action_done(self) -> None:
+        task = self.current
+        if task is not None:
+            status = "todo" if task.status == "done" else "done"
+            self._write_move(task, status, 0)
+
+    # -- filters and templates ------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self._with_choices("filter")
+
+    def action_apply_template(self) -> None:
+        self._with_choices("apply")
+
+    def action_templates(self) -> None:
+        self._with_choices("templates")
+
+    @work(thread=True, group="tasks-choices")
+    def _with_choices(self, purpose: str) -> None:
+        def load() -> tuple[Any, Any, Any]:
+            with self.read() as session:
+                return board_choices(session)
+
+        found = self.guarded(load)
+        if found is not None:
+            self.app.call_from_thread(self._open, purpose, *found)
+
+    def _open(self, purpose: str, members: Any, projects: Any, templates: Any) -> None:
+        if purpose == "filter":
+
+            def chosen(result: BoardFilter | None) -> None:
+                if result is not None:
+                    self.board_filter = result
+                    self.load()
+
+            self.app.push_screen(BoardFilterDialog(self.board_filter, members, projects), chosen)
+        elif purpose == "apply":
+
+            def applied(tasks: list[TaskRead] | None) -> None:
+                if tasks:
+                    self.notify(f"created {plural(len(tasks), 'task')}", timeout=3)
+                    self.load(tasks[0].id)
+
+            self.app.push_screen(ApplyTemplateDialog(templates, members, projects), applied)
+        else:
+            self.app.push_screen(
+                TemplateEditor(templates),
+                lambda saved: self.notify(f"saved template {saved.name}") if saved else None,
+            )

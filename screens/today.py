@@ -1,59 +1,318 @@
-"""Today (``1``): what is overdue, due, waiting for a follow-up, and who was not contacted."""
+"""Today (``1``, the start screen): what is overdue and due, who waits for a follow-up or an
+answer to a complaint, who has not heard from us, and how the weeks went.
+
+Every line opens where it lives with Enter: a task on the board, an interaction in the log,
+a contact in Contacts.
+"""
 
 from __future__ import annotations
 
-from textual import work
-from textual.app import ComposeResult
-from textual.message import Message
-from textual.widgets import Static
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
 
-from crm_tui.services.agenda import Agenda, build_agenda
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
+from crm_tui.services.agenda import (
+    Agenda,
+    build_agenda,
+    complaints_per_month,
+    interactions_per_week,
+)
+from crm_tui.services.interactions import resolve_complaint
+from crm_tui.services.tasks import complete_task
 from screens.base import CrmScreen, plural
-from screens.text import literal
+from screens.contact_detail import CHANNEL_ICONS
+from screens.interaction_form import InteractionForm
+from screens.task_form import TaskForm
+from screens.text import safe
+from screens.widgets.charts import bar_chart
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
 
 
+@dataclass
+class TodayData:
+    agenda: Agenda
+    weeks: list[tuple[date, int]]
+    months: list[tuple[date, int]]
+
+
+def _task_line(task: TaskRead, today: date) -> Content:
+    late = task.due is not None and task.due < today
+    who = f"  {task.contact_name}" if task.contact_name else ""
+    due = task.due.strftime("%a %d %b") if task.due else "no date"
+    return Content.assemble(
+        (f"{due:<10} ", "$text-error" if late else "$text-muted"),
+        safe(task.title, single_line=True),
+        (safe(who, single_line=True), "$text-accent"),
+    )
+
+
+def _complaint_line(item: InteractionRead, today: date) -> Content:
+    age = (today - item.occurred_at.astimezone().date()).days
+    return Content.assemble(
+        (f"{age:>3} days ", "$text-error" if age > 7 else "$text-warning"),
+        safe(item.subject or item.body.split("\n", 1)[0], single_line=True),
+        (f"  {safe(item.contact_name or '', single_line=True)}", "$text-accent"),
+    )
+
+
+def _contact_line(row: ContactRow, today: date) -> Content:
+    days = (today - row.last_contacted_at.astimezone().date()).days if row.last_contacted_at else 0
+    return Content.assemble(
+        (f"{days:>3} days ", "$text-warning"),
+        safe(row.name, single_line=True),
+        (f"  {safe(row.organization, single_line=True)}", "$text-muted"),
+        (f"  {row.status}", "$text-muted"),
+    )
+
+
+def _header(title: str, count: int, colour: str = "bold") -> Option:
+    return Option(Content.assemble((title, colour), (f"  {count}", "$text-muted")), disabled=True)
+
+
 class TodayScreen(CrmScreen):
-    """The start screen."""
+    """The morning view."""
 
     SUB_TITLE = "Today"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="today.open"),
+        Binding("x", "done", "Done", id="today.done"),
+        Binding("r", "resolve", "Resolve", id="today.resolve"),
+        Binding("l", "log", "Log", id="today.log"),
+        Binding("t", "task", "Task", id="today.task"),
+        Binding("R", "refresh", "Refresh", key_display="R", id="today.refresh"),
+        Binding("j", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", "Up", show=False),
+    ]
 
-    class AgendaLoaded(Message):
-        def __init__(self, agenda: Agenda) -> None:
+    class Loaded(Message):
+        def __init__(self, data: TodayData) -> None:
             super().__init__()
-            self.agenda = agenda
+            self.data = data
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield TopBar("today")
-        yield Static("Loading…", id="today-summary")
+        with Horizontal(id="today-body"):
+            yield OptionList(id="today-list")
+            with VerticalScroll(id="today-side"):
+                yield Static("", id="today-summary")
+                yield Static("", id="today-weeks")
+                yield Static("", id="today-months")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        self.query_one("#today-list", OptionList).focus()
+
     def on_screen_resume(self) -> None:
-        self.load_agenda()
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
 
     @work(thread=True, exclusive=True, group="today")
-    def load_agenda(self) -> None:
-        def load() -> Agenda:
+    def load(self) -> None:
+        settings = self.crm.settings
+
+        def load() -> TodayData:
             with self.read() as session:
-                return build_agenda(
+                agenda = build_agenda(
                     session=session,
                     today=self.today,
-                    days=self.crm.settings.due_soon_days,
-                    stale_days=self.crm.settings.stale_days,
+                    days=settings.due_soon_days,
+                    stale_days=settings.stale_days,
+                )
+                weeks = interactions_per_week(session=session, today=self.today)
+                months = complaints_per_month(session=session, today=self.today)
+            return TodayData(agenda, weeks, months)
+
+        data = self.guarded(load)
+        if data is not None:
+            self.post_message(self.Loaded(data))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        agenda, today = message.data.agenda, self.today
+        options: list[Option] = []
+        self.items = {}
+
+        def add(kind: str, item: Any, prompt: Content) -> None:
+            key = f"{kind}:{item.id}:{len(self.items)}"
+            self.items[key] = (kind, item)
+            options.append(Option(prompt, id=key))
+
+        sections = [
+            ("Overdue", agenda.overdue, "bold $text-error"),
+            ("Due today", agenda.due_today, "bold $text-warning"),
+            (f"Coming up ({self.crm.settings.due_soon_days} days)", agenda.due_soon, "bold"),
+            ("Follow-ups", agenda.follow_ups, "bold"),
+        ]
+        for title, tasks, colour in sections:
+            options.append(_header(title, len(tasks), colour))
+            for task in tasks:
+                add("task", task, _task_line(task, today))
+        options.append(
+            _header(
+                "Open complaints, oldest first", len(agenda.open_complaints), "bold $text-error"
+            )
+        )
+        for item in agenda.open_complaints:
+            add("interaction", item, _complaint_line(item, today))
+        options.append(
+            _header(f"Not contacted for {agenda.stale_days}+ days", len(agenda.stale_contacts))
+        )
+        for row in agenda.stale_contacts:
+            add("contact", row, _contact_line(row, today))
+        self._fill(options)
+        self._side(message.data)
+
+    def _fill(self, options: list[Option]) -> None:
+        listing = self.query_one("#today-list", OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        listing.add_options(options)
+        choosable = [i for i, option in enumerate(options) if not option.disabled]
+        if choosable:
+            listing.highlighted = highlighted if highlighted in choosable else choosable[0]
+
+    def _side(self, data: TodayData) -> None:
+        agenda = data.agenda
+        week = (
+            ", ".join(
+                f"{CHANNEL_ICONS.get(c, '·')} {c} {n}" for c, n in agenda.week_by_channel.items()
+            )
+            or "nothing yet"
+        )
+        summary = Content.assemble(
+            (f"{self.today:%A %d %B %Y}", "bold"),
+            "\n",
+            (
+                plural(len(agenda.overdue), "overdue task"),
+                "$text-error" if agenda.overdue else "$text-muted",
+            ),
+            f" · {len(agenda.due_today)} due today · "
+            f"{plural(len(agenda.open_complaints), 'open complaint')}\n\n",
+            ("This week: ", "bold"),
+            week,
+        )
+        self.query_one("#today-summary", Static).update(summary)
+        weeks = [(f"w{start.isocalendar().week:02d}", count) for start, count in data.weeks]
+        months = [(f"{first:%b}", count) for first, count in data.months]
+        self.query_one("#today-weeks", Static).update(
+            bar_chart("Interactions per week (12 weeks)", weeks)
+        )
+        self.query_one("#today-months", Static).update(
+            bar_chart("Complaints per month (12 months)", months, style="$text-error")
+        )
+
+    # -- acting on the highlighted line ---------------------------------------------------
+
+    def _current(self) -> tuple[str, Any] | None:
+        listing = self.query_one("#today-list", OptionList)
+        if listing.highlighted is None:
+            return None
+        option = listing.get_option_at_index(listing.highlighted)
+        return self.items.get(option.id or "")
+
+    @on(OptionList.OptionSelected, "#today-list")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_cursor(self, step: int) -> None:
+        listing = self.query_one("#today-list", OptionList)
+        listing.action_cursor_down() if step > 0 else listing.action_cursor_up()
+
+    def action_open(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        kind, item = current
+        if kind == "task":
+            self.app.switch_mode("tasks")
+            self.app.call_after_refresh(lambda: self._tasks_screen().show_task(item.id))
+        elif kind == "interaction":
+            self.app.switch_mode("log")
+            self.app.call_after_refresh(
+                lambda: self._log_screen().show_contact(
+                    item.contact_id, item.contact_name or "", item.id
+                )
+            )
+        else:
+            self.app.switch_mode("contacts")
+            self.app.call_after_refresh(lambda: self._contacts_screen().show_contact(item.id))
+
+    def _tasks_screen(self) -> Any:
+        return self.app.screen
+
+    _log_screen = _tasks_screen
+    _contacts_screen = _tasks_screen
+
+    def _contact_of(self, kind: str, item: Any) -> tuple[int | None, str]:
+        if kind == "contact":
+            return item.id, item.name
+        if kind == "interaction":
+            return item.contact_id, item.contact_name or ""
+        return item.contact_id, item.contact_name or ""
+
+    def action_log(self) -> None:
+        current = self._current()
+        contact_id, name = self._contact_of(*current) if current else (None, "")
+        self.app.push_screen(
+            InteractionForm(contact_id=contact_id, contact_name=name),
+            lambda saved: self.load() if saved else None,
+        )
+
+    def action_task(self) -> None:
+        current = self._current()
+        contact_id, name = self._contact_of(*current) if current else (None, "")
+        self.app.push_screen(
+            TaskForm(None, contact_id=contact_id, contact_name=name),
+            lambda saved: self.load() if saved else None,
+        )
+
+    def action_done(self) -> None:
+        current = self._current()
+        if current is not None and current[0] == "task":
+            self._complete(current[1].id)
+
+    @work(thread=True, group="today-write")
+    def _complete(self, task_id: int) -> None:
+        def write() -> TaskRead:
+            with self.write() as session:
+                return complete_task(session=session, task_id=task_id, actor_id=self.actor_id)
+
+        task = self.guarded(write)
+        if task is not None:
+            self.notify(f"done: {task.title}", timeout=3)
+            self.load()
+
+    def action_resolve(self) -> None:
+        current = self._current()
+        if current is not None and current[0] == "interaction":
+            self._resolve(current[1].id)
+
+    @work(thread=True, group="today-write")
+    def _resolve(self, interaction_id: int) -> None:
+        def write() -> InteractionRead:
+            with self.write() as session:
+                return resolve_complaint(
+                    session=session, interaction_id=interaction_id, actor_id=self.actor_id
                 )
 
-        agenda = self.guarded(load)
-        if agenda is not None:
-            self.post_message(self.AgendaLoaded(agenda))
-
-    def on_today_screen_agenda_loaded(self, message: AgendaLoaded) -> None:
-        agenda = message.agenda
-        lines = [
-            f"{plural(len(agenda.overdue), 'overdue task')}, "
-            f"{len(agenda.due_today)} due today, {len(agenda.due_soon)} coming up",
-            f"{plural(len(agenda.open_complaints), 'open complaint')}",
-        ]
-        for task in agenda.overdue[:10]:
-            lines.append(f"  overdue {task.due}  {task.title}")
-        self.query_one("#today-summary", Static).update(literal("\n".join(lines)))
+        item = self.guarded(write)
+        if item is not None:
+            self.notify(f"resolved: {item.subject}", timeout=3)
+            self.load()

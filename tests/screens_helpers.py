@@ -25,3 +25,11 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
     await pilot.press(*text)
+
+
+async def steady(pilot: Pilot[None]) -> None:
+    """Stop every blinking cursor on screen (a snapshot must not depend on the blink phase)."""
+    for widget in pilot.app.screen.query("*"):
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False
+    await pilot.pause()

@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from crm_tui.db import Database
-from tests.screens_helpers import make_app, settle
+from tests.screens_helpers import make_app, settle, steady
 
 SIZE = (120, 35)
 
@@ -20,6 +20,7 @@ def test_contact_list(snap_compare: Any, demo_db: Database) -> None:
         await settle(pilot)
         await pilot.press("down", "down")
         await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=open_contacts)
 
@@ -37,5 +38,39 @@ def test_contact_form_with_errors(snap_compare: Any, demo_db: Database) -> None:
         await settle(pilot)
         await pilot.press(*"sara@", "ctrl+s")
         await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=bad_save)
+
+
+def _open_tasks(*keys: str) -> object:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await steady(pilot)
+
+    return run_before
+
+
+def test_kanban_board(snap_compare: Any, demo_db: Database) -> None:
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=_open_tasks())
+
+
+def test_gantt_week_scale(snap_compare: Any, demo_db: Database) -> None:
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=_open_tasks("g"))
+
+
+def test_gantt_day_scale(snap_compare: Any, demo_db: Database) -> None:
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=_open_tasks("g", "plus"))
+
+
+def test_today(snap_compare: Any, demo_db: Database) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await steady(pilot)
+
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=run_before)

@@ -126,3 +126,50 @@ def stale_count(session: Session, today: date, stale_days: int) -> int:
         )
         or 0
     )
+
+
+def interactions_per_week(
+    *, session: Session, today: date, weeks: int = 12
+) -> list[tuple[date, int]]:
+    """Interactions in each of the last ``weeks`` weeks (Monday-based), oldest first."""
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    return [
+        (start, _count_between(session, start, start + timedelta(weeks=1), False))
+        for start in starts
+    ]
+
+
+def complaints_per_month(
+    *, session: Session, today: date, months: int = 12
+) -> list[tuple[date, int]]:
+    """Complaints received in each of the last ``months`` calendar months, oldest first."""
+    firsts = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts.reverse()
+    ends = [*firsts[1:], date(today.year + (today.month == 12), today.month % 12 + 1, 1)]
+    return [
+        (first, _count_between(session, first, end, True))
+        for first, end in zip(firsts, ends, strict=True)
+    ]
+
+
+def _count_between(session: Session, start: date, end: date, complaints: bool) -> int:
+    """Interactions in [start, end) local days, through the occurred_at index."""
+    low = datetime.combine(start, time(0, 0)).astimezone(UTC)
+    high = datetime.combine(end, time(0, 0)).astimezone(UTC)
+    query = (
+        select(func.count())
+        .select_from(Interaction)
+        .where(
+            col(Interaction.deleted_at).is_(None),
+            Interaction.occurred_at >= low,
+            Interaction.occurred_at < high,
+        )
+    )
+    if complaints:
+        query = query.where(col(Interaction.complaint).is_(True))
+    return session.scalar(query) or 0

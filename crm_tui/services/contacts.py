@@ -54,6 +54,7 @@ class ContactQuery:
     sort: ContactSort = ContactSort.NAME
     descending: bool = False
     trash: bool = False
+    only_id: int | None = None  # one contact (opened from Today or a link)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -357,6 +358,8 @@ def _filtered(
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
     ]
+    if query.only_id is not None:
+        conditions.append(Contact.id == query.only_id)
     if query.status:
         conditions.append(Contact.status == query.status)
     if query.tag:

@@ -313,8 +313,12 @@ def list_interactions(
     return Page([by_id[i] for i in ids], page.first, page.last, page.has_more)
 
 
-def count_interactions(*, session: Session, query: InteractionQuery = InteractionQuery()) -> int:
-    statement = _filtered(
-        session, query, select(func.count()).select_from(Interaction), ordered=False
-    )
-    return session.scalar(statement) or 0
+def count_interactions(
+    *, session: Session, query: InteractionQuery = InteractionQuery(), cap: int | None = None
+) -> int:
+    """How many interactions match; with ``cap``, stop counting past it."""
+    if cap is None:
+        counted = select(func.count()).select_from(Interaction)
+        return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
+    first = _filtered(session, query, select(Interaction.id), ordered=False).limit(cap + 1)
+    return session.scalar(select(func.count()).select_from(first.subquery())) or 0

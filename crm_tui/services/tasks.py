@@ -31,6 +31,7 @@ class TaskQuery:
     due_before: date | None = None
     open_only: bool = False
     trash: bool = False
+    done_since: datetime | None = None  # finished tasks only if completed since then
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,11 @@ def _filtered(query: TaskQuery, base: Select[Any]) -> Select[Any]:
         conditions.append(Task.contact_id == query.contact_id)
     if query.due_before is not None:
         conditions.append(col(Task.due_date) < query.due_before)
+    if query.done_since is not None:
+        conditions.append(
+            (col(Task.status) != TaskStatus.DONE.value)
+            | (col(Task.completed_at) >= query.done_since)
+        )
     return base.where(every(*conditions))
 
 

@@ -136,6 +136,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         key: Callable[[Row], Hashable],
         page_size: int = 100,
         cache_pages: int = 40,
+        selectable: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -144,6 +145,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         self.columns = list(columns)
         self._cells = cells
         self._key = key
+        self.selectable = selectable
         self.page_size = page_size
         self._cache_pages = cache_pages
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
@@ -316,6 +318,9 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
     def action_jump_end(self) -> None:
         if self.total:
             self.cursor = self.total - 1
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "toggle_select" or self.selectable  # False hides it, space no-ops
 
     def action_toggle_select(self) -> None:
         row = self.current

@@ -1,0 +1,158 @@
+"""Dialogs of the interaction log: filters, and the due date of a follow-up."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from crm_tui.dates import DateError, parse_day
+from crm_tui.models import Channel, Sentiment
+from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
+from screens.base import UsesDatabase
+from screens.contact_picker import ContactPicker
+from screens.text import literal
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0)).astimezone(UTC)
+
+
+class LogFilterDialog(UsesDatabase, ModalScreen[tuple[InteractionQuery, str] | None]):
+    """Channel, mood, complaints, contact and dates; they combine. Clear removes them all."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, query: InteractionQuery, contact_name: str) -> None:
+        super().__init__()
+        self.current, self.contact_name = query, contact_name
+
+    def compose(self) -> ComposeResult:
+        q = self.current
+        since = q.since.astimezone().date().isoformat() if q.since else ""
+        until = (q.until.astimezone() - timedelta(days=1)).date().isoformat() if q.until else ""
+        with Vertical(classes="dialog form-dialog"):
+            yield Static("Filter the log", classes="dialog-title")
+            with Horizontal(classes="field-row"):
+                with Vertical(classes="field"):
+                    yield Label("Channel", classes="field-label")
+                    yield Select(
+                        [(c.value, c.value) for c in Channel],
+                        prompt="any channel",
+                        value=q.channel or Select.NULL,
+                        id="f-channel",
+                        compact=True,
+                    )
+                with Vertical(classes="field"):
+                    yield Label("Mood", classes="field-label")
+                    yield Select(
+                        [(s.value, s.value) for s in Sentiment],
+                        prompt="any mood",
+                        value=q.sentiment or Select.NULL,
+                        id="f-sentiment",
+                        compact=True,
+                    )
+                with Vertical(classes="field"):
+                    yield Label("Complaints", classes="field-label")
+                    yield Select(
+                        [(f.value, f) for f in ComplaintFilter],
+                        allow_blank=False,
+                        value=q.complaint,
+                        id="f-complaint",
+                        compact=True,
+                    )
+            yield Label("Contact (empty: everyone)", classes="field-label")
+            yield ContactPicker(q.contact_id, self.contact_name, id="f-contact")
+            with Horizontal(classes="field-row"):
+                with Vertical(classes="field"):
+                    yield Label("From (e.g. -30d, 2026-01-01)", classes="field-label")
+                    yield Input(since, id="f-since", compact=True)
+                with Vertical(classes="field"):
+                    yield Label("Until (inclusive)", classes="field-label")
+                    yield Input(until, id="f-until", compact=True)
+            yield Static("", id="error-form", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button("Clear", id="clear", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+        elif event.button.id == "clear":
+            self.dismiss((InteractionQuery(search=self.current.search), ""))
+        else:
+            self._apply()
+
+    def _apply(self) -> None:
+        try:
+            since_text = self.query_one("#f-since", Input).value.strip()
+            until_text = self.query_one("#f-until", Input).value.strip()
+            since = parse_day(since_text, today=self.today) if since_text else None
+            until = parse_day(until_text, today=self.today) if until_text else None
+        except DateError as error:
+            error_line = self.query_one("#error-form", Static)
+            error_line.update(literal(str(error)))
+            error_line.display = True
+            return
+        channel = self.query_one("#f-channel", Select).value
+        sentiment = self.query_one("#f-sentiment", Select).value
+        picker = self.query_one("#f-contact", ContactPicker)
+        text = picker.query_one(Input).value.strip()
+        contact_id = picker.contact_id if text else None
+        query = InteractionQuery(
+            search=self.current.search,
+            channel=channel if isinstance(channel, str) else None,
+            sentiment=sentiment if isinstance(sentiment, str) else None,
+            complaint=ComplaintFilter(self.query_one("#f-complaint", Select).value),
+            contact_id=contact_id,
+            since=_start_of(since) if since else None,
+            until=_start_of(until + timedelta(days=1)) if until else None,
+        )
+        self.dismiss((query, picker.contact_name if contact_id else ""))
+
+
+class DueDialog(ModalScreen[date | None]):
+    """When a follow-up is due: "3d", "fri", "2026-12-01"…"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, today: date, default: str = "3d") -> None:
+        super().__init__()
+        self.today, self.default = today, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Follow up when?", classes="dialog-title")
+            yield Input(self.default, id="due-input", compact=True)
+            yield Static("", id="due-preview", classes="dialog-detail")
+
+    def on_mount(self) -> None:
+        self._preview(self.default)
+
+    @on(Input.Changed, "#due-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self._preview(event.value)
+
+    def _preview(self, text: str) -> None:
+        try:
+            day = parse_day(text, today=self.today)
+        except DateError as error:
+            message = str(error)
+        else:
+            message = f"due {day:%A %d %B %Y} — Enter to add the task"
+        self.query_one("#due-preview", Static).update(literal(message))
+
+    @on(Input.Submitted, "#due-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(parse_day(event.value, today=self.today))
+        except DateError:
+            self.query_one("#due-input", Input).focus()

@@ -1,0 +1,41 @@
+"""Bar charts drawn with block characters: a quarter of activity at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.content import Content
+
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def bar_chart(
+    title: str,
+    points: Sequence[tuple[str, int]],
+    *,
+    height: int = 6,
+    bar: int = 3,
+    style: str = "$text-accent",
+) -> Content:
+    """Vertical bars (one per point) with the count on top and the label below."""
+    highest = max((count for _, count in points), default=0) or 1
+    rows: list[list[str]] = []
+    for level in range(height, 0, -1):
+        row = []
+        for _, count in points:
+            filled = count / highest * height
+            if filled >= level:
+                cell = "█" * bar
+            elif filled > level - 1:
+                cell = _EIGHTHS[round((filled - level + 1) * 8)] * bar
+            else:
+                cell = " " * bar
+            row.append(cell)
+        rows.append(row)
+    width = bar + 1
+    counts = "".join(str(count).center(width) for _, count in points)
+    labels = "".join(label[:width].center(width) for label, _ in points)
+    lines: list[Content] = [Content.styled(title, "bold"), Content.styled(counts, "$text-muted")]
+    lines += [Content.styled(" ".join(row) + " ", style) for row in rows]
+    lines.append(Content.styled(labels, "$text-muted"))
+    return Content("\n").join(lines)

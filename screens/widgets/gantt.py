@@ -1,0 +1,447 @@
+"""The Gantt chart: one row per task, grouped by project or assignee, on a day, week or month
+scale, with a today line, progress shading, milestones, overdue in red, done dimmed, and
+dependency markers; a workload strip per person along the bottom.
+
+A line-API widget: each repaint draws only the rows and the days on screen, so hundreds or
+thousands of tasks scroll and pan without lag.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import ClassVar
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from crm_tui.models import TaskStatus
+from crm_tui.schemas import TaskRead
+from crm_tui.services.tasks import Violation, violations
+from screens.text import safe
+
+LABEL = 34
+HEADER = 2
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    columns_per_day: float
+
+    def day_at(self, start: date, column: int) -> date:
+        return start + timedelta(days=int(column // self.columns_per_day))
+
+    def column_of(self, start: date, day: date) -> float:
+        return (day - start).days * self.columns_per_day
+
+
+SCALES = [Scale("day", 3), Scale("week", 1), Scale("month", 0.25)]
+
+
+@dataclass(frozen=True)
+class Row:
+    task: TaskRead | None
+    title: str = ""
+
+
+def task_span(task: TaskRead) -> tuple[date, date] | None:
+    begin = task.start or task.due
+    end = task.due or task.start
+    if begin is None or end is None:
+        return None
+    return begin, max(begin, end)
+
+
+def workload(tasks: Sequence[TaskRead], start: date, days: int) -> dict[str, list[int]]:
+    """Open tasks per person per day over ``days`` from ``start`` (a difference array)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * (days + 1))
+    for task in tasks:
+        span = task_span(task)
+        if span is None or task.status == TaskStatus.DONE.value:
+            continue
+        first = max((span[0] - start).days, 0)
+        last = min((span[1] - start).days, days - 1)
+        if first > last:
+            continue
+        line = counts[task.assignee or "unassigned"]
+        line[first] += 1
+        line[last + 1] -= 1
+    result = {}
+    for person, deltas in counts.items():
+        running, days_counts = 0, []
+        for delta in deltas[:days]:
+            running += delta
+            days_counts.append(running)
+        result[person] = days_counts
+    return result
+
+
+class GanttChart(ScrollView, can_focus=True):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "gantt--header",
+        "gantt--group",
+        "gantt--bar",
+        "gantt--done",
+        "gantt--late",
+        "gantt--progress",
+        "gantt--today",
+        "gantt--selected",
+        "gantt--warning",
+        "gantt--muted",
+        "gantt--milestone",
+        "gantt--over",
+    }
+    DEFAULT_CSS = """
+    GanttChart { height: 1fr; background: $surface; overflow-x: hidden; }
+    GanttChart > .gantt--header { color: $text-muted; }
+    GanttChart > .gantt--group { text-style: bold; color: $text-accent; }
+    GanttChart > .gantt--bar { color: $primary; }
+    GanttChart > .gantt--progress { color: $success; }
+    GanttChart > .gantt--done { color: $text-disabled; }
+    GanttChart > .gantt--late { color: $error; }
+    GanttChart > .gantt--today { color: $warning; }
+    GanttChart > .gantt--selected { background: $block-cursor-blurred-background; }
+    GanttChart:focus > .gantt--selected { background: $block-cursor-background;
+                                          color: $block-cursor-foreground; }
+    GanttChart > .gantt--warning { color: $warning; text-style: bold; }
+    GanttChart > .gantt--muted { color: $text-muted; }
+    GanttChart > .gantt--milestone { color: $accent; text-style: bold; }
+    GanttChart > .gantt--over { color: $error; text-style: bold; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "select(-1)", "Up", show=False),
+        Binding("down,j", "select(1)", "Down", show=False),
+        Binding("left,h", "pan(-1)", "Earlier", show=False),
+        Binding("right,l", "pan(1)", "Later", show=False),
+        Binding("pageup", "select(-10)", "Page up", show=False),
+        Binding("pagedown", "select(10)", "Page down", show=False),
+        Binding("full_stop", "to_today", "Today", key_display=".", id="gantt.today"),
+        Binding("plus,equals_sign", "zoom(-1)", "Zoom in", key_display="+", id="gantt.zoom_in"),
+        Binding("minus", "zoom(1)", "Zoom out", key_display="-", id="gantt.zoom_out"),
+        Binding(
+            "left_square_bracket",
+            "reschedule(-1, 0)",
+            "Earlier",
+            key_display="[",
+            id="gantt.shift_earlier",
+        ),
+        Binding(
+            "right_square_bracket",
+            "reschedule(1, 0)",
+            "Later",
+            key_display="]",
+            id="gantt.shift_later",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "reschedule(0, -1)",
+            "Shorter",
+            key_display="{",
+            id="gantt.shorter",
+        ),
+        Binding(
+            "right_curly_bracket", "reschedule(0, 1)", "Longer", key_display="}", id="gantt.longer"
+        ),
+    ]
+
+    scale_index: reactive[int] = reactive(1)
+
+    class Reschedule(Message):
+        """Move ``task`` by ``shift`` days and/or change its length by ``stretch`` days."""
+
+        def __init__(self, task: TaskRead, shift: int, stretch: int) -> None:
+            super().__init__()
+            self.task, self.shift, self.stretch = task, shift, stretch
+
+    class Highlighted(Message):
+        def __init__(self, task: TaskRead | None) -> None:
+            super().__init__()
+            self.task = task
+
+    class Zoomed(Message):
+        """The scale changed (day, week or month)."""
+
+    def __init__(self, today: date, *, capacity: int = 2, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.today = today
+        self.capacity = capacity  # more open tasks than this per person per day is too many
+        self.rows: list[Row] = []
+        self.tasks: list[TaskRead] = []
+        self.selected = 0
+        self.start = today - timedelta(days=7)
+        self.broken: dict[int, list[Violation]] = {}
+        self.load: dict[str, list[int]] = {}
+
+    # -- data ---------------------------------------------------------------------------------
+
+    @property
+    def scale(self) -> Scale:
+        return SCALES[self.scale_index]
+
+    def set_tasks(self, tasks: Sequence[TaskRead], group_by: str, keep: int | None = None) -> None:
+        self.tasks = list(tasks)
+        groups: dict[str, list[TaskRead]] = defaultdict(list)
+        for task in self.tasks:
+            key = (task.project if group_by == "project" else task.assignee) or (
+                "no project" if group_by == "project" else "unassigned"
+            )
+            groups[key].append(task)
+        self.rows = []
+        for title in sorted(groups, key=lambda k: (k in ("no project", "unassigned"), k)):
+            self.rows.append(Row(None, title))
+            self.rows += [Row(task) for task in groups[title]]
+        self.broken = defaultdict(list)
+        for violation in violations(self.tasks):
+            self.broken[violation.task_id].append(violation)
+        wanted = keep if keep is not None else (self.current.id if self.current else None)
+        rows = [i for i, row in enumerate(self.rows) if row.task is not None]
+        self.selected = next(
+            (i for i in rows if self.rows[i].task.id == wanted),  # type: ignore[union-attr]
+            rows[0] if rows else 0,
+        )
+        self._refresh_load()
+        self._size_up()
+        self.post_message(self.Highlighted(self.current))
+
+    @property
+    def current(self) -> TaskRead | None:
+        if 0 <= self.selected < len(self.rows):
+            return self.rows[self.selected].task
+        return None
+
+    @property
+    def chart_width(self) -> int:
+        return max(self.size.width - LABEL - 1, 10)
+
+    @property
+    def visible_days(self) -> int:
+        return int(self.chart_width / self.scale.columns_per_day) + 1
+
+    def _refresh_load(self) -> None:
+        self.load = workload(self.tasks, self.start, self.visible_days)
+
+    @property
+    def strip_height(self) -> int:
+        return len(self.load) + 1 if self.load else 0
+
+    def _size_up(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) + HEADER + self.strip_height)
+        self.refresh()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._refresh_load()
+        self._size_up()
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name)
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        width = self.size.width
+        strip_top = self.size.height - self.strip_height
+        if self.strip_height and y >= strip_top:
+            return self._workload_line(y - strip_top, base)
+        if y < HEADER:
+            return self._header_line(y, base)
+        index = int(self.scroll_y) + y - HEADER
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        row = self.rows[index]
+        if row.task is None:
+            text = set_cell_size(f" ▾ {safe(row.title, single_line=True)}", width)
+            return Strip([Segment(text, base + self._style("gantt--group"))], width)
+        return self._task_line(row.task, index == self.selected, base)
+
+    def _header_line(self, y: int, base: Style) -> Strip:
+        style = base + self._style("gantt--header")
+        scale, cells = self.scale, []
+        previous: date | None = None
+        for column in range(self.chart_width):
+            day = scale.day_at(self.start, column)
+            if y == 0:
+                label = f"{day:%b %Y}" if previous is None or day.month != previous.month else ""
+            elif scale.name == "day":
+                label = (
+                    f"{day:%a}"[:2] + f"{day.day:>2}"
+                    if column % 3 == 0 and (previous != day)
+                    else ""
+                )
+            elif scale.name == "week":
+                label = f"{day.day}" if day.weekday() == 0 and previous != day else ""
+            else:
+                label = (
+                    f"w{day.isocalendar().week}"
+                    if day.weekday() < 4
+                    and (previous is None or day.isocalendar().week != previous.isocalendar().week)
+                    else ""
+                )
+            cells.append(label)
+            previous = day
+        text = self._spread(cells)
+        title = "Task" if y == 1 else f"{scale.name} view"
+        return Strip(
+            [Segment(set_cell_size(f" {title}", LABEL) + " " + text, style)], self.size.width
+        )
+
+    def _spread(self, labels: list[str]) -> str:
+        """Place each label at its column, later labels never overwriting earlier ones."""
+        line = [" "] * len(labels)
+        free = 0
+        for column, label in enumerate(labels):
+            if label and column >= free:
+                for offset, char in enumerate(label[: len(labels) - column]):
+                    line[column + offset] = char
+                free = column + len(label) + 1
+        return "".join(line)
+
+    def _label(self, task: TaskRead, selected: bool, base: Style) -> list[Segment]:
+        broken = self.broken.get(task.id)
+        marker = "⚠" if broken else ("◆" if task.milestone else " ")
+        waits = f" ←{','.join(f'#{i}' for i in task.depends_on)}" if task.depends_on else ""
+        text = set_cell_size(f"{marker}#{task.id} {safe(task.title, single_line=True)}", LABEL)
+        if waits:
+            text = set_cell_size(text.rstrip()[: LABEL - len(waits)] + waits, LABEL)
+        style = base + (self._style("gantt--selected") if selected else Style())
+        if broken:
+            style += self._style("gantt--warning")
+        elif task.status == TaskStatus.DONE.value:
+            style += self._style("gantt--done")
+        return [Segment(text + " ", style)]
+
+    def _task_line(self, task: TaskRead, selected: bool, base: Style) -> Strip:
+        segments = self._label(task, selected, base)
+        span = task_span(task)
+        scale = self.scale
+        today_column = int(scale.column_of(self.start, self.today))
+        bar_style = base + self._bar_style(task)
+        done_style = base + self._style("gantt--progress")
+        runs: list[tuple[str, Style]] = []
+        for column in range(self.chart_width):
+            char, style = " ", base
+            if span is not None:
+                first = scale.column_of(self.start, span[0])
+                last = scale.column_of(self.start, span[1] + timedelta(days=1))
+                if task.milestone and int(first) == column:
+                    char, style = "◆", base + self._style("gantt--milestone")
+                elif not task.milestone and first <= column < max(last, first + 1):
+                    filled = first + (last - first) * task.progress / 100
+                    char, style = ("█", done_style) if column < filled else ("▒", bar_style)
+                elif task.depends_on and column == int(first) - 1:
+                    char, style = "┤", base + self._style("gantt--muted")
+            if char == " " and column == today_column:
+                char, style = "│", base + self._style("gantt--today")
+            runs.append((char, style))
+        segments += _merge(runs)
+        return Strip(segments, self.size.width)
+
+    def _bar_style(self, task: TaskRead) -> Style:
+        if task.status == TaskStatus.DONE.value:
+            return self._style("gantt--done")
+        if task.is_overdue(self.today):
+            return self._style("gantt--late")
+        if task.id in self.broken:
+            return self._style("gantt--warning")
+        return self._style("gantt--bar")
+
+    def _workload_line(self, line: int, base: Style) -> Strip:
+        width = self.size.width
+        if line == 0:
+            title = f" Workload (open tasks a day; more than {self.capacity} is red)"
+            return Strip(
+                [Segment(set_cell_size(title, width), base + self._style("gantt--header"))], width
+            )
+        person = sorted(self.load)[line - 1]
+        counts = self.load[person]
+        runs: list[tuple[str, Style]] = []
+        scale = self.scale
+        for column in range(self.chart_width):
+            first = int(column / scale.columns_per_day)
+            last = int((column + 1) / scale.columns_per_day)
+            window = counts[first : max(last, first + 1)]
+            value = max(window) if window else 0
+            char = "·" if value == 0 else (str(value) if value < 10 else "+")
+            style = base + (
+                self._style("gantt--over")
+                if value > self.capacity
+                else self._style("gantt--muted")
+                if value == 0
+                else Style()
+            )
+            runs.append((char, style))
+        label = Segment(set_cell_size(f" {safe(person, single_line=True)}", LABEL) + " ", base)
+        return Strip([label, *_merge(runs)], width)
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def action_select(self, step: int) -> None:
+        rows = [i for i, row in enumerate(self.rows) if row.task is not None]
+        if not rows:
+            return
+        position = min(range(len(rows)), key=lambda i: abs(rows[i] - self.selected))
+        self.selected = rows[max(0, min(len(rows) - 1, position + step))]
+        visible = self.size.height - HEADER - self.strip_height
+        if self.selected < self.scroll_y:
+            self.scroll_to(y=self.selected, animate=False)
+        elif self.selected >= self.scroll_y + visible:
+            self.scroll_to(y=self.selected - visible + 1, animate=False)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def action_pan(self, direction: int) -> None:
+        step = {"day": 3, "week": 7, "month": 28}[self.scale.name]
+        self.start += timedelta(days=direction * step)
+        self._refresh_load()
+        self._size_up()
+
+    def action_to_today(self) -> None:
+        self.start = self.today - timedelta(days=int(self.visible_days * 0.2))
+        self._refresh_load()
+        self._size_up()
+
+    def action_zoom(self, direction: int) -> None:
+        self.scale_index = max(0, min(len(SCALES) - 1, self.scale_index + direction))
+
+    def watch_scale_index(self) -> None:
+        self.action_to_today()
+        self.post_message(self.Zoomed())
+
+    def action_reschedule(self, shift: int, stretch: int) -> None:
+        task = self.current
+        if task is not None:
+            self.post_message(self.Reschedule(task, shift, stretch))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_y) + event.y - HEADER
+        if 0 <= index < len(self.rows) and self.rows[index].task is not None:
+            self.selected = index
+            self.refresh()
+            self.post_message(self.Highlighted(self.current))
+
+
+def _merge(runs: list[tuple[str, Style]]) -> list[Segment]:
+    """Consecutive cells of one style as one segment."""
+    segments: list[Segment] = []
+    text, style = "", None
+    for char, char_style in runs:
+        if char_style == style:
+            text += char
+        else:
+            if text:
+                segments.append(Segment(text, style))
+            text, style = char, char_style
+    if text:
+        segments.append(Segment(text, style))
+    return segments

@@ -1,0 +1,245 @@
+"""Today, the interaction log and the task board, driven by keys through Pilot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from textual.widgets import Input, OptionList, Static
+
+from crm_tui.db import Database
+from crm_tui.models import Interaction, Task
+from crm_tui.services.interactions import (
+    ComplaintFilter,
+    InteractionQuery,
+    count_interactions,
+    list_interactions,
+)
+from crm_tui.services.tasks import TaskQuery, get_task, list_tasks
+from screens.contacts import ContactsScreen
+from screens.interaction_form import InteractionForm
+from screens.interactions import LogScreen
+from screens.log_dialogs import DueDialog
+from screens.task_dialogs import ApplyTemplateDialog
+from screens.task_form import TaskForm
+from screens.tasks import TasksScreen
+from screens.today import TodayScreen
+from tests.conftest import FIXED_TODAY
+from tests.screens_helpers import make_app, settle
+
+
+async def test_log_from_a_contact_then_see_it_everywhere(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        contact = app.screen.table.current
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, InteractionForm)
+        await pilot.press(*"Called about the quote", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactsScreen)
+        with demo_db.read() as session:
+            newest = list_interactions(session=session, limit=1).rows[0]
+        assert (newest.subject, newest.contact_id) == ("Called about the quote", contact.id)
+        timeline = str(app.screen.query_one("#detail-timeline", Static).render())
+        assert "Called about the quote" in timeline
+        await pilot.press("3")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+        assert app.screen.table.row_at(0).subject == "Called about the quote"
+        await pilot.press("1")
+        await settle(pilot)
+        summary = str(app.screen.query_one("#today-summary", Static).render())
+        assert "This week:" in summary and "call" in summary
+
+
+async def test_follow_up_and_resolving_a_complaint(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("o")  # open complaints only
+        await settle(pilot)
+        with demo_db.read() as session:
+            open_ones = count_interactions(
+                session=session, query=InteractionQuery(complaint=ComplaintFilter.OPEN)
+            )
+        assert app.screen.table.total == open_ones > 0
+        complaint = app.screen.table.current
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, DueDialog)
+        await pilot.press("enter")  # the default: in 3 days
+        await settle(pilot)
+        with demo_db.read() as session:
+            task = session.scalars(
+                select(Task).where(Task.source_interaction_id == complaint.id)
+            ).one()
+            assert task.due_date == FIXED_TODAY + timedelta(days=3)
+        await pilot.press("r")
+        await settle(pilot)
+        with demo_db.read() as session:
+            resolved = session.get(Interaction, complaint.id)
+            assert resolved.resolved_at is not None and resolved.resolved_by_id is not None
+        await pilot.press("o")  # back to every complaint status
+        await settle(pilot)
+
+
+async def test_log_filters_combine(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("o", "slash", *"delivery", "enter")
+        await settle(pilot)
+        query = InteractionQuery(search="delivery", complaint=ComplaintFilter.OPEN)
+        with demo_db.read() as session:
+            expected = count_interactions(session=session, query=query)
+        assert screen.log_query == query
+        assert screen.table.total == expected
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#f-since", Input).value = "-400d"
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert screen.log_query.since is not None and screen.log_query.search == "delivery"
+        await pilot.press("escape", "escape")  # leave and clear the search, then filters
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.log_query == InteractionQuery()
+
+
+async def test_today_lists_work_and_opens_it(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+        listing = app.screen.query_one("#today-list", OptionList)
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        for section in (
+            "Overdue",
+            "Due today",
+            "Coming up",
+            "Follow-ups",
+            "Open complaints",
+            "Not contacted",
+        ):
+            assert any(section in prompt for prompt in prompts), section
+        kind, task = app.screen._current()
+        assert kind == "task" and task.due < FIXED_TODAY
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        assert app.screen.current.id == task.id
+
+
+async def test_kanban_moves_cards(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        card = screen.board.current
+        assert card.status == "todo"
+        await pilot.press("L")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=card.id).status == "doing"
+        assert screen.board.current.id == card.id and screen.board.current_status == "doing"
+        with demo_db.read() as session:
+            before = [t.id for t in list_tasks(session=session, query=TaskQuery(status="doing"))]
+        assert before[-1] == card.id, "a moved card goes to the end of its new column"
+        await pilot.press("K")  # one place up
+        await settle(pilot)
+        with demo_db.read() as session:
+            after = [t.id for t in list_tasks(session=session, query=TaskQuery(status="doing"))]
+        assert after == [*before[:-2], card.id, before[-2]]
+        await pilot.press("x")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=card.id).status == "done"
+
+
+async def test_gantt_shift_stretch_and_dependency_warning(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "g")
+        await settle(pilot)
+        screen = app.screen
+        gantt = screen.gantt
+        while gantt.current is None or gantt.current.title != "Discovery workshop":
+            await pilot.press("down")
+        task = gantt.current
+        start, due = task.start, task.due
+        await pilot.press("right_square_bracket")  # one day later, nothing waits too early
+        await settle(pilot)
+        with demo_db.read() as session:
+            moved = get_task(session=session, task_id=task.id)
+        assert (moved.start, moved.due) == (start + timedelta(days=1), due + timedelta(days=1))
+        for _ in range(3):  # longer than the gap before "Wireframes" starts
+            await pilot.press("right_curly_bracket")
+            await settle(pilot)
+            if not isinstance(app.screen, TasksScreen):
+                await pilot.press("n")  # asked to push the waiting task: no
+                await settle(pilot)
+        with demo_db.read() as session:
+            stretched = get_task(session=session, task_id=task.id)
+        assert stretched.due == due + timedelta(days=4) and stretched.start == moved.start
+        assert gantt.broken, "the waiting task is flagged"
+        assert "⚠" in str(screen.query_one("#tasks-status", Static).render())
+
+
+async def test_a_dependency_cycle_is_refused_in_the_form(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "g")
+        await settle(pilot)
+        gantt = app.screen.gantt
+        while gantt.current is None or gantt.current.title != "Discovery workshop":
+            await pilot.press("down")
+        first = gantt.current
+        with demo_db.read() as session:
+            wireframes = next(t for t in list_tasks(session=session) if first.id in t.depends_on)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        form.query_one("#f-depends_on", Input).value = str(wireframes.id)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "cycle" in str(form.query_one("#error-depends_on", Static).render())
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=first.id).depends_on == []
+
+
+async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "a")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyTemplateDialog)
+        app.screen.query_one("#f-project", Input).value = "Onboarding Blue Harbor"
+        app.screen.query_one("#f-start", Input).value = "2026-12-07"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        with demo_db.read() as session:
+            created = [
+                t for t in list_tasks(session=session) if t.project == "Onboarding Blue Harbor"
+            ]
+        assert len(created) == 5
+        assert min(t.start for t in created).isoformat() == "2026-12-07"
+        assert sum(1 for t in created if t.depends_on) == 4
