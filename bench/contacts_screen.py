@@ -83,7 +83,7 @@ async def _measure(path: Path, runs: int) -> dict[str, float]:
     keys: list[float] = []
     for _ in range(runs):
         begun = time.process_time()
-        app = OnContacts(database=database, settings=Settings(user="bench"))
+        app = OnContacts(database=database, settings=Settings(user="bench"), watch_changes=False)
         async with app.run_test(size=(120, 35)) as pilot:
             table = app.screen.query_one("#contact-table", VirtualTable)
             await _until(pilot, partial(_shows_first_row, table))

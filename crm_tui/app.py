@@ -12,15 +12,19 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
 
 from crm_tui.config import Settings
 from crm_tui.db import Database
+from screens.base import DataChanged
 from screens.commands import CrmCommands
 from screens.contacts import ContactsScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
+
+WATCH_SECONDS = 0.5  # how long one wait for outside changes lasts (and quitting may take)
 
 
 class CrmApp(App[None]):
@@ -51,12 +55,15 @@ class CrmApp(App[None]):
         database: Database,
         settings: Settings | None = None,
         today: date | None = None,
+        watch_changes: bool = True,
     ) -> None:
         super().__init__()
         self.database = database
         self.settings = settings or Settings()
         self._today = today
         self.actor_id: int | None = None
+        self.changes = 0  # how many outside changes have arrived (screens compare it)
+        self.watch_changes = watch_changes
         self.set_keymap(self.settings.keymap)
 
     @property
@@ -68,6 +75,40 @@ class CrmApp(App[None]):
 
     def on_mount(self) -> None:
         self.run_worker(self._load_actor, thread=True, group="actor")
+        if self.watch_changes:
+            self.run_worker(self._watch, thread=True, group="watch")
+
+    def _watch(self) -> None:
+        """Tell the screens when the database changed elsewhere (see crm_tui/watch.py)."""
+        from crm_tui.watch import watch
+
+        worker = get_current_worker()
+        try:
+            watcher = watch(self.database)
+        except Exception as error:  # no live refresh, but the app works: say so once
+            self.call_from_thread(self._no_live_refresh, error)
+            return
+        try:
+            while not worker.is_cancelled:
+                if watcher.wait(WATCH_SECONDS) and not worker.is_cancelled:
+                    self.call_from_thread(self._data_changed)
+        except Exception as error:
+            self.call_from_thread(self._no_live_refresh, error)
+        finally:
+            watcher.close()
+
+    def _no_live_refresh(self, error: BaseException) -> None:
+        self.log.error(f"live refresh stopped: {error!r}")
+        self.notify(
+            "Live refresh is off: changes made elsewhere show when a screen is opened again",
+            severity="warning",
+            timeout=8,
+        )
+
+    def _data_changed(self) -> None:
+        self.changes += 1
+        for screen in self.screen_stack:
+            screen.post_message(DataChanged())
 
     def _load_actor(self) -> None:
         """Who is using the app: the team member for the OS user (created on first use)."""

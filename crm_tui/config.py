@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
 
@@ -47,8 +48,17 @@ def db_url(value: str | os.PathLike[str] | None = None) -> str:
     if not raw:
         return f"sqlite:///{default_db_path()}"
     if is_url(raw):
-        return raw
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", raw)
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def libpq_url(url: str) -> str:
+    """The URL as PostgreSQL's own tools (psql, pg_dump) take it, without the password."""
+    url = re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+    url = re.sub(r"(://[^:/@]*):[^/]*@(?=[^@/]*(?:/|$))", r"\1@", url)
+    url = re.sub(r"([?&])password=[^&]*&?", r"\1", url)
+    return url.rstrip("?&")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -60,8 +70,19 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def mask_url(url: str) -> str:
-    """Hide the password in a database URL so it can be shown or logged."""
-    return re.sub(r"(://[^:/@]+:)[^@]*(@)", r"\1***\2", url)
+    """Hide the password in a database URL (user:password@ or ?password=) to show or log it."""
+    url = re.sub(r"(://[^:/@]*:)[^/]*@(?=[^@/]*(?:/|$))", r"\1***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", url)
+
+
+def location_label(url: str) -> str:
+    """A short name for where the data lives: the file's name, or database@host."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.name
+    parts = urlsplit(url)
+    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+    return f"{parts.path.lstrip('/')}@{host}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class Settings:
     due_soon_days: int = 7
     default_region: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    label: str = ""  # shown in the top bar instead of the file or database name
 
     @property
     def url(self) -> str:
@@ -102,4 +124,4 @@ def load_settings(*, db: str | None = None, path: Path | None = None) -> Setting
     return replace(settings, db=db) if db else settings
 
 
-_FIELDS = {"db", "user", "stale_days", "due_soon_days", "default_region", "keymap"}
+_FIELDS = {"db", "user", "stale_days", "due_soon_days", "default_region", "keymap", "label"}

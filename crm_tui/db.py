@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,10 @@ from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 
 BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "crm_begin"
+CHANGES_CHANNEL = "crm_changes"  # PostgreSQL: every write transaction notifies it (watch.py)
+
+
+_NOTIFY = text(f"SELECT pg_notify('{CHANGES_CHANNEL}', :token)")
 
 
 class Database:
@@ -34,6 +39,7 @@ class Database:
         self.url = url
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self.token = uuid.uuid4().hex[:16]  # tells this process's change notices from others'
 
     @property
     def dialect(self) -> str:
@@ -61,6 +67,8 @@ class Database:
         """A session whose changes are committed together when the block ends without error."""
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             yield session
+            if not self.is_sqlite:  # delivered on commit only, to every LISTENing crm
+                session.execute(_NOTIFY, {"token": self.token})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -72,8 +80,13 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     if path is not None:
         _create_private_file(path)
         engine = _sqlite_engine(url)
-    else:
+    elif url.startswith("postgresql+psycopg://"):
         engine = create_engine(url, pool_pre_ping=True)
+    else:
+        raise DatabaseError(
+            f"cannot use {mask_url(url)}: crm works with an SQLite file (a path or "
+            "sqlite:///PATH) or PostgreSQL (postgresql://USER@HOST/DB)"
+        )
     database = Database(url, engine)
     try:
         if migrate:

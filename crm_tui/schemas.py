@@ -274,6 +274,8 @@ class ContactRead(BaseModel):
     updated_at: datetime
     deleted_at: datetime | None
     version: int
+    created_by: str | None = None
+    updated_by: str | None = None
 
     def as_create(self) -> dict[str, Any]:
         """The editable fields, as keyword arguments for ``ContactCreate.build``."""
@@ -392,6 +394,9 @@ class TaskRead(BaseModel):
     created_at: datetime
     deleted_at: datetime | None
     version: int
+    updated_at: datetime | None = None
+    created_by: str | None = None
+    updated_by: str | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.status != TaskStatus.DONE and self.due is not None and self.due < today

@@ -93,6 +93,11 @@ def query_terms(query: str) -> list[list[str]]:
     return terms
 
 
+def words(indexed: str) -> str:
+    """The letters-and-digits words of an ``index_text`` value, one space apart."""
+    return " ".join(_TOKEN.findall(indexed))
+
+
 def strip_control(value: str) -> str:
     """Drop control characters except tab and newlines (NUL is also refused by PostgreSQL)."""
     return _CONTROL.sub("", value)

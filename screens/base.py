@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual.message import Message
 from textual.screen import Screen
 
 from crm_tui.errors import CrmError
@@ -79,8 +80,22 @@ class UsesDatabase:
         return self.crm.settings.default_region
 
 
+class DataChanged(Message):
+    """Someone (another member, window or a cron job) committed a change to the database."""
+
+
 class CrmScreen(UsesDatabase, Screen[None]):
     """A screen of the app."""
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Show what the database holds now, keeping the cursor on the same record.
+
+        Called when a change from elsewhere arrives while the screen is shown; forms and
+        dialogs keep what the user typed (a save that meets a newer version asks).
+        """
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -29,16 +29,18 @@ class ConflictDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]
 
-    def __init__(self, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    def __init__(
+        self, mine: dict[str, Any], theirs: dict[str, Any], saved_by: str = "someone else"
+    ) -> None:
         super().__init__()
-        self.mine, self.theirs = mine, theirs
+        self.mine, self.theirs, self.saved_by = mine, theirs, saved_by
 
     def compose(self) -> ComposeResult:
         rows = [
             Content.assemble(
                 ("field".ljust(16), "bold"),
                 ("yours".ljust(34), "bold"),
-                ("saved by someone else", "bold"),
+                (f"saved by {safe(self.saved_by, single_line=True)}", "bold"),
             )
         ]
         for field, value in self.mine.items():

@@ -58,6 +58,11 @@ def timeline_line(entry: TimelineEntry) -> Content:
     )
 
 
+def _stamp(at: datetime, by: str | None, *, with_time: bool = True) -> str:
+    moment = when(at, with_time=with_time)
+    return f"{moment} by {by}" if by else moment
+
+
 def contact_content(contact: ContactRead) -> Content:
     parts: list[str | Content | tuple[str, str]] = [
         (safe(contact.name, single_line=True), "bold"),
@@ -78,6 +83,13 @@ def contact_content(contact: ContactRead) -> Content:
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
         ("Last contact", when(contact.last_contacted_at)),
+        ("Added", _stamp(contact.created_at, contact.created_by, with_time=False)),
+        (
+            "Changed",
+            _stamp(contact.updated_at, contact.updated_by)
+            if contact.version > 1 and contact.updated_at != contact.created_at
+            else "",
+        ),
     ]
     for label, value in fields:
         if value:

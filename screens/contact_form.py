@@ -15,6 +15,7 @@ from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from screens.base import UsesDatabase, describe_error
+from screens.contact_detail import when
 from screens.dialogs import STATUSES
 from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
 from screens.text import literal, safe
@@ -268,4 +269,5 @@ class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
                     self, {"record": "merged with their newer version: check, then save"}, set()
                 )
 
-        self.app.push_screen(ConflictDialog(mine, form_values(theirs)), decided)
+        saved_by = f"{theirs.updated_by or 'someone else'}, {when(theirs.updated_at)}"
+        self.app.push_screen(ConflictDialog(mine, form_values(theirs), saved_by), decided)

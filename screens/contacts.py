@@ -88,6 +88,7 @@ class ContactsScreen(CrmScreen):
         self._detail_timer: Timer | None = None
         self._search_timer: Timer | None = None
         self.shown: ContactRead | None = None
+        self.seen_changes = 0  # the app's change count this screen last showed
 
     def compose(self) -> ComposeResult:
         yield TopBar("contacts")
@@ -131,6 +132,16 @@ class ContactsScreen(CrmScreen):
         self.table.sort_descending = self.contact_query.descending
         self.loader.reload()
         self._show_status(None)
+
+    def refresh_data(self) -> None:
+        self.shown = None  # the timeline may have grown even if the contact did not change
+        self.loader.reload(keep_current=True)
+        self.seen_changes = self.crm.changes
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen: catch up with changes made meanwhile elsewhere."""
+        if hasattr(self, "loader") and self.seen_changes != self.crm.changes:
+            self.refresh_data()
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
@@ -341,7 +352,9 @@ class ContactsScreen(CrmScreen):
     def _delete(self, ids: list[int]) -> None:
         def delete() -> int:
             with self.write() as session:
-                return service.delete_contacts(session=session, contact_ids=ids)
+                return service.delete_contacts(
+                    session=session, contact_ids=ids, actor_id=self.actor_id
+                )
 
         count = self.guarded(delete)
         if count is not None:
@@ -357,7 +370,9 @@ class ContactsScreen(CrmScreen):
     def _restore(self, ids: list[int]) -> None:
         def restore() -> int:
             with self.write() as session:
-                return service.restore_contacts(session=session, contact_ids=ids)
+                return service.restore_contacts(
+                    session=session, contact_ids=ids, actor_id=self.actor_id
+                )
 
         count = self.guarded(restore)
         if count is not None:
@@ -381,7 +396,7 @@ class ContactsScreen(CrmScreen):
         def apply() -> int:
             with self.write() as session:
                 action = untag_contacts if remove else tag_contacts
-                return action(session=session, contact_ids=ids, tag=tag)
+                return action(session=session, contact_ids=ids, tag=tag, actor_id=self.actor_id)
 
         count = self.guarded(apply)
         if count is not None:

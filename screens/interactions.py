@@ -167,6 +167,10 @@ class LogScreen(CrmScreen):
         self.loader.reload()
         self._show_status(None, True)
 
+    def refresh_data(self) -> None:
+        if hasattr(self, "loader"):
+            self.loader.reload(keep_current=True)
+
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         message.loader.page_loaded(message)
@@ -370,7 +374,9 @@ class LogScreen(CrmScreen):
         def write() -> int:
             with self.write() as session:
                 action = service.delete_interactions if trashed else service.restore_interactions
-                return action(session=session, interaction_ids=[interaction_id])
+                return action(
+                    session=session, interaction_ids=[interaction_id], actor_id=self.actor_id
+                )
 
         if self.guarded(write) is not None:
             self.notify("moved to the trash (T to see it)" if trashed else "restored")

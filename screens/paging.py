@@ -10,7 +10,7 @@ a count is first capped (cheap), then exact.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -119,13 +119,20 @@ class PagedLoader:
         self.on_count = on_count
         self.paging = PageCursors(page_size=table.page_size)
         self.shown_generation = 0  # the query whose rows the table holds
+        self.follow: Hashable | None = None  # after a refresh, the record the cursor was on
 
     @property
     def generation(self) -> int:
         return self.paging.generation
 
-    def reload(self) -> None:
-        """Run the query again from its first page (the cursor stays where it was)."""
+    def reload(self, *, keep_current: bool = False) -> None:
+        """Run the query again from its first page (the cursor stays where it was).
+
+        ``keep_current``: the data changed under us; if the record under the cursor moved
+        (rows added or removed above it), the cursor follows it within its page.
+        """
+        current = self.table.current
+        self.follow = self.table.key_of(current) if keep_current and current else None
         generation = self.paging.restart()
         self.screen.run_worker(
             lambda: self._first(generation),
@@ -185,6 +192,14 @@ class PagedLoader:
             rows = len(message.rows)
             self.table.reset(rows * 2 if message.has_more else rows, message.rows)
         self.table.put_page(message.page, message.rows)
+        if self.follow is not None and message.page == self.table.cursor // self.table.page_size:
+            self._find_followed(message.page, message.rows)
+
+    def _find_followed(self, page: int, rows: Sequence[Any]) -> None:
+        keys = [self.table.key_of(row) for row in rows]
+        if self.follow in keys:
+            self.table.cursor = page * self.table.page_size + keys.index(self.follow)
+        self.follow = None
 
     def count_loaded(self, message: CountLoaded) -> None:
         if message.generation != self.paging.generation:

@@ -94,6 +94,9 @@ class TasksScreen(CrmScreen):
     def on_screen_resume(self) -> None:
         self.load()
 
+    def refresh_data(self) -> None:
+        self.load()
+
     @property
     def current(self) -> TaskRead | None:
         return self.board.current if self.view == "board" else self.gantt.current
@@ -169,6 +172,8 @@ class TasksScreen(CrmScreen):
         ]
         if task.depends_on:
             facts.append("waits for " + ", ".join(f"#{i}" for i in task.depends_on))
+        if task.updated_by:
+            facts.append(f"changed by {task.updated_by}")
         parts.append(
             ("  " + " · ".join(safe(f, single_line=True) for f in facts if f), "$text-muted")
         )
@@ -313,7 +318,9 @@ class TasksScreen(CrmScreen):
     def _trash(self, task_id: int) -> None:
         def write() -> int:
             with self.write() as session:
-                return service.delete_tasks(session=session, task_ids=[task_id])
+                return service.delete_tasks(
+                    session=session, task_ids=[task_id], actor_id=self.actor_id
+                )
 
         if self.guarded(write):
             self.notify("moved to the trash", timeout=3)

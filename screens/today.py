@@ -80,6 +80,11 @@ def _header(title: str, count: int, colour: str = "bold") -> Option:
     return Option(Content.assemble((title, colour), (f"  {count}", "$text-muted")), disabled=True)
 
 
+def _item_of(option_id: str | None) -> str:
+    """ "task:12:3" → "task:12" (the last part only keeps option ids unique)."""
+    return (option_id or "").rsplit(":", 1)[0]
+
+
 class TodayScreen(CrmScreen):
     """The morning view."""
 
@@ -121,6 +126,9 @@ class TodayScreen(CrmScreen):
         self.load()
 
     def action_refresh(self) -> None:
+        self.load()
+
+    def refresh_data(self) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="today")
@@ -182,10 +190,17 @@ class TodayScreen(CrmScreen):
     def _fill(self, options: list[Option]) -> None:
         listing = self.query_one("#today-list", OptionList)
         highlighted = listing.highlighted
+        was = listing.get_option_at_index(highlighted).id if highlighted is not None else None
         listing.clear_options()
         listing.add_options(options)
         choosable = [i for i, option in enumerate(options) if not option.disabled]
-        if choosable:
+        if not choosable:
+            return
+        # The same item if it is still listed (it may have moved), else the same line.
+        same = [i for i in choosable if was and _item_of(options[i].id) == _item_of(was)]
+        if same:
+            listing.highlighted = same[0]
+        else:
             listing.highlighted = highlighted if highlighted in choosable else choosable[0]
 
     def _side(self, data: TodayData) -> None:

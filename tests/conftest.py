@@ -1,13 +1,13 @@
-"""Fixtures: every test gets its own SQLite file, config and data dirs under tmp_path.
+"""Fixtures: every test gets its own database, config and data dirs under tmp_path.
 
-A migrated empty database is built once per session and copied for each test, so tests
-run against real, fully migrated SQLite files without paying for Alembic each time.
+A migrated empty database (and a demo one) is built once per session and copied for each
+test, so tests run against real, fully migrated databases without paying for Alembic each
+time. SQLite by default; ``CRM_TEST_POSTGRES=URL`` runs the same tests on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from crm_tui.config import sqlite_path
 from crm_tui.db import Database, open_database
 from crm_tui.schemas import ContactCreate
 from crm_tui.services.contacts import create_contact
+from tests.databases import BACKEND, Databases, Template, build_template
 
 FIXED_TODAY = date(2026, 11, 20)  # a Friday
 
@@ -38,24 +40,51 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CRM_DEBUG", raising=False)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, leave out the tests about SQLite files (they run in the SQLite run)."""
+    if BACKEND == "sqlite":
+        return
+    kept, left_out = [], []
+    for item in items:
+        about_files = "db_path" in getattr(item, "fixturenames", ())
+        (left_out if about_files or item.get_closest_marker("sqlite_only") else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    open_database(f"sqlite:///{path}").close()
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
+    template = build_template(tmp_path_factory.mktemp("template"), "template")
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def databases(tmp_path: Path) -> Iterator[Databases]:
+    """Fresh databases for this test (see tests/databases.py), dropped afterwards."""
+    found = Databases(tmp_path)
+    yield found
+    found.drop_all()
+
+
+@pytest.fixture
+def db_url(databases: Databases, migrated_template: Template) -> str:
+    """The URL of a migrated, empty database of the backend under test."""
+    return databases.clone(migrated_template, "crm")
+
+
+@pytest.fixture
+def db_path(db_url: str) -> Path:
+    """The SQLite file behind ``db_url`` (tests asking for it run on SQLite only)."""
+    path = sqlite_path(db_url)
+    assert path is not None
     return path
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, migrated_template: Path) -> Path:
-    path = tmp_path / "crm.db"
-    shutil.copyfile(migrated_template, path)
-    path.chmod(0o600)
-    return path
-
-
-@pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{db_path}")
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
     yield database
     database.close()
 
@@ -73,24 +102,29 @@ def add_contact(session: Session, name: str, **values: object) -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Path:
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: Template
+) -> Iterator[Template]:
     """A demo database (60 contacts) built once, dated around FIXED_TODAY."""
     from crm_tui.services.demo import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copyfile(migrated_template, path)
-    database = open_database(f"sqlite:///{path}")
+    template = build_template(tmp_path_factory.mktemp("demo"), "demo")
+    database = open_database(template.url)
     with database.write() as session:
         build_demo(session=session, today=FIXED_TODAY)
     database.close()
-    return path
+    template.finish()
+    yield template
+    template.drop()
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, demo_template: Path) -> Iterator[Database]:
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    path.chmod(0o600)
-    database = open_database(f"sqlite:///{path}")
+def demo_url(databases: Databases, demo_template: Template) -> str:
+    return databases.clone(demo_template, "demo")
+
+
+@pytest.fixture
+def demo_db(demo_url: str) -> Iterator[Database]:
+    database = open_database(demo_url)
     yield database
     database.close()

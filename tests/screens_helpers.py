@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from crm_tui.app import CrmApp
@@ -11,7 +12,9 @@ from tests.conftest import FIXED_TODAY
 
 
 def make_app(database: Database) -> CrmApp:
-    return CrmApp(database=database, settings=Settings(user="tester"), today=FIXED_TODAY)
+    # The label is fixed so that snapshots are the same on SQLite and PostgreSQL.
+    settings = Settings(user="tester", label="demo.db")
+    return CrmApp(database=database, settings=settings, today=FIXED_TODAY)
 
 
 async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
@@ -19,8 +22,15 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
     another, e.g. the first page of a list, then its count, then the detail pane)."""
     for _ in range(rounds):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await finish_work(pilot.app)
         await pilot.pause(0.08)
+
+
+async def finish_work(app: App[None]) -> None:
+    """Wait for the app's workers, except the one watching for outside changes (it never ends)."""
+    busy = [worker for worker in app.workers if worker.group != "watch"]
+    if busy:
+        await app.workers.wait_for_complete(busy)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

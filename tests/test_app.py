@@ -11,6 +11,7 @@ from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
 from tests.conftest import FIXED_TODAY
+from tests.screens_helpers import finish_work
 
 
 def make_app(database: Database) -> CrmApp:
@@ -50,6 +51,6 @@ async def test_question_mark_lists_the_keys(demo_db: Database) -> None:
 async def test_the_current_user_becomes_a_team_member(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(110, 32)) as pilot:
-        await app.workers.wait_for_complete()
+        await finish_work(app)
         await pilot.pause()
         assert app.actor_id is not None

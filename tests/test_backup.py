@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from crm_tui.cli import app
 from crm_tui.io.backup import backups, make_backup, sha256
 
+pytestmark = pytest.mark.sqlite_only  # PostgreSQL: see test_team.py (pg_dump)
 runner = CliRunner()
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,14 +15,14 @@ from crm_tui.cli import app
 runner = CliRunner()
 
 
-def crm(db_path: Path, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", str(db_path), *args], input=input)
+def crm(db_url: str, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db_url, *args], input=input)
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_add_list_show_edit_round_trip(db_path: Path) -> None:
+def test_add_list_show_edit_round_trip(db_url: str) -> None:
     code, out, _ = crm(
-        db_path,
+        db_url,
         "contacts",
         "add",
         "مریم رضایی",
@@ -40,7 +39,7 @@ def test_add_list_show_edit_round_trip(db_path: Path) -> None:
     )
     assert code == 0, out
     assert "added contact #1 مریم رضایی" in out
-    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "expo")
+    code, out, _ = crm(db_url, "contacts", "list", "--json", "--search", "expo")
     assert code == 0
     [contact] = json.loads(out)
     assert contact["name"] == "مریم رضایی"
@@ -60,7 +59,7 @@ def test_add_list_show_edit_round_trip(db_path: Path) -> None:
     ):
         assert key in contact
     code, out, _ = crm(
-        db_path,
+        db_url,
         "contacts",
         "edit",
         "maryam@rezaei.example",
@@ -72,21 +71,21 @@ def test_add_list_show_edit_round_trip(db_path: Path) -> None:
         "1",
     )
     assert code == 0, out
-    code, out, _ = crm(db_path, "contacts", "show", "1", "--json")
+    code, out, _ = crm(db_url, "contacts", "show", "1", "--json")
     shown = json.loads(out)
     assert shown["status"] == "customer"
     assert shown["custom"] == {"City": "اصفهان", "VAT": "IR123"}
     assert shown["version"] == 2
 
 
-def test_a_stale_edit_is_refused_in_one_line(db_path: Path) -> None:
-    crm(db_path, "contacts", "add", "Sara Ahmadi")
-    crm(db_path, "contacts", "edit", "1", "--notes", "first")
-    code, out, err = crm(db_path, "contacts", "edit", "1", "--notes", "second", "--if-version", "1")
+def test_a_stale_edit_is_refused_in_one_line(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Sara Ahmadi")
+    crm(db_url, "contacts", "edit", "1", "--notes", "first")
+    code, out, err = crm(db_url, "contacts", "edit", "1", "--notes", "second", "--if-version", "1")
     assert code == 1
     assert err.startswith("crm: error: contact 'Sara Ahmadi' (#1) was changed by someone else")
     assert "Traceback" not in err
-    _, out, _ = crm(db_path, "contacts", "show", "1", "--json")
+    _, out, _ = crm(db_url, "contacts", "show", "1", "--json")
     assert json.loads(out)["notes"] == "first"
 
 
@@ -104,22 +103,22 @@ def test_a_stale_edit_is_refused_in_one_line(db_path: Path) -> None:
     ],
 )
 def test_errors_are_one_clear_line_with_the_contract_exit_code(
-    db_path: Path, args: list[str], code: int, message: str
+    db_url: str, args: list[str], code: int, message: str
 ) -> None:
-    result_code, out, err = crm(db_path, *args)
+    result_code, out, err = crm(db_url, *args)
     assert result_code == code
     assert message in err + out
     assert "Traceback" not in err + out
 
 
-def test_log_refuses_an_ambiguous_name_when_not_a_tty(db_path: Path) -> None:
-    crm(db_path, "contacts", "add", "Aoife Lambert")
-    crm(db_path, "contacts", "add", "Aoife Okafor")
-    code, _, err = crm(db_path, "log", "Called", "--contact", "Aoife")
+def test_log_refuses_an_ambiguous_name_when_not_a_tty(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Aoife Lambert")
+    crm(db_url, "contacts", "add", "Aoife Okafor")
+    code, _, err = crm(db_url, "log", "Called", "--contact", "Aoife")
     assert code == 1
     assert "#1 Aoife Lambert" in err and "#2 Aoife Okafor" in err
     code, out, _ = crm(
-        db_path,
+        db_url,
         "log",
         "Called about the quote\nThey want 10% off",
         "--contact",
@@ -139,10 +138,10 @@ def test_log_refuses_an_ambiguous_name_when_not_a_tty(db_path: Path) -> None:
     assert logged["follow_up"]["contact_id"] == 2
 
 
-def test_tasks_and_agenda_exit_code(db_path: Path) -> None:
-    crm(db_path, "contacts", "add", "Sara")
+def test_tasks_and_agenda_exit_code(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Sara")
     code, out, _ = crm(
-        db_path,
+        db_url,
         "tasks",
         "add",
         "Send quote",
@@ -154,22 +153,22 @@ def test_tasks_and_agenda_exit_code(db_path: Path) -> None:
         "Website",
     )
     assert code == 0, out
-    code, out, _ = crm(db_path, "tasks", "list", "--json")
+    code, out, _ = crm(db_url, "tasks", "list", "--json")
     [task] = json.loads(out)
     assert task["project"] == "Website" and task["contact_id"] == 1
     for key in ("id", "title", "status", "start", "due", "progress", "assignee", "depends_on"):
         assert key in task
-    assert crm(db_path, "agenda", "--exit-code")[0] == 1
-    assert crm(db_path, "tasks", "done", str(task["id"]))[0] == 0
-    assert crm(db_path, "agenda", "--exit-code")[0] == 0
+    assert crm(db_url, "agenda", "--exit-code")[0] == 1
+    assert crm(db_url, "tasks", "done", str(task["id"]))[0] == 0
+    assert crm(db_url, "agenda", "--exit-code")[0] == 0
 
 
-def test_templates_apply_with_dependencies(db_path: Path) -> None:
-    crm(db_path, "demo")
-    code, out, _ = crm(db_path, "tasks", "template", "list", "--json")
+def test_templates_apply_with_dependencies(db_url: str) -> None:
+    crm(db_url, "demo")
+    code, out, _ = crm(db_url, "tasks", "template", "list", "--json")
     assert {t["name"] for t in json.loads(out)} == {"New client onboarding", "Website project"}
     code, out, _ = crm(
-        db_path,
+        db_url,
         "tasks",
         "template",
         "apply",
@@ -186,15 +185,15 @@ def test_templates_apply_with_dependencies(db_path: Path) -> None:
     assert tasks[1]["depends_on"] == [tasks[0]["id"]]
 
 
-def test_demo_refuses_a_database_with_contacts(db_path: Path) -> None:
-    assert crm(db_path, "demo")[0] == 0
-    code, _, err = crm(db_path, "demo")
+def test_demo_refuses_a_database_with_contacts(db_url: str) -> None:
+    assert crm(db_url, "demo")[0] == 0
+    code, _, err = crm(db_url, "demo")
     assert code == 1
     assert "already holds 60 contacts" in err
 
 
-def test_no_command_without_a_terminal_says_so(db_path: Path) -> None:
-    code, _, err = crm(db_path)
+def test_no_command_without_a_terminal_says_so(db_url: str) -> None:
+    code, _, err = crm(db_url)
     assert code == 2
     assert "needs a terminal" in err
 
@@ -213,8 +212,8 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
-def test_subprocess_demo_then_search_a_note_word(tmp_path: Path) -> None:
-    env = {"CRM_DB": str(tmp_path / "crm.db")}
+def test_subprocess_demo_then_search_a_note_word(db_url: str) -> None:
+    env = {"CRM_DB": db_url}
     assert _run("demo", env=env).returncode == 0
     result = _run("contacts", "list", "--json", "--search", "expo", env=env)
     assert result.returncode == 0, result.stderr
@@ -228,8 +227,8 @@ def _all(env: dict[str, str]) -> list[dict[str, object]]:
     return json.loads(_run("contacts", "list", "--json", "--limit", "0", env=env).stdout)
 
 
-def test_subprocess_exit_codes_and_stderr(tmp_path: Path) -> None:
-    env = {"CRM_DB": str(tmp_path / "crm.db")}
+def test_subprocess_exit_codes_and_stderr(db_url: str) -> None:
+    env = {"CRM_DB": db_url}
     result = _run("contacts", "show", "ghost", env=env)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.strip() == "crm: error: no contact matches 'ghost'"

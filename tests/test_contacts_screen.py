@@ -127,8 +127,10 @@ async def test_edit_changes_only_what_was_typed(db: Database) -> None:
 
 
 async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) -> None:
+    from crm_tui.db import open_database
     from crm_tui.schemas import ContactUpdate
     from crm_tui.services.contacts import update_contact
+    from crm_tui.services.team import ensure_member
     from screens.conflict import ConflictDialog
 
     with db.write() as session:
@@ -140,18 +142,21 @@ async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) 
         await settle(pilot)
         form = app.screen
         form.query_one("#f-title", Input).value = "Designer"
-        with db.write() as session:  # a teammate saves first
+        teammate = open_database(db.url)  # another member's crm: its own connections
+        with teammate.write() as session:  # saves first
             update_contact(
                 session=session,
                 contact_id=contact_id,
                 changes=ContactUpdate.build(notes="from the teammate"),
                 expected_version=1,
+                actor_id=ensure_member(session=session, username="bahram").id,
             )
+        teammate.close()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConflictDialog)
         table = str(app.screen.query_one("#conflict-table", Static).render())
-        assert "title" in table and "Designer" in table
+        assert "title" in table and "Designer" in table and "saved by bahram" in table
         await pilot.click("#edit")  # their version + my changes, back in the form
         await settle(pilot)
         assert app.screen is form

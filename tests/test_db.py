@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from crm_tui import db as db_module
-from crm_tui.config import db_url, mask_url, sqlite_path
+from crm_tui.config import db_url, location_label, mask_url, sqlite_path
 from crm_tui.db import current_revision, open_database
 from crm_tui.errors import SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
@@ -25,6 +25,7 @@ def test_head_constant_matches_the_migration_scripts() -> None:
     assert script_revisions() == set(KNOWN_REVISIONS)
 
 
+@pytest.mark.sqlite_only
 def test_opening_an_empty_file_migrates_it(tmp_path: Path) -> None:
     database = open_database(f"sqlite:///{tmp_path / 'new.db'}")
     try:
@@ -36,6 +37,7 @@ def test_opening_an_empty_file_migrates_it(tmp_path: Path) -> None:
         database.close()
 
 
+@pytest.mark.sqlite_only
 def test_database_and_side_files_are_private_under_umask_022(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
@@ -55,6 +57,7 @@ def test_database_and_side_files_are_private_under_umask_022(tmp_path: Path) -> 
         os.umask(old)
 
 
+@pytest.mark.sqlite_only
 def test_pragmas(db: db_module.Database) -> None:
     with db.read() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -84,7 +87,7 @@ def test_a_reader_is_not_blocked_by_a_writer(db: db_module.Database) -> None:
 
     def writer() -> None:
         with db.write() as session:
-            session.execute(text("CREATE TABLE probe (x)"))
+            session.execute(text("CREATE TABLE probe (x integer)"))
             started.set()
             release.wait(5)
 
@@ -108,19 +111,16 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
         open_database(f"sqlite:///{db_path}")
 
 
-def test_an_older_schema_is_backed_up_before_migrating(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Pretend the program knows a revision after 0001: opening must back up, then upgrade."""
-    upgraded: list[str] = []
-    monkeypatch.setattr(db_module, "HEAD", "0002")
-    monkeypatch.setattr(db_module, "KNOWN_REVISIONS", frozenset({"0001", "0002"}))
-    import crm_tui.migrations.runner as runner
-
-    monkeypatch.setattr(runner, "upgrade", lambda connection: upgraded.append("upgrade"))
-    open_database(f"sqlite:///{db_path}").close()
+def test_an_older_schema_is_backed_up_before_migrating(db_path: Path) -> None:
+    """A db at 0001 (0002 changes nothing on SQLite): opening backs it up, then upgrades."""
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    connection.commit()
+    connection.close()
+    database = open_database(f"sqlite:///{db_path}")
+    assert current_revision(database) == HEAD
+    database.close()
     backups = list((db_path.parent / "backups").glob("crm-*-before-migration-0001.db"))
-    assert upgraded == ["upgrade"]
     assert len(backups) == 1
     assert stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     copy = sqlite3.connect(backups[0])
@@ -140,6 +140,13 @@ def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert mask_url("postgresql+psycopg://u:secret@h:5432/db") == (
         "postgresql+psycopg://u:***@h:5432/db"
     )
+    assert mask_url("postgresql://u@/db?host=/run/pg&password=s3cr%40t&port=5") == (
+        "postgresql://u@/db?host=/run/pg&password=***&port=5"
+    )
+    assert mask_url("postgresql://:p@ss@h/db") == "postgresql://:***@h/db"
+    assert location_label("postgresql://u:secret@h:5432/crm") == "crm@h"
+    assert location_label("postgresql://u@/crm?host=/run/pg") == "crm@/run/pg"
+    assert location_label(f"sqlite:///{tmp_path / 'x.db'}") == "x.db"
 
 
 def test_the_models_and_the_migrations_agree(db: db_module.Database) -> None:

@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from sqlalchemy import func, select
 
-from crm_tui.db import open_database
+from crm_tui.db import Database, open_database
 from crm_tui.models import Contact, Interaction, Task, TaskDependency
 from crm_tui.services.demo import build_demo
 from tests.conftest import FIXED_TODAY
+from tests.databases import Databases, Template
 
 
-def _snapshot(path: Path) -> list[tuple[str, str, str]]:
-    database = open_database(f"sqlite:///{path}")
+def _snapshot(url: str) -> list[tuple[str, str, str]]:
+    database = open_database(url)
     with database.read() as session:
-        rows = session.execute(select(Contact.name, Contact.email, Contact.tags)).all()
+        rows = session.execute(
+            select(Contact.name, Contact.email, Contact.tags).order_by(Contact.id)
+        ).all()
     database.close()
     return [tuple(row) for row in rows]
 
 
-def test_same_seed_same_business(tmp_path: Path, migrated_template: Path) -> None:
-    paths = [tmp_path / "a.db", tmp_path / "b.db"]
-    for path in paths:
-        shutil.copyfile(migrated_template, path)
-        database = open_database(f"sqlite:///{path}")
+def test_same_seed_same_business(databases: Databases, migrated_template: Template) -> None:
+    urls = [databases.clone(migrated_template, name) for name in ("a", "b")]
+    for url in urls:
+        database = open_database(url)
         with database.write() as session:
             build_demo(session=session, contacts=40, today=FIXED_TODAY)
         database.close()
-    assert _snapshot(paths[0]) == _snapshot(paths[1])
+    assert _snapshot(urls[0]) == _snapshot(urls[1])
 
 
-def test_the_demo_has_what_the_screens_need(demo_template: Path) -> None:
-    database = open_database(f"sqlite:///{demo_template}")
-    with database.read() as session:
+def test_the_demo_has_what_the_screens_need(demo_db: Database) -> None:
+    with demo_db.read() as session:
         names = session.scalars(select(Contact.name)).all()
         channels = set(session.scalars(select(Interaction.channel)))
         complaints = session.execute(
@@ -44,7 +42,6 @@ def test_the_demo_has_what_the_screens_need(demo_template: Path) -> None:
         ).one()
         dependencies = session.scalar(select(func.count()).select_from(TaskDependency))
         assignees = set(session.scalars(select(Task.assignee_id)))
-    database.close()
     scripts = {
         "persian": any("\u0600" <= ch <= "\u06ff" for name in names for ch in name),
         "cjk": any(

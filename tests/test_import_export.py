@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
@@ -23,19 +24,19 @@ SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of shar
 runner = CliRunner()
 
 
-def crm(db_path: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", str(db_path), *args])
+def crm(db_url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", db_url, *args])
     return result.exit_code, result.stdout, result.stderr
 
 
-def contacts(db_path: Path) -> list[dict[str, object]]:
-    code, out, err = crm(db_path, "contacts", "list", "--json", "--limit", "0")
+def contacts(db_url: str) -> list[dict[str, object]]:
+    code, out, err = crm(db_url, "contacts", "list", "--json", "--limit", "0")
     assert code == 0, err
     return json.loads(out)
 
 
-def by_name(db_path: Path) -> dict[str, dict[str, object]]:
-    return {str(c["name"]): c for c in contacts(db_path)}
+def by_name(db_url: str) -> dict[str, dict[str, object]]:
+    return {str(c["name"]): c for c in contacts(db_url)}
 
 
 def sample(name: str) -> Path:
@@ -45,10 +46,10 @@ def sample(name: str) -> Path:
 # -- the shared samples, as their README says ---------------------------------------------------
 
 
-def test_google_contacts(db_path: Path) -> None:
-    code, out, _ = crm(db_path, "import", "contacts", str(sample("google_contacts.csv")))
+def test_google_contacts(db_url: str) -> None:
+    code, out, _ = crm(db_url, "import", "contacts", str(sample("google_contacts.csv")))
     assert code == 0 and "created 3" in out
-    people = by_name(db_path)
+    people = by_name(db_url)
     sara = people["Sara Ahmadi"]
     assert [e["value"] for e in sara["emails"]] == [  # type: ignore[index]
         "sara@ahmadi-design.example",
@@ -60,28 +61,28 @@ def test_google_contacts(db_path: Path) -> None:
     assert people["Li Wei"]["website"] == "https://liwei.example"
 
 
-def test_outlook_cp1252(db_path: Path) -> None:
-    code, out, _ = crm(db_path, "import", "contacts", str(sample("outlook_contacts.csv")))
+def test_outlook_cp1252(db_url: str) -> None:
+    code, out, _ = crm(db_url, "import", "contacts", str(sample("outlook_contacts.csv")))
     assert code == 0 and "created 2" in out
-    people = by_name(db_path)
+    people = by_name(db_url)
     assert len(people["Chloé Dubois"]["emails"]) == 2  # type: ignore[arg-type]
     assert people["José García"]["organization"] == "García Imports S.L."
     assert people["José García"]["tags"] == ["Suppliers"]
 
 
-def test_linkedin_preamble(db_path: Path) -> None:
-    code, out, _ = crm(db_path, "import", "contacts", str(sample("linkedin_connections.csv")))
+def test_linkedin_preamble(db_url: str) -> None:
+    code, out, _ = crm(db_url, "import", "contacts", str(sample("linkedin_connections.csv")))
     assert code == 0 and "created 2" in out
-    people = by_name(db_path)
+    people = by_name(db_url)
     assert people["Amina Okafor"]["emails"] == []
     assert people["Daniel Kim"]["email"] == "daniel.kim@mail.example"
     assert people["Daniel Kim"]["title"] == "Partner"
 
 
-def test_excel_semicolons_and_custom_fields(db_path: Path, tmp_path: Path) -> None:
-    code, _, _ = crm(db_path, "import", "contacts", str(sample("excel_semicolon_cp1252.csv")))
+def test_excel_semicolons_and_custom_fields(db_url: str, tmp_path: Path) -> None:
+    code, _, _ = crm(db_url, "import", "contacts", str(sample("excel_semicolon_cp1252.csv")))
     assert code == 0
-    renee = by_name(db_path)["Renée Lefèvre"]
+    renee = by_name(db_url)["Renée Lefèvre"]
     assert renee["custom"] == {"Stadt": "Lyon"}
     assert renee["notes"] == "Rabatt 10%; Zahlung 30 Tage"
     other = tmp_path / "mapped.db"
@@ -97,42 +98,42 @@ def test_excel_semicolons_and_custom_fields(db_path: Path, tmp_path: Path) -> No
     assert by_name(other)["Renée Lefèvre"]["address"] == "Lyon"
 
 
-def test_persian_text_unchanged_and_searchable(db_path: Path) -> None:
+def test_persian_text_unchanged_and_searchable(db_url: str) -> None:
     raw = sample("persian_contacts.csv").read_text("utf-8")
-    code, _, _ = crm(db_path, "import", "contacts", str(sample("persian_contacts.csv")))
+    code, _, _ = crm(db_url, "import", "contacts", str(sample("persian_contacts.csv")))
     assert code == 0
-    people = by_name(db_path)
+    people = by_name(db_url)
     assert set(people) == {"مریم رضایی", "علی کریمی"}
     assert people["مریم رضایی"]["phone"] in raw
-    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "رضایی")
+    code, out, _ = crm(db_url, "contacts", "list", "--json", "--search", "رضایی")
     assert [c["name"] for c in json.loads(out)] == ["مریم رضایی"]
-    code, out, _ = crm(db_path, "contacts", "list", "--json", "--search", "ویژه")
+    code, out, _ = crm(db_url, "contacts", "list", "--json", "--search", "ویژه")
     assert [c["name"] for c in json.loads(out)] == [], "tags column: 'vip', not Persian"
 
 
-def test_bad_rows_all_or_nothing_then_skip_bad(db_path: Path, tmp_path: Path) -> None:
+def test_bad_rows_all_or_nothing_then_skip_bad(db_url: str, tmp_path: Path) -> None:
     path = sample("bad_rows.csv")
-    code, _, err = crm(db_path, "import", "contacts", str(path))
+    code, _, err = crm(db_url, "import", "contacts", str(path))
     assert code == 1
-    assert contacts(db_path) == []
+    assert contacts(db_url) == []
     for line in (3, 4, 6, 7):
         assert f"line {line}:" in err
     assert "not a valid email address" in err and "never closed" in err
     rejects = tmp_path / "rejects.csv"
     code, _, err = crm(
-        db_path, "import", "contacts", str(path), "--skip-bad", "--rejects", str(rejects)
+        db_url, "import", "contacts", str(path), "--skip-bad", "--rejects", str(rejects)
     )
     assert code == 3
-    assert sorted(str(c["name"]) for c in contacts(db_path)) == ["Good One", "Good Two"]
+    assert sorted(str(c["name"]) for c in contacts(db_url)) == ["Good One", "Good Two"]
     rows = list(csv.reader(rejects.open(encoding="utf-8")))
     assert rows[0][:2] == ["line", "reason"]
     assert [row[0] for row in rows[1:]] == ["3", "4", "6", "7"]
 
 
-def test_vcard_3_and_4(db_path: Path) -> None:
-    code, out, _ = crm(db_path, "import", "contacts", str(sample("contacts.vcf")))
+def test_vcard_3_and_4(db_url: str) -> None:
+    code, out, _ = crm(db_url, "import", "contacts", str(sample("contacts.vcf")))
     assert code == 0 and "created 2" in out
-    people = by_name(db_path)
+    people = by_name(db_url)
     hana, kofi = people["Hana Novak"], people["Kofi Mensah"]
     assert hana["notes"] == "Line one\nLine two, with comma"
     assert hana["organization"] == "Novak Studio"
@@ -148,25 +149,25 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def test_importing_the_same_file_twice_changes_nothing(db_path: Path, tmp_path: Path) -> None:
+def test_importing_the_same_file_twice_changes_nothing(db_url: str, tmp_path: Path) -> None:
     source = _write(
         tmp_path / "leads.csv",
         "name,email,phone\nSara,SARA@x.example,+98 912 555 0101\nAli,ali@x.example,\n",
     )
-    assert crm(db_path, "import", "contacts", str(source))[0] == 0
-    before = contacts(db_path)
+    assert crm(db_url, "import", "contacts", str(source))[0] == 0
+    before = contacts(db_url)
     for mode in ("skip", "update"):
-        code, out, _ = crm(db_path, "import", "contacts", str(source), "--on-duplicate", mode)
+        code, out, _ = crm(db_url, "import", "contacts", str(source), "--on-duplicate", mode)
         assert code == 0 and "created 0, updated 0, skipped 2" in out, out
-    assert contacts(db_path) == before
+    assert contacts(db_url) == before
     by_phone = _write(tmp_path / "phone.csv", "name,phone\nSara A.,+989125550101\n")
-    code, out, _ = crm(db_path, "import", "contacts", str(by_phone), "--match", "phone")
+    code, out, _ = crm(db_url, "import", "contacts", str(by_phone), "--match", "phone")
     assert "skipped 1" in out
 
 
-def test_update_then_undo_restores_the_previous_values(db_path: Path, tmp_path: Path) -> None:
+def test_update_then_undo_restores_the_previous_values(db_url: str, tmp_path: Path) -> None:
     crm(
-        db_path,
+        db_url,
         "contacts",
         "add",
         "Sara",
@@ -182,19 +183,19 @@ def test_update_then_undo_restores_the_previous_values(db_path: Path, tmp_path: 
         "name,email,notes,tags,City\n"
         "Sara Ahmadi,sara@x.example,from the import,lead,Tehran\nNew,n@x.example,,,\n",
     )
-    code, out, _ = crm(db_path, "import", "contacts", str(update), "--on-duplicate", "update")
+    code, out, _ = crm(db_url, "import", "contacts", str(update), "--on-duplicate", "update")
     assert code == 0 and "created 1, updated 1" in out
-    sara = by_name(db_path)["Sara Ahmadi"]
+    sara = by_name(db_url)["Sara Ahmadi"]
     assert (sara["notes"], sorted(sara["tags"]), sara["custom"]) == (  # type: ignore[arg-type]
         "from the import",
         ["lead", "vip"],
         {"City": "Tehran"},
     )
-    code, out, _ = crm(db_path, "import", "list", "--json")
+    code, out, _ = crm(db_url, "import", "list", "--json")
     batch = json.loads(out)[0]["id"]
-    code, out, _ = crm(db_path, "import", "undo", str(batch))
+    code, out, _ = crm(db_url, "import", "undo", str(batch))
     assert code == 0 and "removed 1, restored 1" in out
-    [sara] = contacts(db_path)
+    [sara] = contacts(db_url)
     assert (sara["name"], sara["notes"], sara["tags"], sara["custom"]) == (
         "Sara",
         "original",
@@ -203,25 +204,25 @@ def test_update_then_undo_restores_the_previous_values(db_path: Path, tmp_path: 
     )
 
 
-def test_undo_keeps_what_was_edited_since(db_path: Path, tmp_path: Path) -> None:
+def test_undo_keeps_what_was_edited_since(db_url: str, tmp_path: Path) -> None:
     source = _write(tmp_path / "two.csv", "name,email\nA,a@x.example\nB,b@x.example\n")
-    crm(db_path, "import", "contacts", str(source))
-    crm(db_path, "contacts", "edit", "a@x.example", "--notes", "worked on since")
-    code, out, err = crm(db_path, "import", "undo", "1")
+    crm(db_url, "import", "contacts", str(source))
+    crm(db_url, "contacts", "edit", "a@x.example", "--notes", "worked on since")
+    code, out, err = crm(db_url, "import", "undo", "1")
     assert code == 3 and "removed 1" in out and "kept #1 A" in err
-    assert [c["name"] for c in contacts(db_path)] == ["A"]
+    assert [c["name"] for c in contacts(db_url)] == ["A"]
 
 
-def test_dry_run_writes_nothing(db_path: Path, tmp_path: Path) -> None:
+def test_dry_run_writes_nothing(db_url: str, tmp_path: Path) -> None:
     source = _write(tmp_path / "x.csv", "name\nA\nB\n")
-    code, out, _ = crm(db_path, "import", "contacts", str(source), "--dry-run")
+    code, out, _ = crm(db_url, "import", "contacts", str(source), "--dry-run")
     assert code == 0 and out.startswith("dry run, nothing written: would have created 2")
-    assert contacts(db_path) == []
-    assert json.loads(crm(db_path, "import", "list", "--json")[1]) == []
+    assert contacts(db_url) == []
+    assert json.loads(crm(db_url, "import", "list", "--json")[1]) == []
 
 
-def test_interactions_and_tasks_from_csv(db_path: Path, tmp_path: Path) -> None:
-    crm(db_path, "contacts", "add", "Sara", "--email", "sara@x.example")
+def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@x.example")
     log = _write(
         tmp_path / "log.csv",
         "contact_email,occurred_at,channel,subject,complaint\n"
@@ -229,9 +230,9 @@ def test_interactions_and_tasks_from_csv(db_path: Path, tmp_path: Path) -> None:
         "sara@x.example,2026-11-02 09:00,email,Late delivery,yes\n"
         "ghost@x.example,2026-11-03,email,Who?,\n",
     )
-    code, _, err = crm(db_path, "import", "interactions", str(log))
+    code, _, err = crm(db_url, "import", "interactions", str(log))
     assert code == 1 and "line 4: no contact with id or email 'ghost@x.example'" in err
-    code, out, _ = crm(db_path, "import", "interactions", str(log), "--skip-bad")
+    code, out, _ = crm(db_url, "import", "interactions", str(log), "--skip-bad")
     assert code == 3 and "created 2" in out
     tasks = _write(
         tmp_path / "tasks.csv",
@@ -239,8 +240,8 @@ def test_interactions_and_tasks_from_csv(db_path: Path, tmp_path: Path) -> None:
         "a,Design,2026-12-01,sara@x.example,Website,\n"
         "b,Build,2026-12-10,sara@x.example,Website,a\n",
     )
-    assert crm(db_path, "import", "tasks", str(tasks))[0] == 0
-    listed = json.loads(crm(db_path, "tasks", "list", "--json")[1])
+    assert crm(db_url, "import", "tasks", str(tasks))[0] == 0
+    listed = json.loads(crm(db_url, "tasks", "list", "--json")[1])
     design, build = sorted(listed, key=lambda t: t["due"])
     assert build["depends_on"] == [design["id"]] and build["project"] == "Website"
 
@@ -248,9 +249,9 @@ def test_interactions_and_tasks_from_csv(db_path: Path, tmp_path: Path) -> None:
 # -- exports ----------------------------------------------------------------------------------
 
 
-def test_csv_cells_never_start_a_formula(db_path: Path) -> None:
+def test_csv_cells_never_start_a_formula(db_url: str) -> None:
     crm(
-        db_path,
+        db_url,
         "contacts",
         "add",
         '=HYPERLINK("http://evil")',
@@ -261,7 +262,7 @@ def test_csv_cells_never_start_a_formula(db_path: Path) -> None:
         "--phone",
         "+98 912 555 0101",
     )
-    code, out, _ = crm(db_path, "export", "contacts")
+    code, out, _ = crm(db_url, "export", "contacts")
     assert code == 0
     for row in list(csv.reader(io.StringIO(out)))[1:]:
         for cell in row:
@@ -269,9 +270,9 @@ def test_csv_cells_never_start_a_formula(db_path: Path) -> None:
     assert "'=HYPERLINK" in out
 
 
-def test_vcard_is_4_0_escaped_and_folded(db_path: Path, tmp_path: Path) -> None:
+def test_vcard_is_4_0_escaped_and_folded(db_url: str, tmp_path: Path) -> None:
     crm(
-        db_path,
+        db_url,
         "contacts",
         "add",
         "Zoë; Brontë, Jr",
@@ -279,7 +280,7 @@ def test_vcard_is_4_0_escaped_and_folded(db_path: Path, tmp_path: Path) -> None:
         "line one\nline two, ok; " + "x" * 120,
     )
     card = tmp_path / "all.vcf"
-    assert crm(db_path, "export", "contacts", "-o", str(card))[0] == 0
+    assert crm(db_url, "export", "contacts", "-o", str(card))[0] == 0
     lines = card.read_bytes().decode("utf-8").split("\r\n")
     assert lines[:2] == ["BEGIN:VCARD", "VERSION:4.0"] and lines[2].startswith("UID:urn:uuid:")
     assert "FN:Zoë\\; Brontë\\, Jr" in lines
@@ -287,22 +288,21 @@ def test_vcard_is_4_0_escaped_and_folded(db_path: Path, tmp_path: Path) -> None:
     assert any(line.startswith(" ") for line in lines), "the long note is folded"
 
 
-def test_tasks_as_icalendar_vtodo(db_path: Path) -> None:
+def test_tasks_as_icalendar_vtodo(db_url: str) -> None:
     from icalendar import Calendar
 
-    crm(db_path, "tasks", "add", "Design", "--due", "2026-12-01")
-    crm(db_path, "tasks", "add", "Build", "--due", "2026-12-10", "--depends-on", "1")
-    _, out, _ = crm(db_path, "export", "tasks", "--format", "ics")
+    crm(db_url, "tasks", "add", "Design", "--due", "2026-12-01")
+    crm(db_url, "tasks", "add", "Build", "--due", "2026-12-10", "--depends-on", "1")
+    _, out, _ = crm(db_url, "export", "tasks", "--format", "ics")
     todos = [c for c in Calendar.from_ical(out).walk("VTODO")]
     assert [str(t["summary"]) for t in todos] == ["Design", "Build"]
     assert str(todos[1]["related-to"]) == str(todos[0]["uid"])
 
 
-def test_bundle_round_trip_is_lossless(demo_db: object, tmp_path: Path) -> None:
-    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+def test_bundle_round_trip_is_lossless(demo_url: str, db_url: str, tmp_path: Path) -> None:
     first, second = tmp_path / "one", tmp_path / "two"
-    assert crm(source, "export", "all", "-o", str(first))[0] == 0
-    target = tmp_path / "copy.db"
+    assert crm(demo_url, "export", "all", "-o", str(first))[0] == 0
+    target = db_url
     assert crm(target, "import", "all", str(first))[0] == 0
     assert crm(target, "export", "all", "-o", str(second))[0] == 0
     for table in first.glob("*.jsonl"):
@@ -314,6 +314,7 @@ def test_bundle_round_trip_is_lossless(demo_db: object, tmp_path: Path) -> None:
 # -- killed in the middle ---------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
     source = tmp_path / "many.csv"
     with source.open("w", encoding="utf-8", newline="") as handle:
@@ -348,8 +349,8 @@ def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
     assert count in (0, 60_000) and fts == count and batches == (1 if count else 0)
 
 
-def test_read_contacts_keeps_order(db_path: Path) -> None:
-    database = open_database(f"sqlite:///{db_path}")
+def test_read_contacts_keeps_order(db_url: str) -> None:
+    database = open_database(db_url)
     with database.write() as session:
         from tests.conftest import add_contact
 
@@ -357,3 +358,11 @@ def test_read_contacts_keeps_order(db_path: Path) -> None:
         assert [c.id for c in read_contacts(session, ids[::-1])] == ids[::-1]
         assert len(list_contacts(session=session, query=ContactQuery()).rows) == 3
     database.close()
+
+
+def test_an_organization_made_only_of_a_mark_is_kept(db_url: str, tmp_path: Path) -> None:
+    """ "¨" folds to an empty sort key; it is still a name (found by hypothesis)."""
+    source = tmp_path / "odd.csv"
+    source.write_text("name,organization\nAli,¨\n", encoding="utf-8")
+    assert crm(db_url, "import", "contacts", str(source))[0] == 0
+    assert by_name(db_url)["Ali"]["organization"] == "¨"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import string
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from crm_tui.db import open_database
 from crm_tui.io.contact_rows import FORMULA_STARTS, RowReader
@@ -22,10 +22,12 @@ from crm_tui.io.json_contacts import read_json_contacts
 from crm_tui.io.profiles import column_map
 from crm_tui.io.vcard import read_vcards, vcard
 from crm_tui.io.writers import write_csv, write_json
+from crm_tui.models import Contact
 from crm_tui.schemas import ContactCreate, ContactRead
 from crm_tui.services import exports
 from crm_tui.services.contacts import create_contact, read_contacts
 from crm_tui.services.imports import Match, import_contacts
+from tests.databases import Databases, Template
 
 # Any printable text, Persian/Arabic/CJK included, but no control characters (the services
 # drop them) and no leading/trailing space (they are trimmed).
@@ -96,36 +98,37 @@ def _shape(contact: ContactRead) -> dict[str, Any]:
     return data
 
 
-def _fresh(template: Path, folder: Path, name: str) -> Any:
-    path = folder / name
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(template, path)
-    return open_database(f"sqlite:///{path}")
-
-
-def _stored(template: Path, folder: Path, people: list[dict[str, Any]]) -> list[ContactRead]:
-    database = _fresh(template, folder, "source.db")
+def _stored(databases: Databases, template: Template, people: list[dict[str, Any]]) -> str:
+    """A new database holding ``people``; returns its URL."""
+    url = databases.clone(template, "source")
+    database = open_database(url)
     with database.write() as session:
-        ids = [create_contact(session=session, data=ContactCreate.build(**p)).id for p in people]
-        stored = read_contacts(session, ids)
+        for person in people:
+            create_contact(session=session, data=ContactCreate.build(**person))
     database.close()
-    return stored
+    return url
 
 
-def _imported(template: Path, folder: Path, rows: list[Any]) -> list[ContactRead]:
-    database = _fresh(template, folder, "target.db")
-    with database.write() as session:
-        report = import_contacts(session=session, rows=rows, source="test", match=Match.NONE)
-        assert not report.errors, [e.reason for e in report.errors]
-        ids = list(range(1, report.created + 1))
-        found = read_contacts(session, ids)
+def _read_all(url: str) -> list[ContactRead]:
+    database = open_database(url)
+    with database.read() as session:
+        found = read_contacts(session, list(session.scalars(select(Contact.id).order_by("id"))))
     database.close()
     return found
 
 
-def _csv_text(template: Path, folder: Path) -> str:
-    database = open_database(f"sqlite:///{folder / 'source.db'}")
+def _imported(databases: Databases, template: Template, rows: list[Any]) -> list[ContactRead]:
+    url = databases.clone(template, "target")
+    database = open_database(url)
+    with database.write() as session:
+        report = import_contacts(session=session, rows=rows, source="test", match=Match.NONE)
+        assert not report.errors, [e.reason for e in report.errors]
+    database.close()
+    return _read_all(url)
+
+
+def _csv_text(url: str) -> str:
+    database = open_database(url)
     out = io.StringIO()
     with database.read() as session:
         header, emails, phones, keys = exports.contact_csv_header(session)
@@ -144,10 +147,11 @@ SETTINGS = settings(
 @SETTINGS
 @given(people=st.lists(contacts(), min_size=1, max_size=4))
 def test_csv_round_trip_and_no_formulas(
-    people: list[dict[str, Any]], migrated_template: Path, tmp_path: Path
+    people: list[dict[str, Any]], databases: Databases, migrated_template: Template
 ) -> None:
-    stored = _stored(migrated_template, tmp_path, people)
-    text = _csv_text(migrated_template, tmp_path)
+    source_url = _stored(databases, migrated_template, people)
+    stored = _read_all(source_url)
+    text = _csv_text(source_url)
     for row in list(csv.reader(io.StringIO(text)))[1:]:
         assert all(not cell or cell[0] not in FORMULA_STARTS - {"'"} for cell in row)
     source = parse_csv(text.encode("utf-8"))
@@ -155,30 +159,36 @@ def test_csv_round_trip_and_no_formulas(
     assert mapping.profile == "crm"
     reader = RowReader(source.header, mapping)
     rows = [reader.read(r.line, r.cells) for r in source.records()]  # type: ignore[union-attr]
-    imported = _imported(migrated_template, tmp_path, rows)
+    imported = _imported(databases, migrated_template, rows)
     assert [_shape(c) for c in imported] == [_shape(c) for c in stored]
 
 
 @SETTINGS
 @given(people=st.lists(contacts(), min_size=1, max_size=4))
 def test_json_round_trip(
-    people: list[dict[str, Any]], migrated_template: Path, tmp_path: Path
+    people: list[dict[str, Any]],
+    databases: Databases,
+    migrated_template: Template,
+    tmp_path: Path,
 ) -> None:
-    stored = _stored(migrated_template, tmp_path, people)
+    stored = _read_all(_stored(databases, migrated_template, people))
     path = tmp_path / "contacts.json"
     with path.open("w", encoding="utf-8") as out:
         write_json(out, stored)
-    imported = _imported(migrated_template, tmp_path, read_json_contacts(path))
+    imported = _imported(databases, migrated_template, read_json_contacts(path))
     assert [_shape(c) for c in imported] == [_shape(c) for c in stored]
 
 
 @SETTINGS
 @given(people=st.lists(contacts(), min_size=1, max_size=4))
 def test_vcard_round_trip(
-    people: list[dict[str, Any]], migrated_template: Path, tmp_path: Path
+    people: list[dict[str, Any]],
+    databases: Databases,
+    migrated_template: Template,
+    tmp_path: Path,
 ) -> None:
-    stored = _stored(migrated_template, tmp_path, people)
+    stored = _read_all(_stored(databases, migrated_template, people))
     path = tmp_path / "contacts.vcf"
     path.write_bytes("".join(vcard(c) for c in stored).encode("utf-8"))
-    imported = _imported(migrated_template, tmp_path, read_vcards(path))
+    imported = _imported(databases, migrated_template, read_vcards(path))
     assert [_shape(c) for c in imported] == [_shape(c) for c in stored]

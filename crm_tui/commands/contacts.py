@@ -319,9 +319,10 @@ def delete(
     """Move contacts to the trash (``crm contacts restore`` brings them back)."""
     from crm_tui.services.contacts import delete_contacts, resolve_contact
 
-    with state(ctx).write() as session:
+    cli = state(ctx)
+    with cli.write() as session:
         ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
-        count = delete_contacts(session=session, contact_ids=ids)
+        count = delete_contacts(session=session, contact_ids=ids, actor_id=cli.actor_id(session))
     echo(f"moved {count} contact{'s' if count != 1 else ''} to the trash")
 
 
@@ -333,8 +334,9 @@ def restore(
     """Bring contacts back from the trash."""
     from crm_tui.services.contacts import restore_contacts
 
-    with state(ctx).write() as session:
-        count = restore_contacts(session=session, contact_ids=ids)
+    cli = state(ctx)
+    with cli.write() as session:
+        count = restore_contacts(session=session, contact_ids=ids, actor_id=cli.actor_id(session))
     echo(f"restored {count} contact{'s' if count != 1 else ''}")
 
 
@@ -349,8 +351,9 @@ def tag_(
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.tags import tag_contacts, untag_contacts
 
-    with state(ctx).write() as session:
+    cli = state(ctx)
+    with cli.write() as session:
         ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
         action = untag_contacts if remove else tag_contacts
-        count = action(session=session, contact_ids=ids, tag=tag)
+        count = action(session=session, contact_ids=ids, tag=tag, actor_id=cli.actor_id(session))
     echo(f"{'untagged' if remove else 'tagged'} {count} contact{'s' if count != 1 else ''}")

@@ -18,19 +18,23 @@ backup_app = typer.Typer(
 
 
 def _sqlite_file(ctx: typer.Context) -> Path:
-    from crm_tui.config import mask_url, sqlite_path
+    from crm_tui.config import sqlite_path
 
     url = state(ctx).settings.url
     path = sqlite_path(url)
     if path is None:
-        raise typer.Exit(_not_sqlite(mask_url(url)))
+        raise typer.Exit(_not_sqlite(url))
     return path
 
 
 def _not_sqlite(url: str) -> int:
+    from crm_tui.config import libpq_url, location_label
+
     warn(
-        f"crm backup copies SQLite files; {url} is a server database. Back it up with the "
-        "server's own tools, e.g.: pg_dump --format=custom --file crm.dump DATABASE_URL"
+        f"crm backup copies SQLite files; {location_label(url)} is a PostgreSQL database. "
+        "Back it up with the server's own tool (the password comes from PGPASSWORD or "
+        f"~/.pgpass), e.g.:\n  pg_dump --format=custom --file crm-$(date +%F).dump "
+        f"'{libpq_url(url)}'"
     )
     return 1
 

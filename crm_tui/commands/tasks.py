@@ -195,8 +195,9 @@ def delete(
     """Move tasks to the trash."""
     from crm_tui.services.tasks import delete_tasks
 
-    with state(ctx).write() as session:
-        count = delete_tasks(session=session, task_ids=ids)
+    cli = state(ctx)
+    with cli.write() as session:
+        count = delete_tasks(session=session, task_ids=ids, actor_id=cli.actor_id(session))
     echo(f"moved {count} task{'s' if count != 1 else ''} to the trash")
 
 

@@ -92,7 +92,7 @@ def _week_by_channel(session: Session, today: date) -> dict[str, int]:
             Interaction.occurred_at >= week_start(today),
         )
         .group_by(Interaction.channel)
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), Interaction.channel)
     )
     return {channel: count for channel, count in rows}
 

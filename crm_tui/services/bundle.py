@@ -21,7 +21,7 @@ from crm_tui import models
 from crm_tui.errors import ValidationError
 from crm_tui.migrations import HEAD
 from crm_tui.services import search
-from crm_tui.services.common import bulk_insert
+from crm_tui.services.common import bulk_insert, reset_id_sequences
 
 FORMAT = "crm-tui bundle"
 # Parents before children (foreign keys are checked as rows go in).
@@ -153,7 +153,8 @@ def load(session: Session, folder: Path, progress: Progress | None = None) -> di
         counts[_name(model)] = count
         if progress:
             progress(f"importing {_name(model)}", number, len(TABLES))
-    _reset_sequences(session)
+    tables = [model.__table__ for model in TABLES]  # type: ignore[attr-defined]
+    reset_id_sequences(session, [t.name for t in tables if "id" in t.c and t.c.id.primary_key])
     search.rebuild_index(session)
     return counts
 
@@ -164,17 +165,3 @@ def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]])
     keys = list(rows[0])
     bulk_insert(session, model, [{key: row.get(key) for key in keys} for row in rows])
     return len(rows)
-
-
-def _reset_sequences(session: Session) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for model in TABLES:
-        table = model.__table__  # type: ignore[attr-defined]
-        if "id" in table.columns and table.columns["id"].primary_key:
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
-                )
-            )

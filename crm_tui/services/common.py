@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, func, select, text, true, tuple_
-from sqlmodel import Session
+from sqlalchemy import JSON, ColumnElement, Select, and_, func, select, text, true, tuple_, update
+from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from crm_tui.errors import ConflictError, NotFoundError
@@ -59,6 +59,32 @@ def check_version(
             f"(you edited version {expected}, the saved one is version {row.version})",
             current=current() if current else None,
         )
+
+
+def set_deleted(
+    session: Session,
+    model: Any,
+    ids: Sequence[int],
+    deleted_at: datetime | None,
+    actor_id: int | None = None,
+) -> int:
+    """Move rows to the trash (``deleted_at`` a time) or back (None); returns how many moved.
+
+    Each moved row is one version later and records who moved it.
+    """
+    column = col(model.deleted_at)
+    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
+    values: dict[str, Any] = {
+        "deleted_at": deleted_at,
+        "version": model.version + 1,
+        "updated_at": utcnow(),
+    }
+    if actor_id is not None:
+        values["updated_by_id"] = actor_id
+    result = session.execute(
+        update(model).where(col(model.id).in_(list(ids)), condition).values(**values)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def touch(row: Any, *, actor_id: int | None = None) -> None:
@@ -248,6 +274,19 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
         return [row[0] for row in rows]
     highest = session.scalar(select(func.max(model.id))) or 0
     return list(range(highest + 1, highest + count + 1))
+
+
+def reset_id_sequences(session: Session, tables: Sequence[str]) -> None:
+    """PostgreSQL: move each table's id sequence past ids written explicitly (bulk, bundle)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
+        )
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from crm_tui.services.common import (
     every,
     keyset_page,
     live_row,
+    set_deleted,
     touch,
     utcnow,
 )
@@ -209,25 +210,18 @@ def update_contact(
     return get_contact(session=session, contact_id=contact_id)
 
 
-def _set_deleted(session: Session, contact_ids: Sequence[int], deleted_at: datetime | None) -> int:
-    live = col(Contact.deleted_at).is_(None)
-    condition = live if deleted_at is not None else col(Contact.deleted_at).is_not(None)
-    result = session.execute(
-        update(Contact)
-        .where(col(Contact.id).in_(list(contact_ids)), condition)
-        .values(deleted_at=deleted_at, version=Contact.version + 1, updated_at=utcnow())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def delete_contacts(*, session: Session, contact_ids: Sequence[int]) -> int:
+def delete_contacts(
+    *, session: Session, contact_ids: Sequence[int], actor_id: int | None = None
+) -> int:
     """Move contacts to the trash; returns how many were moved."""
-    return _set_deleted(session, contact_ids, utcnow())
+    return set_deleted(session, Contact, contact_ids, utcnow(), actor_id)
 
 
-def restore_contacts(*, session: Session, contact_ids: Sequence[int]) -> int:
+def restore_contacts(
+    *, session: Session, contact_ids: Sequence[int], actor_id: int | None = None
+) -> int:
     """Bring contacts back from the trash; returns how many came back."""
-    return _set_deleted(session, contact_ids, None)
+    return set_deleted(session, Contact, contact_ids, None, actor_id)
 
 
 def mark_contacted(session: Session, contact_ids: Sequence[int], when: datetime) -> None:
@@ -302,6 +296,8 @@ def _read(
         updated_at=contact.updated_at,
         deleted_at=contact.deleted_at,
         version=contact.version,
+        created_by=members.get(contact.created_by_id) if contact.created_by_id else None,
+        updated_by=members.get(contact.updated_by_id) if contact.updated_by_id else None,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -32,7 +32,12 @@ from crm_tui.models import (
 from crm_tui.schemas import TaskCreate
 from crm_tui.services import demo_data as pool
 from crm_tui.services import search
-from crm_tui.services.common import bulk_insert, bulk_writes, indexes_built_after
+from crm_tui.services.common import (
+    bulk_insert,
+    bulk_writes,
+    indexes_built_after,
+    reset_id_sequences,
+)
 from crm_tui.services.projects import create_project
 from crm_tui.services.tasks import create_follow_up, create_task, list_tasks
 from crm_tui.services.templates import StepSpec, save_template
@@ -174,7 +179,9 @@ class _Generator:
             "source": rng.choice(pool.SOURCES) if rng.random() < 0.6 else "",
             "notes": rng.choice(pool.NOTES),
             "custom": custom,
-            "owner_id": rng.choice(self.member_ids),
+            "owner_id": (owner := rng.choice(self.member_ids)),
+            "created_by_id": owner,
+            "updated_by_id": owner,
             "created_at": created,
             "updated_at": created,
             "last_contacted_at": None,
@@ -445,19 +452,6 @@ def _loose_tasks(session: Session, today: date, rng: random.Random) -> None:
         )
 
 
-def _reset_sequences(session: Session) -> None:
-    """PostgreSQL: move id sequences past the explicit ids written above."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in ("team_member", "organization", "tag", "contact", "interaction"):
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-            )
-        )
-
-
 def build_demo(
     *,
     session: Session,
@@ -488,7 +482,7 @@ def build_demo(
         search.bulk_indexing(session),
     ):
         complaints = _write_people(session, gen, contacts, interactions, tags, progress)
-    _reset_sequences(session)
+    reset_id_sequences(session, ("team_member", "organization", "tag", "contact", "interaction"))
     projects, tasks, templates = _write_work(session, today, gen.rng)
     return DemoSummary(
         contacts=contacts,

@@ -220,10 +220,11 @@ def _create_all(
         chunk = list(zip(ids[start : start + 5_000], rows[start : start + 5_000], strict=True))
         contacts, emails, phones, links = [], [], [], []
         for contact_id, row in chunk:
-            key = sort_key(row.organization)
-            if key and key not in organizations:
+            # Keyed as organization_named keys them; "¨" is a name whose key is empty.
+            key = sort_key(row.organization) if row.organization.strip() else None
+            if key is not None and key not in organizations:
                 organizations[key] = organization_named(session, row.organization)
-            organization = organizations.get(key)
+            organization = organizations.get(key) if key is not None else None
             contacts.append(
                 {
                     **contact_columns(row),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, true
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
@@ -24,6 +24,7 @@ from crm_tui.services.common import (
     every,
     keyset_page,
     live_row,
+    set_deleted,
     touch,
     utcnow,
 )
@@ -147,23 +148,16 @@ def resolve_complaint(
     return get_interaction(session=session, interaction_id=interaction_id)
 
 
-def _set_deleted(session: Session, ids: Sequence[int], deleted_at: datetime | None) -> int:
-    column = col(Interaction.deleted_at)
-    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
-    result = session.execute(
-        update(Interaction)
-        .where(col(Interaction.id).in_(list(ids)), condition)
-        .values(deleted_at=deleted_at, version=Interaction.version + 1, updated_at=utcnow())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+def delete_interactions(
+    *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
+) -> int:
+    return set_deleted(session, Interaction, interaction_ids, utcnow(), actor_id)
 
 
-def delete_interactions(*, session: Session, interaction_ids: Sequence[int]) -> int:
-    return _set_deleted(session, interaction_ids, utcnow())
-
-
-def restore_interactions(*, session: Session, interaction_ids: Sequence[int]) -> int:
-    return _set_deleted(session, interaction_ids, None)
+def restore_interactions(
+    *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
+) -> int:
+    return set_deleted(session, Interaction, interaction_ids, None, actor_id)
 
 
 def _contact_ids(session: Session, interaction_id: int) -> list[int]:

@@ -1,9 +1,14 @@
 """Full-text search: the one place that knows how text is indexed and matched.
 
 Other services ask ``contact_matches``/``interaction_matches`` for a subquery of matching
-ids and combine it with their own filters, sort and paging. On SQLite the index is FTS5
-(tables created by the first migration); the services call ``index_contacts`` and
-``index_interactions`` after every write so the index never lags behind the rows.
+ids and combine it with their own filters, sort and paging. The services call
+``index_contacts`` and ``index_interactions`` after every write so the index never lags
+behind the rows.
+
+Both databases store the same normalised text per row (``contact_fts``/``interaction_fts``,
+rowid = the row's id). SQLite matches it with FTS5; PostgreSQL with a ``simple`` tsvector
+(whole words and word prefixes, GIN-indexed) or, for terms of three letters or more, anywhere
+inside a word through a trigram index (migration 0002): "mad" finds "Ahmadi" there.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, column, select, table, text
+from sqlalchemy import ColumnElement, and_, bindparam, column, func, or_, select, table, text
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
-from crm_tui.text import fold, index_text, query_terms
+from crm_tui.text import fold, index_text, query_terms, words
 
 CHUNK = 500
+# PostgreSQL: the shortest term also matched inside words (a trigram needs three letters).
+INFIX_MIN_LENGTH = 3
 
 
 def match_expression(query: str) -> str | None:
@@ -50,6 +57,8 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
 def _condition(
     session: Session, fts_table: str, query: str, id_column: Any, *, ordered: bool
 ) -> ColumnElement[bool] | None:
+    if not _is_sqlite(session):
+        return _postgresql_condition(fts_table, query, id_column)
     expression = match_expression(query)
     if expression is None:
         return None
@@ -64,6 +73,25 @@ def _condition(
         return id_column.in_(matches)
     # "id + 0" cannot drive the query, so SQLite scans the ORDER BY index and stops after a page.
     return (id_column + 0).in_(matches)
+
+
+def _postgresql_condition(fts_table: str, query: str, id_column: Any) -> ColumnElement[bool] | None:
+    """Every term matches a word start (phrase-wise), or anywhere in a word when long enough."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    fts = table(fts_table, column("rowid"), column("words"), column("body"))
+    conditions = []
+    for tokens in terms:
+        phrase = " <-> ".join(f"'{token}'" for token in tokens) + ":*"
+        condition: ColumnElement[bool] = fts.c.words.bool_op("@@")(
+            func.to_tsquery("simple", phrase)
+        )
+        joined = " ".join(tokens)
+        if len(joined) >= INFIX_MIN_LENGTH:
+            condition = or_(condition, fts.c.body.contains(joined))
+        conditions.append(condition)
+    return id_column.in_(select(fts.c.rowid).where(and_(*conditions)))
 
 
 def contact_condition(
@@ -192,19 +220,26 @@ def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, s
     ]
 
 
-_INSERT_CONTACT_DOCUMENTS = "INSERT INTO contact_fts(rowid, body) VALUES (?, ?)"
-_INSERT_INTERACTION_DOCUMENTS = "INSERT INTO interaction_fts(rowid, body) VALUES (?, ?)"
-
-
 def add_contact_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
     """Index new contacts from documents built in memory (bulk writers: import, demo)."""
-    if documents and _is_sqlite(session):
-        session.connection().exec_driver_sql(_INSERT_CONTACT_DOCUMENTS, list(documents))
+    _add_documents(session, "contact_fts", documents)
 
 
 def add_interaction_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
-    if documents and _is_sqlite(session):
-        session.connection().exec_driver_sql(_INSERT_INTERACTION_DOCUMENTS, list(documents))
+    _add_documents(session, "interaction_fts", documents)
+
+
+def _add_documents(session: Session, fts_table: str, documents: Sequence[tuple[int, str]]) -> None:
+    if not documents:
+        return
+    connection = session.connection()
+    if _is_sqlite(session):
+        statement = f"INSERT INTO {fts_table}(rowid, body) VALUES (?, ?)"
+        connection.exec_driver_sql(statement, list(documents))
+        return
+    # Letters and digits only: PostgreSQL's parser would keep "a@b.com" as one word.
+    statement = f"INSERT INTO {fts_table}(rowid, body) VALUES (%s, %s)"
+    connection.exec_driver_sql(statement, [(rowid, words(body)) for rowid, body in documents])
 
 
 def _is_sqlite(session: Session) -> bool:
@@ -213,16 +248,12 @@ def _is_sqlite(session: Session) -> bool:
 
 def index_contacts(session: Session, ids: Iterable[int]) -> None:
     """Bring the index rows of these contacts up to date with the tables."""
-    if not _is_sqlite(session):
-        return
     for batch in _chunks(ids):
         _delete_rows(session, "contact_fts", batch)
         add_contact_documents(session, contact_documents(session, batch))
 
 
 def index_interactions(session: Session, ids: Iterable[int]) -> None:
-    if not _is_sqlite(session):
-        return
     for batch in _chunks(ids):
         _delete_rows(session, "interaction_fts", batch)
         rows = session.execute(
@@ -241,19 +272,15 @@ def _delete_rows(session: Session, fts_table: str, ids: Sequence[int]) -> None:
 
 
 def unindex_contacts(session: Session, ids: Sequence[int]) -> None:
-    if _is_sqlite(session):
-        _delete_rows(session, "contact_fts", ids)
+    _delete_rows(session, "contact_fts", ids)
 
 
 def unindex_interactions(session: Session, ids: Sequence[int]) -> None:
-    if _is_sqlite(session):
-        _delete_rows(session, "interaction_fts", ids)
+    _delete_rows(session, "interaction_fts", ids)
 
 
 def rebuild_index(session: Session) -> tuple[int, int]:
     """Rebuild both indexes from the tables; returns (contacts, interactions) indexed."""
-    if not _is_sqlite(session):
-        return (0, 0)
     session.execute(text("DELETE FROM contact_fts"))
     session.execute(text("DELETE FROM interaction_fts"))
     contact_ids = list(session.scalars(select(Contact.id)))
@@ -265,8 +292,6 @@ def rebuild_index(session: Session) -> tuple[int, int]:
 
 def index_out_of_sync(session: Session) -> list[str]:
     """Problems with the index (rows missing from it or left in it), for ``crm doctor``."""
-    if not _is_sqlite(session):
-        return []
     problems = []
     for fts_table, source in (("contact_fts", "contact"), ("interaction_fts", "interaction")):
         missing = session.scalar(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactTag, Tag
 from crm_tui.services import search
+from crm_tui.services.common import utcnow
 from crm_tui.text import fold
 
 TAG_SEPARATOR = ", "
@@ -56,7 +58,9 @@ def set_tags(session: Session, contact: Contact, names: Sequence[str]) -> None:
     contact.tags = tags_text(names)
 
 
-def _refresh_tags_text(session: Session, contact_ids: Sequence[int]) -> None:
+def _refresh_tags_text(
+    session: Session, contact_ids: Sequence[int], actor_id: int | None = None
+) -> None:
     names: dict[int, list[str]] = {contact_id: [] for contact_id in contact_ids}
     rows = session.execute(
         select(ContactTag.contact_id, Tag.name)
@@ -65,16 +69,21 @@ def _refresh_tags_text(session: Session, contact_ids: Sequence[int]) -> None:
     )
     for contact_id, name in rows:
         names[contact_id].append(name)
+    stamp: dict[str, Any] = {"updated_at": utcnow()}
+    if actor_id is not None:
+        stamp["updated_by_id"] = actor_id
     for contact_id, tag_names in names.items():
         session.execute(
             update(Contact)
             .where(Contact.id == contact_id)
-            .values(tags=tags_text(tag_names), version=Contact.version + 1)
+            .values(tags=tags_text(tag_names), version=Contact.version + 1, **stamp)
         )
     search.index_contacts(session, contact_ids)
 
 
-def tag_contacts(*, session: Session, contact_ids: Sequence[int], tag: str) -> int:
+def tag_contacts(
+    *, session: Session, contact_ids: Sequence[int], tag: str, actor_id: int | None = None
+) -> int:
     """Add ``tag`` to every contact in ``contact_ids``; returns how many gained it."""
     ids = tag_ids(session, [tag])
     if not ids or not contact_ids:
@@ -94,11 +103,13 @@ def tag_contacts(*, session: Session, contact_ids: Sequence[int], tag: str) -> i
             insert(ContactTag),
             [{"contact_id": contact_id, "tag_id": tag_row_id} for contact_id in new],
         )
-        _refresh_tags_text(session, new)
+        _refresh_tags_text(session, new, actor_id)
     return len(new)
 
 
-def untag_contacts(*, session: Session, contact_ids: Sequence[int], tag: str) -> int:
+def untag_contacts(
+    *, session: Session, contact_ids: Sequence[int], tag: str, actor_id: int | None = None
+) -> int:
     tag_row_id = tag_id(session, tag)
     if tag_row_id is None or not contact_ids:
         return 0
@@ -108,7 +119,7 @@ def untag_contacts(*, session: Session, contact_ids: Sequence[int], tag: str) ->
             col(ContactTag.contact_id).in_(contact_ids),
         )
     )
-    _refresh_tags_text(session, list(contact_ids))
+    _refresh_tags_text(session, list(contact_ids), actor_id)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

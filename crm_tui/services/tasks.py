@@ -8,13 +8,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
 from crm_tui.schemas import TaskCreate, TaskRead, TaskUpdate
-from crm_tui.services.common import check_version, every, live_row, today, touch, utcnow
+from crm_tui.services.common import (
+    check_version,
+    every,
+    live_row,
+    set_deleted,
+    today,
+    touch,
+    utcnow,
+)
 from crm_tui.services.team import member_names
 
 POSITION_STEP = 1024.0
@@ -100,6 +108,9 @@ def _read(
         created_at=task.created_at,
         deleted_at=task.deleted_at,
         version=task.version,
+        updated_at=task.updated_at,
+        created_by=members.get(task.created_by_id) if task.created_by_id else None,
+        updated_by=members.get(task.updated_by_id) if task.updated_by_id else None,
     )
 
 
@@ -329,23 +340,12 @@ def _shift_position(session: Session, task: Task, offset: int) -> None:
     task.position = (target.position + edge) / 2
 
 
-def _set_deleted(session: Session, ids: Sequence[int], deleted_at: datetime | None) -> int:
-    column = col(Task.deleted_at)
-    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
-    result = session.execute(
-        update(Task)
-        .where(col(Task.id).in_(list(ids)), condition)
-        .values(deleted_at=deleted_at, version=Task.version + 1, updated_at=utcnow())
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+def delete_tasks(*, session: Session, task_ids: Sequence[int], actor_id: int | None = None) -> int:
+    return set_deleted(session, Task, task_ids, utcnow(), actor_id)
 
 
-def delete_tasks(*, session: Session, task_ids: Sequence[int]) -> int:
-    return _set_deleted(session, task_ids, utcnow())
-
-
-def restore_tasks(*, session: Session, task_ids: Sequence[int]) -> int:
-    return _set_deleted(session, task_ids, None)
+def restore_tasks(*, session: Session, task_ids: Sequence[int], actor_id: int | None = None) -> int:
+    return set_deleted(session, Task, task_ids, None, actor_id)
 
 
 # -- dependencies -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui.config import mask_url, sqlite_path
+from crm_tui.config import location_label
 
 TABS = [
     ("1", "today", "Today"),
@@ -16,11 +16,6 @@ TABS = [
     ("3", "log", "Log"),
     ("4", "tasks", "Tasks"),
 ]
-
-
-def _where(url: str) -> str:
-    path = sqlite_path(url)
-    return path.name if path is not None else mask_url(url)
 
 
 class TopBar(Static):
@@ -52,8 +47,11 @@ class TopBar(Static):
             self._spans.append((position, position + len(label), mode))
             position += len(label)
         app: Any = self.app
-        where = _where(app.database.url) if hasattr(app, "database") else ""
-        user = getattr(getattr(app, "settings", None), "user", "")
+        settings = getattr(app, "settings", None)
+        where = getattr(settings, "label", "")
+        if not where and hasattr(app, "database"):
+            where = location_label(app.database.url)
+        user = getattr(settings, "user", "")
         right = "  ".join(part for part in (self.detail, where, user) if part)
         parts.append((f"   {right}", "$text-muted"))
         return Content.assemble(*parts)

@@ -201,6 +201,9 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
     def current(self) -> Row | None:
         return self.row_at(self.cursor)
 
+    def key_of(self, row: Row) -> Hashable:
+        return self._key(row)
+
     def loaded_rows(self) -> list[Row]:
         return [row for rows in self._pages.values() for row in rows]
 

@@ -1,0 +1,125 @@
+"""Live refresh: a teammate's change (another connection, as another crm would make it) shows
+on the open screen within a couple of seconds, the cursor stays on its record and a form
+being edited keeps what was typed. SQLite polls data_version; PostgreSQL LISTENs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from crm_tui.db import Database, open_database
+from crm_tui.schemas import InteractionCreate
+from crm_tui.services.interactions import create_interaction
+from crm_tui.services.tasks import TaskQuery, list_tasks, move_task
+from crm_tui.services.team import ensure_member
+from crm_tui.watch import watch
+from screens.contact_form import ContactForm
+from screens.tasks import TasksScreen
+from tests.conftest import add_contact
+from tests.screens_helpers import make_app, settle
+
+SOON = 4.0  # seconds: "within a couple of seconds", with room for a slow CI machine
+
+
+@pytest.fixture
+def teammate(db_url: str) -> Iterator[Database]:
+    """Another member's crm on the same database: its own engine and connections."""
+    database = open_database(db_url)
+    yield database
+    database.close()
+
+
+async def until(pilot: Pilot[None], check: Callable[[], bool], within: float = SOON) -> float:
+    """Wait for ``check`` to hold; returns the seconds it took (fails after ``within``)."""
+    begun = time.monotonic()
+    while not check():
+        assert time.monotonic() - begun < within, "the change did not show in time"
+        await pilot.pause(0.05)
+    return time.monotonic() - begun
+
+
+def test_the_watcher_sees_another_connections_commit(db: Database, teammate: Database) -> None:
+    watcher = watch(db)
+    try:
+        assert watcher.wait(0.2) is False
+        with teammate.write() as session:
+            add_contact(session, "Sara Ahmadi")
+        assert watcher.wait(SOON) is True
+        assert watcher.wait(0.2) is False  # one change, one notice
+    finally:
+        watcher.close()
+
+
+async def test_a_contact_added_elsewhere_appears_and_the_cursor_stays(
+    db: Database, teammate: Database
+) -> None:
+    with db.write() as session:
+        for name in ("Bita", "Cyrus", "Dara", "Elham"):
+            add_contact(session, name)
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("down", "down")  # on Dara
+        await settle(pilot)
+        table = app.screen.query_one("#contact-table")
+        assert table.current.name == "Dara"  # type: ignore[attr-defined]
+        with teammate.write() as session:
+            add_contact(session, "Arash")  # sorts first: every row below moves down one
+        await until(pilot, lambda: table.total == 5)  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert table.current.name == "Dara"  # type: ignore[attr-defined]
+        assert table.cursor == 3  # type: ignore[attr-defined]
+
+
+async def test_an_open_form_keeps_what_was_typed(db: Database, teammate: Database) -> None:
+    with db.write() as session:
+        contact_id = add_contact(session, "Hana Novák")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        form.query_one("#f-title", Input).value = "Designer"
+        changes = app.changes
+        with teammate.write() as session:
+            create_interaction(
+                session=session,
+                data=InteractionCreate.build(contact_ids=[contact_id], subject="Called"),
+            )
+        await until(pilot, lambda: app.changes > changes)
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#f-title", Input).value == "Designer"
+
+
+async def test_a_card_moved_elsewhere_moves_on_the_board(demo_db: Database, demo_url: str) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TasksScreen)
+        selected = screen.board.current
+        assert selected is not None
+        with demo_db.read() as session:
+            todo = list_tasks(session=session, query=TaskQuery(status="todo"))[-1]
+        other = open_database(demo_url)
+        with other.write() as session:
+            member = ensure_member(session=session, username="bahram").id
+            move_task(session=session, task_id=todo.id, status="doing", actor_id=member)
+        other.close()
+
+        def moved() -> bool:
+            doing = next(c for c in screen.board.columns if c.status == "doing")
+            return any(task.id == todo.id for task in doing.cards)
+
+        await until(pilot, moved)
+        assert screen.board.current is not None and screen.board.current.id == selected.id
