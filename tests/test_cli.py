@@ -247,3 +247,24 @@ def test_help_and_version_import_neither_sqlmodel_nor_textual(flag: str) -> None
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert "LOADED []" in result.stdout
+
+
+def test_doctor_finds_and_rebuilds_a_stale_search_index(demo_url: str) -> None:
+    """On either database: a row missing from the search index is found, then fixed."""
+    from sqlalchemy import text
+
+    from crm_tui.db import open_database
+
+    assert crm(demo_url, "doctor")[0] == 0
+    database = open_database(demo_url)
+    with database.write() as session:
+        session.execute(text("DELETE FROM contact_fts WHERE rowid = 1"))
+    database.close()
+    code, out, _ = crm(demo_url, "doctor")
+    assert code == 1 and "1 contact rows missing from the search index" in out
+    code, out, _ = crm(demo_url, "doctor", "--fix")
+    assert "fixed: search index" in out
+    code, out, _ = crm(demo_url, "doctor")
+    assert (code, out.startswith("ok:")) == (0, True)
+    _, found, _ = crm(demo_url, "contacts", "list", "--json", "--search", "expo")
+    assert json.loads(found), "search works again after the rebuild"

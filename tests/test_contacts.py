@@ -12,6 +12,7 @@ from crm_tui.services import contacts as svc
 from crm_tui.services.contacts import ContactQuery, ContactSort
 from crm_tui.services.tags import tag_contacts, untag_contacts
 from tests.conftest import add_contact
+from tests.databases import BACKEND
 
 
 def test_create_and_read_back_every_field(session: Session) -> None:
@@ -225,6 +226,26 @@ def test_search_finds_every_field_in_every_script(
     add_contact(session, "王小明")
     found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
     assert {row.name for row in found} == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "inside_words"),
+    [
+        ("hmad", {"Sara Ahmadi"}),
+        ("ریم", {"مریم رضایی"}),
+        ("ahm xpo", {"Sara Ahmadi"}),
+        ("hm", set()),
+    ],
+)
+def test_postgresql_also_finds_parts_of_words(
+    session: Session, query: str, inside_words: set[str]
+) -> None:
+    """PostgreSQL's trigram index finds three letters or more anywhere in a word; SQLite's
+    FTS5 index finds word beginnings only (the same everywhere else)."""
+    add_contact(session, "Sara Ahmadi", notes="Met at the Tehran expo.")
+    add_contact(session, "مریم رضایی")
+    found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
+    assert {row.name for row in found} == (inside_words if BACKEND == "postgresql" else set())
 
 
 def test_search_sees_edits_and_trash(session: Session) -> None:

@@ -18,6 +18,7 @@ def demo(
     seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
 ) -> None:
     """Fill an empty database with a believable small business to try crm on."""
+    from crm_tui.config import location_label
     from crm_tui.services.demo import build_demo
 
     cli = state(ctx)
@@ -26,7 +27,7 @@ def demo(
             session=session, contacts=contacts, interactions=interactions, seed=seed
         )
     echo(
-        f"demo data written to {cli.database()!r}: {summary.contacts} contacts, "
+        f"demo data written to {location_label(cli.database().url)}: {summary.contacts} contacts, "
         f"{summary.organizations} organizations, {summary.interactions} interactions "
         f"({summary.complaints} complaints), {summary.projects} projects, {summary.tasks} tasks, "
         f"{summary.members} team members, {summary.templates} templates"

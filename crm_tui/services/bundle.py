@@ -21,7 +21,7 @@ from crm_tui import models
 from crm_tui.errors import ValidationError
 from crm_tui.migrations import HEAD
 from crm_tui.services import search
-from crm_tui.services.common import bulk_insert, reset_id_sequences
+from crm_tui.services.common import bulk_insert, bulk_writes, reset_id_sequences
 
 FORMAT = "crm-tui bundle"
 # Parents before children (foreign keys are checked as rows go in).
@@ -135,6 +135,15 @@ def load(session: Session, folder: Path, progress: Progress | None = None) -> di
                 f"the database is not empty ({present} {table} rows); "
                 "import a bundle into a new database (crm --db new.db import all DIR)"
             )
+    with bulk_writes(session):
+        counts = _import_tables(session, folder, progress)
+    tables = [model.__table__ for model in TABLES]  # type: ignore[attr-defined]
+    reset_id_sequences(session, [t.name for t in tables if "id" in t.c and t.c.id.primary_key])
+    search.rebuild_index(session)
+    return counts
+
+
+def _import_tables(session: Session, folder: Path, progress: Progress | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for number, model in enumerate(TABLES, start=1):
         path = folder / f"{_name(model)}.jsonl"
@@ -153,9 +162,6 @@ def load(session: Session, folder: Path, progress: Progress | None = None) -> di
         counts[_name(model)] = count
         if progress:
             progress(f"importing {_name(model)}", number, len(TABLES))
-    tables = [model.__table__ for model in TABLES]  # type: ignore[attr-defined]
-    reset_id_sequences(session, [t.name for t in tables if "id" in t.c and t.c.id.primary_key])
-    search.rebuild_index(session)
     return counts
 
 
