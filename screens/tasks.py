@@ -255,10 +255,13 @@ class TasksScreen(CrmScreen):
             self._write_reschedule(task.id, message.shift, message.stretch, False)
             return
         names = ", ".join(f"#{other.id}" for other in waiting[:5])
-        question = f"{plural(len(waiting), 'task')} ({names}) wait for #{task.id}. Push them later?"
+        verb, them = ("waits", "it") if len(waiting) == 1 else ("wait", "them")
+        question = (
+            f"{plural(len(waiting), 'task')} ({names}) {verb} for #{task.id}. Push {them} later?"
+        )
         self.app.push_screen(
             ConfirmDialog(
-                question, "No moves only this task (and flags the clash).", yes="Push them"
+                question, "No moves only this task (and flags the clash).", yes=f"Push {them}"
             ),
             lambda push: self._write_reschedule(
                 task.id, message.shift, message.stretch, bool(push)
@@ -367,6 +370,7 @@ class TasksScreen(CrmScreen):
             def applied(tasks: list[TaskRead] | None) -> None:
                 if tasks:
                     self.notify(f"created {plural(len(tasks), 'task')}", timeout=3)
+                    self.wanted = tasks[0].id  # wins over the reload on return to the board
                     self.load(tasks[0].id)
 
             self.app.push_screen(ApplyTemplateDialog(templates, members, projects), applied)
