@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Select, and_, func, select, text, true, tuple_, update
@@ -114,11 +115,17 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     keys = list(rows[0])
     filled = {c.key: _default(c) for c in table.columns if c.key not in keys and c.default}
     names = [*keys, *filled]
-    columns = []  # column-wise: map() each type's processor over a whole column at once
-    for name in names:
-        values = [filled[name]] * len(rows) if name in filled else [row[name] for row in rows]
+    # Column-wise, so each type's processor is map()ped over a whole column; itemgetter and
+    # zip do the reshaping in C.
+    picked = map(itemgetter(*keys), rows)
+    columns: list[Sequence[Any]] = (
+        list(zip(*picked, strict=True)) if len(keys) > 1 else [list(picked)]
+    )
+    columns += [[value] * len(rows) for value in filled.values()]
+    for index, name in enumerate(names):
         processor = _bind_processor(table.c[name].type, dialect)
-        columns.append(list(map(processor, values)) if processor else values)
+        if processor is not None:
+            columns[index] = list(map(processor, columns[index]))
     params = list(zip(*columns, strict=True))
     marks = ", ".join([_PLACEHOLDER[dialect.paramstyle]] * len(names))
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"

@@ -214,7 +214,7 @@ def _create_all(
     """Insert new contacts in bulk; returns their ids."""
     ids = reserve_ids(session, Contact, len(rows))
     tag_ids = tags.tag_ids(session, {t for row in rows for t in row.tags})
-    organizations: dict[str, Any] = {}
+    organizations: dict[str | None, tuple[int | None, str, str]] = {None: (None, "", "")}
     now = utcnow()
     for start in range(0, len(rows), 5_000):
         chunk = list(zip(ids[start : start + 5_000], rows[start : start + 5_000], strict=True))
@@ -222,16 +222,18 @@ def _create_all(
         for contact_id, row in chunk:
             # Keyed as organization_named keys them; "¨" is a name whose key is empty.
             key = sort_key(row.organization) if row.organization.strip() else None
-            if key is not None and key not in organizations:
-                organizations[key] = organization_named(session, row.organization)
-            organization = organizations.get(key) if key is not None else None
+            if key not in organizations:
+                named = organization_named(session, row.organization)
+                assert named is not None  # the name is not blank
+                organizations[key] = (named.id, named.name, named.sort_name)
+            organization_id, organization_name, sort_org = organizations[key]
             contacts.append(
                 {
                     **contact_columns(row),
                     "id": contact_id,
-                    "organization_id": organization.id if organization else None,
-                    "organization_name": organization.name if organization else "",
-                    "sort_org": organization.sort_name if organization else "",
+                    "organization_id": organization_id,
+                    "organization_name": organization_name,
+                    "sort_org": sort_org,
                     "created_at": now,
                     "updated_at": now,
                     "created_by_id": actor_id,
@@ -366,20 +368,7 @@ def import_contacts(
     assert batch.id is not None
     with bulk_writes(session), search.bulk_indexing(session), _indexes_for(session, plan):
         created = _create_all(session, plan.create, actor_id, progress)
-        bulk_insert(
-            session,
-            ImportChange,
-            [
-                {
-                    "batch_id": batch.id,
-                    "entity": "contact",
-                    "entity_id": i,
-                    "action": "created",
-                    "before": None,
-                }
-                for i in created
-            ],
-        )
+        _record_created(session, batch.id, "contact", created)
         report.updated, unchanged = _update_all(session, plan.update, batch.id, actor_id)
     report.skipped += unchanged
     batch.created, batch.updated = report.created, report.updated

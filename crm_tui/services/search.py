@@ -161,7 +161,7 @@ def contact_document(
         row["status"],
     ]
     # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…).
-    return row["id"], " ".join(index_text(part) for part in parts if part)
+    return row["id"], " ".join([index_text(part) for part in parts if part])
 
 
 def interaction_document(row: Mapping[str, Any]) -> tuple[int, str]:
