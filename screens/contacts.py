@@ -183,6 +183,9 @@ class ContactsScreen(CrmScreen):
             self._detail_timer.stop()
         row = message.row
         if row is None:
+            if not self.table.total and self.shown is not None:  # nothing matches: no stale detail
+                self.shown = None
+                self.query_one(ContactDetail).clear()
             return
         if self.shown is not None and self.shown.id == row.id and self.shown.version == row.version:
             return
@@ -203,6 +206,8 @@ class ContactsScreen(CrmScreen):
 
     @on(DetailLoaded)
     def _detail_loaded(self, message: DetailLoaded) -> None:
+        if not self.table.total:  # a late answer for a row the list no longer has
+            return
         self.shown = message.contact
         self.query_one(ContactDetail).show(message.contact, message.timeline)
 

@@ -61,6 +61,7 @@ class DuplicatesScreen(CrmScreen):
         super().__init__()
         self.pairs: list[DuplicatePair] = []
         self.merges: list[dict[str, Any]] = []
+        self.merging: set[int] = set()  # the pair in the merge dialog
 
     def compose(self) -> ComposeResult:
         yield TopBar("contacts", "duplicates")
@@ -89,6 +90,20 @@ class DuplicatesScreen(CrmScreen):
     @on(Found)
     def _found(self, message: Found) -> None:
         self.pairs, self.merges = message.pairs, message.merges
+        self._show_pairs()
+        history = [
+            f"merge #{m['id']}: {m['merged_name']} into #{m['kept_id']}"
+            + (" (undone)" if m["undone_at"] else "")
+            for m in self.merges
+        ]
+        text = "Recent merges (u undoes the last):  " + " · ".join(history) if history else ""
+        self.query_one("#merge-history", Static).update(literal(text))
+        options = self.query_one("#duplicates-list", OptionList)
+        options.focus()
+        if self.pairs:
+            options.highlighted = 0
+
+    def _show_pairs(self, *, refreshing: bool = False) -> None:
         options = self.query_one("#duplicates-list", OptionList)
         options.clear_options()
         options.add_options([Option(_pair_line(p), id=str(i)) for i, p in enumerate(self.pairs)])
@@ -97,21 +112,14 @@ class DuplicatesScreen(CrmScreen):
             if self.pairs
             else ("No likely duplicates (same email, same phone, or nearly the same name)")
         )
-        self.query_one("#duplicates-status", Static).update(status)
-        history = [
-            f"merge #{m['id']}: {m['merged_name']} into #{m['kept_id']}"
-            + (" (undone)" if m["undone_at"] else "")
-            for m in self.merges
-        ]
-        text = "Recent merges (u undoes the last):  " + " · ".join(history) if history else ""
-        self.query_one("#merge-history", Static).update(literal(text))
-        options.focus()
-        if self.pairs:
-            options.highlighted = 0
+        self.query_one("#duplicates-status", Static).update(
+            status + (" · looking again…" if refreshing else "")
+        )
 
     @on(OptionList.OptionSelected, "#duplicates-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         pair = self.pairs[int(event.option.id or 0)]
+        self.merging = {pair.first.id, pair.second.id}
         self._open_merge(pair.first.id, pair.second.id)
 
     @work(thread=True, group="merge-open")
@@ -130,6 +138,13 @@ class DuplicatesScreen(CrmScreen):
     def _merged(self, result: str | None) -> None:
         if result:
             self.notify(result)
+            # Finding pairs again takes a while on a large list: the merged pair (and any
+            # other pair with either contact) goes at once, so it cannot be picked twice.
+            merged = self.merging
+            self.pairs = [p for p in self.pairs if not {p.first.id, p.second.id} & merged]
+            self._show_pairs(refreshing=True)
+            if self.pairs:
+                self.query_one("#duplicates-list", OptionList).highlighted = 0
             self.action_refresh()
 
     def action_undo(self) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.app import App, ComposeResult
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -13,11 +13,26 @@ from textual.widgets import Static
 from screens.text import literal
 
 
+def _action(binding: BindingType) -> str:
+    return binding.action if isinstance(binding, Binding) else binding[1]
+
+
 def key_lines(screen: Screen[object]) -> list[str]:
     """One line per active binding of ``screen`` (its focused widget, itself and the app)."""
+
+    # The screen's own actions first: they are what "?" is pressed for, while Textual's
+    # keys (focus, copy) and the focused widget's (arrows, scrolling) are the familiar ones.
+    textual_actions = {_action(b) for b in (*Screen.BINDINGS, *App.BINDINGS)}
+
+    def rank(found: ActiveBinding) -> int:
+        if _action(found.binding) in textual_actions:
+            return 3
+        return 0 if found.node is screen else 1 if found.node is screen.app else 2
+
+    active = sorted(screen.active_bindings.items(), key=lambda item: rank(item[1]))
     lines = []
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
+    for key, found in active:
+        binding = found.binding
         if binding.description:
             shown = binding.key_display or screen.app.get_key_display(Binding(key, ""))
             lines.append(f"{shown:<12} {binding.description}")
@@ -27,6 +42,10 @@ def key_lines(screen: Screen[object]) -> list[str]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
     ]
 
     def __init__(self, lines: list[str]) -> None:
@@ -37,3 +56,12 @@ class HelpScreen(ModalScreen[None]):
         text = "Keys (ctrl+p opens the command palette)\n\n" + "\n".join(self.lines)
         with VerticalScroll(id="help-body"):
             yield Static(literal(text), id="help-keys")
+
+    def action_scroll(self, how: str) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        {
+            "down": body.scroll_down,
+            "up": body.scroll_up,
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+        }[how](animate=False)

@@ -48,6 +48,26 @@ async def test_question_mark_lists_the_keys(demo_db: Database) -> None:
         assert isinstance(app.screen, TodayScreen)
 
 
+async def test_help_puts_the_screens_own_keys_first_and_scrolls(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 20)) as pilot:
+        await pilot.press("2")
+        await finish_work(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        lines = app.screen.lines
+        described = [line.split(None, 1)[1] for line in lines]
+        assert described[0] == "Search"
+        for action in ("New", "Edit", "Delete", "Duplicates"):  # before the table's arrow keys
+            assert described.index(action) < described.index("Down")
+        body = app.screen.query_one("#help-body")
+        assert body.scroll_y == 0
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert body.scroll_y == 2
+
+
 async def test_the_current_user_becomes_a_team_member(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(110, 32)) as pilot:

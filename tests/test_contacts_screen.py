@@ -45,6 +45,13 @@ async def test_search_as_you_type_filters_the_list(demo_db: Database) -> None:
         assert names == {row.name for row in found}
         status = str(app.screen.query_one("#contact-status", Static).render())
         assert f"{expected} contacts match 'expo'" in status
+        assert "Organization" in str(app.screen.query_one("#detail-fields", Static).render())
+        await pilot.press(*"zzqx")  # nothing matches: no contact left in the detail pane
+        await settle(pilot)
+        assert _table(app).total == 0
+        assert str(app.screen.query_one("#detail-fields", Static).render()) == ""
+        await pilot.press(*["backspace"] * 4)
+        await settle(pilot)
         await pilot.press("escape")  # leaves the search box, keeps the search
         assert isinstance(app.focused, VirtualTable)
         await pilot.press("escape")  # clears the search
@@ -234,6 +241,8 @@ async def test_merge_duplicates_then_undo(demo_db: Database) -> None:
             merged = get_contact(session=session, contact_id=keep_id)
             assert session.scalar(select(MergeRecord.merged_id)) == other_id
         assert merged.version >= 2
+        assert isinstance(app.screen, DuplicatesScreen)
+        assert all(other_id not in (p.first.id, p.second.id) for p in app.screen.pairs)
         await pilot.press("u", "y")
         await settle(pilot)
         with demo_db.read() as session:

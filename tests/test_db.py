@@ -18,6 +18,8 @@ from crm_tui.db import current_revision, open_database
 from crm_tui.errors import SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.migrations.runner import script_heads, script_revisions
+from crm_tui.schemas import ContactCreate
+from crm_tui.services.contacts import ContactQuery, create_contact, list_contacts
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:
@@ -112,7 +114,7 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
 
 
 def test_an_older_schema_is_backed_up_before_migrating(db_path: Path) -> None:
-    """A db at 0001 (0002 changes nothing on SQLite): opening backs it up, then upgrades."""
+    """A db at 0001 (0002 and 0003 change nothing here): opening backs it up, then upgrades."""
     connection = sqlite3.connect(db_path)
     connection.execute("UPDATE alembic_version SET version_num = '0001'")
     connection.commit()
@@ -126,6 +128,34 @@ def test_an_older_schema_is_backed_up_before_migrating(db_path: Path) -> None:
     copy = sqlite3.connect(backups[0])
     assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     copy.close()
+
+
+@pytest.mark.sqlite_only
+def test_search_tables_of_an_early_build_are_rebuilt(db_path: Path) -> None:
+    """Early builds made one FTS5 column per field; writes to such a table would fail."""
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        contact = create_contact(
+            session=session, data=ContactCreate(name="Parisa Rahimi", notes="قرارداد سالانه")
+        )
+    database.close()
+    connection = sqlite3.connect(db_path)
+    connection.executescript(
+        "DROP TABLE contact_fts; DROP TABLE interaction_fts;"
+        "CREATE VIRTUAL TABLE contact_fts USING fts5(name, organization, notes);"
+        "CREATE VIRTUAL TABLE interaction_fts USING fts5(subject, body);"
+        "UPDATE alembic_version SET version_num = '0002';"
+    )
+    connection.close()
+    database = open_database(f"sqlite:///{db_path}")
+    assert current_revision(database) == HEAD
+    with database.write() as session:
+        create_contact(session=session, data=ContactCreate(name="Sara Karimi"))
+    with database.read() as session:
+        found = list_contacts(session=session, query=ContactQuery(search="قرارداد")).rows
+        assert [row.id for row in found] == [contact.id]
+        assert list_contacts(session=session, query=ContactQuery(search="kari")).rows
+    database.close()
 
 
 def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -165,7 +165,7 @@ class RowReader:
     def _email(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
         for part in raw.split(MULTI_SEPARATOR) if MULTI_SEPARATOR in raw else (raw,):
             checked = normalize_email(part)
-            if all(e.key != checked.key for e in values.emails):
+            if not values.emails or all(e.key != checked.key for e in values.emails):
                 values.emails.append(
                     Labeled(checked.value, self._label(target, cells), checked.key)
                 )
@@ -173,7 +173,7 @@ class RowReader:
     def _phone(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
         for part in raw.split(MULTI_SEPARATOR) if MULTI_SEPARATOR in raw else (raw,):
             checked = normalize_phone(part, self.region)
-            if all(p.key != checked.key for p in values.phones):
+            if not values.phones or all(p.key != checked.key for p in values.phones):
                 values.phones.append(
                     Labeled(checked.value, self._label(target, cells), checked.key)
                 )

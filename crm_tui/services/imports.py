@@ -165,17 +165,23 @@ def plan_import(
     session: Session, rows: Sequence[ContactValues], match: Match, on_duplicate: OnDuplicate
 ) -> _Plan:
     """Decide, row by row, to create, update or skip (nothing is written)."""
-    wanted = list(dict.fromkeys(k for row in rows for k in _keys(row, match)))
-    stored = _existing(session, wanted, match)
+    row_keys = [_keys(row, match) for row in rows]
+    stored = _existing(session, list(dict.fromkeys(k for keys in row_keys for k in keys)), match)
     plan = _Plan()
     seen: dict[str, ContactValues] = {}  # rows already taken from this file, by key
-    for row in rows:
-        keys = _keys(row, match)
-        owner = next((stored[k] for k in keys if k in stored), None)
-        earlier = next((seen[k] for k in keys if k in seen), None)
-        if on_duplicate is OnDuplicate.CREATE or (owner is None and earlier is None):
+    create_all = on_duplicate is OnDuplicate.CREATE
+    for row, keys in zip(rows, row_keys, strict=True):
+        owner: int | None = None
+        earlier: ContactValues | None = None
+        for key in keys:  # the first key that is known wins, for each
+            if owner is None:
+                owner = stored.get(key)
+            if earlier is None:
+                earlier = seen.get(key)
+        if create_all or (owner is None and earlier is None):
             plan.create.append(row)
-            seen.update(dict.fromkeys(keys, row))
+            for key in keys:
+                seen[key] = row
         elif on_duplicate is OnDuplicate.SKIP:
             plan.skipped += 1
         elif earlier is not None:
@@ -188,7 +194,8 @@ def plan_import(
                 plan.skipped += 1
             else:
                 plan.update[owner] = row
-                seen.update(dict.fromkeys(keys, row))
+                for key in keys:
+                    seen[key] = row
     return plan
 
 
