@@ -173,7 +173,8 @@ class ContactsScreen(CrmScreen):
             parts.append(f"only #{self.contact_query.only_id} (esc shows everyone)")
         if self.table.selected:
             parts.append(f"{len(self.table.selected)} selected")
-        self.query_one("#contact-status", Static).update(" · ".join(p for p in parts if p))
+        status = self.query_one("#contact-status", Static)
+        status.update(" · ".join(p for p in parts if p), layout=False)  # its size is fixed
 
     # -- the detail pane ---------------------------------------------------------------------
 

@@ -10,12 +10,13 @@ a count is first capped (cheap), then exact.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from crm_tui.services.common import Cursor, Page
 
@@ -30,6 +31,19 @@ Fetch = Callable[..., Page[Any]]
 # count(session, cap) -> int
 Count = Callable[["Session", int | None], int]
 COUNT_CAP = 5_000
+# An exact count past the cap reads every match (a million rows: a good part of a second), so
+# it waits for the typing to pause: a newer keystroke cancels it before it starts.
+EXACT_COUNT_PAUSE = 0.4
+
+
+def _cancelled_within(worker: Worker[Any], seconds: float) -> bool:
+    """Wait ``seconds`` in a thread worker; True as soon as the worker is cancelled."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.is_cancelled:
+            return True
+        time.sleep(0.02)
+    return worker.is_cancelled
 
 
 @dataclass
@@ -157,10 +171,11 @@ class PagedLoader:
                 if worker.is_cancelled:
                     return
                 self._post(CountLoaded(self, generation, total, exact=total <= COUNT_CAP))
-                if total > COUNT_CAP:
+            if total > COUNT_CAP and not _cancelled_within(worker, EXACT_COUNT_PAUSE):
+                with self.screen.read() as session:
                     total = self.count(session, None)
-                    if not worker.is_cancelled:
-                        self._post(CountLoaded(self, generation, total))
+                if not worker.is_cancelled:
+                    self._post(CountLoaded(self, generation, total))
 
         self.screen.guarded(load)
 

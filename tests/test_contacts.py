@@ -282,3 +282,37 @@ def test_resolve_by_id_email_name_and_ambiguity(session: Session) -> None:
     assert len(caught.value.candidates) == 2
     with pytest.raises(NotFoundError):
         svc.resolve_contact(session=session, ref="nobody")
+
+
+@pytest.mark.parametrize(
+    ("many", "dense"),
+    [(10_000, 1), (1, 1), (1, 10_000)],
+    ids=["fetch-then-sort", "walk-the-sort-index", "dense-threshold"],
+)
+def test_every_search_strategy_pages_the_same_rows(
+    session: Session, monkeypatch: pytest.MonkeyPatch, many: int, dense: int
+) -> None:
+    """Few matches are fetched and sorted, many are found by walking the sort order: same
+    rows, same order, same counts (capped or not), whatever filters come with the search."""
+    from crm_tui.services import search
+
+    monkeypatch.setattr(search, "MANY_MATCHES", many)
+    monkeypatch.setattr(search, "DENSE", dense)
+    names = ["Sara Karimi", "Saeed Rezaei", "Zahra Sadeghi", "سارا کریمی", "Bob Stone", "Sam Li"]
+    ids = {
+        name: add_contact(session, name, status="customer" if "a" in name else "lead")
+        for name in names
+    }
+    svc.delete_contacts(session=session, contact_ids=[ids["Sam Li"]])
+    query = ContactQuery(search="sa")
+    rows = svc.list_contacts(session=session, query=query, limit=2)
+    more = svc.list_contacts(session=session, query=query, limit=2, after=rows.last)
+    shown = [row.name for row in rows.rows + more.rows]
+    assert shown == ["Saeed Rezaei", "Sara Karimi", "Zahra Sadeghi"]  # not Sam, in the trash
+    assert svc.count_contacts(session=session, query=query) == 3
+    assert svc.count_contacts(session=session, query=query, cap=1) == 2  # "more than 1"
+    assert svc.count_contacts(session=session, query=query, cap=10) == 3
+    lead = ContactQuery(search="sa", status="lead")
+    assert svc.count_contacts(session=session, query=lead, cap=10) == 0
+    trash = ContactQuery(search="sa", trash=True)
+    assert svc.count_contacts(session=session, query=trash, cap=10) == 1

@@ -80,6 +80,14 @@ def test_log_filters_combine_and_search(session: Session) -> None:
     assert ids(sentiment="positive") == [1]
     assert ids(since=base + timedelta(hours=12), until=base + timedelta(days=2)) == [2]
     assert ids(search="تحویل") == [2]
+
+    def capped(cap: int, **filters: object) -> int:
+        query = InteractionQuery(**filters)  # type: ignore[arg-type]
+        return log.count_interactions(session=session, query=query, cap=cap)
+
+    assert capped(10, search="call") == 1  # "Quote call": the search drives, filters follow
+    assert capped(10, search="call", channel="email") == 0
+    assert capped(0, search="l") == 1  # more than none: stops at the first match
     resolved = log.get_interaction(session=session, interaction_id=late)
     assert resolved.resolved_at is not None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -431,7 +431,12 @@ def count_contacts(
             session, query, select(func.count()).select_from(Contact), ordered=False
         )
         return session.scalar(counted) or 0
-    first = _filtered(session, query, select(Contact.id), ordered=False).limit(cap + 1).subquery()
+    base = search.matches_first(session, "contact_fts", query.search, Contact)
+    if base is not None:  # the search drives: what else filters applies row by row
+        query = replace(query, search="")
+    else:
+        base = select(Contact.id)
+    first = _filtered(session, query, base, ordered=False).limit(cap + 1).subquery()
     return session.scalar(select(func.count()).select_from(first)) or 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -314,5 +314,10 @@ def count_interactions(
     if cap is None:
         counted = select(func.count()).select_from(Interaction)
         return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
-    first = _filtered(session, query, select(Interaction.id), ordered=False).limit(cap + 1)
+    base = search.matches_first(session, "interaction_fts", query.search, Interaction)
+    if base is not None:  # the search drives: what else filters applies row by row
+        query = replace(query, search="")
+    else:
+        base = select(Interaction.id)
+    first = _filtered(session, query, base, ordered=False).limit(cap + 1)
     return session.scalar(select(func.count()).select_from(first.subquery())) or 0

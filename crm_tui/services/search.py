@@ -18,7 +18,19 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, column, func, or_, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    TextClause,
+    and_,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
@@ -40,10 +52,14 @@ def match_expression(query: str) -> str | None:
     return " ".join('"' + " ".join(tokens) + '"*' for tokens in terms)
 
 
-# Past this many matches a search walks the list's own sort index in order and tests each row
-# against the set of matching ids, instead of fetching every match and sorting them all: a page
-# then costs the same however common the word ("s" matches half of all contacts).
+# A page of search results comes one of two ways. Few matches: fetch them all, then sort
+# (about 2 µs a match). Many: walk the list's own sort index in order, testing each row
+# against the set of matching ids, and stop after a page; that pays off when matches are
+# dense enough to turn up every few rows ("s" matches half of all contacts), but a name
+# matching 4% of a million, all under S, would be walked to from A. So the walk is for a
+# match in more than 1 row in DENSE (and never for fewer than MANY_MATCHES matches).
 MANY_MATCHES = 2_000
+DENSE = 20
 
 
 def _matching_count(session: Session, fts_table: str, expression: str, cap: int) -> int:
@@ -54,6 +70,14 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
     return session.execute(statement, {"q": expression, "cap": cap}).scalar() or 0
 
 
+def _fts_match(fts_table: str, expression: str) -> tuple[Any, TextClause]:
+    """The FTS5 table and its MATCH condition for ``expression`` (see ``match_expression``)."""
+    match = text(f"{fts_table} MATCH :{fts_table}_q").bindparams(
+        bindparam(f"{fts_table}_q", expression)
+    )
+    return table(fts_table, column("rowid")), match
+
+
 def _condition(
     session: Session, fts_table: str, query: str, id_column: Any, *, ordered: bool
 ) -> ColumnElement[bool] | None:
@@ -62,17 +86,34 @@ def _condition(
     expression = match_expression(query)
     if expression is None:
         return None
-    fts = table(fts_table, column("rowid"))
-    match = text(f"{fts_table} MATCH :{fts_table}_q").bindparams(
-        bindparam(f"{fts_table}_q", expression)
-    )
+    fts, match = _fts_match(fts_table, expression)
     matches = select(fts.c.rowid).where(match)
     if not ordered:  # counting: visiting each match once is the cheapest plan
         return id_column.in_(matches)
-    if _matching_count(session, fts_table, expression, MANY_MATCHES + 1) <= MANY_MATCHES:
+    rows = session.scalar(select(func.max(id_column))) or 0  # about how many rows (cheap)
+    many = max(MANY_MATCHES, rows // DENSE)
+    if _matching_count(session, fts_table, expression, many + 1) <= many:
         return id_column.in_(matches)
     # "id + 0" cannot drive the query, so SQLite scans the ORDER BY index and stops after a page.
     return (id_column + 0).in_(matches)
+
+
+def matches_first(session: Session, fts_table: str, query: str, model: Any) -> Select[Any] | None:
+    """SQLite: ``model`` ids read in the index's own order, joined row by row, so a capped
+    count stops after ``cap`` matches instead of gathering every match first ("s" matches
+    half a million of a million contacts). None elsewhere or without words."""
+    if not _is_sqlite(session):
+        return None
+    expression = match_expression(query)
+    if expression is None:
+        return None
+    fts, match = _fts_match(fts_table, expression)
+    return (
+        select(col(model.id))
+        .select_from(fts)
+        .join(model, col(model.id) == fts.c.rowid)
+        .where(match)
+    )
 
 
 def _postgresql_condition(fts_table: str, query: str, id_column: Any) -> ColumnElement[bool] | None:
