@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,8 +74,13 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at ``url`` and bring its schema up to date."""
+def open_database(
+    url: str, *, migrate: bool = True, on_upgrade: Callable[[str], None] | None = None
+) -> Database:
+    """Open (creating if needed) the database at ``url`` and bring its schema up to date.
+
+    ``on_upgrade`` hears one line before an existing schema is upgraded (it can take a while).
+    """
     path = sqlite_path(url)
     if path is not None:
         _create_private_file(path)
@@ -90,7 +95,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     database = Database(url, engine)
     try:
         if migrate:
-            ensure_schema(database)
+            ensure_schema(database, on_upgrade=on_upgrade)
     except OperationalError as error:
         database.close()
         raise DatabaseError(_describe_operational_error(url, error)) from None
@@ -158,7 +163,7 @@ def current_revision(database: Database) -> str | None:
         return row[0] if row else None
 
 
-def ensure_schema(database: Database) -> None:
+def ensure_schema(database: Database, *, on_upgrade: Callable[[str], None] | None = None) -> None:
     """Apply pending migrations; refuse a schema newer than this program."""
     revision = current_revision(database)
     if revision == HEAD:
@@ -169,7 +174,11 @@ def ensure_schema(database: Database) -> None:
             f"crm understands (up to {HEAD}); upgrade crm-tui to open it"
         )
     if revision is not None and database.path is not None:
-        backup_before_migration(database.path, revision)
+        kept = backup_before_migration(database.path, revision)
+        if on_upgrade is not None:
+            on_upgrade(f"upgrading the database schema {revision} -> {HEAD} (copy kept: {kept})")
+    elif revision is not None and on_upgrade is not None:
+        on_upgrade(f"upgrading the database schema {revision} -> {HEAD}")
     from crm_tui.migrations.runner import upgrade
 
     with database._writer.begin() as connection:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -232,6 +233,25 @@ def test_subprocess_exit_codes_and_stderr(db_url: str) -> None:
     result = _run("contacts", "show", "ghost", env=env)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.strip() == "crm: error: no contact matches 'ghost'"
+
+
+@pytest.mark.sqlite_only
+def test_subprocess_says_when_it_upgrades_a_database(db_path: Path) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    connection.commit()
+    connection.close()
+    result = _run("contacts", "list", "--json", env={"CRM_DB": str(db_path)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []  # stdout stays the command's own
+    note = result.stderr.strip()
+    assert note.startswith("crm: upgrading the database schema 0001 -> ")
+    kept = Path(note.split("copy kept: ")[1].rstrip(")"))
+    assert kept.exists() and kept.name.endswith("-before-migration-0001.db")
+    again = _run("contacts", "list", "--json", env={"CRM_DB": str(db_path)})
+    assert again.stderr == ""  # once only
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])

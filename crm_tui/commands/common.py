@@ -46,7 +46,7 @@ class CliState:
         if self._database is None:
             from crm_tui.db import open_database
 
-            self._database = open_database(self.settings.url)
+            self._database = open_database(self.settings.url, on_upgrade=_say)
         return self._database
 
     @contextmanager
@@ -126,3 +126,8 @@ def labeled(values: list[str] | None) -> list[dict[str, str]]:
         else:
             items.append({"label": "", "value": raw})
     return items
+
+
+def _say(line: str) -> None:
+    """A note on stderr (stdout stays the command's output)."""
+    print(f"crm: {line}", file=sys.stderr, flush=True)
