@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from crm_tui.errors import ValidationError
 
 MAX_FIELD = 16 * 1024 * 1024  # fields of 1 MB and more are real (pasted emails, notes)
@@ -72,6 +70,8 @@ def _detected(sample: bytes) -> str:
     Short files fit several single-byte code pages equally well ("Renée" is plausible in
     cp1250 too); cp1252 is by far the most common source of non-UTF-8 CSV files.
     """
+    from charset_normalizer import from_bytes  # here: UTF-8 files (most) never need it
+
     results = from_bytes(sample)
     best = results.best()
     if best is None:

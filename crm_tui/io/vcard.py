@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-import vobject
-
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import decode
@@ -122,6 +120,8 @@ def _birthday(raw: str) -> date | None:
 
 def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
     """Every card of a .vcf file; a card that cannot be read becomes a ``RowError``."""
+    import vobject  # here: a CSV import need not pay for loading it
+
     text, _ = decode(path.read_bytes())
     results: list[ContactValues | RowError] = []
     starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
