@@ -243,3 +243,20 @@ async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
         assert len(created) == 5
         assert min(t.start for t in created).isoformat() == "2026-12-07"
         assert sum(1 for t in created if t.depends_on) == 4
+
+
+def test_chart_counts_stay_readable_when_large() -> None:
+    """A busy year (19,209 interactions a week) must not run the counts together."""
+    from screens.widgets.charts import bar_chart, compact
+
+    assert [compact(n, 3) for n in (7, 836, 2_344, 19_209, 192_091, 1_234_567)] == [
+        "7",
+        "836",
+        "2k",
+        "19k",
+        "192k",
+        "1M",
+    ]
+    chart = bar_chart("Per week", [("w1", 19_209), ("w2", 836), ("w3", 0)])
+    counts = chart.plain.splitlines()[1]
+    assert counts.split() == ["19k", "836", "0"]

@@ -33,9 +33,23 @@ def bar_chart(
             row.append(cell)
         rows.append(row)
     width = bar + 1
-    counts = "".join(str(count).center(width) for _, count in points)
+    counts = "".join(compact(count, bar).center(width) for _, count in points)
     labels = "".join(label[:width].center(width) for label, _ in points)
     lines: list[Content] = [Content.styled(title, "bold"), Content.styled(counts, "$text-muted")]
     lines += [Content.styled(" ".join(row) + " ", style) for row in rows]
     lines.append(Content.styled(labels, "$text-muted"))
     return Content("\n").join(lines)
+
+
+def compact(count: int, room: int) -> str:
+    """``count`` in ``room`` characters if it can be (836, 2k, 19k, 1.2M), else one more."""
+    text = str(count)
+    if len(text) <= room:
+        return text
+    for width in (room, room + 1):
+        for divisor, unit in ((1_000, "k"), (1_000_000, "M"), (1_000_000_000, "G")):
+            for digits in (1, 0):
+                short = f"{count / divisor:.{digits}f}".removesuffix(".0")
+                if len(short) + 1 <= width and float(short) >= 1:
+                    return short + unit
+    return text
