@@ -126,11 +126,12 @@ class ContactsScreen(CrmScreen):
 
     # -- loading -----------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Run the current query again from its first page (keeps the cursor position)."""
+    def reload(self, *, follow: int | None = None) -> None:
+        """Run the current query again from its first page (keeps the cursor position, or
+        puts it on contact ``follow``, whose row the cursor must already be at)."""
         self.table.sort_key = self.contact_query.sort.value
         self.table.sort_descending = self.contact_query.descending
-        self.loader.reload()
+        self.loader.reload(follow=follow)
         self._show_status(None)
 
     def refresh_data(self) -> None:
@@ -321,7 +322,33 @@ class ContactsScreen(CrmScreen):
         return [row] if row is not None else []
 
     def action_new(self) -> None:
-        self.app.push_screen(ContactForm(None), self._saved)
+        self.app.push_screen(ContactForm(None), self._created)
+
+    def _created(self, contact: ContactRead | None) -> None:
+        if contact is not None:
+            self.notify(f"saved {contact.name}", timeout=3)
+            self._find_new(contact.id)
+
+    @work(thread=True, exclusive=True, group="contact-position")
+    def _find_new(self, contact_id: int) -> None:
+        """Where the new contact landed in the list, so the cursor can go to it."""
+
+        def find() -> int | None:
+            with self.read() as session:
+                return service.contact_position(
+                    session=session, query=self.contact_query, contact_id=contact_id
+                )
+
+        position = self.guarded(find)
+        self.app.call_from_thread(self._go_to_new, contact_id, position)
+
+    def _go_to_new(self, contact_id: int, position: int | None) -> None:
+        if position is None:
+            self.notify("The new contact is not in this list (esc clears the search and filters)")
+            self.reload()
+            return
+        self.table.cursor = position
+        self.reload(follow=contact_id)  # the cursor lands on it once its page arrives
 
     def action_edit(self) -> None:
         row = self.table.current

@@ -139,14 +139,21 @@ class PagedLoader:
     def generation(self) -> int:
         return self.paging.generation
 
-    def reload(self, *, keep_current: bool = False) -> None:
+    def reload(self, *, keep_current: bool = False, follow: Hashable | None = None) -> None:
         """Run the query again from its first page (the cursor stays where it was).
 
         ``keep_current``: the data changed under us; if the record under the cursor moved
-        (rows added or removed above it), the cursor follows it within its page.
+        (rows added or removed above it), the cursor follows it within its page (or keeps
+        following the record it was already sent to). ``follow``: the key of the record
+        to put the cursor on once its page arrives (the table's cursor must be at its row).
         """
         current = self.table.current
-        self.follow = self.table.key_of(current) if keep_current and current else None
+        if follow is not None:
+            self.follow = follow
+        elif not keep_current:
+            self.follow = None
+        elif self.follow is None and current is not None:
+            self.follow = self.table.key_of(current)
         generation = self.paging.restart()
         self.screen.run_worker(
             lambda: self._first(generation),
@@ -205,7 +212,10 @@ class PagedLoader:
             # the exact total follows from the count.
             self.shown_generation = message.generation
             rows = len(message.rows)
-            self.table.reset(rows * 2 if message.has_more else rows, message.rows)
+            # Until the count comes, a guess that keeps the cursor where it is: a refresh
+            # deep in a long list must not pull it back to the first pages.
+            guess = max(rows * 2, self.table.cursor + 1) if message.has_more else rows
+            self.table.reset(guess, message.rows)
         self.table.put_page(message.page, message.rows)
         if self.follow is not None and message.page == self.table.cursor // self.table.page_size:
             self._find_followed(message.page, message.rows)
@@ -219,12 +229,16 @@ class PagedLoader:
     def count_loaded(self, message: CountLoaded) -> None:
         if message.generation != self.paging.generation:
             return
-        self.paging.total = message.total
+        total = message.total
+        if not message.exact:  # "more than the cap": keep a cursor further down where it is
+            total = max(total, self.table.cursor + 1, self.table.total)
+        # Only an exact total tells which page is the last (fetched from the end).
+        self.paging.total = message.total if message.exact else 0
         if message.generation != self.shown_generation:
             self.shown_generation = message.generation
-            self.table.reset(message.total)
+            self.table.reset(total)
         else:
-            self.table.set_total(message.total)
+            self.table.set_total(total)
         if self.on_count is not None:
             self.on_count(message.total, message.exact)
 

@@ -316,3 +316,29 @@ def test_every_search_strategy_pages_the_same_rows(
     assert svc.count_contacts(session=session, query=lead, cap=10) == 0
     trash = ContactQuery(search="sa", trash=True)
     assert svc.count_contacts(session=session, query=trash, cap=10) == 1
+
+
+@pytest.mark.parametrize("sort", list(ContactSort))
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_contacts_position_is_its_row_in_the_list(
+    session: Session, sort: ContactSort, descending: bool
+) -> None:
+    """Blanks last, ties by name then id, filters applied: the same order the pages show."""
+    people = [
+        ("Sara Karimi", {"organization": "Acme", "emails": [{"value": "s@x.example"}]}),
+        ("Bob Stone", {"tags": ["vip"]}),
+        ("سارا کریمی", {"organization": "Acme", "phones": [{"value": "+98 912 000 0000"}]}),
+        ("Ali Rezaei", {"emails": [{"value": "ali@x.example"}], "tags": ["lead", "vip"]}),
+        ("Zoë Adams", {}),
+        ("Bob Stone", {"organization": "Beta"}),
+    ]
+    ids = [add_contact(session, name, **values) for name, values in people]
+    svc.delete_contacts(session=session, contact_ids=[ids[4]])
+    query = ContactQuery(sort=sort, descending=descending)
+    shown = [row.id for row in svc.list_contacts(session=session, query=query, limit=50).rows]
+    assert len(shown) == 5
+    for contact_id in ids:
+        position = svc.contact_position(session=session, query=query, contact_id=contact_id)
+        assert position == (shown.index(contact_id) if contact_id in shown else None)
+    only_vip = ContactQuery(sort=sort, descending=descending, tag="vip")
+    assert svc.contact_position(session=session, query=only_vip, contact_id=ids[0]) is None

@@ -7,7 +7,13 @@ from textual.widgets import Input, Static
 
 from crm_tui.db import Database
 from crm_tui.models import Contact, MergeRecord
-from crm_tui.services.contacts import ContactQuery, count_contacts, get_contact, list_contacts
+from crm_tui.services.contacts import (
+    ContactQuery,
+    contact_position,
+    count_contacts,
+    get_contact,
+    list_contacts,
+)
 from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.contacts import ContactsScreen
@@ -112,6 +118,25 @@ async def test_add_with_a_validation_error_first(db: Database) -> None:
             saved = list_contacts(session=session, query=ContactQuery(search="sara")).rows
         assert [(c.name, c.email) for c in saved] == [("Sara", "sara@ahmadi.example")]
         assert {row.name for row in _table(app).loaded_rows()} == {"Negin", "Sara"}
+
+
+async def test_a_new_contact_gets_the_cursor(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        assert _table(app).current.name < "Mahsa"  # type: ignore[union-attr]
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#f-first_name", Input).value = "Mahsa"
+        app.screen.query_one("#f-last_name", Input).value = "Zand"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        current = _table(app).current
+        assert current is not None and current.name == "Mahsa Zand"
+        with demo_db.read() as session:
+            position = contact_position(session=session, contact_id=current.id)
+        assert _table(app).cursor == position > 0
+        assert "Mahsa Zand" in str(app.screen.query_one("#detail-fields", Static).render())
 
 
 async def test_edit_changes_only_what_was_typed(db: Database) -> None:

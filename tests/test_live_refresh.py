@@ -76,6 +76,34 @@ async def test_a_contact_added_elsewhere_appears_and_the_cursor_stays(
         assert table.cursor == 3  # type: ignore[attr-defined]
 
 
+async def test_deep_in_a_long_list_the_cursor_stays_on_its_record(
+    db: Database, teammate: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the count comes the list's length is a guess; neither the guess nor a count
+    stopped at its cap ("5,000+") may pull the cursor back up to the first pages."""
+    import screens.paging
+
+    monkeypatch.setattr(screens.paging, "COUNT_CAP", 120)  # 300 rows are "more than 120"
+    monkeypatch.setattr(screens.paging, "EXACT_COUNT_PAUSE", 0.0)
+    with db.write() as session:
+        for number in range(300):
+            add_contact(session, f"Member {number:03}")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#contact-table")
+        table.cursor = 250  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert table.current.name == "Member 250"  # type: ignore[attr-defined]
+        with teammate.write() as session:
+            add_contact(session, "Aaron")  # sorts first: every row moves down one
+        await until(pilot, lambda: table.total == 301)  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert table.current.name == "Member 250"  # type: ignore[attr-defined]
+        assert table.cursor == 251  # type: ignore[attr-defined]
+
+
 async def test_an_open_form_keeps_what_was_typed(db: Database, teammate: Database) -> None:
     with db.write() as session:
         contact_id = add_contact(session, "Hana Novák")

@@ -214,6 +214,33 @@ def keyset_page(
     return _page(rows, limit, key_of, reverse=backwards)
 
 
+def keyset_position(
+    session: Session,
+    base: Select[Any],
+    segments: Sequence[Segment],
+    row: ColumnElement[bool],
+    *,
+    descending: bool = False,
+) -> int | None:
+    """Where the row that ``row`` selects stands in ``base``'s order (rows before it), or None
+    when ``base`` does not hold it. Counting reads through the same indexes as paging."""
+    for index, segment in enumerate(segments):
+        key = session.execute(
+            base.where(segment.where, row).with_only_columns(*segment.columns).limit(1)
+        ).first()
+        if key is None:
+            continue
+        before = sum(_count(session, base.where(s.where)) for s in segments[:index])
+        earlier = _after(segment.columns, tuple(key), not descending)
+        return before + _count(session, base.where(segment.where, earlier))
+    return None
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    counted = query.with_only_columns(func.count()).order_by(None)
+    return session.scalar(counted) or 0
+
+
 def _page(rows: list[tuple[int, Any]], limit: int, key_of: Any, *, reverse: bool) -> Page[Any]:
     """A page from up to ``limit + 1`` (segment, row) pairs; the extra one means "more"."""
     has_more = len(rows) > limit

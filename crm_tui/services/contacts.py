@@ -23,6 +23,7 @@ from crm_tui.services.common import (
     check_version,
     every,
     keyset_page,
+    keyset_position,
     live_row,
     set_deleted,
     touch,
@@ -419,6 +420,20 @@ def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
         query = select(*_ROW_COLUMNS).where(col(Contact.id).in_(chunk))
         found += [_row(row) for row in session.execute(query)]
     return found
+
+
+def contact_position(
+    *, session: Session, query: ContactQuery = ContactQuery(), contact_id: int
+) -> int | None:
+    """The contact's row number in the list ``query`` shows (0 first), None if not in it."""
+    base = _filtered(session, query, select(Contact.id), ordered=False)
+    return keyset_position(
+        session,
+        base,
+        _segments(query.sort),
+        col(Contact.id) == contact_id,
+        descending=query.descending,
+    )
 
 
 def count_contacts(
