@@ -58,9 +58,9 @@ class TasksScreen(CrmScreen):
     ]
 
     class Loaded(Message):
-        def __init__(self, tasks: list[TaskRead], keep: int | None) -> None:
+        def __init__(self, tasks: list[TaskRead]) -> None:
             super().__init__()
-            self.tasks, self.keep = tasks, keep
+            self.tasks = tasks
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,11 +104,18 @@ class TasksScreen(CrmScreen):
     # -- loading --------------------------------------------------------------------------
 
     def load(self, keep: int | None = None) -> None:
-        current = self.current
-        self._load(keep if keep is not None else (current.id if current else self.wanted))
+        """Load the tasks again; the selection stays, or moves to task ``keep``.
+
+        What to select is decided when the tasks arrive, not now: a refresh started by a
+        teammate's change (or our own save, seen by the watcher) must not put back a
+        selection that a newer request has since changed.
+        """
+        if keep is not None:
+            self.wanted = keep
+        self._load()
 
     @work(thread=True, exclusive=True, group="tasks")
-    def _load(self, keep: int | None) -> None:
+    def _load(self) -> None:
         chosen = self.board_filter
         query = TaskQuery(
             project_id=chosen.project_id,
@@ -125,12 +132,13 @@ class TasksScreen(CrmScreen):
 
         tasks = self.guarded(load)
         if tasks is not None:
-            self.post_message(self.Loaded(tasks, keep))
+            self.post_message(self.Loaded(tasks))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.tasks = message.tasks
-        keep = self.wanted if self.wanted is not None else message.keep
+        current = self.current
+        keep = self.wanted if self.wanted is not None else (current.id if current else None)
         if self.view == "board":
             self.board.set_tasks(message.tasks, keep=keep)
         else:
@@ -210,7 +218,6 @@ class TasksScreen(CrmScreen):
 
     def show_task(self, task_id: int) -> None:
         """Select a task (opened from Today)."""
-        self.wanted = task_id
         self.load(task_id)
 
     # -- moving ---------------------------------------------------------------------------
@@ -370,7 +377,6 @@ class TasksScreen(CrmScreen):
             def applied(tasks: list[TaskRead] | None) -> None:
                 if tasks:
                     self.notify(f"created {plural(len(tasks), 'task')}", timeout=3)
-                    self.wanted = tasks[0].id  # wins over the reload on return to the board
                     self.load(tasks[0].id)
 
             self.app.push_screen(ApplyTemplateDialog(templates, members, projects), applied)

@@ -245,6 +245,26 @@ async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
         assert sum(1 for t in created if t.depends_on) == 4
 
 
+async def test_a_new_task_becomes_the_selected_card(demo_db: Database) -> None:
+    """Also when the live refresh (which sees our own save) lands around the form's reload."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TasksScreen)
+        before = screen.current
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#f-title", Input).value = "Call the printer"
+        await pilot.press("ctrl+s")
+        screen.refresh_data()  # what a change seen by the watcher does, racing the reload
+        await settle(pilot)
+        assert screen.current is not None and screen.current.title == "Call the printer"
+        assert before is not None and before.title != "Call the printer"
+
+
 def test_chart_counts_stay_readable_when_large() -> None:
     """A busy year (19,209 interactions a week) must not run the counts together."""
     from screens.widgets.charts import bar_chart, compact
