@@ -235,6 +235,9 @@ class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
             app.call_from_thread(self.dismiss, saved)
 
     def _write(self, values: dict[str, Any], expected_version: int | None) -> ContactRead:
+        if not values["name"]:  # as the label says: blank is first + last (on edits too)
+            parts = (values["first_name"], values["last_name"])
+            values = {**values, "name": " ".join(part for part in parts if part)}
         with self.write() as session:
             if self.contact is None:
                 data = ContactCreate.build(self.phone_region, **to_model_values(values))

@@ -322,33 +322,7 @@ class ContactsScreen(CrmScreen):
         return [row] if row is not None else []
 
     def action_new(self) -> None:
-        self.app.push_screen(ContactForm(None), self._created)
-
-    def _created(self, contact: ContactRead | None) -> None:
-        if contact is not None:
-            self.notify(f"saved {contact.name}", timeout=3)
-            self._find_new(contact.id)
-
-    @work(thread=True, exclusive=True, group="contact-position")
-    def _find_new(self, contact_id: int) -> None:
-        """Where the new contact landed in the list, so the cursor can go to it."""
-
-        def find() -> int | None:
-            with self.read() as session:
-                return service.contact_position(
-                    session=session, query=self.contact_query, contact_id=contact_id
-                )
-
-        position = self.guarded(find)
-        self.app.call_from_thread(self._go_to_new, contact_id, position)
-
-    def _go_to_new(self, contact_id: int, position: int | None) -> None:
-        if position is None:
-            self.notify("The new contact is not in this list (esc clears the search and filters)")
-            self.reload()
-            return
-        self.table.cursor = position
-        self.reload(follow=contact_id)  # the cursor lands on it once its page arrives
+        self.app.push_screen(ContactForm(None), self._saved)
 
     def action_edit(self) -> None:
         row = self.table.current
@@ -367,9 +341,29 @@ class ContactsScreen(CrmScreen):
             self.app.call_from_thread(self.app.push_screen, ContactForm(contact), self._saved)
 
     def _saved(self, contact: ContactRead | None) -> None:
+        """After the form: the cursor goes to the contact, wherever its new values put it."""
         if contact is not None:
             self.notify(f"saved {contact.name}", timeout=3)
-            self.post_message(self.Changed())
+            self._go_to(contact.id, contact.name)
+
+    @work(thread=True, exclusive=True, group="contact-position")
+    def _go_to(self, contact_id: int, name: str) -> None:
+        def find() -> int | None:
+            with self.read() as session:
+                return service.contact_position(
+                    session=session, query=self.contact_query, contact_id=contact_id
+                )
+
+        position = self.guarded(find)
+        self.app.call_from_thread(self._show_at, contact_id, name, position)
+
+    def _show_at(self, contact_id: int, name: str, position: int | None) -> None:
+        if position is None:
+            self.notify(f"{name} is not in this list (esc clears the search and filters)")
+            self.reload()
+            return
+        self.table.cursor = position
+        self.reload(follow=contact_id)  # the cursor lands on it once its page arrives
 
     def action_delete(self) -> None:
         rows = self._targets()

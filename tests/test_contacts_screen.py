@@ -137,6 +137,17 @@ async def test_a_new_contact_gets_the_cursor(demo_db: Database) -> None:
             position = contact_position(session=session, contact_id=current.id)
         assert _table(app).cursor == position > 0
         assert "Mahsa Zand" in str(app.screen.query_one("#detail-fields", Static).render())
+        await pilot.press("e")  # renamed, she moves in the list: the cursor goes with her
+        await settle(pilot)
+        app.screen.query_one("#f-first_name", Input).value = "Aaliyah"
+        app.screen.query_one("#f-name", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = [str(w.render()) for w in app.screen.query(".field-error") if w.display]
+        assert isinstance(app.screen, ContactsScreen), errors
+        current = _table(app).current
+        assert current is not None and current.name == "Aaliyah Zand"
+        assert _table(app).cursor == 0
 
 
 async def test_edit_changes_only_what_was_typed(db: Database) -> None:
