@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from crm_tui.errors import FieldErrors
 from crm_tui.models import Channel, ContactStatus, Direction, Sentiment, TaskStatus
-from crm_tui.text import strip_control
+from crm_tui.text import full_name, strip_control
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 
@@ -165,7 +165,7 @@ class ContactCreate(_Input):
     @model_validator(mode="after")
     def _display_name(self) -> Self:
         if not self.name:
-            self.name = " ".join(part for part in (self.first_name, self.last_name) if part)
+            self.name = full_name(self.first_name, self.last_name)
         if not self.name:
             raise ValueError("a name is required")
         return self

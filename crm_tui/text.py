@@ -103,6 +103,11 @@ def strip_control(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+def full_name(first: str, last: str) -> str:
+    """The name shown for a contact given only a first and a last name."""
+    return " ".join(part for part in (first, last) if part)
+
+
 def initials(name: str) -> str:
     parts = [part for part in name.split() if part]
     return "".join(part[0] for part in parts[:3]).upper()

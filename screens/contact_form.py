@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Select, Static, TextArea
 from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
+from crm_tui.text import full_name
 from screens.base import UsesDatabase, describe_error
 from screens.contact_detail import when
 from screens.dialogs import STATUSES
@@ -236,8 +237,7 @@ class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
 
     def _write(self, values: dict[str, Any], expected_version: int | None) -> ContactRead:
         if not values["name"]:  # as the label says: blank is first + last (on edits too)
-            parts = (values["first_name"], values["last_name"])
-            values = {**values, "name": " ".join(part for part in parts if part)}
+            values = {**values, "name": full_name(values["first_name"], values["last_name"])}
         with self.write() as session:
             if self.contact is None:
                 data = ContactCreate.build(self.phone_region, **to_model_values(values))

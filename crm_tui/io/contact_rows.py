@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.models import ContactStatus
-from crm_tui.text import strip_control
+from crm_tui.text import full_name, strip_control
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 MULTI_SEPARATOR = " ::: "
@@ -142,8 +142,9 @@ class RowReader:
         if problems:
             return RowError(line, "; ".join(problems), cells)
         if not values.name:
-            parts = (values.first_name, values.last_name)
-            values.name = " ".join(p for p in parts if p) or self._fallback_name(values)
+            values.name = full_name(values.first_name, values.last_name) or self._fallback_name(
+                values
+            )
         if not values.name:
             return RowError(line, "no name, email or phone to recognise this contact by", cells)
         return values

@@ -10,7 +10,7 @@ from typing import Any
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.models import ContactStatus
-from crm_tui.text import strip_control
+from crm_tui.text import full_name, strip_control
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 _STATUSES = {status.value for status in ContactStatus}
@@ -65,7 +65,7 @@ def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
     if item.get("birthday"):
         values.birthday = date.fromisoformat(str(item["birthday"]))
     if not values.name:
-        values.name = " ".join(p for p in (values.first_name, values.last_name) if p)
+        values.name = full_name(values.first_name, values.last_name)
     return values
 
 

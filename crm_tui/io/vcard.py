@@ -18,7 +18,7 @@ from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import decode
 from crm_tui.schemas import ContactRead
-from crm_tui.text import strip_control
+from crm_tui.text import full_name, strip_control
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 _NAMESPACE = uuid.UUID("6f1c6a52-1b1e-4c5e-9a53-7a6c2b8e0c11")
@@ -93,7 +93,7 @@ def _card_values(card: Any, region: str | None) -> ContactValues:
     values.birthday = _birthday(_text(card, "bday"))
     _crm_properties(card, values)
     if not values.name:
-        values.name = " ".join(p for p in (values.first_name, values.last_name) if p)
+        values.name = full_name(values.first_name, values.last_name)
     return values
 
 

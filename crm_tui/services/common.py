@@ -237,8 +237,7 @@ def keyset_position(
 
 
 def _count(session: Session, query: Select[Any]) -> int:
-    counted = query.with_only_columns(func.count()).order_by(None)
-    return session.scalar(counted) or 0
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _page(rows: list[tuple[int, Any]], limit: int, key_of: Any, *, reverse: bool) -> Page[Any]:
@@ -270,7 +269,7 @@ def _offset_page(
     for index, segment in enumerate(segments):
         query = base.where(segment.where)
         if offset:
-            size = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            size = _count(session, query)
             if offset >= size:
                 offset -= size
                 continue

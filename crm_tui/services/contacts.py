@@ -31,7 +31,7 @@ from crm_tui.services.common import (
 )
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.team import member_names
-from crm_tui.text import fold, sort_key
+from crm_tui.text import fold, full_name, sort_key
 from crm_tui.validation import normalize_email, normalize_phone
 
 PAGE_SIZE = 50
@@ -175,9 +175,7 @@ def apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -
     for name, value in changes.items():
         setattr(contact, name, value)
     if {"first_name", "last_name"} & changes.keys() and "name" not in changes:
-        contact.name = (
-            " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.name
-        )
+        contact.name = full_name(contact.first_name, contact.last_name) or contact.name
     contact.sort_name = sort_key(contact.name)
 
 
