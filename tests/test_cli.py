@@ -288,3 +288,28 @@ def test_doctor_finds_and_rebuilds_a_stale_search_index(demo_url: str) -> None:
     assert (code, out.startswith("ok:")) == (0, True)
     _, found, _ = crm(demo_url, "contacts", "list", "--json", "--search", "expo")
     assert json.loads(found), "search works again after the rebuild"
+
+
+def test_duplicates_merge_and_unmerge_from_a_script(db_url: str) -> None:
+    for name, email in (("Kofi Yılmaz", "kofi@x.example"), ("Kofi Yilmaz", "KOFI@x.example")):
+        assert crm(db_url, "contacts", "add", name, "--email", email)[0] == 0
+    code, out, _ = crm(db_url, "contacts", "duplicates", "--json")
+    assert code == 0
+    pairs = json.loads(out)
+    assert len(pairs) == 1
+    assert {pairs[0]["first"]["id"], pairs[0]["second"]["id"]} == {1, 2}
+    assert any("kofi@x.example" in reason for reason in pairs[0]["reasons"])
+    code, out, _ = crm(db_url, "contacts", "merge", "1", "2", "--json")
+    assert code == 0
+    merged = json.loads(out)
+    assert merged["contact"]["name"] == "Kofi Yılmaz"
+    assert len(merged["contact"]["emails"]) >= 1
+    assert crm(db_url, "contacts", "show", "2")[0] == 1  # merged away
+    assert json.loads(crm(db_url, "contacts", "duplicates", "--json")[1]) == []
+    code, out, _ = crm(db_url, "contacts", "unmerge", str(merged["merge_id"]))
+    assert code == 0 and "Kofi Yilmaz is back" in out
+    assert json.loads(crm(db_url, "contacts", "show", "2", "--json")[1])["name"] == "Kofi Yilmaz"
+    code, _, err = crm(db_url, "contacts", "unmerge", str(merged["merge_id"]))
+    assert code == 1 and "already undone" in err
+    code, _, err = crm(db_url, "contacts", "merge", "1", "1")
+    assert code == 1 and err.startswith("crm: error: ")

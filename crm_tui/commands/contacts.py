@@ -1,4 +1,4 @@
-"""``crm contacts …``: list, show, add, edit, delete, restore and tag contacts."""
+"""``crm contacts …``: list, show, add, edit, delete, restore, tag, find duplicates, merge."""
 
 from __future__ import annotations
 
@@ -357,3 +357,67 @@ def tag_(
         action = untag_contacts if remove else tag_contacts
         count = action(session=session, contact_ids=ids, tag=tag, actor_id=cli.actor_id(session))
     echo(f"{'untagged' if remove else 'tagged'} {count} contact{'s' if count != 1 else ''}")
+
+
+@app.command()
+def duplicates(
+    ctx: typer.Context,
+    limit: int = typer.Option(200, "--limit", "-n", help="At most this many pairs."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Likely duplicates: the same email or phone, or nearly the same name and organization."""
+    from crm_tui.services.merge import find_duplicates
+
+    with state(ctx).read() as session:
+        pairs = find_duplicates(session=session, limit=limit)
+    if as_json:
+        print_json(
+            [
+                {"first": p.first, "second": p.second, "reasons": p.reasons, "score": p.score}
+                for p in pairs
+            ]
+        )
+        return
+    for pair in pairs:
+        first, second = pair.first, pair.second
+        echo(f"#{first.id} {first.name}  ~  #{second.id} {second.name}   {'; '.join(pair.reasons)}")
+    echo(f"{len(pairs)} likely duplicate pair{'s' if len(pairs) != 1 else ''}")
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    keep: str = typer.Argument(..., help="The contact that stays (id, email or name)."),
+    other: str = typer.Argument(..., help="The contact merged into it, then removed."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Merge OTHER into KEEP: every email, phone, tag, interaction and task is kept; a blank
+    field of KEEP takes OTHER's value. ``crm contacts unmerge ID`` undoes it."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.merge import merge_contacts
+
+    cli = state(ctx)
+    with cli.write() as session:
+        keep_id = resolve_contact(session=session, ref=keep).id
+        other_id = resolve_contact(session=session, ref=other).id
+        merge_id, merged = merge_contacts(
+            session=session, keep_id=keep_id, other_id=other_id, actor_id=cli.actor_id(session)
+        )
+    if as_json:
+        print_json({"merge_id": merge_id, "contact": merged})
+    else:
+        echo(f"merged #{other_id} into #{merged.id} {merged.name} (merge #{merge_id})")
+
+
+@app.command()
+def unmerge(
+    ctx: typer.Context,
+    merge_id: int = typer.Argument(..., help="The merge's number, as merge printed it."),
+) -> None:
+    """Undo a merge: the merged contact comes back with what it brought."""
+    from crm_tui.services.merge import undo_merge
+
+    cli = state(ctx)
+    with cli.write() as session:
+        back = undo_merge(session=session, merge_id=merge_id, actor_id=cli.actor_id(session))
+    echo(f"undid merge #{merge_id}: #{back.id} {back.name} is back, with what it brought")

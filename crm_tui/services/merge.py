@@ -121,10 +121,11 @@ def find_duplicates(*, session: Session, limit: int = 200) -> list[DuplicatePair
     evidence += sorted(_similar_names(session), key=lambda item: -item[3])
     chosen: dict[tuple[int, int], list[tuple[str, int]]] = {}
     for a, b, reason, score in evidence:
-        if (a, b) in chosen:
-            chosen[(a, b)].append((reason, score))
+        pair = (min(a, b), max(a, b))  # one pair whichever way the evidence found it
+        if pair in chosen:
+            chosen[pair].append((reason, score))
         elif len(chosen) < limit:
-            chosen[(a, b)] = [(reason, score)]
+            chosen[pair] = [(reason, score)]
     rows = {row.id: row for row in list_rows(session, sorted({i for ab in chosen for i in ab}))}
     pairs = [
         DuplicatePair(
