@@ -285,19 +285,40 @@ def test_resolve_by_id_email_name_and_ambiguity(session: Session) -> None:
 
 
 @pytest.mark.parametrize(
-    ("many", "dense"),
-    [(10_000, 1), (1, 1), (1, 10_000)],
-    ids=["fetch-then-sort", "walk-the-sort-index", "dense-threshold"],
+    ("many", "dense", "very_dense", "budget"),
+    [
+        (10_000, 1, 1, 1.0),
+        (1, 1, 1, 1.0),
+        (1, 10_000, 1, 1.0),
+        (1, 10_000, 10_000, 1.0),
+        (1, 10_000, 10_000, -1.0),
+    ],
+    ids=[
+        "fetch-then-sort",
+        "walk-the-sort-index",
+        "dense-threshold",
+        "walk-testing-row-by-row",
+        "row-by-row-out-of-time",
+    ],
 )
 def test_every_search_strategy_pages_the_same_rows(
-    session: Session, monkeypatch: pytest.MonkeyPatch, many: int, dense: int
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    many: int,
+    dense: int,
+    very_dense: int,
+    budget: float,
 ) -> None:
-    """Few matches are fetched and sorted, many are found by walking the sort order: same
-    rows, same order, same counts (capped or not), whatever filters come with the search."""
+    """Few matches are fetched and sorted, many are found by walking the sort order (testing
+    each row against the set of matches, or against the index itself until time runs out):
+    same rows, same order, same counts (capped or not), whatever filters come with it."""
     from crm_tui.services import search
 
     monkeypatch.setattr(search, "MANY_MATCHES", many)
     monkeypatch.setattr(search, "DENSE", dense)
+    monkeypatch.setattr(search, "VERY_DENSE", very_dense)
+    monkeypatch.setattr(search, "WALK_BUDGET", budget)
+    monkeypatch.setattr(search, "DEADLINE_STEPS", 1)
     names = ["Sara Karimi", "Saeed Rezaei", "Zahra Sadeghi", "سارا کریمی", "Bob Stone", "Sam Li"]
     ids = {
         name: add_contact(session, name, status="customer" if "a" in name else "lead")

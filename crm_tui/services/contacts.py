@@ -393,21 +393,34 @@ def list_contacts(
 ) -> Page[ContactRow]:
     """One page of the contact list: ``limit`` rows, read through an index, never the rest."""
     segments = _segments(query.sort)
-    page = keyset_page(
+    page = search.walk_first(
         session,
-        _filtered(session, query, select(*_ROW_COLUMNS)),
-        segments,
-        limit=limit,
-        descending=query.descending,
-        after=after,
-        before=before,
-        from_end=from_end,
-        offset=offset,
-        key_of=lambda index, row: tuple(
-            getattr(row, column.key) for column in segments[index].columns
+        lambda: keyset_page(
+            session,
+            _filtered(session, query, select(*_key_columns(segments))),
+            segments,
+            limit=limit,
+            descending=query.descending,
+            after=after,
+            before=before,
+            from_end=from_end,
+            offset=offset,
+            key_of=lambda index, row: tuple(
+                getattr(row, column.key) for column in segments[index].columns
+            ),
         ),
     )
-    return Page([_row(row) for row in page.rows], page.first, page.last, page.has_more)
+    by_id = {row.id: row for row in list_rows(session, [row.id for row in page.rows])}
+    return Page([by_id[row.id] for row in page.rows], page.first, page.last, page.has_more)
+
+
+def _key_columns(segments: Sequence[Segment]) -> list[Any]:
+    """The id and the sort keys: all a page's query reads of each row it passes over (a
+    search sorting 40k matches reads 40k rows), the page's rows being fetched afterwards."""
+    columns = {"id": col(Contact.id)}
+    for segment in segments:
+        columns |= {column.key: column for column in segment.columns}
+    return list(columns.values())
 
 
 def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:

@@ -288,16 +288,19 @@ def list_interactions(
     oldest_first: bool = False,
 ) -> Page[InteractionRead]:
     """One page of the log, newest first, read through an index."""
-    page = keyset_page(
+    page = search.walk_first(
         session,
-        _filtered(session, query, select(col(Interaction.id), col(Interaction.occurred_at))),
-        _SEGMENTS,
-        limit=limit,
-        descending=not oldest_first,
-        after=after,
-        before=before,
-        from_end=from_end,
-        key_of=lambda _index, row: (row.occurred_at, row.id),
+        lambda: keyset_page(
+            session,
+            _filtered(session, query, select(col(Interaction.id), col(Interaction.occurred_at))),
+            _SEGMENTS,
+            limit=limit,
+            descending=not oldest_first,
+            after=after,
+            before=before,
+            from_end=from_end,
+            key_of=lambda _index, row: (row.occurred_at, row.id),
+        ),
     )
     ids = [row.id for row in page.rows]
     by_id = {
