@@ -75,15 +75,32 @@ def _widest(session: Session, model: Any) -> int:
 
 
 def custom_keys(session: Session) -> list[str]:
-    """Every custom field name in use, in order of first appearance."""
+    """Every custom field name in use, in order of first appearance.
+
+    Each distinct set of custom fields is read once, in order of its first contact: the
+    same order as reading every contact's, where most contacts share a few sets."""
     connection = session.connection()
     text_of = "custom::text" if connection.dialect.name == "postgresql" else "custom"
     keys: dict[str, None] = {}
-    for (raw,) in connection.exec_driver_sql(
-        f"SELECT custom FROM contact WHERE deleted_at IS NULL AND {text_of} <> '{{}}' ORDER BY id"
+    for (raw,) in _raw_rows(
+        session,
+        f"SELECT {text_of} FROM contact WHERE deleted_at IS NULL AND {text_of} <> '{{}}' "
+        f"GROUP BY {text_of} ORDER BY min(id)",
     ):
         keys.update(dict.fromkeys(_custom(raw)))
     return list(keys)
+
+
+def _raw_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
+    """Plain tuples straight from the driver's cursor (a result row object per row costs
+    about as much as the rest of a 100k-contact CSV export)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]]:
@@ -160,12 +177,12 @@ def contact_csv_rows(
     The largest export people run, so it streams three plain queries (contacts, emails,
     phones, each ordered by contact) and joins them as it goes: no ORM rows, no IN lists.
     """
-    connection = session.connection()
-    email_rows = connection.exec_driver_sql(_VALUES_SQL.format(table="contact_email"))
-    phone_rows = connection.exec_driver_sql(_VALUES_SQL.format(table="contact_phone"))
-    email_list = _Follower(_grouped_by_contact(iter(email_rows)), 2 * emails)
-    phone_list = _Follower(_grouped_by_contact(iter(phone_rows)), 2 * phones)
-    for row in connection.exec_driver_sql(_CONTACT_SQL):
+    email_rows = _raw_rows(session, _VALUES_SQL.format(table="contact_email"))
+    phone_rows = _raw_rows(session, _VALUES_SQL.format(table="contact_phone"))
+    email_list = _Follower(_grouped_by_contact(email_rows), 2 * emails)
+    phone_list = _Follower(_grouped_by_contact(phone_rows), 2 * phones)
+    custom_cells: dict[Any, list[str]] = {}  # per distinct custom value (few, in practice)
+    for row in _raw_rows(session, _CONTACT_SQL):
         values = list(row[:10])
         birthday = row[10]
         values.append(birthday.isoformat() if hasattr(birthday, "isoformat") else birthday or "")
@@ -173,8 +190,13 @@ def contact_csv_rows(
         values += email_list.values_for(row[0])
         values += phone_list.values_for(row[0])
         if keys:
-            custom = _custom(row[16])
-            values += [custom.get(key, "") for key in keys]
+            raw = row[16] if isinstance(row[16], str) else json.dumps(row[16], sort_keys=True)
+            if (cells := custom_cells.get(raw)) is None:
+                custom = _custom(row[16])
+                cells = custom_cells[raw] = [custom.get(key, "") for key in keys]
+                if len(custom_cells) > 10_000:
+                    custom_cells.clear()
+            values += cells
         yield values
 
 
