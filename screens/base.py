@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual.app import CSSPathType
 from textual.message import Message
 from textual.screen import Screen
 
@@ -29,6 +31,18 @@ def describe_error(error: BaseException) -> str:
     if "locked" in text or "busy" in text:
         return "the database is busy (another crm is writing); try again"
     return f"something went wrong: {text}"
+
+
+def stylesheet(name: str) -> Path:
+    """A stylesheet of the ``screens`` package, for a screen's CSS_PATH: parsed when the
+    screen is first shown, so the app's first paint does not pay for every screen's CSS."""
+    return Path(__file__).with_name(name)
+
+
+class DialogStyles:
+    """For our dialogs (put it first among the bases): the dialogs' and forms' stylesheet."""
+
+    CSS_PATH: ClassVar[CSSPathType | None] = stylesheet("dialogs.tcss")
 
 
 class UsesDatabase:

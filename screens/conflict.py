@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from screens.base import DialogStyles
 from screens.text import safe
 
 
@@ -24,7 +25,7 @@ def _shown(value: Any) -> str:
     return safe(str(value if value is not None else ""), single_line=True)
 
 
-class ConflictDialog(ModalScreen[str | None]):
+class ConflictDialog(DialogStyles, ModalScreen[str | None]):
     """Returns "mine" (save over theirs), "theirs" (drop mine), "edit" (merge), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]

@@ -15,7 +15,7 @@ from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
-from screens.base import UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_detail import when
 from screens.dialogs import STATUSES
 from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
@@ -80,7 +80,7 @@ def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-class ContactForm(UsesDatabase, ModalScreen[ContactRead | None]):
+class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
     """The whole contact on one scrollable form; ctrl+s saves, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

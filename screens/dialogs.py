@@ -11,12 +11,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from screens.base import DialogStyles
 from screens.text import literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(DialogStyles, ModalScreen[bool]):
     """Yes or no; Enter/y confirms, Escape/n cancels. Nothing destructive without it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,7 +49,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class FilterDialog(ModalScreen[tuple[str | None, str | None] | None]):
+class FilterDialog(DialogStyles, ModalScreen[tuple[str | None, str | None] | None]):
     """Pick a tag and/or a status to show; Clear shows everyone again."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -93,7 +94,7 @@ def _chosen(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class TagDialog(ModalScreen[str | None]):
+class TagDialog(DialogStyles, ModalScreen[str | None]):
     """Type a tag to add to the chosen contacts, or "-tag" to take it off."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

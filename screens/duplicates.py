@@ -24,7 +24,7 @@ from crm_tui.services.merge import (
     merge_contacts,
     undo_merge,
 )
-from screens.base import CrmScreen, UsesDatabase, plural
+from screens.base import CrmScreen, DialogStyles, UsesDatabase, plural, stylesheet
 from screens.dialogs import ConfirmDialog
 from screens.text import literal, safe
 from screens.widgets.keybar import KeyBar
@@ -45,6 +45,7 @@ def _pair_line(pair: DuplicatePair) -> Content:
 
 class DuplicatesScreen(CrmScreen):
     SUB_TITLE = "Likely duplicates"
+    CSS_PATH = stylesheet("duplicates.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="duplicates.back"),
@@ -192,7 +193,7 @@ def is_conflict(a: ContactRead, b: ContactRead, name: str) -> bool:
     return bool(_value(a, name) and _value(b, name) and _value(a, name) != _value(b, name))
 
 
-class MergeDialog(UsesDatabase, ModalScreen[str | None]):
+class MergeDialog(DialogStyles, UsesDatabase, ModalScreen[str | None]):
     """Each differing field: Enter toggles which side wins; s swaps the survivor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

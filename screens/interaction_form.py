@@ -17,14 +17,14 @@ from crm_tui.models import Channel, Sentiment
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
 from crm_tui.services.interactions import create_interaction, update_interaction
 from crm_tui.services.tasks import create_follow_up
-from screens.base import UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, errors_of, input_value, show_errors
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
 
 
-class InteractionForm(UsesDatabase, ModalScreen[InteractionRead | None]):
+class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | None]):
     """Who, how, when, what; ctrl+s saves. "when" takes "yesterday 15:00" or "-2d"."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -22,7 +22,7 @@ from crm_tui.schemas import InteractionRead, TaskRead
 from crm_tui.services import interactions as service
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
 from crm_tui.services.tasks import create_follow_up
-from screens.base import CrmScreen, plural
+from screens.base import CrmScreen, plural, stylesheet
 from screens.contact_detail import CHANNEL_ICONS, when
 from screens.dialogs import ConfirmDialog
 from screens.interaction_form import InteractionForm
@@ -104,6 +104,7 @@ class LogScreen(CrmScreen):
     """Calls, emails, meetings, messages and complaints; filters combine."""
 
     SUB_TITLE = "Interaction log"
+    CSS_PATH = stylesheet("log.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/", id="log.search"),
         Binding("escape", "leave_search", "Back", show=False),

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from crm_tui.dates import DateError, parse_day
 from crm_tui.models import Channel, Sentiment
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
-from screens.base import UsesDatabase
+from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
 from screens.text import literal
 
@@ -24,7 +24,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0)).astimezone(UTC)
 
 
-class LogFilterDialog(UsesDatabase, ModalScreen[tuple[InteractionQuery, str] | None]):
+class LogFilterDialog(DialogStyles, UsesDatabase, ModalScreen[tuple[InteractionQuery, str] | None]):
     """Channel, mood, complaints, contact and dates; they combine. Clear removes them all."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -119,7 +119,7 @@ class LogFilterDialog(UsesDatabase, ModalScreen[tuple[InteractionQuery, str] | N
         self.dismiss((query, picker.contact_name if contact_id else ""))
 
 
-class DueDialog(ModalScreen[date | None]):
+class DueDialog(DialogStyles, ModalScreen[date | None]):
     """When a follow-up is due: "3d", "fri", "2026-12-01"…"""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]

@@ -26,7 +26,7 @@ from crm_tui.services.templates import (
     list_templates,
     save_template,
 )
-from screens.base import UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.text import literal
 
@@ -49,7 +49,7 @@ def _error(screen: ModalScreen[Any], message: str) -> None:
     line.display = bool(message)
 
 
-class BoardFilterDialog(ModalScreen[BoardFilter | None]):
+class BoardFilterDialog(DialogStyles, ModalScreen[BoardFilter | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(
@@ -101,7 +101,7 @@ class BoardFilterDialog(ModalScreen[BoardFilter | None]):
             self.dismiss(BoardFilter(project, assignee, contact, " · ".join(names)))
 
 
-class ApplyTemplateDialog(UsesDatabase, ModalScreen[list[TaskRead] | None]):
+class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead] | None]):
     """Plan client work from a template: the tasks are created with dates and dependencies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -268,7 +268,7 @@ def parse_steps(text: str) -> list[StepSpec]:
     return steps
 
 
-class TemplateEditor(UsesDatabase, ModalScreen[TemplateRead | None]):
+class TemplateEditor(DialogStyles, UsesDatabase, ModalScreen[TemplateRead | None]):
     """Edit a template's name and steps (or make a new one); ctrl+s saves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

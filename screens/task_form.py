@@ -19,7 +19,7 @@ from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskU
 from crm_tui.services.projects import create_project, list_projects
 from crm_tui.services.tasks import create_task, update_task
 from crm_tui.services.team import list_members
-from screens.base import UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, changed_fields, errors_of, input_value, show_errors
 
@@ -42,7 +42,7 @@ def _day_text(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
-class TaskForm(UsesDatabase, ModalScreen[TaskRead | None]):
+class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
     """One task; dates accept "fri", "3d" or "2026-12-01"; dependencies are task ids."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -20,7 +20,7 @@ from textual.widgets import Static
 from crm_tui.schemas import TaskRead
 from crm_tui.services import tasks as service
 from crm_tui.services.tasks import TaskQuery
-from screens.base import CrmScreen, plural
+from screens.base import CrmScreen, plural, stylesheet
 from screens.dialogs import ConfirmDialog
 from screens.task_dialogs import (
     ApplyTemplateDialog,
@@ -43,6 +43,7 @@ class TasksScreen(CrmScreen):
     """Plan and move work; see who has too much of it."""
 
     SUB_TITLE = "Tasks"
+    CSS_PATH = stylesheet("tasks.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "toggle_view", "Gantt ⇄ board", id="tasks.toggle"),
         Binding("n,t", "new", "New", key_display="n", id="tasks.new"),
