@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from screens.base import DialogStyles
 from screens.text import literal
 
 
@@ -17,8 +18,9 @@ def _action(binding: BindingType) -> str:
     return binding.action if isinstance(binding, Binding) else binding[1]
 
 
-def key_lines(screen: Screen[object]) -> list[str]:
-    """One line per active binding of ``screen`` (its focused widget, itself and the app)."""
+def key_lines(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) per active binding of ``screen`` (its focused widget, itself and
+    the app)."""
 
     # The screen's own actions first: they are what "?" is pressed for, while Textual's
     # keys (focus, copy) and the focused widget's (arrows, scrolling) are the familiar ones.
@@ -29,17 +31,17 @@ def key_lines(screen: Screen[object]) -> list[str]:
             return 3
         return 0 if found.node is screen else 1 if found.node is screen.app else 2
 
-    active = sorted(screen.active_bindings.items(), key=lambda item: rank(item[1]))
-    lines = []
-    for key, found in active:
+    # "n,t" is one binding to the reader but two to Textual: one line with both keys.
+    keys: dict[tuple[int, str, str], list[str]] = {}
+    for key, found in sorted(screen.active_bindings.items(), key=lambda item: rank(item[1])):
         binding = found.binding
         if binding.description:
-            shown = binding.key_display or screen.app.get_key_display(Binding(key, ""))
-            lines.append(f"{shown:<12} {binding.description}")
-    return lines
+            shown = screen.app.get_key_display(Binding(key, ""))  # each key, not key_display
+            keys.setdefault((id(found.node), binding.action, binding.description), []).append(shown)
+    return [(" ".join(shown), description) for (_, _, description), shown in keys.items()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(DialogStyles, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
         Binding("j,down", "scroll('down')", "Down", show=False),
@@ -48,12 +50,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
     ]
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
         super().__init__()
         self.lines = lines
 
     def compose(self) -> ComposeResult:
-        text = "Keys (ctrl+p opens the command palette)\n\n" + "\n".join(self.lines)
+        width = max((len(keys) for keys, _ in self.lines), default=0)
+        listed = "\n".join(f"{keys:<{width}}  {action}" for keys, action in self.lines)
+        text = "Keys (ctrl+p opens the command palette)\n\n" + listed
         with VerticalScroll(id="help-body"):
             yield Static(literal(text), id="help-keys")
 
