@@ -27,7 +27,7 @@ from crm_tui.services.timeline import contact_timeline
 from screens.base import CrmScreen, plural
 from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
-from screens.dialogs import ConfirmDialog, FilterDialog, TagDialog
+from screens.dialogs import ConfirmDialog, ContactFilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
 from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
 from screens.task_form import TaskForm
@@ -301,7 +301,7 @@ class ContactsScreen(CrmScreen):
                 self.reload()
 
         self.app.push_screen(
-            FilterDialog(tags, self.contact_query.tag, self.contact_query.status), chosen
+            ContactFilterDialog(tags, self.contact_query.tag, self.contact_query.status), chosen
         )
 
     def action_trash(self) -> None:

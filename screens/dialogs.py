@@ -1,8 +1,8 @@
-"""Small modal dialogs: confirm, filter, tag."""
+"""Small modal dialogs: confirm, filters (and the base of every filter dialog), tag."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +15,7 @@ from screens.base import DialogStyles
 from screens.text import literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
+ResultT = TypeVar("ResultT")
 
 
 class ConfirmDialog(DialogStyles, ModalScreen[bool]):
@@ -49,10 +50,49 @@ class ConfirmDialog(DialogStyles, ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class FilterDialog(DialogStyles, ModalScreen[tuple[str | None, str | None] | None]):
-    """Pick a tag and/or a status to show; Clear shows everyone again."""
+def chosen(value: object) -> Any:
+    """A Select's value, None when nothing is chosen."""
+    return None if value is Select.NULL or value == Select.BLANK else value
+
+
+class FilterDialog(DialogStyles, ModalScreen[ResultT | None]):
+    """What a filter dialog shares: fields, then Apply, Clear and Cancel (or Escape).
+
+    Subclasses compose their fields followed by ``buttons()``, and say what Apply and Clear
+    give back; Cancel gives back None (nothing changes).
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal(classes="dialog-buttons"):
+            yield Button("Apply", variant="primary", id="apply", compact=True)
+            yield Button("Clear", id="clear", compact=True)
+            yield Button("Cancel", id="cancel", compact=True)
+
+    @on(Button.Pressed, "#apply")
+    def _apply_pressed(self) -> None:
+        self.apply()
+
+    @on(Button.Pressed, "#clear")
+    def _clear_pressed(self) -> None:
+        self.dismiss(self.cleared())
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    def apply(self) -> None:
+        """Dismiss with the filter the fields describe (or show why they cannot)."""
+        raise NotImplementedError
+
+    def cleared(self) -> ResultT:
+        """The filter that shows everything."""
+        raise NotImplementedError
+
+
+class ContactFilterDialog(FilterDialog[tuple[str | None, str | None]]):
+    """Pick a tag and/or a status to show; Clear shows everyone again."""
 
     def __init__(self, tags: list[tuple[str, int]], tag: str | None, status: str | None) -> None:
         super().__init__()
@@ -73,25 +113,15 @@ class FilterDialog(DialogStyles, ModalScreen[tuple[str | None, str | None] | Non
                 id="filter-status",
                 prompt="any status",
             )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Clear", id="clear")
-                yield Button("Cancel", id="cancel")
+            yield from self.buttons()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        elif event.button.id == "clear":
-            self.dismiss((None, None))
-        else:
-            tag = self.query_one("#filter-tag", Select).value
-            status = self.query_one("#filter-status", Select).value
-            self.dismiss((_chosen(tag), _chosen(status)))
+    def apply(self) -> None:
+        tag = chosen(self.query_one("#filter-tag", Select).value)
+        status = chosen(self.query_one("#filter-status", Select).value)
+        self.dismiss((tag, status))
 
-
-def _chosen(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+    def cleared(self) -> tuple[str | None, str | None]:
+        return (None, None)
 
 
 class TagDialog(DialogStyles, ModalScreen[str | None]):

@@ -112,7 +112,7 @@ def show_errors(screen: Widget, errors: dict[str, str], known: set[str]) -> None
         else:
             general.append(message if field == "record" else f"{field}: {message}")
     _show(screen.query_one("#error-form", Static), "\n".join(general))
-    if first is not None and first.parent is not None:
+    if first is not None and isinstance(first.parent, Widget):
         first.parent.scroll_visible()
 
 

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.dates import DateError, parse_day
 from crm_tui.models import Channel, Sentiment
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
+from screens.dialogs import FilterDialog, chosen
 from screens.text import literal
 
 
@@ -24,10 +25,8 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0)).astimezone(UTC)
 
 
-class LogFilterDialog(DialogStyles, UsesDatabase, ModalScreen[tuple[InteractionQuery, str] | None]):
+class LogFilterDialog(UsesDatabase, FilterDialog[tuple[InteractionQuery, str]]):
     """Channel, mood, complaints, contact and dates; they combine. Clear removes them all."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, query: InteractionQuery, contact_name: str) -> None:
         super().__init__()
@@ -77,21 +76,12 @@ class LogFilterDialog(DialogStyles, UsesDatabase, ModalScreen[tuple[InteractionQ
                     yield Label("Until (inclusive)", classes="field-label")
                     yield Input(until, id="f-until", compact=True)
             yield Static("", id="error-form", classes="field-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="apply", compact=True)
-                yield Button("Clear", id="clear", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+            yield from self.buttons()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        elif event.button.id == "clear":
-            self.dismiss((InteractionQuery(search=self.current.search), ""))
-        else:
-            self._apply()
+    def cleared(self) -> tuple[InteractionQuery, str]:
+        return (InteractionQuery(search=self.current.search), "")
 
-    def _apply(self) -> None:
+    def apply(self) -> None:
         try:
             since_text = self.query_one("#f-since", Input).value.strip()
             until_text = self.query_one("#f-until", Input).value.strip()
@@ -102,16 +92,14 @@ class LogFilterDialog(DialogStyles, UsesDatabase, ModalScreen[tuple[InteractionQ
             error_line.update(literal(str(error)))
             error_line.display = True
             return
-        channel = self.query_one("#f-channel", Select).value
-        sentiment = self.query_one("#f-sentiment", Select).value
         picker = self.query_one("#f-contact", ContactPicker)
         text = picker.query_one(Input).value.strip()
         contact_id = picker.contact_id if text else None
         query = InteractionQuery(
             search=self.current.search,
-            channel=channel if isinstance(channel, str) else None,
-            sentiment=sentiment if isinstance(sentiment, str) else None,
-            complaint=ComplaintFilter(self.query_one("#f-complaint", Select).value),
+            channel=chosen(self.query_one("#f-channel", Select).value),
+            sentiment=chosen(self.query_one("#f-sentiment", Select).value),
+            complaint=ComplaintFilter(chosen(self.query_one("#f-complaint", Select).value)),
             contact_id=contact_id,
             since=_start_of(since) if since else None,
             until=_start_of(until + timedelta(days=1)) if until else None,

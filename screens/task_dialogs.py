@@ -28,6 +28,7 @@ from crm_tui.services.templates import (
 )
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
+from screens.dialogs import FilterDialog, chosen
 from screens.text import literal
 
 
@@ -39,18 +40,14 @@ class BoardFilter:
     label: str = ""
 
 
-def _choice(value: object) -> Any:
-    return None if value is Select.NULL or value == Select.BLANK else value
-
-
 def _error(screen: ModalScreen[Any], message: str) -> None:
     line = screen.query_one("#error-form", Static)
     line.update(literal(message))
     line.display = bool(message)
 
 
-class BoardFilterDialog(DialogStyles, ModalScreen[BoardFilter | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+class BoardFilterDialog(FilterDialog[BoardFilter]):
+    """Project, assignee and contact; they combine."""
 
     def __init__(
         self, current: BoardFilter, members: list[MemberRead], projects: list[ProjectRead]
@@ -79,26 +76,20 @@ class BoardFilterDialog(DialogStyles, ModalScreen[BoardFilter | None]):
             )
             yield Label("Contact", classes="field-label")
             yield ContactPicker(self.current.contact_id, "", id="f-contact")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="apply", compact=True)
-                yield Button("Clear", id="clear", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+            yield from self.buttons()
 
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.dismiss(None)
-        elif event.button.id == "clear":
-            self.dismiss(BoardFilter())
-        else:
-            project = _choice(self.query_one("#f-project", Select).value)
-            assignee = _choice(self.query_one("#f-assignee", Select).value)
-            picker = self.query_one("#f-contact", ContactPicker)
-            contact = picker.contact_id if picker.query_one(Input).value.strip() else None
-            names = [p.name for p in self.projects if p.id == project]
-            names += [m.name for m in self.members if m.id == assignee]
-            names += [picker.contact_name] if contact else []
-            self.dismiss(BoardFilter(project, assignee, contact, " · ".join(names)))
+    def cleared(self) -> BoardFilter:
+        return BoardFilter()
+
+    def apply(self) -> None:
+        project = chosen(self.query_one("#f-project", Select).value)
+        assignee = chosen(self.query_one("#f-assignee", Select).value)
+        picker = self.query_one("#f-contact", ContactPicker)
+        contact = picker.contact_id if picker.query_one(Input).value.strip() else None
+        names = [p.name for p in self.projects if p.id == project]
+        names += [m.name for m in self.members if m.id == assignee]
+        names += [picker.contact_name] if contact else []
+        self.dismiss(BoardFilter(project, assignee, contact, " · ".join(names)))
 
 
 class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead] | None]):
@@ -191,7 +182,7 @@ class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead]
             start,
             contact,
             self.query_one("#f-project", Input).value,
-            _choice(self.query_one("#f-assignee", Select).value),
+            chosen(self.query_one("#f-assignee", Select).value),
         )
 
     @work(thread=True, exclusive=True, group="template-apply")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Select, Static
 
 from crm_tui.db import Database
 from crm_tui.models import Interaction, Task
+from crm_tui.services.contacts import ContactQuery, count_contacts
 from crm_tui.services.interactions import (
     ComplaintFilter,
     InteractionQuery,
@@ -17,10 +19,11 @@ from crm_tui.services.interactions import (
 )
 from crm_tui.services.tasks import TaskQuery, get_task, list_tasks
 from screens.contacts import ContactsScreen
+from screens.dialogs import FilterDialog
 from screens.interaction_form import InteractionForm
 from screens.interactions import LogScreen
 from screens.log_dialogs import DueDialog
-from screens.task_dialogs import ApplyTemplateDialog
+from screens.task_dialogs import ApplyTemplateDialog, BoardFilter
 from screens.task_form import TaskForm
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
@@ -280,3 +283,62 @@ def test_chart_counts_stay_readable_when_large() -> None:
     chart = bar_chart("Per week", [("w1", 19_209), ("w2", 836), ("w3", 0)])
     counts = chart.plain.splitlines()[1]
     assert counts.split() == ["19k", "836", "0"]
+
+
+async def test_every_filter_dialog_applies_clears_and_cancels(demo_db: Database) -> None:
+    """The contacts', the log's and the board's filters share their buttons and Escape."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        contacts = app.screen
+        assert isinstance(contacts, ContactsScreen)
+        await _filter(pilot, {"#filter-status": "customer"}, "#apply")
+        assert contacts.contact_query.status == "customer"
+        with demo_db.read() as session:
+            customers = count_contacts(session=session, query=contacts.contact_query)
+        assert 0 < contacts.table.total == customers
+        await _filter(pilot, {"#filter-status": "lead"}, "escape")
+        assert contacts.contact_query.status == "customer"  # Escape changes nothing
+        await _filter(pilot, {}, "#clear")
+        assert contacts.contact_query == ContactQuery()
+
+        await pilot.press("3")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, LogScreen)
+        await _filter(pilot, {"#f-channel": "call"}, "#apply")
+        assert log.log_query.channel == "call"
+        await _filter(pilot, {}, "#cancel")
+        assert log.log_query.channel == "call"
+        await _filter(pilot, {}, "#clear")
+        assert log.log_query == InteractionQuery()
+
+        await pilot.press("4")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, TasksScreen)
+        with demo_db.read() as session:
+            tasks = list_tasks(session=session, query=TaskQuery())
+        project = next(task.project_id for task in tasks if task.project_id is not None)
+        await _filter(pilot, {"#f-project": project}, "#apply")
+        assert board.board_filter.project_id == project and board.board_filter.label
+        await _filter(pilot, {}, "#clear")
+        assert board.board_filter == BoardFilter()
+
+
+async def _filter(pilot: Any, values: dict[str, object], then: str) -> None:
+    """Open the screen's filter dialog ("f"), choose ``values``, then press a button or key."""
+    await pilot.press("f")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, FilterDialog)
+    for selector, value in values.items():
+        dialog.query_one(selector, Select).value = value
+    if then.startswith("#"):
+        await pilot.click(then)
+    else:
+        await pilot.press(then)
+    await settle(pilot)
+    assert not isinstance(pilot.app.screen, FilterDialog)

@@ -15,6 +15,7 @@ from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.geometry import Size
@@ -181,7 +182,7 @@ class KanbanBoard(Horizontal, can_focus=True):
         self.column = 0
         self.rows = [0, 0, 0, 0]
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         for status in COLUMNS:
             yield KanbanColumn(status, self.today)
 
