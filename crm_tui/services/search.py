@@ -103,12 +103,7 @@ def _fts_match(fts_table: str, expression: str) -> tuple[Any, TextClause]:
 
 
 def _condition(
-    session: Session,
-    fts_table: str,
-    query: str,
-    id_column: Any,
-    *,
-    ordered: bool,
+    session: Session, fts_table: str, query: str, id_column: Any, *, ordered: bool
 ) -> ColumnElement[bool] | None:
     if not _is_sqlite(session):
         return _postgresql_condition(fts_table, query, id_column)
