@@ -7,6 +7,7 @@ missing. Every key press costs the same whether the query has a hundred rows or 
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,25 @@ class Column:
     @property
     def least(self) -> int:
         return self.width or self.min_width
+
+
+Layout = tuple[tuple[Column, int, int], ...]
+
+
+@functools.lru_cache(maxsize=32)
+def column_layout(columns: tuple[Column, ...], width: int) -> Layout:
+    """(column, index in the row's cells, width) for the columns that fit in ``width``
+    (asked for by every line drawn, so worked out once per table and width)."""
+    shown = list(enumerate(columns))
+    while len(shown) > 1 and sum(c.least + 1 for _, c in shown) + 1 > width:
+        shown.remove(max(shown, key=lambda item: item[1].drop_order))
+    fixed = sum(c.least + 1 for _, c in shown) + 1
+    spare = max(width - fixed, 0)
+    weights = sum(c.weight for _, c in shown if c.width is None) or 1
+    return tuple(
+        (column, index, column.least + (0 if column.width else spare * column.weight // weights))
+        for index, column in shown
+    )
 
 
 class VirtualTable(ScrollView, Generic[Row], can_focus=True):
@@ -142,7 +162,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self.columns = list(columns)
+        self.columns = tuple(columns)
         self._cells = cells
         self._key = key
         self.selectable = selectable
@@ -255,23 +275,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     # -- rendering --------------------------------------------------------------------------
 
-    def _layout(self, width: int) -> list[tuple[Column, int, int]]:
-        """(column, index in the row's cells, width) for the columns that fit in ``width``."""
-        shown = list(enumerate(self.columns))
-        while len(shown) > 1 and sum(c.least + 1 for _, c in shown) + 1 > width:
-            shown.remove(max(shown, key=lambda item: item[1].drop_order))
-        fixed = sum(c.least + 1 for _, c in shown) + 1
-        spare = max(width - fixed, 0)
-        weights = sum(c.weight for _, c in shown if c.width is None) or 1
-        layout = []
-        for index, column in shown:
-            extra = 0 if column.width else spare * column.weight // weights
-            layout.append((column, index, column.least + extra))
-        return layout
-
-    def _line(
-        self, marker: str, cells: Sequence[str], layout: list[tuple[Column, int, int]], style: Style
-    ) -> Strip:
+    def _line(self, marker: str, cells: Sequence[str], layout: Layout, style: Style) -> Strip:
         text = marker + " ".join(
             set_cell_size(safe(cells[index] if index < len(cells) else "", single_line=True), w)
             for _, index, w in layout
@@ -286,7 +290,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         return f"{column.title} {'▼' if self.sort_descending else '▲'}"
 
     def render_line(self, y: int) -> Strip:
-        layout = self._layout(self.size.width)
+        layout = column_layout(self.columns, self.size.width)
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("virtual-table--header")
@@ -360,7 +364,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _column_at(self, x: int) -> Column | None:
         position = 1
-        for column, _, width in self._layout(self.size.width):
+        for column, _, width in column_layout(self.columns, self.size.width):
             if position <= x < position + width + 1:
                 return column
             position += width + 1
