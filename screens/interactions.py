@@ -175,8 +175,10 @@ class LogScreen(CrmScreen):
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         message.loader.page_loaded(message)
-        if self.focus_id is not None:
+        current = message.generation == message.loader.generation
+        if self.focus_id is not None and current and message.page == 0:
             self._move_to(self.focus_id)
+            self.focus_id = None  # one look: a record further down is not chased while scrolling
 
     @on(CountLoaded)
     def _count_loaded(self, message: CountLoaded) -> None:
@@ -333,17 +335,16 @@ class LogScreen(CrmScreen):
                 return
             if row.id == interaction_id:
                 self.table.cursor = index
-                self.focus_id = None
                 return
 
     # -- actions --------------------------------------------------------------------------
 
-    def _refresh_after(self, result: object) -> None:
-        if result is not None:
+    def _refresh_after(self, saved: InteractionRead | None) -> None:
+        """After the form: the list again, the cursor on what was saved (when it is among
+        the first rows, as a new call logged now is)."""
+        if saved is not None:
+            self.focus_id = saved.id
             self.reload()
-            current = self.table.current
-            if current is not None:
-                self._load_detail(current.id)
 
     def action_log(self) -> None:
         contact_id = self.log_query.contact_id

@@ -342,3 +342,31 @@ async def _filter(pilot: Any, values: dict[str, object], then: str) -> None:
         await pilot.press(then)
     await settle(pilot)
     assert not isinstance(pilot.app.screen, FilterDialog)
+
+
+async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, LogScreen)
+        first = log.table.row_at(0)
+        log.show_contact(first.contact_id, first.contact_name or "")
+        await settle(pilot)
+        await pilot.press("j", "j")  # the cursor away from the top, where the new call lands
+        await settle(pilot)
+        assert log.table.cursor == 2
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, InteractionForm)
+        await pilot.press(*"Agreed on the renewal", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is log
+        with demo_db.read() as session:
+            newest = list_interactions(session=session, limit=1).rows[0]
+        assert newest.subject == "Agreed on the renewal"
+        assert log.table.cursor == 0 and log.table.current.id == newest.id
+        detail = str(log.query_one("#log-detail-text", Static).render())
+        assert "Agreed on the renewal" in detail
