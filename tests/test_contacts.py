@@ -363,3 +363,34 @@ def test_a_contacts_position_is_its_row_in_the_list(
         assert position == (shown.index(contact_id) if contact_id in shown else None)
     only_vip = ContactQuery(sort=sort, descending=descending, tag="vip")
     assert svc.contact_position(session=session, query=only_vip, contact_id=ids[0]) is None
+
+
+def test_duplicates_come_from_emails_phones_and_similar_names(session: Session) -> None:
+    """Emails compared without case, phones in E.164, names fuzzily where the organizations
+    do not disagree; each pair once, the strongest evidence first."""
+    from crm_tui.services.merge import find_duplicates
+
+    ids = {
+        key: add_contact(session, name, **values)
+        for key, name, values in [
+            ("ana", "Ana Silva", {"emails": [{"value": "Ana@Example.com"}]}),
+            ("ana2", "Anna S.", {"emails": [{"value": "ana@example.com"}]}),
+            ("reza", "Reza Karimi", {"phones": [{"value": "+98 912 555 0101"}]}),
+            ("reza2", "R. K.", {"phones": [{"value": "+989125550101"}]}),
+            ("sara", "سارا کریمی", {"organization": "Acme"}),
+            ("sara2", "سارا کریمی", {"organization": "Acme"}),
+            ("zoe", "Zoë Adams", {"organization": "Acme"}),
+            ("zoe2", "Zoe Adams", {}),
+            ("bob", "Bob Stone", {"organization": "Acme"}),
+            ("bob2", "Bob Stone", {"organization": "Beta"}),  # two people: orgs disagree
+        ]
+    }
+    found = {
+        (pair.first.id, pair.second.id): pair.reasons for pair in find_duplicates(session=session)
+    }
+    assert found == {
+        (ids["ana"], ids["ana2"]): ["same email ana@example.com"],
+        (ids["reza"], ids["reza2"]): ["same phone +989125550101"],
+        (ids["sara"], ids["sara2"]): ["same name at the same organization"],
+        (ids["zoe"], ids["zoe2"]): ["same name"],  # accents folded; one organization blank
+    }

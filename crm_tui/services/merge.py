@@ -106,6 +106,8 @@ def _similar_names(session: Session) -> list[tuple[int, int, str, int]]:
                 if org_a and org_b and org_a != org_b:
                     continue
                 reason = "same name" if name_a == name_b else f"similar names ({score:.0f}%)"
+                if org_a and org_a == org_b:
+                    reason += " at the same organization"
                 found.append((a, b, reason, int(score)))
     return found
 
