@@ -68,15 +68,30 @@ class DuplicatePair:
 
 
 def _shared_keys(session: Session, model: Any, what: str) -> list[tuple[int, int, str]]:
-    rows = session.execute(
-        select(model.normalized, func.min(model.contact_id), func.max(model.contact_id))
+    """(first contact, another, reason) for each email (or phone) key several live contacts
+    share: three contacts with one address are two pairs, each with the oldest."""
+    live = (col(Contact.deleted_at).is_(None), model.normalized != "")
+    shared = (
+        select(model.normalized)
         .join(Contact, Contact.id == model.contact_id)
-        .where(col(Contact.deleted_at).is_(None), model.normalized != "")
+        .where(*live)
         .group_by(model.normalized)
         .having(func.count(func.distinct(model.contact_id)) > 1)
         .limit(2000)
     )
-    return [(low, high, f"same {what} {key}") for key, low, high in rows]
+    rows = session.execute(
+        select(model.normalized, model.contact_id)
+        .distinct()
+        .join(Contact, Contact.id == model.contact_id)
+        .where(*live, model.normalized.in_(shared))
+        .order_by(model.normalized, model.contact_id)
+    )
+    first: dict[str, int] = {}
+    pairs = []
+    for key, contact_id in rows:
+        if first.setdefault(key, contact_id) != contact_id:
+            pairs.append((first[key], contact_id, f"same {what} {key}"))
+    return pairs
 
 
 def _similar_names(session: Session) -> list[tuple[int, int, str, int]]:
