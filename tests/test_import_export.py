@@ -113,17 +113,19 @@ def test_persian_text_unchanged_and_searchable(db_url: str) -> None:
 
 def test_bad_rows_all_or_nothing_then_skip_bad(db_url: str, tmp_path: Path) -> None:
     path = sample("bad_rows.csv")
-    code, _, err = crm(db_url, "import", "contacts", str(path))
+    code, out, err = crm(db_url, "import", "contacts", str(path))
     assert code == 1
     assert contacts(db_url) == []
+    assert out.strip() == "nothing written: would have created 2, updated 0, skipped 0, rejected 4"
     for line in (3, 4, 6, 7):
         assert f"line {line}:" in err
     assert "not a valid email address" in err and "never closed" in err
     rejects = tmp_path / "rejects.csv"
-    code, _, err = crm(
+    code, out, err = crm(
         db_url, "import", "contacts", str(path), "--skip-bad", "--rejects", str(rejects)
     )
     assert code == 3
+    assert out.startswith("created 2, updated 0, skipped 0, rejected 4 (batch #")
     assert sorted(str(c["name"]) for c in contacts(db_url)) == ["Good One", "Good Two"]
     rows = list(csv.reader(rejects.open(encoding="utf-8")))
     assert rows[0][:2] == ["line", "reason"]

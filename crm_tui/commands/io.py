@@ -194,7 +194,12 @@ def _report(
             f"nothing imported: {len(report.errors)} bad row(s); fix them, or use --skip-bad "
             "to import the good rows (--rejects FILE keeps the bad ones)"
         )
-    echo(("dry run, nothing written: would have " if dry_run else "") + report.summary())
+    if dry_run:
+        echo("dry run, nothing written: would have " + report.summary())
+    elif report.errors and not report.written:  # all or nothing: not "created 2" in a cron log
+        echo("nothing written: would have " + report.summary())
+    else:
+        echo(report.summary())
 
 
 @import_app.command("list")
