@@ -36,10 +36,12 @@ def test_add_list_show_edit_round_trip(db_url: str) -> None:
         "--field",
         "City=اصفهان",
         "--notes",
-        "Met at the Tehran expo",
+        "Met at the Tehran expo\nWants a quote",
     )
     assert code == 0, out
     assert "added contact #1 مریم رضایی" in out
+    code, out, _ = crm(db_url, "contacts", "show", "1")
+    assert "  Notes          Met at the Tehran expo\n                 Wants a quote\n" in out
     code, out, _ = crm(db_url, "contacts", "list", "--json", "--search", "expo")
     assert code == 0
     [contact] = json.loads(out)

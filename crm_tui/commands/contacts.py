@@ -137,9 +137,10 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
         ("Owner", contact.owner or ""),
         ("Notes", contact.notes),
     ]
+    indent = "\n" + " " * 17  # a value's further lines (notes) under its first
     for label, value in fields:
         if value:
-            console.print(f"  {label:<14} {value}")
+            console.print(f"  {label:<14} {str(value).replace(chr(10), indent)}")
     if timeline:
         console.print("Timeline:")
     for entry in timeline:
