@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from crm_tui.app import CrmApp
 from crm_tui.config import Settings
 from crm_tui.db import Database
 from tests.conftest import FIXED_TODAY
+
+ScreenT = TypeVar("ScreenT", bound=Screen[None])
 
 
 def make_app(database: Database) -> CrmApp:
@@ -43,3 +48,12 @@ async def steady(pilot: Pilot[None]) -> None:
         if hasattr(widget, "cursor_blink"):
             widget.cursor_blink = False
     await pilot.pause()
+
+
+async def open_screen(pilot: Pilot[None], key: str, kind: type[ScreenT]) -> ScreenT:
+    """Press a screen's number key, let it load, and return it (it must be a ``kind``)."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind)
+    return screen

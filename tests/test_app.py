@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from crm_tui.app import CrmApp
@@ -53,12 +54,8 @@ async def test_question_mark_lists_the_keys(demo_db: Database) -> None:
 async def test_help_puts_the_screens_own_keys_first_and_scrolls(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(110, 20)) as pilot:
-        await pilot.press("2")
-        await finish_work(app)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        described = [action for _, action in app.screen.lines]
+        lines = await _help_on(pilot, "2")
+        described = [action for _, action in lines]
         assert described[0] == "Search"
         for action in ("New", "Edit", "Delete", "Duplicates"):  # before the table's arrow keys
             assert described.index(action) < described.index("Down")
@@ -72,14 +69,9 @@ async def test_help_puts_the_screens_own_keys_first_and_scrolls(demo_db: Databas
 async def test_help_lists_a_binding_with_two_keys_once_with_both(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(110, 32)) as pilot:
-        await pilot.press("4")
-        await finish_work(app)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        described = [action for _, action in app.screen.lines]
-        assert described.count("New") == 1
-        assert ("n t", "New") in app.screen.lines  # Binding("n,t", …, key_display="n")
+        lines = await _help_on(pilot, "4")
+        assert [action for _, action in lines].count("New") == 1
+        assert ("n t", "New") in lines  # Binding("n,t", …, key_display="n")
         shown = str(app.screen.query_one("#help-keys", Static).render())
         assert ["n", "t", "New"] in [line.split() for line in shown.splitlines()]
 
@@ -90,3 +82,13 @@ async def test_the_current_user_becomes_a_team_member(demo_db: Database) -> None
         await finish_work(app)
         await pilot.pause()
         assert app.actor_id is not None
+
+
+async def _help_on(pilot: Pilot[None], key: str) -> list[tuple[str, str]]:
+    """Open a screen by its number key, then ``?``: the (keys, action) lines listed."""
+    await pilot.press(key)
+    await finish_work(pilot.app)
+    await pilot.press("question_mark")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HelpScreen)
+    return pilot.app.screen.lines

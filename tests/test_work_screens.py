@@ -28,7 +28,7 @@ from screens.task_form import TaskForm
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
 from tests.conftest import FIXED_TODAY
-from tests.screens_helpers import make_app, settle
+from tests.screens_helpers import make_app, open_screen, settle
 
 
 async def test_log_from_a_contact_then_see_it_everywhere(demo_db: Database) -> None:
@@ -253,10 +253,7 @@ async def test_a_new_task_becomes_the_selected_card(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await pilot.press("4")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, TasksScreen)
+        screen = await open_screen(pilot, "4", TasksScreen)
         before = screen.current
         await pilot.press("n")
         await settle(pilot)
@@ -290,10 +287,7 @@ async def test_every_filter_dialog_applies_clears_and_cancels(demo_db: Database)
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        contacts = app.screen
-        assert isinstance(contacts, ContactsScreen)
+        contacts = await open_screen(pilot, "2", ContactsScreen)
         await _filter(pilot, {"#filter-status": "customer"}, "#apply")
         assert contacts.contact_query.status == "customer"
         with demo_db.read() as session:
@@ -304,10 +298,7 @@ async def test_every_filter_dialog_applies_clears_and_cancels(demo_db: Database)
         await _filter(pilot, {}, "#clear")
         assert contacts.contact_query == ContactQuery()
 
-        await pilot.press("3")
-        await settle(pilot)
-        log = app.screen
-        assert isinstance(log, LogScreen)
+        log = await open_screen(pilot, "3", LogScreen)
         await _filter(pilot, {"#f-channel": "call"}, "#apply")
         assert log.log_query.channel == "call"
         await _filter(pilot, {}, "#cancel")
@@ -315,10 +306,7 @@ async def test_every_filter_dialog_applies_clears_and_cancels(demo_db: Database)
         await _filter(pilot, {}, "#clear")
         assert log.log_query == InteractionQuery()
 
-        await pilot.press("4")
-        await settle(pilot)
-        board = app.screen
-        assert isinstance(board, TasksScreen)
+        board = await open_screen(pilot, "4", TasksScreen)
         with demo_db.read() as session:
             tasks = list_tasks(session=session, query=TaskQuery())
         project = next(task.project_id for task in tasks if task.project_id is not None)
@@ -348,10 +336,7 @@ async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Databas
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        log = app.screen
-        assert isinstance(log, LogScreen)
+        log = await open_screen(pilot, "3", LogScreen)
         first = log.table.row_at(0)
         log.show_contact(first.contact_id, first.contact_name or "")
         await settle(pilot)
