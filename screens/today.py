@@ -302,6 +302,8 @@ class TodayScreen(CrmScreen):
         current = self._current()
         if current is not None and current[0] == "task":
             self._complete(current[1].id)
+        elif current is not None:  # not a silent no-op: say which key does apply
+            self.notify("x marks a task done; this is a complaint (r resolves it)", timeout=3)
 
     @work(thread=True, group="today-write")
     def _complete(self, task_id: int) -> None:
@@ -318,6 +320,8 @@ class TodayScreen(CrmScreen):
         current = self._current()
         if current is not None and current[0] == "interaction":
             self._resolve(current[1].id)
+        elif current is not None:
+            self.notify("r resolves a complaint; this is a task (x marks it done)", timeout=3)
 
     @work(thread=True, group="today-write")
     def _resolve(self, interaction_id: int) -> None:

@@ -355,3 +355,32 @@ async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Databas
         assert log.table.cursor == 0 and log.table.current.id == newest.id
         detail = str(log.query_one("#log-detail-text", Static).render())
         assert "Agreed on the renewal" in detail
+
+
+async def test_today_says_which_key_applies_to_a_task_or_a_complaint(demo_db: Database) -> None:
+    """x on a complaint or r on a task changes nothing and says so (not a silent key)."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        listing = today.query_one("#today-list", OptionList)
+        kinds = [
+            today.items.get(listing.get_option_at_index(i).id or "", ("", None))[0]
+            for i in range(listing.option_count)
+        ]
+        shown: list[str] = []
+        today.notify = lambda message, **_: shown.append(str(message))  # type: ignore[method-assign]
+        listing.highlighted = kinds.index("interaction")
+        complaint = today._current()[1]
+        await pilot.press("x")
+        await settle(pilot)
+        assert shown == ["x marks a task done; this is a complaint (r resolves it)"]
+        listing.highlighted = kinds.index("task")
+        task = today._current()[1]
+        await pilot.press("r")
+        await settle(pilot)
+        assert shown[-1] == "r resolves a complaint; this is a task (x marks it done)"
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=task.id).status == task.status
+            assert session.get(Interaction, complaint.id).resolved_at is None
