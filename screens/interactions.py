@@ -35,11 +35,11 @@ from screens.widgets.virtual_table import Column, VirtualTable
 
 COLUMNS = [
     Column("when", "When", width=16),
-    Column("contact", "Contact", weight=2, min_width=14),
-    Column("channel", "Channel", width=9, drop_order=2),
-    Column("subject", "Subject", weight=3, min_width=16),
-    Column("sentiment", "Mood", width=4, drop_order=3),
-    Column("complaint", "Complaint", width=10, drop_order=1),
+    Column("contact", "Contact", weight=2, min_width=12, drop_order=1),
+    Column("channel", "Channel", width=9, drop_order=3),
+    Column("subject", "Subject", weight=3, min_width=14),
+    Column("sentiment", "Mood", width=4, drop_order=4),
+    Column("complaint", "Complaint", width=10, drop_order=2),
 ]
 MOODS = {"positive": "+", "neutral": "·", "negative": "−"}
 

@@ -285,3 +285,19 @@ async def test_merge_duplicates_then_undo(demo_db: Database) -> None:
             assert get_contact(session=session, contact_id=other_id).name == first.second.name
             record = session.scalars(select(MergeRecord)).one()
         assert record.undone_at is not None
+
+
+async def test_a_narrow_terminal_keeps_the_columns_clear_of_the_scrollbar(
+    demo_db: Database,
+) -> None:
+    """80 columns: the detail pane gives up width first, and the scrollbar (shown: 60 rows on
+    a 24-line screen) covers no column."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#contact-table", VirtualTable)
+        assert table.show_vertical_scrollbar
+        header = table.render_line(0).text
+        assert header.split() == ["Name", "▲", "Organization", "Last", "contact"]
+        assert len(header) == table.scrollable_content_region.width < table.size.width

@@ -53,7 +53,8 @@ def column_layout(columns: tuple[Column, ...], width: int) -> Layout:
     (asked for by every line drawn, so worked out once per table and width)."""
     shown = list(enumerate(columns))
     while len(shown) > 1 and sum(c.least + 1 for _, c in shown) + 1 > width:
-        shown.remove(max(shown, key=lambda item: item[1].drop_order))
+        # the highest drop_order goes first; among equals, the rightmost
+        shown.remove(max(reversed(shown), key=lambda item: item[1].drop_order))
     fixed = sum(c.least + 1 for _, c in shown) + 1
     spare = max(width - fixed, 0)
     weights = sum(c.weight for _, c in shown if c.width is None) or 1
@@ -275,12 +276,17 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     # -- rendering --------------------------------------------------------------------------
 
+    @property
+    def _width(self) -> int:
+        """The width lines are drawn in: without the scrollbar (it would cover the last column)."""
+        return self.scrollable_content_region.width
+
     def _line(self, marker: str, cells: Sequence[str], layout: Layout, style: Style) -> Strip:
         text = marker + " ".join(
             set_cell_size(safe(cells[index] if index < len(cells) else "", single_line=True), w)
             for _, index, w in layout
         )
-        width = self.size.width
+        width = self._width
         text = set_cell_size(text, width) if cell_len(text) != width else text
         return Strip([Segment(text, style)], width)
 
@@ -290,14 +296,14 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         return f"{column.title} {'▼' if self.sort_descending else '▲'}"
 
     def render_line(self, y: int) -> Strip:
-        layout = column_layout(self.columns, self.size.width)
+        layout = column_layout(self.columns, self._width)
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("virtual-table--header")
             return self._line(" ", [self._title(c) for c in self.columns], layout, style)
         index = int(self.scroll_y) + y - 1
         if index >= self.total:
-            return Strip.blank(self.size.width, base)
+            return Strip.blank(self._width, base)
         row = self.row_at(index)
         if row is None:
             style = base + self.get_component_rich_style("virtual-table--placeholder")
@@ -364,7 +370,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _column_at(self, x: int) -> Column | None:
         position = 1
-        for column, _, width in column_layout(self.columns, self.size.width):
+        for column, _, width in column_layout(self.columns, self._width):
             if position <= x < position + width + 1:
                 return column
             position += width + 1
