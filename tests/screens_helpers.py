@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TypeVar
 
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
 from crm_tui.config import Settings
@@ -33,9 +35,10 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 async def finish_work(app: App[None]) -> None:
     """Wait for the app's workers, except the one watching for outside changes (it never ends)."""
-    busy = [worker for worker in app.workers if worker.group != "watch"]
-    if busy:
-        await app.workers.wait_for_complete(busy)
+    for worker in [worker for worker in app.workers if worker.group != "watch"]:
+        # A worker replaced by a newer one of its exclusive group: nothing to wait for.
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
