@@ -230,13 +230,14 @@ def keyset_position(
         ).first()
         if key is None:
             continue
-        before = sum(_count(session, base.where(s.where)) for s in segments[:index])
+        before = sum(count_rows(session, base.where(s.where)) for s in segments[:index])
         earlier = _after(segment.columns, tuple(key), not descending)
-        return before + _count(session, base.where(segment.where, earlier))
+        return before + count_rows(session, base.where(segment.where, earlier))
     return None
 
 
-def _count(session: Session, query: Select[Any]) -> int:
+def count_rows(session: Session, query: Select[Any]) -> int:
+    """How many rows ``query`` gives (a LIMIT in it caps the counting)."""
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
@@ -269,7 +270,7 @@ def _offset_page(
     for index, segment in enumerate(segments):
         query = base.where(segment.where)
         if offset:
-            size = _count(session, query)
+            size = count_rows(session, query)
             if offset >= size:
                 offset -= size
                 continue

@@ -21,6 +21,7 @@ from crm_tui.services.common import (
     Segment,
     any_row,
     check_version,
+    count_rows,
     every,
     keyset_page,
     keyset_position,
@@ -462,8 +463,7 @@ def count_contacts(
         query = replace(query, search="")
     else:
         base = select(Contact.id)
-    first = _filtered(session, query, base, ordered=False).limit(cap + 1).subquery()
-    return session.scalar(select(func.count()).select_from(first)) or 0
+    return count_rows(session, _filtered(session, query, base, ordered=False).limit(cap + 1))
 
 
 def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:

@@ -21,6 +21,7 @@ from crm_tui.services.common import (
     Page,
     Segment,
     check_version,
+    count_rows,
     every,
     keyset_page,
     live_row,
@@ -322,5 +323,4 @@ def count_interactions(
         query = replace(query, search="")
     else:
         base = select(Interaction.id)
-    first = _filtered(session, query, base, ordered=False).limit(cap + 1)
-    return session.scalar(select(func.count()).select_from(first.subquery())) or 0
+    return count_rows(session, _filtered(session, query, base, ordered=False).limit(cap + 1))
