@@ -97,9 +97,12 @@ def _launch(ctx: typer.Context) -> None:
         typer.echo("crm: the app needs a terminal; see crm --help for commands", err=True)
         raise typer.Exit(2)
     from crm_tui.app import CrmApp
+    from crm_tui.collector import freeze_imported
 
     cli = state(ctx)
-    CrmApp(database=cli.database(), settings=cli.settings).run()
+    app = CrmApp(database=cli.database(), settings=cli.settings)
+    freeze_imported()
+    app.run()
 
 
 app.add_typer(contacts.app, name="contacts")

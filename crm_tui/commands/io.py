@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from crm_tui import collector
 from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
 
 import_app = typer.Typer(
@@ -127,21 +128,22 @@ def import_contacts(
         "maps": maps or [],
         "region": cli.settings.default_region,
     }
-    rows, used = _read_contacts(file, options)
     unit = cli.read if dry_run else cli.write
-    with progress_bar("importing") as progress, unit() as session:
-        report = import_contacts(
-            session=session,
-            rows=rows,
-            source=str(file),
-            match=Match(match),
-            on_duplicate=OnDuplicate(on_duplicate),
-            skip_bad=skip_bad,
-            dry_run=dry_run,
-            tag=tag,
-            actor_id=None if dry_run else cli.actor_id(session),
-            progress=progress,
-        )
+    with collector.paused():
+        rows, used = _read_contacts(file, options)
+        with progress_bar("importing") as progress, unit() as session:
+            report = import_contacts(
+                session=session,
+                rows=rows,
+                source=str(file),
+                match=Match(match),
+                on_duplicate=OnDuplicate(on_duplicate),
+                skip_bad=skip_bad,
+                dry_run=dry_run,
+                tag=tag,
+                actor_id=None if dry_run else cli.actor_id(session),
+                progress=progress,
+            )
     if rejects is not None and report.errors:
         _write_rejects(rejects, _header(file, options), report.errors)
     _report(file, report, used, dry_run, skip_bad, as_json)
@@ -381,7 +383,7 @@ def import_all(
     """Read a bundle written by `crm export all` into an empty database."""
     from crm_tui.services.bundle import load
 
-    with progress_bar("importing") as progress, state(ctx).write() as session:
+    with collector.paused(), progress_bar("importing") as progress, state(ctx).write() as session:
         counts = load(session, folder, progress)
     echo(f"read {sum(counts.values())} rows in {len(counts)} tables from {folder}")
 
@@ -404,24 +406,25 @@ def _import_work(
 
     source = open_csv(file, encoding=encoding, delimiter=_delimiter(delimiter))
     read = interaction_row if kind == "interactions" else task_row
-    rows: list[Any] = []
-    for record in source.records():
-        if isinstance(record, Problem):
-            rows.append(RowError(record.line, record.reason, record.cells))
-        else:
-            rows.append(read(record.line, record.cells, source.header))
     cli = state(ctx)
     unit = cli.read if dry_run else cli.write
-    with unit() as session:
-        report = import_work(
-            session=session,
-            kind=kind,
-            rows=rows,
-            source=str(file),
-            skip_bad=skip_bad,
-            dry_run=dry_run,
-            actor_id=None if dry_run else cli.actor_id(session),
-        )
+    with collector.paused():
+        rows: list[Any] = []
+        for record in source.records():
+            if isinstance(record, Problem):
+                rows.append(RowError(record.line, record.reason, record.cells))
+            else:
+                rows.append(read(record.line, record.cells, source.header))
+        with unit() as session:
+            report = import_work(
+                session=session,
+                kind=kind,
+                rows=rows,
+                source=str(file),
+                skip_bad=skip_bad,
+                dry_run=dry_run,
+                actor_id=None if dry_run else cli.actor_id(session),
+            )
     if rejects is not None and report.errors:
         _write_rejects(rejects, source.header, report.errors)
     _report(file, report, kind, dry_run, skip_bad, as_json)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from crm_tui import collector
 from crm_tui.commands.common import JsonOption, echo, print_json, state
 
 team_app = typer.Typer(help="The people who share this database.", no_args_is_help=True)
@@ -22,7 +23,7 @@ def demo(
     from crm_tui.services.demo import build_demo
 
     cli = state(ctx)
-    with cli.write() as session:
+    with collector.paused(), cli.write() as session:
         summary = build_demo(
             session=session, contacts=contacts, interactions=interactions, seed=seed
         )
