@@ -10,11 +10,13 @@ from textual.widgets import Input, OptionList, Select, Static
 
 from crm_tui.db import Database
 from crm_tui.models import Interaction, Task
+from crm_tui.schemas import InteractionCreate
 from crm_tui.services.contacts import ContactQuery, count_contacts
 from crm_tui.services.interactions import (
     ComplaintFilter,
     InteractionQuery,
     count_interactions,
+    create_interaction,
     list_interactions,
 )
 from crm_tui.services.tasks import TaskQuery, get_task, list_tasks
@@ -355,6 +357,25 @@ async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Databas
         assert log.table.cursor == 0 and log.table.current.id == newest.id
         detail = str(log.query_one("#log-detail-text", Static).render())
         assert "Agreed on the renewal" in detail
+
+
+async def test_a_far_jump_in_the_log_loads_that_page(demo_db: Database) -> None:
+    """Dragging the scrollbar (or End before the exact count) asks for a page by offset."""
+    with demo_db.write() as session:
+        for number in range(250):  # pages 0-4: page 3 has no loaded neighbour
+            data = InteractionCreate.build(contact_ids=[1], subject=f"Extra {number}")
+            create_interaction(session=session, data=data)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        log = await open_screen(pilot, "3", LogScreen)
+        log.table.cursor = 350
+        await settle(pilot)
+        with demo_db.read() as session:
+            wanted = list_interactions(session=session, limit=1000).rows[350]
+        assert log.table.current is not None and log.table.current.id == wanted.id
+        detail = str(log.query_one("#log-detail-text", Static).render())
+        assert f"#{wanted.id}" in detail
 
 
 async def test_today_says_which_key_applies_to_a_task_or_a_complaint(demo_db: Database) -> None:

@@ -286,9 +286,10 @@ def list_interactions(
     after: Cursor | None = None,
     before: Cursor | None = None,
     from_end: bool = False,
+    offset: int | None = None,
     oldest_first: bool = False,
 ) -> Page[InteractionRead]:
-    """One page of the log, newest first, read through an index."""
+    """One page of the log, newest first, read through an index (``offset``: a far jump)."""
     page = search.walk_first(
         session,
         lambda: keyset_page(
@@ -300,6 +301,7 @@ def list_interactions(
             after=after,
             before=before,
             from_end=from_end,
+            offset=offset,
             key_of=lambda _index, row: (row.occurred_at, row.id),
         ),
     )
