@@ -118,6 +118,9 @@ class ContactsScreen(CrmScreen):
                 session=session, query=self.contact_query, cap=cap
             ),
             group="contacts",
+            position=lambda session, contact_id: service.contact_position(
+                session=session, query=self.contact_query, contact_id=contact_id
+            ),
             on_count=lambda total, exact: self._show_status(total, exact=exact),
         )
         self.table.sort_key = self.contact_query.sort.value
@@ -126,12 +129,11 @@ class ContactsScreen(CrmScreen):
 
     # -- loading -----------------------------------------------------------------------------
 
-    def reload(self, *, follow: int | None = None) -> None:
-        """Run the current query again from its first page (keeps the cursor position, or
-        puts it on contact ``follow``, whose row the cursor must already be at)."""
+    def reload(self) -> None:
+        """Run the current query again from its first page (the cursor keeps its place)."""
         self.table.sort_key = self.contact_query.sort.value
         self.table.sort_descending = self.contact_query.descending
-        self.loader.reload(follow=follow)
+        self.loader.reload()
         self._show_status(None)
 
     def refresh_data(self) -> None:
@@ -344,26 +346,12 @@ class ContactsScreen(CrmScreen):
         """After the form: the cursor goes to the contact, wherever its new values put it."""
         if contact is not None:
             self.notify(f"saved {contact.name}", timeout=3)
-            self._go_to(contact.id, contact.name)
-
-    @work(thread=True, exclusive=True, group="contact-position")
-    def _go_to(self, contact_id: int, name: str) -> None:
-        def find() -> int | None:
-            with self.read() as session:
-                return service.contact_position(
-                    session=session, query=self.contact_query, contact_id=contact_id
-                )
-
-        position = self.guarded(find)
-        self.app.call_from_thread(self._show_at, contact_id, name, position)
-
-    def _show_at(self, contact_id: int, name: str, position: int | None) -> None:
-        if position is None:
-            self.notify(f"{name} is not in this list (esc clears the search and filters)")
-            self.reload()
-            return
-        self.table.cursor = position
-        self.reload(follow=contact_id)  # the cursor lands on it once its page arrives
+            self.loader.go_to(
+                contact.id,
+                missing=lambda: self.notify(
+                    f"{contact.name} is not in this list (esc clears the search and filters)"
+                ),
+            )
 
     def action_delete(self) -> None:
         rows = self._targets()

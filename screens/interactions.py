@@ -125,7 +125,7 @@ class LogScreen(CrmScreen):
         self.contact_name = ""
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
-        self.focus_id: int | None = None
+        self.pending_focus: int | None = None  # shown before the screen was mounted
 
     def compose(self) -> ComposeResult:
         yield TopBar("log")
@@ -155,10 +155,17 @@ class LogScreen(CrmScreen):
                 session=session, query=self.log_query, cap=cap
             ),
             group="log",
+            position=lambda session, interaction_id: service.interaction_position(
+                session=session, query=self.log_query, interaction_id=interaction_id
+            ),
             on_count=self._show_status,
         )
         self.table.focus()
-        self.reload()
+        if self.pending_focus is not None:
+            self.loader.go_to(self.pending_focus)
+            self.pending_focus = None
+        else:
+            self.reload()
 
     def on_screen_resume(self) -> None:
         if hasattr(self, "loader"):
@@ -175,10 +182,6 @@ class LogScreen(CrmScreen):
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         message.loader.page_loaded(message)
-        current = message.generation == message.loader.generation
-        if self.focus_id is not None and current and message.page == 0:
-            self._move_to(self.focus_id)
-            self.focus_id = None  # one look: a record further down is not chased while scrolling
 
     @on(CountLoaded)
     def _count_loaded(self, message: CountLoaded) -> None:
@@ -323,28 +326,27 @@ class LogScreen(CrmScreen):
     def show_contact(self, contact_id: int, name: str, interaction_id: int | None = None) -> None:
         """Filter to one contact's interactions (used by Today and Contacts)."""
         self.contact_name = name
-        self.focus_id = interaction_id
         self.log_query = InteractionQuery(contact_id=contact_id)
-        if hasattr(self, "loader"):
+        if not hasattr(self, "loader"):
+            self.pending_focus = interaction_id
+        elif interaction_id is not None:
+            self._show_status(None, True)
+            self.loader.go_to(interaction_id)
+        else:
             self.reload()
-
-    def _move_to(self, interaction_id: int) -> None:
-        for index in range(self.table.total):
-            row = self.table.row_at(index)
-            if row is None:
-                return
-            if row.id == interaction_id:
-                self.table.cursor = index
-                return
 
     # -- actions --------------------------------------------------------------------------
 
     def _refresh_after(self, saved: InteractionRead | None) -> None:
-        """After the form: the list again, the cursor on what was saved (when it is among
-        the first rows, as a new call logged now is)."""
+        """After the form: the list again, the cursor on what was saved, wherever it sits."""
         if saved is not None:
-            self.focus_id = saved.id
-            self.reload()
+            self.loader.go_to(
+                saved.id,
+                missing=lambda: self.notify(
+                    f"saved {saved.subject or saved.channel!s}: not in this list "
+                    "(esc clears the search and filters)"
+                ),
+            )
 
     def action_log(self) -> None:
         contact_id = self.log_query.contact_id

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 Fetch = Callable[..., Page[Any]]
 # count(session, cap) -> int
 Count = Callable[["Session", int | None], int]
+# position(session, key) -> the record's row number in the query's order, None if not in it
+Position = Callable[["Session", Any], int | None]
 COUNT_CAP = 5_000
 # An exact count past the cap reads every match (a million rows: a good part of a second), so
 # it waits for the typing to pause: a newer keystroke cancels it before it starts.
@@ -126,10 +128,11 @@ class PagedLoader:
         fetch: Fetch,
         count: Count,
         group: str,
+        position: Position | None = None,
         on_count: Callable[[int, bool], None] | None = None,
     ) -> None:
         self.screen, self.table = screen, table
-        self.fetch, self.count, self.group = fetch, count, group
+        self.fetch, self.count, self.position, self.group = fetch, count, position, group
         self.on_count = on_count
         self.paging = PageCursors(page_size=table.page_size)
         self.shown_generation = 0  # the query whose rows the table holds
@@ -161,6 +164,33 @@ class PagedLoader:
             exclusive=True,
             group=f"{self.group}-query",
         )
+
+    def go_to(self, key: Hashable, *, missing: Callable[[], None] | None = None) -> None:
+        """Run the query again with the cursor on record ``key`` wherever its row now is
+        (a record just saved may have moved anywhere); ``missing`` runs if it is not there."""
+        assert self.position is not None, "go_to needs a position function"
+        position = self.position
+
+        def find() -> None:
+            with self.screen.read() as session:
+                row = position(session, key)
+            self.screen.app.call_from_thread(self._land, key, row, missing)
+
+        self.screen.run_worker(
+            lambda: self.screen.guarded(find),
+            thread=True,
+            exclusive=True,
+            group=f"{self.group}-position",
+        )
+
+    def _land(self, key: Hashable, row: int | None, missing: Callable[[], None] | None) -> None:
+        if row is None:
+            self.reload(keep_current=True)
+            if missing is not None:
+                missing()
+            return
+        self.table.cursor = row
+        self.reload(follow=key)  # the cursor lands on it once its page arrives
 
     def _first(self, generation: int) -> None:
         worker = get_current_worker()

@@ -92,6 +92,29 @@ def test_log_filters_combine_and_search(session: Session) -> None:
     assert resolved.resolved_at is not None
 
 
+def test_an_interactions_position_is_its_row_in_the_filtered_log(session: Session) -> None:
+    sara, ali = add_contact(session, "Sara"), add_contact(session, "Ali")
+    base = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    same_time = [_log(session, sara, f"Call {i}", occurred_at=base) for i in range(3)]
+    email = _log(session, ali, "Email", channel="email", occurred_at=base + timedelta(days=1))
+    oldest = _log(session, ali, "Oldest", occurred_at=base - timedelta(days=1))
+
+    def position(interaction_id: int, **filters: object) -> int | None:
+        query = InteractionQuery(**filters)  # type: ignore[arg-type]
+        return log.interaction_position(session=session, query=query, interaction_id=interaction_id)
+
+    shown = [i.id for i in log.list_interactions(session=session).rows]
+    assert shown == [email, *reversed(same_time), oldest]  # ties: the newest id first
+    assert [position(i) for i in shown] == [0, 1, 2, 3, 4]
+    far = log.list_interactions(session=session, limit=2, offset=2)  # a jump to the middle
+    assert [i.id for i in far.rows] == shown[2:4]
+    assert position(oldest, contact_id=ali) == 1
+    assert position(email, contact_id=sara) is None
+    assert position(same_time[0], search="call") == 2
+    log.delete_interactions(session=session, interaction_ids=[oldest])
+    assert position(oldest) is None and position(oldest, trash=True) == 0
+
+
 def test_follow_up_links_back_and_shows_on_the_interaction(session: Session) -> None:
     sara = add_contact(session, "Sara")
     call = _log(session, sara, "Called about the quote", channel="call")

@@ -359,6 +359,31 @@ async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Databas
         assert "Agreed on the renewal" in detail
 
 
+async def test_an_edited_interaction_is_followed_wherever_it_moves(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        log = await open_screen(pilot, "3", LogScreen)
+        log.table.cursor = 120  # on the second page
+        await settle(pilot)
+        item = log.table.current
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, InteractionForm)
+        form.query_one("#f-when", Input).value = "2001-02-03 10:00"  # older than all: the end
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is log
+        with demo_db.read() as session:
+            total = count_interactions(session=session)
+            oldest = list_interactions(session=session, limit=1, oldest_first=True).rows[0]
+        assert oldest.id == item.id and total > 150
+        assert log.table.cursor == total - 1 and log.table.current.id == item.id
+        detail = str(log.query_one("#log-detail-text", Static).render())
+        assert item.subject in detail and "2001" in detail
+
+
 async def test_a_far_jump_in_the_log_loads_that_page(demo_db: Database) -> None:
     """Dragging the scrollbar (or End before the exact count) asks for a page by offset."""
     with demo_db.write() as session:
@@ -376,6 +401,26 @@ async def test_a_far_jump_in_the_log_loads_that_page(demo_db: Database) -> None:
         assert log.table.current is not None and log.table.current.id == wanted.id
         detail = str(log.query_one("#log-detail-text", Static).render())
         assert f"#{wanted.id}" in detail
+
+
+async def test_a_call_saved_outside_the_filtered_log_is_announced(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        log = await open_screen(pilot, "3", LogScreen)
+        first = log.table.row_at(0)
+        log.show_contact(first.contact_id, first.contact_name or "")
+        log._apply(channel="email")
+        await settle(pilot)
+        shown = [log.table.row_at(i).id for i in range(log.table.total)]
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"Quick call", "ctrl+s")  # a call: not among the emails shown
+        await settle(pilot)
+        assert app.screen is log
+        assert [log.table.row_at(i).id for i in range(log.table.total)] == shown
+        said = [n.message for n in app._notifications]
+        assert any("Quick call" in m and "not in this list" in m for m in said), said
 
 
 async def test_today_says_which_key_applies_to_a_task_or_a_complaint(demo_db: Database) -> None:

@@ -24,6 +24,7 @@ from crm_tui.services.common import (
     count_rows,
     every,
     keyset_page,
+    keyset_position,
     live_row,
     set_deleted,
     touch,
@@ -311,6 +312,16 @@ def list_interactions(
         for item in _read_rows(session, select(*_COLUMNS).where(col(Interaction.id).in_(ids)))
     }
     return Page([by_id[i] for i in ids], page.first, page.last, page.has_more)
+
+
+def interaction_position(
+    *, session: Session, query: InteractionQuery = InteractionQuery(), interaction_id: int
+) -> int | None:
+    """The interaction's row number in the log ``query`` shows (0 first), None if not in it."""
+    base = _filtered(session, query, select(Interaction.id), ordered=False)
+    return keyset_position(
+        session, base, _SEGMENTS, col(Interaction.id) == interaction_id, descending=True
+    )
 
 
 def count_interactions(
