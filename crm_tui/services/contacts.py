@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -458,12 +458,8 @@ def count_contacts(
             session, query, select(func.count()).select_from(Contact), ordered=False
         )
         return session.scalar(counted) or 0
-    base = search.matches_first(session, "contact_fts", query.search, Contact)
-    if base is not None:  # the search drives: what else filters applies row by row
-        query = replace(query, search="")
-    else:
-        base = select(Contact.id)
-    return count_rows(session, _filtered(session, query, base, ordered=False).limit(cap + 1))
+    base, rest = search.counting_start(session, "contact_fts", Contact, query)
+    return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))
 
 
 def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -331,9 +331,5 @@ def count_interactions(
     if cap is None:
         counted = select(func.count()).select_from(Interaction)
         return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
-    base = search.matches_first(session, "interaction_fts", query.search, Interaction)
-    if base is not None:  # the search drives: what else filters applies row by row
-        query = replace(query, search="")
-    else:
-        base = select(Interaction.id)
-    return count_rows(session, _filtered(session, query, base, ordered=False).limit(cap + 1))
+    base, rest = search.counting_start(session, "interaction_fts", Interaction, query)
+    return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))

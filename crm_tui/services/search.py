@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -176,6 +177,22 @@ def matches_first(session: Session, fts_table: str, query: str, model: Any) -> S
         .join(model, col(model.id) == fts.c.rowid)
         .where(match)
     )
+
+
+Searched = TypeVar("Searched")  # a query dataclass with a ``search`` field
+
+
+def counting_start(
+    session: Session, fts_table: str, model: Any, query: Searched
+) -> tuple[Select[Any], Searched]:
+    """Where a capped count of ``query`` starts, and what is left of the query to filter by:
+    the search's matches when they can drive (the other filters then apply row by row, so
+    the search is taken out of the query), else every id."""
+    words: str = getattr(query, "search")  # noqa: B009 (a TypeVar has no attributes)
+    base = matches_first(session, fts_table, words, model)
+    if base is None:
+        return select(col(model.id)), query
+    return base, replace(query, search="")  # type: ignore[type-var]
 
 
 def _postgresql_condition(fts_table: str, query: str, id_column: Any) -> ColumnElement[bool] | None:
