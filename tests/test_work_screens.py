@@ -334,14 +334,20 @@ async def _filter(pilot: Any, values: dict[str, object], then: str) -> None:
     assert not isinstance(pilot.app.screen, FilterDialog)
 
 
+async def _log_of_first_contact(pilot: Any) -> LogScreen:
+    """The log, filtered to the contact of its newest interaction (the form knows who)."""
+    await settle(pilot)
+    log = await open_screen(pilot, "3", LogScreen)
+    first = log.table.row_at(0)
+    log.show_contact(first.contact_id, first.contact_name or "")
+    await settle(pilot)
+    return log
+
+
 async def test_a_call_logged_from_the_log_is_selected_and_shown(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        log = await open_screen(pilot, "3", LogScreen)
-        first = log.table.row_at(0)
-        log.show_contact(first.contact_id, first.contact_name or "")
-        await settle(pilot)
+        log = await _log_of_first_contact(pilot)
         await pilot.press("j", "j")  # the cursor away from the top, where the new call lands
         await settle(pilot)
         assert log.table.cursor == 2
@@ -406,10 +412,7 @@ async def test_a_far_jump_in_the_log_loads_that_page(demo_db: Database) -> None:
 async def test_a_call_saved_outside_the_filtered_log_is_announced(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        log = await open_screen(pilot, "3", LogScreen)
-        first = log.table.row_at(0)
-        log.show_contact(first.contact_id, first.contact_name or "")
+        log = await _log_of_first_contact(pilot)
         log._apply(channel="email")
         await settle(pilot)
         shown = [log.table.row_at(i).id for i in range(log.table.total)]
