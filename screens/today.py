@@ -34,7 +34,7 @@ from screens.contact_detail import CHANNEL_ICONS
 from screens.interaction_form import InteractionForm
 from screens.task_form import TaskForm
 from screens.text import safe
-from screens.widgets.charts import bar_chart
+from screens.widgets.charts import BarChart
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
 
@@ -115,8 +115,10 @@ class TodayScreen(CrmScreen):
             yield OptionList(id="today-list")
             with VerticalScroll(id="today-side"):
                 yield Static("", id="today-summary")
-                yield Static("", id="today-weeks")
-                yield Static("", id="today-months")
+                yield BarChart("Interactions per week", "week", id="today-weeks")
+                yield BarChart(
+                    "Complaints per month", "month", style="$text-error", id="today-months"
+                )
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -226,12 +228,8 @@ class TodayScreen(CrmScreen):
         self.query_one("#today-summary", Static).update(summary)
         weeks = [(f"w{start.isocalendar().week:02d}", count) for start, count in data.weeks]
         months = [(f"{first:%b}", count) for first, count in data.months]
-        self.query_one("#today-weeks", Static).update(
-            bar_chart("Interactions per week (12 weeks)", weeks)
-        )
-        self.query_one("#today-months", Static).update(
-            bar_chart("Complaints per month (12 months)", months, style="$text-error")
-        )
+        self.query_one("#today-weeks", BarChart).show(weeks)
+        self.query_one("#today-months", BarChart).show(months)
 
     # -- acting on the highlighted line ---------------------------------------------------
 

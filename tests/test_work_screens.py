@@ -146,6 +146,18 @@ async def test_today_lists_work_and_opens_it(demo_db: Database) -> None:
         assert app.screen.current.id == task.id
 
 
+async def test_today_at_80_columns_keeps_the_list_wide_and_the_newest_weeks(
+    demo_db: Database,
+) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#today-list", OptionList).size.width >= 40
+        chart = str(app.screen.query_one("#today-weeks").render())
+        this_week = f"w{FIXED_TODAY.isocalendar().week:02d}"
+        assert "(8 weeks)" in chart and chart.splitlines()[-1].rstrip().endswith(this_week)
+
+
 async def test_kanban_moves_cards(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:

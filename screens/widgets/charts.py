@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
+from textual.widget import Widget
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
@@ -53,3 +54,29 @@ def compact(count: int, room: int) -> str:
                 if len(short) + 1 <= width and float(short) >= 1:
                     return short + unit
     return text
+
+
+class BarChart(Widget):
+    """A ``bar_chart`` of the newest points that fit its width: a narrow terminal drops the
+    oldest weeks, not the current one (the right edge is what overflow would cut)."""
+
+    DEFAULT_CSS = "BarChart { height: auto; }"
+    BAR = 3
+
+    def __init__(self, title: str, unit: str, *, style: str = "$text-accent", id: str) -> None:
+        super().__init__(id=id)
+        self.title, self.unit, self.style = title, unit, style
+        self.points: Sequence[tuple[str, int]] = ()
+
+    def show(self, points: Sequence[tuple[str, int]]) -> None:
+        self.points = points
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        if not self.points:
+            return Content("")
+        fitting = max(1, (self.content_size.width + 1) // (self.BAR + 1))
+        points = self.points[-fitting:]
+        unit = self.unit if len(points) == 1 else f"{self.unit}s"
+        title = f"{self.title} ({len(points)} {unit})"
+        return bar_chart(title, points, bar=self.BAR, style=self.style)
