@@ -5,42 +5,45 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
 
 class CrmCommands(Provider):
     """Go to a screen or run an action of the current screen by typing its name."""
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        commands = [
-            ("Go to Today", "switch_mode('today')", "Overdue, due and waiting work"),
-            ("Go to Contacts", "switch_mode('contacts')", "Find and edit contacts"),
-            ("Go to Interaction log", "switch_mode('log')", "Every touchpoint"),
-            ("Go to Tasks", "switch_mode('tasks')", "Kanban board and Gantt chart"),
-            ("Show keys", "help", "Every key binding"),
+    def _commands(self) -> list[tuple[str, str, str, DOMNode]]:
+        app = self.app
+        commands: list[tuple[str, str, str, DOMNode]] = [
+            ("Go to Today", "switch_mode('today')", "Overdue, due and waiting work", app),
+            ("Go to Contacts", "switch_mode('contacts')", "Find and edit contacts", app),
+            ("Go to Interaction log", "switch_mode('log')", "Every touchpoint", app),
+            ("Go to Tasks", "switch_mode('tasks')", "Kanban board and Gantt chart", app),
+            ("Show keys", "help", "Every key binding", app),
         ]
-        screen = self.app.screen
-        for bindings in screen._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.description and binding.show:
-                    commands.append((binding.description, binding.action, f"key {binding.key}"))
+        # self.screen is the screen the palette was opened on (app.screen is the palette).
+        # Its actions without a key in the footer (reverse the sort, restore…) count too;
+        # the app's own keys (quit, screens, help) are Textual's commands or the ones above.
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if active.node is self.screen and binding.description and binding.action not in seen:
+                seen.add(binding.action)
+                shown = binding.key_display or key
+                commands.append((binding.description, binding.action, f"key {shown}", self.screen))
         return commands
 
     async def discover(self) -> Hits:
-        for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, partial(self._run, action), help=help_text)
+        for name, action, help_text, node in self._commands():
+            yield DiscoveryHit(name, partial(self.app.run_action, action, node), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, action, help_text in self._commands():
+        for name, action, help_text, node in self._commands():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(name), partial(self._run, action), help=help_text
+                    score,
+                    matcher.highlight(name),
+                    partial(self.app.run_action, action, node),
+                    help=help_text,
                 )
-
-    async def _run(self, action: str) -> None:
-        screen = self.app.screen
-        if action.startswith(("switch_mode", "help")):
-            await self.app.run_action(action)
-        else:
-            await self.app.run_action(action, screen)

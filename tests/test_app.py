@@ -92,3 +92,63 @@ async def _help_on(pilot: Pilot[None], key: str) -> list[tuple[str, str]]:
     await pilot.pause()
     assert isinstance(pilot.app.screen, HelpScreen)
     return pilot.app.screen.lines
+
+
+async def _palette_hits(pilot: Pilot[None], typed: str) -> list[str]:
+    """Open the palette and type; the first line of each hit it offers."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*typed)
+    await pilot.pause(0.3)
+    hits = pilot.app.screen.query_one(CommandList)
+    return [
+        str(hits.get_option_at_index(i).prompt).splitlines()[0] for i in range(hits.option_count)
+    ]
+
+
+async def _run_from_palette(pilot: Pilot[None], typed: str) -> list[str]:
+    """Open the palette, type, and run the best hit; returns the hits it offered."""
+    offered = await _palette_hits(pilot, typed)
+    await pilot.press("enter")
+    await pilot.pause()
+    await finish_work(pilot.app)
+    await pilot.pause()
+    return offered
+
+
+async def test_the_palette_runs_the_screens_own_actions(demo_db: Database) -> None:
+    from screens.duplicates import DuplicatesScreen
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await finish_work(app)
+        contacts = app.screen
+        assert isinstance(contacts, ContactsScreen)
+        offered = await _run_from_palette(pilot, "Reverse")  # no key in the footer: still here
+        assert any("Reverse" in hit for hit in offered)
+        assert app.screen is contacts and contacts.contact_query.descending
+        offered = await _run_from_palette(pilot, "Duplicates")
+        assert any("Duplicates" in hit for hit in offered)
+        assert isinstance(app.screen, DuplicatesScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        offered = await _run_from_palette(pilot, "Go to Tasks")
+        assert isinstance(app.screen, TasksScreen)
+
+
+async def test_the_palette_offers_each_command_once(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        offered = await _palette_hits(pilot, "quit")  # Textual's Quit, not the q key's too
+        assert offered == ["Quit"]
+        await pilot.press("escape")
+        await pilot.pause()
+        offered = await _palette_hits(pilot, "new")  # the n key: once
+        assert offered.count("New") == 1
