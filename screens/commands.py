@@ -21,15 +21,18 @@ class CrmCommands(Provider):
             ("Show keys", "help", "Every key binding", app),
         ]
         # self.screen is the screen the palette was opened on (app.screen is the palette).
-        # Its actions without a key in the footer (reverse the sort, restore…) count too;
-        # the app's own keys (quit, screens, help) are Textual's commands or the ones above.
-        seen: set[str] = set()
+        # Its actions count even without a key in the footer (reverse the sort, restore…), and
+        # so do the focused widget's shown ones (the Gantt's zoom); the app's own keys (quit,
+        # screens, help) are Textual's commands or the ones above.
+        seen: set[tuple[str, DOMNode]] = set()
         for key, active in self.screen.active_bindings.items():
-            binding = active.binding
-            if active.node is self.screen and binding.description and binding.action not in seen:
-                seen.add(binding.action)
+            binding, node = active.binding, active.node
+            if node is app or not binding.description or (binding.action, node) in seen:
+                continue
+            if node is self.screen or binding.show:
+                seen.add((binding.action, node))
                 shown = binding.key_display or key
-                commands.append((binding.description, binding.action, f"key {shown}", self.screen))
+                commands.append((binding.description, binding.action, f"key {shown}", node))
         return commands
 
     async def discover(self) -> Hits:

@@ -13,6 +13,7 @@ from screens.help import HelpScreen
 from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
+from screens.widgets.gantt import GanttChart
 from tests.conftest import FIXED_TODAY
 from tests.screens_helpers import finish_work
 
@@ -139,6 +140,12 @@ async def test_the_palette_runs_the_screens_own_actions(demo_db: Database) -> No
         await pilot.pause()
         offered = await _run_from_palette(pilot, "Go to Tasks")
         assert isinstance(app.screen, TasksScreen)
+        await pilot.press("g")  # the Gantt chart: its zoom keys belong to the chart widget
+        await pilot.pause()
+        chart = app.screen.query_one(GanttChart)
+        scale = chart.scale_index
+        offered = await _run_from_palette(pilot, "Zoom in")
+        assert "Zoom in" in offered and chart.scale_index != scale
 
 
 async def test_the_palette_offers_each_command_once(demo_db: Database) -> None:
