@@ -109,7 +109,7 @@ class DuplicatesScreen(CrmScreen):
         options.clear_options()
         options.add_options([Option(_pair_line(p), id=str(i)) for i, p in enumerate(self.pairs)])
         status = (
-            plural(len(self.pairs), "likely duplicate pair")
+            plural(len(self.pairs), "likely duplicate pair") + " · ⏎ compares a pair and merges"
             if self.pairs
             else ("No likely duplicates (same email, same phone, or nearly the same name)")
         )

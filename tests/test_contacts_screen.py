@@ -265,6 +265,8 @@ async def test_merge_duplicates_then_undo(demo_db: Database) -> None:
         await pilot.press("D")
         await settle(pilot)
         assert isinstance(app.screen, DuplicatesScreen)
+        status = str(app.screen.query_one("#duplicates-status", Static).render())
+        assert "⏎ compares a pair and merges" in status  # enter has no key in the footer
         first = app.screen.pairs[0]
         keep_id, other_id = first.first.id, first.second.id
         await pilot.press("enter")
