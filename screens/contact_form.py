@@ -63,6 +63,14 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
     }
 
 
+def _shown_as(values: dict[str, Any]) -> str:
+    """The "Shown as" field: blank when the name is just first + last, so that editing
+    either name renames the contact (a stored copy would keep the old name)."""
+    name = values.get("name", "")
+    derived = full_name(values.get("first_name", ""), values.get("last_name", ""))
+    return "" if name == derived else name
+
+
 def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
     """Form values -> keyword arguments for ContactCreate/ContactUpdate."""
     converted: dict[str, Any] = {}
@@ -115,7 +123,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                     )
                 yield Field(
                     "Shown as (blank: first + last)",
-                    Input(v.get("name", ""), id="f-name"),
+                    Input(_shown_as(v), id="f-name"),
                     field="name",
                 )
                 with Horizontal(classes="field-row"):

@@ -139,8 +139,8 @@ async def test_a_new_contact_gets_the_cursor(demo_db: Database) -> None:
         assert "Mahsa Zand" in str(app.screen.query_one("#detail-fields", Static).render())
         await pilot.press("e")  # renamed, she moves in the list: the cursor goes with her
         await settle(pilot)
+        assert app.screen.query_one("#f-name", Input).value == ""  # first + last: it follows
         app.screen.query_one("#f-first_name", Input).value = "Aaliyah"
-        app.screen.query_one("#f-name", Input).value = ""
         await pilot.press("ctrl+s")
         await settle(pilot)
         errors = [str(w.render()) for w in app.screen.query(".field-error") if w.display]
