@@ -111,3 +111,10 @@ def full_name(first: str, last: str) -> str:
 def initials(name: str) -> str:
     parts = [part for part in name.split() if part]
     return "".join(part[0] for part in parts[:3]).upper()
+
+
+def plural(count: int, word: str, words: str | None = None, *, grouped: bool = False) -> str:
+    """ "1 contact", "2 contacts"; ``grouped`` writes "1,234" (the screens do, the CLI's
+    lines stay plain for scripts that read them)."""
+    number = f"{count:,}" if grouped else str(count)
+    return f"{number} {word if count == 1 else (words or word + 's')}"

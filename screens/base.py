@@ -12,6 +12,7 @@ from textual.app import CSSPathType
 from textual.message import Message
 from textual.screen import Screen
 
+from crm_tui import text
 from crm_tui.errors import CrmError
 
 if TYPE_CHECKING:
@@ -113,4 +114,5 @@ class CrmScreen(UsesDatabase, Screen[None]):
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+    """A count as the screens show it: "1 contact", "1,234 contacts"."""
+    return text.plural(count, word, words, grouped=True)

@@ -142,3 +142,19 @@ def test_parse_day(text: str, expected: date) -> None:
 def test_unreadable_dates_say_so(text: str) -> None:
     with pytest.raises(DateError):
         parse_when(text, now=NOW)
+
+
+def test_plural_counts_plainly_for_the_cli_and_grouped_for_the_screens() -> None:
+    from crm_tui.text import plural
+    from screens.base import plural as shown
+
+    assert [plural(n, "contact") for n in (0, 1, 2, 12_345)] == [
+        "0 contacts",
+        "1 contact",
+        "2 contacts",
+        "12345 contacts",
+    ]
+    assert (
+        plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
+    )
+    assert shown(12_345, "contact") == "12,345 contacts"

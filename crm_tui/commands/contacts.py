@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui.commands.common import JsonOption, echo, labeled, parse_pairs, print_json, state
+from crm_tui.text import plural
 
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead
@@ -94,7 +95,7 @@ def _print_rows(rows: list[Any]) -> None:
         )
     console = Console(highlight=False, markup=False, emoji=False)
     console.print(table)
-    console.print(f"{len(rows)} contact{'s' if len(rows) != 1 else ''}")
+    console.print(plural(len(rows), "contact"))
 
 
 @app.command()
@@ -324,7 +325,7 @@ def delete(
     with cli.write() as session:
         ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
         count = delete_contacts(session=session, contact_ids=ids, actor_id=cli.actor_id(session))
-    echo(f"moved {count} contact{'s' if count != 1 else ''} to the trash")
+    echo(f"moved {plural(count, 'contact')} to the trash")
 
 
 @app.command()
@@ -338,7 +339,7 @@ def restore(
     cli = state(ctx)
     with cli.write() as session:
         count = restore_contacts(session=session, contact_ids=ids, actor_id=cli.actor_id(session))
-    echo(f"restored {count} contact{'s' if count != 1 else ''}")
+    echo(f"restored {plural(count, 'contact')}")
 
 
 @app.command("tag")
@@ -357,7 +358,7 @@ def tag_(
         ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
         action = untag_contacts if remove else tag_contacts
         count = action(session=session, contact_ids=ids, tag=tag, actor_id=cli.actor_id(session))
-    echo(f"{'untagged' if remove else 'tagged'} {count} contact{'s' if count != 1 else ''}")
+    echo(f"{'untagged' if remove else 'tagged'} {plural(count, 'contact')}")
 
 
 @app.command()
@@ -382,7 +383,7 @@ def duplicates(
     for pair in pairs:
         first, second = pair.first, pair.second
         echo(f"#{first.id} {first.name}  ~  #{second.id} {second.name}   {'; '.join(pair.reasons)}")
-    echo(f"{len(pairs)} likely duplicate pair{'s' if len(pairs) != 1 else ''}")
+    echo(plural(len(pairs), "likely duplicate pair"))
 
 
 @app.command()

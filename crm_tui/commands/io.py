@@ -12,6 +12,7 @@ import typer
 
 from crm_tui import collector
 from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
+from crm_tui.text import plural
 
 import_app = typer.Typer(
     help="Bring contacts, interactions and tasks in from files.", no_args_is_help=True
@@ -316,7 +317,7 @@ def export_contacts(
 
 def _done(count: int, what: str, output: Path | None) -> None:
     if output is not None:
-        warn(f"wrote {count} {what}{'s' if count != 1 else ''} to {output}")
+        warn(f"wrote {plural(count, what)} to {output}")
 
 
 @export_app.command("interactions")

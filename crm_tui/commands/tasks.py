@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui.commands.common import JsonOption, echo, print_json, state
+from crm_tui.text import plural
 
 if TYPE_CHECKING:
     from datetime import date
@@ -105,7 +106,7 @@ def _print_tasks(tasks: list[Any]) -> None:
         )
     console = Console(highlight=False, markup=False, emoji=False)
     console.print(table)
-    console.print(f"{len(tasks)} task{'s' if len(tasks) != 1 else ''}")
+    console.print(plural(len(tasks), "task"))
 
 
 @app.command()
@@ -198,7 +199,7 @@ def delete(
     cli = state(ctx)
     with cli.write() as session:
         count = delete_tasks(session=session, task_ids=ids, actor_id=cli.actor_id(session))
-    echo(f"moved {count} task{'s' if count != 1 else ''} to the trash")
+    echo(f"moved {plural(count, 'task')} to the trash")
 
 
 @templates_app.command("list")
