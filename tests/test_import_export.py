@@ -207,6 +207,22 @@ def test_update_then_undo_restores_the_previous_values(db_url: str, tmp_path: Pa
     )
 
 
+def test_an_update_file_without_names_keeps_the_names(db_url: str, tmp_path: Path) -> None:
+    """A phone list keyed by email must not rename everyone to their email address (a new
+    contact from it is still named after its email: it needs a name)."""
+    crm(db_url, "contacts", "add", "Sara Ahmadi", "--email", "sara@x.example")
+    phones = _write(
+        tmp_path / "phones.csv",
+        "email,phone\nsara@x.example,+49 30 1234567\nnew@x.example,+49 30 7654321\n"
+        "SARA@x.example,+49 30 5550000\n",  # the same contact again, later in the file
+    )
+    code, out, _ = crm(db_url, "import", "contacts", str(phones), "--on-duplicate", "update")
+    assert code == 0 and "created 1, updated 1" in out
+    people = by_name(db_url)
+    assert sorted(people) == ["Sara Ahmadi", "new@x.example"]
+    assert len(people["Sara Ahmadi"]["phones"]) == 2  # type: ignore[arg-type]
+
+
 def test_undo_keeps_what_was_edited_since(db_url: str, tmp_path: Path) -> None:
     source = _write(tmp_path / "two.csv", "name,email\nA,a@x.example\nB,b@x.example\n")
     crm(db_url, "import", "contacts", str(source))

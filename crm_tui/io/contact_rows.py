@@ -50,6 +50,7 @@ class ContactValues:
     source: str = ""
     notes: str = ""
     id: int | None = None
+    named: bool = True  # False: no name in the file, made up from organization, email or phone
 
 
 @dataclass(slots=True)
@@ -142,9 +143,9 @@ class RowReader:
         if problems:
             return RowError(line, "; ".join(problems), cells)
         if not values.name:
-            values.name = full_name(values.first_name, values.last_name) or self._fallback_name(
-                values
-            )
+            values.name = full_name(values.first_name, values.last_name)
+        if not values.name:  # a new contact needs a name; an update must not rename one to it
+            values.name, values.named = self._fallback_name(values), False
         if not values.name:
             return RowError(line, "no name, email or phone to recognise this contact by", cells)
         return values

@@ -107,7 +107,7 @@ def _keys(values: ContactValues, match: Match) -> list[str]:
     if match is Match.PHONE:
         return [phone.key for phone in values.phones]
     if match is Match.NAME:
-        return [sort_key(values.name)] if values.name else []
+        return [sort_key(values.name)] if values.name and values.named else []
     return []
 
 
@@ -138,9 +138,11 @@ def _existing(session: Session, keys: Sequence[str], match: Match) -> dict[str, 
 
 
 def _merge_values(into: ContactValues, extra: ContactValues) -> None:
-    """A later row for the same contact: its values win, lists are combined."""
+    """A later row for the same contact: its values win (a made-up name does not), lists are
+    combined."""
+    if extra.named:
+        into.name, into.named = extra.name, True
     for name in (
-        "name",
         "first_name",
         "last_name",
         "organization",
@@ -290,7 +292,7 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
     }
     for name, column in scalar.items():
         value = getattr(incoming, name)
-        if value and value != current[column]:
+        if value and value != current[column] and (name != "name" or incoming.named):
             changes[name] = value
     if incoming.birthday and incoming.birthday.isoformat() != current["birthday"]:
         changes["birthday"] = incoming.birthday
