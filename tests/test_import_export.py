@@ -207,6 +207,38 @@ def test_update_then_undo_restores_the_previous_values(db_url: str, tmp_path: Pa
     )
 
 
+def test_undoing_many_updates_puts_each_contact_back_as_it_was(db_url: str, tmp_path: Path) -> None:
+    people = _write(
+        tmp_path / "people.csv",
+        "name,email,phone,tags,notes\n"
+        "Ali,ali@x.example,+49 30 1111111,vip,first\n"
+        "Bea,bea@x.example,,lead;partner,\n"
+        "Cem,cem@x.example,+98 912 555 0101,,third\n",
+    )
+    assert crm(db_url, "import", "contacts", str(people))[0] == 0
+    kept = ("name", "emails", "phones", "tags", "notes", "custom")
+
+    def shown() -> list[tuple[object, ...]]:
+        return [tuple(c[k] for k in kept) for c in contacts(db_url)]
+
+    before = shown()
+    changes = _write(
+        tmp_path / "changes.csv",
+        "email,phone,tags,notes,City\n"
+        "ali@x.example,+49 30 2222222,customer,,Tehran\n"
+        "bea@x.example,+49 30 3333333,,changed,\n"
+        "cem@x.example,,vip,,Lyon\n",
+    )
+    code, out, _ = crm(db_url, "import", "contacts", str(changes), "--on-duplicate", "update")
+    assert code == 0 and "updated 3" in out
+    changed = by_name(db_url)
+    assert len(changed["Ali"]["phones"]) == 2 and changed["Bea"]["notes"] == "changed"  # type: ignore[arg-type]
+    assert changed["Cem"]["tags"] == ["vip"] and changed["Ali"]["custom"] == {"City": "Tehran"}
+    code, out, _ = crm(db_url, "import", "undo", "2")
+    assert code == 0 and "restored 3" in out
+    assert shown() == before
+
+
 def test_an_update_file_without_names_keeps_the_names(db_url: str, tmp_path: Path) -> None:
     """A phone list keyed by email must not rename everyone to their email address (a new
     contact from it is still named after its email: it needs a name)."""

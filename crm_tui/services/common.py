@@ -9,7 +9,20 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, func, select, text, true, tuple_, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Result,
+    Select,
+    and_,
+    delete,
+    func,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -97,6 +110,16 @@ def touch(row: Any, *, actor_id: int | None = None) -> None:
 
 
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def delete_rows(session: Session, model: Any, *conditions: ColumnElement[bool]) -> Result[Any]:
+    """DELETE rows that are never held as ORM objects (emails, phones, tag links, …).
+
+    By default the session looks for the deleted rows among every object it holds, for each
+    statement: undoing an import that updated 20k contacts spent 30 ms a contact doing so.
+    """
+    statement = delete(model).where(*conditions).execution_options(synchronize_session=False)
+    return session.execute(statement)
 
 
 def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, true, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import AmbiguousError, NotFoundError
@@ -22,6 +22,7 @@ from crm_tui.services.common import (
     any_row,
     check_version,
     count_rows,
+    delete_rows,
     every,
     keyset_page,
     keyset_position,
@@ -68,7 +69,7 @@ def _phone_key(value: str) -> str:
 
 
 def _write_emails(session: Session, contact_id: int, emails: Sequence[LabeledValue]) -> None:
-    session.execute(delete(ContactEmail).where(ContactEmail.contact_id == contact_id))
+    delete_rows(session, ContactEmail, ContactEmail.contact_id == contact_id)
     if emails:
         session.execute(
             insert(ContactEmail),
@@ -86,7 +87,7 @@ def _write_emails(session: Session, contact_id: int, emails: Sequence[LabeledVal
 
 
 def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledValue]) -> None:
-    session.execute(delete(ContactPhone).where(ContactPhone.contact_id == contact_id))
+    delete_rows(session, ContactPhone, ContactPhone.contact_id == contact_id)
     if phones:
         session.execute(
             insert(ContactPhone),

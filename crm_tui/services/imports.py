@@ -44,7 +44,7 @@ from crm_tui.services.contacts import apply_changes, contact_columns
 from crm_tui.services.interactions import create_interaction
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
-from crm_tui.services.snapshots import contact_state, restore_contact
+from crm_tui.services.snapshots import contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
 from crm_tui.text import fold, sort_key
@@ -313,33 +313,54 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
 def _update_all(
     session: Session, updates: dict[int, ContactValues], batch_id: int, actor_id: int | None
 ) -> tuple[int, int]:
-    """Apply updates that change something; returns (updated, unchanged)."""
-    updated = unchanged = 0
-    for contact_id, incoming in updates.items():
-        contact = session.get(Contact, contact_id)
-        assert contact is not None
-        before = contact_state(session, contact)
-        changes = _changes(before, incoming)
-        if not changes:
-            unchanged += 1
-            continue
-        apply_changes(session, contact, changes)
-        contact.version += 1
-        contact.updated_at = utcnow()
-        contact.updated_by_id = actor_id
-        session.add(
-            ImportChange(
-                batch_id=batch_id,
-                entity="contact",
-                entity_id=contact_id,
-                action="updated",
-                before={**before, "_after": contact.version},
-            )
-        )
-        updated += 1
+    """Apply updates that change something; returns (updated, unchanged).
+
+    Contacts are read a chunk at a time with their emails and phones (re-importing the same
+    file of 20k rows with --on-duplicate update took 26 s reading them one by one), and only
+    the changed ones are indexed again.
+    """
+    updated: list[int] = []
+    ids = list(updates)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        contacts = session.scalars(select(Contact).where(col(Contact.id).in_(chunk))).all()
+        states = contact_states(session, contacts)
+        records = []
+        for contact in contacts:
+            assert contact.id is not None
+            before = states[contact.id]
+            changes = _changes(before, updates[contact.id])
+            if changes:
+                _update_one(session, contact, changes, actor_id)
+                records.append(_update_record(batch_id, contact.id, before, contact.version))
+                updated.append(contact.id)
+        bulk_insert(session, ImportChange, records)
     session.flush()
-    search.index_contacts(session, [i for i in updates])
-    return updated, unchanged
+    search.index_contacts(session, updated)
+    return len(updated), len(ids) - len(updated)
+
+
+def _update_one(
+    session: Session, contact: Contact, changes: dict[str, Any], actor_id: int | None
+) -> None:
+    apply_changes(session, contact, changes)
+    contact.version += 1
+    contact.updated_at = utcnow()
+    contact.updated_by_id = actor_id
+
+
+def _update_record(
+    batch_id: int, contact_id: int, before: dict[str, Any], version: int
+) -> dict[str, Any]:
+    """What ``undo_import`` needs: the contact as it was, and the version the import left."""
+    return {
+        "batch_id": batch_id,
+        "entity": "contact",
+        "entity_id": contact_id,
+        "last_id": None,
+        "action": "updated",
+        "before": {**before, "_after": version},
+    }
 
 
 def import_contacts(
@@ -511,22 +532,7 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
         batch.undone_at = utcnow()
         return report
     removed = _removable_contacts(session, _created_ids(session, batch_id), report)
-    updates = session.scalars(
-        select(ImportChange).where(
-            ImportChange.batch_id == batch_id, ImportChange.action == "updated"
-        )
-    )
-    for change in updates:
-        contact = session.get(Contact, change.entity_id)
-        if contact is None:
-            continue
-        before = dict(change.before or {})
-        if contact.version != before.pop("_after", None):
-            report.kept.append(f"#{contact.id} {contact.name} (changed since the import)")
-            continue
-        restore_contact(session, before, existing=contact)
-        contact.version += 1
-        report.restored += 1
+    restored = _restore_updated(session, batch_id, report)
     if removed:
         for start in range(0, len(removed), CHUNK):
             chunk = removed[start : start + CHUNK]
@@ -534,19 +540,44 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
         search.unindex_contacts(session, removed)
     report.removed = len(removed)
     session.flush()
-    search.index_contacts(
-        session,
-        [
-            c.entity_id
-            for c in session.scalars(
-                select(ImportChange).where(
-                    ImportChange.batch_id == batch_id, ImportChange.action == "updated"
-                )
-            )
-        ],
-    )
+    search.index_contacts(session, restored)
     batch.undone_at = utcnow()
     return report
+
+
+def _restore_updated(session: Session, batch_id: int, report: UndoReport) -> list[int]:
+    """Put back the contacts the batch updated, a chunk at a time; returns their ids."""
+    changes = list(
+        session.scalars(
+            select(ImportChange).where(
+                ImportChange.batch_id == batch_id, ImportChange.action == "updated"
+            )
+        )
+    )
+    restored: list[int] = []
+    for start in range(0, len(changes), CHUNK):
+        chunk = changes[start : start + CHUNK]
+        stored = session.scalars(
+            select(Contact).where(col(Contact.id).in_([c.entity_id for c in chunk]))
+        )
+        contacts = {contact.id: contact for contact in stored}
+        pairs = []
+        for change in chunk:
+            contact = contacts.get(change.entity_id)
+            if contact is None:
+                continue
+            before = dict(change.before or {})
+            if contact.version != before.pop("_after", None):
+                report.kept.append(f"#{contact.id} {contact.name} (changed since the import)")
+                continue
+            pairs.append((contact, before))
+        restore_contacts(session, pairs)
+        for contact, _ in pairs:
+            assert contact.id is not None
+            contact.version += 1
+            restored.append(contact.id)
+    report.restored = len(restored)
+    return restored
 
 
 # -- interactions and tasks -------------------------------------------------------------------

@@ -30,7 +30,7 @@ from crm_tui.models import (
 )
 from crm_tui.schemas import ContactRead, ContactRow
 from crm_tui.services import search, tags
-from crm_tui.services.common import live_row, utcnow
+from crm_tui.services.common import delete_rows, live_row, utcnow
 from crm_tui.services.contacts import get_contact, list_rows
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.snapshots import contact_state, restore_contact, write_values
@@ -283,11 +283,11 @@ def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str,
     session.execute(
         update(Interaction).where(Interaction.contact_id == other_id).values(contact_id=keep_id)
     )
-    session.execute(
-        delete(InteractionContact).where(
-            InteractionContact.contact_id == other_id,
-            col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
-        )
+    delete_rows(
+        session,
+        InteractionContact,
+        InteractionContact.contact_id == other_id,
+        col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
     )
     session.execute(
         update(InteractionContact)

@@ -5,72 +5,118 @@ Merges and imports keep these snapshots so they can be undone.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag
 from crm_tui.services import tags
+from crm_tui.services.common import bulk_insert, delete_rows
+from crm_tui.text import fold
 
 
 def contact_state(session: Session, contact: Contact) -> dict[str, Any]:
     """Everything of one contact a merge changes, as JSON-safe data."""
     assert contact.id is not None
-    state = contact.model_dump(mode="json")
-    state["_emails"] = [
-        {"value": v, "normalized": n, "label": lb}
-        for v, n, lb in session.execute(
-            select(ContactEmail.value, ContactEmail.normalized, ContactEmail.label)
-            .where(ContactEmail.contact_id == contact.id)
-            .order_by(ContactEmail.position)
-        )
-    ]
-    state["_phones"] = [
-        {"value": v, "normalized": n, "label": lb}
-        for v, n, lb in session.execute(
-            select(ContactPhone.value, ContactPhone.normalized, ContactPhone.label)
-            .where(ContactPhone.contact_id == contact.id)
-            .order_by(ContactPhone.position)
-        )
-    ]
-    state["_tags"] = tags.split_tags(contact.tags)
-    return state
+    return contact_states(session, [contact])[contact.id]
+
+
+def contact_states(session: Session, contacts: Sequence[Contact]) -> dict[int, dict[str, Any]]:
+    """``contact_state`` of many contacts, by id, in two queries (not two per contact: an
+    import updating 100k contacts reads them in chunks)."""
+    ids = [contact.id for contact in contacts]
+    emails, phones = _labeled(session, ContactEmail, ids), _labeled(session, ContactPhone, ids)
+    states = {}
+    for contact in contacts:
+        assert contact.id is not None
+        state = contact.model_dump(mode="json")
+        state["_emails"] = emails.get(contact.id, [])
+        state["_phones"] = phones.get(contact.id, [])
+        state["_tags"] = tags.split_tags(contact.tags)
+        states[contact.id] = state
+    return states
+
+
+def _labeled(session: Session, model: Any, ids: Sequence[int | None]) -> dict[int, list[Any]]:
+    """Emails or phones of ``ids`` in their order, as {"value", "normalized", "label"}."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    rows = session.execute(
+        select(model.contact_id, model.value, model.normalized, model.label)
+        .where(col(model.contact_id).in_(ids))
+        .order_by(model.contact_id, model.position)
+    )
+    for contact_id, value, normalized, label in rows:
+        found[contact_id].append({"value": value, "normalized": normalized, "label": label})
+    return found
 
 
 def write_values(session: Session, model: Any, contact_id: int, items: list[Any]) -> None:
-    session.execute(delete(model).where(model.contact_id == contact_id))
-    if items:
-        session.execute(
-            insert(model),
-            [
-                {
-                    "contact_id": contact_id,
-                    "value": item["value"],
-                    "normalized": item["normalized"],
-                    "label": item["label"],
-                    "position": i,
-                }
-                for i, item in enumerate(items)
-            ],
-        )
+    delete_rows(session, model, model.contact_id == contact_id)
+    _insert_values(session, model, [(contact_id, items)])
+
+
+def _insert_values(session: Session, model: Any, owned: list[tuple[int, list[Any]]]) -> None:
+    """Emails or phones (``model``) of several contacts: (contact id, its items in order)."""
+    bulk_insert(
+        session,
+        model,
+        [
+            {
+                "contact_id": contact_id,
+                "value": item["value"],
+                "normalized": item["normalized"],
+                "label": item["label"],
+                "position": position,
+            }
+            for contact_id, items in owned
+            for position, item in enumerate(items)
+        ],
+    )
 
 
 def restore_contact(session: Session, state: dict[str, Any], existing: Contact | None) -> Contact:
-    columns = {k: v for k, v in state.items() if not k.startswith("_")}
-    restored = Contact.model_validate(columns)
+    """Put one contact back as ``state`` says; a new row when ``existing`` is None."""
     if existing is None:
-        session.add(restored)
-        contact = restored
+        contact = Contact.model_validate(_columns(state))
+        session.add(contact)
+        session.flush()
     else:
-        for name in columns:
-            if name not in ("id", "version"):
-                setattr(existing, name, getattr(restored, name))
         contact = existing
-    session.flush()
-    assert contact.id is not None
-    write_values(session, ContactEmail, contact.id, state["_emails"])
-    write_values(session, ContactPhone, contact.id, state["_phones"])
-    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
-    tags.set_tags(session, contact, state["_tags"])
+    restore_contacts(session, [(contact, state)])
     return contact
+
+
+def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, Any]]]) -> None:
+    """Put stored contacts back as their states say: their columns, then the emails, phones
+    and tags of all of them in a few statements (undoing an import of 20k updates one
+    contact at a time took minutes)."""
+    if not pairs:
+        return
+    for contact, state in pairs:
+        restored = Contact.model_validate(_columns(state))
+        for name in _columns(state):
+            if name not in ("id", "version"):
+                setattr(contact, name, getattr(restored, name))
+    session.flush()
+    ids = [contact.id for contact, _ in pairs]
+    for model, key in ((ContactEmail, "_emails"), (ContactPhone, "_phones")):
+        delete_rows(session, model, col(model.contact_id).in_(ids))
+        _insert_values(session, model, [(c.id, state[key]) for c, state in pairs if c.id])
+    delete_rows(session, ContactTag, col(ContactTag.contact_id).in_(ids))
+    found = tags.tag_ids(session, [name for _, state in pairs for name in state["_tags"]])
+    links = {
+        (c.id, found[fold(name)])
+        for c, state in pairs
+        for name in state["_tags"]
+        if fold(name) in found  # a blank name is no tag
+    }
+    bulk_insert(session, ContactTag, [{"contact_id": c, "tag_id": t} for c, t in sorted(links)])
+    for contact, state in pairs:
+        contact.tags = tags.tags_text(state["_tags"])
+
+
+def _columns(state: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in state.items() if not name.startswith("_")}

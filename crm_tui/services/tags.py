@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactTag, Tag
 from crm_tui.services import search
-from crm_tui.services.common import utcnow
+from crm_tui.services.common import delete_rows, utcnow
 from crm_tui.text import fold
 
 TAG_SEPARATOR = ", "
@@ -48,7 +48,7 @@ def tag_id(session: Session, name: str) -> int | None:
 def set_tags(session: Session, contact: Contact, names: Sequence[str]) -> None:
     """Replace the tags of ``contact`` (a row in this session)."""
     assert contact.id is not None
-    session.execute(delete(ContactTag).where(ContactTag.contact_id == contact.id))
+    delete_rows(session, ContactTag, ContactTag.contact_id == contact.id)
     ids = tag_ids(session, names)
     if ids:
         session.execute(
@@ -113,11 +113,11 @@ def untag_contacts(
     tag_row_id = tag_id(session, tag)
     if tag_row_id is None or not contact_ids:
         return 0
-    result = session.execute(
-        delete(ContactTag).where(
-            ContactTag.tag_id == tag_row_id,
-            col(ContactTag.contact_id).in_(contact_ids),
-        )
+    result = delete_rows(
+        session,
+        ContactTag,
+        ContactTag.tag_id == tag_row_id,
+        col(ContactTag.contact_id).in_(contact_ids),
     )
     _refresh_tags_text(session, list(contact_ids), actor_id)
     return int(getattr(result, "rowcount", 0) or 0)

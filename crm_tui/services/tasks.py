@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
@@ -16,6 +16,7 @@ from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, 
 from crm_tui.schemas import TaskCreate, TaskRead, TaskUpdate
 from crm_tui.services.common import (
     check_version,
+    delete_rows,
     every,
     live_row,
     set_deleted,
@@ -382,7 +383,7 @@ def set_dependencies(*, session: Session, task_id: int, depends_on: Sequence[int
         raise ValidationError("a task cannot depend on itself", field="depends_on")
     for other in wanted:
         live_row(session, Task, other, what="task")
-    session.execute(delete(TaskDependency).where(TaskDependency.task_id == task_id))
+    delete_rows(session, TaskDependency, TaskDependency.task_id == task_id)
     graph = _edges(session)
     for other in wanted:
         cycle = _path(graph, other, task_id)
