@@ -144,7 +144,7 @@ class Contact(SQLModel, table=True):
     birthday: date | None = None
     status: str = ContactStatus.LEAD.value
     source: str = ""
-    referred_by_id: int | None = _fk("contact.id", ondelete="SET NULL")
+    referred_by_id: int | None = _fk("contact.id", ondelete="SET NULL", index=True)
     owner_id: int | None = _fk("team_member.id", ondelete="SET NULL")
     notes: str = ""
     custom: dict[str, str] = _json_column()
@@ -231,6 +231,8 @@ class Interaction(SQLModel, table=True):
         _partial("ix_interaction_live_contact", "contact_id", "occurred_at", "id"),
         _partial("ix_interaction_live_complaint", "complaint", "resolved_at", "occurred_at"),
         _partial("ix_interaction_live_sentiment", "sentiment", "occurred_at", "id"),
+        # Every row, trash included: what deleting a contact looks up (migration 0004).
+        Index("ix_interaction_contact_id", "contact_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -277,6 +279,7 @@ class Task(SQLModel, table=True):
         _partial("ix_task_live_assignee", "assignee_id", "due_date"),
         _partial("ix_task_live_project", "project_id", "start_date"),
         _partial("ix_task_live_contact", "contact_id", "due_date"),
+        Index("ix_task_contact_id", "contact_id"),  # every row: for deleting contacts (0004)
         Index("ix_task_source_interaction", "source_interaction_id"),
     )
 
