@@ -146,6 +146,11 @@ def main() -> None:
     report.add(
         "crm export contacts (CSV)", export_ours, "s", export_sqlite, "sqlite3 -csv export", "≤ 3x"
     )
+    # The nightly cron case: the same file again, matched and found unchanged, then undone.
+    again = crm_args("--db", str(db), "import", "contacts", str(source), "--on-duplicate", "update")
+    report.add("same file again, --on-duplicate update", timed(again, runs=1), "s")
+    undo = crm_args("--db", str(db), "import", "undo", "1")
+    report.add(f"crm import undo (the {rows:,} created)", timed(undo, runs=1), "s")
     report.print()
 
 
