@@ -168,6 +168,48 @@ def test_importing_the_same_file_twice_changes_nothing(db_url: str, tmp_path: Pa
     assert "skipped 1" in out
 
 
+def test_rows_without_an_email_are_found_again_on_the_next_import(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Matching is on email; a row without one is matched on its phone, else on its name
+    among contacts with neither (a same-named contact with an email may be someone else)."""
+    crm(db_url, "contacts", "add", "Ali Karimi", "--email", "ali@x.example")
+    crm(
+        db_url,
+        "contacts",
+        "add",
+        "Sara Ahmadi",
+        "--email",
+        "sara@x.example",
+        "--phone",
+        "+98 912 555 0101",
+    )
+    source = _write(
+        tmp_path / "mixed.csv",
+        "name,email,phone,organization\n"
+        "Nur Haddad,,+49 30 1112223,\n"
+        "With Email,w@x.example,,\n"
+        "Only A Name,,,\n"
+        "Ali Karimi,,,\n"  # not the Ali with an email
+        ",,,Acme Support\n"  # no name at all: named after its organization
+        "S. Ahmadi,,+98 912 555 0101,\n",  # Sara's phone: Sara
+    )
+    code, out, _ = crm(db_url, "import", "contacts", str(source))
+    assert code == 0 and "created 5, updated 0, skipped 1" in out, out
+    code, out, _ = crm(db_url, "import", "contacts", str(source))
+    assert code == 0 and "created 0, updated 0, skipped 6" in out, out
+    names = sorted(c["name"] for c in contacts(db_url))
+    assert names == [
+        "Acme Support",
+        "Ali Karimi",
+        "Ali Karimi",
+        "Nur Haddad",
+        "Only A Name",
+        "Sara Ahmadi",
+        "With Email",
+    ]
+
+
 def test_update_then_undo_restores_the_previous_values(db_url: str, tmp_path: Path) -> None:
     crm(
         db_url,

@@ -96,7 +96,11 @@ def import_contacts(
     profile: str = typer.Option(
         "auto", "--profile", help="auto, google, outlook, linkedin, generic or crm."
     ),
-    match: str = typer.Option("email", "--match", help="email, phone, name or none."),
+    match: str = typer.Option(
+        "email",
+        "--match",
+        help="email, phone, name or none (a row without an email: its phone, else its name).",
+    ),
     on_duplicate: str = typer.Option("skip", "--on-duplicate", help="skip, update or create."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Report what would happen; write nothing."

@@ -101,18 +101,47 @@ class _Plan:
 # -- matching ---------------------------------------------------------------------------------
 
 
-def _keys(values: ContactValues, match: Match) -> list[str]:
+def _keys(values: ContactValues, match: Match, *, made_up_name: bool = False) -> list[str]:
     if match is Match.EMAIL:
         return [email.key for email in values.emails]
     if match is Match.PHONE:
         return [phone.key for phone in values.phones]
-    if match is Match.NAME:
-        return [sort_key(values.name)] if values.name and values.named else []
+    if match is Match.NAME and values.name and (values.named or made_up_name):
+        return [sort_key(values.name)]
     return []
 
 
-def _existing(session: Session, keys: Sequence[str], match: Match) -> dict[str, int]:
-    """Live contacts owning any of ``keys`` (the lowest id wins), read in chunks."""
+# A row without the --match value is matched on its emails, else its phones, else its name
+# among contacts that have neither: importing a file twice must find again the rows it
+# created from, say, a name and a phone. (A same-named contact with an email may be somebody
+# else: the name alone does not join them.)
+_FALLBACKS = {
+    Match.EMAIL: (Match.PHONE, Match.NAME),
+    Match.PHONE: (Match.EMAIL, Match.NAME),
+    Match.NAME: (),
+    Match.NONE: (),
+}
+# (what is compared, whether only contacts without an email or a phone count)
+Identity = tuple[Match, bool]
+
+
+def _identity(values: ContactValues, match: Match) -> tuple[Identity, list[str]]:
+    """What a row is matched on, and its keys for that."""
+    keys = _keys(values, match)
+    if keys:
+        return (match, False), keys
+    for kind in _FALLBACKS[match]:
+        keys = _keys(values, kind, made_up_name=True)
+        if keys:
+            return (kind, kind is Match.NAME), keys
+    return (match, False), []
+
+
+def _existing(
+    session: Session, keys: Sequence[str], match: Match, *, bare: bool = False
+) -> dict[str, int]:
+    """Live contacts owning any of ``keys`` (the lowest id wins), read in chunks; ``bare``:
+    only contacts without an email or a phone."""
     if match is Match.NONE or not keys:
         return {}
     live = col(Contact.deleted_at).is_(None)
@@ -125,6 +154,8 @@ def _existing(session: Session, keys: Sequence[str], match: Match) -> dict[str, 
                 .where(col(Contact.sort_name).in_(chunk), live)
                 .group_by(Contact.sort_name)
             )
+            if bare:
+                query = query.where(Contact.email == "", Contact.phone == "")
         else:
             model = ContactEmail if match is Match.EMAIL else ContactPhone
             query = (
@@ -167,12 +198,17 @@ def plan_import(
     session: Session, rows: Sequence[ContactValues], match: Match, on_duplicate: OnDuplicate
 ) -> _Plan:
     """Decide, row by row, to create, update or skip (nothing is written)."""
-    row_keys = [_keys(row, match) for row in rows]
-    stored = _existing(session, list(dict.fromkeys(k for keys in row_keys for k in keys)), match)
+    identities = [_identity(row, match) for row in rows]
+    stored: dict[tuple[Identity, str], int] = {}
+    for identity in dict.fromkeys(identity for identity, _ in identities):
+        wanted = dict.fromkeys(k for i, keys in identities if i == identity for k in keys)
+        found = _existing(session, list(wanted), identity[0], bare=identity[1])
+        stored.update({(identity, key): owner for key, owner in found.items()})
     plan = _Plan()
-    seen: dict[str, ContactValues] = {}  # rows already taken from this file, by key
+    seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken from this file, by key
     create_all = on_duplicate is OnDuplicate.CREATE
-    for row, keys in zip(rows, row_keys, strict=True):
+    for row, (identity, row_keys) in zip(rows, identities, strict=True):
+        keys = [(identity, key) for key in row_keys]
         owner: int | None = None
         earlier: ContactValues | None = None
         for key in keys:  # the first key that is known wins, for each
