@@ -327,6 +327,9 @@ def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
     assert code == 1 and "line 4: no contact with id or email 'ghost@x.example'" in err
     code, out, _ = crm(db_url, "import", "interactions", str(log), "--skip-bad")
     assert code == 3 and "created 2" in out
+    code, out, _ = crm(db_url, "import", "interactions", str(log), "--skip-bad")  # again
+    assert code == 3 and "created 0, updated 0, skipped 2" in out
+    assert len(json.loads(crm(db_url, "export", "interactions", "--format", "json")[1])) == 2
     tasks = _write(
         tmp_path / "tasks.csv",
         "id,title,due,contact_email,project,depends_on\n"

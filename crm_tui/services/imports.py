@@ -426,7 +426,10 @@ def import_contacts(
         len(plan.update),
         plan.skipped,
     )
-    if dry_run or (report.errors and not skip_bad) or not (plan.create or plan.update):
+    if dry_run or (report.errors and not skip_bad):
+        return report
+    if not (plan.create or plan.update):  # nothing new: done (exit 3 if rows were left out)
+        report.written = True
         return report
     batch = ImportBatch(kind="contacts", source=source, created_at=utcnow(), author_id=actor_id)
     session.add(batch)
@@ -663,10 +666,18 @@ def import_work(
                 except CrmError as error:
                     errors.append(RowError(row.line, str(error), []))
                     good.remove(row)
+    repeated = _already_logged(session, good, contacts) if kind == "interactions" else set()
+    good = [row for row in good if row.line not in repeated]
     report = ImportReport(
-        errors=sorted(errors, key=lambda e: e.line), rejected=len(errors), created=len(good)
+        errors=sorted(errors, key=lambda e: e.line),
+        rejected=len(errors),
+        created=len(good),
+        skipped=len(repeated),
     )
-    if dry_run or (errors and not skip_bad) or not good:
+    if dry_run or (errors and not skip_bad):
+        return report
+    if not good:  # nothing new: done (exit 3 if rows were left out)
+        report.written = True
         return report
     batch = ImportBatch(kind=kind, source=source, created_at=utcnow(), author_id=actor_id)
     session.add(batch)
@@ -690,8 +701,46 @@ def import_work(
         ],
     )
     batch.created, batch.rejected = len(created), report.rejected
+    batch.skipped = report.skipped
     report.batch_id, report.written = batch.id, True
     return report
+
+
+def _already_logged(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> set[int]:
+    """Lines of the interaction rows logged before, in the database or earlier in the file:
+    the same contact, time, channel, subject and notes (importing a call log again must not
+    log every call twice). A row without a time is "now" and cannot be told apart."""
+    seen: set[tuple[Any, ...]] = set()
+    repeated: set[int] = set()
+    for row in rows:
+        values = {name: value for name, value in row.values.items() if name != "resolved_at"}
+        data = InteractionCreate.build(**{**values, "contact_ids": [contacts[row.contact]]})
+        if data.occurred_at is None:
+            continue
+        key = (data.contact_ids[0], data.occurred_at, data.channel.value, data.subject, data.body)
+        if key in seen or _logged(session, *key):
+            repeated.add(row.line)
+        seen.add(key)
+    return repeated
+
+
+def _logged(
+    session: Session, contact_id: int, at: Any, channel: str, subject: str, body: str
+) -> bool:
+    query = (
+        select(Interaction.id)
+        .join(InteractionContact, InteractionContact.interaction_id == Interaction.id)
+        .where(
+            InteractionContact.contact_id == contact_id,
+            Interaction.occurred_at == at,
+            Interaction.channel == channel,
+            Interaction.subject == subject,
+            Interaction.body == body,
+            col(Interaction.deleted_at).is_(None),
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
 
 
 def _create_interactions(
