@@ -340,6 +340,17 @@ def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
     listed = json.loads(crm(db_url, "tasks", "list", "--json")[1])
     design, build = sorted(listed, key=lambda t: t["due"])
     assert build["depends_on"] == [design["id"]] and build["project"] == "Website"
+    code, out, _ = crm(db_url, "import", "tasks", str(tasks))  # again: nothing new
+    assert code == 0 and "created 0, updated 0, skipped 2" in out
+    more = _write(
+        tmp_path / "more.csv",
+        tasks.read_text(encoding="utf-8") + "c,Launch,2026-12-20,sara@x.example,Website,b\n",
+    )
+    code, out, _ = crm(db_url, "import", "tasks", str(more))
+    assert code == 0 and "created 1, updated 0, skipped 2" in out
+    listed = json.loads(crm(db_url, "tasks", "list", "--json")[1])
+    launch = next(t for t in listed if t["title"] == "Launch")
+    assert len(listed) == 3 and launch["depends_on"] == [build["id"]]
 
 
 # -- exports ----------------------------------------------------------------------------------

@@ -666,7 +666,11 @@ def import_work(
                 except CrmError as error:
                     errors.append(RowError(row.line, str(error), []))
                     good.remove(row)
-    repeated = _already_logged(session, good, contacts) if kind == "interactions" else set()
+    if kind == "interactions":
+        repeated: dict[int, int | None] = dict.fromkeys(_already_logged(session, good, contacts))
+    else:
+        repeated = {**_tasks_there(session, good, contacts)}
+    known = {row.file_id: repeated[row.line] for row in good if row.line in repeated}
     good = [row for row in good if row.line not in repeated]
     report = ImportReport(
         errors=sorted(errors, key=lambda e: e.line),
@@ -683,9 +687,11 @@ def import_work(
     session.add(batch)
     session.flush()
     assert batch.id is not None
-    created = (_create_interactions if kind == "interactions" else _create_tasks)(
-        session, good, contacts, members, actor_id
-    )
+    if kind == "interactions":
+        created = _create_interactions(session, good, contacts, actor_id)
+    else:
+        by_file_id = {file_id: i for file_id, i in known.items() if file_id and i is not None}
+        created = _create_tasks(session, good, contacts, members, actor_id, by_file_id)
     bulk_insert(
         session,
         ImportChange,
@@ -744,11 +750,7 @@ def _logged(
 
 
 def _create_interactions(
-    session: Session,
-    rows: list[WorkRow],
-    contacts: dict[str, int],
-    _members: dict[str, int],
-    actor_id: int | None,
+    session: Session, rows: list[WorkRow], contacts: dict[str, int], actor_id: int | None
 ) -> list[int]:
     created = []
     for row in rows:
@@ -772,9 +774,11 @@ def _create_tasks(
     contacts: dict[str, int],
     members: dict[str, int],
     actor_id: int | None,
+    by_file_id: dict[str, int],
 ) -> list[int]:
+    """Create the task rows; ``by_file_id`` starts with the file's ids of rows already on the
+    board (a new task may wait for one of them)."""
     projects: dict[str, int] = {}
-    by_file_id: dict[str, int] = {}
     created: list[tuple[WorkRow, int]] = []
     for row in rows:
         values = dict(row.values)
@@ -797,6 +801,40 @@ def _create_tasks(
             ]
             set_dependencies(session=session, task_id=task_id, depends_on=targets)
     return [task_id for _, task_id in created]
+
+
+def _tasks_there(
+    session: Session, rows: list[WorkRow], contacts: dict[str, int]
+) -> dict[int, int | None]:
+    """Task rows already on the board, by line, with the stored task's id: the same title,
+    contact, project, start and due (a task file imported again must not add them twice)."""
+    found: dict[int, int | None] = {}
+    for row in rows:
+        project_id = None
+        if row.project:
+            try:
+                project_id = find_project(session=session, ref=row.project).id
+            except NotFoundError:
+                continue  # a new project: new tasks
+        contact_id = contacts.get(row.contact) if row.contact else None
+        values = {**row.values, "contact_id": contact_id, "project_id": project_id}
+        data = TaskCreate.build(**values)
+        same = [
+            _same(Task.title, data.title),
+            _same(Task.contact_id, contact_id),
+            _same(Task.project_id, project_id),
+            _same(Task.start_date, data.start_date),
+            _same(Task.due_date, data.due_date),
+            col(Task.deleted_at).is_(None),
+        ]
+        task_id = session.scalar(select(Task.id).where(*same).limit(1))
+        if task_id is not None:
+            found[row.line] = task_id
+    return found
+
+
+def _same(column: Any, value: Any) -> Any:
+    return col(column).is_(None) if value is None else column == value
 
 
 def _project_id(session: Session, name: str, contact_id: int | None) -> int:
