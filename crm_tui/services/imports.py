@@ -666,11 +666,13 @@ def import_work(
                 except CrmError as error:
                     errors.append(RowError(row.line, str(error), []))
                     good.remove(row)
+    known: dict[str, int] = {}  # the file's ids of task rows already on the board
     if kind == "interactions":
-        repeated: dict[int, int | None] = dict.fromkeys(_already_logged(session, good, contacts))
+        repeated = _already_logged(session, good, contacts)
     else:
-        repeated = {**_tasks_there(session, good, contacts)}
-    known = {row.file_id: repeated[row.line] for row in good if row.line in repeated}
+        there = _tasks_there(session, good, contacts)
+        repeated = set(there)
+        known = {row.file_id: there[row.line] for row in good if row.line in there and row.file_id}
     good = [row for row in good if row.line not in repeated]
     report = ImportReport(
         errors=sorted(errors, key=lambda e: e.line),
@@ -690,8 +692,7 @@ def import_work(
     if kind == "interactions":
         created = _create_interactions(session, good, contacts, actor_id)
     else:
-        by_file_id = {file_id: i for file_id, i in known.items() if file_id and i is not None}
-        created = _create_tasks(session, good, contacts, members, actor_id, by_file_id)
+        created = _create_tasks(session, good, contacts, members, actor_id, known)
     bulk_insert(
         session,
         ImportChange,
@@ -803,38 +804,34 @@ def _create_tasks(
     return [task_id for _, task_id in created]
 
 
-def _tasks_there(
-    session: Session, rows: list[WorkRow], contacts: dict[str, int]
-) -> dict[int, int | None]:
+def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> dict[int, int]:
     """Task rows already on the board, by line, with the stored task's id: the same title,
     contact, project, start and due (a task file imported again must not add them twice)."""
-    found: dict[int, int | None] = {}
+    found: dict[int, int] = {}
+    projects: dict[str, int | None] = {}
     for row in rows:
-        project_id = None
-        if row.project:
+        if row.project and row.project not in projects:
             try:
-                project_id = find_project(session=session, ref=row.project).id
+                projects[row.project] = find_project(session=session, ref=row.project).id
             except NotFoundError:
-                continue  # a new project: new tasks
+                projects[row.project] = None
+        project_id = projects[row.project] if row.project else None
+        if row.project and project_id is None:
+            continue  # a new project: new tasks
         contact_id = contacts.get(row.contact) if row.contact else None
-        values = {**row.values, "contact_id": contact_id, "project_id": project_id}
-        data = TaskCreate.build(**values)
-        same = [
-            _same(Task.title, data.title),
-            _same(Task.contact_id, contact_id),
-            _same(Task.project_id, project_id),
-            _same(Task.start_date, data.start_date),
-            _same(Task.due_date, data.due_date),
+        data = TaskCreate.build(**{**row.values, "contact_id": contact_id})
+        stored = select(Task.id).where(
+            Task.title == data.title,
+            Task.contact_id == contact_id,  # "== None" is IS NULL
+            Task.project_id == project_id,
+            Task.start_date == data.start_date,
+            Task.due_date == data.due_date,
             col(Task.deleted_at).is_(None),
-        ]
-        task_id = session.scalar(select(Task.id).where(*same).limit(1))
+        )
+        task_id = session.scalar(stored.limit(1))
         if task_id is not None:
             found[row.line] = task_id
     return found
-
-
-def _same(column: Any, value: Any) -> Any:
-    return col(column).is_(None) if value is None else column == value
 
 
 def _project_id(session: Session, name: str, contact_id: int | None) -> int:

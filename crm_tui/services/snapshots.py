@@ -96,8 +96,9 @@ def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, 
     if not pairs:
         return
     for contact, state in pairs:
-        restored = Contact.model_validate(_columns(state))
-        for name in _columns(state):
+        columns = _columns(state)
+        restored = Contact.model_validate(columns)
+        for name in columns:
             if name not in ("id", "version"):
                 setattr(contact, name, getattr(restored, name))
     session.flush()
