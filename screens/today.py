@@ -76,6 +76,14 @@ def _contact_line(row: ContactRow, today: date) -> Content:
     )
 
 
+# What a line of the list is and the key that acts on it, for x or r pressed on the wrong one.
+_WHAT_APPLIES = {
+    "task": "this is a task (x marks it done)",
+    "interaction": "this is a complaint (r resolves it)",
+    "contact": "this is a contact (l logs a touchpoint)",
+}
+
+
 def _header(title: str, count: int, colour: str = "bold") -> Option:
     return Option(Content.assemble((title, colour), (f"  {count}", "$text-muted")), disabled=True)
 
@@ -301,7 +309,7 @@ class TodayScreen(CrmScreen):
         if current is not None and current[0] == "task":
             self._complete(current[1].id)
         elif current is not None:  # not a silent no-op: say which key does apply
-            self.notify("x marks a task done; this is a complaint (r resolves it)", timeout=3)
+            self.notify(f"x marks a task done; {_WHAT_APPLIES[current[0]]}", timeout=3)
 
     @work(thread=True, group="today-write")
     def _complete(self, task_id: int) -> None:
@@ -319,7 +327,7 @@ class TodayScreen(CrmScreen):
         if current is not None and current[0] == "interaction":
             self._resolve(current[1].id)
         elif current is not None:
-            self.notify("r resolves a complaint; this is a task (x marks it done)", timeout=3)
+            self.notify(f"r resolves a complaint; {_WHAT_APPLIES[current[0]]}", timeout=3)
 
     @work(thread=True, group="today-write")
     def _resolve(self, interaction_id: int) -> None:

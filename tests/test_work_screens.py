@@ -462,6 +462,13 @@ async def test_today_says_which_key_applies_to_a_task_or_a_complaint(demo_db: Da
         await pilot.press("r")
         await settle(pilot)
         assert shown[-1] == "r resolves a complaint; this is a task (x marks it done)"
+        listing.highlighted = kinds.index("contact")  # not contacted lately: neither key
+        await pilot.press("x", "r")
+        await settle(pilot)
+        assert shown[-2:] == [
+            "x marks a task done; this is a contact (l logs a touchpoint)",
+            "r resolves a complaint; this is a contact (l logs a touchpoint)",
+        ]
         with demo_db.read() as session:
             assert get_task(session=session, task_id=task.id).status == task.status
             assert session.get(Interaction, complaint.id).resolved_at is None
