@@ -435,3 +435,10 @@ class TimelineEntry(BaseModel):
     complaint: bool = False
     resolved: bool = False
     sentiment: str | None = None
+
+    @property
+    def complaint_state(self) -> str:
+        """ "open complaint", "complaint, resolved" or "" (not a complaint)."""
+        if not self.complaint:
+            return ""
+        return "complaint, resolved" if self.resolved else "open complaint"

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from crm_tui.dates import local_text
 from crm_tui.schemas import ContactRead, TimelineEntry
 from screens.text import safe
 
@@ -27,13 +28,6 @@ CHANNEL_ICONS = {
 STATUS_ICONS = {"todo": "☐", "doing": "◐", "blocked": "⊘", "done": "☑"}
 
 
-def when(moment: datetime | None, *, with_time: bool = True) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
 def timeline_line(entry: TimelineEntry) -> Content:
     """One entry: day, an icon for the channel or task state, the title (shown literally)."""
     if entry.kind == "interaction":
@@ -44,13 +38,9 @@ def timeline_line(entry: TimelineEntry) -> Content:
         kind, colour = f"task {entry.status}", "$text-warning"
     flag: tuple[str, str] | str = ""
     if entry.complaint:
-        flag = (
-            (" [complaint, resolved]", "$text-success")
-            if entry.resolved
-            else (" [open complaint]", "$text-error")
-        )
+        flag = (f" [{entry.complaint_state}]", "$text-success" if entry.resolved else "$text-error")
     return Content.assemble(
-        (f"{when(entry.at, with_time=False)} ", "$text-muted"),
+        (f"{local_text(entry.at, with_time=False)} ", "$text-muted"),
         (f"{icon} ", colour),
         safe(entry.title, single_line=True),
         flag,
@@ -59,7 +49,7 @@ def timeline_line(entry: TimelineEntry) -> Content:
 
 
 def _stamp(at: datetime, by: str | None, *, with_time: bool = True) -> str:
-    moment = when(at, with_time=with_time)
+    moment = local_text(at, with_time=with_time)
     return f"{moment} by {by}" if by else moment
 
 
@@ -82,7 +72,7 @@ def contact_content(contact: ContactRead) -> Content:
         ("Birthday", contact.birthday.isoformat() if contact.birthday else ""),
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
-        ("Last contact", when(contact.last_contacted_at)),
+        ("Last contact", local_text(contact.last_contacted_at)),
         ("Added", _stamp(contact.created_at, contact.created_by, with_time=False)),
         (
             "Changed",

@@ -11,12 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
+from crm_tui.dates import local_text
 from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
 from screens.base import DialogStyles, UsesDatabase, describe_error
-from screens.contact_detail import when
 from screens.dialogs import STATUSES
 from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
 from screens.text import literal, safe
@@ -280,5 +280,5 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                     self, {"record": "merged with their newer version: check, then save"}, set()
                 )
 
-        saved_by = f"{theirs.updated_by or 'someone else'}, {when(theirs.updated_at)}"
+        saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
         self.app.push_screen(ConflictDialog(mine, form_values(theirs), saved_by), decided)

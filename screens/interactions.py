@@ -18,12 +18,13 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from crm_tui.dates import local_text
 from crm_tui.schemas import InteractionRead, TaskRead
 from crm_tui.services import interactions as service
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
 from crm_tui.services.tasks import create_follow_up
 from screens.base import CrmScreen, plural, stylesheet
-from screens.contact_detail import CHANNEL_ICONS, when
+from screens.contact_detail import CHANNEL_ICONS
 from screens.dialogs import ConfirmDialog
 from screens.interaction_form import InteractionForm
 from screens.log_dialogs import DueDialog, LogFilterDialog
@@ -50,7 +51,7 @@ def _cells(item: InteractionRead) -> list[str]:
         complaint = "resolved" if item.resolved_at else "OPEN"
     icon = CHANNEL_ICONS.get(item.channel, "·")
     return [
-        when(item.occurred_at),
+        local_text(item.occurred_at),
         item.contact_name or "",
         f"{icon} {item.channel}",
         item.subject or item.body.split("\n", 1)[0],
@@ -65,7 +66,7 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
         (safe(item.subject or "(no subject)", single_line=True), "bold"),
         (f"  #{item.id} · version {item.version}", "$text-muted"),
         "\n",
-        (f"{when(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
+        (f"{local_text(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
         "\n",
         ("Contact  ", "$text-muted"),
         safe(item.contact_name or "—", single_line=True),
@@ -80,7 +81,7 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
             parts += [
                 "\n",
                 ("Complaint resolved ", "$text-success"),
-                f"{when(item.resolved_at)}{safe(who, single_line=True)}",
+                f"{local_text(item.resolved_at)}{safe(who, single_line=True)}",
             ]
         else:
             parts += ["\n", ("Open complaint: r marks it resolved", "$text-error")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,18 @@ FIXED_TODAY = date(2026, 11, 20)  # a Friday
 # Screens show local times: pin the zone so snapshots and assertions match on any machine.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+
+@pytest.fixture
+def local_zone() -> Iterator[Callable[[str], None]]:
+    """Switch the process to another local time zone for the rest of the test."""
+
+    def switch(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield switch
+    switch("UTC")
 
 
 @pytest.fixture(autouse=True)

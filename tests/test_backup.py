@@ -9,13 +9,15 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
-from crm_tui.io.backup import backups, make_backup, sha256
+from crm_tui.io.backup import backups, describe, make_backup, sha256
 
 pytestmark = pytest.mark.sqlite_only  # PostgreSQL: see test_team.py (pg_dump)
 runner = CliRunner()
@@ -41,7 +43,9 @@ def _corrupted(data: bytes) -> bytes:
     return bytes(damaged)
 
 
-def test_backup_is_verified_checksummed_private_and_rotated(demo_db: object) -> None:
+def test_backup_is_verified_checksummed_private_and_rotated(
+    demo_db: object, local_zone: Callable[[str], None]
+) -> None:
     source = Path(str(demo_db.path))  # type: ignore[attr-defined]
     old = os.umask(0o022)
     try:
@@ -61,6 +65,11 @@ def test_backup_is_verified_checksummed_private_and_rotated(demo_db: object) -> 
         digest, name = Path(f"{path}.sha256").read_text().split()
         assert (digest, name) == (sha256(path), path.name)
     assert not list(folder.glob(".*")), "no partial or side files left behind"
+    local_zone("Asia/Tehran")  # 03:30 ahead of the UTC the times are recorded in
+    _, out, _ = crm(source, "backup", "list")
+    recorded = datetime.fromisoformat(describe(kept[0]).created_at)
+    assert out.startswith(f"{recorded.astimezone():%Y-%m-%d %H:%M}  ")
+    assert f"{recorded:%Y-%m-%d %H:%M}" not in out
     code, out, _ = crm(source, "backup", "list", "--json")
     import json
 

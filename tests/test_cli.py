@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,31 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         timeout=60,
         check=False,
     )
+
+
+def test_times_read_back_as_typed_in_the_local_zone(
+    db_url: str, local_zone: Callable[[str], None]
+) -> None:
+    """Times are stored in UTC; in Tehran a call logged at 09:00 showed as 05:30."""
+    local_zone("Asia/Tehran")
+    assert crm(db_url, "contacts", "add", "Sara")[0] == 0
+    code, out, err = crm(
+        db_url, "log", "-c", "1", "--channel", "call", "--when", "2026-11-20 09:00",
+        "--follow-up", "2026-11-27", "Quote call",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (
+        crm(db_url, "log", "-c", "1", "--when", "2026-11-21 01:00", "--complaint", "Late")[0] == 0
+    )
+    _, out, _ = crm(db_url, "contacts", "show", "1")
+    timeline = out.split("Timeline:\n")[1].splitlines()
+    assert [line.split() for line in timeline] == [
+        ["2026-11-27", "task/todo", "Follow", "up", "with", "Sara:", "Quote", "call"],
+        ["2026-11-21", "01:00", "note", "Late", "[open", "complaint]"],
+        ["2026-11-20", "09:00", "call", "Quote", "call"],
+    ]
+    _, out, _ = crm(db_url, "agenda")
+    assert "  2026-11-21  #2 Late — Sara" in out  # 2026-11-20 21:30 in UTC
 
 
 def test_subprocess_demo_then_search_a_note_word(db_url: str) -> None:

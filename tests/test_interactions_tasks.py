@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
+from crm_tui.dates import local_text
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.schemas import InteractionCreate, TaskCreate, TaskUpdate
 from crm_tui.services import interactions as log
@@ -211,6 +213,22 @@ def test_timeline_merges_interactions_and_tasks_newest_first(session: Session) -
         ("task", "Send quote"),
         ("interaction", "Old call"),
     ]
+
+
+def test_a_task_sits_on_the_timeline_on_its_local_day(
+    session: Session, local_zone: Callable[[str], None]
+) -> None:
+    """West of Greenwich, a due day placed at UTC midnight read as the day before and sorted
+    below that evening's calls."""
+    local_zone("America/New_York")
+    sara = add_contact(session, "Sara")
+    _task(session, "Send quote", contact_id=sara, due_date=date(2026, 6, 1))
+    evening_before = datetime(2026, 5, 31, 22, 0).astimezone()
+    _log(session, sara, "Late call", occurred_at=evening_before)
+    entries = contact_timeline(session=session, contact_id=sara)
+    assert [e.title for e in entries] == ["Send quote", "Late call"]
+    assert local_text(entries[0].at, with_time=False) == "2026-06-01"
+    assert local_text(entries[1].at) == "2026-05-31 22:00"
 
 
 def test_agenda_sorts_work_into_buckets(session: Session) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from crm_tui.commands.common import JsonOption, echo, print_json, state
+from crm_tui.dates import local_text
 
 
 def agenda(
@@ -58,4 +59,5 @@ def _print(result: Any) -> None:
             echo(f"  {task.due}  #{task.id} {task.title}{who}")
     echo(f"Open complaints ({len(result.open_complaints)})")
     for item in result.open_complaints:
-        echo(f"  {item.occurred_at:%Y-%m-%d}  #{item.id} {item.subject} — {item.contact_name}")
+        day = local_text(item.occurred_at, with_time=False)
+        echo(f"  {day}  #{item.id} {item.subject} — {item.contact_name}")

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui.commands.common import JsonOption, echo, labeled, parse_pairs, print_json, state
+from crm_tui.dates import local_text
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
-    from crm_tui.schemas import ContactRead
+    from crm_tui.schemas import ContactRead, TimelineEntry
 
 app = typer.Typer(help="Find, show, add and edit contacts.", no_args_is_help=True)
 
@@ -145,8 +146,17 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     if timeline:
         console.print("Timeline:")
     for entry in timeline:
-        kind = entry.channel or f"task/{entry.status}"
-        console.print(f"  {entry.at:%Y-%m-%d %H:%M}  {kind:<11} {entry.title}")
+        console.print(f"  {_timeline_line(entry)}")
+
+
+def _timeline_line(entry: TimelineEntry) -> str:
+    """Local time for an interaction, the day alone for a task (its due day has no time)."""
+    if entry.kind == "interaction":
+        moment, kind = local_text(entry.at), entry.channel or ""
+    else:
+        moment, kind = local_text(entry.at, with_time=False), f"task/{entry.status}"
+    flag = f"  [{entry.complaint_state}]" if entry.complaint else ""
+    return f"{moment:<16}  {kind:<11} {entry.title}{flag}"
 
 
 def _contact_fields(

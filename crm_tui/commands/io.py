@@ -12,6 +12,7 @@ import typer
 
 from crm_tui import collector
 from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
+from crm_tui.dates import local_text
 from crm_tui.text import plural
 
 import_app = typer.Typer(
@@ -222,7 +223,7 @@ def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     for b in batches:
         undone = "  (undone)" if b["undone_at"] else ""
         echo(
-            f"#{b['id']}  {b['created_at']:%Y-%m-%d %H:%M}  {b['kind']:<12} created "
+            f"#{b['id']}  {local_text(b['created_at'])}  {b['kind']:<12} created "
             f"{b['created']}, updated {b['updated']}, skipped {b['skipped']}, rejected "
             f"{b['rejected']}  {b['source']}{undone}"
         )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import stat
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, state, warn
+from crm_tui.dates import local_text
 
 backup_app = typer.Typer(
     help="Back the database up (safe while the app or an import is writing).",
@@ -88,7 +90,8 @@ def backup_list(
             if info.verified and info.checksum_ok
             else ("CHECKSUM MISMATCH" if info.checksum_ok is False else "unverified")
         )
-        echo(f"{info.created_at[:19]}  {info.size / 1e6:8.1f} MB  {state_text:<17} {info.path}")
+        made = _made_at(info.created_at)
+        echo(f"{made:<16}  {info.size / 1e6:8.1f} MB  {state_text:<17} {info.path}")
     if not found:
         echo("no backups yet: crm backup")
 
@@ -164,3 +167,11 @@ def _files(path: Path, folder: Path) -> list[Any]:
     if folder.is_dir():
         files += [p for p in folder.iterdir() if p.is_file()]
     return files
+
+
+def _made_at(recorded: str) -> str:
+    """A backup's recorded time (ISO 8601, UTC) in the local zone; "unknown" without one."""
+    try:
+        return local_text(datetime.fromisoformat(recorded))
+    except ValueError:
+        return recorded or "unknown"

@@ -6,10 +6,11 @@ shows exactly the rows the log and the board show.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 
 from sqlmodel import Session
 
+from crm_tui.dates import local_day_start
 from crm_tui.schemas import InteractionRead, TaskRead, TimelineEntry
 from crm_tui.services.interactions import InteractionQuery, list_interactions
 from crm_tui.services.tasks import TaskQuery, list_tasks
@@ -17,16 +18,13 @@ from crm_tui.services.tasks import TaskQuery, list_tasks
 DEFAULT_LIMIT = 100
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
-
-
 def task_moment(task: TaskRead) -> datetime:
-    """When a task sits on a timeline: done when finished, else its due (or start) day."""
+    """When a task sits on a timeline: done when finished, else its due (or start) day
+    (from local midnight: at UTC midnight a day west of Greenwich showed as the day before)."""
     if task.completed_at is not None:
         return task.completed_at
     day = task.due or task.start
-    return _day_start(day) if day else task.created_at
+    return local_day_start(day) if day else task.created_at
 
 
 def interaction_entry(item: InteractionRead) -> TimelineEntry:
