@@ -328,7 +328,7 @@ def delete(
     ctx: typer.Context,
     refs: list[str] = typer.Argument(..., help="Ids, emails or names."),
 ) -> None:
-    """Move contacts to the trash (``crm contacts restore`` brings them back)."""
+    """Move contacts to the trash ('crm contacts restore' brings them back)."""
     from crm_tui.services.contacts import delete_contacts, resolve_contact
 
     cli = state(ctx)
@@ -403,8 +403,9 @@ def merge(
     other: str = typer.Argument(..., help="The contact merged into it, then removed."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Merge OTHER into KEEP: every email, phone, tag, interaction and task is kept; a blank
-    field of KEEP takes OTHER's value. ``crm contacts unmerge ID`` undoes it."""
+    """Merge OTHER into KEEP, keeping every email, phone, tag, interaction and task.
+
+    A blank field of KEEP takes OTHER's value. 'crm contacts unmerge ID' undoes it."""
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.merge import merge_contacts
 

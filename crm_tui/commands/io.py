@@ -455,8 +455,10 @@ def import_interactions(
     encoding: str | None = EncodingOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Import interactions (columns: contact_id or contact_email, occurred_at, channel,
-    direction, subject, body, sentiment, complaint, resolved_at)."""
+    """Import interactions from a CSV file; a row already logged is skipped.
+
+    Columns: contact_id or contact_email, occurred_at, channel, direction, subject, body,
+    sentiment, complaint, resolved_at."""
     _import_work(
         ctx, "interactions", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json
     )
@@ -473,6 +475,8 @@ def import_tasks(
     encoding: str | None = EncodingOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Import tasks (columns: title, status, priority, start, due, progress, milestone,
-    estimate_hours, assignee, contact_id or contact_email, project, depends_on, id)."""
+    """Import tasks from a CSV file; a task already on the board is skipped.
+
+    Columns: title, status, priority, start, due, progress, milestone, estimate_hours,
+    assignee, contact_id or contact_email, project, depends_on, id."""
     _import_work(ctx, "tasks", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)
