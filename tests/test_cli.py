@@ -241,6 +241,20 @@ def test_times_read_back_as_typed_in_the_local_zone(
     assert "  2026-11-21  #2 Late — Sara" in out  # 2026-11-20 21:30 in UTC
 
 
+def test_piped_tables_keep_each_row_on_one_line(db_url: str) -> None:
+    """Piped into grep or a cron mail, a table wrapped at 80 columns split a task over
+    five lines, so grepping for it found a fragment."""
+    title = "Follow up with أحمد الزين about the catalogue samples and the spring price list"
+    crm(db_url, "contacts", "add", "أحمد الزين", "--email", "ahmad.alzein@example.com")
+    assert crm(db_url, "tasks", "add", title, "--contact", "1", "--due", "2026-12-01")[0] == 0
+    _, out, _ = crm(db_url, "tasks", "list")
+    [row] = [line for line in out.splitlines() if "catalogue" in line]
+    assert title in row and "2026-12-01" in row and row.rstrip().endswith("0")
+    _, out, _ = crm(db_url, "contacts", "list")
+    [row] = [line for line in out.splitlines() if "ahmad" in line]
+    assert "أحمد الزين" in row and "ahmad.alzein@example.com" in row
+
+
 def test_subprocess_demo_then_search_a_note_word(db_url: str) -> None:
     env = {"CRM_DB": db_url}
     assert _run("demo", env=env).returncode == 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlmodel import Session
 
     from crm_tui.config import Settings
@@ -94,6 +95,16 @@ def print_json(data: Any) -> None:
 
 def is_tty() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def plain_console() -> Console:
+    """Prints user text literally (no markup, emoji or highlighting). Tables fit a terminal;
+    piped (grep, a pager, cron's mail) each row stays on one line instead of wrapping
+    at 80 columns."""
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 100_000
+    return Console(highlight=False, markup=False, emoji=False, width=width)
 
 
 def echo(message: str = "") -> None:

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, labeled, parse_pairs, print_json, state
+from crm_tui.commands.common import (
+    JsonOption,
+    echo,
+    labeled,
+    parse_pairs,
+    plain_console,
+    print_json,
+    state,
+)
 from crm_tui.dates import local_text
 from crm_tui.text import plural
 
@@ -79,7 +87,6 @@ def _all_rows(session: Any, query: Any, limit: int) -> list[Any]:
 
 
 def _print_rows(rows: list[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
@@ -94,7 +101,7 @@ def _print_rows(rows: list[Any]) -> None:
             row.phone,
             ", ".join(row.tags),
         )
-    console = Console(highlight=False, markup=False, emoji=False)
+    console = plain_console()
     console.print(table)
     console.print(plural(len(rows), "contact"))
 
@@ -121,9 +128,7 @@ def show(
 
 
 def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False, markup=False, emoji=False)
+    console = plain_console()
     console.print(f"{contact.name}  (#{contact.id}, {contact.status}, version {contact.version})")
     fields = [
         ("Organization", contact.organization or ""),

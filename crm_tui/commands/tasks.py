@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, print_json, state
+from crm_tui.commands.common import JsonOption, echo, plain_console, print_json, state
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
@@ -87,7 +87,6 @@ def list_(
 
 
 def _print_tasks(tasks: list[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
@@ -104,7 +103,7 @@ def _print_tasks(tasks: list[Any]) -> None:
             task.project or "",
             str(task.progress),
         )
-    console = Console(highlight=False, markup=False, emoji=False)
+    console = plain_console()
     console.print(table)
     console.print(plural(len(tasks), "task"))
 
