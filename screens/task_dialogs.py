@@ -32,6 +32,44 @@ from screens.dialogs import FilterDialog, chosen
 from screens.text import literal
 
 
+class PushDialog(DialogStyles, ModalScreen[bool | None]):
+    """Tasks wait for the one being moved: push them too (True), move it alone and flag
+    the clash (False), or leave everything as it was (None: Cancel, Escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "answer(True)", "Push"),
+        Binding("o", "answer(False)", "Only this one"),
+        Binding("escape", "answer(None)", "Cancel"),
+    ]
+
+    def __init__(self, question: str, them: str) -> None:
+        super().__init__()
+        self.question, self.them = question, them
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(self.question), classes="dialog-title")
+            yield Static(
+                f"p pushes {self.them} by as many days; o moves only this task and flags "
+                "the clash (⚠); Escape cancels.",
+                classes="dialog-detail",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"Push {self.them}", variant="primary", id="push")
+                yield Button("Only this one", id="only")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#push", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss({"push": True, "only": False}.get(event.button.id or ""))
+
+    def action_answer(self, answer: bool | None) -> None:
+        self.dismiss(answer)
+
+
 @dataclass(frozen=True)
 class BoardFilter:
     project_id: int | None = None

@@ -26,6 +26,7 @@ from screens.task_dialogs import (
     ApplyTemplateDialog,
     BoardFilter,
     BoardFilterDialog,
+    PushDialog,
     TemplateEditor,
     board_choices,
 )
@@ -267,14 +268,12 @@ class TasksScreen(CrmScreen):
         question = (
             f"{plural(len(waiting), 'task')} ({names}) {verb} for #{task.id}. Push {them} later?"
         )
-        self.app.push_screen(
-            ConfirmDialog(
-                question, "No moves only this task (and flags the clash).", yes=f"Push {them}"
-            ),
-            lambda push: self._write_reschedule(
-                task.id, message.shift, message.stretch, bool(push)
-            ),
-        )
+
+        def answered(push: bool | None) -> None:
+            if push is not None:  # None: cancelled, nothing moves
+                self._write_reschedule(task.id, message.shift, message.stretch, push)
+
+        self.app.push_screen(PushDialog(question, them), answered)
 
     @work(thread=True, group="tasks-write")
     def _write_reschedule(self, task_id: int, shift: int, stretch: int, push: bool) -> None:

@@ -25,7 +25,7 @@ from screens.dialogs import FilterDialog
 from screens.interaction_form import InteractionForm
 from screens.interactions import LogScreen
 from screens.log_dialogs import DueDialog
-from screens.task_dialogs import ApplyTemplateDialog, BoardFilter
+from screens.task_dialogs import ApplyTemplateDialog, BoardFilter, PushDialog
 from screens.task_form import TaskForm
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
@@ -207,13 +207,57 @@ async def test_gantt_shift_stretch_and_dependency_warning(demo_db: Database) -> 
             await pilot.press("right_curly_bracket")
             await settle(pilot)
             if not isinstance(app.screen, TasksScreen):
-                await pilot.press("n")  # asked to push the waiting task: no
+                await pilot.press("o")  # asked to push the waiting task: only this one
                 await settle(pilot)
         with demo_db.read() as session:
             stretched = get_task(session=session, task_id=task.id)
         assert stretched.due == due + timedelta(days=4) and stretched.start == moved.start
         assert gantt.broken, "the waiting task is flagged"
         assert "⚠" in str(screen.query_one("#tasks-status", Static).render())
+
+
+async def test_cancelling_the_push_question_moves_nothing(demo_db: Database) -> None:
+    """Cancel (and Escape) used to answer "no": the task moved and the clash was flagged."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "g")
+        await settle(pilot)
+        gantt = app.screen.gantt
+        while gantt.current is None or gantt.current.title != "Discovery workshop":
+            await pilot.press("down")
+        task = gantt.current
+        with demo_db.read() as session:
+            [waiting] = [t for t in list_tasks(session=session) if task.id in t.depends_on]
+        gap = (waiting.start - task.due).days
+        for _ in range(gap - 1):  # up to the day before the waiting task starts: no question
+            await pilot.press("right_curly_bracket")
+            await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        assert isinstance(app.screen, PushDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=task.id).due == waiting.start - timedelta(1)
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        await pilot.click("#cancel")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=task.id).due == waiting.start - timedelta(1)
+        assert waiting.id not in gantt.broken
+        await pilot.press("right_curly_bracket")
+        await settle(pilot)
+        await pilot.press("p")  # push: the waiting task moves a day too
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=task.id).due == waiting.start
+            pushed = get_task(session=session, task_id=waiting.id)
+        assert pushed.start == waiting.start + timedelta(days=1)
+        assert waiting.id not in gantt.broken
 
 
 async def test_a_dependency_cycle_is_refused_in_the_form(demo_db: Database) -> None:
