@@ -31,9 +31,10 @@ class _Input(BaseModel):
         try:
             return cls.model_validate(values, context={"region": region})
         except PydanticValidationError as error:
-            raise FieldErrors(
-                {**cls._cross_field_errors(values), **_field_messages(error)}
-            ) from None
+            across, messages = cls._cross_field_errors(values), _field_messages(error)
+            if messages.get("record") in across.values():  # said beside its field instead
+                del messages["record"]
+            raise FieldErrors({**across, **messages}) from None
 
     @classmethod
     def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
@@ -331,6 +332,9 @@ class InteractionRead(BaseModel):
     version: int
 
 
+DUE_BEFORE_START = "the due date is before the start date"
+
+
 class TaskCreate(_Input):
     title: str = Field(min_length=1)
     description: str = ""
@@ -350,8 +354,15 @@ class TaskCreate(_Input):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if self.start_date and self.due_date and self.due_date < self.start_date:
-            raise ValueError("the due date is before the start date")
+            raise ValueError(DUE_BEFORE_START)
         return self
+
+    @classmethod
+    def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        start, due = values.get("start_date"), values.get("due_date")
+        if isinstance(start, date) and isinstance(due, date) and due < start:
+            return {"due_date": DUE_BEFORE_START}
+        return {}
 
 
 class TaskUpdate(_Input):

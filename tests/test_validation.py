@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_tui.dates import DateError, parse_day, parse_when
+from crm_tui.errors import FieldErrors
+from crm_tui.schemas import ContactCreate, TaskCreate
 from crm_tui.text import fold, index_text, query_terms, sort_key
 from crm_tui.validation import (
     InvalidValue,
@@ -158,3 +160,23 @@ def test_plural_counts_plainly_for_the_cli_and_grouped_for_the_screens() -> None
         plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
     )
     assert shown(12_345, "contact") == "12,345 contacts"
+
+
+@pytest.mark.parametrize(
+    ("model", "values", "errors"),
+    [
+        (ContactCreate, {"name": " "}, {"name": "a name is required"}),
+        (
+            TaskCreate,
+            {"title": "Ship", "start_date": date(2026, 12, 10), "due_date": date(2026, 12, 1)},
+            {"due_date": "the due date is before the start date"},
+        ),
+    ],
+)
+def test_a_check_across_fields_is_told_once_beside_its_field(
+    model: type[ContactCreate] | type[TaskCreate], values: dict[str, object], errors: object
+) -> None:
+    """A form showed "a name is required" twice: beside Name and on its general line."""
+    with pytest.raises(FieldErrors) as raised:
+        model.build(**values)
+    assert raised.value.errors == errors

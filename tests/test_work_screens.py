@@ -285,6 +285,28 @@ async def test_a_dependency_cycle_is_refused_in_the_form(demo_db: Database) -> N
             assert get_task(session=session, task_id=first.id).depends_on == []
 
 
+async def test_a_new_task_due_before_it_starts_is_told_beside_due(demo_db: Database) -> None:
+    """The new-task form said so on its general line, far below the dates."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        await pilot.press(*"Ship the order")
+        form.query_one("#f-start_date", Input).value = "2026-12-10"
+        form.query_one("#f-due_date", Input).value = "2026-12-01"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        beside_due = str(form.query_one("#error-due_date", Static).render())
+        assert beside_due == "the due date is before the start date"
+        assert str(form.query_one("#error-form", Static).render()) == ""
+        with demo_db.read() as session:
+            assert "Ship the order" not in {t.title for t in list_tasks(session=session)}
+
+
 async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:

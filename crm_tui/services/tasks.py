@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
-from crm_tui.schemas import TaskCreate, TaskRead, TaskUpdate
+from crm_tui.schemas import DUE_BEFORE_START, TaskCreate, TaskRead, TaskUpdate
 from crm_tui.services.common import (
     check_version,
     delete_rows,
@@ -266,7 +266,7 @@ def update_task(
     for name, value in values.items():
         setattr(task, name, value)
     if task.start_date and task.due_date and task.due_date < task.start_date:
-        raise ValidationError("the due date is before the start date", field="due_date")
+        raise ValidationError(DUE_BEFORE_START, field="due_date")
     if status is not None:
         if status != task.status:
             task.position = _next_position(session, str(status))
