@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from sqlalchemy import func, select
 
 from crm_tui.db import Database, open_database
-from crm_tui.models import Contact, Interaction, Task, TaskDependency
+from crm_tui.models import Contact, Interaction, Task, TaskDependency, TeamMember
 from crm_tui.services.demo import build_demo
 from tests.conftest import FIXED_TODAY
 from tests.databases import Databases, Template
@@ -55,3 +57,28 @@ def test_the_demo_has_what_the_screens_need(demo_db: Database) -> None:
     assert total > resolved > 0
     assert dependencies and dependencies >= 10
     assert {1, 2, 3} <= assignees
+
+
+def test_a_demo_made_early_in_the_day_logs_nothing_later(
+    databases: Databases, migrated_template: Template
+) -> None:
+    """The demo's day ended at 17:30: made at 03:00, it showed calls at 16:12 that day."""
+    url = databases.clone(migrated_template, "early")
+    early = datetime.combine(FIXED_TODAY, time(3, 0)).astimezone(UTC)
+    database = open_database(url)
+    with database.write() as session:
+        build_demo(session=session, contacts=400, today=FIXED_TODAY, now=early)
+    with database.read() as session:
+        latest = [
+            session.scalar(select(func.max(column)))
+            for column in (
+                Interaction.occurred_at,
+                Interaction.resolved_at,
+                Contact.created_at,
+                Contact.last_contacted_at,
+                TeamMember.created_at,
+            )
+        ]
+    database.close()
+    assert all(moment is not None and moment <= early for moment in latest), latest
+    assert max(latest).date() == FIXED_TODAY  # the day itself still has its morning

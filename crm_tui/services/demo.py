@@ -459,9 +459,11 @@ def build_demo(
     interactions: int | None = None,
     seed: int = 7,
     today: date | None = None,
+    now: datetime | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Fill an empty database with the demo business."""
+    """Fill an empty database with the demo business: a year of work up to ``today``
+    17:30, or up to ``now`` when that is earlier (nothing is logged in the future)."""
     existing = session.scalar(select(func.count()).select_from(Contact)) or 0
     if existing:
         raise CrmError(
@@ -470,8 +472,9 @@ def build_demo(
         )
     if contacts < 20:
         raise CrmError("the demo needs at least 20 contacts")
-    today = today or datetime.now().astimezone().date()
-    now = datetime.combine(today, time(17, 30)).astimezone(UTC)
+    real_now = now or datetime.now(UTC)
+    today = today or real_now.astimezone().date()
+    now = min(datetime.combine(today, time(17, 30)).astimezone(UTC), real_now)
     interactions = contacts * INTERACTIONS_PER_CONTACT if interactions is None else interactions
     member_ids, tags = _fixed_rows(session, now)
     gen = _Generator(seed, now, member_ids, list(tags))
