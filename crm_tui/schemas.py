@@ -6,7 +6,7 @@ themselves (pydantic); a failure becomes ``FieldErrors`` naming each field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -285,6 +285,19 @@ class ContactRead(BaseModel):
         return data
 
 
+CLOCK_SKEW = timedelta(minutes=5)  # teammates sharing a server have clocks a little apart
+
+
+def happened(moment: datetime | None) -> datetime | None:
+    """An interaction is something that happened: logged in the future it would make the
+    contact "last contacted" ahead of time (a planned call is a task)."""
+    if moment is not None:
+        aware = moment if moment.tzinfo else moment.astimezone()
+        if aware > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("that is in the future: log it once it has happened")
+    return moment
+
+
 class InteractionCreate(_Input):
     contact_ids: list[int] = Field(min_length=1)
     occurred_at: datetime | None = None
@@ -294,6 +307,8 @@ class InteractionCreate(_Input):
     body: str = ""
     sentiment: Sentiment | None = None
     complaint: bool = False
+
+    _happened = field_validator("occurred_at")(happened)
 
     @model_validator(mode="after")
     def _has_text(self) -> Self:
@@ -310,6 +325,8 @@ class InteractionUpdate(_Input):
     body: str | None = None
     sentiment: Sentiment | None = None
     complaint: bool | None = None
+
+    _happened = field_validator("occurred_at")(happened)
 
 
 class InteractionRead(BaseModel):

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.models import Channel, Sentiment
-from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
+from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate, happened
 from crm_tui.services.interactions import create_interaction, update_interaction
 from crm_tui.services.tasks import create_follow_up
 from screens.base import DialogStyles, UsesDatabase, describe_error
@@ -122,9 +122,12 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
         if picker.contact_id is None:
             errors["contact"] = "choose a contact (type a few letters, then Enter)"
         try:
-            occurred = parse_when(input_value(self, "#f-when") or "now")
+            occurred = happened(parse_when(input_value(self, "#f-when") or "now"))
         except DateError as error:
             errors["when"] = str(error)
+            occurred = None
+        except ValueError as error:  # in the future
+            errors["when"] = f"{error} (Follow-up due plans what comes next)"
             occurred = None
         follow_up = None
         if self.interaction is None and input_value(self, "#f-follow_up"):

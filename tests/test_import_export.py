@@ -314,6 +314,26 @@ def test_dry_run_writes_nothing(db_url: str, tmp_path: Path) -> None:
     assert json.loads(crm(db_url, "import", "list", "--json")[1]) == []
 
 
+def test_an_interaction_in_the_future_is_refused(db_url: str, tmp_path: Path) -> None:
+    """Logged "tomorrow", a call made its contact "last contacted" ahead of time (and
+    hidden from "not heard from lately"); an interaction is something that happened."""
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@x.example")
+    code, _, err = crm(db_url, "log", "-c", "1", "--when", "tomorrow 10:00", "Quote call")
+    assert code == 2 and "in the future" in err and "--follow-up" in err
+    log = _write(
+        tmp_path / "log.csv",
+        "contact_email,occurred_at,subject\n"
+        "sara@x.example,2026-11-01 10:00,Quote call\n"
+        "sara@x.example,2999-01-01 10:00,Typo in the year\n",
+    )
+    code, _, err = crm(db_url, "import", "interactions", str(log))
+    assert code == 1 and "line 3:" in err and "in the future" in err
+    code, out, _ = crm(db_url, "import", "interactions", str(log), "--skip-bad")
+    assert code == 3 and "created 1" in out
+    [contact] = contacts(db_url)
+    assert contact["last_contacted_at"].startswith("2026-11-01")
+
+
 def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
     crm(db_url, "contacts", "add", "Sara", "--email", "sara@x.example")
     log = _write(

@@ -61,6 +61,25 @@ async def test_log_from_a_contact_then_see_it_everywhere(demo_db: Database) -> N
         assert "This week:" in summary and "call" in summary
 
 
+async def test_the_log_form_refuses_a_time_to_come(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "l")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, InteractionForm)
+        await pilot.press(*"Next week's call")
+        form.query_one("#f-when", Input).value = "+7d"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        beside_when = str(form.query_one("#error-when", Static).render())
+        assert beside_when.startswith("that is in the future")
+        with demo_db.read() as session:
+            assert list_interactions(session=session, limit=1).rows[0].subject != "Next week's call"
+
+
 async def test_follow_up_and_resolving_a_complaint(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:

@@ -56,7 +56,7 @@ def log(
 ) -> None:
     """Log an interaction (call, email, meeting…) with a contact."""
     from crm_tui.dates import DateError, parse_day, parse_when
-    from crm_tui.schemas import InteractionCreate
+    from crm_tui.schemas import InteractionCreate, happened
     from crm_tui.services.interactions import create_interaction
     from crm_tui.services.tasks import create_follow_up
 
@@ -68,6 +68,11 @@ def log(
         due = parse_day(follow_up) if follow_up else None
     except DateError as error:
         raise typer.BadParameter(str(error)) from None
+    try:
+        happened(occurred)
+    except ValueError as error:
+        hint = "(to plan a call, log what led to it with --follow-up)"
+        raise typer.BadParameter(f"{error} {hint}", param_hint="--when") from None
     subject, _, rest = text.strip().partition("\n")
     cli = state(ctx)
     with cli.write() as session:
