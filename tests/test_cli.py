@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -171,6 +172,10 @@ def test_templates_apply_with_dependencies(db_url: str) -> None:
     crm(db_url, "demo")
     code, out, _ = crm(db_url, "tasks", "template", "list", "--json")
     assert {t["name"] for t in json.loads(out)} == {"New client onboarding", "Website project"}
+    _, out, _ = crm(db_url, "tasks", "template", "list")
+    steps = [line for line in out.splitlines() if line.startswith("  ")]
+    title_columns = {re.search(r"\dd  ", line).end() for line in steps}  # type: ignore[union-attr]
+    assert len(steps) > 5 and len(title_columns) == 1, out  # "+14d" lined up with "+0d"
     code, out, _ = crm(
         db_url,
         "tasks",

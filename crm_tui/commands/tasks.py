@@ -218,8 +218,9 @@ def template_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         for number, step in enumerate(template.steps, start=1):
             waits = ", ".join(str(d + 1) for d in step.depends_on)
             marker = "◆" if step.milestone else " "
+            starts, lasts = f"+{step.offset_days}d", f"{step.duration_days}d"
             echo(
-                f"  {number}. {marker} +{step.offset_days}d {step.duration_days}d  {step.title}"
+                f"  {number:>2}. {marker} {starts:>5} {lasts:>4}  {step.title}"
                 + (f"  (after {waits})" if waits else "")
             )
 
