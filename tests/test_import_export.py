@@ -536,3 +536,18 @@ def test_the_collector_pause_ends_with_an_error_and_keeps_it_off_if_it_was() -> 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_reading_a_large_file_reports_its_progress(tmp_path: Path) -> None:
+    """A 100k-row import showed nothing on the terminal for its first seconds of reading."""
+    from crm_tui.commands.io import _read_contacts
+
+    lines = [f"Person {i},p{i}@x.example" for i in range(5_000)]
+    source = _write(tmp_path / "big.csv", "name,email\n" + "\n".join(lines) + "\n")
+    seen: list[tuple[str, int, int]] = []
+    options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
+    rows, _ = _read_contacts(source, options, lambda *step: seen.append(step))
+    assert len(rows) == 5_000
+    assert [what for what, _, _ in seen] == ["reading", "reading"]
+    assert [done for _, done, _ in seen] == [2_001, 4_001]  # file lines, the header first
+    assert {total for _, _, total in seen} == {5_002}

@@ -46,12 +46,19 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
         task = bar.add_task(total_hint, total=None)
 
         def update(what: str, done: int, total: int) -> None:
-            bar.update(task, description=what, completed=done, total=total)
+            nonlocal task
+            if total:
+                bar.update(task, description=what, completed=done, total=total)
+            else:  # a step with no measure pulses: a new bar (a total cannot be unset)
+                bar.remove_task(task)
+                task = bar.add_task(what, total=None)
 
         yield update
 
 
-def _read_contacts(path: Path, options: dict[str, Any]) -> tuple[list[Any], str]:
+def _read_contacts(
+    path: Path, options: dict[str, Any], progress: Callable[[str, int, int], None] | None = None
+) -> tuple[list[Any], str]:
     """Rows from a CSV, vCard or JSON file (recognised by content, not by name)."""
     from crm_tui.io.contact_rows import RowError, RowReader
     from crm_tui.io.csv_reader import Problem, open_csv
@@ -67,11 +74,14 @@ def _read_contacts(path: Path, options: dict[str, Any]) -> tuple[list[Any], str]
     mapping = column_map(source.header, options["profile"], options["maps"])
     reader = RowReader(source.header, mapping, options["region"])
     rows: list[Any] = []
+    lines = source.text.count("\n") + 1  # quoted newlines too: near enough for a progress bar
     for record in source.records():
         if isinstance(record, Problem):
             rows.append(RowError(record.line, record.reason, record.cells))
         else:
             rows.append(reader.read(record.line, record.cells))
+        if progress and len(rows) % 2_000 == 0:
+            progress("reading", record.line, lines)
     return rows, mapping.profile
 
 
@@ -135,9 +145,11 @@ def import_contacts(
         "region": cli.settings.default_region,
     }
     unit = cli.read if dry_run else cli.write
-    with collector.paused():
-        rows, used = _read_contacts(file, options)
-        with progress_bar("importing") as progress, unit() as session:
+    with collector.paused(), progress_bar("reading") as progress:
+        rows, used = _read_contacts(file, options, progress)
+        if progress:
+            progress("matching", 0, 0)
+        with unit() as session:
             report = import_contacts(
                 session=session,
                 rows=rows,
