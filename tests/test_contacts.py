@@ -396,3 +396,9 @@ def test_duplicates_come_from_emails_phones_and_similar_names(session: Session) 
         (ids["sara"], ids["sara2"]): ["same name at the same organization"],
         (ids["zoe"], ids["zoe2"]): ["same name"],  # accents folded; one organization blank
     }
+    ranked = [(pair.first.id, pair.second.id) for pair in find_duplicates(session=session)]
+    assert ranked[2:] == [  # a shared name, however exact, is weaker evidence than a phone
+        (ids["reza"], ids["reza2"]),
+        (ids["sara"], ids["sara2"]),
+        (ids["zoe"], ids["zoe2"]),
+    ]
