@@ -38,7 +38,11 @@ def key_lines(screen: Screen[object]) -> list[tuple[str, str]]:
         if binding.description:
             shown = screen.app.get_key_display(Binding(key, ""))  # each key, not key_display
             keys.setdefault((id(found.node), binding.action, binding.description), []).append(shown)
-    return [(" ".join(shown), description) for (_, _, description), shown in keys.items()]
+    # Textual's own descriptions may start lower-case ("palette"): one style for the list.
+    return [
+        (" ".join(shown), description[:1].upper() + description[1:])
+        for (_, _, description), shown in keys.items()
+    ]
 
 
 class HelpScreen(DialogStyles, ModalScreen[None]):

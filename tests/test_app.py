@@ -60,6 +60,7 @@ async def test_help_puts_the_screens_own_keys_first_and_scrolls(demo_db: Databas
         assert described[0] == "Search"
         for action in ("New", "Edit", "Delete", "Duplicates"):  # before the table's arrow keys
             assert described.index(action) < described.index("Down")
+        assert all(action[:1].isupper() for action in described), described  # not "palette"
         body = app.screen.query_one("#help-body")
         assert body.scroll_y == 0
         await pilot.press("j", "j")
