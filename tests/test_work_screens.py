@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static
 
 from crm_tui.db import Database
@@ -205,16 +206,23 @@ async def test_kanban_moves_cards(demo_db: Database) -> None:
             assert get_task(session=session, task_id=card.id).status == "done"
 
 
+async def _gantt_at(pilot: Pilot[None], title: str) -> Any:
+    """Open the Gantt with its cursor on the task titled ``title``; returns the chart."""
+    await settle(pilot)
+    await pilot.press("4", "g")
+    await settle(pilot)
+    screen: Any = pilot.app.screen
+    gantt = screen.gantt
+    while gantt.current is None or gantt.current.title != title:
+        await pilot.press("down")
+    return gantt
+
+
 async def test_gantt_shift_stretch_and_dependency_warning(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("4", "g")
-        await settle(pilot)
+        gantt = await _gantt_at(pilot, "Discovery workshop")
         screen = app.screen
-        gantt = screen.gantt
-        while gantt.current is None or gantt.current.title != "Discovery workshop":
-            await pilot.press("down")
         task = gantt.current
         start, due = task.start, task.due
         await pilot.press("right_square_bracket")  # one day later, nothing waits too early
@@ -239,12 +247,7 @@ async def test_cancelling_the_push_question_moves_nothing(demo_db: Database) -> 
     """Cancel (and Escape) used to answer "no": the task moved and the clash was flagged."""
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("4", "g")
-        await settle(pilot)
-        gantt = app.screen.gantt
-        while gantt.current is None or gantt.current.title != "Discovery workshop":
-            await pilot.press("down")
+        gantt = await _gantt_at(pilot, "Discovery workshop")
         task = gantt.current
         with demo_db.read() as session:
             [waiting] = [t for t in list_tasks(session=session) if task.id in t.depends_on]
@@ -282,12 +285,7 @@ async def test_cancelling_the_push_question_moves_nothing(demo_db: Database) -> 
 async def test_a_dependency_cycle_is_refused_in_the_form(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("4", "g")
-        await settle(pilot)
-        gantt = app.screen.gantt
-        while gantt.current is None or gantt.current.title != "Discovery workshop":
-            await pilot.press("down")
+        gantt = await _gantt_at(pilot, "Discovery workshop")
         first = gantt.current
         with demo_db.read() as session:
             wireframes = next(t for t in list_tasks(session=session) if first.id in t.depends_on)
