@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import platformdirs
 
+from crm_tui.errors import ConfigError
+
 APP_NAME = "crm-tui"
 DB_FILENAME = "crm.db"
 _URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
@@ -114,8 +116,7 @@ def load_settings(*, db: str | None = None, path: Path | None = None) -> Setting
     values: dict[str, Any] = {}
     file = path or config_path()
     if file.is_file():
-        with file.open("rb") as handle:
-            values = {k: v for k, v in tomllib.load(handle).items() if k in _FIELDS}
+        values = _read_config(file)
     if os.environ.get("CRM_DB"):
         values["db"] = os.environ["CRM_DB"]
     if os.environ.get("CRM_USER"):
@@ -124,4 +125,55 @@ def load_settings(*, db: str | None = None, path: Path | None = None) -> Setting
     return replace(settings, db=db) if db else settings
 
 
-_FIELDS = {"db", "user", "stale_days", "due_soon_days", "default_region", "keymap", "label"}
+_KINDS: dict[str, tuple[type, str]] = {
+    "db": (str, "a path or a URL in quotes"),
+    "user": (str, "a name in quotes"),
+    "label": (str, "text in quotes"),
+    "default_region": (str, 'a two-letter country code in quotes, e.g. "IR"'),
+    "stale_days": (int, "a whole number of days"),
+    "due_soon_days": (int, "a whole number of days"),
+    "keymap": (dict, 'a table of binding ids to keys, e.g. "app.quit" = "ctrl+q"'),
+}
+
+
+def _read_config(file: Path) -> dict[str, Any]:
+    """The settings in ``file``; a file crm cannot use is refused, line and setting named
+    (a typo must not silently fall back to a default, nor surface as a traceback later)."""
+    try:
+        with file.open("rb") as handle:
+            values = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {file}: {error.strerror}") from None
+    problems = [_problem(key, value) for key, value in values.items()]
+    if found := [problem for problem in problems if problem]:
+        raise ConfigError(f"{file}: " + "; ".join(found))
+    if "default_region" in values:
+        values["default_region"] = values["default_region"].upper()
+    return values
+
+
+def _problem(key: str, value: Any) -> str:
+    if key not in _KINDS:
+        return f"unknown setting {key!r} (known: {', '.join(_KINDS)})"
+    kind, wanted = _KINDS[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return f"{key} must be {wanted}"
+    return _value_problem(key, value)
+
+
+def _value_problem(key: str, value: Any) -> str:
+    if key in ("stale_days", "due_soon_days") and value < 0:
+        return f"{key} must not be negative"
+    if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):
+        return 'keymap: each binding takes keys in quotes, e.g. "app.quit" = "ctrl+q"'
+    if key == "default_region" and not _is_region(value):
+        return f"default_region {value!r} is not a country code phone numbers know"
+    return ""
+
+
+def _is_region(code: str) -> bool:
+    import phonenumbers
+
+    return code.upper() in phonenumbers.SUPPORTED_REGIONS

@@ -29,6 +29,10 @@ class FieldErrors(ValidationError):
         super().__init__(summary, field=next(iter(self.errors), None))
 
 
+class ConfigError(CrmError):
+    """The settings file cannot be read, or holds a setting crm does not know or cannot use."""
+
+
 class NotFoundError(CrmError):
     """The record does not exist (or is in the trash when that matters)."""
 

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from crm_tui.app import CrmApp
 from crm_tui.config import Settings
 from crm_tui.db import Database
+from screens.contact_form import ContactForm
 from screens.contacts import ContactsScreen
 from screens.help import HelpScreen
 from screens.interactions import LogScreen
@@ -160,3 +161,17 @@ async def test_the_palette_offers_each_command_once(demo_db: Database) -> None:
         await pilot.pause()
         offered = await _palette_hits(pilot, "new")  # the n key: once
         assert offered.count("New") == 1
+
+
+async def test_the_keymap_setting_rebinds_actions(demo_db: Database) -> None:
+    keymap = {"contacts.new": "a", "screen.tasks": "f4"}
+    app = CrmApp(database=demo_db, settings=Settings(user="tester", keymap=keymap))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await finish_work(app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ContactForm)
+        await pilot.press("escape", "f4")
+        await pilot.pause()
+        assert isinstance(app.screen, TasksScreen)
