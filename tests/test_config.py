@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,19 @@ def test_the_cli_says_what_is_wrong_in_one_line(
         f"crm: error: {path}: stale_days must be a whole number of days; unknown setting 'who' "
         "(known: db, user, label, default_region, stale_days, due_soon_days, keymap)\n"
     )
+
+
+def test_crm_agenda_looks_as_far_ahead_as_the_settings_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's "coming up" followed due_soon_days; crm agenda kept to 7 days."""
+    monkeypatch.setenv("CRM_CONFIG", str(_config(tmp_path, "due_soon_days = 14\n")))
+    db = ["--db", str(tmp_path / "crm.db")]
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, [*db, "tasks", "add", "Renew the lease", "--due", "10d"]).exit_code == 0
+    )
+    agenda = json.loads(runner.invoke(app, [*db, "agenda", "--json"]).stdout)
+    assert [task["title"] for task in agenda["due_soon"]] == ["Renew the lease"]
+    agenda = json.loads(runner.invoke(app, [*db, "agenda", "--json", "--days", "7"]).stdout)
+    assert agenda["due_soon"] == []

@@ -12,7 +12,9 @@ from crm_tui.dates import local_text
 
 def agenda(
     ctx: typer.Context,
-    days: int = typer.Option(7, "--days", min=0, help="Look this many days ahead."),
+    days: int | None = typer.Option(
+        None, "--days", min=0, help="Look this many days ahead (default: due_soon_days, 7)."
+    ),
     exit_code: bool = typer.Option(
         False, "--exit-code", help="Exit 1 when anything is overdue (for cron alerts)."
     ),
@@ -25,7 +27,10 @@ def agenda(
     cli = state(ctx)
     with cli.read() as session:
         result = build_agenda(
-            session=session, today=today(), days=days, stale_days=cli.settings.stale_days
+            session=session,
+            today=today(),
+            days=cli.settings.due_soon_days if days is None else days,
+            stale_days=cli.settings.stale_days,
         )
     if as_json:
         print_json(
