@@ -171,9 +171,14 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
 
     def _fill_choices(self, members: list[MemberRead], projects: list[ProjectRead]) -> None:
         assignee = self.query_one("#f-assignee", Select)
-        assignee.set_options([(m.name, m.id) for m in members])
-        default = self.editing.assignee_id if self.editing else self.actor_id
-        if default in {m.id for m in members}:
+        options = [(m.name, m.id) for m in members]
+        task = self.editing
+        if task and task.assignee_id and task.assignee_id not in {m.id for m in members}:
+            # Someone who has left keeps this task until it is given to someone else.
+            options.append((f"{task.assignee} (deactivated)", task.assignee_id))
+        assignee.set_options(options)
+        default = task.assignee_id if task else self.actor_id
+        if default in {value for _, value in options}:
             assignee.value = default
         project = self.query_one("#f-project", Select)
         project.set_options([(p.name, p.id) for p in projects] + [("+ new project…", NEW_PROJECT)])

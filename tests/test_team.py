@@ -50,6 +50,22 @@ def test_an_unknown_os_user_becomes_a_member_on_first_change(db_url: str) -> Non
     assert json.loads(out)["created_by"] == "lena"
 
 
+def test_someone_who_left_is_deactivated_and_keeps_their_work(db_url: str) -> None:
+    """There was no way to say a member had left: they stayed on offer for new tasks."""
+    crm(db_url, "team", "add", "Lena Fischer", "--username", "lena")
+    assert crm(db_url, "tasks", "add", "Print proof", "--assignee", "lena")[0] == 0
+    code, out, _ = crm(db_url, "team", "deactivate", "lena")
+    assert code == 0 and out == "Lena Fischer (lena) is deactivated\n"
+    assert "lena" not in crm(db_url, "team", "list")[1]
+    assert "Lena Fischer (lena)   (deactivated)" in crm(db_url, "team", "list", "--all")[1]
+    code, _, err = crm(db_url, "tasks", "add", "Second proof", "--assignee", "lena")
+    assert code == 1 and "Lena Fischer is deactivated (crm team activate lena)" in err
+    [task] = json.loads(crm(db_url, "tasks", "list", "--assignee", "lena", "--json")[1])
+    assert task["assignee"] == "Lena Fischer"  # still on what she did
+    assert crm(db_url, "team", "activate", "Lena")[0] == 0
+    assert crm(db_url, "tasks", "add", "Second proof", "--assignee", "lena")[0] == 0
+
+
 def _two_members(url: str) -> tuple[Database, Database, int, int]:
     """Two members, each with a database handle (an engine, connections) of their own."""
     first, second = open_database(url), open_database(url)

@@ -21,6 +21,7 @@ from crm_tui.services.interactions import (
     list_interactions,
 )
 from crm_tui.services.tasks import TaskQuery, get_task, list_tasks
+from crm_tui.services.team import set_active
 from screens.contacts import ContactsScreen
 from screens.dialogs import FilterDialog
 from screens.interaction_form import InteractionForm
@@ -322,6 +323,33 @@ async def test_a_new_task_due_before_it_starts_is_told_beside_due(demo_db: Datab
         assert str(form.query_one("#error-form", Static).render()) == ""
         with demo_db.read() as session:
             assert "Ship the order" not in {t.title for t in list_tasks(session=session)}
+
+
+async def test_editing_the_task_of_someone_who_left_keeps_them_on_it(
+    demo_db: Database,
+) -> None:
+    """The assignee list offers active members only: the form blanked a deactivated
+    assignee, and saving any other change took the task from them silently."""
+    with demo_db.read() as session:
+        [task] = [t for t in list_tasks(session=session) if t.title == "Discovery workshop"]
+    assert task.assignee_id is not None
+    with demo_db.write() as session:
+        set_active(session=session, ref=str(task.assignee_id), active=False)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _gantt_at(pilot, "Discovery workshop")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        assert form.query_one("#f-assignee", Select).value == task.assignee_id
+        form.query_one("#f-title", Input).value = "Discovery workshop (2 days)"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, TaskForm)
+    with demo_db.read() as session:
+        saved = get_task(session=session, task_id=task.id)
+    assert (saved.title, saved.assignee_id) == ("Discovery workshop (2 days)", task.assignee_id)
 
 
 async def test_apply_a_template_from_the_board(demo_db: Database) -> None:

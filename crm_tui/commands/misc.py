@@ -54,14 +54,46 @@ def team_add(
 
 
 @team_app.command("list")
-def team_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+def team_list(
+    ctx: typer.Context,
+    everyone: bool = typer.Option(False, "--all", help="Deactivated members too."),
+    as_json: bool = JsonOption,
+) -> None:
     """List team members."""
     from crm_tui.services.team import list_members
 
     with state(ctx).read() as session:
-        members = list_members(session=session)
+        members = list_members(session=session, include_inactive=everyone)
     if as_json:
         print_json(members)
         return
     for member in members:
-        echo(f"#{member.id} {member.initials:<3} {member.name} ({member.username}) {member.email}")
+        gone = "" if member.active else "  (deactivated)"
+        echo(
+            f"#{member.id} {member.initials:<3} {member.name} ({member.username}) "
+            f"{member.email}{gone}".rstrip()
+        )
+
+
+@team_app.command("deactivate")
+def team_deactivate(
+    ctx: typer.Context, member: str = typer.Argument(..., help="Id, username or name.")
+) -> None:
+    """Deactivate someone who left: their name stays on their work; no new tasks for them."""
+    _set_active(ctx, member, active=False)
+
+
+@team_app.command("activate")
+def team_activate(
+    ctx: typer.Context, member: str = typer.Argument(..., help="Id, username or name.")
+) -> None:
+    """Bring a deactivated member back."""
+    _set_active(ctx, member, active=True)
+
+
+def _set_active(ctx: typer.Context, ref: str, *, active: bool) -> None:
+    from crm_tui.services.team import set_active
+
+    with state(ctx).write() as session:
+        member = set_active(session=session, ref=ref, active=active)
+    echo(f"{member.name} ({member.username}) is {'active' if active else 'deactivated'}")

@@ -40,6 +40,22 @@ def _member_id(session: Session, ref: str | None) -> int | None:
     return find_member(session=session, ref=ref).id if ref else None
 
 
+def _assignee_id(session: Session, ref: str | None) -> int | None:
+    """Whom new work goes to: someone on the team now."""
+    from crm_tui.errors import ValidationError
+    from crm_tui.services.team import find_member
+
+    if not ref:
+        return None
+    member = find_member(session=session, ref=ref)
+    if not member.active:
+        raise ValidationError(
+            f"{member.name} is deactivated (crm team activate {member.username})",
+            field="assignee",
+        )
+    return member.id
+
+
 def _project_id(session: Session, ref: str | None, contact_id: int | None) -> int | None:
     from crm_tui.errors import NotFoundError
     from crm_tui.services.projects import create_project, find_project
@@ -139,7 +155,7 @@ def add(
             start_date=_day(start, "--start"),
             contact_id=contact_id,
             project_id=_project_id(session, project, contact_id),
-            assignee_id=_member_id(session, assignee),
+            assignee_id=_assignee_id(session, assignee),
             priority=priority,
             depends_on=depends_on or [],
             milestone=milestone,
@@ -250,7 +266,7 @@ def template_apply(
             start=begins,
             contact_id=contact_id,
             project_id=_project_id(session, project, contact_id),
-            assignee_id=_member_id(session, assignee),
+            assignee_id=_assignee_id(session, assignee),
             actor_id=cli.actor_id(session),
         )
     if as_json:

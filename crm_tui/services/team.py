@@ -61,6 +61,17 @@ def list_members(*, session: Session, include_inactive: bool = False) -> list[Me
     return [_read(member) for member in session.scalars(query)]
 
 
+def set_active(*, session: Session, ref: str, active: bool) -> MemberRead:
+    """Deactivate someone who left (their name stays on what they did and on their tasks,
+    but they are no longer offered as an assignee), or bring them back."""
+    found = find_member(session=session, ref=ref)
+    member = session.get(TeamMember, found.id)
+    assert member is not None
+    member.active = active
+    session.flush()
+    return _read(member)
+
+
 def find_member(*, session: Session, ref: str) -> MemberRead:
     """A member by id, username, initials or (part of) name."""
     members = list_members(session=session, include_inactive=True)
