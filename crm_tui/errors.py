@@ -20,6 +20,13 @@ class ValidationError(CrmError):
         self.field = field
 
 
+class UsageError(ValidationError):
+    """An option's value the command cannot use (an unknown profile, a --map naming no
+    column): a usage error, exit 2, like the options the command line checks itself."""
+
+    exit_code = 2
+
+
 class FieldErrors(ValidationError):
     """Several fields failed validation at once (a form shows each beside its field)."""
 

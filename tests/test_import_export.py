@@ -551,3 +551,23 @@ def test_reading_a_large_file_reports_its_progress(tmp_path: Path) -> None:
     assert [what for what, _, _ in seen] == ["reading", "reading"]
     assert [done for _, done, _ in seen] == [2_001, 4_001]  # file lines, the header first
     assert {total for _, _, total in seen} == {5_002}
+
+
+@pytest.mark.parametrize(
+    ("option", "told"),
+    [
+        (["--encoding", "nope"], "--encoding 'nope': no such encoding"),
+        (["--profile", "nope"], "unknown profile 'nope'; choose one of auto, crm,"),
+        (["--map", "Firma=company"], "--map 'Firma=company': unknown field 'company'"),
+        (["--map", "Nope=name"], "--map 'Nope=name': the file has no column 'Nope'"),
+        (["--map", "Firma"], "--map 'Firma': write it as \"Column=field\""),
+    ],
+)
+def test_an_option_the_import_cannot_use_is_a_usage_error(
+    db_url: str, tmp_path: Path, option: list[str], told: str
+) -> None:
+    """Exit 2 like --delimiter or --format, not 1 (SPEC §4: 2 is a usage error)."""
+    source = _write(tmp_path / "m.csv", "Name,Firma\nAli,Acme\n")
+    code, _, err = crm(db_url, "import", "contacts", str(source), *option)
+    assert (code, err) == (2, f"crm: error: {told}" + err.split(told, 1)[1])
+    assert contacts(db_url) == []

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_tui.errors import ValidationError
+from crm_tui.errors import UsageError, ValidationError
 
 MAX_FIELD = 16 * 1024 * 1024  # fields of 1 MB and more are real (pasted emails, notes)
 DELIMITERS = ",;\t"
@@ -48,7 +48,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if encoding:
         try:
             return data.decode(encoding), encoding
-        except (LookupError, UnicodeDecodeError) as error:
+        except LookupError:
+            raise UsageError(f"--encoding {encoding!r}: no such encoding") from None
+        except UnicodeDecodeError as error:
             raise ValidationError(f"cannot read the file as {encoding}: {error}") from None
     for bom, name in _BOMS:
         if data.startswith(bom):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from crm_tui.errors import ValidationError
+from crm_tui.errors import UsageError
 from crm_tui.text import fold
 
 SCALARS = (
@@ -370,9 +370,7 @@ PROFILE_NAMES = ["auto", *PROFILES]
 def choose_profile(header: list[str], name: str = "auto") -> Profile:
     if name != "auto":
         if name not in PROFILES:
-            raise ValidationError(
-                f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}"
-            )
+            raise UsageError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}")
         return PROFILES[name]
     scored = [(p.score(header), p) for p in PROFILES.values() if p.signature]
     best_score, best = max(scored, key=lambda item: item[0])
@@ -385,17 +383,17 @@ def parse_overrides(items: list[str], header: list[str]) -> dict[int, Target]:
     for item in items:
         column, sep, target = item.rpartition("=")
         if not sep or not column:
-            raise ValidationError(f'--map {item!r}: write it as "Column=field"')
+            raise UsageError(f'--map {item!r}: write it as "Column=field"')
         matches = [i for i, c in enumerate(header) if c == column or _key(c) == _key(column)]
         if not matches:
-            raise ValidationError(f"--map {item!r}: the file has no column {column!r}")
+            raise UsageError(f"--map {item!r}: the file has no column {column!r}")
         target = target.strip()
         if target.startswith("custom:") and target[7:].strip():
             overrides[matches[0]] = Target("custom", custom_name=target[7:].strip())
         elif target in TARGETS:
             overrides[matches[0]] = Target(target)
         else:
-            raise ValidationError(
+            raise UsageError(
                 f"--map {item!r}: unknown field {target!r}; use one of "
                 f"{', '.join(TARGETS)} or custom:Name"
             )
