@@ -50,9 +50,21 @@ def _field_messages(error: PydanticValidationError) -> dict[str, str]:
     messages: dict[str, str] = {}
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else "record"
-        message = item["msg"].removeprefix("Value error, ")
-        messages.setdefault(field, message)
+        messages.setdefault(field, _plain(item["type"], item.get("ctx") or {}, item["msg"]))
     return messages
+
+
+def _plain(kind: str, ctx: dict[str, Any], message: str) -> str:
+    """Pydantic's wording for the common cases ("String should have at least 1 character")
+    in the words a person filling a form or a CSV column expects."""
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return "required"
+    if kind == "enum":
+        return f"one of {ctx['expected']}".replace("'", "")
+    if kind in ("less_than_equal", "greater_than_equal"):
+        bound = ctx.get("le", ctx.get("ge"))
+        return f"{'at most' if kind == 'less_than_equal' else 'at least'} {bound}"
+    return message.removeprefix("Value error, ")
 
 
 class LabeledValue(BaseModel):

@@ -180,3 +180,16 @@ def test_a_check_across_fields_is_told_once_beside_its_field(
     with pytest.raises(FieldErrors) as raised:
         model.build(**values)
     assert raised.value.errors == errors
+
+
+def test_validation_messages_are_in_plain_words() -> None:
+    """Forms and import reports showed pydantic's "String should have at least 1 character"
+    and "Input should be 'todo', 'doing', 'blocked' or 'done'"."""
+    with pytest.raises(FieldErrors) as raised:
+        TaskCreate.build(title="", status="later", priority=9, progress=-1)
+    assert raised.value.errors == {
+        "title": "required",
+        "status": "one of todo, doing, blocked or done",
+        "priority": "at most 3",
+        "progress": "at least 0",
+    }
