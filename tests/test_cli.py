@@ -340,6 +340,7 @@ def test_doctor_finds_and_rebuilds_a_stale_search_index(demo_url: str) -> None:
 def test_duplicates_merge_and_unmerge_from_a_script(db_url: str) -> None:
     for name, email in (("Kofi Yılmaz", "kofi@x.example"), ("Kofi Yilmaz", "KOFI@x.example")):
         assert crm(db_url, "contacts", "add", name, "--email", email)[0] == 0
+    assert crm(db_url, "log", "-c", "2", "--when", "2026-11-02 10:00", "Quote call")[0] == 0
     code, out, _ = crm(db_url, "contacts", "duplicates", "--json")
     assert code == 0
     pairs = json.loads(out)
@@ -351,11 +352,16 @@ def test_duplicates_merge_and_unmerge_from_a_script(db_url: str) -> None:
     merged = json.loads(out)
     assert merged["contact"]["name"] == "Kofi Yılmaz"
     assert len(merged["contact"]["emails"]) >= 1
+    called = merged["contact"]["last_contacted_at"]  # the call came with the merged contact
+    assert called is not None and called.startswith("2026-11-02")
     assert crm(db_url, "contacts", "show", "2")[0] == 1  # merged away
     assert json.loads(crm(db_url, "contacts", "duplicates", "--json")[1]) == []
     code, out, _ = crm(db_url, "contacts", "unmerge", str(merged["merge_id"]))
     assert code == 0 and "Kofi Yilmaz is back" in out
     assert json.loads(crm(db_url, "contacts", "show", "2", "--json")[1])["name"] == "Kofi Yilmaz"
+    assert (
+        json.loads(crm(db_url, "contacts", "show", "1", "--json")[1])["last_contacted_at"] is None
+    )
     code, _, err = crm(db_url, "contacts", "unmerge", str(merged["merge_id"]))
     assert code == 1 and "already undone" in err
     code, _, err = crm(db_url, "contacts", "merge", "1", "1")

@@ -349,6 +349,12 @@ def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
     assert code == 3 and "created 2" in out
     code, out, _ = crm(db_url, "import", "interactions", str(log), "--skip-bad")  # again
     assert code == 3 and "created 0, updated 0, skipped 2" in out
+    assert contacts(db_url)[0]["last_contacted_at"].startswith("2026-11-02")
+    batches = json.loads(crm(db_url, "import", "list", "--json")[1])
+    [creating] = [batch["id"] for batch in batches if batch["created"] == 2]
+    assert crm(db_url, "import", "undo", str(creating))[0] == 0
+    assert contacts(db_url)[0]["last_contacted_at"] is None  # as before the import
+    assert crm(db_url, "import", "interactions", str(log), "--skip-bad")[0] == 3
     assert len(json.loads(crm(db_url, "export", "interactions", "--format", "json")[1])) == 2
     tasks = _write(
         tmp_path / "tasks.csv",

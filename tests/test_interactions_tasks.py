@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from crm_tui.dates import local_text
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
-from crm_tui.schemas import InteractionCreate, TaskCreate, TaskUpdate
+from crm_tui.schemas import InteractionCreate, InteractionUpdate, TaskCreate, TaskUpdate
 from crm_tui.services import interactions as log
 from crm_tui.services import tasks as board
 from crm_tui.services.agenda import build_agenda
@@ -35,6 +35,37 @@ def test_logging_moves_last_contacted_forward_only(session: Session) -> None:
     _log(session, sara, "Called", occurred_at=recent, channel="call")
     _log(session, sara, "Old email", occurred_at=recent - timedelta(days=30), channel="email")
     assert get_contact(session=session, contact_id=sara).last_contacted_at == recent
+
+
+def test_last_contacted_follows_mended_times_the_trash_and_restores(session: Session) -> None:
+    """It only ever moved forward: mending a typo'd year, or trashing the newest call,
+    left the contact "last contacted" at a moment no interaction had."""
+    sara = add_contact(session, "Sara")
+    ali = add_contact(session, "Ali")
+    first = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    _log(session, sara, "Quote", occurred_at=first)
+    typo = log.create_interaction(
+        session=session,
+        data=InteractionCreate.build(
+            contact_ids=[sara, ali], subject="Visit", occurred_at=datetime(2026, 11, 12, tzinfo=UTC)
+        ),
+    )
+
+    def last(contact_id: int) -> datetime | None:
+        return get_contact(session=session, contact_id=contact_id).last_contacted_at
+
+    mended = datetime(2026, 10, 12, 9, tzinfo=UTC)
+    log.update_interaction(
+        session=session,
+        interaction_id=typo.id,
+        changes=InteractionUpdate.build(occurred_at=mended),
+        expected_version=typo.version,
+    )
+    assert (last(sara), last(ali)) == (first, mended)
+    log.delete_interactions(session=session, interaction_ids=[typo.id])
+    assert (last(sara), last(ali)) == (first, None)
+    log.restore_interactions(session=session, interaction_ids=[typo.id])
+    assert (last(sara), last(ali)) == (first, mended)
 
 
 def test_an_interaction_needs_text_and_a_live_contact(session: Session) -> None:

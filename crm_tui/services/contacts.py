@@ -12,7 +12,15 @@ from sqlalchemy import ColumnElement, Select, func, insert, select, true, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import AmbiguousError, NotFoundError
-from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactStatus, ContactTag
+from crm_tui.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactStatus,
+    ContactTag,
+    Interaction,
+    InteractionContact,
+)
 from crm_tui.schemas import ContactCreate, ContactRead, ContactRow, ContactUpdate, LabeledValue
 from crm_tui.services import search, tags
 from crm_tui.services.common import (
@@ -233,6 +241,25 @@ def mark_contacted(session: Session, contact_ids: Sequence[int], when: datetime)
         .where((col(Contact.last_contacted_at).is_(None)) | (col(Contact.last_contacted_at) < when))
         .values(last_contacted_at=when)
     )
+
+
+def refresh_contacted(session: Session, contact_ids: Sequence[int]) -> None:
+    """Set "last contacted" to each contact's newest live interaction: after one moved back
+    in time (a typo in its year mended), went to the trash, came back or was undone."""
+    newest = (
+        select(func.max(Interaction.occurred_at))
+        .join(InteractionContact, InteractionContact.interaction_id == Interaction.id)
+        .where(InteractionContact.contact_id == Contact.id, col(Interaction.deleted_at).is_(None))
+        .scalar_subquery()
+    )
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Contact)
+            .where(col(Contact.id).in_(ids[start : start + 500]))
+            .values(last_contacted_at=newest)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # -- reading ------------------------------------------------------------------------------------

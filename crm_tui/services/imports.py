@@ -40,8 +40,8 @@ from crm_tui.services.common import (
     reserve_ids,
     utcnow,
 )
-from crm_tui.services.contacts import apply_changes, contact_columns
-from crm_tui.services.interactions import create_interaction
+from crm_tui.services.contacts import apply_changes, contact_columns, refresh_contacted
+from crm_tui.services.interactions import contacts_of, create_interaction
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import contact_states, restore_contacts
@@ -853,8 +853,10 @@ def _undo_work(session: Session, batch_id: int, kind: str) -> tuple[int, list[st
             kept.append(f"{kind[:-1]} #{row.id} (changed since the import)")
         else:
             removed.append(row.id)
+    touched = contacts_of(session, removed) if kind == "interactions" else []
     for start in range(0, len(removed), CHUNK):
         session.execute(delete(model).where(col(model.id).in_(removed[start : start + CHUNK])))
     if kind == "interactions":
         search.unindex_interactions(session, removed)
+        refresh_contacted(session, touched)  # back to before the import
     return len(removed), kept

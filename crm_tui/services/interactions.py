@@ -30,7 +30,7 @@ from crm_tui.services.common import (
     touch,
     utcnow,
 )
-from crm_tui.services.contacts import mark_contacted
+from crm_tui.services.contacts import mark_contacted, refresh_contacted
 from crm_tui.services.team import member_names
 
 PAGE_SIZE = 50
@@ -125,7 +125,7 @@ def update_interaction(
         interaction.resolved_by_id = None
     touch(interaction, actor_id=actor_id)
     session.flush()
-    mark_contacted(session, _contact_ids(session, interaction_id), interaction.occurred_at)
+    refresh_contacted(session, contacts_of(session, [interaction_id]))
     search.index_interactions(session, [interaction_id])
     return get_interaction(session=session, interaction_id=interaction_id)
 
@@ -153,23 +153,32 @@ def resolve_complaint(
 def delete_interactions(
     *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
-    return set_deleted(session, Interaction, interaction_ids, utcnow(), actor_id)
+    moved = set_deleted(session, Interaction, interaction_ids, utcnow(), actor_id)
+    refresh_contacted(session, contacts_of(session, interaction_ids))
+    return moved
 
 
 def restore_interactions(
     *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
-    return set_deleted(session, Interaction, interaction_ids, None, actor_id)
+    moved = set_deleted(session, Interaction, interaction_ids, None, actor_id)
+    refresh_contacted(session, contacts_of(session, interaction_ids))
+    return moved
 
 
-def _contact_ids(session: Session, interaction_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(InteractionContact.contact_id).where(
-                InteractionContact.interaction_id == interaction_id
+def contacts_of(session: Session, interaction_ids: Sequence[int]) -> list[int]:
+    """The contacts the interactions concern."""
+    found: set[int] = set()
+    ids = list(interaction_ids)
+    for start in range(0, len(ids), 500):
+        found.update(
+            session.scalars(
+                select(InteractionContact.contact_id).where(
+                    col(InteractionContact.interaction_id).in_(ids[start : start + 500])
+                )
             )
         )
-    )
+    return sorted(found)
 
 
 def get_interaction(*, session: Session, interaction_id: int) -> InteractionRead:

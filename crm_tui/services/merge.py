@@ -31,7 +31,7 @@ from crm_tui.models import (
 from crm_tui.schemas import ContactRead, ContactRow
 from crm_tui.services import search, tags
 from crm_tui.services.common import delete_rows, live_row, utcnow
-from crm_tui.services.contacts import get_contact, list_rows
+from crm_tui.services.contacts import get_contact, list_rows, refresh_contacted
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.snapshots import contact_state, restore_contact, write_values
 from crm_tui.text import sort_key
@@ -210,6 +210,8 @@ def merge_contacts(
     keep.updated_by_id = actor_id
     session.execute(delete(Contact).where(Contact.id == other_id))
     session.flush()
+    refresh_contacted(session, [keep_id])  # the other's interactions are the survivor's now
+    session.expire(keep, ["last_contacted_at"])
     search.unindex_contacts(session, [other_id])
     search.index_contacts(session, [keep_id])
     record = MergeRecord(
@@ -337,6 +339,9 @@ def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) 
     keep.updated_by_id = actor_id
     record.undone_at = utcnow()
     session.flush()
+    refresh_contacted(session, [record.kept_id, record.merged_id])
+    session.expire(keep, ["last_contacted_at"])
+    session.expire(other, ["last_contacted_at"])
     search.index_contacts(session, [record.kept_id, record.merged_id])
     assert other.id is not None
     return get_contact(session=session, contact_id=other.id)
