@@ -10,10 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
@@ -111,6 +112,23 @@ def test_a_damaged_backup_is_refused_by_restore(demo_db: object, tmp_path: Path)
     Path(f"{damaged}.json").unlink()
     code, _, err = crm(source, "restore", str(damaged), "--yes")
     assert code == 1 and "damaged" in err
+
+
+def test_doctor_finds_interactions_dated_in_the_future(db_url: str) -> None:
+    """Logged before crm refused such times, they keep a contact "last contacted" ahead."""
+    from crm_tui.db import open_database
+    from crm_tui.models import Interaction
+
+    crm(db_url, "contacts", "add", "Sara")
+    assert crm(db_url, "log", "-c", "1", "--when", "2026-11-02 10:00", "Quote call")[0] == 0
+    assert crm(db_url, "doctor")[0] == 0
+    database = open_database(db_url)
+    with database.write() as session:  # as an older crm let it be written
+        session.execute(update(Interaction).values(occurred_at=datetime(2099, 1, 1, tzinfo=UTC)))
+    database.close()
+    code, out, _ = crm(db_url, "doctor")
+    assert code == 1
+    assert "problem: 1 interaction dated in the future (#1 on 2099-01-01): edit" in out
 
 
 def test_doctor_finds_a_damaged_file_and_a_stale_index(tmp_path: Path, demo_db: object) -> None:

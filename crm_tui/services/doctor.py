@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy import func, select, text
+from sqlmodel import Session, col
 
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
+from crm_tui.models import Interaction
+from crm_tui.schemas import CLOCK_SKEW
 from crm_tui.services import search
+from crm_tui.services.common import utcnow
+from crm_tui.text import plural
 
 # Link rows are only meaningful with both ends; without one they can simply go.
 LINK_TABLES = {
@@ -69,11 +73,34 @@ def _index(session: Session, fix: bool) -> list[Finding]:
     return [Finding(f"search index: {problem}", fixed=fix) for problem in problems]
 
 
+def _future(session: Session) -> list[Finding]:
+    """Interactions dated ahead of now (logged before crm refused that): each makes its
+    contact "last contacted" ahead of time. Only a person knows the right time."""
+    ahead = (col(Interaction.deleted_at).is_(None), Interaction.occurred_at > utcnow() + CLOCK_SKEW)
+    found = session.execute(
+        select(Interaction.id, Interaction.occurred_at)
+        .where(*ahead)
+        .order_by(col(Interaction.occurred_at).desc())
+        .limit(3)
+    ).all()
+    if not found:
+        return []
+    total = session.scalar(select(func.count()).select_from(Interaction).where(*ahead)) or 0
+    examples = ", ".join(f"#{i} on {when:%Y-%m-%d}" for i, when in found)
+    more = ", …" if total > len(found) else ""
+    return [
+        Finding(
+            f"{plural(total, 'interaction')} dated in the future ({examples}{more}): edit "
+            "their time in the log (e) and their contacts' last contact follows"
+        )
+    ]
+
+
 def check_database(*, session: Session, full: bool = False, fix: bool = False) -> list[Finding]:
     """Every problem found (``fixed`` when ``fix`` repaired it); empty means healthy."""
     if session.get_bind().dialect.name != "sqlite":
-        return _schema(session) + _index(session, fix)
+        return _schema(session) + _index(session, fix) + _future(session)
     findings = _integrity(session, full)
     if findings:
         return findings  # a damaged file: repairs would make it worse; restore a backup
-    return _schema(session) + _orphans(session, fix) + _index(session, fix)
+    return _schema(session) + _orphans(session, fix) + _index(session, fix) + _future(session)
