@@ -131,3 +131,27 @@ def local_text(moment: datetime | None, *, with_time: bool = True) -> str:
 def local_day_start(day: date) -> datetime:
     """The first moment of a calendar day here: where a due date sits among timed events."""
     return datetime.combine(day, time(0, 0)).astimezone()
+
+
+# A birthday without a year is stored in 1604, a leap year long past (as Apple's vCards write
+# it); people read and type it as "--12-24", the vCard and ISO 8601 form.
+NO_YEAR = 1604
+_MONTH_DAY = re.compile(r"^--(\d{2})-?(\d{2})$")
+
+
+def birthday_text(day: date | None) -> str:
+    """``--12-24`` for a birthday without a year, else ``1990-12-24`` ("" for none)."""
+    if day is None:
+        return ""
+    return f"--{day:%m-%d}" if day.year == NO_YEAR else day.isoformat()
+
+
+def month_day(text: str) -> date | None:
+    """``--12-24`` (or ``--1224``) as the stored year-less birthday; None for other text."""
+    match = _MONTH_DAY.match(text.strip())
+    if match is None:
+        return None
+    try:
+        return date(NO_YEAR, int(match.group(1)), int(match.group(2)))
+    except ValueError:
+        raise DateError(f"no such day: {text.strip()!r}") from None

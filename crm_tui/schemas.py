@@ -12,6 +12,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from crm_tui.dates import DateError, month_day
 from crm_tui.errors import FieldErrors
 from crm_tui.models import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 from crm_tui.text import full_name, strip_control
@@ -120,6 +121,16 @@ def _check_tags(values: list[str]) -> list[str]:
     return tags
 
 
+def _year_less(value: Any) -> Any:
+    """A birthday typed "--12-24" (no year) is stored in the year that stands for none."""
+    if isinstance(value, str):
+        try:
+            return month_day(value) or value
+        except DateError as error:
+            raise ValueError(str(error)) from None
+    return value
+
+
 def _check_custom(values: dict[str, Any]) -> dict[str, str]:
     custom = {}
     for key, value in values.items():
@@ -174,6 +185,8 @@ class ContactCreate(_Input):
     @classmethod
     def _custom(cls, values: dict[str, Any]) -> dict[str, str]:
         return _check_custom(values or {})
+
+    _month_day = field_validator("birthday", mode="before")(_year_less)
 
     @model_validator(mode="after")
     def _display_name(self) -> Self:
@@ -233,6 +246,8 @@ class ContactUpdate(_Input):
     @classmethod
     def _custom(cls, values: dict[str, Any] | None) -> dict[str, str] | None:
         return None if values is None else _check_custom(values)
+
+    _month_day = field_validator("birthday", mode="before")(_year_less)
 
     @field_validator("name")
     @classmethod

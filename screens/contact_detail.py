@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui.dates import local_text
+from crm_tui.dates import birthday_text, local_text
 from crm_tui.schemas import ContactRead, TimelineEntry
 from screens.text import safe
 
@@ -69,7 +69,7 @@ def contact_content(contact: ContactRead) -> Content:
         *contact.custom.items(),
         ("Address", contact.address),
         ("Website", contact.website),
-        ("Birthday", contact.birthday.isoformat() if contact.birthday else ""),
+        ("Birthday", birthday_text(contact.birthday)),
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
         ("Last contact", local_text(contact.last_contacted_at)),

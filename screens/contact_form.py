@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui.dates import local_text
+from crm_tui.dates import birthday_text, local_text
 from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
@@ -57,7 +57,7 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
         "custom": list(contact.custom.items()),
         "address": contact.address,
         "website": contact.website,
-        "birthday": contact.birthday.isoformat() if contact.birthday else "",
+        "birthday": birthday_text(contact.birthday),
         "source": contact.source,
         "notes": contact.notes,
     }

@@ -577,3 +577,22 @@ def test_an_option_the_import_cannot_use_is_a_usage_error(
     code, _, err = crm(db_url, "import", "contacts", str(source), *option)
     assert (code, err) == (2, f"crm: error: {told}" + err.split(told, 1)[1])
     assert contacts(db_url) == []
+
+
+def test_a_birthday_without_a_year_reads_as_one_everywhere(db_url: str, tmp_path: Path) -> None:
+    """Stored in 1604 (the year that stands for none), it showed as "1604-12-24" and went
+    out to vCard as BDAY:16041224, a birthday four centuries ago."""
+    card = _write(
+        tmp_path / "in.vcf", "BEGIN:VCARD\nVERSION:4.0\nFN:Noor\nBDAY:--1224\nEND:VCARD\n"
+    )
+    assert crm(db_url, "import", "contacts", str(card))[0] == 0
+    assert "  Birthday       --12-24\n" in crm(db_url, "contacts", "show", "Noor")[1]
+    assert "BDAY:--1224" in crm(db_url, "export", "contacts", "--format", "vcard")[1].splitlines()
+    [row] = csv.DictReader(io.StringIO(crm(db_url, "export", "contacts")[1]))
+    assert row["birthday"] == "'--12-24"  # a leading "-" is neutralised, and read back
+    for kind in ("vcard", "csv"):
+        out, other = tmp_path / f"out.{kind}", str(tmp_path / f"from-{kind}.db")
+        crm(db_url, "export", "contacts", "--format", kind, "-o", str(out))
+        assert crm(other, "import", "contacts", str(out))[0] == 0
+        shown = json.loads(crm(other, "contacts", "show", "Noor", "--json")[1])
+        assert shown["birthday"] == "1604-12-24", kind

@@ -193,3 +193,11 @@ def test_validation_messages_are_in_plain_words() -> None:
         "priority": "at most 3",
         "progress": "at least 0",
     }
+
+
+def test_a_birthday_is_typed_without_its_year_as_in_vcards() -> None:
+    assert ContactCreate.build(name="Noor", birthday="--02-29").birthday == date(1604, 2, 29)
+    assert ContactCreate.build(name="Noor", birthday="1990-02-28").birthday == date(1990, 2, 28)
+    with pytest.raises(FieldErrors) as raised:
+        ContactCreate.build(name="Noor", birthday="--02-30")
+    assert raised.value.errors == {"birthday": "no such day: '--02-30'"}

@@ -15,7 +15,7 @@ from crm_tui.commands.common import (
     print_json,
     state,
 )
-from crm_tui.dates import local_text
+from crm_tui.dates import birthday_text, local_text
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
         *contact.custom.items(),
         ("Address", contact.address),
         ("Website", contact.website),
-        ("Birthday", contact.birthday.isoformat() if contact.birthday else ""),
+        ("Birthday", birthday_text(contact.birthday)),
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
         ("Notes", contact.notes),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from crm_tui.dates import DateError, month_day
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.models import ContactStatus
 from crm_tui.text import full_name, strip_control
@@ -83,8 +84,12 @@ def _birthday(raw: str) -> date | None:
     text = raw.strip()
     if text in _EMPTY_DATES:
         return None
-    if re.fullmatch(r"--\d{2}-\d{2}", text):  # vCard/Google: a birthday without a year
-        text = "1604" + text[1:]
+    if text.startswith("--"):  # vCard/Google: a birthday without a year
+        try:
+            if (day := month_day(text)) is not None:
+                return day
+        except DateError as error:
+            raise InvalidValue(str(error)) from None
     for pattern in _DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from crm_tui.dates import NO_YEAR, month_day
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import decode
@@ -113,9 +114,7 @@ def _birthday(raw: str) -> date | None:
     digits = raw.replace("-", "")
     if re.fullmatch(r"\d{8}", digits):
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    if re.fullmatch(r"\d{4}", digits) and raw.startswith("--"):
-        return date(1604, int(digits[:2]), int(digits[2:]))
-    return None
+    return month_day(raw) if raw.startswith("--") else None
 
 
 def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
@@ -212,7 +211,10 @@ def vcard(contact: ContactRead) -> str:
     if contact.website:
         lines.append(f"URL:{escape(contact.website)}")
     if contact.birthday:
-        lines.append(f"BDAY:{contact.birthday:%Y%m%d}")
+        year_less = contact.birthday.year == NO_YEAR  # RFC 6350: --MMDD
+        lines.append(
+            f"BDAY:{contact.birthday:--%m%d}" if year_less else f"BDAY:{contact.birthday:%Y%m%d}"
+        )
     if contact.tags:
         lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in contact.tags))
     if contact.notes:

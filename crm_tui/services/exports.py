@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from crm_tui.dates import birthday_text
 from crm_tui.models import Contact, ContactEmail, ContactPhone
 from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
 from crm_tui.services.contacts import read_contacts
@@ -132,6 +133,14 @@ def _iso(value: Any) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+def _birthday(value: Any) -> str:
+    """A stored birthday as the import reads it back ("--12-24" when it has no year);
+    SQLite hands back its text, PostgreSQL a date."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value) if value else None
+    return birthday_text(value)
+
+
 def _custom(value: Any) -> dict[str, str]:
     if isinstance(value, str):
         return json.loads(value) if value != "{}" else {}
@@ -185,7 +194,7 @@ def contact_csv_rows(
     for row in _raw_rows(session, _CONTACT_SQL):
         values = list(row[:10])
         birthday = row[10]
-        values.append(birthday.isoformat() if hasattr(birthday, "isoformat") else birthday or "")
+        values.append(_birthday(birthday))
         values += [row[11], row[12], _iso(row[13]), _iso(row[14]), _iso(row[15])]
         values += email_list.values_for(row[0])
         values += phone_list.values_for(row[0])
