@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import get_current_worker
@@ -22,6 +23,7 @@ from screens.contacts import ContactsScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
+from screens.text import joiner, type_joiner
 from screens.today import TodayScreen
 
 WATCH_SECONDS = 0.5  # how long one wait for outside changes lasts (and quitting may take)
@@ -72,6 +74,11 @@ class CrmApp(App[None]):
         from crm_tui.services.common import today
 
         return self._today or today()
+
+    def on_key(self, event: events.Key) -> None:
+        typed = joiner(event)
+        if typed is not None and type_joiner(self.focused, typed):
+            event.stop()
 
     def on_mount(self) -> None:
         self.run_worker(self._load_actor, thread=True, group="actor")

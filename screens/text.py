@@ -6,7 +6,10 @@ hostile); every widget shows user data through these helpers.
 
 from __future__ import annotations
 
+from textual import events
 from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 # C0 controls (but tab and newline), DEL and the C1 controls become visible symbols.
 _PICTURES = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
@@ -26,3 +29,30 @@ def literal(value: str | None, *, single_line: bool = False, style: str = "") ->
     """A Textual ``Content`` that shows ``value`` exactly (never parsed as markup)."""
     content = Content(safe(value, single_line=single_line))
     return content.stylize(style) if style else content
+
+
+# Persian writes the zero-width non-joiner in most sentences (می‌خواهم, پیش‌نویس); Textual's
+# Input and TextArea drop every key that str.isprintable() refuses, these among them.
+_JOINERS = {"zero_width_non_joiner": "\u200c", "zero_width_joiner": "\u200d"}
+
+
+def joiner(event: events.Key) -> str | None:
+    """The joiner a key event types (a terminal sends the character, Pilot its name)."""
+    if event.character in _JOINERS.values():
+        return event.character
+    return _JOINERS.get(event.key)
+
+
+def type_joiner(widget: Widget | None, character: str) -> bool:
+    """Insert ``character`` where the focused text field's cursor is; False when no field
+    has the focus (the key then does whatever else it would)."""
+    if isinstance(widget, Input):
+        if widget.selection.is_empty:
+            widget.insert_text_at_cursor(character)
+        else:
+            widget.replace(character, *widget.selection)
+        return True
+    if isinstance(widget, TextArea) and not widget.read_only:
+        widget.replace(character, *widget.selection)
+        return True
+    return False

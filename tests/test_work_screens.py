@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from textual.pilot import Pilot
-from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from crm_tui.db import Database
 from crm_tui.models import Interaction, Task
@@ -80,6 +80,26 @@ async def test_the_log_form_refuses_a_time_to_come(demo_db: Database) -> None:
         assert beside_when.startswith("that is in the future")
         with demo_db.read() as session:
             assert list_interactions(session=session, limit=1).rows[0].subject != "Next week's call"
+
+
+async def test_persian_typed_with_its_zero_width_non_joiner_is_kept(demo_db: Database) -> None:
+    """Textual's Input and TextArea dropped the ZWNJ key (not str.isprintable()): "پیش‌فاکتور"
+    was saved as "پیشفاکتور", a misspelling, in every field of the app."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "l")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, InteractionForm)
+        await pilot.press(*"ارسال پیش\u200cفاکتور")
+        form.query_one("#f-body", TextArea).focus()
+        await pilot.press(*"می\u200cخواهم", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, InteractionForm)
+    with demo_db.read() as session:
+        newest = list_interactions(session=session, limit=1).rows[0]
+    assert (newest.subject, newest.body) == ("ارسال پیش\u200cفاکتور", "می\u200cخواهم")
 
 
 async def test_follow_up_and_resolving_a_complaint(demo_db: Database) -> None:
