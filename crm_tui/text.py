@@ -73,11 +73,25 @@ def sort_key(value: str) -> str:
 
 
 @_remember
-def index_text(value: str) -> str:
-    """What the full-text index stores for ``value``: folded, CJK split into characters."""
+def _searchable(value: str) -> str:
+    """Folded, marks dropped, CJK split into characters: what a query is matched as."""
     if value.isascii():
         return value.lower()
     return _CJK_CHAR.sub(r" \1 ", _without_marks(fold(value)))
+
+
+@_remember
+def index_text(value: str) -> str:
+    """What the full-text index stores for ``value``.
+
+    A Persian word written with a zero-width non-joiner ("پیش‌نویس") is indexed as its parts,
+    which a query typed the same way finds, and once more joined ("پیشنویس"), as people
+    also type it without the non-joiner."""
+    text = _searchable(value)
+    if "\u200c" not in value:
+        return text
+    joined = [_searchable(word.replace("\u200c", "")) for word in value.split() if "\u200c" in word]
+    return " ".join([text, *joined])
 
 
 def query_terms(query: str) -> list[list[str]]:
@@ -87,7 +101,7 @@ def query_terms(query: str) -> list[list[str]]:
     """
     terms = []
     for word in query.split():
-        tokens = _TOKEN.findall(index_text(word))
+        tokens = _TOKEN.findall(_searchable(word))
         if tokens:
             terms.append(tokens)
     return terms

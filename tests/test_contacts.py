@@ -208,6 +208,9 @@ def test_bulk_tag_and_untag(crowd: Session) -> None:
         ("sara@ahm", {"Sara Ahmadi"}),  # part of an email
         ("sar tehran", {"Sara Ahmadi"}),  # every word must match
         ("[bold]", set()),  # markup is just text, and finds nothing here
+        ("پیش\u200cنویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # as written, the non-joiner in
+        ("پیشنویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # typed without it
+        ("پیش نویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # or with a space
     ],
 )
 def test_search_finds_every_field_in_every_script(
@@ -224,6 +227,7 @@ def test_search_finds_every_field_in_every_script(
     add_contact(session, "مریم رضایی", phones=[{"value": "۰۹۱۲۵۵۵۰۱۰۲"}])
     add_contact(session, "علی کریمی")
     add_contact(session, "王小明")
+    add_contact(session, "نگار پیش\u200cنویس\u200cزاده")
     found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
     assert {row.name for row in found} == expected
 

@@ -167,6 +167,27 @@ def test_search_tables_of_an_early_build_are_rebuilt(db_path: Path) -> None:
     database.close()
 
 
+def test_words_with_a_non_joiner_are_indexed_again_joined(db_path: Path) -> None:
+    """0005: rows indexed before the joined form existed are found typed without the ZWNJ."""
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        contact = create_contact(session=session, data=ContactCreate(name="نگار پیش\u200cنویس"))
+    database.close()
+    connection = sqlite3.connect(db_path)
+    connection.execute(
+        "UPDATE contact_fts SET body = 'نگار پیش نویس' WHERE rowid = ?", (contact.id,)
+    )
+    connection.execute("UPDATE alembic_version SET version_num = '0004'")
+    connection.commit()
+    connection.close()
+    database = open_database(f"sqlite:///{db_path}")
+    assert current_revision(database) == HEAD
+    with database.read() as session:
+        found = list_contacts(session=session, query=ContactQuery(search="پیشنویس")).rows
+    database.close()
+    assert [row.id for row in found] == [contact.id]
+
+
 def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert db_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
     assert db_url("postgresql+psycopg://u:secret@h/db") == "postgresql+psycopg://u:secret@h/db"

@@ -201,3 +201,9 @@ def test_a_birthday_is_typed_without_its_year_as_in_vcards() -> None:
     with pytest.raises(FieldErrors) as raised:
         ContactCreate.build(name="Noor", birthday="--02-30")
     assert raised.value.errors == {"birthday": "no such day: '--02-30'"}
+
+
+def test_a_word_with_a_non_joiner_is_indexed_in_parts_and_joined() -> None:
+    assert index_text("نگار پیش\u200cنویس") == "نگار پیش نویس پیشنویس"
+    assert query_terms("پیش\u200cنویس") == [["پیش", "نویس"]]  # a phrase of its parts
+    assert query_terms("پیشنویس") == [["پیشنویس"]]
