@@ -10,15 +10,54 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.button import ButtonVariant
 
 from screens.base import DialogStyles
 from screens.text import literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 ResultT = TypeVar("ResultT")
+AnswerT = TypeVar("AnswerT")
 
 
-class ConfirmDialog(DialogStyles, ModalScreen[bool]):
+class QuestionDialog(DialogStyles, ModalScreen[AnswerT]):
+    """A question, a line of detail and a button per answer, the first one focused.
+
+    ``answers`` are (button id, label, value); subclasses bind keys to ``answer(value)``.
+    """
+
+    def __init__(
+        self,
+        question: str,
+        detail: str,
+        answers: list[tuple[str, str, AnswerT]],
+        variant: ButtonVariant,
+    ) -> None:
+        super().__init__()
+        self.question, self.detail, self.answers, self.variant = question, detail, answers, variant
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(self.question), classes="dialog-title")
+            if self.detail:
+                yield Static(literal(self.detail), classes="dialog-detail")
+            with Horizontal(classes="dialog-buttons"):
+                for index, (button_id, label, _) in enumerate(self.answers):
+                    variant = self.variant if index == 0 else "default"
+                    yield Button(label, variant=variant, id=button_id)
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.answers[0][0]}", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(next(value for key, _, value in self.answers if key == event.button.id))
+
+    def action_answer(self, answer: AnswerT) -> None:
+        self.dismiss(answer)
+
+
+class ConfirmDialog(QuestionDialog[bool]):
     """Yes or no; Enter/y confirms, Escape/n cancels. Nothing destructive without it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -27,27 +66,7 @@ class ConfirmDialog(DialogStyles, ModalScreen[bool]):
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
-        super().__init__()
-        self.question, self.detail, self.yes = question, detail, yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(literal(self.question), classes="dialog-title")
-            if self.detail:
-                yield Static(literal(self.detail), classes="dialog-detail")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, variant="error", id="yes")
-                yield Button("Cancel", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+        super().__init__(question, detail, [("yes", yes, True), ("no", "Cancel", False)], "error")
 
 
 def chosen(value: object) -> Any:

@@ -28,11 +28,11 @@ from crm_tui.services.templates import (
 )
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
-from screens.dialogs import FilterDialog, chosen
+from screens.dialogs import FilterDialog, QuestionDialog, chosen
 from screens.text import literal
 
 
-class PushDialog(DialogStyles, ModalScreen[bool | None]):
+class PushDialog(QuestionDialog[bool | None]):
     """Tasks wait for the one being moved: push them too (True), move it alone and flag
     the clash (False), or leave everything as it was (None: Cancel, Escape)."""
 
@@ -43,31 +43,16 @@ class PushDialog(DialogStyles, ModalScreen[bool | None]):
     ]
 
     def __init__(self, question: str, them: str) -> None:
-        super().__init__()
-        self.question, self.them = question, them
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(literal(self.question), classes="dialog-title")
-            yield Static(
-                f"p pushes {self.them} by as many days; o moves only this task and flags "
-                "the clash (⚠); Escape cancels.",
-                classes="dialog-detail",
-            )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"Push {self.them}", variant="primary", id="push")
-                yield Button("Only this one", id="only")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#push", Button).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss({"push": True, "only": False}.get(event.button.id or ""))
-
-    def action_answer(self, answer: bool | None) -> None:
-        self.dismiss(answer)
+        detail = (
+            f"p pushes {them} by as many days; o moves only this task and flags the clash (⚠); "
+            "Escape cancels."
+        )
+        answers: list[tuple[str, str, bool | None]] = [
+            ("push", f"Push {them}", True),
+            ("only", "Only this one", False),
+            ("cancel", "Cancel", None),
+        ]
+        super().__init__(question, detail, answers, "primary")
 
 
 @dataclass(frozen=True)
