@@ -75,10 +75,15 @@ class CrmApp(App[None]):
 
         return self._today or today()
 
-    def on_key(self, event: events.Key) -> None:
-        typed = joiner(event)
-        if typed is not None and type_joiner(self.focused, typed):
-            event.stop()
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            typed, field = joiner(event), self.focused
+            if typed is not None and field is not None:
+                # Queued behind the keys already sent to the field: typed fast, a joiner
+                # inserted here at once would land ahead of letters still in its queue.
+                field.call_later(type_joiner, field, typed)
+                return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.run_worker(self._load_actor, thread=True, group="actor")

@@ -43,16 +43,12 @@ def joiner(event: events.Key) -> str | None:
     return _JOINERS.get(event.key)
 
 
-def type_joiner(widget: Widget | None, character: str) -> bool:
-    """Insert ``character`` where the focused text field's cursor is; False when no field
-    has the focus (the key then does whatever else it would)."""
+def type_joiner(widget: Widget, character: str) -> None:
+    """Insert ``character`` at the cursor of a text field (replacing a selection)."""
     if isinstance(widget, Input):
         if widget.selection.is_empty:
             widget.insert_text_at_cursor(character)
         else:
             widget.replace(character, *widget.selection)
-        return True
-    if isinstance(widget, TextArea) and not widget.read_only:
+    elif isinstance(widget, TextArea) and not widget.read_only:
         widget.replace(character, *widget.selection)
-        return True
-    return False
