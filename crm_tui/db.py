@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from crm_tui.config import mask_url, sqlite_path
+from crm_tui.config import data_dir, mask_url, sqlite_path
 from crm_tui.errors import DatabaseError, SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 
@@ -111,6 +111,10 @@ def _create_private_file(path: Path) -> None:
     SQLite gives the -wal and -shm side files the mode of the database file.
     """
     if not path.parent.exists():
+        if path.parent != data_dir():
+            # A typo in --db or CRM_DB must not start an empty database somewhere new (a
+            # cron import would land there and look done); only crm's own folder is made.
+            raise DatabaseError(f"no folder {path.parent}: check the path, or create it first")
         path.parent.mkdir(parents=True, mode=0o700)
     try:
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -149,7 +153,8 @@ def _describe_operational_error(url: str, error: OperationalError) -> str:
     reason = str(error.orig) if error.orig is not None else str(error)
     if "locked" in reason or "busy" in reason:
         return f"the database {mask_url(url)} is busy (another crm is writing); try again"
-    return f"cannot use the database {mask_url(url)}: {reason}"
+    one_line = " ".join(reason.split())  # libpq adds a hint on a line of its own
+    return f"cannot use the database {mask_url(url)}: {one_line}"
 
 
 # -- migrations --------------------------------------------------------------------------

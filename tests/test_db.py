@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import inspect, text
 
 from crm_tui import db as db_module
-from crm_tui.config import db_url, location_label, mask_url, sqlite_path
+from crm_tui.config import data_dir, db_url, default_db_path, location_label, mask_url, sqlite_path
 from crm_tui.db import current_revision, open_database
-from crm_tui.errors import SchemaTooNewError
+from crm_tui.errors import DatabaseError, SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.migrations.runner import script_heads, script_revisions
 from crm_tui.schemas import ContactCreate
@@ -44,7 +44,7 @@ def test_opening_an_empty_file_migrates_it(tmp_path: Path) -> None:
 def test_database_and_side_files_are_private_under_umask_022(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        folder = tmp_path / "nested" / "data"
+        folder = data_dir()  # crm's own folder (under the test's XDG_DATA_HOME): made on first use
         database = open_database(f"sqlite:///{folder / 'crm.db'}")
         with database.write() as session:
             session.execute(text("CREATE TABLE probe (x)"))
@@ -243,3 +243,17 @@ NEVER_DELETED = {"team_member", "project"}  # members are deactivated; projects 
 
 def _partial(index: Any) -> bool:
     return bool(index.dialect_options["sqlite"].get("where") is not None)
+
+
+def test_only_crms_own_folder_is_made_for_a_database(tmp_path: Path) -> None:
+    """A typo in --db made the folders and an empty database there: a cron import into
+    /data/crm/crm.db spelt /data/cmr/crm.db landed in a new file and looked done."""
+    typo = tmp_path / "cmr" / "crm.db"
+    with pytest.raises(DatabaseError, match=f"no folder {tmp_path / 'cmr'}: check the path"):
+        open_database(f"sqlite:///{typo}")
+    assert not typo.parent.exists()
+    default = default_db_path()  # under XDG_DATA_HOME, which the tests point at tmp_path
+    assert not default.parent.exists()
+    open_database(db_url()).close()
+    assert default.is_file()
+    assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700
