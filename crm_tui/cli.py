@@ -30,6 +30,11 @@ class CrmGroup(TyperGroup):
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was changed by the unfinished step", 130)
+        except BrokenPipeError:
+            raise  # the reader went away (`crm export contacts | head`): Click exits quietly
+        except OSError as error:  # a full disk, a folder that went away: one line, no traceback
+            where = f" ({error.filename})" if error.filename else ""
+            _fail(f"{error.strerror or error}{where}", 1)
         except Exception as error:
             if _is_database_error(error):
                 _fail(_database_message(error), 1)

@@ -366,3 +366,32 @@ def test_duplicates_merge_and_unmerge_from_a_script(db_url: str) -> None:
     assert code == 1 and "already undone" in err
     code, _, err = crm(db_url, "contacts", "merge", "1", "1")
     assert code == 1 and err.startswith("crm: error: ")
+
+
+def test_a_path_that_cannot_be_written_is_one_line_not_a_traceback(
+    db_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    code, _, err = crm(db_url, "export", "contacts", "-o", str(tmp_path / "gone" / "x.csv"))
+    assert (code, err) == (1, f"crm: error: cannot write {tmp_path}/gone/x.csv: no folder "
+                              f"{tmp_path}/gone\n")  # fmt: skip
+    code, _, err = crm(db_url, "export", "all", "-o", str(tmp_path / "a-file" / "bundle"))
+    assert (code, err) == (1, f"crm: error: Not a directory ({tmp_path}/a-file/bundle)\n")
+
+
+def test_an_export_read_by_head_stops_quietly(db_url: str, tmp_path: Path) -> None:
+    """`crm export contacts | head -1` printed 'Exception ignored … Cannot operate on a
+    closed database' tracebacks after the reader went away."""
+    rows = "".join(f"Person {i},p{i}@x.example,{'note ' * 20}\n" for i in range(3_000))
+    (tmp_path / "many.csv").write_text("name,email,notes\n" + rows, encoding="utf-8")
+    assert crm(db_url, "import", "contacts", str(tmp_path / "many.csv"))[0] == 0
+    export = subprocess.Popen(
+        [sys.executable, "-m", "crm_tui", "--db", db_url, "export", "contacts"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert export.stdout is not None and export.stdout.readline().startswith("id,name,")
+    export.stdout.close()  # as head does after its line
+    _, err = export.communicate(timeout=60)
+    assert export.returncode in (0, 1) and err == ""

@@ -13,6 +13,7 @@ import typer
 from crm_tui import collector
 from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
 from crm_tui.dates import local_text
+from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
 import_app = typer.Typer(
@@ -273,6 +274,8 @@ def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
     if path is None:
         yield sys.stdout.buffer if binary else sys.stdout
         return
+    if not path.parent.is_dir():
+        raise ValidationError(f"cannot write {path}: no folder {path.parent}")
     partial = path.with_name(f".{path.name}.partial")
     try:
         if binary:

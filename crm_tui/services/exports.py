@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, date
 from typing import Any
 
@@ -101,7 +102,10 @@ def _raw_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
         while rows := cursor.fetchmany(CHUNK):
             yield from rows
     finally:
-        cursor.close()
+        # A reader that stopped early (`crm export contacts | head`) closes this generator
+        # only after the session has closed the connection, with nothing left to free.
+        with suppress(Exception):
+            cursor.close()
 
 
 def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]]:
