@@ -90,6 +90,7 @@ class FilterDialog(DialogStyles, ModalScreen[ResultT | None]):
             yield Button("Cancel", id="cancel", compact=True)
 
     @on(Button.Pressed, "#apply")
+    @on(Input.Submitted)  # Enter in a field applies (the contact picker keeps its own Enter)
     def _apply_pressed(self) -> None:
         self.apply()
 

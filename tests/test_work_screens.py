@@ -152,9 +152,15 @@ async def test_log_filters_combine(demo_db: Database) -> None:
         await pilot.press("f")
         await settle(pilot)
         dialog = app.screen
-        dialog.query_one("#f-since", Input).value = "-400d"
-        await pilot.click("#apply")
+        dialog.query_one("#f-since", Input).focus()
+        await pilot.press(*"banana", "enter")  # Enter in a field applies, or says why not
         await settle(pilot)
+        assert app.screen is dialog
+        assert "cannot read 'banana'" in str(dialog.query_one("#error-form", Static).render())
+        dialog.query_one("#f-since", Input).value = "-400d"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
         assert screen.log_query.since is not None and screen.log_query.search == "delivery"
         await pilot.press("escape", "escape")  # leave and clear the search, then filters
         await settle(pilot)
