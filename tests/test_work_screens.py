@@ -35,6 +35,14 @@ from tests.conftest import FIXED_TODAY
 from tests.screens_helpers import make_app, open_screen, settle
 
 
+async def _opened(pilot: Pilot[None], *keys: str) -> Any:
+    """The screen (a form, a dialog) that ``keys`` open once the app has settled."""
+    await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+    return pilot.app.screen
+
+
 async def test_log_from_a_contact_then_see_it_everywhere(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
@@ -66,10 +74,7 @@ async def test_log_from_a_contact_then_see_it_everywhere(demo_db: Database) -> N
 async def test_the_log_form_refuses_a_time_to_come(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("2", "l")
-        await settle(pilot)
-        form = app.screen
+        form = await _opened(pilot, "2", "l")
         assert isinstance(form, InteractionForm)
         await pilot.press(*"Next week's call")
         form.query_one("#f-when", Input).value = "+7d"
@@ -87,10 +92,7 @@ async def test_persian_typed_with_its_zero_width_non_joiner_is_kept(demo_db: Dat
     was saved as "پیشفاکتور", a misspelling, in every field of the app."""
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("2", "l")
-        await settle(pilot)
-        form = app.screen
+        form = await _opened(pilot, "2", "l")
         assert isinstance(form, InteractionForm)
         await pilot.press(*"ارسال پیش\u200cفاکتور")
         form.query_one("#f-body", TextArea).focus()
@@ -333,10 +335,7 @@ async def test_a_new_task_due_before_it_starts_is_told_beside_due(demo_db: Datab
     """The new-task form said so on its general line, far below the dates."""
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("4", "n")
-        await settle(pilot)
-        form = app.screen
+        form = await _opened(pilot, "4", "n")
         assert isinstance(form, TaskForm)
         await pilot.press(*"Ship the order")
         form.query_one("#f-start_date", Input).value = "2026-12-10"
