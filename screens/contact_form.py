@@ -178,7 +178,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                 )
                 with Horizontal(classes="field-row"):
                     yield Field(
-                        "Birthday (YYYY-MM-DD)",
+                        "Birthday (YYYY-MM-DD or --MM-DD)",
                         Input(v.get("birthday", ""), id="f-birthday"),
                         field="birthday",
                     )
