@@ -251,6 +251,8 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                 data = ContactCreate.build(self.phone_region, **to_model_values(values))
                 return create_contact(session=session, data=data, actor_id=self.actor_id)
             changes = to_model_values(changed_fields(self.original, values))
+            if not changes:  # saved as it was: no new version, no "changed by" stamp
+                return self.contact
             return update_contact(
                 session=session,
                 contact_id=self.contact.id,

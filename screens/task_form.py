@@ -263,8 +263,9 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
             if self.editing is None:
                 data = TaskCreate.build(**values)
                 return create_task(session=session, data=data, actor_id=self.actor_id)
-            original = self._original()
-            changes = changed_fields(original, values)
+            changes = changed_fields(self._original(), values)
+            if not changes:  # saved as it was: no new version, no "changed by" stamp
+                return self.editing
             return update_task(
                 session=session,
                 task_id=self.editing.id,

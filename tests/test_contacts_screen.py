@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from textual.widgets import Input, Static
 
@@ -167,6 +169,27 @@ async def test_edit_changes_only_what_was_typed(db: Database) -> None:
         with db.read() as session:
             contact = get_contact(session=session, contact_id=contact_id)
         assert (contact.title, contact.custom, contact.version) == ("Buyer", {}, 2)
+
+
+async def test_saving_an_unchanged_form_writes_nothing(db: Database) -> None:
+    """ctrl+s on a form as it was made a new version stamped "changed by" the user (and a
+    conflict for a teammate editing the contact at the time); a year-less birthday too."""
+    with db.write() as session:
+        contact_id = add_contact(session, "Noor Haddad", birthday=date(1604, 12, 24))
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.query_one("#f-birthday", Input).value == "--12-24"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ContactForm)
+    with db.read() as session:
+        contact = get_contact(session=session, contact_id=contact_id)
+    assert (contact.version, contact.birthday) == (1, date(1604, 12, 24))
 
 
 async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) -> None:

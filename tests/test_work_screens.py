@@ -377,6 +377,20 @@ async def test_editing_the_task_of_someone_who_left_keeps_them_on_it(
     assert (saved.title, saved.assignee_id) == ("Discovery workshop (2 days)", task.assignee_id)
 
 
+async def test_saving_an_unchanged_task_writes_nothing(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        task = (await _gantt_at(pilot, "Discovery workshop")).current
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, TaskForm)
+    with demo_db.read() as session:
+        assert get_task(session=session, task_id=task.id).version == task.version
+
+
 async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
