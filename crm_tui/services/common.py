@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,6 +30,18 @@ from crm_tui.errors import ConflictError, NotFoundError
 
 Row = TypeVar("Row")
 T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int = 500) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: each IN list of bound parameters stays small."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def utcnow() -> datetime:

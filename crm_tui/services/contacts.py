@@ -29,6 +29,7 @@ from crm_tui.services.common import (
     Segment,
     any_row,
     check_version,
+    chunked,
     count_rows,
     delete_rows,
     every,
@@ -252,11 +253,10 @@ def refresh_contacted(session: Session, contact_ids: Sequence[int]) -> None:
         .where(InteractionContact.contact_id == Contact.id, col(Interaction.deleted_at).is_(None))
         .scalar_subquery()
     )
-    ids = sorted(set(contact_ids))
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(sorted(set(contact_ids))):
         session.execute(
             update(Contact)
-            .where(col(Contact.id).in_(ids[start : start + 500]))
+            .where(col(Contact.id).in_(chunk))
             .values(last_contacted_at=newest)
             .execution_options(synchronize_session=False)
         )
@@ -281,7 +281,7 @@ def read_contacts(session: Session, ids: Sequence[int]) -> list[ContactRead]:
     """Whole contacts for ``ids`` (in that order; unknown ids are left out), in 4 queries."""
     by_id: dict[int, ContactRead] = {}
     members = member_names(session)
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+    for chunk in chunked(ids):
         emails = _labeled(session, ContactEmail, chunk)
         phones = _labeled(session, ContactPhone, chunk)
         for contact in session.scalars(select(Contact).where(col(Contact.id).in_(list(chunk)))):
@@ -455,8 +455,7 @@ def _key_columns(segments: Sequence[Segment]) -> list[Any]:
 def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
     """List rows for ``ids`` (any order; unknown ids left out)."""
     found: list[ContactRow] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
+    for chunk in chunked(ids):
         query = select(*_ROW_COLUMNS).where(col(Contact.id).in_(chunk))
         found += [_row(row) for row in session.execute(query)]
     return found

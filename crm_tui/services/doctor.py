@@ -11,7 +11,7 @@ from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.models import Interaction
 from crm_tui.schemas import CLOCK_SKEW
 from crm_tui.services import search
-from crm_tui.services.common import utcnow
+from crm_tui.services.common import chunked, utcnow
 from crm_tui.text import plural
 
 # Link rows are only meaningful with both ends; without one they can simply go.
@@ -56,9 +56,9 @@ def _orphans(session: Session, fix: bool) -> list[Finding]:
     for (table, parent), rowids in broken.items():
         finding = Finding(f"{len(rowids)} {table} rows point at missing {parent} rows")
         if fix and table in LINK_TABLES:
-            for start in range(0, len(rowids), 500):
-                chunk = ",".join(str(r) for r in rowids[start : start + 500])
-                session.execute(text(f"DELETE FROM {table} WHERE rowid IN ({chunk})"))
+            for chunk in chunked(rowids):
+                listed = ",".join(str(r) for r in chunk)
+                session.execute(text(f"DELETE FROM {table} WHERE rowid IN ({listed})"))
             finding.fixed = True
         findings.append(finding)
     return findings

@@ -36,6 +36,7 @@ from crm_tui.services import search, tags
 from crm_tui.services.common import (
     bulk_insert,
     bulk_writes,
+    chunked,
     indexes_built_after,
     reserve_ids,
     utcnow,
@@ -146,8 +147,7 @@ def _existing(
         return {}
     live = col(Contact.deleted_at).is_(None)
     found: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        chunk = list(keys[start : start + CHUNK])
+    for chunk in chunked(keys, CHUNK):
         if match is Match.NAME:
             query = (
                 select(Contact.sort_name, func.min(Contact.id))
@@ -357,8 +357,7 @@ def _update_all(
     """
     updated: list[int] = []
     ids = list(updates)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in chunked(ids, CHUNK):
         contacts = session.scalars(select(Contact).where(col(Contact.id).in_(chunk))).all()
         states = contact_states(session, contacts)
         records = []
@@ -529,8 +528,7 @@ class UndoReport:
 def _removable_contacts(session: Session, ids: list[int], report: UndoReport) -> list[int]:
     """The created contacts nobody touched since: same version, no interactions or tasks."""
     removable = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in chunked(ids, CHUNK):
         used = set(
             session.scalars(
                 select(InteractionContact.contact_id).where(
@@ -573,8 +571,7 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
     removed = _removable_contacts(session, _created_ids(session, batch_id), report)
     restored = _restore_updated(session, batch_id, report)
     if removed:
-        for start in range(0, len(removed), CHUNK):
-            chunk = removed[start : start + CHUNK]
+        for chunk in chunked(removed, CHUNK):
             session.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
         search.unindex_contacts(session, removed)
     report.removed = len(removed)
@@ -594,8 +591,7 @@ def _restore_updated(session: Session, batch_id: int, report: UndoReport) -> lis
         )
     )
     restored: list[int] = []
-    for start in range(0, len(changes), CHUNK):
-        chunk = changes[start : start + CHUNK]
+    for chunk in chunked(changes, CHUNK):
         stored = session.scalars(
             select(Contact).where(col(Contact.id).in_([c.entity_id for c in chunk]))
         )
@@ -854,8 +850,8 @@ def _undo_work(session: Session, batch_id: int, kind: str) -> tuple[int, list[st
         else:
             removed.append(row.id)
     touched = contacts_of(session, removed) if kind == "interactions" else []
-    for start in range(0, len(removed), CHUNK):
-        session.execute(delete(model).where(col(model.id).in_(removed[start : start + CHUNK])))
+    for chunk in chunked(removed, CHUNK):
+        session.execute(delete(model).where(col(model.id).in_(chunk)))
     if kind == "interactions":
         search.unindex_interactions(session, removed)
         refresh_contacted(session, touched)  # back to before the import

@@ -21,6 +21,7 @@ from crm_tui.services.common import (
     Page,
     Segment,
     check_version,
+    chunked,
     count_rows,
     every,
     keyset_page,
@@ -169,12 +170,11 @@ def restore_interactions(
 def contacts_of(session: Session, interaction_ids: Sequence[int]) -> list[int]:
     """The contacts the interactions concern."""
     found: set[int] = set()
-    ids = list(interaction_ids)
-    for start in range(0, len(ids), 500):
+    for chunk in chunked(interaction_ids):
         found.update(
             session.scalars(
                 select(InteractionContact.contact_id).where(
-                    col(InteractionContact.interaction_id).in_(ids[start : start + 500])
+                    col(InteractionContact.interaction_id).in_(chunk)
                 )
             )
         )

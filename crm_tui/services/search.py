@@ -39,6 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
+from crm_tui.services.common import chunked
 from crm_tui.text import fold, index_text, query_terms, words
 
 T = TypeVar("T")
@@ -231,17 +232,6 @@ def interaction_condition(
     return _condition(session, "interaction_fts", query, col(Interaction.id), ordered=ordered)
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    batch: list[int] = []
-    for item in ids:
-        batch.append(item)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _grouped(session: Session, model: Any, ids: Sequence[int]) -> dict[int, list[str]]:
     grouped: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
@@ -368,13 +358,13 @@ def _is_sqlite(session: Session) -> bool:
 
 def index_contacts(session: Session, ids: Iterable[int]) -> None:
     """Bring the index rows of these contacts up to date with the tables."""
-    for batch in _chunks(ids):
+    for batch in chunked(ids, CHUNK):
         _delete_rows(session, "contact_fts", batch)
         add_contact_documents(session, contact_documents(session, batch))
 
 
 def index_interactions(session: Session, ids: Iterable[int]) -> None:
-    for batch in _chunks(ids):
+    for batch in chunked(ids, CHUNK):
         _delete_rows(session, "interaction_fts", batch)
         rows = session.execute(
             select(Interaction.id, Interaction.subject, Interaction.body).where(
