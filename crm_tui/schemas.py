@@ -379,6 +379,11 @@ class InteractionRead(BaseModel):
 DUE_BEFORE_START = "the due date is before the start date"
 
 
+def due_before_start(start: Any, due: Any) -> bool:
+    """Both dates given and out of order (a form's raw values, a model's or a stored task's)."""
+    return isinstance(start, date) and isinstance(due, date) and due < start
+
+
 class TaskCreate(_Input):
     title: str = Field(min_length=1)
     description: str = ""
@@ -397,14 +402,13 @@ class TaskCreate(_Input):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
-        if self.start_date and self.due_date and self.due_date < self.start_date:
+        if due_before_start(self.start_date, self.due_date):
             raise ValueError(DUE_BEFORE_START)
         return self
 
     @classmethod
     def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
-        start, due = values.get("start_date"), values.get("due_date")
-        if isinstance(start, date) and isinstance(due, date) and due < start:
+        if due_before_start(values.get("start_date"), values.get("due_date")):
             return {"due_date": DUE_BEFORE_START}
         return {}
 

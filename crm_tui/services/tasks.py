@@ -13,7 +13,13 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
-from crm_tui.schemas import DUE_BEFORE_START, TaskCreate, TaskRead, TaskUpdate
+from crm_tui.schemas import (
+    DUE_BEFORE_START,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+    due_before_start,
+)
 from crm_tui.services.common import (
     check_version,
     delete_rows,
@@ -265,7 +271,7 @@ def update_task(
     status = values.pop("status", None)
     for name, value in values.items():
         setattr(task, name, value)
-    if task.start_date and task.due_date and task.due_date < task.start_date:
+    if due_before_start(task.start_date, task.due_date):
         raise ValidationError(DUE_BEFORE_START, field="due_date")
     if status is not None:
         if status != task.status:
@@ -468,7 +474,7 @@ def reschedule_task(
         task.start_date = start + delta
     if due is not None:
         task.due_date = due + delta + timedelta(days=stretch_days)
-        if task.start_date and task.due_date < task.start_date:
+        if due_before_start(task.start_date, task.due_date):  # shortened past its start
             task.due_date = task.start_date
     elif stretch_days:
         task.due_date = (task.start_date or today()) + timedelta(days=stretch_days)
