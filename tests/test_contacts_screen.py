@@ -37,6 +37,16 @@ async def _open_contacts(pilot) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(pilot.app.screen, ContactsScreen)
 
 
+async def _contact_form(pilot, key: str) -> ContactForm:  # type: ignore[no-untyped-def]
+    """The contact form that ``key`` (n or e) opens from the contacts list."""
+    await _open_contacts(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, ContactForm)
+    return form
+
+
 async def test_search_as_you_type_filters_the_list(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
@@ -88,11 +98,7 @@ async def test_the_detail_pane_shows_custom_fields_and_the_timeline(demo_db: Dat
 async def test_add_with_a_validation_error_first(db: Database) -> None:
     app = make_app(db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await _open_contacts(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await _contact_form(pilot, "n")
         await pilot.press(*"Negin")
         await pilot.press("ctrl+s")  # no last name needed; but a bad email:
         await settle(pilot)
@@ -157,11 +163,7 @@ async def test_edit_changes_only_what_was_typed(db: Database) -> None:
         contact_id = add_contact(session, "Jonas Müller", custom={"City": "Berlin"})
     app = make_app(db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await _open_contacts(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await _contact_form(pilot, "e")
         form.query_one("#f-title", Input).value = "Buyer"
         form.query_one("#f-custom").query(".pair-second").first().value = ""  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
@@ -178,11 +180,7 @@ async def test_saving_an_unchanged_form_writes_nothing(db: Database) -> None:
         contact_id = add_contact(session, "Noor Haddad", birthday=date(1604, 12, 24))
     app = make_app(db)
     async with app.run_test(size=(120, 35)) as pilot:
-        await _open_contacts(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await _contact_form(pilot, "e")
         assert form.query_one("#f-birthday", Input).value == "--12-24"
         await pilot.press("ctrl+s")
         await settle(pilot)
