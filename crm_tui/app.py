@@ -76,6 +76,11 @@ class CrmApp(App[None]):
         return self._today or today()
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Compose):
+            # The app's own styles first: Textual applies them only after the first screen
+            # is built, and that screen (which skips a full CSS refresh, see CrmScreen)
+            # would keep the text colour it computed without them.
+            self.stylesheet.apply(self)
         if isinstance(event, events.Key) and not event.is_forwarded:
             typed, field = joiner(event), self.focused
             if typed is not None and field is not None:

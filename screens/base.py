@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual._context import NoActiveAppError
 from textual.app import CSSPathType
 from textual.message import Message
 from textual.screen import Screen
@@ -101,6 +102,14 @@ class DataChanged(Message):
 
 class CrmScreen(UsesDatabase, Screen[None]):
     """A screen of the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        with suppress(NoActiveAppError):
+            # Styled by the app's stylesheet as it is now, when mounted. Unmarked, Textual
+            # re-parses every stylesheet, uncached, before a mode's first paint: ~20 ms of
+            # the app's start (bench/contacts_screen.py). A theme change still restyles it.
+            self._css_update_count = self.app._css_update_count
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.refresh_data()

@@ -106,6 +106,7 @@ class LogScreen(CrmScreen):
 
     SUB_TITLE = "Interaction log"
     CSS_PATH = stylesheet("log.tcss")
+    AUTO_FOCUS = "#log-table"  # not the search field (focused, then left: two restyles)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/", id="log.search"),
         Binding("escape", "leave_search", "Back", show=False),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -175,3 +179,35 @@ async def test_the_keymap_setting_rebinds_actions(demo_db: Database) -> None:
         await pilot.press("escape", "f4")
         await pilot.pause()
         assert isinstance(app.screen, TasksScreen)
+
+
+async def test_start_up_parses_the_stylesheets_once_and_keeps_the_theme(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first screen is styled without Textual's full re-parse (a fifth of the first
+    paint), in the theme's colours, and a theme chosen later still restyles every screen."""
+    reparses: list[Stylesheet] = []
+    monkeypatch.setattr(Stylesheet, "reparse", _counting(Stylesheet.reparse, reparses))
+    app = make_app(demo_db)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await pilot.pause()
+        assert reparses == []
+        dark = app.screen.visual_style
+        assert dark.foreground == app.styles.color  # not Textual's "no colour yet"
+        await pilot.press("2")
+        await pilot.pause()
+        app.theme = "textual-light"
+        for key in ("2", "1"):  # the screen shown, then one built before the change
+            await pilot.press(key)
+            await pilot.pause()
+            light = app.screen.visual_style
+            assert light.background == app.styles.background != dark.background
+            assert light.foreground == app.styles.color != dark.foreground
+
+
+def _counting(method: Callable[..., None], calls: list[Stylesheet]) -> Callable[..., None]:
+    def counted(self: Stylesheet) -> None:
+        calls.append(self)
+        method(self)
+
+    return counted
