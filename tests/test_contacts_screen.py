@@ -324,3 +324,24 @@ async def test_a_narrow_terminal_keeps_the_columns_clear_of_the_scrollbar(
         header = table.render_line(0).text
         assert header.split() == ["Name", "▲", "Organization", "Last", "contact"]
         assert len(header) == table.scrollable_content_region.width < table.size.width
+
+
+async def test_a_new_count_moves_the_scrollbar_without_laying_out_the_screen(
+    demo_db: Database,
+) -> None:
+    """Every search keystroke brings a new count: laying the whole screen out again for it
+    cost 10-20 ms a keystroke. Only when the scrollbar appears or goes is a layout due."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        table, layouts = _table(app), []
+        relayout = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda *a, **k: (layouts.append(a), relayout(*a, **k))  # type: ignore[method-assign]
+        assert table.show_vertical_scrollbar
+        table.set_total(500)
+        await pilot.pause()
+        assert layouts == []
+        assert table.vertical_scrollbar.window_virtual_size == 501  # the header line too
+        table.set_total(3)  # all rows fit: the scrollbar goes, the columns widen
+        await pilot.pause()
+        assert layouts and not table.show_vertical_scrollbar

@@ -25,6 +25,8 @@ class KeyBar(Static):
     }
     """
 
+    _shown: list[tuple[str, str, bool]] | None = None  # (key, description, enabled)
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self._bindings_changed(self.screen)
@@ -52,7 +54,10 @@ class KeyBar(Static):
         width = max(self.size.width - 2, 20)
         while own and _length(own + app_keys) > width:
             own.pop()  # the app's keys (help, quit) always stay visible
-        self.update(Content.assemble(*_parts(own + app_keys)))
+        keys = own + app_keys
+        if keys != self._shown:  # bindings change on every focus move, the keys seldom
+            self._shown = keys
+            self.update(Content.assemble(*_parts(keys)), layout=False)  # one line, fixed size
 
 
 def _length(items: list[tuple[str, str, bool]]) -> int:

@@ -35,7 +35,7 @@ class TopBar(Static):
         self._spans: list[tuple[int, int, str]] = []
 
     def on_mount(self) -> None:
-        self.update(self._content())
+        self.update(self._content(), layout=False)  # one docked line: no layout to redo
 
     def _content(self) -> Content:
         parts: list[Any] = [("crm ", "bold $text-primary")]

@@ -18,7 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -185,18 +185,30 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         self.total = total
         if first_page:
             self._pages[0] = list(first_page)
-        self.virtual_size = Size(self.size.width, total + 1)
+        self._set_rows(total)
         self.cursor = min(self.cursor, max(total - 1, 0))
         self.refresh()
         self._ask_for_visible()
 
     def set_total(self, total: int) -> None:
         self.total = total
-        self.virtual_size = Size(self.size.width, total + 1)
+        self._set_rows(total)
         if self.cursor >= total:
             self.cursor = max(total - 1, 0)
         self.refresh()
         self._ask_for_visible()
+
+    def _set_rows(self, total: int) -> None:
+        """Scroll over ``total`` rows (and the header) without laying out the screen again.
+
+        Assigning ``virtual_size`` lays out the whole screen (10-20 ms), and a search changes
+        the count on every keystroke; only the scrollbar needs to know. (When the scrollbar
+        appears or goes, its own reactive lays the screen out.)
+        """
+        size = Size(self.size.width, total + 1)
+        if size != self.virtual_size:
+            self.set_reactive(VirtualTable.virtual_size, size)
+            self._scroll_update(size)
 
     def put_page(self, page: int, rows: Sequence[Row]) -> None:
         """Rows for page ``page`` arrived (from a worker, via the screen)."""
@@ -261,7 +273,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         self._ask_for_visible()
 
     def on_resize(self, _event: events.Resize) -> None:
-        self.virtual_size = Size(self.size.width, self.total + 1)
+        self._set_rows(self.total)
         self._ask_for_visible()
 
     def watch_cursor(self, _old: int, new: int) -> None:
@@ -276,17 +288,38 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     # -- rendering --------------------------------------------------------------------------
 
+    @dataclass(frozen=True)
+    class _Frame:
+        """What every line of one render shares (each costs a walk of the styles)."""
+
+        width: int
+        layout: Layout
+        base: Style
+
+    _frame: _Frame | None = None
+
     @property
     def _width(self) -> int:
         """The width lines are drawn in: without the scrollbar (it would cover the last column)."""
         return self.scrollable_content_region.width
 
-    def _line(self, marker: str, cells: Sequence[str], layout: Layout, style: Style) -> Strip:
+    def _new_frame(self) -> _Frame:
+        width = self._width
+        return self._Frame(width, column_layout(self.columns, width), self.rich_style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = self._new_frame()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _line(self, marker: str, cells: Sequence[str], frame: _Frame, style: Style) -> Strip:
         text = marker + " ".join(
             set_cell_size(safe(cells[index] if index < len(cells) else "", single_line=True), w)
-            for _, index, w in layout
+            for _, index, w in frame.layout
         )
-        width = self._width
+        width = frame.width
         text = set_cell_size(text, width) if cell_len(text) != width else text
         return Strip([Segment(text, style)], width)
 
@@ -296,25 +329,25 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         return f"{column.title} {'▼' if self.sort_descending else '▲'}"
 
     def render_line(self, y: int) -> Strip:
-        layout = column_layout(self.columns, self._width)
-        base = self.rich_style
+        frame = self._frame or self._new_frame()  # None: a line asked for outside a render
+        base = frame.base
         if y == 0:
             style = base + self.get_component_rich_style("virtual-table--header")
-            return self._line(" ", [self._title(c) for c in self.columns], layout, style)
+            return self._line(" ", [self._title(c) for c in self.columns], frame, style)
         index = int(self.scroll_y) + y - 1
         if index >= self.total:
-            return Strip.blank(self._width, base)
+            return Strip.blank(frame.width, base)
         row = self.row_at(index)
         if row is None:
             style = base + self.get_component_rich_style("virtual-table--placeholder")
-            return self._line(" ", [PLACEHOLDER], layout, style)
+            return self._line(" ", [PLACEHOLDER], frame, style)
         selected = self._key(row) in self.selected
         style = base
         if selected:
             style += self.get_component_rich_style("virtual-table--selected")
         if index == self.cursor:
             style += self.get_component_rich_style("virtual-table--cursor")
-        return self._line("●" if selected else " ", self._cells(row), layout, style)
+        return self._line("●" if selected else " ", self._cells(row), frame, style)
 
     # -- actions ----------------------------------------------------------------------------
 
