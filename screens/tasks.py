@@ -289,6 +289,8 @@ class TasksScreen(CrmScreen):
                 )
 
         changed = self.guarded(write)
+        if changed == []:  # only shortening can leave the dates as they were
+            self.notify(f"#{task_id} is one day long already", timeout=3)
         if changed:
             if len(changed) > 1:
                 self.notify(f"moved {plural(len(changed) - 1, 'waiting task')} too", timeout=3)

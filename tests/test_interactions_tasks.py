@@ -233,6 +233,16 @@ def test_violations_and_pushing_dependants(session: Session) -> None:
     assert (moved.start, moved.due) == (day + timedelta(days=8), day + timedelta(days=12))
 
 
+def test_shortening_a_one_day_task_changes_nothing(session: Session) -> None:
+    """``{`` on a task already one day long: its end stays on its start, so no new version
+    (a teammate editing it meanwhile would meet a conflict over nothing)."""
+    day = date(2026, 12, 1)
+    task_id = _task(session, "call", start_date=day, due_date=day)
+    assert board.reschedule_task(session=session, task_id=task_id, stretch_days=-1) == []
+    task = board.get_task(session=session, task_id=task_id)
+    assert (task.start, task.due, task.version) == (day, day, 1)
+
+
 def test_timeline_merges_interactions_and_tasks_newest_first(session: Session) -> None:
     sara = add_contact(session, "Sara")
     _log(session, sara, "Old call", occurred_at=datetime(2026, 1, 5, 9, tzinfo=UTC))

@@ -272,6 +272,25 @@ async def test_gantt_shift_stretch_and_dependency_warning(demo_db: Database) -> 
         assert "⚠" in str(screen.query_one("#tasks-status", Static).render())
 
 
+async def test_shortening_a_one_day_task_says_so_and_writes_nothing(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        gantt = await _gantt_at(pilot, "Discovery workshop")
+        task = gantt.current
+        for _ in range((task.due - task.start).days):
+            await pilot.press("left_curly_bracket")
+            await settle(pilot)
+        with demo_db.read() as session:
+            short = get_task(session=session, task_id=task.id)
+        assert short.due == short.start == task.start
+        await pilot.press("left_curly_bracket")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert get_task(session=session, task_id=task.id).version == short.version
+        said = [n.message for n in app._notifications]
+        assert f"#{task.id} is one day long already" in said
+
+
 async def test_cancelling_the_push_question_moves_nothing(demo_db: Database) -> None:
     """Cancel (and Escape) used to answer "no": the task moved and the clash was flagged."""
     app = make_app(demo_db)

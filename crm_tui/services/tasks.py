@@ -463,7 +463,8 @@ def reschedule_task(
     """Move a task's dates by ``shift_days`` and/or its end by ``stretch_days``.
 
     With ``push_dependants`` every task that waits for it and would now start too early is
-    moved later by just enough, recursively. Returns every task that changed.
+    moved later by just enough, recursively. Returns every task that changed (none when
+    the dates stay as they were).
     """
     task = live_row(session, Task, task_id, what="task")
     start, due = task.start_date, task.due_date
@@ -478,6 +479,8 @@ def reschedule_task(
             task.due_date = task.start_date
     elif stretch_days:
         task.due_date = (task.start_date or today()) + timedelta(days=stretch_days)
+    if (task.start_date, task.due_date) == (start, due):  # e.g. a one-day task shortened
+        return []
     touch(task, actor_id=actor_id)
     changed = [task_id]
     if push_dependants:
