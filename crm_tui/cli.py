@@ -71,6 +71,7 @@ app = typer.Typer(
     invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: see command_group
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import typer.main
+from typer.testing import CliRunner
 
 from crm_tui.cli import app
 
@@ -49,3 +53,32 @@ def test_each_command_is_summed_up_in_one_plain_line() -> None:
         summary = help_text.strip().split("\n\n")[0]
         assert "\n" not in summary, summary
         assert "``" not in help_text, help_text
+
+
+def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> None:
+    """Typer's Rich panels showed every flag as ``--dry-run <bool>``, as if it took a value;
+    plain help cuts a command's summary that does not fit with "..." (run for real: the
+    test runner's help is two columns wider than a terminal's)."""
+    root = typer.main.get_command(app)
+    environment = {**os.environ, "COLUMNS": "80"}
+    for path in [(), *(tuple(p.split()) for p in _group_paths(root))]:
+        shown = subprocess.run(
+            [sys.executable, "-m", "crm_tui", *path, "--help"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=True,
+        ).stdout
+        assert "..." not in shown.split("Commands:")[1], shown
+    for command in _command_paths(root):
+        shown = CliRunner().invoke(app, [*command.split(), "--help"], prog_name="crm").output
+        assert "Usage: crm" in shown, command
+        assert "<bool>" not in shown, shown
+
+
+def _group_paths(group: object, prefix: tuple[str, ...] = ()) -> list[str]:
+    paths = []
+    for name, command in getattr(group, "commands", {}).items():
+        if getattr(command, "commands", None):
+            paths += [" ".join((*prefix, name)), *_group_paths(command, (*prefix, name))]
+    return paths

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from crm_tui.config import Settings
     from crm_tui.db import Database
 
+
+def command_group(help: str, **settings: Any) -> typer.Typer:
+    """A group of ``crm`` commands with plain help: Typer's Rich panels show every flag
+    as ``--dry-run <bool>``, as if it took a value."""
+    return typer.Typer(help=help, rich_markup_mode=None, **settings)
+
+
 JsonOption = typer.Option(False, "--json", help="Print JSON (stable keys) instead of a table.")
 
 

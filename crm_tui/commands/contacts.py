@@ -8,6 +8,7 @@ import typer
 
 from crm_tui.commands.common import (
     JsonOption,
+    command_group,
     echo,
     labeled,
     parse_pairs,
@@ -21,7 +22,7 @@ from crm_tui.text import plural
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead, TimelineEntry
 
-app = typer.Typer(help="Find, show, add and edit contacts.", no_args_is_help=True)
+app = command_group("Find, show, add and edit contacts.", no_args_is_help=True)
 
 SORTS = ["name", "organization", "email", "phone", "tags", "last_contacted"]
 STATUSES = ["lead", "prospect", "customer", "inactive"]
@@ -234,7 +235,7 @@ def add(
     address: str | None = AddressOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Add a contact; prints its id (or the whole contact with --json)."""
+    """Add a contact; prints its id (the whole contact with --json)."""
     from crm_tui.schemas import ContactCreate
     from crm_tui.services.contacts import create_contact
 
@@ -333,7 +334,7 @@ def delete(
     ctx: typer.Context,
     refs: list[str] = typer.Argument(..., help="Ids, emails or names."),
 ) -> None:
-    """Move contacts to the trash ('crm contacts restore' brings them back)."""
+    """Move contacts to the trash; 'crm contacts restore' undoes it."""
     from crm_tui.services.contacts import delete_contacts, resolve_contact
 
     cli = state(ctx)
@@ -382,7 +383,9 @@ def duplicates(
     limit: int = typer.Option(200, "--limit", "-n", help="At most this many pairs."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Likely duplicates: the same email or phone, or nearly the same name and organization."""
+    """Likely duplicates: the same email or phone, or a close name.
+
+    A close name is nearly the same name, ranked higher at the same organization."""
     from crm_tui.services.merge import find_duplicates
 
     with state(ctx).read() as session:
@@ -408,9 +411,10 @@ def merge(
     other: str = typer.Argument(..., help="The contact merged into it, then removed."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Merge OTHER into KEEP, keeping every email, phone, tag, interaction and task.
+    """Merge OTHER into KEEP; nothing of either is lost.
 
-    A blank field of KEEP takes OTHER's value. 'crm contacts unmerge ID' undoes it."""
+    KEEP keeps every email, phone, tag, interaction and task of both; a blank field of KEEP
+    takes OTHER's value. 'crm contacts unmerge ID' undoes it."""
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.merge import merge_contacts
 
@@ -432,7 +436,9 @@ def unmerge(
     ctx: typer.Context,
     merge_id: int = typer.Argument(..., help="The merge's number, as merge printed it."),
 ) -> None:
-    """Undo a merge: the merged contact comes back with what it brought."""
+    """Undo a merge: the merged contact comes back as it was.
+
+    It takes back what it brought: its emails, phones, tags, interactions and tasks."""
     from crm_tui.services.merge import undo_merge
 
     cli = state(ctx)

@@ -11,17 +11,15 @@ from typing import Any
 import typer
 
 from crm_tui import collector
-from crm_tui.commands.common import JsonOption, echo, print_json, state, warn
+from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state, warn
 from crm_tui.dates import local_text
 from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
-import_app = typer.Typer(
-    help="Bring contacts, interactions and tasks in from files.", no_args_is_help=True
+import_app = command_group(
+    "Bring contacts, interactions and tasks in from files.", no_args_is_help=True
 )
-export_app = typer.Typer(
-    help="Write contacts, interactions and tasks to files.", no_args_is_help=True
-)
+export_app = command_group("Write contacts, interactions and tasks to files.", no_args_is_help=True)
 
 MATCHES = ["email", "phone", "name", "none"]
 ON_DUPLICATE = ["skip", "update", "create"]
@@ -247,7 +245,9 @@ def import_undo(
     ctx: typer.Context,
     batch: int = typer.Argument(..., help="The batch number (see crm import list)."),
 ) -> None:
-    """Revert an import: remove what it created, restore what it updated."""
+    """Revert an import: remove what it created, restore updates.
+
+    Contacts it updated get their previous values back."""
     from crm_tui.services.imports import undo_import
 
     with state(ctx).write() as session:
@@ -362,7 +362,7 @@ def export_interactions(
 def export_tasks(
     ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
 ) -> None:
-    """Export tasks (CSV, JSON, or iCalendar VTODO for calendar apps)."""
+    """Export tasks: CSV, JSON, or iCalendar VTODO for calendars."""
     from crm_tui.io.writers import TASK_COLUMNS, task_rows, tasks_ics, write_csv, write_json
     from crm_tui.services.exports import tasks_read
 
@@ -386,7 +386,9 @@ def export_all(
     ctx: typer.Context,
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the bundle."),
 ) -> None:
-    """Write everything (ids included) to a folder that `crm import all` reads back."""
+    """Write everything, ids included, for `crm import all`.
+
+    The folder must be empty or new; `crm import all FOLDER` reads it back."""
     from crm_tui.services.bundle import dump
 
     if output.exists() and any(output.iterdir()):
@@ -401,7 +403,7 @@ def import_all(
     ctx: typer.Context,
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="A bundle folder."),
 ) -> None:
-    """Read a bundle written by `crm export all` into an empty database."""
+    """Read a bundle of `crm export all` into an empty database."""
     from crm_tui.services.bundle import load
 
     with collector.paused(), progress_bar("importing") as progress, state(ctx).write() as session:
@@ -470,7 +472,7 @@ def import_interactions(
     encoding: str | None = EncodingOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Import interactions from a CSV file; a row already logged is skipped.
+    """Import interactions (CSV); rows already logged are skipped.
 
     Columns: contact_id or contact_email, occurred_at, channel, direction, subject, body,
     sentiment, complaint, resolved_at."""
@@ -490,7 +492,7 @@ def import_tasks(
     encoding: str | None = EncodingOpt,
     as_json: bool = JsonOption,
 ) -> None:
-    """Import tasks from a CSV file; a task already on the board is skipped.
+    """Import tasks (CSV); tasks already on the board are skipped.
 
     Columns: title, status, priority, start, due, progress, milestone, estimate_hours,
     assignee, contact_id or contact_email, project, depends_on, id."""

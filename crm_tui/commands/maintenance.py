@@ -10,11 +10,12 @@ from typing import Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, state, warn
+from crm_tui.commands.common import JsonOption, command_group, echo, is_tty, print_json, state, warn
 from crm_tui.dates import local_text
 
-backup_app = typer.Typer(
-    help="Back the database up (safe while the app or an import is writing).",
+backup_app = command_group(
+    "Back the database up, safely while others write.\n\n"
+    "The app or an import may be writing meanwhile: the copy is consistent.",
     invoke_without_command=True,
 )
 
@@ -101,7 +102,9 @@ def restore(
     file: Path = typer.Argument(..., help="A backup made by crm backup."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Replace the database with a backup (checked first; the current one is kept)."""
+    """Replace the database with a backup; the current one is kept.
+
+    The backup is checked first: a damaged or foreign file is refused."""
     from crm_tui.io.backup import check_restorable
     from crm_tui.io.backup import restore as restore_file
 
@@ -123,7 +126,10 @@ def doctor(
     full: bool = typer.Option(False, "--full", help="Full integrity_check (slower)."),
     fix: bool = typer.Option(False, "--fix", help="Repair what can be repaired safely."),
 ) -> None:
-    """Check integrity, schema, search index, orphan rows and file permissions."""
+    """Check integrity, schema, search index, orphans and permissions.
+
+    Names orphan rows, interactions dated in the future and database or backup files that
+    others can read; --fix mends what it can."""
     from crm_tui.services.doctor import check_database
 
     cli = state(ctx)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from crm_tui import collector
-from crm_tui.commands.common import JsonOption, echo, print_json, state
+from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state
 
-team_app = typer.Typer(help="The people who share this database.", no_args_is_help=True)
+team_app = command_group("The people who share this database.", no_args_is_help=True)
 
 
 def demo(
@@ -18,7 +18,9 @@ def demo(
     ),
     seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
 ) -> None:
-    """Fill an empty database with a believable small business to try crm on."""
+    """Fill an empty database with a small business to try crm on.
+
+    Believable contacts, calls, complaints and projects, dated up to now."""
     from crm_tui.config import location_label
     from crm_tui.services.demo import build_demo
 
@@ -79,7 +81,9 @@ def team_list(
 def team_deactivate(
     ctx: typer.Context, member: str = typer.Argument(..., help="Id, username or name.")
 ) -> None:
-    """Deactivate someone who left: their name stays on their work; no new tasks for them."""
+    """Mark someone who left: their work keeps their name.
+
+    No new tasks can be given to them; 'crm team activate' brings them back."""
     _set_active(ctx, member, active=False)
 
 

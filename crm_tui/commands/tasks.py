@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, plain_console, print_json, state
+from crm_tui.commands.common import (
+    JsonOption,
+    command_group,
+    echo,
+    plain_console,
+    print_json,
+    state,
+)
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
@@ -14,10 +21,8 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-app = typer.Typer(help="List, add and finish tasks.", no_args_is_help=True)
-templates_app = typer.Typer(
-    help="Workflow templates: steps that become tasks.", no_args_is_help=True
-)
+app = command_group("List, add and finish tasks.", no_args_is_help=True)
+templates_app = command_group("Workflow templates: steps that become tasks.", no_args_is_help=True)
 app.add_typer(templates_app, name="template")
 
 STATUSES = ["todo", "doing", "blocked", "done"]
@@ -251,7 +256,7 @@ def template_apply(
     assignee: str | None = typer.Option(None, "--assignee", "-a", help="Who does the steps."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Create the template's tasks, dated from --start, with their dependencies."""
+    """Create the template's tasks from --start, with dependencies."""
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.templates import apply_template
 
