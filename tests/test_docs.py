@@ -56,7 +56,8 @@ def test_each_command_is_summed_up_in_one_plain_line() -> None:
 
 
 def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> None:
-    """Typer's Rich panels showed every flag as ``--dry-run <bool>``, as if it took a value;
+    """Typer's Rich panels showed every flag as ``--dry-run <bool>``, as if it took a value,
+    and a repeatable option as ``--map <list[str]>``;
     plain help cuts a command's summary that does not fit with "..." (run for real: the
     test runner's help is two columns wider than a terminal's)."""
     root = typer.main.get_command(app)
@@ -74,6 +75,8 @@ def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> Non
         shown = CliRunner().invoke(app, [*command.split(), "--help"], prog_name="crm").output
         assert "Usage: crm" in shown, command
         assert "<bool>" not in shown, shown
+        options = [line for line in shown.splitlines() if line.lstrip().startswith("-")]
+        assert not [line for line in options if "<list[" in line], shown  # name the value
 
 
 def _group_paths(group: object, prefix: tuple[str, ...] = ()) -> list[str]:

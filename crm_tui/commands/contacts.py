@@ -206,10 +206,24 @@ FirstOpt = typer.Option(None, "--first", help="First name.")
 LastOpt = typer.Option(None, "--last", help="Last name.")
 OrgOpt = typer.Option(None, "--org", help="Organization (created if new).")
 TitleOpt = typer.Option(None, "--title", help="Job title.")
-EmailOpt = typer.Option(None, "--email", "-e", help="Email, optionally labelled: work:a@b.example.")
-PhoneOpt = typer.Option(None, "--phone", "-p", help="Phone, optionally labelled: mobile:+98 912…")
-TagOpt = typer.Option(None, "--tag", "-t", help="A tag (repeatable).")
-FieldOpt = typer.Option(None, "--field", "-f", help="A custom field NAME=VALUE (repeatable).")
+EmailOpt = typer.Option(
+    None,
+    "--email",
+    "-e",
+    metavar="[LABEL:]EMAIL",
+    help="Email, optionally labelled: work:a@b.example.",
+)
+PhoneOpt = typer.Option(
+    None,
+    "--phone",
+    "-p",
+    metavar="[LABEL:]PHONE",
+    help="Phone, optionally labelled: mobile:+98 912…",
+)
+TagOpt = typer.Option(None, "--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+FieldOpt = typer.Option(
+    None, "--field", "-f", metavar="NAME=VALUE", help="A custom field (repeatable)."
+)
 NotesOpt = typer.Option(None, "--notes", help="Free-form notes.")
 SourceOpt = typer.Option(None, "--source", help="Where the contact came from.")
 WebsiteOpt = typer.Option(None, "--website", help="Website address.")
@@ -274,11 +288,21 @@ def edit(
     last: str | None = LastOpt,
     org: str | None = OrgOpt,
     title: str | None = TitleOpt,
-    email: list[str] | None = typer.Option(None, "--email", "-e", help="Replace the emails."),
-    phone: list[str] | None = typer.Option(None, "--phone", "-p", help="Replace the phones."),
-    tag: list[str] | None = typer.Option(None, "--tag", "-t", help="Replace the tags."),
+    email: list[str] | None = typer.Option(
+        None, "--email", "-e", metavar="[LABEL:]EMAIL", help="Replace the emails."
+    ),
+    phone: list[str] | None = typer.Option(
+        None, "--phone", "-p", metavar="[LABEL:]PHONE", help="Replace the phones."
+    ),
+    tag: list[str] | None = typer.Option(
+        None, "--tag", "-t", metavar="TAG", help="Replace the tags."
+    ),
     field: list[str] | None = typer.Option(
-        None, "--field", "-f", help="Set a custom field NAME=VALUE (empty VALUE removes it)."
+        None,
+        "--field",
+        "-f",
+        metavar="NAME=VALUE",
+        help="Set a custom field (an empty VALUE removes it).",
     ),
     status: str | None = StatusOpt,
     notes: str | None = NotesOpt,

@@ -101,7 +101,10 @@ def import_contacts(
         ..., exists=True, dir_okay=False, help="CSV, vCard (.vcf) or JSON file."
     ),
     maps: list[str] | None = typer.Option(
-        None, "--map", help='Column to field, e.g. "Firma=organization" (repeatable).'
+        None,
+        "--map",
+        metavar="COLUMN=FIELD",
+        help='A column\'s field, e.g. "Firma=organization" (repeatable).',
     ),
     profile: str = typer.Option(
         "auto", "--profile", help="auto, google, outlook, linkedin, generic or crm."

@@ -140,7 +140,7 @@ def add(
     assignee: str | None = typer.Option(None, "--assignee", "-a", help="Who does it."),
     priority: int = typer.Option(1, "--priority", min=0, max=3, help="0 low … 3 urgent."),
     depends_on: list[int] | None = typer.Option(
-        None, "--depends-on", help="Task ids it waits for."
+        None, "--depends-on", metavar="ID", help="A task it waits for (repeatable)."
     ),
     milestone: bool = typer.Option(False, "--milestone", help="A milestone (a day, no duration)."),
     estimate: float | None = typer.Option(None, "--estimate", help="Estimated hours."),
