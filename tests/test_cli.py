@@ -168,6 +168,18 @@ def test_tasks_and_agenda_exit_code(db_url: str) -> None:
     assert crm(db_url, "agenda", "--exit-code")[0] == 0
 
 
+def test_a_task_due_before_what_it_waits_for_is_added_with_a_warning(db_url: str) -> None:
+    """The board flags such a pair with ⚠; the CLI added it without a word."""
+    assert crm(db_url, "tasks", "add", "Send quote", "--due", "2026-12-04")[0] == 0
+    code, out, err = crm(
+        db_url, "tasks", "add", "Call back", "--due", "2026-12-01", "--depends-on", "1"
+    )
+    assert code == 0 and out.startswith("added task #2"), out
+    assert "#2 starts 2026-12-01, before #1 (which it waits for) is due on 2026-12-04" in err
+    _, _, err = crm(db_url, "tasks", "add", "Invoice", "--due", "2026-12-05", "--depends-on", "1")
+    assert err == ""
+
+
 def test_templates_apply_with_dependencies(db_url: str) -> None:
     crm(db_url, "demo")
     code, out, _ = crm(db_url, "tasks", "template", "list", "--json")

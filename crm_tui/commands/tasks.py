@@ -13,6 +13,7 @@ from crm_tui.commands.common import (
     plain_console,
     print_json,
     state,
+    warn,
 )
 from crm_tui.text import plural
 
@@ -167,10 +168,24 @@ def add(
             estimate_hours=estimate,
         )
         task = create_task(session=session, data=data, actor_id=cli.actor_id(session))
+        broken = _waits_too_little(session, task)
     if as_json:
         print_json(task)
     else:
         echo(f"added task #{task.id} {task.title}" + (f" due {task.due}" if task.due else ""))
+    for violation in broken:
+        warn(
+            f"#{violation.task_id} starts {violation.starts}, before #{violation.depends_on_id}"
+            f" (which it waits for) is due on {violation.blocker_ends}"
+        )
+
+
+def _waits_too_little(session: Session, task: Any) -> list[Any]:
+    """The tasks ``task`` waits for that end on or after its start (the board shows ⚠)."""
+    from crm_tui.services.tasks import get_task, violations
+
+    blockers = [get_task(session=session, task_id=i) for i in task.depends_on]
+    return [v for v in violations([task, *blockers]) if v.task_id == task.id]
 
 
 @app.command()
