@@ -114,6 +114,16 @@ def test_a_damaged_backup_is_refused_by_restore(demo_db: object, tmp_path: Path)
     assert code == 1 and "damaged" in err
 
 
+def test_restore_of_a_backups_side_file_names_the_backup(demo_db: object) -> None:
+    """``ls -t backups/* | head -1`` picks the checksum or notes written after the copy."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    backup = Path(make_backup(source).path)
+    for side in (f"{backup}.json", f"{backup}.sha256"):
+        code, _, err = crm(source, "restore", side, "--yes")
+        assert code == 1
+        assert f"{Path(side).name} describes a backup: restore {backup} itself" in err
+
+
 def test_doctor_finds_interactions_dated_in_the_future(db_url: str) -> None:
     """Logged before crm refused such times, they keep a contact "last contacted" ahead."""
     from crm_tui.db import open_database

@@ -316,6 +316,9 @@ def check_restorable(backup: Path) -> None:
     """Refuse a backup whose checksum or integrity is wrong, or whose schema is unknown."""
     if not backup.is_file():
         raise ValidationError(f"no backup at {backup}")
+    if backup.suffix in (".json", ".sha256") and backup.with_suffix("").is_file():
+        described = backup.with_suffix("")
+        raise ValidationError(f"{backup.name} describes a backup: restore {described} itself")
     recorded = describe(backup, check=False).sha256
     if not recorded:
         raise ValidationError(f"{backup.name} has no checksum beside it ({backup.name}.sha256)")
