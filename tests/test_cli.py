@@ -178,6 +178,9 @@ def test_a_task_due_before_what_it_waits_for_is_added_with_a_warning(db_url: str
     assert "#2 starts 2026-12-01, before #1 (which it waits for) is due on 2026-12-04" in err
     _, _, err = crm(db_url, "tasks", "add", "Invoice", "--due", "2026-12-05", "--depends-on", "1")
     assert err == ""
+    _, out, _ = crm(db_url, "tasks", "list")
+    assert "⚠ Call back" in out and "⚠ Invoice" not in out and "⚠ Send quote" not in out
+    assert "3 tasks · ⚠ 1 task starting before what it waits for" in out
 
 
 def test_templates_apply_with_dependencies(db_url: str) -> None:

@@ -88,7 +88,7 @@ def list_(
     """List tasks (open ones unless --all or --status done)."""
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.projects import find_project
-    from crm_tui.services.tasks import TaskQuery, tasks_by_date
+    from crm_tui.services.tasks import TaskQuery, tasks_by_date, violations
 
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"choose one of {', '.join(STATUSES)}", param_hint="--status")
@@ -105,10 +105,12 @@ def list_(
     if as_json:
         print_json(tasks)
         return
-    _print_tasks(tasks)
+    _print_tasks(tasks, early={v.task_id for v in violations(tasks)})
 
 
-def _print_tasks(tasks: list[Any]) -> None:
+def _print_tasks(tasks: list[Any], early: set[int]) -> None:
+    """``early``: tasks starting before a listed task they wait for ends (marked ⚠, as on
+    the board)."""
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
@@ -119,7 +121,7 @@ def _print_tasks(tasks: list[Any]) -> None:
             str(task.id),
             task.status,
             task.due.isoformat() if task.due else "",
-            task.title,
+            f"⚠ {task.title}" if task.id in early else task.title,
             task.assignee or "",
             task.contact_name or "",
             task.project or "",
@@ -127,7 +129,10 @@ def _print_tasks(tasks: list[Any]) -> None:
         )
     console = plain_console()
     console.print(table)
-    console.print(plural(len(tasks), "task"))
+    summary = plural(len(tasks), "task")
+    if early:
+        summary += f" · ⚠ {plural(len(early), 'task')} starting before what it waits for"
+    console.print(summary)
 
 
 @app.command()
