@@ -371,6 +371,9 @@ def test_duplicates_merge_and_unmerge_from_a_script(db_url: str) -> None:
     assert called is not None and called.startswith("2026-11-02")
     assert crm(db_url, "contacts", "show", "2")[0] == 1  # merged away
     assert json.loads(crm(db_url, "contacts", "duplicates", "--json")[1]) == []
+    code, _, err = crm(db_url, "contacts", "unmerge", "2")  # the contact's id, not the merge's
+    assert code == 1
+    assert f"contact #2 was merged into #1 by merge #{merged['merge_id']}" in err
     code, out, _ = crm(db_url, "contacts", "unmerge", str(merged["merge_id"]))
     assert code == 0 and "Kofi Yilmaz is back" in out
     assert json.loads(crm(db_url, "contacts", "show", "2", "--json")[1])["name"] == "Kofi Yilmaz"

@@ -314,6 +314,18 @@ def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str,
 # -- undoing ---------------------------------------------------------------------------------
 
 
+def _merged_away(session: Session, contact_id: int) -> str:
+    """A hint when ``contact_id`` (given where a merge's id belongs) was merged away."""
+    record = session.scalars(
+        select(MergeRecord)
+        .where(MergeRecord.merged_id == contact_id, col(MergeRecord.undone_at).is_(None))
+        .order_by(col(MergeRecord.id).desc())
+    ).first()
+    if record is None:
+        return ""
+    return f" (contact #{contact_id} was merged into #{record.kept_id} by merge #{record.id})"
+
+
 def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) -> ContactRead:
     """Put both contacts back as they were before merge ``merge_id``; returns the other one.
 
@@ -321,7 +333,7 @@ def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) 
     """
     record = session.get(MergeRecord, merge_id, with_for_update=True)
     if record is None:
-        raise NotFoundError(f"no merge with id {merge_id}")
+        raise NotFoundError(f"no merge with id {merge_id}{_merged_away(session, merge_id)}")
     if record.undone_at is not None:
         raise ValidationError(f"merge #{merge_id} was already undone")
     keep = live_row(session, Contact, record.kept_id, what="contact")
