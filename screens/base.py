@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+from textual import events, on
 from textual._context import NoActiveAppError
 from textual.app import CSSPathType
 from textual.message import Message
@@ -110,6 +111,20 @@ class CrmScreen(UsesDatabase, Screen[None]):
             # re-parses every stylesheet, uncached, before a mode's first paint: ~20 ms of
             # the app's start (bench/contacts_screen.py). A theme change still restyles it.
             self._css_update_count = self.app._css_update_count
+        self._maybe_stale = False  # styles may be stale: the screen was hidden since
+
+    @on(events.ScreenSuspend)
+    def _hidden(self) -> None:
+        self._maybe_stale = True
+
+    @on(events.ScreenResume)
+    def _shown(self, event: events.ScreenResume) -> None:
+        """Textual restyles the whole screen each time it is shown, for styles that went
+        stale while another screen was; until then every widget is as styled when it
+        mounted (~10 ms of the first paint; a mode's first show resumes it twice)."""
+        if not self._maybe_stale:
+            event.refresh_styles = False
+        self._maybe_stale = False
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.refresh_data()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Static
 
 from crm_tui.app import CrmApp
@@ -188,10 +190,16 @@ async def test_start_up_parses_the_stylesheets_once_and_keeps_the_theme(
     paint), in the theme's colours, and a theme chosen later still restyles every screen."""
     reparses: list[Stylesheet] = []
     monkeypatch.setattr(Stylesheet, "reparse", _counting(Stylesheet.reparse, reparses))
+    restyled: list[object] = []  # whole-screen restyles (each widget was styled as it mounted)
+    restyle = Screen.update_node_styles
+    monkeypatch.setattr(Screen, "update_node_styles", _counting(restyle, restyled))
     app = make_app(demo_db)
     async with app.run_test(size=(110, 32)) as pilot:
         await pilot.pause()
-        assert reparses == []
+        assert reparses == [] and restyled == []
+        await pilot.press("2", "1")  # back to a screen shown before: restyled, as it may be stale
+        await pilot.pause()
+        assert [type(screen) for screen in restyled] == [TodayScreen]
         dark = app.screen.visual_style
         assert dark.foreground == app.styles.color  # not Textual's "no colour yet"
         await pilot.press("2")
@@ -205,9 +213,9 @@ async def test_start_up_parses_the_stylesheets_once_and_keeps_the_theme(
             assert light.foreground == app.styles.color != dark.foreground
 
 
-def _counting(method: Callable[..., None], calls: list[Stylesheet]) -> Callable[..., None]:
-    def counted(self: Stylesheet) -> None:
+def _counting(method: Callable[..., None], calls: list[Any]) -> Callable[..., None]:
+    def counted(self: object, *args: Any, **kwargs: Any) -> None:
         calls.append(self)
-        method(self)
+        method(self, *args, **kwargs)
 
     return counted
