@@ -45,7 +45,7 @@ from crm_tui.services.contacts import apply_changes, contact_columns, refresh_co
 from crm_tui.services.interactions import contacts_of, create_interaction
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
-from crm_tui.services.snapshots import contact_states, restore_contacts
+from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
 from crm_tui.text import fold, sort_key
@@ -351,24 +351,26 @@ def _update_all(
 ) -> tuple[int, int]:
     """Apply updates that change something; returns (updated, unchanged).
 
-    Contacts are read a chunk at a time with their emails and phones (re-importing the same
-    file of 20k rows with --on-duplicate update took 26 s reading them one by one), and only
-    the changed ones are indexed again.
+    Contacts are compared a chunk at a time with their emails and phones (re-importing the
+    same file of 20k rows with --on-duplicate update took 26 s reading them one by one); only
+    the changed ones are loaded whole (for the undo record) and indexed again.
     """
     updated: list[int] = []
     ids = list(updates)
     for chunk in chunked(ids, CHUNK):
-        contacts = session.scalars(select(Contact).where(col(Contact.id).in_(chunk))).all()
-        states = contact_states(session, contacts)
+        compared = compared_states(session, chunk)
+        changes = {i: c for i, state in compared.items() if (c := _changes(state, updates[i]))}
+        if not changes:
+            continue
+        contacts = session.scalars(select(Contact).where(col(Contact.id).in_(list(changes)))).all()
+        states = contact_states(session, contacts, compared)  # whole, for undo_import
         records = []
         for contact in contacts:
             assert contact.id is not None
             before = states[contact.id]
-            changes = _changes(before, updates[contact.id])
-            if changes:
-                _update_one(session, contact, changes, actor_id)
-                records.append(_update_record(batch_id, contact.id, before, contact.version))
-                updated.append(contact.id)
+            _update_one(session, contact, changes[contact.id], actor_id)
+            records.append(_update_record(batch_id, contact.id, before, contact.version))
+            updated.append(contact.id)
         bulk_insert(session, ImportChange, records)
     session.flush()
     search.index_contacts(session, updated)

@@ -6,7 +6,7 @@ Merges and imports keep these snapshots so they can be undone.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -24,11 +24,21 @@ def contact_state(session: Session, contact: Contact) -> dict[str, Any]:
     return contact_states(session, [contact])[contact.id]
 
 
-def contact_states(session: Session, contacts: Sequence[Contact]) -> dict[int, dict[str, Any]]:
+def contact_states(
+    session: Session,
+    contacts: Sequence[Contact],
+    compared: Mapping[int, dict[str, Any]] | None = None,
+) -> dict[int, dict[str, Any]]:
     """``contact_state`` of many contacts, by id, in two queries (not two per contact: an
-    import updating 100k contacts reads them in chunks)."""
+    import updating 100k contacts reads them in chunks); none with their ``compared_states``
+    (their emails and phones were read with them)."""
     ids = [contact.id for contact in contacts]
-    emails, phones = _labeled(session, ContactEmail, ids), _labeled(session, ContactPhone, ids)
+    if compared is None:
+        emails = _labeled(session, ContactEmail, ids)
+        phones = _labeled(session, ContactPhone, ids)
+    else:
+        emails = {i: compared[i]["_emails"] for i in ids if i is not None}
+        phones = {i: compared[i]["_phones"] for i in ids if i is not None}
     states = {}
     for contact in contacts:
         assert contact.id is not None
@@ -37,6 +47,46 @@ def contact_states(session: Session, contacts: Sequence[Contact]) -> dict[int, d
         state["_phones"] = phones.get(contact.id, [])
         state["_tags"] = tags.split_tags(contact.tags)
         states[contact.id] = state
+    return states
+
+
+# The columns an import's update compares (see imports._changes), with the lists below.
+_COMPARED = (
+    "name",
+    "first_name",
+    "last_name",
+    "organization_name",
+    "title",
+    "address",
+    "website",
+    "status",
+    "source",
+    "notes",
+    "birthday",
+    "custom",
+    "tags",
+)
+
+
+def compared_states(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """What an update compares of each contact, as ``contact_states`` has it, without
+    loading whole contacts: re-importing an unchanged file of 100k spent a quarter of its
+    time building them only to find nothing to change."""
+    emails, phones = _labeled(session, ContactEmail, ids), _labeled(session, ContactPhone, ids)
+    rows = session.execute(
+        select(col(Contact.id), *(getattr(Contact, name) for name in _COMPARED)).where(
+            col(Contact.id).in_(ids)
+        )
+    )
+    states = {}
+    for row in rows:
+        state = dict(zip(_COMPARED, row[1:], strict=True))
+        birthday = state["birthday"]
+        state["birthday"] = birthday.isoformat() if birthday else None  # as in JSON
+        state["_emails"] = emails.get(row.id, [])
+        state["_phones"] = phones.get(row.id, [])
+        state["_tags"] = tags.split_tags(state["tags"])
+        states[row.id] = state
     return states
 
 
