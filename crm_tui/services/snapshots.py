@@ -5,10 +5,13 @@ Merges and imports keep these snapshots so they can be undone.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -146,11 +149,7 @@ def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, 
     if not pairs:
         return
     for contact, state in pairs:
-        columns = _columns(state)
-        restored = Contact.model_validate(columns)
-        for name in columns:
-            if name not in ("id", "version"):
-                setattr(contact, name, getattr(restored, name))
+        _put_back_columns(contact, state)
     session.flush()
     ids = [contact.id for contact, _ in pairs]
     for model, key in ((ContactEmail, "_emails"), (ContactPhone, "_phones")):
@@ -167,6 +166,32 @@ def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, 
     bulk_insert(session, ContactTag, [{"contact_id": c, "tag_id": t} for c, t in sorted(links)])
     for contact, state in pairs:
         contact.tags = tags.tags_text(state["_tags"])
+
+
+def _put_back_columns(contact: Contact, state: dict[str, Any]) -> None:
+    """Set the columns whose stored value differs from the contact's. Validating the whole
+    state and setting every column through the ORM's instrumentation made undoing an
+    import that updated 100k contacts take over a minute for the few columns it changed."""
+    for name, value in _columns(state).items():
+        if name in ("id", "version"):
+            continue
+        if isinstance(value, str) and name in _FROM_TEXT:  # a date or time, as JSON has it
+            value = _field_type(name).validate_python(value)
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+
+
+# Columns whose JSON form is text but whose value is not (dates and times).
+_FROM_TEXT = {
+    name
+    for name, field in Contact.model_fields.items()
+    if field.annotation in (date, datetime, date | None, datetime | None)
+}
+
+
+@functools.cache
+def _field_type(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(Contact.model_fields[name].annotation)
 
 
 def _columns(state: dict[str, Any]) -> dict[str, Any]:
