@@ -105,6 +105,10 @@ def test_a_stale_edit_is_refused_in_one_line(db_url: str) -> None:
         (["log", "hi", "--contact", "1", "--when", "someday"], 2, "cannot read"),
         (["tasks", "add", "x", "--due", "nope"], 2, "cannot read"),
         (["nonsense"], 2, "No such command"),
+        (["contacts", "list", "--limit", "-1"], 2, "'--limit'"),  # listed nothing, exit 0
+        (["contacts", "duplicates", "--limit", "0"], 2, "'--limit'"),
+        (["tasks", "add", "x", "--estimate", "-3"], 2, "'--estimate'"),  # exit 1, no option
+        (["contacts", "edit", "1", "--if-version", "0", "--title", "x"], 2, "'--if-version'"),
     ],
 )
 def test_errors_are_one_clear_line_with_the_contract_exit_code(

@@ -149,7 +149,7 @@ def add(
         None, "--depends-on", metavar="ID", help="A task it waits for (repeatable)."
     ),
     milestone: bool = typer.Option(False, "--milestone", help="A milestone (a day, no duration)."),
-    estimate: float | None = typer.Option(None, "--estimate", help="Estimated hours."),
+    estimate: float | None = typer.Option(None, "--estimate", min=0, help="Estimated hours."),
     as_json: bool = JsonOption,
 ) -> None:
     """Add a task."""
