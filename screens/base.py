@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import events, on
-from textual._context import NoActiveAppError
 from textual.app import CSSPathType
 from textual.message import Message
 from textual.screen import Screen
@@ -106,11 +105,14 @@ class CrmScreen(UsesDatabase, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        with suppress(NoActiveAppError):
+        with suppress(RuntimeError):  # Textual's NoActiveAppError: built outside an app
             # Styled by the app's stylesheet as it is now, when mounted. Unmarked, Textual
             # re-parses every stylesheet, uncached, before a mode's first paint: ~20 ms of
             # the app's start (bench/contacts_screen.py). A theme change still restyles it.
-            self._css_update_count = self.app._css_update_count
+            # (Textual's own counter: if a release renames it, the re-parse simply returns.)
+            current = getattr(self.app, "_css_update_count", None)
+            if current is not None:
+                self._css_update_count = current
         self._maybe_stale = False  # styles may be stale: the screen was hidden since
 
     @on(events.ScreenSuspend)
