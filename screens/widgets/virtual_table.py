@@ -206,9 +206,14 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         appears or goes, its own reactive lays the screen out.)
         """
         size = Size(self.size.width, total + 1)
-        if size != self.virtual_size:
-            self.set_reactive(VirtualTable.virtual_size, size)
-            self._scroll_update(size)
+        if size == self.virtual_size:
+            return
+        update_scrollbars = getattr(self, "_scroll_update", None)  # Textual's own
+        if update_scrollbars is None:  # a release without it: the layout, as before
+            self.virtual_size = size
+            return
+        self.set_reactive(VirtualTable.virtual_size, size)
+        update_scrollbars(size)
 
     def put_page(self, page: int, rows: Sequence[Row]) -> None:
         """Rows for page ``page`` arrived (from a worker, via the screen)."""
