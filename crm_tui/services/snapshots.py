@@ -33,8 +33,8 @@ def contact_states(
     compared: Mapping[int, dict[str, Any]] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """``contact_state`` of many contacts, by id, in two queries (not two per contact: an
-    import updating 100k contacts reads them in chunks); none with their ``compared_states``
-    (their emails and phones were read with them)."""
+    import updating 100k contacts reads them in chunks), or none when given their
+    ``compared_states``, which hold their emails and phones already."""
     ids = [contact.id for contact in contacts]
     if compared is None:
         emails = _labeled(session, ContactEmail, ids)
