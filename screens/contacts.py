@@ -73,6 +73,7 @@ class ContactsScreen(CrmScreen):
         Binding("T", "trash", "Trash", key_display="T", id="contacts.trash"),
         Binding("u", "restore", "Restore", show=False, id="contacts.restore"),
         Binding("D", "duplicates", "Duplicates", key_display="D", id="contacts.duplicates"),
+        Binding("v", "toggle_details", "Details", show=False, id="contacts.details"),
     ]
 
     class DetailLoaded(Message):
@@ -451,4 +452,14 @@ class ContactsScreen(CrmScreen):
 
     @on(VirtualTable.Chosen, "#contact-table")
     def _chosen(self) -> None:
-        self.query_one(ContactDetail).focus()
+        detail = self.query_one(ContactDetail)
+        detail.display = True
+        detail.focus()
+
+    def action_toggle_details(self) -> None:
+        """Hide the detail pane, the list taking its room (at 120 columns the phone and tags
+        columns come back), or show it again."""
+        detail = self.query_one(ContactDetail)
+        detail.display = not detail.display
+        if not detail.display:
+            self.table.focus()

@@ -345,3 +345,22 @@ async def test_a_new_count_moves_the_scrollbar_without_laying_out_the_screen(
         table.set_total(3)  # all rows fit: the scrollbar goes, the columns widen
         await pilot.pause()
         assert layouts and not table.show_vertical_scrollbar
+
+
+async def test_v_hides_the_detail_pane_and_the_list_shows_every_column(demo_db: Database) -> None:
+    """At 120 columns the pane took the room of the phone and tags columns."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _open_contacts(pilot)
+        table, detail = _table(app), app.screen.query_one(ContactDetail)
+        assert "Phone" not in table.render_line(0).text and detail.display
+        await pilot.press("v")
+        await pilot.pause()
+        header = table.render_line(0).text
+        assert not detail.display and "Phone" in header and "Tags" in header
+        await pilot.press("enter")  # open the highlighted contact: the pane comes back
+        await pilot.pause()
+        assert detail.display and detail.has_focus
+        await pilot.press("escape", "v")
+        await pilot.pause()
+        assert not detail.display and table.has_focus
