@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import CSSPathType
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 
 from crm_tui import text
 from crm_tui.errors import CrmError
@@ -127,6 +128,12 @@ class CrmScreen(UsesDatabase, Screen[None]):
         if not self._maybe_stale:
             event.refresh_styles = False
         self._maybe_stale = False
+
+    def toggle_detail(self, pane: Widget, table: Widget) -> None:
+        """Hide a list's detail pane, the list taking its room, or show it again (``v``)."""
+        pane.display = not pane.display
+        if not pane.display:
+            table.focus()
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.refresh_data()

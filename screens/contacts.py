@@ -457,9 +457,5 @@ class ContactsScreen(CrmScreen):
         detail.focus()
 
     def action_toggle_details(self) -> None:
-        """Hide the detail pane, the list taking its room (at 120 columns the phone and tags
-        columns come back), or show it again."""
-        detail = self.query_one(ContactDetail)
-        detail.display = not detail.display
-        if not detail.display:
-            self.table.focus()
+        # at 120 columns the phone and tags columns come back
+        self.toggle_detail(self.query_one(ContactDetail), self.table)

@@ -119,6 +119,7 @@ class LogScreen(CrmScreen):
         Binding("o", "only_open", "Open complaints", id="log.open"),
         Binding("T", "trash", "Trash", key_display="T", id="log.trash"),
         Binding("u", "restore", "Restore", show=False, id="log.restore"),
+        Binding("v", "toggle_details", "Details", show=False, id="log.details"),
     ]
 
     def __init__(self) -> None:
@@ -267,6 +268,9 @@ class LogScreen(CrmScreen):
             self.log_query = query
             self.table.cursor = 0
             self.reload()
+
+    def action_toggle_details(self) -> None:
+        self.toggle_detail(self.query_one("#log-detail"), self.table)
 
     def action_focus_search(self) -> None:
         self.query_one("#log-search", Input).focus()

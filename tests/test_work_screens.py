@@ -641,3 +641,17 @@ async def test_today_says_which_key_applies_to_a_task_or_a_complaint(demo_db: Da
         with demo_db.read() as session:
             assert get_task(session=session, task_id=task.id).status == task.status
             assert session.get(Interaction, complaint.id).resolved_at is None
+
+
+async def test_v_hides_the_logs_detail_pane_and_the_list_widens(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_screen(pilot, "3", LogScreen)
+        pane, narrow = screen.query_one("#log-detail"), screen.table.size.width
+        await pilot.press("v")
+        await pilot.pause()
+        assert not pane.display and screen.table.size.width > narrow
+        assert screen.table.has_focus
+        await pilot.press("v")
+        await pilot.pause()
+        assert pane.display and screen.table.size.width == narrow
