@@ -153,7 +153,7 @@ class TasksScreen(CrmScreen):
         broken = len(self.gantt.broken) if self.view == "gantt" else 0
         parts = [plural(len(self.tasks), "task"), f"{late} overdue"]
         if broken:
-            parts.append(f"⚠ {plural(broken, 'task')} starting before what it waits for")
+            parts.append(service.early_starts_text(broken, grouped=True))
         if self.board_filter.label:
             parts.append(f"only {self.board_filter.label} (f changes)")
         if self.view == "gantt":

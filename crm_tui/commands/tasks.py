@@ -113,6 +113,8 @@ def _print_tasks(tasks: list[Any], early: set[int]) -> None:
     the board)."""
     from rich.table import Table
 
+    from crm_tui.services.tasks import early_starts_text
+
     table = Table(box=None, header_style="bold")
     for column in ("ID", "Status", "Due", "Title", "Assignee", "Contact", "Project", "%"):
         table.add_column(column, overflow="fold")
@@ -131,7 +133,7 @@ def _print_tasks(tasks: list[Any], early: set[int]) -> None:
     console.print(table)
     summary = plural(len(tasks), "task")
     if early:
-        summary += f" · ⚠ {plural(len(early), 'task')} starting before what it waits for"
+        summary += f" · {early_starts_text(len(early))}"
     console.print(summary)
 
 

@@ -31,6 +31,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.team import member_names
+from crm_tui.text import plural
 
 POSITION_STEP = 1024.0
 
@@ -57,6 +58,11 @@ class Violation:
     depends_on_id: int
     starts: date
     blocker_ends: date
+
+
+def early_starts_text(count: int, *, grouped: bool = False) -> str:
+    """How the board and ``crm tasks list`` count the tasks starting too early."""
+    return f"⚠ {plural(count, 'task', grouped=grouped)} starting before what it waits for"
 
 
 # -- reading ------------------------------------------------------------------------------------
