@@ -15,17 +15,30 @@ from crm_tui.cli import app
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def _command_paths(group: object, prefix: tuple[str, ...] = ()) -> list[str]:
-    paths = []
+def _tree(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """Every command and group under ``group`` with its path, depth first."""
+    found: list[tuple[tuple[str, ...], object]] = []
     for name, command in getattr(group, "commands", {}).items():
-        path = (*prefix, name)
-        if getattr(command, "commands", None):
-            paths += _command_paths(command, path)
-            if getattr(command, "invoke_without_command", False):
-                paths.append(" ".join(path))
-        else:
-            paths.append(" ".join(path))
-    return paths
+        found.append(((*prefix, name), command))
+        found += _tree(command, (*prefix, name))
+    return found
+
+
+def _is_group(command: object) -> bool:
+    return bool(getattr(command, "commands", None))
+
+
+def _command_paths(group: object) -> list[str]:
+    """What a user runs: each command, and each group that runs on its own (crm backup)."""
+    return [
+        " ".join(path)
+        for path, command in _tree(group)
+        if not _is_group(command) or getattr(command, "invoke_without_command", False)
+    ]
+
+
+def _group_paths(group: object) -> list[str]:
+    return [" ".join(path) for path, command in _tree(group) if _is_group(command)]
 
 
 def test_every_command_is_in_the_readme() -> None:
@@ -35,18 +48,10 @@ def test_every_command_is_in_the_readme() -> None:
     assert not missing, f"add these to README.md: {missing}"
 
 
-def _commands(group: object) -> list[object]:
-    found = []
-    for command in getattr(group, "commands", {}).values():
-        found.append(command)
-        found += _commands(command)
-    return found
-
-
 def test_each_command_is_summed_up_in_one_plain_line() -> None:
     """``crm --help`` lists each command by its help's first paragraph, as written: a
     summary wrapped over two lines broke mid-sentence there, and reST quotes showed."""
-    commands = _commands(typer.main.get_command(app))
+    commands = [command for _, command in _tree(typer.main.get_command(app))]
     assert len(commands) > 10
     for command in commands:
         help_text = getattr(command, "help", None) or ""
@@ -77,11 +82,3 @@ def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> Non
         assert "<bool>" not in shown, shown
         options = [line for line in shown.splitlines() if line.lstrip().startswith("-")]
         assert not [line for line in options if "<list[" in line], shown  # name the value
-
-
-def _group_paths(group: object, prefix: tuple[str, ...] = ()) -> list[str]:
-    paths = []
-    for name, command in getattr(group, "commands", {}).items():
-        if getattr(command, "commands", None):
-            paths += [" ".join((*prefix, name)), *_group_paths(command, (*prefix, name))]
-    return paths
