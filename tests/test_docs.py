@@ -62,7 +62,8 @@ def test_each_command_is_summed_up_in_one_plain_line() -> None:
 
 def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> None:
     """Typer's Rich panels showed every flag as ``--dry-run <bool>``, as if it took a value,
-    and a repeatable option as ``--map <list[str]>``;
+    a repeatable option as ``--map <list[str]>`` and a bounded number as ``--limit <int
+    range>``;
     plain help cuts a command's summary that does not fit with "..." (run for real: the
     test runner's help is two columns wider than a terminal's)."""
     root = typer.main.get_command(app)
@@ -82,3 +83,4 @@ def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> Non
         assert "<bool>" not in shown, shown
         options = [line for line in shown.splitlines() if line.lstrip().startswith("-")]
         assert not [line for line in options if "<list[" in line], shown  # name the value
+        assert not [line for line in options if "range>" in line], shown  # not "<int range>"

@@ -13,7 +13,11 @@ from crm_tui.dates import local_text
 def agenda(
     ctx: typer.Context,
     days: int | None = typer.Option(
-        None, "--days", min=0, help="Look this many days ahead (default: due_soon_days, 7)."
+        None,
+        "--days",
+        min=0,
+        metavar="DAYS",
+        help="Look this many days ahead (default: due_soon_days, 7).",
     ),
     exit_code: bool = typer.Option(
         False, "--exit-code", help="Exit 1 when anything is overdue (for cron alerts)."

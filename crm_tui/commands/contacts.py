@@ -47,7 +47,9 @@ def list_(
     ),
     sort: str = typer.Option("name", "--sort", help=f"One of: {', '.join(SORTS)}."),
     desc: bool = typer.Option(False, "--desc", help="Reverse the order."),
-    limit: int = typer.Option(100, "--limit", "-n", min=0, help="At most this many (0: all)."),
+    limit: int = typer.Option(
+        100, "--limit", "-n", min=0, metavar="N", help="At most this many (0: all)."
+    ),
     trash: bool = typer.Option(False, "--trash", help="List the trash instead."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -310,7 +312,11 @@ def edit(
     website: str | None = WebsiteOpt,
     address: str | None = AddressOpt,
     if_version: int | None = typer.Option(
-        None, "--if-version", min=1, help="Refuse if the contact changed since this version."
+        None,
+        "--if-version",
+        min=1,
+        metavar="VERSION",
+        help="Refuse if the contact changed since this version.",
     ),
     as_json: bool = JsonOption,
 ) -> None:
@@ -404,7 +410,9 @@ def tag_(
 @app.command()
 def duplicates(
     ctx: typer.Context,
-    limit: int = typer.Option(200, "--limit", "-n", min=1, help="At most this many pairs."),
+    limit: int = typer.Option(
+        200, "--limit", "-n", min=1, metavar="N", help="At most this many pairs."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Likely duplicates: the same email or phone, or a close name.

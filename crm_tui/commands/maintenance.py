@@ -52,6 +52,7 @@ def backup(
         None,
         "--keep",
         min=1,
+        metavar="N",
         help="Keep this many backups; older ones are removed after the new one is verified.",
     ),
     compress: bool = typer.Option(False, "--gzip", help="Compress the backup."),

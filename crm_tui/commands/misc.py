@@ -12,9 +12,13 @@ team_app = command_group("The people who share this database.", no_args_is_help=
 
 def demo(
     ctx: typer.Context,
-    contacts: int = typer.Option(60, "--contacts", min=20, help="How many contacts."),
+    contacts: int = typer.Option(60, "--contacts", min=20, metavar="N", help="How many contacts."),
     interactions: int | None = typer.Option(
-        None, "--interactions", min=0, help="How many interactions (default: 3 per contact)."
+        None,
+        "--interactions",
+        min=0,
+        metavar="N",
+        help="How many interactions (default: 3 per contact).",
     ),
     seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
 ) -> None:

@@ -146,12 +146,16 @@ def add(
     contact: str | None = typer.Option(None, "--contact", "-c", help="For which contact."),
     project: str | None = typer.Option(None, "--project", help="Project (created if new)."),
     assignee: str | None = typer.Option(None, "--assignee", "-a", help="Who does it."),
-    priority: int = typer.Option(1, "--priority", min=0, max=3, help="0 low … 3 urgent."),
+    priority: int = typer.Option(
+        1, "--priority", min=0, max=3, metavar="0-3", help="0 low … 3 urgent."
+    ),
     depends_on: list[int] | None = typer.Option(
         None, "--depends-on", metavar="ID", help="A task it waits for (repeatable)."
     ),
     milestone: bool = typer.Option(False, "--milestone", help="A milestone (a day, no duration)."),
-    estimate: float | None = typer.Option(None, "--estimate", min=0, help="Estimated hours."),
+    estimate: float | None = typer.Option(
+        None, "--estimate", min=0, metavar="HOURS", help="Estimated hours."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Add a task."""
