@@ -27,6 +27,16 @@ _FOLD_TABLE = str.maketrans(
     }
 )
 
+# Latin letters that Unicode gives no decomposition, so that dropping marks keeps them: the
+# letter a keyboard without them types instead (what ICU's Latin-ASCII transliteration does).
+_BASE_LETTERS = str.maketrans(
+    {
+        "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
+        "ħ": "h", "Ħ": "h", "ŧ": "t", "Ŧ": "t", "ı": "i", "æ": "ae", "Æ": "ae",
+        "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th",
+    }
+)  # fmt: skip
+
 # Scripts written without spaces between words: each character becomes its own token so
 # that any run of characters can be found (indexed as single characters, queried as a phrase).
 _CJK = (
@@ -59,11 +69,12 @@ def _marks() -> dict[int, None]:
 
 
 def _without_marks(value: str) -> str:
-    """Drop accents and Arabic vowel marks (nobody types them when searching)."""
+    """Drop accents and Arabic vowel marks (nobody types them when searching), and write
+    "ł", "ø", "ı"… as the letters they are typed as ("Łucja" sorts and is found as "lucja")."""
     if value.isascii():
         return value
     decomposed = unicodedata.normalize("NFKD", value).translate(_marks())
-    return unicodedata.normalize("NFC", decomposed)
+    return unicodedata.normalize("NFC", decomposed).translate(_BASE_LETTERS)
 
 
 @_remember

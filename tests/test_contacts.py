@@ -176,6 +176,16 @@ def test_sorting_folds_case_and_accents_and_puts_blanks_last(crowd: Session) -> 
     assert by_email_desc[-1].email == ""
 
 
+def test_letters_with_a_stroke_sort_beside_their_base_letter(session: Session) -> None:
+    for name, organization in [("Marta", "Øresund"), ("Łukasz", "Nordic"), ("Lena", "Pax")]:
+        add_contact(session, name, organization=organization)
+    names = [row.name for row in svc.list_contacts(session=session, limit=10).rows]
+    assert names == ["Lena", "Łukasz", "Marta"]
+    by_org = ContactQuery(sort=ContactSort.ORGANIZATION)
+    rows = svc.list_contacts(session=session, query=by_org, limit=10).rows
+    assert [row.organization for row in rows] == ["Nordic", "Øresund", "Pax"]
+
+
 def test_filters_by_tag_and_status(crowd: Session) -> None:
     tagged = svc.list_contacts(session=crowd, query=ContactQuery(tag="B")).rows
     assert {r.name for r in tagged} == {"Zoë Brontë", "amir Karimi"}
@@ -211,6 +221,8 @@ def test_bulk_tag_and_untag(crowd: Session) -> None:
         ("پیش\u200cنویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # as written, the non-joiner in
         ("پیشنویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # typed without it
         ("پیش نویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # or with a space
+        ("lucja oberg", {"Łucja Øberg"}),  # letters with a stroke, typed without it
+        ("yildiz", {"Ahmet Yıldız"}),  # Turkish dotless i
     ],
 )
 def test_search_finds_every_field_in_every_script(
@@ -228,6 +240,8 @@ def test_search_finds_every_field_in_every_script(
     add_contact(session, "علی کریمی")
     add_contact(session, "王小明")
     add_contact(session, "نگار پیش\u200cنویس\u200cزاده")
+    add_contact(session, "Łucja Øberg")
+    add_contact(session, "Ahmet Yıldız")
     found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
     assert {row.name for row in found} == expected
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from crm_tui import db as db_module
 from crm_tui.config import data_dir, db_url, default_db_path, location_label, mask_url, sqlite_path
@@ -19,8 +19,10 @@ from crm_tui.db import current_revision, open_database
 from crm_tui.errors import DatabaseError, SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.migrations.runner import script_heads, script_revisions
-from crm_tui.schemas import ContactCreate
+from crm_tui.models import Contact, Organization
+from crm_tui.schemas import ContactCreate, InteractionCreate
 from crm_tui.services.contacts import ContactQuery, create_contact, list_contacts
+from crm_tui.services.interactions import InteractionQuery, create_interaction, list_interactions
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:
@@ -186,6 +188,50 @@ def test_words_with_a_non_joiner_are_indexed_again_joined(db_path: Path) -> None
         found = list_contacts(session=session, query=ContactQuery(search="پیشنویس")).rows
     database.close()
     assert [row.id for row in found] == [contact.id]
+
+
+def test_letters_with_a_stroke_get_their_new_sort_keys_and_index_rows(db_path: Path) -> None:
+    """0006: rows stored when "Ł", "Ø"… were kept as they are sort and are found as L, O…"""
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        contact = create_contact(
+            session=session, data=ContactCreate(name="Łucja Øberg", organization="Øresund AB")
+        )
+        other = create_contact(session=session, data=ContactCreate(name="Lena", notes="Łódź"))
+        third = create_contact(
+            session=session, data=ContactCreate(name="Ola", custom={"Miasto": "Łódź"})
+        )
+        met = create_interaction(
+            session=session, data=InteractionCreate(contact_ids=[other.id], subject="Møde")
+        )
+    database.close()
+    connection = sqlite3.connect(db_path)
+    connection.executescript(
+        "UPDATE contact SET sort_name = 'łucja øberg', sort_org = 'øresund ab' WHERE id = 1;"
+        "UPDATE organization SET sort_name = 'øresund ab';"
+        "UPDATE contact_fts SET body = 'łucja øberg øresund ab' WHERE rowid = 1;"
+        "UPDATE contact_fts SET body = 'lena łodz' WHERE rowid = 2;"
+        "UPDATE contact_fts SET body = 'ola miasto łodz' WHERE rowid = 3;"
+        "UPDATE interaction_fts SET body = 'møde ' WHERE rowid = 1;"
+        "UPDATE alembic_version SET version_num = '0005';"
+    )
+    connection.close()
+    database = open_database(f"sqlite:///{db_path}")
+    assert current_revision(database) == HEAD
+    with database.read() as session:
+        stored = session.get(Contact, contact.id)
+        assert stored is not None and (stored.sort_name, stored.sort_org) == (
+            "lucja oberg",
+            "oresund ab",
+        )
+        assert session.scalars(select(Organization.sort_name)).all() == ["oresund ab"]
+        by_name = list_contacts(session=session, query=ContactQuery(search="lucja")).rows
+        by_notes = list_contacts(session=session, query=ContactQuery(search="lodz")).rows
+        logged = list_interactions(session=session, query=InteractionQuery(search="mode")).rows
+    database.close()
+    assert [row.id for row in by_name] == [contact.id]
+    assert {row.id for row in by_notes} == {other.id, third.id}  # notes, a custom field
+    assert [row.id for row in logged] == [met.id]
 
 
 def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

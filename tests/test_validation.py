@@ -106,6 +106,17 @@ def test_folding_for_sort_and_search() -> None:
     assert query_terms("sara@ahm 小明") == [["sara", "ahm"], ["小", "明"]]
 
 
+def test_latin_letters_without_an_accent_to_drop_fold_to_their_base_letter() -> None:
+    """Unicode gives "ł", "ø", "ı", "đ"… no decomposition, so dropping marks kept them: "lucja"
+    found no "Łucja" and Łukasz sorted after Zoë."""
+    assert sort_key("Łucja Øberg") == "lucja oberg"
+    assert sort_key("Ahmet Yıldız") == "ahmet yildiz"
+    assert sort_key("Đorđe Þórsson") == "dorde thorsson"
+    assert sort_key("Æbelø Œuvre") == "aebelo oeuvre"
+    assert query_terms("ŁUCJA øberg") == [["lucja"], ["oberg"]]
+    assert index_text("Ħal Ŧ") == "hal t"
+
+
 NOW = datetime(2026, 11, 22, 16, 0).astimezone()
 
 
