@@ -114,6 +114,63 @@ def test_a_damaged_backup_is_refused_by_restore(demo_db: object, tmp_path: Path)
     assert code == 1 and "damaged" in err
 
 
+def _damage_an_index(path: Path) -> None:
+    """Scribble over one index's first page: the file opens and its tables read, but
+    integrity_check fails (what a disk error or a copy of a live file leaves)."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (page,) = connection.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'ix_contact_live_name'"
+    ).fetchone()
+    (size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    with path.open("r+b") as handle:
+        handle.seek((page - 1) * size + 8)
+        handle.write(b"\x00\x13" * 100)
+
+
+def test_a_damaged_database_is_said_so_in_a_few_lines_and_can_be_restored(
+    demo_db: object,
+) -> None:
+    """Backing up a damaged file printed SQLite's every complaint (a hundred lines) as "the
+    copy failed verification", and restore refused to replace it for the same reason."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    code, out, _ = crm(source, "backup")
+    backup = Path(out.strip())
+    before = dump(source)
+    _damage_an_index(source)
+    damaged = source.read_bytes()
+    code, _, err = crm(source, "backup")
+    assert code == 1 and f"the database {source} is damaged" in err, err
+    assert "crm restore" in err and len(err.splitlines()) <= 3, err
+    code, out, _ = crm(source, "doctor", "--full")
+    assert code == 1 and "*** in database" not in out
+    assert 1 < len(out.splitlines()) <= 21, out
+    code, out, err = crm(source, "restore", str(backup), "--yes")
+    assert code == 0, err
+    assert dump(source) == before
+    kept = [p for p in (source.parent / "backups").iterdir() if p.name.endswith("-damaged.db")]
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged
+    assert f"kept as it was: {kept[0]}" in out
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+
+
+def test_a_damaged_database_is_not_upgraded(demo_db: object) -> None:
+    """Opening a file of an older schema backs it up first; a damaged one cannot be, and is
+    left as it is with the way out named (``crm restore`` does not need to open it)."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    connection = sqlite3.connect(source)
+    connection.execute("UPDATE alembic_version SET version_num = '0005'")
+    connection.commit()
+    connection.close()
+    _damage_an_index(source)
+    code, _, err = crm(source, "contacts", "list")
+    assert code == 1 and "is damaged" in err and "crm restore" in err, err
+    assert len(err.splitlines()) <= 3, err
+
+
 def test_restore_of_a_backups_side_file_names_the_backup(demo_db: object) -> None:
     """``ls -t backups/* | head -1`` picks the checksum or notes written after the copy."""
     source = Path(str(demo_db.path))  # type: ignore[attr-defined]

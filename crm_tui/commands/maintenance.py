@@ -118,7 +118,9 @@ def restore(
         typer.confirm(f"Replace {target} with {file.name}?", abort=True)
     kept = restore_file(file, target)
     echo(f"restored {file.name} into {target}")
-    if kept.path != str(file):
+    if kept.path != str(file) and not kept.verified:
+        echo(f"the previous database was damaged; kept as it was: {kept.path}")
+    elif kept.path != str(file):
         echo(f"the previous database is kept as {kept.path}")
 
 

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,10 @@ CHUNK = 1 << 20
 
 class BackupError(CrmError):
     """A backup could not be made or verified; nothing under a final name was changed."""
+
+
+class DamagedDatabaseError(BackupError):
+    """The database itself fails SQLite's integrity check, so no copy of it verifies."""
 
 
 @dataclass
@@ -128,6 +132,41 @@ def copy_database(source: Path, target: Path) -> dict[str, int]:
     return counts
 
 
+def integrity_problems(rows: Iterable[str]) -> list[str]:
+    """SQLite's answer to ``integrity_check``/``quick_check`` as one problem a line (none
+    for "ok"): it gives one row a problem, or one row of many lines under a heading."""
+    lines = [line.strip() for row in rows for line in row.splitlines()]
+    problems = [line for line in lines if line and not line.startswith("*** in database")]
+    return [] if problems == ["ok"] else problems
+
+
+def summary(problems: Sequence[str], shown: int = 3) -> str:
+    more = len(problems) - shown
+    return "; ".join(problems[:shown]) + (f" (and {more} more)" if more > 0 else "")
+
+
+def damage(path: Path) -> list[str]:
+    """What ``quick_check`` finds wrong with the database at ``path`` (nothing: sound)."""
+    try:
+        connection = sqlite3.connect(path)
+    except sqlite3.Error as error:
+        return [f"cannot open it: {error}"]
+    try:
+        return integrity_problems(row[0] for row in connection.execute("PRAGMA quick_check"))
+    except sqlite3.DatabaseError as error:
+        return [str(error)]
+    finally:
+        connection.close()
+
+
+def damaged_message(path: Path, problems: Sequence[str]) -> str:
+    return (
+        f"the database {path} is damaged ({summary(problems)}); restore a backup "
+        f"(crm backup list, then crm restore FILE) or salvage its rows with: "
+        f"sqlite3 {path} .recover | sqlite3 recovered.db"
+    )
+
+
 def verify(path: Path, expected: dict[str, int] | None = None) -> list[str]:
     """Problems with a database file: integrity, and row counts differing from ``expected``."""
     try:
@@ -135,8 +174,8 @@ def verify(path: Path, expected: dict[str, int] | None = None) -> list[str]:
     except sqlite3.Error as error:
         return [f"cannot open {path.name}: {error}"]
     try:
-        result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
-        problems = [] if result == ["ok"] else [f"integrity_check: {'; '.join(result[:5])}"]
+        found = integrity_problems(row[0] for row in connection.execute("PRAGMA integrity_check"))
+        problems = [f"integrity_check: {summary(found)}"] if found else []
         if expected is not None and not problems:
             counts = table_counts(connection)
             problems += [
@@ -177,6 +216,8 @@ def make_backup(
     try:
         counts = copy_database(source, partial)
         problems = verify(partial, counts)
+        if problems and (damaged := damage(source)):
+            raise DamagedDatabaseError(damaged_message(source, damaged))
         if problems:
             raise BackupError("the copy failed verification: " + "; ".join(problems))
         if compress:
@@ -339,6 +380,22 @@ def check_restorable(backup: Path) -> None:
         raise ValidationError(f"{backup.name} is not a crm database this version can open")
 
 
+def _keep_current(target: Path, folder: Path | None) -> BackupInfo:
+    """A verified backup of the database a restore replaces; when it is damaged (often why
+    it is being replaced), its bytes as they are, WAL included, for salvaging."""
+    try:
+        return make_backup(target, folder, kind="-before-restore")
+    except DamagedDatabaseError:
+        pass
+    kept = private_dir(folder or target.parent / "backups") / backup_name(target.stem, "-damaged")
+    for side in ("", "-wal"):
+        if Path(f"{target}{side}").exists():
+            _private_file(Path(f"{kept}{side}"))
+            shutil.copyfile(f"{target}{side}", f"{kept}{side}")
+            _fsync(Path(f"{kept}{side}"))
+    return BackupInfo(str(kept), datetime.now(UTC).isoformat(), kept.stat().st_size, "", False)
+
+
 def restore(backup: Path, target: Path, folder: Path | None = None) -> BackupInfo:
     """Replace ``target`` with ``backup``; the current database is backed up first.
 
@@ -352,7 +409,7 @@ def restore(backup: Path, target: Path, folder: Path | None = None) -> BackupInf
             f"{target} is open in another process ({', '.join(users)}); close the app and "
             "let imports finish, then restore"
         )
-    kept = make_backup(target, folder, kind="-before-restore") if target.exists() else None
+    kept = _keep_current(target, folder) if target.exists() else None
     incoming = target.with_name(f".{target.name}.restoring")
     with _unpacked(backup) as plain:
         _private_file(incoming)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
+from crm_tui.io.backup import integrity_problems
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.models import Interaction
 from crm_tui.schemas import CLOCK_SKEW
@@ -34,8 +35,11 @@ class Finding:
 
 def _integrity(session: Session, full: bool) -> list[Finding]:
     pragma = "integrity_check" if full else "quick_check"
-    rows = [row[0] for row in session.execute(text(f"PRAGMA {pragma}"))]
-    return [] if rows == ["ok"] else [Finding(f"{pragma}: {line}") for line in rows[:20]]
+    problems = integrity_problems(row[0] for row in session.execute(text(f"PRAGMA {pragma}")))
+    findings = [Finding(f"{pragma}: {line}") for line in problems[:20]]
+    if len(problems) > 20:
+        findings.append(Finding(f"{pragma}: and {len(problems) - 20} more"))
+    return findings
 
 
 def _schema(session: Session) -> list[Finding]:
