@@ -27,13 +27,16 @@ _FOLD_TABLE = str.maketrans(
     }
 )
 
-# Latin letters that Unicode gives no decomposition, so that dropping marks keeps them: the
-# letter a keyboard without them types instead (what ICU's Latin-ASCII transliteration does).
-_BASE_LETTERS = str.maketrans(
+# Once marks are dropped, the letters a keyboard types instead: for Latin letters that Unicode
+# gives no decomposition (as ICU's Latin-ASCII transliteration does), and for the letters a
+# hamza sat on ("ئ" leaves an Arabic yeh, written as the Persian one like every other yeh;
+# "ۀ" leaves an Arabic ae, which Persian writes as heh).
+_TYPED_LETTERS = str.maketrans(
     {
         "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
         "ħ": "h", "Ħ": "h", "ŧ": "t", "Ŧ": "t", "ı": "i", "æ": "ae", "Æ": "ae",
         "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th",
+        "\u064a": "\u06cc", "\u06d5": "\u0647", "\u06c1": "\u0647",
     }
 )  # fmt: skip
 
@@ -69,12 +72,13 @@ def _marks() -> dict[int, None]:
 
 
 def _without_marks(value: str) -> str:
-    """Drop accents and Arabic vowel marks (nobody types them when searching), and write
-    "ł", "ø", "ı"… as the letters they are typed as ("Łucja" sorts and is found as "lucja")."""
+    """Drop accents, hamzas and Arabic vowel marks (nobody types them when searching), and
+    write "ł", "ø", "ı"… as the letters typed instead ("lucja" finds "Łucja", which sorts
+    among the L's)."""
     if value.isascii():
         return value
     decomposed = unicodedata.normalize("NFKD", value).translate(_marks())
-    return unicodedata.normalize("NFC", decomposed).translate(_BASE_LETTERS)
+    return unicodedata.normalize("NFC", decomposed).translate(_TYPED_LETTERS)
 
 
 @_remember

@@ -223,6 +223,8 @@ def test_bulk_tag_and_untag(crowd: Session) -> None:
         ("پیش نویس", {"نگار پیش\u200cنویس\u200cزاده"}),  # or with a space
         ("lucja oberg", {"Łucja Øberg"}),  # letters with a stroke, typed without it
         ("yildiz", {"Ahmet Yıldız"}),  # Turkish dotless i
+        ("رییسی", {"سارا رئیسی"}),  # a hamza seat typed as the letter
+        ("رئيسي", {"سارا رئیسی"}),  # or with an Arabic keyboard's yeh
     ],
 )
 def test_search_finds_every_field_in_every_script(
@@ -242,6 +244,7 @@ def test_search_finds_every_field_in_every_script(
     add_contact(session, "نگار پیش\u200cنویس\u200cزاده")
     add_contact(session, "Łucja Øberg")
     add_contact(session, "Ahmet Yıldız")
+    add_contact(session, "سارا رئیسی")
     found = svc.list_contacts(session=session, query=ContactQuery(search=query)).rows
     assert {row.name for row in found} == expected
 

@@ -190,8 +190,9 @@ def test_words_with_a_non_joiner_are_indexed_again_joined(db_path: Path) -> None
     assert [row.id for row in found] == [contact.id]
 
 
-def test_letters_with_a_stroke_get_their_new_sort_keys_and_index_rows(db_path: Path) -> None:
-    """0006: rows stored when "Ł", "Ø"… were kept as they are sort and are found as L, O…"""
+def test_letters_typed_differently_get_their_new_sort_keys_and_index_rows(db_path: Path) -> None:
+    """0006: rows stored when "Ł", "Ø", "ئ"… were kept as they are sort and are found as L,
+    O, ی…"""
     database = open_database(f"sqlite:///{db_path}")
     with database.write() as session:
         contact = create_contact(
@@ -204,6 +205,9 @@ def test_letters_with_a_stroke_get_their_new_sort_keys_and_index_rows(db_path: P
         met = create_interaction(
             session=session, data=InteractionCreate(contact_ids=[other.id], subject="Møde")
         )
+        persian = create_interaction(
+            session=session, data=InteractionCreate(contact_ids=[other.id], subject="مسئول")
+        )
     database.close()
     connection = sqlite3.connect(db_path)
     connection.executescript(
@@ -213,6 +217,7 @@ def test_letters_with_a_stroke_get_their_new_sort_keys_and_index_rows(db_path: P
         "UPDATE contact_fts SET body = 'lena łodz' WHERE rowid = 2;"
         "UPDATE contact_fts SET body = 'ola miasto łodz' WHERE rowid = 3;"
         "UPDATE interaction_fts SET body = 'møde ' WHERE rowid = 1;"
+        "UPDATE interaction_fts SET body = 'مسيول ' WHERE rowid = 2;"
         "UPDATE alembic_version SET version_num = '0005';"
     )
     connection.close()
@@ -228,10 +233,13 @@ def test_letters_with_a_stroke_get_their_new_sort_keys_and_index_rows(db_path: P
         by_name = list_contacts(session=session, query=ContactQuery(search="lucja")).rows
         by_notes = list_contacts(session=session, query=ContactQuery(search="lodz")).rows
         logged = list_interactions(session=session, query=InteractionQuery(search="mode")).rows
+        typed = InteractionQuery(search="مسیول")  # without the hamza
+        logged_persian = list_interactions(session=session, query=typed).rows
     database.close()
     assert [row.id for row in by_name] == [contact.id]
     assert {row.id for row in by_notes} == {other.id, third.id}  # notes, a custom field
     assert [row.id for row in logged] == [met.id]
+    assert [row.id for row in logged_persian] == [persian.id]
 
 
 def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

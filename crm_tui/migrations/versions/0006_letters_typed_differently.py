@@ -1,12 +1,14 @@
-"""Sorting and search: Latin letters with no decomposition (ł, ø, ı, đ, æ…) fold to L, O, I…
+"""Sorting and search: letters keyboards type differently (ł, ø, ı, æ…; ئ, ۀ) fold as typed
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-23
 
-Dropping accents left such letters as they were: "lucja" found no "Łucja", "yildiz" no
-"Yıldız", and "Łukasz" sorted after "Zoë". Rows holding one get their sort keys computed
-again and are indexed again; no other row changes.
+Dropping accents left Latin letters with no decomposition as they were ("lucja" found no
+"Łucja", "yildiz" no "Yıldız", "Łukasz" sorted after "Zoë"), and "ئ" became an Arabic yeh
+where every other yeh is folded to the Persian one ("مسیول" found no "مسئول"). Rows holding
+one of these letters get their sort keys computed again and are indexed again; no other row
+changes.
 """
 
 from collections.abc import Sequence
@@ -20,7 +22,7 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_LETTERS = "łŁøØđĐðÐħĦŧŦıæÆœŒþÞ"
+_LETTERS = "łŁøØđĐðÐħĦŧŦıæÆœŒþÞئۀۂەہ"
 _CONTACT_TEXT = (
     "name", "first_name", "last_name", "organization_name", "tags", "notes", "title",
     "address", "website", "source",
