@@ -55,8 +55,9 @@ def _rekey(table: str, key_column: str, source: str) -> None:
     from crm_tui.text import sort_key
 
     update = text(f"UPDATE {table} SET {key_column} = :key WHERE id = :id")
-    for row_id, value in _rows(f"SELECT id, {source} FROM {table} WHERE {_holding([source])}"):
-        op.get_bind().execute(update, {"key": sort_key(value), "id": row_id})
+    rows = _rows(f"SELECT id, {source} FROM {table} WHERE {_holding([source])}")
+    if rows:
+        op.get_bind().execute(update, [{"key": sort_key(value), "id": i} for i, value in rows])
 
 
 def upgrade() -> None:
