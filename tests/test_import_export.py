@@ -596,3 +596,54 @@ def test_a_birthday_without_a_year_reads_as_one_everywhere(db_url: str, tmp_path
         assert crm(other, "import", "contacts", str(out))[0] == 0
         shown = json.loads(crm(other, "contacts", "show", "Noor", "--json")[1])
         assert shown["birthday"] == "1604-12-24", kind
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "is a spreadsheet workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200), "is an Excel 97-2003 workbook"),
+        (b"%PDF-1.7\n" + bytes(range(256)), "is a PDF document"),
+        (bytes(range(256)) * 8, "does not look like text"),
+    ],
+    ids=["xlsx", "xls", "pdf", "binary"],
+)
+def test_a_file_that_is_not_csv_is_named_for_what_it_is(
+    db_url: str, tmp_path: Path, data: bytes, said: str
+) -> None:
+    """An Excel workbook imported "0 created, 0 rejected" and exited 0, as if it held no
+    one; random bytes came out as rows Python's csv module could not read."""
+    path = tmp_path / "contacts.xlsx"
+    path.write_bytes(data)
+    code, _, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 1, err
+    assert f"contacts.xlsx {said}" in err
+    assert "CSV" in err and len(err.splitlines()) == 1
+
+
+def test_a_stray_nul_byte_is_dropped_not_taken_for_a_binary_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"Name,Email\nSara,sara@x.example\nAli\x00,ali@x.example\n")
+    code, out, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 0 and out.startswith("created 2,"), err
+    assert "Ali" in by_name(db_url)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(
+    db_url: str, tmp_path: Path, encoding: str
+) -> None:
+    """Plain ASCII in UTF-16 is valid UTF-8 too, with a NUL byte beside each letter."""
+    path = tmp_path / "unicode.csv"
+    text = "Name,Email\nMaryam Rezaei,maryam@x.example\nJose,jose@x.example\n"
+    path.write_bytes(text.encode(encoding))
+    code, out, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 0, err
+    assert out.startswith("created 2,")
+    database = open_database(db_url)
+    with database.read() as session:
+        rows = list_contacts(session=session, query=ContactQuery(search="maryam")).rows
+    database.close()
+    assert [row.name for row in rows] == ["Maryam Rezaei"]

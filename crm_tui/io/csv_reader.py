@@ -9,6 +9,7 @@ line number instead of stopping the read, so every bad row can be reported at on
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Iterator
@@ -28,6 +29,17 @@ _BOMS = [
 ]
 
 csv.field_size_limit(MAX_FIELD)
+
+# Files people pick by mistake, whatever their name says.
+_SAVE_AS_CSV = "save it as CSV (Excel: File > Save As > CSV UTF-8) and import that file"
+_NOT_TEXT = [
+    (
+        b"PK\x03\x04",
+        f"is a spreadsheet workbook (.xlsx, .ods or .numbers), not CSV: {_SAVE_AS_CSV}",
+    ),
+    (b"\xd0\xcf\x11\xe0", f"is an Excel 97-2003 workbook (.xls), not CSV: {_SAVE_AS_CSV}"),
+    (b"%PDF", "is a PDF document: crm imports CSV, vCard (.vcf) and JSON files"),
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return data.decode(name), name
+    if (wide := _utf16_without_bom(data[:4096])) is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode(wide), wide
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -64,6 +79,40 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode(name), name
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 written without its byte order mark, told by where the NUL bytes of its ASCII
+    letters fall (such text decodes as UTF-8 too, a NUL beside each letter)."""
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 4  # most of a CSV's characters are ASCII: commas, digits, @…
+    if odd > half and even == 0:
+        return "utf-16-le"
+    if even > half and odd == 0:
+        return "utf-16-be"
+    return None
+
+
+_CONTROL_BYTES = [bytes([code]) for code in (*range(9), *range(14, 32))]
+
+
+def _mostly_control_bytes(sample: bytes) -> bool:
+    """Binary, not text with a stray NUL or two (those rows are reported one by one)."""
+    controls = sum(sample.count(byte) for byte in _CONTROL_BYTES)
+    return controls > len(sample) // 20
+
+
+def _refuse_what_is_not_text(data: bytes, name: str, encoding: str | None) -> None:
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise ValidationError(f"{name} {what}")
+    wide = any(data.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(data[:4096])
+    if not (encoding or wide) and _mostly_control_bytes(data[:65536]):
+        raise ValidationError(
+            f"{name} does not look like text: crm imports CSV, vCard (.vcf) and JSON files"
+        )
 
 
 def _detected(sample: bytes) -> str:
@@ -193,6 +242,7 @@ def parse_csv(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> CsvSource:
+    _refuse_what_is_not_text(data, name, encoding)
     text, used = decode(data, encoding)
     text = text.lstrip("\ufeff")
     if not text.strip():
