@@ -647,3 +647,21 @@ def test_utf16_without_a_byte_order_mark_is_read(
         rows = list_contacts(session=session, query=ContactQuery(search="maryam")).rows
     database.close()
     assert [row.name for row in rows] == ["Maryam Rezaei"]
+
+
+def test_a_header_with_nothing_to_recognise_a_contact_by_says_so_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Columns no profile knows are custom fields; with no name, email or phone among them,
+    every row was rejected on a line of its own (a thousand lines for a thousand rows)."""
+    path = tmp_path / "kunden.csv"
+    rows = "".join(f"Kunde {n},030 555{n:04d},Berlin\n" for n in range(500))
+    path.write_text("Kunde,Telefonnummer,Ort\n" + rows, encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 1 and len(err.splitlines()) == 1, err
+    assert "no column holds a name, email or phone (Kunde, Telefonnummer, Ort)" in err
+    assert '--map "Kunde=name"' in err
+    mapped = ["--map", "Kunde=name", "--map", "Telefonnummer=phone"]
+    code, out, err = crm(db_url, "import", "contacts", str(path), *mapped)
+    assert code == 0 and out.startswith("created 500,"), err
+    assert by_name(db_url)["Kunde 7"]["custom"] == {"Ort": "Berlin"}

@@ -62,7 +62,7 @@ def _read_contacts(
     from crm_tui.io.contact_rows import RowError, RowReader
     from crm_tui.io.csv_reader import Problem, open_csv
     from crm_tui.io.json_contacts import is_json, read_json_contacts
-    from crm_tui.io.profiles import column_map
+    from crm_tui.io.profiles import check_identifies, column_map
     from crm_tui.io.vcard import is_vcard, read_vcards
 
     if is_vcard(path):
@@ -71,6 +71,7 @@ def _read_contacts(
         return read_json_contacts(path, region=options["region"]), "json"
     source = open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"])
     mapping = column_map(source.header, options["profile"], options["maps"])
+    check_identifies(mapping, source.header, source.name)
     reader = RowReader(source.header, mapping, options["region"])
     rows: list[Any] = []
     lines = source.text.count("\n") + 1  # quoted newlines too: near enough for a progress bar

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from crm_tui.errors import UsageError
+from crm_tui.errors import UsageError, ValidationError
 from crm_tui.text import fold
 
 SCALARS = (
@@ -398,6 +398,21 @@ def parse_overrides(items: list[str], header: list[str]) -> dict[int, Target]:
                 f"{', '.join(TARGETS)} or custom:Name"
             )
     return overrides
+
+
+IDENTIFYING = {"name", "first_name", "middle_name", "last_name", "email", "phone", "organization"}
+
+
+def check_identifies(mapping: ColumnMap, header: list[str], source: str) -> None:
+    """Refuse a map with no column to recognise a contact by: each row would be refused on
+    a line of its own, for the same reason."""
+    if any(target.field in IDENTIFYING for target in mapping.targets.values()):
+        return
+    columns = [column for column in header if column.strip()] or ["Name"]
+    raise ValidationError(
+        f"{source}: no column holds a name, email or phone ({', '.join(columns)}); say which "
+        f'does with --map, e.g. --map "{columns[0]}=name"'
+    )
 
 
 def column_map(
