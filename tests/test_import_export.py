@@ -665,3 +665,12 @@ def test_a_header_with_nothing_to_recognise_a_contact_by_says_so_once(
     code, out, err = crm(db_url, "import", "contacts", str(path), *mapped)
     assert code == 0 and out.startswith("created 500,"), err
     assert by_name(db_url)["Kunde 7"]["custom"] == {"Ort": "Berlin"}
+
+
+def test_exporting_onto_a_folder_says_to_name_a_file(db_url: str, tmp_path: Path) -> None:
+    """It wrote the whole export, then failed renaming it: "Is a directory (.x.partial)"."""
+    crm(db_url, "contacts", "add", "Sara")
+    code, _, err = crm(db_url, "export", "contacts", "-o", str(tmp_path))
+    assert code == 1
+    assert f"cannot write {tmp_path}: it is a folder; name a file in it" in err
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.partial"))

@@ -280,6 +280,8 @@ def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
         return
     if not path.parent.is_dir():
         raise ValidationError(f"cannot write {path}: no folder {path.parent}")
+    if path.is_dir():
+        raise ValidationError(f"cannot write {path}: it is a folder; name a file in it")
     partial = path.with_name(f".{path.name}.partial")
     try:
         if binary:
