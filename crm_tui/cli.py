@@ -19,9 +19,21 @@ from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
 from crm_tui.commands.common import CliState, state
 from crm_tui.errors import CrmError
 
+# ``crm --help`` lists the commands by use, daily ones first (Typer lists lone commands
+# before groups, in the order they were added).
+COMMAND_ORDER = [
+    "contacts", "log", "tasks", "agenda", "import", "export", "backup", "restore", "doctor",
+    "team", "demo",
+]  # fmt: skip
+
 
 class CrmGroup(TyperGroup):
     """Turns the errors a user can act on into one line on stderr and an exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: index for index, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -86,7 +98,11 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", envvar="CRM_DB", help="Database: a file path or an SQLAlchemy URL."
+        None,
+        "--db",
+        envvar="CRM_DB",
+        metavar="PATH|URL",
+        help="Database: a file path or an SQLAlchemy URL.",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."

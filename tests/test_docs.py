@@ -60,6 +60,18 @@ def test_each_command_is_summed_up_in_one_plain_line() -> None:
         assert "``" not in help_text, help_text
 
 
+def test_the_commands_are_listed_daily_ones_first() -> None:
+    shown = CliRunner().invoke(app, ["--help"], prog_name="crm").output
+    listed = [line.split()[0] for line in shown.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed[:4] == ["contacts", "log", "tasks", "agenda"]
+    assert sorted(listed) == sorted(_tree_names())
+    assert "--db PATH|URL" in shown
+
+
+def _tree_names() -> list[str]:
+    return [path[0] for path, _ in _tree(typer.main.get_command(app)) if len(path) == 1]
+
+
 def test_help_at_80_columns_cuts_no_summary_and_asks_no_value_of_a_flag() -> None:
     """Typer's Rich panels showed every flag as ``--dry-run <bool>``, as if it took a value,
     a repeatable option as ``--map <list[str]>`` and a bounded number as ``--limit <int
