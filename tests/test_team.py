@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
@@ -18,7 +19,9 @@ from crm_tui.db import Database, open_database
 from crm_tui.errors import ConflictError
 from crm_tui.schemas import ContactUpdate
 from crm_tui.services.contacts import get_contact, update_contact
-from crm_tui.services.team import ensure_member
+from crm_tui.services.projects import create_project, find_project
+from crm_tui.services.team import add_member, ensure_member, find_member
+from crm_tui.services.templates import StepSpec, get_template, save_template
 from tests.conftest import add_contact
 
 runner = CliRunner()
@@ -176,3 +179,18 @@ def test_postgresql_urls_use_the_shipped_driver(scheme: str) -> None:
     from crm_tui.config import db_url
 
     assert db_url(f"{scheme}://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_names_typed_without_accents_find_projects_members_and_templates(
+    session: Session,
+) -> None:
+    """``--project oresund`` found no "Øresund onboarding" (nor "cafe" a "Café"), while the
+    same words found the contacts: names are matched as search and sorting fold them."""
+    create_project(session=session, name="Øresund onboarding")
+    add_member(session=session, name="Søren Kühn")
+    save_template(session=session, name="Café opening", steps=[StepSpec(title="Menu")])
+    assert find_project(session=session, ref="oresund").name == "Øresund onboarding"
+    assert find_project(session=session, ref="  oresund   ONBOARDING ").id == 1
+    assert find_member(session=session, ref="soren kuhn").name == "Søren Kühn"
+    assert find_member(session=session, ref="kuhn").name == "Søren Kühn"
+    assert get_template(session=session, ref="cafe opening").name == "Café opening"

@@ -11,7 +11,7 @@ from crm_tui.errors import AmbiguousError, NotFoundError, ValidationError
 from crm_tui.models import Project
 from crm_tui.schemas import ProjectRead
 from crm_tui.services.common import utcnow
-from crm_tui.text import fold
+from crm_tui.text import sort_key
 
 
 def _read(project: Project) -> ProjectRead:
@@ -65,9 +65,9 @@ def list_projects(*, session: Session) -> list[ProjectRead]:
 def find_project(*, session: Session, ref: str) -> ProjectRead:
     """A live project by id or (part of its) name."""
     projects = list_projects(session=session)
-    key = fold(ref.strip())
-    exact = [p for p in projects if str(p.id) == key.lstrip("#") or fold(p.name) == key]
-    found = exact or [p for p in projects if key and key in fold(p.name)]
+    key = sort_key(ref)  # as contacts are found: "oresund" finds "Øresund"
+    exact = [p for p in projects if str(p.id) == key.lstrip("#") or sort_key(p.name) == key]
+    found = exact or [p for p in projects if key and key in sort_key(p.name)]
     if not found:
         raise NotFoundError(f"no project matches {ref!r}")
     if len(found) > 1:

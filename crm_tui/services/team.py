@@ -9,7 +9,7 @@ from crm_tui.errors import AmbiguousError, NotFoundError, ValidationError
 from crm_tui.models import TeamMember
 from crm_tui.schemas import MemberRead
 from crm_tui.services.common import utcnow
-from crm_tui.text import fold, initials
+from crm_tui.text import fold, initials, sort_key
 
 
 def _read(member: TeamMember) -> MemberRead:
@@ -75,16 +75,16 @@ def set_active(*, session: Session, ref: str, active: bool) -> MemberRead:
 def find_member(*, session: Session, ref: str) -> MemberRead:
     """A member by id, username, initials or (part of) name."""
     members = list_members(session=session, include_inactive=True)
-    key = fold(ref.strip())
+    key, name = fold(ref.strip()), sort_key(ref)  # "soren" finds "Søren", as contacts do
     exact = [
         m
         for m in members
         if str(m.id) == key
         or fold(m.username) == key
         or fold(m.initials) == key
-        or fold(m.name) == key
+        or sort_key(m.name) == name
     ]
-    found = exact or [m for m in members if key and key in fold(m.name)]
+    found = exact or [m for m in members if name and name in sort_key(m.name)]
     if not found:
         raise NotFoundError(f"no team member matches {ref!r}")
     if len(found) > 1:

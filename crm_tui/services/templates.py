@@ -15,7 +15,7 @@ from crm_tui.models import TemplateStep, WorkflowTemplate
 from crm_tui.schemas import TaskCreate, TaskRead
 from crm_tui.services.common import utcnow
 from crm_tui.services.tasks import create_task
-from crm_tui.text import fold
+from crm_tui.text import sort_key
 
 
 class StepSpec(BaseModel):
@@ -119,9 +119,9 @@ def list_templates(*, session: Session) -> list[TemplateRead]:
 
 
 def get_template(*, session: Session, ref: str) -> TemplateRead:
-    """A template by id or name (ignoring case)."""
+    """A template by id or name (ignoring case and accents)."""
     for template in session.scalars(select(WorkflowTemplate)):
-        if str(template.id) == ref.strip() or fold(template.name) == fold(ref.strip()):
+        if str(template.id) == ref.strip() or sort_key(template.name) == sort_key(ref):
             return _read(session, template)
     names = ", ".join(t.name for t in list_templates(session=session)) or "none yet"
     raise NotFoundError(f"no template named {ref!r} (templates: {names})")
