@@ -255,6 +255,7 @@ def test_times_read_back_as_typed_in_the_local_zone(
         crm(db_url, "log", "-c", "1", "--when", "2026-11-21 01:00", "--complaint", "Late")[0] == 0
     )
     _, out, _ = crm(db_url, "contacts", "show", "1")
+    assert "  Last contact   2026-11-21 01:00\n" in out  # as the app's detail pane shows it
     timeline = out.split("Timeline:\n")[1].splitlines()
     assert [line.split() for line in timeline] == [
         ["2026-11-27", "task/todo", "Follow", "up", "with", "Sara:", "Quote", "call"],

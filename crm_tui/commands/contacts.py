@@ -145,6 +145,11 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
         ("Birthday", birthday_text(contact.birthday)),
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
+        ("Referred by", f"#{contact.referred_by_id}" if contact.referred_by_id else ""),
+        (
+            "Last contact",
+            local_text(contact.last_contacted_at) if contact.last_contacted_at else "",
+        ),
         ("Notes", contact.notes),
     ]
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
