@@ -29,6 +29,7 @@ class ConflictDialog(DialogStyles, ModalScreen[str | None]):
     """Returns "mine" (save over theirs), "theirs" (drop mine), "edit" (merge), or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Back")]
+    AUTO_FOCUS = "#edit"  # Enter keeps both sides' changes (the rows' scroll took focus)
 
     def __init__(
         self, mine: dict[str, Any], theirs: dict[str, Any], saved_by: str = "someone else"

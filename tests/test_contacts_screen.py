@@ -221,7 +221,8 @@ async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) 
         assert isinstance(app.screen, ConflictDialog)
         table = str(app.screen.query_one("#conflict-table", Static).render())
         assert "title" in table and "Designer" in table and "saved by bahram" in table
-        await pilot.click("#edit")  # their version + my changes, back in the form
+        assert app.focused is not None and app.focused.id == "edit"  # Enter picks it: it
+        await pilot.press("enter")  # keeps their version and my changes, back in the form
         await settle(pilot)
         assert app.screen is form
         await pilot.press("ctrl+s")
