@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from crm_tui.dates import DateError, parse_day
+from crm_tui.dates import DateError, local_text, parse_day
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
@@ -42,6 +42,28 @@ def _day_text(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
+def task_values(task: TaskRead) -> dict[str, Any]:
+    """A task's fields as the form's ``values()`` names them."""
+    return {
+        "title": task.title,
+        "start_date": task.start,
+        "due_date": task.due,
+        "progress": task.progress,
+        "estimate_hours": task.estimate_hours,
+        "depends_on": task.depends_on,
+        "assignee_id": task.assignee_id,
+        "project_id": task.project_id,
+        "contact_id": task.contact_id,
+        "status": task.status,
+        "priority": task.priority,
+        "milestone": task.milestone,
+        "description": task.description,
+    }
+
+
+_READ_NAMES = {"start_date": "start", "due_date": "due"}  # the form's names -> TaskRead's
+
+
 class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
     """One task; dates accept "fri", "3d" or "2026-12-01"; dependencies are task ids."""
 
@@ -60,7 +82,7 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         status: str = TaskStatus.TODO.value,
     ) -> None:
         super().__init__()
-        self.editing = task
+        self.editing = self.shown = task  # shown: what the form holds (after a merge, more)
         if task is not None:
             contact_id, contact_name = task.contact_id, task.contact_name or ""
             project_id, status = task.project_id, task.status
@@ -68,7 +90,7 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         self.project_id, self.status = project_id, status
 
     def compose(self) -> ComposeResult:
-        task = self.editing
+        task = self.shown
         with Vertical(classes="dialog form-dialog"):
             yield Static(f"Edit task #{task.id}" if task else "New task", classes="dialog-title")
             with VerticalScroll(classes="form-body"):
@@ -155,6 +177,10 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """What the widgets need once composed (again, after a merge)."""
         self.query_one("#f-title", Input).focus()
         self.query_one("#f-new_project").parent.display = False  # type: ignore[union-attr]
         self._load_choices()
@@ -172,7 +198,7 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
     def _fill_choices(self, members: list[MemberRead], projects: list[ProjectRead]) -> None:
         assignee = self.query_one("#f-assignee", Select)
         options = [(m.name, m.id) for m in members]
-        task = self.editing
+        task = self.shown
         if task and task.assignee_id and task.assignee_id not in {m.id for m in members}:
             # Someone who has left keeps this task until it is given to someone else.
             options.append((f"{task.assignee} (deactivated)", task.assignee_id))
@@ -233,27 +259,27 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         except FieldErrors as error:
             show_errors(self, error.errors, FIELDS)
             return
-        self._save(values)
+        self._save(values, self.editing.version if self.editing else None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
     @work(thread=True, exclusive=True, group="task-save")
-    def _save(self, values: dict[str, Any]) -> None:
+    def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
         try:
-            saved = self._write(values)
+            saved = self._write(values, expected_version)
         except ValidationError as error:
             self.app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
         except ConflictError as error:
-            message = f"{error} — close and open the task again to see the saved version"
-            self.app.call_from_thread(show_errors, self, {"record": message}, set())
+            self.app.call_from_thread(self._conflict, values, error.current)
         except Exception as error:  # shown on the form, never a traceback
             self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
         else:
             self.app.call_from_thread(self.dismiss, saved)
 
-    def _write(self, values: dict[str, Any]) -> TaskRead:
+    def _write(self, values: dict[str, Any], expected_version: int | None) -> TaskRead:
+        values = dict(values)  # kept whole for a second try after a conflict
         new_project = values.pop("new_project")
         with self.write() as session:
             if new_project:
@@ -270,25 +296,42 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
                 session=session,
                 task_id=self.editing.id,
                 changes=TaskUpdate.build(**changes),
-                expected_version=self.editing.version,
+                expected_version=expected_version,
                 actor_id=self.actor_id,
             )
 
     def _original(self) -> dict[str, Any]:
-        task = self.editing
-        assert task is not None
-        return {
-            "title": task.title,
-            "start_date": task.start,
-            "due_date": task.due,
-            "progress": task.progress,
-            "estimate_hours": task.estimate_hours,
-            "depends_on": task.depends_on,
-            "assignee_id": task.assignee_id,
-            "project_id": task.project_id,
-            "contact_id": task.contact_id,
-            "status": task.status,
-            "priority": task.priority,
-            "milestone": task.milestone,
-            "description": task.description,
-        }
+        assert self.editing is not None
+        return task_values(self.editing)
+
+    def _conflict(self, values: dict[str, Any], theirs: TaskRead) -> None:
+        from screens.conflict import ConflictDialog
+
+        fields = {key: value for key, value in values.items() if key != "new_project"}
+        mine = changed_fields(self._original(), fields)
+        picker = self.query_one("#f-contact", ContactPicker)
+
+        async def decided(choice: str | None) -> None:
+            if choice == "mine":
+                self._save(values, theirs.version)
+            elif choice == "theirs":
+                self.dismiss(theirs)
+            elif choice == "edit":
+                # Their version, with my changes on top: saving again keeps both.
+                shown = {_READ_NAMES.get(key, key): value for key, value in mine.items()}
+                if "contact_id" in mine:
+                    shown["contact_name"] = picker.contact_name
+                self.editing, self.shown = theirs, theirs.model_copy(update=shown)
+                self.contact_id, self.contact_name = (
+                    self.shown.contact_id,
+                    self.shown.contact_name or "",
+                )
+                self.project_id, self.status = self.shown.project_id, self.shown.status
+                await self.recompose()
+                self._prepare()
+                show_errors(
+                    self, {"record": "merged with their newer version: check, then save"}, set()
+                )
+
+        saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
+        self.app.push_screen(ConflictDialog(mine, task_values(theirs), saved_by), decided)

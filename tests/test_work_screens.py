@@ -410,6 +410,45 @@ async def test_saving_an_unchanged_task_writes_nothing(demo_db: Database) -> Non
         assert get_task(session=session, task_id=task.id).version == task.version
 
 
+async def test_a_stale_task_save_shows_both_versions_and_loses_nothing(
+    demo_db: Database,
+) -> None:
+    """A teammate saved the task meanwhile: the form said "close and open it again", so
+    what was typed was lost unless typed again; now both sides are shown, as for contacts."""
+    from crm_tui.db import open_database
+    from crm_tui.schemas import TaskUpdate
+    from crm_tui.services.tasks import update_task
+    from screens.conflict import ConflictDialog
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        task = (await _gantt_at(pilot, "Discovery workshop")).current
+        form = await _opened(pilot, "e")
+        assert isinstance(form, TaskForm)
+        form.query_one("#f-title", Input).value = "Discovery workshop (on site)"
+        teammate = open_database(demo_db.url)
+        with teammate.write() as session:
+            update_task(
+                session=session,
+                task_id=task.id,
+                changes=TaskUpdate.build(title="Discovery call", description="by video"),
+                expected_version=task.version,
+            )
+        teammate.close()
+        dialog = await _opened(pilot, "ctrl+s")
+        assert isinstance(dialog, ConflictDialog)
+        table = str(dialog.query_one("#conflict-table", Static).render())
+        assert "Discovery workshop (on site)" in table and "Discovery call" in table
+        assert await _opened(pilot, "enter") is form  # their version + my changes
+        assert form.query_one("#f-title", Input).value == "Discovery workshop (on site)"
+        assert form.query_one("#f-description", TextArea).text == "by video"
+        assert not isinstance(await _opened(pilot, "ctrl+s"), TaskForm)
+    with demo_db.read() as session:
+        saved = get_task(session=session, task_id=task.id)
+    assert (saved.title, saved.description) == ("Discovery workshop (on site)", "by video")
+    assert saved.version == task.version + 2
+
+
 async def test_apply_a_template_from_the_board(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
