@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from crm_tui.dates import DateError, month_day
 from crm_tui.errors import FieldErrors
 from crm_tui.models import Channel, ContactStatus, Direction, Sentiment, TaskStatus
-from crm_tui.text import full_name, strip_control
+from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 
@@ -108,16 +108,10 @@ def _check_phones(values: list[LabeledValue], region: str | None) -> list[Labele
 
 
 def _check_tags(values: list[str]) -> list[str]:
-    tags, seen = [], set()
-    for raw in values:
-        tag = " ".join(raw.split())
-        if not tag:
-            continue
+    tags = unique_folded(values)
+    for tag in tags:
         if "," in tag:
             raise ValueError(f"a tag cannot contain a comma: {tag!r}")
-        if tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            tags.append(tag)
     return tags
 
 

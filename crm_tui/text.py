@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Arabic code points that Persian writes with its own letters, Arabic-Indic and Persian
 # digits, tatweel (a stretching stroke with no meaning) and ZWNJ/ZWJ (joining controls).
@@ -130,6 +131,17 @@ def words(indexed: str) -> str:
 def strip_control(value: str) -> str:
     """Drop control characters except tab and newlines (NUL is also refused by PostgreSQL)."""
     return _CONTROL.sub("", value)
+
+
+def unique_folded(values: Iterable[str]) -> list[str]:
+    """``values`` stripped, blanks and repeats dropped: a repeat is a value that folds the
+    same as an earlier one ("Café" written with a combining accent, "³" and "3")."""
+    kept: dict[str, str] = {}
+    for value in values:
+        text = " ".join(value.split())
+        if text:
+            kept.setdefault(fold(text), text)
+    return list(kept.values())
 
 
 def full_name(first: str, last: str) -> str:

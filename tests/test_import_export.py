@@ -674,3 +674,26 @@ def test_exporting_onto_a_folder_says_to_name_a_file(db_url: str, tmp_path: Path
     assert code == 1
     assert f"cannot write {tmp_path}: it is a folder; name a file in it" in err
     assert not list(tmp_path.parent.glob(f".{tmp_path.name}.partial"))
+
+
+@pytest.mark.parametrize("shape", ["csv", "vcard", "json"])
+def test_tags_spelled_two_ways_are_one_tag(db_url: str, tmp_path: Path, shape: str) -> None:
+    """ "Café" typed on a Mac (e + combining accent) and on Windows, or "3" and "³", are one
+    tag: the import wrote the contact's link to it twice and failed on the unique key."""
+    tags = ["Café", "cafe\u0301", "3", "³"]
+    path = tmp_path / f"tags.{shape}"
+    if shape == "csv":
+        path.write_text(f'Name,Tags\nSara,"{", ".join(tags)}"\n', encoding="utf-8")
+    elif shape == "vcard":
+        card = (
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Sara\r\nCATEGORIES:{','.join(tags)}\r\nEND:VCARD\r\n"
+        )
+        path.write_text(card, encoding="utf-8")
+    else:
+        path.write_text(json.dumps([{"name": "Sara", "tags": tags}]), encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 0, err
+    assert by_name(db_url)["Sara"]["tags"] == ["3", "Café"]
+    code, _, err = crm(db_url, "contacts", "add", "Ali", "--tag", "Café", "--tag", "CAFE\u0301")
+    assert code == 0, err
+    assert by_name(db_url)["Ali"]["tags"] == ["Café"]

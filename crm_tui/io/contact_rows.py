@@ -13,7 +13,7 @@ from datetime import date, datetime
 from crm_tui.dates import DateError, month_day
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.models import ContactStatus
-from crm_tui.text import full_name, strip_control
+from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 MULTI_SEPARATOR = " ::: "
@@ -190,9 +190,7 @@ class RowReader:
             tags = [tag.strip() for tag in raw.split(",") if tag.strip()]
         else:
             tags = _split_tags(raw)
-        for tag in tags:
-            if all(t.casefold() != tag.casefold() for t in values.tags):
-                values.tags.append(tag)
+        values.tags = unique_folded([*values.tags, *tags])
 
     def _custom(self, values: ContactValues, raw: str, target: Target, _cells: list[str]) -> None:
         values.custom[target.custom_name] = raw

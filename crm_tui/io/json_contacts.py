@@ -10,7 +10,7 @@ from typing import Any
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.models import ContactStatus
-from crm_tui.text import full_name, strip_control
+from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 _STATUSES = {status.value for status in ContactStatus}
@@ -52,7 +52,7 @@ def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
     )
     values.emails = _labeled(item.get("emails"), normalize_email)
     values.phones = _labeled(item.get("phones"), lambda raw: normalize_phone(raw, region))
-    values.tags = [str(tag).strip() for tag in item.get("tags") or [] if str(tag).strip()]
+    values.tags = unique_folded(str(tag) for tag in item.get("tags") or [])
     values.custom = {
         str(k).strip(): str(v).strip()
         for k, v in (item.get("custom") or {}).items()

@@ -19,7 +19,7 @@ from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import decode
 from crm_tui.schemas import ContactRead
-from crm_tui.text import full_name, strip_control
+from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
 _NAMESPACE = uuid.UUID("6f1c6a52-1b1e-4c5e-9a53-7a6c2b8e0c11")
@@ -85,7 +85,7 @@ def _card_values(card: Any, region: str | None) -> ContactValues:
             values.phones.append(Labeled(checked.value, _label(line), checked.key))
     for line in _values(card, "categories"):
         raw = line.value if isinstance(line.value, list) else str(line.value).split(",")
-        values.tags += [t.strip() for t in raw if t.strip() and t.strip() not in values.tags]
+        values.tags = unique_folded([*values.tags, *raw])
     addresses = _values(card, "adr")
     if addresses:
         adr = addresses[0].value
