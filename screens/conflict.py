@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from textual import on
@@ -12,7 +13,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from crm_tui.dates import local_text
 from screens.base import DialogStyles
+from screens.forms import show_errors
 from screens.text import safe
 
 
@@ -66,3 +69,31 @@ class ConflictDialog(DialogStyles, ModalScreen[str | None]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)
+
+
+def resolve_conflict(
+    form: ModalScreen[Any],
+    *,
+    mine: dict[str, Any],
+    theirs: Any,
+    theirs_values: dict[str, Any],
+    save_mine: Callable[[], object],
+    merge: Callable[[], Awaitable[None]],
+) -> None:
+    """Ask what to do with a save that met a newer version (``theirs``, a read model): save
+    mine over it, take theirs (the form closes with it), or merge (``merge`` puts their
+    version in the form with my changes on top; saving again keeps both)."""
+
+    async def decided(choice: str | None) -> None:
+        if choice == "mine":
+            save_mine()
+        elif choice == "theirs":
+            form.dismiss(theirs)
+        elif choice == "edit":
+            await merge()
+            show_errors(
+                form, {"record": "merged with their newer version: check, then save"}, set()
+            )
+
+    saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
+    form.app.push_screen(ConflictDialog(mine, theirs_values, saved_by), decided)

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui.dates import birthday_text, local_text
+from crm_tui.dates import birthday_text
 from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
@@ -262,25 +262,22 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
             )
 
     def _conflict(self, values: dict[str, Any], theirs: ContactRead) -> None:
-        from screens.conflict import ConflictDialog
+        from screens.conflict import resolve_conflict
 
         mine = changed_fields(self.original, values)
 
-        async def decided(choice: str | None) -> None:
-            if choice == "mine":
-                self._save(values, theirs.version)
-            elif choice == "theirs":
-                self.dismiss(theirs)
-            elif choice == "edit":
-                # Their version, with my changes on top: saving again keeps both.
-                self.contact = theirs
-                self.original = form_values(theirs)
-                self.shown = {**self.original, **mine}
-                await self.recompose()
-                self.query_one("#f-first_name", Input).focus()  # focus died with the old widgets
-                show_errors(
-                    self, {"record": "merged with their newer version: check, then save"}, set()
-                )
+        async def merge() -> None:
+            self.contact = theirs
+            self.original = form_values(theirs)
+            self.shown = {**self.original, **mine}
+            await self.recompose()
+            self.query_one("#f-first_name", Input).focus()  # focus died with the old widgets
 
-        saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
-        self.app.push_screen(ConflictDialog(mine, form_values(theirs), saved_by), decided)
+        resolve_conflict(
+            self,
+            mine=mine,
+            theirs=theirs,
+            theirs_values=form_values(theirs),
+            save_mine=lambda: self._save(values, theirs.version),
+            merge=merge,
+        )

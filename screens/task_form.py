@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from crm_tui.dates import DateError, local_text, parse_day
+from crm_tui.dates import DateError, parse_day
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
@@ -305,33 +305,28 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         return task_values(self.editing)
 
     def _conflict(self, values: dict[str, Any], theirs: TaskRead) -> None:
-        from screens.conflict import ConflictDialog
+        from screens.conflict import resolve_conflict
 
         fields = {key: value for key, value in values.items() if key != "new_project"}
         mine = changed_fields(self._original(), fields)
         picker = self.query_one("#f-contact", ContactPicker)
 
-        async def decided(choice: str | None) -> None:
-            if choice == "mine":
-                self._save(values, theirs.version)
-            elif choice == "theirs":
-                self.dismiss(theirs)
-            elif choice == "edit":
-                # Their version, with my changes on top: saving again keeps both.
-                shown = {_READ_NAMES.get(key, key): value for key, value in mine.items()}
-                if "contact_id" in mine:
-                    shown["contact_name"] = picker.contact_name
-                self.editing, self.shown = theirs, theirs.model_copy(update=shown)
-                self.contact_id, self.contact_name = (
-                    self.shown.contact_id,
-                    self.shown.contact_name or "",
-                )
-                self.project_id, self.status = self.shown.project_id, self.shown.status
-                await self.recompose()
-                self._prepare()
-                show_errors(
-                    self, {"record": "merged with their newer version: check, then save"}, set()
-                )
+        async def merge() -> None:
+            shown = {_READ_NAMES.get(key, key): value for key, value in mine.items()}
+            if "contact_id" in mine:
+                shown["contact_name"] = picker.contact_name
+            self.editing, self.shown = theirs, theirs.model_copy(update=shown)
+            self.contact_id = self.shown.contact_id
+            self.contact_name = self.shown.contact_name or ""
+            self.project_id, self.status = self.shown.project_id, self.shown.status
+            await self.recompose()
+            self._prepare()
 
-        saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
-        self.app.push_screen(ConflictDialog(mine, task_values(theirs), saved_by), decided)
+        resolve_conflict(
+            self,
+            mine=mine,
+            theirs=theirs,
+            theirs_values=task_values(theirs),
+            save_mine=lambda: self._save(values, theirs.version),
+            merge=merge,
+        )
