@@ -137,6 +137,7 @@ class PagedLoader:
         self.paging = PageCursors(page_size=table.page_size)
         self.shown_generation = 0  # the query whose rows the table holds
         self.follow: Hashable | None = None  # after a refresh, the record the cursor was on
+        self.follow_from = 0  # the cursor's row then: moved since, the user has moved on
 
     @property
     def generation(self) -> int:
@@ -157,6 +158,7 @@ class PagedLoader:
             self.follow = None
         elif self.follow is None and current is not None:
             self.follow = self.table.key_of(current)
+        self.follow_from = self.table.cursor
         generation = self.paging.restart()
         self.screen.run_worker(
             lambda: self._first(generation),
@@ -237,6 +239,8 @@ class PagedLoader:
     def page_loaded(self, message: PageLoaded) -> None:
         if message.generation != self.paging.generation:
             return
+        if self.table.cursor != self.follow_from:
+            self.follow = None  # a key moved the cursor since: the user's place wins
         if message.page == 0 and message.generation != self.shown_generation:
             # The new query's first rows replace the old ones in one go (no blank flash);
             # the exact total follows from the count.
