@@ -179,9 +179,11 @@ def ensure_schema(database: Database, *, on_upgrade: Callable[[str], None] | Non
             f"crm understands (up to {HEAD}); upgrade crm-tui to open it"
         )
     if revision is not None and database.path is not None:
+        if on_upgrade is not None:  # said first: the copy of a large database takes a while
+            on_upgrade(f"upgrading the database schema {revision} -> {HEAD}; backing it up first")
         kept = backup_before_migration(database.path, revision)
         if on_upgrade is not None:
-            on_upgrade(f"upgrading the database schema {revision} -> {HEAD} (copy kept: {kept})")
+            on_upgrade(f"copy kept: {kept}")
     elif revision is not None and on_upgrade is not None:
         on_upgrade(f"upgrading the database schema {revision} -> {HEAD}")
     from crm_tui.migrations.runner import upgrade

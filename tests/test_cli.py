@@ -313,9 +313,9 @@ def test_subprocess_says_when_it_upgrades_a_database(db_path: Path) -> None:
     result = _run("contacts", "list", "--json", env={"CRM_DB": str(db_path)})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []  # stdout stays the command's own
-    note = result.stderr.strip()
-    assert note.startswith("crm: upgrading the database schema 0001 -> ")
-    kept = Path(note.split("copy kept: ")[1].rstrip(")"))
+    first, second = result.stderr.strip().splitlines()
+    assert first.startswith("crm: upgrading the database schema 0001 -> ")
+    kept = Path(second.removeprefix("crm: copy kept: "))
     assert kept.exists() and kept.name.endswith("-before-migration-0001.db")
     again = _run("contacts", "list", "--json", env={"CRM_DB": str(db_path)})
     assert again.stderr == ""  # once only

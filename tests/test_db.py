@@ -141,6 +141,24 @@ def test_an_older_schema_is_backed_up_before_migrating(db_path: Path) -> None:
     copy.close()
 
 
+def test_an_upgrade_is_announced_before_its_backup_is_made(db_path: Path) -> None:
+    """Backing up a million contacts first takes a minute: it was said only once done."""
+    connection = sqlite3.connect(db_path)
+    connection.execute("UPDATE alembic_version SET version_num = '0005'")
+    connection.commit()
+    connection.close()
+    heard: list[tuple[str, list[Path]]] = []
+
+    def note(line: str) -> None:
+        heard.append((line, list((db_path.parent / "backups").glob("*.db"))))
+
+    open_database(f"sqlite:///{db_path}", on_upgrade=note).close()
+    (first, before), (second, after) = heard
+    assert first == f"upgrading the database schema 0005 -> {HEAD}; backing it up first"
+    assert before == []
+    assert len(after) == 1 and second == f"copy kept: {after[0]}"
+
+
 @pytest.mark.sqlite_only
 def test_search_tables_of_an_early_build_are_rebuilt(db_path: Path) -> None:
     """Early builds made one FTS5 column per field; writes to such a table would fail."""
