@@ -280,6 +280,24 @@ async def test_select_many_and_tag_them(db: Database) -> None:
         assert rows["Ali"] == ["newsletter"] and rows["Bea"] == []
 
 
+async def test_dialogs_fit_an_80_column_terminal(demo_db: Database) -> None:
+    """The merge dialog was 100 columns wide and the forms 96: at 80 their right side
+    (half the second contact, the border) was cut off."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_contacts(pilot)
+        for keys in (("n",), ("e",), ("D", "enter"), ("?",)):
+            await pilot.press(*keys)
+            await settle(pilot)
+            dialog = app.screen.query_one(".dialog, #help-body")
+            assert dialog.region.right <= 80, (keys, dialog.region)
+            await pilot.press("escape")
+            await settle(pilot)
+            if keys[0] == "D":
+                await pilot.press("escape")
+                await settle(pilot)
+
+
 async def test_merge_duplicates_then_undo(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
