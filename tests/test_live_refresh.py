@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -54,20 +55,30 @@ def test_the_watcher_sees_another_connections_commit(db: Database, teammate: Dat
         watcher.close()
 
 
-async def test_a_contact_added_elsewhere_appears_and_the_cursor_stays(
-    db: Database, teammate: Database
-) -> None:
+def _four_contacts(db: Database) -> Database:
     with db.write() as session:
         for name in ("Bita", "Cyrus", "Dara", "Elham"):
             add_contact(session, name)
-    app = make_app(db)
+    return db
+
+
+async def _on_dara(pilot: Pilot[None]) -> Any:
+    """The contact list, its cursor on Dara (the third of the four); returns the table."""
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+    table = pilot.app.screen.query_one("#contact-table")
+    assert table.current.name == "Dara"  # type: ignore[attr-defined]
+    return table
+
+
+async def test_a_contact_added_elsewhere_appears_and_the_cursor_stays(
+    db: Database, teammate: Database
+) -> None:
+    app = make_app(_four_contacts(db))
     async with app.run_test(size=(120, 35)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("down", "down")  # on Dara
-        await settle(pilot)
-        table = app.screen.query_one("#contact-table")
-        assert table.current.name == "Dara"  # type: ignore[attr-defined]
+        table = await _on_dara(pilot)
         with teammate.write() as session:
             add_contact(session, "Arash")  # sorts first: every row below moves down one
         await until(pilot, lambda: table.total == 5)  # type: ignore[attr-defined]
@@ -81,18 +92,10 @@ async def test_a_key_pressed_while_a_refresh_loads_is_not_undone(db: Database) -
     down key pressed meanwhile was lost (seen as a flaky test on a busy CI machine)."""
     import threading
 
-    with db.write() as session:
-        for name in ("Bita", "Cyrus", "Dara", "Elham"):
-            add_contact(session, name)
-    app = make_app(db)
+    app = make_app(_four_contacts(db))
     async with app.run_test(size=(120, 35)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("down", "down")
-        await settle(pilot)
+        table = await _on_dara(pilot)
         screen = app.screen
-        table = screen.query_one("#contact-table")
-        assert table.current.name == "Dara"  # type: ignore[attr-defined]
         loader, gate = screen.loader, threading.Event()  # type: ignore[attr-defined]
         fetch = loader.fetch
         loader.fetch = lambda session, **kw: gate.wait(SOON) and fetch(session, **kw)
