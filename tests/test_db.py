@@ -107,11 +107,16 @@ def test_a_reader_is_not_blocked_by_a_writer(db: db_module.Database) -> None:
     thread.join()
 
 
-def test_a_newer_schema_is_refused(db_path: Path) -> None:
+def _at_revision(db_path: Path, revision: str) -> None:
+    """Mark the database as written by the crm of ``revision`` (as if never upgraded)."""
     connection = sqlite3.connect(db_path)
-    connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     connection.commit()
     connection.close()
+
+
+def test_a_newer_schema_is_refused(db_path: Path) -> None:
+    _at_revision(db_path, "9999")
     with pytest.raises(SchemaTooNewError, match="newer than this crm"):
         open_database(f"sqlite:///{db_path}")
 
@@ -143,10 +148,7 @@ def test_an_older_schema_is_backed_up_before_migrating(db_path: Path) -> None:
 
 def test_an_upgrade_is_announced_before_its_backup_is_made(db_path: Path) -> None:
     """Backing up a million contacts first takes a minute: it was said only once done."""
-    connection = sqlite3.connect(db_path)
-    connection.execute("UPDATE alembic_version SET version_num = '0005'")
-    connection.commit()
-    connection.close()
+    _at_revision(db_path, "0005")
     heard: list[tuple[str, list[Path]]] = []
 
     def note(line: str) -> None:
