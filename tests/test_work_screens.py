@@ -247,6 +247,32 @@ async def _gantt_at(pilot: Pilot[None], title: str) -> Any:
     return gantt
 
 
+async def test_the_selected_task_is_in_view_when_the_gantt_opens(demo_db: Database) -> None:
+    """At 80x24 the board's card opened the Gantt scrolled to its top, the selected task
+    further down, out of sight (only the status line named it)."""
+    from screens.widgets.gantt import HEADER
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        screen: Any = app.screen
+        await pilot.press(*["down"] * 3)  # a card further down its column
+        await settle(pilot)
+        chosen = screen.board.current
+        await pilot.press("g")
+        await settle(pilot)
+        gantt = screen.gantt
+        assert gantt.current.id == chosen.id
+        visible = gantt.size.height - HEADER - gantt.strip_height
+        assert gantt.scroll_y <= gantt.selected < gantt.scroll_y + visible, (
+            gantt.selected,
+            gantt.scroll_y,
+            visible,
+        )
+
+
 async def test_gantt_shift_stretch_and_dependency_warning(demo_db: Database) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:

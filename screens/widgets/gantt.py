@@ -212,6 +212,7 @@ class GanttChart(ScrollView, can_focus=True):
         )
         self._refresh_load()
         self._size_up()
+        self.call_after_refresh(self._scroll_to_selected)  # once the new rows are laid out
         self.post_message(self.Highlighted(self.current))
 
     @property
@@ -392,13 +393,16 @@ class GanttChart(ScrollView, can_focus=True):
             return
         position = min(range(len(rows)), key=lambda i: abs(rows[i] - self.selected))
         self.selected = rows[max(0, min(len(rows) - 1, position + step))]
+        self._scroll_to_selected()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def _scroll_to_selected(self) -> None:
         visible = self.size.height - HEADER - self.strip_height
         if self.selected < self.scroll_y:
             self.scroll_to(y=self.selected, animate=False)
         elif self.selected >= self.scroll_y + visible:
             self.scroll_to(y=self.selected - visible + 1, animate=False)
-        self.refresh()
-        self.post_message(self.Highlighted(self.current))
 
     def action_pan(self, direction: int) -> None:
         step = {"day": 3, "week": 7, "month": 28}[self.scale.name]
