@@ -146,10 +146,7 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
         ("Source", contact.source),
         ("Owner", contact.owner or ""),
         ("Referred by", f"#{contact.referred_by_id}" if contact.referred_by_id else ""),
-        (
-            "Last contact",
-            local_text(contact.last_contacted_at) if contact.last_contacted_at else "",
-        ),
+        ("Last contact", local_text(contact.last_contacted_at)),  # "" for never
         ("Notes", contact.notes),
     ]
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first

@@ -118,10 +118,12 @@ def restore(
         typer.confirm(f"Replace {target} with {file.name}?", abort=True)
     kept = restore_file(file, target)
     echo(f"restored {file.name} into {target}")
-    if kept.path != str(file) and not kept.verified:
-        echo(f"the previous database was damaged; kept as it was: {kept.path}")
-    elif kept.path != str(file):
+    if kept.path == str(file):  # there was no database to keep
+        return
+    if kept.verified:
         echo(f"the previous database is kept as {kept.path}")
+    else:
+        echo(f"the previous database was damaged; kept as it was: {kept.path}")
 
 
 def doctor(
