@@ -2,4 +2,5 @@
 
 from crm_tui.cli import app
 
-app(prog_name="crm")
+if __name__ == "__main__":  # not again in a spawned process (crm_tui.io.background)
+    app(prog_name="crm")

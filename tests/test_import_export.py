@@ -544,19 +544,118 @@ def test_the_collector_pause_ends_with_an_error_and_keeps_it_off_if_it_was() -> 
         gc.enable()
 
 
-def test_reading_a_large_file_reports_its_progress(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True])
+def test_reading_a_large_file_reports_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, background: bool
+) -> None:
     """A 100k-row import showed nothing on the terminal for its first seconds of reading."""
-    from crm_tui.commands.io import _read_contacts
+    from crm_tui.commands import io as io_commands
 
+    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 0 if background else 10**9)
     lines = [f"Person {i},p{i}@x.example" for i in range(5_000)]
     source = _write(tmp_path / "big.csv", "name,email\n" + "\n".join(lines) + "\n")
     seen: list[tuple[str, int, int]] = []
     options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
-    rows, _ = _read_contacts(source, options, lambda *step: seen.append(step))
-    assert len(rows) == 5_000
-    assert [what for what, _, _ in seen] == ["reading", "reading"]
-    assert [done for _, done, _ in seen] == [2_001, 4_001]  # file lines, the header first
+    items = io_commands._start_reading(source, options, None)
+    opened = next(items)
+    profile, total = opened.profile, opened.lines
+    rows = list(io_commands._rows(items, total, lambda *step: seen.append(step)))
+    assert profile == "generic" and len(rows) == 5_000
+    assert rows[-1].name == "Person 4999" and rows[-1].emails[0].key == "p4999@x.example"
+    assert [what for what, _, _ in seen] == ["importing"] * 3
+    assert [done for _, done, _ in seen] == [2_001, 4_001, 5_001]  # file lines, the header first
     assert {total for _, _, total in seen} == {5_002}
+
+
+def _many_then_bad(path: Path, good_before: int, good_after: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email", "tags"])
+        for i in range(good_before):
+            writer.writerow([f"شخص {i}", f"p{i}@x.example", "vip"])
+        writer.writerow(["Bad Email", "not an email", ""])
+        for i in range(good_before, good_before + good_after):
+            writer.writerow([f"شخص {i}", f"p{i}@x.example", ""])
+    return path
+
+
+def test_a_bad_row_after_rows_were_written_leaves_nothing(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are written as they are read; a bad row further down still means nothing."""
+    from crm_tui.commands import io as io_commands
+
+    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 0)  # read in a process of its own
+    source = _many_then_bad(tmp_path / "late.csv", 11_000, 50)
+    code, out, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 1
+    assert "line 11002" in err and "nothing imported" in err
+    assert "nothing written: would have created 11050" in out
+    assert crm(db_url, "import", "list", "--json")[1].strip() == "[]"
+    assert crm(db_url, "contacts", "list", "--json", "--limit", "0")[1].strip() == "[]"
+    assert crm(db_url, "contacts", "list", "--search", "شخص", "--json")[1].strip() == "[]"
+    code, out, _ = crm(db_url, "import", "contacts", str(source), "--skip-bad")
+    assert code == 3 and "created 11050" in out and "rejected 1" in out
+    people = contacts(db_url)
+    assert len(people) == 11_050 and people[0]["tags"] in (["vip"], [])
+
+
+def test_a_file_read_in_the_background_imports_as_one_read_inline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_tui.commands import io as io_commands
+
+    source = _write(
+        tmp_path / "mixed.csv",
+        "name,email,phone,organization,tags,birthday,notes,Shoe size\n"
+        "مریم رضایی,maryam@x.example,+98 912 000 0000,شرکت پارس,vip; lead,1990-02-03,"
+        '"two\nlines [bold]x",42\n'
+        "Chloé Dubois,CHLOE@x.example,,Acme,,--04-05,,\n"
+        "Chloé D.,chloe@x.example,+33 1 23 45 67 89,ACME,new,,later row,\n"
+        "王小明,,+86 10 1234 5678,,,,,\n"
+        "Broken,nope,,,,,,\n",
+    )
+    seen = []
+    for threshold in (10**9, 0):
+        monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", threshold)
+        db_url = f"sqlite:///{tmp_path / f'{threshold}.db'}"
+        code, out, _ = crm(db_url, "import", "contacts", str(source), "--skip-bad", "--tag", "expo")
+        assert code == 3 and "created 3, updated 0, skipped 1, rejected 1" in out
+        people = contacts(db_url)
+        seen.append([{k: v for k, v in p.items() if not k.endswith("_at")} for p in people])
+        for words, found in (
+            ("小明", "王小明"),
+            ("پارس", "مریم رضایی"),
+            ("lines", "مریم رضایی"),
+            ("acme", "Chloé Dubois"),
+        ):
+            code, out, _ = crm(db_url, "contacts", "list", "--search", words, "--json")
+            assert [p["name"] for p in json.loads(out)] == [found]
+    assert seen[0] == seen[1]
+    assert {p["name"] for p in seen[0]} == {"مریم رضایی", "Chloé Dubois", "王小明"}
+
+
+def _fails(kind: str) -> object:
+    from crm_tui.errors import FieldErrors, UsageError
+
+    yield 1
+    if kind == "usage":
+        raise UsageError("--map 'x': nope")
+    raise FieldErrors({"email": "not an email"})  # does not survive pickling as it is
+
+
+@pytest.mark.parametrize("kind", ["usage", "fields"])
+def test_errors_in_the_background_reach_the_caller(kind: str) -> None:
+    from crm_tui.errors import CrmError, UsageError
+    from crm_tui.io.background import InBackground
+
+    items = InBackground(_fails, kind)
+    assert next(items) == 1
+    with pytest.raises(CrmError) as raised:
+        next(items)
+    if kind == "usage":
+        assert isinstance(raised.value, UsageError) and raised.value.exit_code == 2
+    assert str(raised.value) in ("--map 'x': nope", "email: not an email")
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,6 +15,9 @@ from crm_tui.commands.common import JsonOption, command_group, echo, print_json,
 from crm_tui.dates import local_text
 from crm_tui.errors import ValidationError
 from crm_tui.text import plural
+
+if TYPE_CHECKING:
+    from crm_tui.io.background import InBackground
 
 import_app = command_group(
     "Bring contacts, interactions and tasks in from files.", no_args_is_help=True
@@ -55,34 +58,52 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
         yield update
 
 
-def _read_contacts(
-    path: Path, options: dict[str, Any], progress: Callable[[str, int, int], None] | None = None
-) -> tuple[list[Any], str]:
-    """Rows from a CSV, vCard or JSON file (recognised by content, not by name)."""
-    from crm_tui.io.contact_rows import RowError, RowReader
-    from crm_tui.io.csv_reader import Problem, open_csv
-    from crm_tui.io.json_contacts import is_json, read_json_contacts
-    from crm_tui.io.profiles import check_identifies, column_map
-    from crm_tui.io.vcard import is_vcard, read_vcards
+# Smaller files are read before they are written: a reading process costs more than it saves.
+BACKGROUND_BYTES = 1_000_000
 
-    if is_vcard(path):
-        return read_vcards(path, region=options["region"]), "vcard"
-    if is_json(path):
-        return read_json_contacts(path, region=options["region"]), "json"
-    source = open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"])
-    mapping = column_map(source.header, options["profile"], options["maps"])
-    check_identifies(mapping, source.header, source.name)
-    reader = RowReader(source.header, mapping, options["region"])
-    rows: list[Any] = []
-    lines = source.text.count("\n") + 1  # quoted newlines too: near enough for a progress bar
-    for record in source.records():
-        if isinstance(record, Problem):
-            rows.append(RowError(record.line, record.reason, record.cells))
-        else:
-            rows.append(reader.read(record.line, record.cells))
-        if progress and len(rows) % 2_000 == 0:
-            progress("reading", record.line, lines)
-    return rows, mapping.profile
+
+def _start_reading(
+    path: Path, options: dict[str, Any], tag: str | None, updates: bool = False
+) -> Generator[Any, None, None] | InBackground:
+    """The file's items (``Opened``, then ``Chunk``s), read and prepared for writing in a
+    process of its own when the file is large, so that writing the first rows overlaps
+    reading the rest: started at once, before this process imports the database layer.
+    ``options`` are ``ReadOptions``' fields."""
+    if path.stat().st_size >= BACKGROUND_BYTES:
+        from crm_tui.io.background import InBackground
+
+        return InBackground(_prepared_chunks, path, options, tag, not updates)
+    from crm_tui.io.contact_file import ReadOptions, read_contact_file
+
+    return read_contact_file(path, ReadOptions(**options))
+
+
+def _prepared_chunks(
+    path: Path, options: dict[str, Any], tag: str | None, slim: bool
+) -> Iterator[Any]:
+    """What the reading process sends: the file's chunks, each row ready to be written and
+    packed for the pipe (``slim``: no contact will be updated from them)."""
+    from crm_tui.io.contact_file import Chunk, ReadOptions, read_contact_file
+    from crm_tui.io.contact_rows import pack_rows
+    from crm_tui.services.imports import prepare_rows
+
+    for item in read_contact_file(path, ReadOptions(**options)):
+        if isinstance(item, Chunk):
+            prepare_rows(item.rows, tag)
+            item.rows = pack_rows(item.rows, slim=slim)
+            item.packed = True
+        yield item
+
+
+def _rows(
+    chunks: Iterator[Any], lines: int, progress: Callable[[str, int, int], None] | None
+) -> Iterator[Any]:
+    from crm_tui.io.contact_rows import unpack_rows
+
+    for chunk in chunks:
+        yield from unpack_rows(chunk.rows) if chunk.packed else chunk.rows
+        if progress:
+            progress("importing", chunk.line, lines)
 
 
 def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
@@ -135,8 +156,6 @@ def import_contacts(
     as_json: bool = JsonOption,
 ) -> None:
     """Import contacts; all or nothing unless --skip-bad. Prints a summary line."""
-    from crm_tui.services.imports import Match, OnDuplicate, import_contacts
-
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
     cli = state(ctx)
@@ -149,25 +168,28 @@ def import_contacts(
     }
     unit = cli.read if dry_run else cli.write
     with collector.paused(), progress_bar("reading") as progress:
-        rows, used = _read_contacts(file, options, progress)
-        if progress:
-            progress("matching", 0, 0)
-        with unit() as session:
-            report = import_contacts(
-                session=session,
-                rows=rows,
-                source=str(file),
-                match=Match(match),
-                on_duplicate=OnDuplicate(on_duplicate),
-                skip_bad=skip_bad,
-                dry_run=dry_run,
-                tag=tag,
-                actor_id=None if dry_run else cli.actor_id(session),
-                progress=progress,
-            )
+        items = _start_reading(file, options, tag, updates=on_duplicate == "update")
+        with closing(items):
+            from crm_tui.services.imports import Match, OnDuplicate, import_contacts
+
+            opened = next(items)  # the file's errors (an unknown --map column…) come first
+            with unit() as session:
+                report = import_contacts(
+                    session=session,
+                    rows=_rows(items, opened.lines, progress),
+                    source=str(file),
+                    match=Match(match),
+                    on_duplicate=OnDuplicate(on_duplicate),
+                    skip_bad=skip_bad,
+                    dry_run=dry_run,
+                    tag=tag,
+                    actor_id=None if dry_run else cli.actor_id(session),
+                    progress=progress,
+                    expected=opened.lines,
+                )
     if rejects is not None and report.errors:
         _write_rejects(rejects, _header(file, options), report.errors)
-    _report(file, report, used, dry_run, skip_bad, as_json)
+    _report(file, report, opened.profile, dry_run, skip_bad, as_json)
     raise typer.Exit(report.exit_code)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -165,6 +165,24 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     marks = ", ".join([_PLACEHOLDER[dialect.paramstyle]] * len(names))
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
     connection.exec_driver_sql(statement, params)
+
+
+def insert_tuples(
+    session: Session, model: Any, names: Sequence[str], params: Sequence[tuple[Any, ...]]
+) -> None:
+    """``bulk_insert`` for rows already in the driver's terms (each value as its column
+    type's bind processor makes it: see ``driver_value``), in ``names`` order."""
+    if not params:
+        return
+    marks = ", ".join([_PLACEHOLDER[session.get_bind().dialect.paramstyle]] * len(names))
+    statement = f"INSERT INTO {model.__table__.name} ({', '.join(names)}) VALUES ({marks})"
+    session.connection().exec_driver_sql(statement, list(params))
+
+
+def driver_value(session: Session, column: Any, value: Any) -> Any:
+    """``value`` as the driver takes it for ``column`` (a model attribute)."""
+    processor = _bind_processor(column.type, session.get_bind().dialect)
+    return value if processor is None else processor(value)
 
 
 # -- keyset paging ----------------------------------------------------------------------------
@@ -367,30 +385,40 @@ def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         yield
-        connection.exec_driver_sql("ANALYZE")
+        session.connection().exec_driver_sql("ANALYZE")
         return
     previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
     try:
         yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+    finally:  # the session's connection: the block may have rolled back and got a new one
+        session.connection().exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
 
 
 @contextmanager
-def indexes_built_after(session: Session, *models: Any) -> Iterator[None]:
-    """Drop the secondary indexes of ``models`` and build them again when the block ends.
+def indexes_built_after(
+    session: Session, *models: Any, keep: Collection[str] = ()
+) -> Iterator[None]:
+    """Drop the secondary indexes of ``models`` (but those named in ``keep``) and build them
+    again when the block ends.
 
     Building an index from loaded rows (one sort) is several times faster than updating it
     row by row, so bulk loads into empty tables (the demo) do this. Unique indexes stay.
+    A block that rolled its transaction back finds the indexes there again, and keeps them.
     """
     connection = session.connection()
-    indexes = [i for model in models for i in model.__table__.indexes if not i.unique]
+    indexes = [
+        index
+        for model in models
+        for index in model.__table__.indexes
+        if not index.unique and index.name not in keep
+    ]
     for index in indexes:
         index.drop(connection)
     yield
+    connection = session.connection()
     for index in indexes:
-        index.create(connection)
+        index.create(connection, checkfirst=True)
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:

@@ -9,10 +9,11 @@ filled from memory), so 100k rows take seconds, not minutes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
@@ -37,7 +38,9 @@ from crm_tui.services.common import (
     bulk_insert,
     bulk_writes,
     chunked,
+    driver_value,
     indexes_built_after,
+    insert_tuples,
     reserve_ids,
     utcnow,
 )
@@ -51,7 +54,8 @@ from crm_tui.services.team import find_member
 from crm_tui.text import fold, sort_key
 
 Progress = Callable[[str, int, int], None]
-CHUNK = 500
+CHUNK = 500  # bound parameters in one IN list
+WRITE_CHUNK = 5_000  # rows planned and written at a time
 
 
 class Match(enum.StrEnum):
@@ -90,13 +94,6 @@ class ImportReport:
             f"rejected {self.rejected}"
         )
         return parts + (f" (batch #{self.batch_id})" if self.batch_id else "")
-
-
-@dataclass
-class _Plan:
-    create: list[ContactValues] = field(default_factory=list)
-    update: dict[int, ContactValues] = field(default_factory=dict)
-    skipped: int = 0
 
 
 # -- matching ---------------------------------------------------------------------------------
@@ -194,121 +191,211 @@ def _merge_values(into: ContactValues, extra: ContactValues) -> None:
     into.custom.update(extra.custom)
 
 
-def plan_import(
-    session: Session, rows: Sequence[ContactValues], match: Match, on_duplicate: OnDuplicate
-) -> _Plan:
-    """Decide, row by row, to create, update or skip (nothing is written)."""
-    identities = [_identity(row, match) for row in rows]
-    stored: dict[tuple[Identity, str], int] = {}
-    for identity in dict.fromkeys(identity for identity, _ in identities):
-        wanted = dict.fromkeys(k for i, keys in identities if i == identity for k in keys)
-        found = _existing(session, list(wanted), identity[0], bare=identity[1])
-        stored.update({(identity, key): owner for key, owner in found.items()})
-    plan = _Plan()
-    seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken from this file, by key
-    create_all = on_duplicate is OnDuplicate.CREATE
-    for row, (identity, row_keys) in zip(rows, identities, strict=True):
-        keys = [(identity, key) for key in row_keys]
-        owner: int | None = None
-        earlier: ContactValues | None = None
-        for key in keys:  # the first key that is known wins, for each
-            if owner is None:
-                owner = stored.get(key)
-            if earlier is None:
-                earlier = seen.get(key)
-        if create_all or (owner is None and earlier is None):
-            plan.create.append(row)
-            for key in keys:
-                seen[key] = row
-        elif on_duplicate is OnDuplicate.SKIP:
-            plan.skipped += 1
-        elif earlier is not None:
-            _merge_values(earlier, row)
-            plan.skipped += 1
-        else:
-            assert owner is not None
-            if owner in plan.update:
-                _merge_values(plan.update[owner], row)
-                plan.skipped += 1
-            else:
-                plan.update[owner] = row
+class _Planner:
+    """Decides, row by row, to create, update or skip (nothing is written), a chunk at a
+    time: a row is matched against the stored contacts and the rows before it in the file.
+
+    ``look_up``: whether any contact was stored before the import (else the file's own
+    rows are all there is to match, and no query is needed).
+    """
+
+    def __init__(
+        self, session: Session, match: Match, on_duplicate: OnDuplicate, *, look_up: bool
+    ) -> None:
+        self.session, self.match, self.on_duplicate = session, match, on_duplicate
+        self.look_up = look_up
+        self.update: dict[int, ContactValues] = {}
+        self.skipped = 0
+        self.seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken, by key
+
+    def plan(self, rows: Sequence[ContactValues]) -> list[ContactValues]:
+        """The rows to create; updates gather in ``update``, skips in ``skipped``."""
+        identities = [_identity(row, self.match) for row in rows]
+        stored = self._stored(identities) if self.look_up else {}
+        create: list[ContactValues] = []
+        create_all = self.on_duplicate is OnDuplicate.CREATE
+        for row, (identity, row_keys) in zip(rows, identities, strict=True):
+            keys = [(identity, key) for key in row_keys]
+            owner: int | None = None
+            earlier: ContactValues | None = None
+            for key in keys:  # the first key that is known wins, for each
+                if owner is None:
+                    owner = stored.get(key)
+                if earlier is None:
+                    earlier = self.seen.get(key)
+            if create_all or (owner is None and earlier is None):
+                create.append(row)
                 for key in keys:
-                    seen[key] = row
-    return plan
+                    self.seen[key] = row
+            elif self.on_duplicate is OnDuplicate.SKIP:
+                self.skipped += 1
+            elif earlier is not None:
+                _merge_values(earlier, row)
+                self.skipped += 1
+            else:
+                assert owner is not None
+                if owner in self.update:
+                    _merge_values(self.update[owner], row)
+                    self.skipped += 1
+                else:
+                    self.update[owner] = row
+                    for key in keys:
+                        self.seen[key] = row
+        return create
+
+    def _stored(
+        self, identities: list[tuple[Identity, list[str]]]
+    ) -> dict[tuple[Identity, str], int]:
+        stored: dict[tuple[Identity, str], int] = {}
+        for identity in dict.fromkeys(identity for identity, _ in identities):
+            wanted = dict.fromkeys(k for i, keys in identities if i == identity for k in keys)
+            found = _existing(self.session, list(wanted), identity[0], bare=identity[1])
+            stored.update({(identity, key): owner for key, owner in found.items()})
+        return stored
+
+
+# -- preparing --------------------------------------------------------------------------------
+
+
+class Prepared(NamedTuple):
+    """A new contact's rows as far as they go without the database: its column values in
+    ``_COLUMNS`` order (a birthday as ISO text, custom fields as JSON), the search document
+    but for the organization's stored name, its emails and phones as
+    (value, normalized, label, position), its tags' keys."""
+
+    columns: tuple[Any, ...]
+    organization_key: str | None
+    head: str
+    tail: str
+    emails: list[tuple[str, str, str, int]]
+    phones: list[tuple[str, str, str, int]]
+    tag_keys: list[str]
+
+
+# contact_rows.unpack_rows reads emails and phones from a packed Prepared: by position.
+assert (Prepared._fields.index("emails"), Prepared._fields.index("phones")) == (4, 5)
+
+
+def prepare_rows(rows: Iterable[ContactValues | RowError], tag: str | None = None) -> None:
+    """Work out ahead, for each good row, what writing it as a new contact takes (the CPU
+    part of a bulk write, which an import does in its reading process)."""
+    for row in rows:
+        if isinstance(row, ContactValues):
+            _add_tag(row, tag)
+            row.prepared = _prepared(row)
+
+
+def _add_tag(row: ContactValues, tag: str | None) -> None:
+    if tag and fold(tag) not in {fold(t) for t in row.tags}:
+        row.tags.append(tag)
+        row.prepared = None
+
+
+def _prepared(row: ContactValues) -> Prepared:
+    columns = contact_columns(row)
+    columns["birthday"] = row.birthday.isoformat() if row.birthday else None
+    columns["custom"] = json.dumps(row.custom) if row.custom else "{}"
+    emails = [e.value for e in row.emails]
+    phones = [v for p in row.phones for v in (p.value, p.key)]
+    rest = [columns[name] for name in ("notes", "title", "address", "website", "source")]
+    return Prepared(
+        columns=tuple(columns.values()),
+        # Keyed as organization_named keys them; "¨" is a name whose key is empty.
+        organization_key=sort_key(row.organization) if row.organization.strip() else None,
+        head=search.document_head(row.name, row.first_name, row.last_name),
+        tail=search.document_tail(
+            [*emails, *phones, columns["tags"]], row.custom, [*rest, columns["status"]]
+        ),
+        emails=[(e.value, e.key, e.label, i) for i, e in enumerate(row.emails)],
+        phones=[(p.value, p.key, p.label, i) for i, p in enumerate(row.phones)],
+        tag_keys=[fold(t) for t in row.tags],
+    )
+
+
+_COLUMNS = tuple(contact_columns(ContactValues()))
+_WRITTEN = (
+    "id",
+    *_COLUMNS,
+    "organization_id",
+    "organization_name",
+    "sort_org",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "last_contacted_at",
+    "version",
+    "deleted_at",
+)
+_LABELED = ("contact_id", "value", "normalized", "label", "position")
 
 
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _labeled_rows(contact_id: int, items: list[Labeled]) -> list[dict[str, Any]]:
-    return [
-        {
-            "contact_id": contact_id,
-            "value": item.value,
-            "normalized": item.key,
-            "label": item.label,
-            "position": position,
-        }
-        for position, item in enumerate(items)
-    ]
+class _Writer:
+    """Writes the import's batch record and its new contacts, a chunk at a time, within the
+    session's transaction (ids reserved up front, one executemany per table, the search
+    index filled from the prepared documents)."""
 
+    def __init__(self, session: Session, source: str, actor_id: int | None) -> None:
+        self.session, self.source, self.actor_id = session, source, actor_id
+        self.batch: ImportBatch | None = None
+        self.savepoint: Any = None  # around everything the batch writes
+        self.organizations: dict[str | None, tuple[int | None, str, str]] = {None: (None, "", "")}
+        self.tags: dict[str, int] = {}
+        now = driver_value(session, Contact.created_at, utcnow())
+        self.stamps = (now, now, actor_id, actor_id, None, 1, None)
 
-def _create_all(
-    session: Session, rows: list[ContactValues], actor_id: int | None, progress: Progress | None
-) -> list[int]:
-    """Insert new contacts in bulk; returns their ids."""
-    ids = reserve_ids(session, Contact, len(rows))
-    tag_ids = tags.tag_ids(session, {t for row in rows for t in row.tags})
-    organizations: dict[str | None, tuple[int | None, str, str]] = {None: (None, "", "")}
-    now = utcnow()
-    for start in range(0, len(rows), 5_000):
-        chunk = list(zip(ids[start : start + 5_000], rows[start : start + 5_000], strict=True))
-        contacts, emails, phones, links = [], [], [], []
-        for contact_id, row in chunk:
-            # Keyed as organization_named keys them; "¨" is a name whose key is empty.
-            key = sort_key(row.organization) if row.organization.strip() else None
-            if key not in organizations:
-                named = organization_named(session, row.organization)
-                assert named is not None  # the name is not blank
-                organizations[key] = (named.id, named.name, named.sort_name)
-            organization_id, organization_name, sort_org = organizations[key]
-            contacts.append(
-                {
-                    **contact_columns(row),
-                    "id": contact_id,
-                    "organization_id": organization_id,
-                    "organization_name": organization_name,
-                    "sort_org": sort_org,
-                    "created_at": now,
-                    "updated_at": now,
-                    "created_by_id": actor_id,
-                    "updated_by_id": actor_id,
-                    "last_contacted_at": None,
-                    "version": 1,
-                    "deleted_at": None,
-                }
+    def batch_id(self) -> int:
+        if self.batch is None:
+            self.savepoint = self.session.begin_nested()
+            self.batch = ImportBatch(
+                kind="contacts", source=self.source, created_at=utcnow(), author_id=self.actor_id
             )
-            emails += _labeled_rows(contact_id, row.emails)
-            phones += _labeled_rows(contact_id, row.phones)
-            links += [{"contact_id": contact_id, "tag_id": tag_ids[fold(t)]} for t in row.tags]
-        bulk_insert(session, Contact, contacts)
-        bulk_insert(session, ContactEmail, emails)
-        bulk_insert(session, ContactPhone, phones)
-        bulk_insert(session, ContactTag, links)
-        search.add_contact_documents(
-            session,
-            [
-                search.contact_document(
-                    contact,
-                    [e.value for e in row.emails],
-                    [v for p in row.phones for v in (p.value, p.key)],
-                )
-                for contact, (_, row) in zip(contacts, chunk, strict=True)
-            ],
-        )
-        if progress:
-            progress("writing", start + len(chunk), len(rows))
-    return ids
+            self.session.add(self.batch)
+            self.session.flush()
+        assert self.batch.id is not None
+        return self.batch.id
+
+    def create(self, rows: Sequence[ContactValues]) -> None:
+        if not rows:
+            return
+        session = self.session
+        batch_id = self.batch_id()
+        ids = reserve_ids(session, Contact, len(rows))
+        self._know_tags(rows)
+        contacts, documents, emails, phones, links = [], [], [], [], []
+        for contact_id, row in zip(ids, rows, strict=True):
+            # A Prepared, or the plain tuple it crossed a pipe as.
+            columns, key, head, tail, labeled_emails, labeled_phones, tag_keys = (
+                row.prepared or _prepared(row)
+            )
+            row.prepared = None  # written: its memory can go
+            organization = self._organization(row, key)
+            contacts.append((contact_id, *columns, *organization, *self.stamps))
+            documents.append((contact_id, search.document_text(head, organization[1], tail)))
+            emails += [(contact_id, *item) for item in labeled_emails]
+            phones += [(contact_id, *item) for item in labeled_phones]
+            links += [(contact_id, self.tags[key]) for key in tag_keys]
+        insert_tuples(session, Contact, _WRITTEN, contacts)
+        insert_tuples(session, ContactEmail, _LABELED, emails)
+        insert_tuples(session, ContactPhone, _LABELED, phones)
+        insert_tuples(session, ContactTag, ("contact_id", "tag_id"), links)
+        search.add_contact_documents(session, documents)
+        _record_created(session, batch_id, "contact", ids)
+
+    def _know_tags(self, rows: Sequence[ContactValues]) -> None:
+        names = {t for row in rows for t in row.tags if fold(t) not in self.tags}
+        if names:
+            self.tags.update(tags.tag_ids(self.session, names))
+
+    def _organization(self, row: ContactValues, key: str | None) -> tuple[int | None, str, str]:
+        if key not in self.organizations:
+            named = organization_named(self.session, row.organization)
+            assert named is not None  # the name is not blank
+            self.organizations[key] = (named.id, named.name, named.sort_name)
+        return self.organizations[key]
 
 
 def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]:
@@ -347,7 +434,7 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
 
 
 def _update_all(
-    session: Session, updates: dict[int, ContactValues], batch_id: int, actor_id: int | None
+    session: Session, updates: dict[int, ContactValues], writer: _Writer
 ) -> tuple[int, int]:
     """Apply updates that change something; returns (updated, unchanged).
 
@@ -364,6 +451,7 @@ def _update_all(
             continue
         contacts = session.scalars(select(Contact).where(col(Contact.id).in_(list(changes)))).all()
         states = contact_states(session, contacts, compared)  # whole, for undo_import
+        batch_id, actor_id = writer.batch_id(), writer.actor_id
         records = []
         for contact in contacts:
             assert contact.id is not None
@@ -403,7 +491,7 @@ def _update_record(
 def import_contacts(
     *,
     session: Session,
-    rows: Sequence[ContactValues | RowError],
+    rows: Iterable[ContactValues | RowError],
     source: str,
     match: Match = Match.EMAIL,
     on_duplicate: OnDuplicate = OnDuplicate.SKIP,
@@ -412,39 +500,98 @@ def import_contacts(
     tag: str | None = None,
     actor_id: int | None = None,
     progress: Progress | None = None,
+    expected: int | None = None,
 ) -> ImportReport:
-    """Import ``rows`` as one batch; with bad rows, nothing unless ``skip_bad``."""
-    good = [row for row in rows if isinstance(row, ContactValues)]
-    report = ImportReport(errors=[row for row in rows if isinstance(row, RowError)])
-    report.rejected = len(report.errors)
-    if tag:
-        for row in good:
-            if fold(tag) not in {fold(t) for t in row.tags}:
-                row.tags.append(tag)
-    plan = plan_import(session, good, match, on_duplicate)
-    report.created, report.updated, report.skipped = (
-        len(plan.create),
-        len(plan.update),
-        plan.skipped,
-    )
-    if dry_run or (report.errors and not skip_bad):
+    """Import ``rows`` as one batch; with bad rows, nothing unless ``skip_bad``.
+
+    ``rows`` may be a stream (a file still being read): new contacts are written as they
+    come (unless updates may still merge into them), so ``expected`` (about how many rows)
+    lets a large import plan its indexes. What the batch writes is inside a savepoint: a bad
+    row after rows were written rolls it back (all or nothing).
+    """
+    if expected is None and isinstance(rows, Sized):
+        expected = len(rows)
+    report = ImportReport()
+    planner = _Planner(session, match, on_duplicate, look_up=_any_live_contact(session))
+    writer = None if dry_run else _Writer(session, source, actor_id)
+    indexes = _indexes_for(session, expected or 0, keep_lookups=planner.look_up)
+    with bulk_writes(session), search.bulk_indexing(session), indexes:
+        writer = _plan_and_write(
+            rows, planner, writer, report, skip_bad=skip_bad, tag=tag, progress=progress
+        )
+        if writer is not None:
+            report.updated, unchanged = _update_all(session, planner.update, writer)
+            planner.skipped += unchanged
+    report.rejected, report.skipped = len(report.errors), planner.skipped
+    if writer is None:
+        report.updated = len(planner.update)
         return report
-    if not (plan.create or plan.update):  # nothing new: done (exit 3 if rows were left out)
-        report.written = True
-        return report
-    batch = ImportBatch(kind="contacts", source=source, created_at=utcnow(), author_id=actor_id)
-    session.add(batch)
-    session.flush()
-    assert batch.id is not None
-    with bulk_writes(session), search.bulk_indexing(session), _indexes_for(session, plan):
-        created = _create_all(session, plan.create, actor_id, progress)
-        _record_created(session, batch.id, "contact", created)
-        report.updated, unchanged = _update_all(session, plan.update, batch.id, actor_id)
-    report.skipped += unchanged
-    batch.created, batch.updated = report.created, report.updated
-    batch.skipped, batch.rejected = report.skipped, report.rejected
-    report.batch_id, report.written = batch.id, True
+    report.written = True
+    if writer.batch is not None:
+        writer.savepoint.commit()
+        batch = writer.batch
+        batch.created, batch.updated = report.created, report.updated
+        batch.skipped, batch.rejected = report.skipped, report.rejected
+        report.batch_id = batch.id
     return report
+
+
+def _plan_and_write(
+    rows: Iterable[ContactValues | RowError],
+    planner: _Planner,
+    writer: _Writer | None,
+    report: ImportReport,
+    *,
+    skip_bad: bool,
+    tag: str | None,
+    progress: Progress | None = None,
+) -> _Writer | None:
+    """Plan the rows a chunk at a time and write the new contacts: at once when nothing
+    can merge into them later, else at the end. Returns the writer, None once nothing is to
+    be written (a dry run, or a bad row without --skip-bad)."""
+    streaming = planner.on_duplicate is not OnDuplicate.UPDATE
+    later: list[ContactValues] = []
+    for chunk in chunked(rows, WRITE_CHUNK):
+        create = planner.plan(_good_rows(chunk, report, tag))
+        report.created += len(create)
+        if writer is not None and report.errors and not skip_bad:
+            _abandon(writer)
+            writer = None
+        if writer is not None and streaming:
+            writer.create(create)
+        elif writer is not None:
+            later += create
+    if writer is not None:
+        for start in range(0, len(later), WRITE_CHUNK):
+            writer.create(later[start : start + WRITE_CHUNK])
+            if progress:
+                progress("writing", min(start + WRITE_CHUNK, len(later)), len(later))
+    return writer
+
+
+def _good_rows(
+    chunk: Sequence[ContactValues | RowError], report: ImportReport, tag: str | None
+) -> list[ContactValues]:
+    good = []
+    for row in chunk:
+        if isinstance(row, RowError):
+            report.errors.append(row)
+        else:
+            _add_tag(row, tag)
+            good.append(row)
+    return good
+
+
+def _abandon(writer: _Writer) -> None:
+    """A bad row and no --skip-bad: undo what was written (the rows after it are planned
+    on, to report what would have happened)."""
+    if writer.savepoint is not None:
+        writer.savepoint.rollback()
+
+
+def _any_live_contact(session: Session) -> bool:
+    query = select(Contact.id).where(col(Contact.deleted_at).is_(None)).limit(1)
+    return session.scalar(query) is not None
 
 
 def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
@@ -487,16 +634,31 @@ def _created_ids(session: Session, batch_id: int) -> list[int]:
     return [i for first, last in runs for i in range(first, (last or first) + 1)]
 
 
-def _indexes_for(session: Session, plan: _Plan) -> Any:
+def _indexes_for(session: Session, expected: int, *, keep_lookups: bool) -> Any:
     """Build the contact indexes after the rows when the import at least doubles the table:
     one sort of every row beats updating each index row by row. SQLite only (a shared
-    PostgreSQL server keeps its indexes while teammates work)."""
-    if session.get_bind().dialect.name != "sqlite" or len(plan.create) < 5_000:
+    PostgreSQL server keeps its indexes while teammates work). ``keep_lookups``: keep the
+    indexes that matching rows against stored contacts reads."""
+    if session.get_bind().dialect.name != "sqlite" or expected < WRITE_CHUNK:
         return nullcontext()
     stored = session.scalar(select(func.count()).select_from(Contact)) or 0
-    if len(plan.create) < stored:
+    if expected < stored:
         return nullcontext()
-    return indexes_built_after(session, Contact, ContactEmail, ContactPhone, ContactTag)
+    keep = _LOOKUP_INDEXES if keep_lookups else ()
+    return indexes_built_after(session, Contact, ContactEmail, ContactPhone, ContactTag, keep=keep)
+
+
+# What _existing reads, found by the columns they index.
+_LOOKUP_INDEXES = frozenset(
+    index.name
+    for model, column in (
+        (ContactEmail, "normalized"),
+        (ContactPhone, "normalized"),
+        (Contact, "sort_name"),
+    )
+    for index in model.__table__.indexes  # type: ignore[union-attr]
+    if next(iter(index.columns)).name == column
+)
 
 
 # -- batches ----------------------------------------------------------------------------------

@@ -253,25 +253,36 @@ def contact_document(
 
     ``row`` holds the contact's columns; ``emails``/``phones`` hold values and their keys.
     """
-    custom = row["custom"] or {}
-    parts = [
-        row["name"],
-        row["first_name"],
-        row["last_name"],
-        row["organization_name"],
-        *emails,
-        *phones,
-        row["tags"],
-        *(f"{k} {v}" for k, v in custom.items()),
-        row["notes"],
-        row["title"],
-        row["address"],
-        row["website"],
-        row["source"],
-        row["status"],
-    ]
-    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…).
-    return row["id"], " ".join([index_text(part) for part in parts if part])
+    head = document_head(row["name"], row["first_name"], row["last_name"])
+    tail = document_tail(
+        [*emails, *phones, row["tags"]],
+        row["custom"] or {},
+        [row["notes"], row["title"], row["address"], row["website"], row["source"], row["status"]],
+    )
+    return row["id"], document_text(head, row["organization_name"], tail)
+
+
+# A document in three parts, so a bulk import can build the parts before it knows the
+# stored organization's name (in its reading process, see ``imports.prepare_rows``).
+def document_head(name: str, first_name: str, last_name: str) -> str:
+    return _indexed([name, first_name, last_name])
+
+
+def document_tail(listed: Sequence[str], custom: Mapping[str, Any], rest: Sequence[str]) -> str:
+    return _indexed([*listed, *(f"{k} {v}" for k, v in custom.items()), *rest])
+
+
+def document_text(head: str, organization: str, tail: str) -> str:
+    middle = index_text(organization) if organization else ""
+    return " ".join([part for part in (head, middle, tail) if part])
+
+
+def _indexed(parts: Sequence[str]) -> str:
+    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…);
+    # ASCII text (emails, phones: new every row) is only lower-cased, without the cache.
+    return " ".join(
+        [part.lower() if part.isascii() else index_text(part) for part in parts if part]
+    )
 
 
 def interaction_document(row: Mapping[str, Any]) -> tuple[int, str]:
@@ -313,6 +324,7 @@ def bulk_indexing(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
+        connection = session.connection()  # the block may have rolled back: a new one
         for fts_table in ("contact_fts", "interaction_fts"):
             connection.exec_driver_sql(
                 f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"

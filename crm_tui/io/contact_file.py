@@ -1,0 +1,77 @@
+"""A contact file (CSV, vCard or JSON, told apart by content) read as a stream of chunks.
+
+The first item says what was found (the profile, the file's lines for a progress bar); then
+come the rows, a chunk at a time with the line reached, so an import can write the first
+rows while the rest are still being read (see ``crm_tui.io.background``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_tui.io.contact_rows import ContactValues, RowError, RowReader
+from crm_tui.io.csv_reader import Problem, open_csv
+from crm_tui.io.json_contacts import is_json, read_json_contacts
+from crm_tui.io.profiles import check_identifies, column_map
+from crm_tui.io.vcard import is_vcard, read_vcards
+
+CHUNK_ROWS = 2_000
+Row = ContactValues | RowError
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    encoding: str | None = None
+    delimiter: str | None = None
+    profile: str = "auto"
+    maps: list[str] = field(default_factory=list)
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The file as recognised: its profile ("vcard", "json" or the CSV profile) and about
+    how many lines it has (quoted newlines too: near enough for a progress bar)."""
+
+    profile: str
+    lines: int
+
+
+@dataclass
+class Chunk:
+    rows: list[Any]  # Row objects, or as contact_rows.pack_rows packs them
+    line: int  # the last line read so far
+    packed: bool = False
+
+
+def read_contact_file(
+    path: Path, options: ReadOptions, chunk_rows: int = CHUNK_ROWS
+) -> Generator[Opened | Chunk, None, None]:
+    """``Opened``, then ``Chunk``s of rows in file order. A file that cannot be read, or a
+    map that identifies nobody, raises before the first row."""
+    if is_vcard(path) or is_json(path):
+        json = is_json(path)
+        every = (read_json_contacts if json else read_vcards)(path, region=options.region)
+        yield Opened("json" if json else "vcard", len(every))
+        yield Chunk(every, len(every))
+        return
+    source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
+    mapping = column_map(source.header, options.profile, options.maps)
+    check_identifies(mapping, source.header, source.name)
+    reader = RowReader(source.header, mapping, options.region)
+    yield Opened(mapping.profile, source.text.count("\n") + 1)
+    rows: list[Row] = []
+    line = source.header_line
+    for record in source.records():
+        line = record.line
+        if isinstance(record, Problem):
+            rows.append(RowError(record.line, record.reason, record.cells))
+        else:
+            rows.append(reader.read(record.line, record.cells))
+        if len(rows) == chunk_rows:
+            yield Chunk(rows, line)
+            rows = []
+    yield Chunk(rows, line)
