@@ -84,6 +84,17 @@ def make_csv(path: Path, rows: int) -> None:
             )
 
 
+SAME_EXPORT_SQL = """
+SELECT id, name, first_name, last_name, organization_name, title, status, tags, address,
+  website, birthday, source, notes, last_contacted_at, created_at, updated_at, custom,
+  (SELECT label FROM contact_email e WHERE e.contact_id = c.id AND position = 0),
+  (SELECT value FROM contact_email e WHERE e.contact_id = c.id AND position = 0),
+  (SELECT label FROM contact_phone p WHERE p.contact_id = c.id AND position = 0),
+  (SELECT value FROM contact_phone p WHERE p.contact_id = c.id AND position = 0)
+FROM contact c WHERE deleted_at IS NULL ORDER BY id;
+"""
+
+
 def timed(command: list[str] | str, runs: int = 3, before: object = None) -> float:
     best = float("inf")
     for _ in range(runs):
@@ -134,7 +145,6 @@ def main() -> None:
     )
     utils = timed(
         [str(sqlite_utils()), "insert", str(utils_db), "contacts", str(source), "--csv"],
-        runs=1,
         before=clean(utils_db),
     )
     ours = timed(crm_args("--db", str(db), "import", "contacts", str(source)), before=clean(db))
@@ -145,6 +155,18 @@ def main() -> None:
     export_ours = timed(crm_args("--db", str(db), "export", "contacts", "-o", str(work / "b.csv")))
     report.add(
         "crm export contacts (CSV)", export_ours, "s", export_sqlite, "sqlite3 -csv export", "≤ 3x"
+    )
+    # Like for like: the sqlite3 CLI writing the same contacts from crm's own tables (the
+    # columns crm exports, first email and phone joined), not the raw 8-column table.
+    same = f"sqlite3 -csv -header {db} < {work / 'same.sql'} > {work}/c.csv"
+    (work / "same.sql").write_text(SAME_EXPORT_SQL, encoding="utf-8")
+    report.add(
+        "crm export contacts (CSV)",
+        export_ours,
+        "s",
+        timed(same),
+        "sqlite3 -csv, crm's tables",
+        "≤ 3x",
     )
     # The nightly cron case: the same file again, matched and found unchanged, then undone.
     again = crm_args("--db", str(db), "import", "contacts", str(source), "--on-duplicate", "update")

@@ -79,18 +79,21 @@ def _start_reading(
 
 
 def _prepared_chunks(
-    path: Path, options: dict[str, Any], tag: str | None, slim: bool
+    path: Path, options: dict[str, Any], tag: str | None, creating: bool
 ) -> Iterator[Any]:
-    """What the reading process sends: the file's chunks, each row ready to be written and
-    packed for the pipe (``slim``: no contact will be updated from them)."""
+    """What the reading process sends: the file's chunks packed for the pipe. ``creating``
+    (no contact will be updated from the rows): each row slimmed to what a new contact
+    needs, and made ready to be written; else (--on-duplicate update: most rows of a file
+    imported again update or match a contact) as read."""
     from crm_tui.io.contact_file import Chunk, ReadOptions, read_contact_file
     from crm_tui.io.contact_rows import pack_rows
     from crm_tui.services.imports import prepare_rows
 
     for item in read_contact_file(path, ReadOptions(**options)):
         if isinstance(item, Chunk):
-            prepare_rows(item.rows, tag)
-            item.rows = pack_rows(item.rows, slim=slim)
+            if creating:
+                prepare_rows(item.rows, tag)
+            item.rows = pack_rows(item.rows, slim=creating)
             item.packed = True
         yield item
 

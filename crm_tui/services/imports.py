@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -338,8 +338,12 @@ class _Writer:
     session's transaction (ids reserved up front, one executemany per table, the search
     index filled from the prepared documents)."""
 
-    def __init__(self, session: Session, source: str, actor_id: int | None) -> None:
+    def __init__(
+        self, session: Session, source: str, actor_id: int | None, indexes: ExitStack
+    ) -> None:
         self.session, self.source, self.actor_id = session, source, actor_id
+        self.indexes = indexes  # where the dropped indexes wait to be built again
+        self.index_plan: tuple[int, bool] | None = None
         self.batch: ImportBatch | None = None
         self.savepoint: Any = None  # around everything the batch writes
         self.organizations: dict[str | None, tuple[int | None, str, str]] = {None: (None, "", "")}
@@ -358,11 +362,20 @@ class _Writer:
         assert self.batch.id is not None
         return self.batch.id
 
+    def plan_indexes(self, expected: int, *, keep_lookups: bool) -> None:
+        """Let the first rows written decide, for about ``expected`` new contacts, whether
+        to build the indexes after them (an import that creates nothing keeps them)."""
+        self.index_plan = (expected, keep_lookups)
+
     def create(self, rows: Sequence[ContactValues]) -> None:
         if not rows:
             return
         session = self.session
         batch_id = self.batch_id()
+        if self.index_plan is not None:
+            expected, keep_lookups = self.index_plan
+            self.index_plan = None
+            self.indexes.enter_context(_indexes_for(session, expected, keep_lookups=keep_lookups))
         ids = reserve_ids(session, Contact, len(rows))
         self._know_tags(rows)
         contacts, documents, emails, phones, links = [], [], [], [], []
@@ -513,12 +526,14 @@ def import_contacts(
         expected = len(rows)
     report = ImportReport()
     planner = _Planner(session, match, on_duplicate, look_up=_any_live_contact(session))
-    writer = None if dry_run else _Writer(session, source, actor_id)
-    indexes = _indexes_for(session, expected or 0, keep_lookups=planner.look_up)
-    with bulk_writes(session), search.bulk_indexing(session), indexes:
+    with bulk_writes(session), search.bulk_indexing(session), ExitStack() as indexes:
+        writer = None if dry_run else _Writer(session, source, actor_id, indexes)
+        if writer is not None and on_duplicate is not OnDuplicate.UPDATE:
+            writer.plan_indexes(expected or 0, keep_lookups=planner.look_up)
         writer = _plan_and_write(
             rows, planner, writer, report, skip_bad=skip_bad, tag=tag, progress=progress
         )
+        indexes.close()  # built again, before the updates read them
         if writer is not None:
             report.updated, unchanged = _update_all(session, planner.update, writer)
             planner.skipped += unchanged
@@ -562,6 +577,7 @@ def _plan_and_write(
         elif writer is not None:
             later += create
     if writer is not None:
+        writer.plan_indexes(len(later), keep_lookups=planner.look_up)
         for start in range(0, len(later), WRITE_CHUNK):
             writer.create(later[start : start + WRITE_CHUNK])
             if progress:
