@@ -294,7 +294,7 @@ def _add_tag(row: ContactValues, tag: str | None) -> None:
 def _prepared(row: ContactValues) -> Prepared:
     columns = contact_columns(row)
     columns["birthday"] = row.birthday.isoformat() if row.birthday else None
-    columns["custom"] = json.dumps(row.custom) if row.custom else "{}"
+    columns["custom"] = _custom_json(row.custom)
     emails = [e.value for e in row.emails]
     phones = [v for p in row.phones for v in (p.value, p.key)]
     rest = [columns[name] for name in ("notes", "title", "address", "website", "source")]
@@ -310,6 +310,19 @@ def _prepared(row: ContactValues) -> Prepared:
         phones=[(p.value, p.key, p.label, i) for i, p in enumerate(row.phones)],
         tag_keys=[fold(t) for t in row.tags],
     )
+
+
+_quoted = json.encoder.encode_basestring_ascii
+
+
+def _custom_json(custom: dict[str, str]) -> str:
+    """``json.dumps(custom)``, as the column type would store it, without its per-call
+    set-up (custom fields are text: most rows of an import have one or two)."""
+    if not custom:
+        return "{}"
+    if not all(type(k) is str and type(v) is str for k, v in custom.items()):
+        return json.dumps(custom)
+    return "{" + ", ".join([f"{_quoted(k)}: {_quoted(v)}" for k, v in custom.items()]) + "}"
 
 
 _COLUMNS = tuple(contact_columns(ContactValues()))
