@@ -473,6 +473,10 @@ def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
     assert process.poll() is None, "the import finished before it could be interrupted"
     process.send_signal(signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + 10  # its reading process ends too: nobody reads its pipe
+    while _processes_reading(source) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_reading(source) == []
     connection = sqlite3.connect(db)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     count = connection.execute("SELECT count(*) FROM contact").fetchone()[0]
@@ -480,6 +484,56 @@ def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
     batches = connection.execute("SELECT count(*) FROM import_batch").fetchone()[0]
     connection.close()
     assert count in (0, 60_000) and fts == count and batches == (1 if count else 0)
+
+
+def _processes_reading(source: Path) -> list[int]:
+    """Processes whose command line names ``source`` (the import and its reading process)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(source).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.sqlite_only
+def test_ctrl_c_stops_an_import_and_its_reading_process_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "many.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "email", "notes"])
+        for i in range(60_000):
+            writer.writerow([f"Person {i}", f"p{i}@x.example", "ثبت شده " * 5])
+    db = tmp_path / "crm.db"
+    open_database(f"sqlite:///{db}").close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm_tui", "import", "contacts", str(source)],
+        env={**os.environ, "CRM_DB": str(db)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_processes_reading(source)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the import finished before it could be interrupted"
+    time.sleep(0.5)  # well into reading and writing
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted; nothing was changed" in err and "database error" not in err
+    deadline = time.monotonic() + 10
+    while _processes_reading(source) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_reading(source) == []
+    connection = sqlite3.connect(db)
+    assert connection.execute("SELECT count(*) FROM contact").fetchone() == (0,)
+    assert connection.execute("SELECT count(*) FROM import_batch").fetchone() == (0,)
+    connection.close()
 
 
 def test_read_contacts_keeps_order(db_url: str) -> None:

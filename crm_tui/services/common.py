@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
@@ -389,10 +389,31 @@ def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
         return
     previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
+    with restoring(session, f"PRAGMA cache_size={int(previous or -2000)}"):
+        yield
+
+
+@contextmanager
+def restoring(session: Session, *statements: str) -> Iterator[None]:
+    """Run ``statements`` (putting a setting back) when the block ends, on the session's
+    connection then (the block may have rolled back to a savepoint and got a new one).
+
+    After an error (Ctrl-C in a bulk write: the connection may be unusable, the transaction
+    about to be rolled back) they run quietly, so the error that ended the block is the one
+    reported."""
     try:
         yield
-    finally:  # the session's connection: the block may have rolled back and got a new one
-        session.connection().exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
+    except BaseException:
+        with suppress(Exception):
+            _run(session, statements)
+        raise
+    _run(session, statements)
+
+
+def _run(session: Session, statements: Sequence[str]) -> None:
+    connection = session.connection()
+    for statement in statements:
+        connection.exec_driver_sql(statement)
 
 
 @contextmanager

@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
-from crm_tui.services.common import chunked
+from crm_tui.services.common import chunked, restoring
 from crm_tui.text import fold, index_text, query_terms, words
 
 T = TypeVar("T")
@@ -321,14 +321,14 @@ def bulk_indexing(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(
             f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 0)"
         )
-    try:
+    with restoring(
+        session,
+        *(
+            f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
+            for fts_table in ("contact_fts", "interaction_fts")
+        ),
+    ):
         yield
-    finally:
-        connection = session.connection()  # the block may have rolled back: a new one
-        for fts_table in ("contact_fts", "interaction_fts"):
-            connection.exec_driver_sql(
-                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
-            )
 
 
 def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
