@@ -7,7 +7,9 @@ Heavy modules (SQLModel, the services) are imported inside functions so that
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -149,3 +151,50 @@ def labeled(values: list[str] | None) -> list[dict[str, str]]:
 def _say(line: str) -> None:
     """A note on stderr (stdout stays the command's output)."""
     print(f"crm: {line}", file=sys.stderr, flush=True)
+
+
+class Interrupts:
+    """Ctrl-C during a bulk write, handled so that what the command says is true.
+
+    Until ``hold()``, Ctrl-C raises KeyboardInterrupt as usual (the transaction is rolled
+    back, "nothing was changed"), and is remembered: Python drops an interrupt that lands in
+    a finaliser (a generator closed half-way, a ``__del__``), so ``check()`` raises it again
+    before the commit. From ``hold()`` (just before the commit) it is only noted: the work
+    is saved whole and reported, then ``came_late`` says the interrupt came too late.
+    """
+
+    def __init__(self) -> None:
+        self.seen = self.held = self.came_late = False
+
+    def on_signal(self, _signum: int, _frame: Any) -> None:
+        self.seen = True
+        if self.held:
+            self.came_late = True
+            return
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        self.check()
+        self.held = True
+
+
+@contextmanager
+def interrupts_handled() -> Iterator[Interrupts]:
+    """An ``Interrupts`` in charge of Ctrl-C for the block (main thread, default handler
+    only: elsewhere it changes nothing)."""
+    interrupts = Interrupts()
+    previous = signal.getsignal(signal.SIGINT)
+    ours = previous is signal.default_int_handler and (
+        threading.current_thread() is threading.main_thread()
+    )
+    if ours:
+        signal.signal(signal.SIGINT, interrupts.on_signal)
+    try:
+        yield interrupts
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)

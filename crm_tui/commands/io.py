@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui import collector
-from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state, warn
+from crm_tui.commands.common import (
+    JsonOption,
+    command_group,
+    echo,
+    interrupts_handled,
+    print_json,
+    state,
+    warn,
+)
 from crm_tui.dates import local_text
 from crm_tui.errors import ValidationError
 from crm_tui.text import plural
@@ -170,7 +178,7 @@ def import_contacts(
         "region": cli.settings.default_region,
     }
     unit = cli.read if dry_run else cli.write
-    with collector.paused(), progress_bar("reading") as progress:
+    with collector.paused(), progress_bar("reading") as progress, interrupts_handled() as ctrl_c:
         items = _start_reading(file, options, tag, updates=on_duplicate == "update")
         with closing(items):
             from crm_tui.services.imports import Match, OnDuplicate, import_contacts
@@ -190,9 +198,12 @@ def import_contacts(
                     progress=progress,
                     expected=opened.lines,
                 )
-    if rejects is not None and report.errors:
-        _write_rejects(rejects, _header(file, options), report.errors)
-    _report(file, report, opened.profile, dry_run, skip_bad, as_json)
+                ctrl_c.hold()  # committed whole from here, and reported
+        if rejects is not None and report.errors:
+            _write_rejects(rejects, _header(file, options), report.errors)
+        _report(file, report, opened.profile, dry_run, skip_bad, as_json)
+        if ctrl_c.came_late:
+            warn("Ctrl-C came as the import was being saved: it is complete (see above)")
     raise typer.Exit(report.exit_code)
 
 
