@@ -517,6 +517,9 @@ def test_ctrl_c_stops_an_import_and_its_reading_process_and_changes_nothing(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a script's background job (CI runs the suites so) starts with
+        # Ctrl-C ignored, and Python then keeps ignoring it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     wal = db.with_name("crm.db-wal")
     deadline = time.monotonic() + 60
