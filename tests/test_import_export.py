@@ -403,6 +403,19 @@ def test_csv_cells_never_start_a_formula(db_url: str) -> None:
     assert "'=HYPERLINK" in out
 
 
+def test_a_bad_card_is_reported_at_its_line(db_url: str, tmp_path: Path) -> None:
+    cards = _write(
+        tmp_path / "cards.vcf",
+        "BEGIN:VCARD\nVERSION:4.0\nFN:Noor\nEMAIL:noor@x.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:علی\nNOTE:one\\ntwo\nEND:VCARD\n\n"
+        "BEGIN:VCARD\nVERSION:4.0\nEMAIL:nobody\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:4.0\nFN:王\nEND:VCARD\n",
+    )
+    code, out, err = crm(db_url, "import", "contacts", str(cards), "--skip-bad")
+    assert code == 3 and "created 3" in out and "rejected 1" in out
+    assert "line 12: card 3:" in err
+
+
 def test_vcard_is_4_0_escaped_and_folded(db_url: str, tmp_path: Path) -> None:
     crm(
         db_url,

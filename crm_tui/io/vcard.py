@@ -124,10 +124,11 @@ def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues 
     text, _ = decode(path.read_bytes())
     results: list[ContactValues | RowError] = []
     starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
+    line, counted = 1, 0  # lines counted up to the card, not from the top for each card
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        line = text.count("\n", 0, start) + 1
+        line, counted = line + text.count("\n", counted, start), start
         try:
             card = vobject.readOne(chunk)
             values = _card_values(card, region)
