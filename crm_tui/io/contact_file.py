@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from crm_tui.io.contact_rows import ContactValues, RowError, RowReader
 from crm_tui.io.csv_reader import Problem, open_csv
-from crm_tui.io.json_contacts import is_json, read_json_contacts
+from crm_tui.io.json_contacts import is_json, json_contacts
 from crm_tui.io.profiles import check_identifies, column_map
-from crm_tui.io.vcard import is_vcard, read_vcards
+from crm_tui.io.vcard import is_vcard, vcard_contacts
 
 CHUNK_ROWS = 2_000
 Row = ContactValues | RowError
@@ -34,7 +35,8 @@ class ReadOptions:
 @dataclass(frozen=True)
 class Opened:
     """The file as recognised: its profile ("vcard", "json" or the CSV profile) and about
-    how many lines it has (quoted newlines too: near enough for a progress bar)."""
+    how many lines it has (quoted newlines too: near enough for a progress bar), or for
+    vCard and JSON how many cards or items; a chunk's ``line`` counts the same way."""
 
     profile: str
     lines: int
@@ -54,9 +56,12 @@ def read_contact_file(
     map that identifies nobody, raises before the first row."""
     if is_vcard(path) or is_json(path):
         json = is_json(path)
-        every = (read_json_contacts if json else read_vcards)(path, region=options.region)
-        yield Opened("json" if json else "vcard", len(every))
-        yield Chunk(every, len(every))
+        count, items = (json_contacts if json else vcard_contacts)(path, region=options.region)
+        yield Opened("json" if json else "vcard", count)
+        done = 0
+        while taken := list(islice(items, chunk_rows)):
+            done += len(taken)
+            yield Chunk(taken, done)
         return
     source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
     mapping = column_map(source.header, options.profile, options.maps)

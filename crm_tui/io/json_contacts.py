@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,21 +71,31 @@ def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
 
 
 def read_json_contacts(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
+    return list(json_contacts(path, region=region)[1])
+
+
+def json_contacts(
+    path: Path, *, region: str | None = None
+) -> tuple[int, Iterator[ContactValues | RowError]]:
+    """How many items the file's array holds, and its rows one by one (read as they are
+    taken, so an import writes the first while the rest are checked)."""
     try:
         items = json.loads(path.read_text("utf-8-sig"))
     except (OSError, json.JSONDecodeError) as error:
         raise ValidationError(f"cannot read {path} as JSON: {error}") from None
     if not isinstance(items, list):
         raise ValidationError(f"{path}: expected a JSON array of contacts")
-    results: list[ContactValues | RowError] = []
+    return len(items), _rows(items, region)
+
+
+def _rows(items: list[Any], region: str | None) -> Iterator[ContactValues | RowError]:
     for number, item in enumerate(items, start=1):
         try:
             values = _contact(item, region)
         except (InvalidValue, ValueError, AttributeError, TypeError) as error:
-            results.append(RowError(number, f"item {number}: {error}", []))
+            yield RowError(number, f"item {number}: {error}", [])
             continue
         if not values.name:
-            results.append(RowError(number, f"item {number} has no name", []))
+            yield RowError(number, f"item {number} has no name", [])
         else:
-            results.append(values)
-    return results
+            yield values

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -119,11 +119,23 @@ def _birthday(raw: str) -> date | None:
 
 def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
     """Every card of a .vcf file; a card that cannot be read becomes a ``RowError``."""
+    return list(vcard_contacts(path, region=region)[1])
+
+
+def vcard_contacts(
+    path: Path, *, region: str | None = None
+) -> tuple[int, Iterator[ContactValues | RowError]]:
+    """How many cards the file holds, and their rows one by one (parsed as they are taken)."""
+    text, _ = decode(path.read_bytes())
+    starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
+    if not starts:
+        raise ValidationError(f"{path} has no vCard in it")
+    return len(starts), _cards(text, starts, region)
+
+
+def _cards(text: str, starts: list[int], region: str | None) -> Iterator[ContactValues | RowError]:
     import vobject  # here: a CSV import need not pay for loading it
 
-    text, _ = decode(path.read_bytes())
-    results: list[ContactValues | RowError] = []
-    starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
     line, counted = 1, 0  # lines counted up to the card, not from the top for each card
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
@@ -133,15 +145,12 @@ def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues 
             card = vobject.readOne(chunk)
             values = _card_values(card, region)
         except (InvalidValue, vobject.base.ParseError, ValueError, AttributeError) as error:
-            results.append(RowError(line, f"card {number + 1}: {error}", [chunk.strip()]))
+            yield RowError(line, f"card {number + 1}: {error}", [chunk.strip()])
             continue
         if not values.name:
-            results.append(RowError(line, f"card {number + 1} has no name", [chunk.strip()]))
+            yield RowError(line, f"card {number + 1} has no name", [chunk.strip()])
         else:
-            results.append(values)
-    if not starts:
-        raise ValidationError(f"{path} has no vCard in it")
-    return results
+            yield values
 
 
 # -- writing ----------------------------------------------------------------------------------
