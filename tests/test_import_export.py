@@ -729,6 +729,33 @@ def test_a_file_read_in_the_background_imports_as_one_read_inline(
     assert {p["name"] for p in seen[0]} == {"مریم رضایی", "Chloé Dubois", "王小明"}
 
 
+def test_a_later_row_merged_into_a_prepared_one_is_written_merged(db_url: str) -> None:
+    """Rows prepared for writing in the reading process, then merged (--on-duplicate update,
+    the same email twice in the file): the contact has both rows' values."""
+    from crm_tui.io.contact_rows import ContactValues, Labeled
+    from crm_tui.services.imports import OnDuplicate, import_contacts, prepare_rows
+
+    rows = [
+        ContactValues(name="Noor", emails=[Labeled("noor@x.example", "", "noor@x.example")]),
+        ContactValues(
+            name="Noor Karimi",
+            emails=[Labeled("noor@x.example", "", "noor@x.example")],
+            tags=["vip"],
+            notes="یادداشت",
+        ),
+    ]
+    prepare_rows(rows)
+    database = open_database(db_url)
+    with database.write() as session:
+        report = import_contacts(
+            session=session, rows=rows, source="test", on_duplicate=OnDuplicate.UPDATE
+        )
+    database.close()
+    assert (report.created, report.skipped) == (1, 1)
+    (noor,) = contacts(db_url)
+    assert (noor["name"], noor["tags"], noor["notes"]) == ("Noor Karimi", ["vip"], "یادداشت")
+
+
 def _fails(kind: str) -> object:
     from crm_tui.errors import FieldErrors, UsageError
 

@@ -168,6 +168,7 @@ def _existing(
 def _merge_values(into: ContactValues, extra: ContactValues) -> None:
     """A later row for the same contact: its values win (a made-up name does not), lists are
     combined."""
+    into.prepared = None  # worked out from the values before
     if extra.named:
         into.name, into.named = extra.name, True
     for name in (
