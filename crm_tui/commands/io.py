@@ -25,6 +25,7 @@ from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
+    from crm_tui.commands.common import Interrupts
     from crm_tui.io.background import InBackground
 
 import_app = command_group(
@@ -177,34 +178,56 @@ def import_contacts(
         "maps": maps or [],
         "region": cli.settings.default_region,
     }
-    unit = cli.read if dry_run else cli.write
-    with collector.paused(), progress_bar("reading") as progress, interrupts_handled() as ctrl_c:
-        items = _start_reading(file, options, tag, updates=on_duplicate == "update")
-        with closing(items):
-            from crm_tui.services.imports import Match, OnDuplicate, import_contacts
-
-            opened = next(items)  # the file's errors (an unknown --map column…) come first
-            with unit() as session:
-                report = import_contacts(
-                    session=session,
-                    rows=_rows(items, opened.lines, progress),
-                    source=str(file),
-                    match=Match(match),
-                    on_duplicate=OnDuplicate(on_duplicate),
-                    skip_bad=skip_bad,
-                    dry_run=dry_run,
-                    tag=tag,
-                    actor_id=None if dry_run else cli.actor_id(session),
-                    progress=progress,
-                    expected=opened.lines,
-                )
-                ctrl_c.hold()  # committed whole from here, and reported
+    how = {
+        "match": match,
+        "on_duplicate": on_duplicate,
+        "skip_bad": skip_bad,
+        "dry_run": dry_run,
+        "tag": tag,
+    }
+    with interrupts_handled() as ctrl_c:
+        with collector.paused(), progress_bar("reading") as progress:
+            report, used = _import_file(cli, file, options, how, progress, ctrl_c)
         if rejects is not None and report.errors:
             _write_rejects(rejects, _header(file, options), report.errors)
-        _report(file, report, opened.profile, dry_run, skip_bad, as_json)
+        _report(file, report, used, dry_run, skip_bad, as_json)
         if ctrl_c.came_late:
             warn("Ctrl-C came as the import was being saved: it is complete (see above)")
     raise typer.Exit(report.exit_code)
+
+
+def _import_file(
+    cli: Any,
+    path: Path,
+    options: dict[str, Any],
+    how: dict[str, Any],
+    progress: Callable[[str, int, int], None] | None,
+    ctrl_c: Interrupts,
+) -> tuple[Any, str]:
+    """Read ``path`` and import it as ``how`` says, in one write unit (a read one for a dry
+    run); returns the report and the profile the file was read with."""
+    items = _start_reading(path, options, how["tag"], updates=how["on_duplicate"] == "update")
+    with closing(items):
+        from crm_tui.services.imports import Match, OnDuplicate, import_contacts
+
+        opened = next(items)  # the file's errors (an unknown --map column…) come first
+        dry_run = how["dry_run"]
+        with (cli.read if dry_run else cli.write)() as session:
+            report = import_contacts(
+                session=session,
+                rows=_rows(items, opened.lines, progress),
+                source=str(path),
+                match=Match(how["match"]),
+                on_duplicate=OnDuplicate(how["on_duplicate"]),
+                skip_bad=how["skip_bad"],
+                dry_run=dry_run,
+                tag=how["tag"],
+                actor_id=None if dry_run else cli.actor_id(session),
+                progress=progress,
+                expected=opened.lines,
+            )
+            ctrl_c.hold()  # committed whole from here, and reported
+    return report, opened.profile
 
 
 def _delimiter(value: str | None) -> str | None:

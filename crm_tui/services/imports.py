@@ -547,6 +547,8 @@ def import_contacts(
         writer = _plan_and_write(
             rows, planner, writer, report, skip_bad=skip_bad, tag=tag, progress=progress
         )
+        if progress and writer is not None:
+            progress("saving", 0, 0)
         indexes.close()  # built again, before the updates read them
         if writer is not None:
             report.updated, unchanged = _update_all(session, planner.update, writer)
