@@ -1,9 +1,11 @@
 """Importing contacts: match against what is stored, then write the batch in one transaction.
 
 Every import is an ``ImportBatch``; each row it created or updated is an ``ImportChange``
-(updates keep the contact as it was), which is what ``undo_import`` puts back. New contacts
-are written in bulk (ids reserved up front, one executemany per table, the search index
-filled from memory), so 100k rows take seconds, not minutes.
+(updates keep the contact as it was), which is what ``undo_import`` puts back. Rows may
+come as a stream (a file still being read in another process): they are planned and new
+contacts written 5,000 at a time (ids reserved up front, one executemany per table, the
+search index filled from documents built ahead, ``prepare_rows``), inside a savepoint that a
+bad row further down rolls back; 100k rows take a few seconds.
 """
 
 from __future__ import annotations
