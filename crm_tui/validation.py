@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from typing import Any, NamedTuple
 
 from crm_tui.text import fold
+
+# The two libraries are loaded on first use (40 ms of every command's start otherwise: an
+# export, a list or the app's first screen checks no address or number).
 
 _PHONE_CHARS = re.compile(r"^[\d\s+().\-/#*x,;]*$", re.IGNORECASE)
 _MIN_DIGITS, _MAX_DIGITS = 3, 20
@@ -43,6 +43,8 @@ def normalize_email(raw: str) -> Normalized:
     plain = _plain_email(text)
     if plain is not None:
         return Normalized(plain, plain.lower())
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(text, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
@@ -64,8 +66,21 @@ def _plain_email(text: str) -> str | None:
 
 
 @functools.cache
+def _phonenumbers() -> Any:
+    import phonenumbers
+
+    return phonenumbers
+
+
+@functools.cache
+def _country_codes() -> dict[int, list[str]]:
+    return dict(_phonenumbers().COUNTRY_CODE_TO_REGION_CODE)
+
+
+@functools.cache
 def _national_prefix(country_code: int) -> re.Pattern[str] | None:
     """The pattern of the national (trunk) prefix phonenumbers strips for this country."""
+    phonenumbers = _phonenumbers()
     region = phonenumbers.region_code_for_country_code(country_code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     pattern = metadata.national_prefix_for_parsing if metadata else None
@@ -83,7 +98,7 @@ def _plain_international_key(text: str) -> str | None:
     digits = text[1:].replace(" ", "").replace("-", "").replace(".", "")
     for size in (1, 2, 3):
         code = int(digits[:size])
-        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        if code in _country_codes():
             prefix = _national_prefix(code)
             if prefix is not None and prefix.match(digits[size:]):
                 return None
@@ -108,6 +123,7 @@ def normalize_phone(raw: str, region: str | None = None) -> Normalized:
     if not _PHONE_CHARS.match(ascii_text) or not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS:
         raise InvalidValue(f"not a phone number: {raw.strip()!r}")
     fallback = "+" + digits if ascii_text.lstrip().startswith("+") else digits
+    phonenumbers = _phonenumbers()
     try:
         number = phonenumbers.parse(ascii_text, region)
     except phonenumbers.NumberParseException:
@@ -119,6 +135,7 @@ def normalize_phone(raw: str, region: str | None = None) -> Normalized:
 
 def format_phone_international(raw: str, region: str | None = None) -> str:
     """The international form ("+98 912 555 0101") when the number parses, else as written."""
+    phonenumbers = _phonenumbers()
     try:
         number = phonenumbers.parse(fold(raw), region)
     except phonenumbers.NumberParseException:
