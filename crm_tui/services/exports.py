@@ -7,6 +7,7 @@ Google-style "email N label/value" pairs and one "custom:Name" column per custom
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import suppress
@@ -128,6 +129,7 @@ _CONTACT_SQL = (
 _VALUES_SQL = "SELECT contact_id, label, value FROM {table} ORDER BY contact_id, position"
 
 
+@functools.lru_cache(maxsize=1024)  # rows written together share their times (an import)
 def _iso(value: Any) -> str:
     """A stored time as ISO 8601 in UTC (SQLite hands back its text, PostgreSQL a datetime)."""
     if value is None:
@@ -197,8 +199,7 @@ def contact_csv_rows(
     custom_cells: dict[Any, list[str]] = {}  # per distinct custom value (few, in practice)
     for row in _raw_rows(session, _CONTACT_SQL):
         values = list(row[:10])
-        birthday = row[10]
-        values.append(_birthday(birthday))
+        values.append("" if row[10] is None else _birthday(row[10]))
         values += [row[11], row[12], _iso(row[13]), _iso(row[14]), _iso(row[15])]
         values += email_list.values_for(row[0])
         values += phone_list.values_for(row[0])
