@@ -181,6 +181,10 @@ class Interrupts:
         self.check()
         self.held = True
 
+    def say_if_late(self, what: str) -> None:
+        if self.came_late:
+            warn(f"Ctrl-C came as the {what} was being saved: it is complete (see above)")
+
 
 @contextmanager
 def interrupts_handled() -> Iterator[Interrupts]:

@@ -191,8 +191,7 @@ def import_contacts(
         if rejects is not None and report.errors:
             _write_rejects(rejects, _header(file, options), report.errors)
         _report(file, report, used, dry_run, skip_bad, as_json)
-        if ctrl_c.came_late:
-            warn("Ctrl-C came as the import was being saved: it is complete (see above)")
+        ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
 
 
@@ -496,26 +495,29 @@ def _import_work(
     read = interaction_row if kind == "interactions" else task_row
     cli = state(ctx)
     unit = cli.read if dry_run else cli.write
-    with collector.paused():
-        rows: list[Any] = []
-        for record in source.records():
-            if isinstance(record, Problem):
-                rows.append(RowError(record.line, record.reason, record.cells))
-            else:
-                rows.append(read(record.line, record.cells, source.header))
-        with unit() as session:
-            report = import_work(
-                session=session,
-                kind=kind,
-                rows=rows,
-                source=str(file),
-                skip_bad=skip_bad,
-                dry_run=dry_run,
-                actor_id=None if dry_run else cli.actor_id(session),
-            )
-    if rejects is not None and report.errors:
-        _write_rejects(rejects, source.header, report.errors)
-    _report(file, report, kind, dry_run, skip_bad, as_json)
+    with interrupts_handled() as ctrl_c:
+        with collector.paused():
+            rows: list[Any] = []
+            for record in source.records():
+                if isinstance(record, Problem):
+                    rows.append(RowError(record.line, record.reason, record.cells))
+                else:
+                    rows.append(read(record.line, record.cells, source.header))
+            with unit() as session:
+                report = import_work(
+                    session=session,
+                    kind=kind,
+                    rows=rows,
+                    source=str(file),
+                    skip_bad=skip_bad,
+                    dry_run=dry_run,
+                    actor_id=None if dry_run else cli.actor_id(session),
+                )
+                ctrl_c.hold()  # committed whole from here, and reported
+        if rejects is not None and report.errors:
+            _write_rejects(rejects, source.header, report.errors)
+        _report(file, report, kind, dry_run, skip_bad, as_json)
+        ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
 
 
