@@ -340,5 +340,6 @@ def count_interactions(
     if cap is None:
         counted = select(func.count()).select_from(Interaction)
         return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
-    base, rest = search.counting_start(session, "interaction_fts", Interaction, query)
+    interaction_id = Interaction.__table__.c.id  # type: ignore[attr-defined]
+    base, rest = search.counting_start(session, "interaction_fts", interaction_id, query)
     return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))

@@ -162,10 +162,12 @@ def _start_deadline(session: Session, seconds: float) -> None:
     raw.set_progress_handler(lambda: time.monotonic() > deadline, DEADLINE_STEPS)
 
 
-def matches_first(session: Session, fts_table: str, query: str, model: Any) -> Select[Any] | None:
-    """SQLite: ``model`` ids read in the index's own order, joined row by row, so a capped
-    count stops after ``cap`` matches instead of gathering every match first ("s" matches
-    half a million of a million contacts). None elsewhere or without words."""
+def matches_first(
+    session: Session, fts_table: str, query: str, id_column: Any
+) -> Select[Any] | None:
+    """SQLite: ids (``id_column`` of a table) read in the index's own order, joined row by
+    row, so a capped count stops after ``cap`` matches instead of gathering every match first
+    ("s" matches half a million of a million contacts). None elsewhere or without words."""
     if not _is_sqlite(session):
         return None
     expression = match_expression(query)
@@ -173,9 +175,9 @@ def matches_first(session: Session, fts_table: str, query: str, model: Any) -> S
         return None
     fts, match = _fts_match(fts_table, expression)
     return (
-        select(col(model.id))
+        select(id_column)
         .select_from(fts)
-        .join(model, col(model.id) == fts.c.rowid)
+        .join(id_column.table, id_column == fts.c.rowid)
         .where(match)
     )
 
@@ -184,15 +186,15 @@ Searched = TypeVar("Searched")  # a query dataclass with a ``search`` field
 
 
 def counting_start(
-    session: Session, fts_table: str, model: Any, query: Searched
+    session: Session, fts_table: str, id_column: Any, query: Searched
 ) -> tuple[Select[Any], Searched]:
     """Where a capped count of ``query`` starts, and what is left of the query to filter by:
     the search's matches when they can drive (the other filters then apply row by row, so
-    the search is taken out of the query), else every id."""
+    the search is taken out of the query), else every id (``id_column`` of a table)."""
     words: str = getattr(query, "search")  # noqa: B009 (a TypeVar has no attributes)
-    base = matches_first(session, fts_table, words, model)
+    base = matches_first(session, fts_table, words, id_column)
     if base is None:
-        return select(col(model.id)), query
+        return select(id_column), query
     return base, replace(query, search="")  # type: ignore[type-var]
 
 
@@ -222,7 +224,8 @@ def contact_condition(
 
     ``ordered``: the rows will be read in a sorted order, a page at a time (else counted).
     """
-    return _condition(session, "contact_fts", query, col(Contact.id), ordered=ordered)
+    contact_id = Contact.__table__.c.id  # type: ignore[attr-defined]
+    return _condition(session, "contact_fts", query, contact_id, ordered=ordered)
 
 
 def interaction_condition(
