@@ -54,10 +54,11 @@ def read_contact_file(
 ) -> Generator[Opened | Chunk, None, None]:
     """``Opened``, then ``Chunk``s of rows in file order. A file that cannot be read, or a
     map that identifies nobody, raises before the first row."""
-    if is_vcard(path) or is_json(path):
-        json = is_json(path)
-        count, items = (json_contacts if json else vcard_contacts)(path, region=options.region)
-        yield Opened("json" if json else "vcard", count)
+    kind = "vcard" if is_vcard(path) else "json" if is_json(path) else None
+    if kind is not None:
+        read = vcard_contacts if kind == "vcard" else json_contacts
+        count, items = read(path, region=options.region)
+        yield Opened(kind, count)
         done = 0
         while taken := list(islice(items, chunk_rows)):
             done += len(taken)

@@ -145,8 +145,7 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return
     table = model.__table__
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect = session.connection().dialect
     keys = list(rows[0])
     filled = {c.key: _default(c) for c in table.columns if c.key not in keys and c.default}
     names = [*keys, *filled]
@@ -161,10 +160,7 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
         processor = _bind_processor(table.c[name].type, dialect)
         if processor is not None:
             columns[index] = list(map(processor, columns[index]))
-    params = list(zip(*columns, strict=True))
-    marks = ", ".join([_PLACEHOLDER[dialect.paramstyle]] * len(names))
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
-    connection.exec_driver_sql(statement, params)
+    insert_tuples(session, model, names, list(zip(*columns, strict=True)))
 
 
 def insert_tuples(

@@ -397,11 +397,11 @@ class _Writer:
         contacts, documents, emails, phones, links = [], [], [], [], []
         for contact_id, row in zip(ids, rows, strict=True):
             # A Prepared, or the plain tuple it crossed a pipe as.
-            columns, key, head, tail, labeled_emails, labeled_phones, tag_keys = (
+            columns, organization_key, head, tail, labeled_emails, labeled_phones, tag_keys = (
                 row.prepared or _prepared(row)
             )
             row.prepared = None  # written: its memory can go
-            organization = self._organization(row, key)
+            organization = self._organization(row, organization_key)
             contacts.append((contact_id, *columns, *organization, *self.stamps))
             documents.append((contact_id, search.document_text(head, organization[1], tail)))
             emails += [(contact_id, *item) for item in labeled_emails]
