@@ -460,8 +460,8 @@ def test_bundle_round_trip_is_lossless(demo_url: str, db_url: str, tmp_path: Pat
 # -- killed in the middle ---------------------------------------------------------------------
 
 
-@pytest.mark.sqlite_only
-def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
+def _large_file_and_database(tmp_path: Path) -> tuple[Path, Path]:
+    """A 60k-row CSV (read in a process of its own) and an empty, migrated SQLite file."""
     source = tmp_path / "many.csv"
     with source.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -470,6 +470,19 @@ def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
             writer.writerow([f"Person {i}", f"p{i}@x.example", "ثبت شده " * 5])
     db = tmp_path / "crm.db"
     open_database(f"sqlite:///{db}").close()
+    return source, db
+
+
+def _no_process_left_reading(source: Path, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while _processes_reading(source) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _processes_reading(source) == []
+
+
+@pytest.mark.sqlite_only
+def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
+    source, db = _large_file_and_database(tmp_path)
     env = {**os.environ, "CRM_DB": str(db)}
     process = subprocess.Popen(
         [sys.executable, "-m", "crm_tui", "import", "contacts", str(source)],
@@ -486,10 +499,7 @@ def test_a_killed_import_leaves_the_database_whole(tmp_path: Path) -> None:
     assert process.poll() is None, "the import finished before it could be interrupted"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 10  # its reading process ends too: nobody reads its pipe
-    while _processes_reading(source) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _processes_reading(source) == []
+    assert _no_process_left_reading(source)  # nobody reads its pipe: the reader ends too
     connection = sqlite3.connect(db)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     count = connection.execute("SELECT count(*) FROM contact").fetchone()[0]
@@ -516,14 +526,7 @@ def _processes_reading(source: Path) -> list[int]:
 def test_ctrl_c_stops_an_import_and_its_reading_process_and_changes_nothing(
     tmp_path: Path, phase: str
 ) -> None:
-    source = tmp_path / "many.csv"
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["name", "email", "notes"])
-        for i in range(60_000):
-            writer.writerow([f"Person {i}", f"p{i}@x.example", "ثبت شده " * 5])
-    db = tmp_path / "crm.db"
-    open_database(f"sqlite:///{db}").close()
+    source, db = _large_file_and_database(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "crm_tui", "import", "contacts", str(source)],
         env={**os.environ, "CRM_DB": str(db)},
@@ -550,10 +553,7 @@ def test_ctrl_c_stops_an_import_and_its_reading_process_and_changes_nothing(
     assert process.poll() is None, "the import finished before it could be interrupted"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
-    deadline = time.monotonic() + 10
-    while _processes_reading(source) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _processes_reading(source) == []
+    assert _no_process_left_reading(source)
     connection = sqlite3.connect(db)
     counts = [
         connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
