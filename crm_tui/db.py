@@ -26,6 +26,7 @@ from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 
 BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "crm_begin"
+_CHECKED_OPTION = "crm_foreign_keys_checked"
 CHANGES_CHANNEL = "crm_changes"  # PostgreSQL: every write transaction notifies it (watch.py)
 
 
@@ -39,6 +40,7 @@ class Database:
         self.url = url
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._bulk_writer = self._writer.execution_options(**{_CHECKED_OPTION: False})
         self.token = uuid.uuid4().hex[:16]  # tells this process's change notices from others'
 
     @property
@@ -63,9 +65,16 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose changes are committed together when the block ends without error."""
-        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+    def write(self, *, bulk: bool = False) -> Iterator[Session]:
+        """A session whose changes are committed together when the block ends without error.
+
+        ``bulk``: a write that only adds rows whose references are right by construction
+        (an import's new contacts, their ids reserved and their organizations and tags
+        looked up in this same transaction, which holds SQLite's write lock from its
+        start). SQLite then skips checking each foreign key: 0.2 s of a 100k-row import.
+        """
+        engine = self._bulk_writer if bulk else self._writer
+        with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
             if not self.is_sqlite:  # delivered on commit only, to every LISTENing crm
                 session.execute(_NOTIFY, {"token": self.token})
@@ -145,8 +154,18 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    _check_foreign_keys(connection, options.get(_CHECKED_OPTION, True))
+    connection.exec_driver_sql(f"BEGIN {options.get(_BEGIN_OPTION, 'DEFERRED')}")
+
+
+def _check_foreign_keys(connection: Any, checked: bool) -> None:
+    """Turn SQLite's foreign-key checks on or off for the transaction about to begin (the
+    pragma does nothing inside one); a pooled connection remembers what it was left with."""
+    info = connection.connection.info
+    if info.get(_CHECKED_OPTION, True) != checked:
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if checked else 'OFF'}")
+        info[_CHECKED_OPTION] = checked
 
 
 def _describe_operational_error(url: str, error: OperationalError) -> str:

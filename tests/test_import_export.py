@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
@@ -650,12 +651,15 @@ def test_reading_a_large_file_reports_its_progress(
     source = _write(tmp_path / "big.csv", "name,email\n" + "\n".join(lines) + "\n")
     seen: list[tuple[str, int, int]] = []
     options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
-    items = io_commands._start_reading(source, options, None)
+    how = {"tag": None, "match": "email", "on_duplicate": "skip"}
+    items = io_commands._start_reading(source, options, how)
     opened = next(items)
     profile, total = opened.profile, opened.lines
     rows = list(io_commands._rows(items, total, lambda *step: seen.append(step)))
     assert profile == "generic" and len(rows) == 5_000
-    assert rows[-1].name == "Person 4999" and rows[-1].emails[0].key == "p4999@x.example"
+    last = rows[-1]  # read in a process: slimmed to what it is matched on, not its emails
+    keys = last.matched_on[1] if reader != "inline" else [email.key for email in last.emails]
+    assert last.name == "Person 4999" and keys == ["p4999@x.example"]
     assert [what for what, _, _ in seen] == ["importing"] * 3
     assert [done for _, done, _ in seen] == [2_001, 4_001, 5_001]  # file lines, the header first
     assert {total for _, _, total in seen} == {5_002}
@@ -692,6 +696,42 @@ def test_a_bad_row_after_rows_were_written_leaves_nothing(
     assert code == 3 and "created 11050" in out and "rejected 1" in out
     people = contacts(db_url)
     assert len(people) == 11_050 and people[0]["tags"] in (["vip"], [])
+
+
+@pytest.mark.sqlite_only
+def test_a_bulk_import_leaves_every_reference_whole(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A creating import writes without SQLite's foreign-key checks (``write(bulk=True)``):
+    its rows must point at what exists all the same, and deleting what they point at must
+    still reach them."""
+    from crm_tui.commands import io as io_commands
+
+    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 0)  # read in a process of its own
+    crm(db_url, "contacts", "add", "Before", "--email", "before@x.example", "--org", "Acme")
+    rows = [
+        f"شخص {i},p{i}@x.example,+49 30 {1000000 + i},{['Acme', 'پارس', ''][i % 3]},vip; ل{i % 5}"
+        for i in range(6_000)
+    ]
+    source = _write(tmp_path / "many.csv", "name,email,phone,company,tags\n" + "\n".join(rows))
+    code, out, _ = crm(db_url, "import", "contacts", str(source), "--tag", "2026")
+    assert code == 0 and "created 6000" in out
+    path = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        counts = connection.execute(
+            "SELECT (SELECT count(*) FROM contact), (SELECT count(*) FROM contact_email), "
+            "(SELECT count(*) FROM contact_phone), (SELECT count(*) FROM contact_tag), "
+            "(SELECT count(*) FROM contact WHERE organization_id IS NOT NULL)"
+        ).fetchone()
+    assert counts == (6_001, 6_001, 6_000, 6_000 * 3, 4_001)
+    database = open_database(db_url)
+    with database.write() as session:  # checked again: the organization's delete reaches them
+        session.execute(text("DELETE FROM organization WHERE name = 'Acme'"))
+    with database.read() as session:
+        linked = "SELECT count(*) FROM contact WHERE organization_id IS NOT NULL"
+        assert session.execute(text(linked)).scalar() == 2_000
+    database.close()
 
 
 def test_a_file_read_in_the_background_imports_as_one_read_inline(

@@ -65,8 +65,8 @@ class CliState:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        with self.database().write() as session:
+    def write(self, *, bulk: bool = False) -> Iterator[Session]:
+        with self.database().write(bulk=bulk) as session:
             yield session
 
     def actor_id(self, session: Session) -> int:

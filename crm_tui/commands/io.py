@@ -72,36 +72,37 @@ BACKGROUND_BYTES = 1_000_000
 
 
 def _start_reading(
-    path: Path, options: dict[str, Any], tag: str | None, updates: bool = False
+    path: Path, options: dict[str, Any], how: dict[str, Any]
 ) -> Generator[Any, None, None] | InBackground:
     """The file's items (``Opened``, then ``Chunk``s), read and prepared for writing in a
     process of its own when the file is large, so that writing the first rows overlaps
     reading the rest: started at once, before this process imports the database layer.
-    ``options`` are ``ReadOptions``' fields."""
+    ``options`` are ``ReadOptions``' fields, ``how`` the import's (see ``import_contacts``)."""
     if path.stat().st_size >= BACKGROUND_BYTES:
         from crm_tui.io.background import InBackground
 
-        return InBackground(_prepared_chunks, path, options, tag, not updates)
+        creating = how["on_duplicate"] != "update"
+        return InBackground(_prepared_chunks, path, options, how["tag"], how["match"], creating)
     from crm_tui.io.contact_file import ReadOptions, read_contact_file
 
     return read_contact_file(path, ReadOptions(**options))
 
 
 def _prepared_chunks(
-    path: Path, options: dict[str, Any], tag: str | None, creating: bool
+    path: Path, options: dict[str, Any], tag: str | None, match: str, creating: bool
 ) -> Iterator[Any]:
     """What the reading process sends: the file's chunks packed for the pipe. ``creating``
     (no contact will be updated from the rows): each row slimmed to what a new contact
-    needs, and made ready to be written; else (--on-duplicate update: most rows of a file
-    imported again update or match a contact) as read."""
+    needs and what ``match`` compares, and made ready to be written; else (--on-duplicate
+    update: most rows of a file imported again update or match a contact) as read."""
     from crm_tui.io.contact_file import Chunk, ReadOptions, read_contact_file
     from crm_tui.io.contact_rows import pack_rows
-    from crm_tui.services.imports import prepare_rows
+    from crm_tui.services.imports import Match, prepare_rows
 
     for item in read_contact_file(path, ReadOptions(**options)):
         if isinstance(item, Chunk):
             if creating:
-                prepare_rows(item.rows, tag)
+                prepare_rows(item.rows, tag, Match(match))
             item.rows = pack_rows(item.rows, slim=creating)
             item.packed = True
         yield item
@@ -205,13 +206,14 @@ def _import_file(
 ) -> tuple[Any, str]:
     """Read ``path`` and import it as ``how`` says, in one write unit (a read one for a dry
     run); returns the report and the profile the file was read with."""
-    items = _start_reading(path, options, how["tag"], updates=how["on_duplicate"] == "update")
+    items = _start_reading(path, options, how)
     with closing(items):
         from crm_tui.services.imports import Match, OnDuplicate, import_contacts
 
         opened = next(items)  # the file's errors (an unknown --map column…) come first
         dry_run = how["dry_run"]
-        with (cli.read if dry_run else cli.write)() as session:
+        creating_only = how["on_duplicate"] != "update"
+        with cli.read() if dry_run else cli.write(bulk=creating_only) as session:
             report = import_contacts(
                 session=session,
                 rows=_rows(items, opened.lines, progress),

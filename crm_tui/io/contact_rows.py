@@ -57,6 +57,9 @@ class ContactValues:
     # What a bulk import writes for a new contact, worked out ahead (see imports.prepare_rows);
     # None when not, or when the values changed since.
     prepared: Any = None
+    # What the import matches the row on (its --match kind and keys), worked out ahead with
+    # ``prepared``; None when not.
+    matched_on: Any = None
 
 
 @dataclass(slots=True)
@@ -71,24 +74,26 @@ class RowError:
 _FIELDS = tuple(f.name for f in fields(ContactValues))
 _EMAILS, _PHONES = _FIELDS.index("emails"), _FIELDS.index("phones")
 _PREPARED = _FIELDS.index("prepared")
-_SLIM = 5
-_P_EMAILS, _P_PHONES = 4, 5  # in imports.Prepared
+_SLIM = 6
 _values_of = attrgetter(*_FIELDS)
 
 
 def pack_rows(rows: list[ContactValues | RowError], *, slim: bool = False) -> list[tuple[Any, ...]]:
     """``rows`` as tuples of plain values, for a pipe (see ``crm_tui.io.background``).
 
-    ``slim``: a prepared row keeps only what matching it and writing it as a new contact
-    read (its name, organization, tags and ``prepared``): for imports that never update
-    a contact from it.
+    ``slim``: a prepared row keeps only what writing it as a new contact reads (its name,
+    organization, tags and ``prepared``) and what it is matched on (``matched_on``): for
+    imports that never update a contact from it.
     """
     packed: list[tuple[Any, ...]] = []
     for row in rows:
         if isinstance(row, RowError):
             packed.append((None, row.line, row.reason, row.cells))
-        elif slim and row.prepared is not None:
-            packed.append((row.name, row.named, row.organization, row.tags, tuple(row.prepared)))
+        elif slim and row.prepared is not None and row.matched_on is not None:
+            prepared = tuple(row.prepared)
+            packed.append(
+                (row.name, row.named, row.organization, row.tags, prepared, row.matched_on)
+            )
         else:
             values = list(_values_of(row))
             values[_EMAILS] = [(e.value, e.label, e.key) for e in row.emails]
@@ -105,14 +110,18 @@ def unpack_rows(packed: list[tuple[Any, ...]]) -> list[ContactValues | RowError]
     for values in packed:
         if values[0] is None:
             rows.append(RowError(*values[1:]))
-        elif len(values) == _SLIM:
-            name, named, organization, tags, prepared = values
-            row = ContactValues(name, organization=organization, tags=tags, named=named)
-            # prepared's emails and phones: (value, normalized, label, position)
-            row.emails = [Labeled(v, label, key) for v, key, label, _ in prepared[_P_EMAILS]]
-            row.phones = [Labeled(v, label, key) for v, key, label, _ in prepared[_P_PHONES]]
-            row.prepared = prepared
-            rows.append(row)
+        elif len(values) == _SLIM:  # no emails or phones: matched_on holds their keys
+            name, named, organization, tags, prepared, matched_on = values
+            rows.append(
+                ContactValues(
+                    name,
+                    organization=organization,
+                    tags=tags,
+                    named=named,
+                    prepared=prepared,
+                    matched_on=matched_on,
+                )
+            )
         else:
             row = ContactValues(*values)
             row.emails = [Labeled(*e) for e in values[_EMAILS]]

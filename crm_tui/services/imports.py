@@ -213,7 +213,7 @@ class _Planner:
 
     def plan(self, rows: Sequence[ContactValues]) -> list[ContactValues]:
         """The rows to create; updates gather in ``update``, skips in ``skipped``."""
-        identities = [_identity(row, self.match) for row in rows]
+        identities = [row.matched_on or _identity(row, self.match) for row in rows]
         stored = self._stored(identities) if self.look_up else {}
         create: list[ContactValues] = []
         create_all = self.on_duplicate is OnDuplicate.CREATE
@@ -275,17 +275,20 @@ class Prepared(NamedTuple):
     tag_keys: list[str]
 
 
-# contact_rows.unpack_rows reads emails and phones from a packed Prepared: by position.
-assert (Prepared._fields.index("emails"), Prepared._fields.index("phones")) == (4, 5)
-
-
-def prepare_rows(rows: Iterable[ContactValues | RowError], tag: str | None = None) -> None:
-    """Work out ahead, for each good row, what writing it as a new contact takes (the CPU
-    part of a bulk write, which an import does in its reading process)."""
+def prepare_rows(
+    rows: Iterable[ContactValues | RowError], tag: str | None = None, match: Match | None = None
+) -> None:
+    """Work out ahead, for each good row, what writing it as a new contact takes and, given
+    the import's ``match``, what it is matched on (the CPU part of a bulk write, which an
+    import does in its reading process)."""
+    identities: dict[Identity, Identity] = {}  # one tuple for all rows: it pickles once
     for row in rows:
         if isinstance(row, ContactValues):
             _add_tag(row, tag)
             row.prepared = _prepared(row)
+            if match is not None:
+                identity, keys = _identity(row, match)
+                row.matched_on = (identities.setdefault(identity, identity), keys)
 
 
 def _add_tag(row: ContactValues, tag: str | None) -> None:
