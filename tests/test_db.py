@@ -70,6 +70,49 @@ def test_pragmas(db: db_module.Database) -> None:
         assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
+@pytest.mark.sqlite_only
+def test_a_bulk_write_skips_foreign_key_checks_and_only_it(db: db_module.Database) -> None:
+    """``write(bulk=True)`` turns the checks off for its own transaction: the pooled
+    connection has them again for the next session of any kind."""
+
+    def checked(session: Any) -> int:
+        return session.execute(text("PRAGMA foreign_keys")).scalar()
+
+    with db.write(bulk=True) as session:
+        assert checked(session) == 0
+        session.execute(
+            text(
+                "INSERT INTO contact_email (contact_id, value, normalized, label, "
+                "position) VALUES (999, 'x@y.example', 'x@y.example', '', 0)"
+            )
+        )
+        session.execute(text("DELETE FROM contact_email"))
+    with db.write() as session:
+        assert checked(session) == 1
+    with db.write(bulk=True) as session:
+        assert checked(session) == 0
+    with db.read() as session:
+        assert checked(session) == 1
+    with db.write() as session, pytest.raises(Exception, match="FOREIGN KEY"):
+        session.execute(
+            text(
+                "INSERT INTO contact_email (contact_id, value, normalized, label, "
+                "position) VALUES (999, 'x@y.example', 'x@y.example', '', 0)"
+            )
+        )
+
+
+@pytest.mark.sqlite_only
+def test_bulk_reads_map_the_file_while_they_last(db: db_module.Database) -> None:
+    from crm_tui.services.common import bulk_reads
+
+    with db.read() as session:
+        with bulk_reads(session):
+            assert session.execute(text("PRAGMA mmap_size")).scalar() == 256 * 1024 * 1024
+            assert session.execute(text("SELECT count(*) FROM contact")).scalar() == 0
+        assert session.execute(text("PRAGMA mmap_size")).scalar() == 0
+
+
 def test_a_write_session_holds_the_write_lock_from_its_start(db_path: Path) -> None:
     """BEGIN IMMEDIATE: a second writer cannot slip in before our first statement."""
     database = open_database(f"sqlite:///{db_path}")

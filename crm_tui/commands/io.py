@@ -25,6 +25,8 @@ from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from crm_tui.commands.common import Interrupts
     from crm_tui.io.background import InBackground
 
@@ -387,7 +389,7 @@ def export_contacts(
     from crm_tui.services import exports
 
     fmt = _format("contacts", fmt, output)
-    with state(ctx).read() as session, _output(output) as out:
+    with _reading_all(ctx) as session, _output(output) as out:
         if fmt == "csv":
             header, emails, phones, keys = exports.contact_csv_header(session)
             count = write_csv(out, header, exports.contact_csv_rows(session, emails, phones, keys))
@@ -399,6 +401,16 @@ def export_contacts(
                 out.write(card)
                 count += 1
     _done(count, "contact", output)
+
+
+@contextmanager
+def _reading_all(ctx: typer.Context) -> Iterator[Session]:
+    """A session for an export, which reads whole tables: the file mapped into memory, and
+    the garbage collector paused (its rows are lists, freed as they are written)."""
+    from crm_tui.services.common import bulk_reads
+
+    with collector.paused(), state(ctx).read() as session, bulk_reads(session):
+        yield session
 
 
 def _done(count: int, what: str, output: Path | None) -> None:
@@ -415,7 +427,7 @@ def export_interactions(
     from crm_tui.services.exports import interactions_read
 
     fmt = _format("interactions", fmt, output)
-    with state(ctx).read() as session, _output(output) as out:
+    with _reading_all(ctx) as session, _output(output) as out:
         items = interactions_read(session)
         if fmt == "csv":
             count = write_csv(out, INTERACTION_COLUMNS, interaction_rows(items))
@@ -433,7 +445,7 @@ def export_tasks(
     from crm_tui.services.exports import tasks_read
 
     fmt = _format("tasks", fmt, output)
-    with state(ctx).read() as session:
+    with _reading_all(ctx) as session:
         tasks = tasks_read(session)
     if fmt == "ics":
         with _output(output, binary=True) as out:
@@ -459,7 +471,7 @@ def export_all(
 
     if output.exists() and any(output.iterdir()):
         raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
-    with progress_bar("exporting") as progress, state(ctx).read() as session:
+    with progress_bar("exporting") as progress, _reading_all(ctx) as session:
         counts = dump(session, output, progress)
     echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
 
