@@ -8,8 +8,10 @@ time. SQLite by default; ``CRM_TEST_POSTGRES=URL`` runs the same tests on Postgr
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -140,3 +142,20 @@ def demo_db(demo_url: str) -> Iterator[Database]:
     database = open_database(demo_url)
     yield database
     database.close()
+
+
+@contextmanager
+def ctrl_c_after_each_commit() -> Iterator[None]:
+    """Ctrl-C lands just after every commit of the block (the moment a command used to
+    report "nothing was changed" over saved work)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    def interrupt(_session: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+
+    event.listen(OrmSession, "after_commit", interrupt)
+    try:
+        yield
+    finally:
+        event.remove(OrmSession, "after_commit", interrupt)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
+from datetime import time as clock
 
 from sqlalchemy import func, select
 
 from crm_tui.db import Database, open_database
 from crm_tui.models import Contact, Interaction, Task, TaskDependency, TeamMember
 from crm_tui.services.demo import build_demo
-from tests.conftest import FIXED_TODAY
+from tests.conftest import FIXED_TODAY, ctrl_c_after_each_commit
 from tests.databases import Databases, Template
 
 
@@ -64,7 +65,7 @@ def test_a_demo_made_early_in_the_day_logs_nothing_later(
 ) -> None:
     """The demo's day ended at 17:30: made at 03:00, it showed calls at 16:12 that day."""
     url = databases.clone(migrated_template, "early")
-    early = datetime.combine(FIXED_TODAY, time(3, 0)).astimezone(UTC)
+    early = datetime.combine(FIXED_TODAY, clock(3, 0)).astimezone(UTC)
     database = open_database(url)
     with database.write() as session:
         build_demo(session=session, contacts=400, today=FIXED_TODAY, now=early)
@@ -82,3 +83,19 @@ def test_a_demo_made_early_in_the_day_logs_nothing_later(
     database.close()
     assert all(moment is not None and moment <= early for moment in latest), latest
     assert max(latest).date() == FIXED_TODAY  # the day itself still has its morning
+
+
+def test_ctrl_c_right_after_the_demo_is_saved_is_reported_as_it_happened(db_url: str) -> None:
+    """Ctrl-C landing just after the commit printed "nothing was changed" over saved data."""
+    from typer.testing import CliRunner
+
+    from crm_tui.cli import app
+
+    with ctrl_c_after_each_commit():
+        result = CliRunner().invoke(app, ["--db", db_url, "demo", "--contacts", "20"])
+    assert result.exit_code == 0, result.output
+    assert "demo data written" in result.output and "it is complete" in result.output
+    database = open_database(db_url)
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 20
+    database.close()

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from crm_tui.cli import app
 from crm_tui.db import open_database
 from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
+from tests.conftest import ctrl_c_after_each_commit
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of shared/samples
 runner = CliRunner()
@@ -456,6 +457,17 @@ def test_bundle_round_trip_is_lossless(demo_url: str, db_url: str, tmp_path: Pat
         assert table.read_text("utf-8") == (second / table.name).read_text("utf-8"), table.name
     code, _, err = crm(target, "import", "all", str(first))
     assert code == 1 and "not empty" in err
+
+
+def test_ctrl_c_right_after_a_bundle_is_saved_is_reported_as_it_happened(
+    demo_url: str, db_url: str, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    assert crm(demo_url, "export", "all", "-o", str(bundle))[0] == 0
+    with ctrl_c_after_each_commit():
+        code, out, err = crm(db_url, "import", "all", str(bundle))
+    assert code == 0 and "rows in" in out and "it is complete" in err
+    assert len(contacts(db_url)) == len(contacts(demo_url))
 
 
 # -- killed in the middle ---------------------------------------------------------------------

@@ -484,9 +484,16 @@ def import_all(
     """Read a bundle of `crm export all` into an empty database."""
     from crm_tui.services.bundle import load
 
-    with collector.paused(), progress_bar("importing") as progress, state(ctx).write() as session:
-        counts = load(session, folder, progress)
-    echo(f"read {sum(counts.values())} rows in {len(counts)} tables from {folder}")
+    with interrupts_handled() as ctrl_c:
+        with (
+            collector.paused(),
+            progress_bar("importing") as progress,
+            state(ctx).write() as session,
+        ):
+            counts = load(session, folder, progress)
+            ctrl_c.hold()  # committed whole from here, and reported
+        echo(f"read {sum(counts.values())} rows in {len(counts)} tables from {folder}")
+        ctrl_c.say_if_late("import")
 
 
 def _import_work(

@@ -5,7 +5,14 @@ from __future__ import annotations
 import typer
 
 from crm_tui import collector
-from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state
+from crm_tui.commands.common import (
+    JsonOption,
+    command_group,
+    echo,
+    interrupts_handled,
+    print_json,
+    state,
+)
 
 team_app = command_group("The people who share this database.", no_args_is_help=True)
 
@@ -29,16 +36,19 @@ def demo(
     from crm_tui.services.demo import build_demo
 
     cli = state(ctx)
-    with collector.paused(), cli.write() as session:
-        summary = build_demo(
-            session=session, contacts=contacts, interactions=interactions, seed=seed
+    with interrupts_handled() as ctrl_c:
+        with collector.paused(), cli.write() as session:
+            summary = build_demo(
+                session=session, contacts=contacts, interactions=interactions, seed=seed
+            )
+            ctrl_c.hold()  # committed whole from here, and reported
+        echo(
+            f"demo data written to {location_label(cli.database().url)}: {summary.contacts} "
+            f"contacts, {summary.organizations} organizations, {summary.interactions} "
+            f"interactions ({summary.complaints} complaints), {summary.projects} projects, "
+            f"{summary.tasks} tasks, {summary.members} team members, {summary.templates} templates"
         )
-    echo(
-        f"demo data written to {location_label(cli.database().url)}: {summary.contacts} contacts, "
-        f"{summary.organizations} organizations, {summary.interactions} interactions "
-        f"({summary.complaints} complaints), {summary.projects} projects, {summary.tasks} tasks, "
-        f"{summary.members} team members, {summary.templates} templates"
-    )
+        ctrl_c.say_if_late("demo data")
 
 
 @team_app.command("add")
