@@ -10,12 +10,19 @@ Conventions:
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, text
 from sqlmodel import Field, SQLModel
+
+from crm_tui.vocabulary import (  # the columns' values, defined without the database layer
+    Channel,
+    ContactStatus,
+    Direction,
+    Priority,
+    TaskStatus,
+)
 
 NOT_DELETED = text("deleted_at IS NULL")
 DELETED = text("deleted_at IS NOT NULL")
@@ -39,49 +46,6 @@ def _json_column() -> Any:
 
 def _empty() -> dict[str, Any]:
     return {}
-
-
-class ContactStatus(enum.StrEnum):
-    LEAD = "lead"
-    PROSPECT = "prospect"
-    CUSTOMER = "customer"
-    INACTIVE = "inactive"
-
-
-class Channel(enum.StrEnum):
-    CALL = "call"
-    EMAIL = "email"
-    MEETING = "meeting"
-    SMS = "sms"
-    CHAT = "chat"
-    SOCIAL = "social"
-    NOTE = "note"
-    OTHER = "other"
-
-
-class Direction(enum.StrEnum):
-    IN = "in"
-    OUT = "out"
-
-
-class Sentiment(enum.StrEnum):
-    POSITIVE = "positive"
-    NEUTRAL = "neutral"
-    NEGATIVE = "negative"
-
-
-class TaskStatus(enum.StrEnum):
-    TODO = "todo"
-    DOING = "doing"
-    BLOCKED = "blocked"
-    DONE = "done"
-
-
-class Priority(enum.IntEnum):
-    LOW = 0
-    NORMAL = 1
-    HIGH = 2
-    URGENT = 3
 
 
 class TeamMember(SQLModel, table=True):

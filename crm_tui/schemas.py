@@ -14,9 +14,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from crm_tui.dates import DateError, month_day
 from crm_tui.errors import FieldErrors
-from crm_tui.models import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.vocabulary import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 
 
 class _Input(BaseModel):

@@ -13,10 +13,10 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
-from crm_tui.models import Channel, Sentiment
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate, happened
 from crm_tui.services.interactions import create_interaction, update_interaction
 from crm_tui.services.tasks import create_follow_up
+from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, errors_of, input_value, show_errors

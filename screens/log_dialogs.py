@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.dates import DateError, parse_day
-from crm_tui.models import Channel, Sentiment
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
+from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
 from screens.dialogs import FilterDialog, chosen

@@ -99,7 +99,7 @@ def _prepared_chunks(
     update: most rows of a file imported again update or match a contact) as read."""
     from crm_tui.io.contact_file import Chunk, ReadOptions, read_contact_file
     from crm_tui.io.contact_rows import pack_rows
-    from crm_tui.services.imports import Match, prepare_rows
+    from crm_tui.io.prepare import Match, prepare_rows
 
     for item in read_contact_file(path, ReadOptions(**options)):
         if isinstance(item, Chunk):

@@ -14,9 +14,9 @@ from typing import Any
 
 from crm_tui.dates import DateError, month_day
 from crm_tui.io.profiles import ColumnMap, Target
-from crm_tui.models import ContactStatus
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.vocabulary import ContactStatus
 
 MULTI_SEPARATOR = " ::: "
 _STATUSES = {status.value for status in ContactStatus}

@@ -10,9 +10,9 @@ from typing import Any
 
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
-from crm_tui.models import ContactStatus
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.vocabulary import ContactStatus
 
 _STATUSES = {status.value for status in ContactStatus}
 

@@ -11,16 +11,18 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from crm_tui.dates import NO_YEAR, month_day
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import decode
-from crm_tui.schemas import ContactRead
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+
+if TYPE_CHECKING:
+    from crm_tui.schemas import ContactRead
 
 _NAMESPACE = uuid.UUID("6f1c6a52-1b1e-4c5e-9a53-7a6c2b8e0c11")
 _SKIP_TYPES = {"internet", "pref", "voice", "x400"}

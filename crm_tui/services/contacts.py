@@ -16,11 +16,11 @@ from crm_tui.models import (
     Contact,
     ContactEmail,
     ContactPhone,
-    ContactStatus,
     ContactTag,
     Interaction,
     InteractionContact,
 )
+from crm_tui.records import contact_columns, split_tags
 from crm_tui.schemas import ContactCreate, ContactRead, ContactRow, ContactUpdate, LabeledValue
 from crm_tui.services import search, tags
 from crm_tui.services.common import (
@@ -111,32 +111,6 @@ def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledVal
                 for position, item in enumerate(phones)
             ],
         )
-
-
-def contact_columns(data: Any) -> dict[str, Any]:
-    """Column values of a new contact row, minus the organization (see ``organization_named``).
-
-    ``data`` is a ``ContactCreate`` or an import's ``ContactValues`` (the same fields).
-    """
-    return {
-        "name": data.name,
-        "sort_name": sort_key(data.name),
-        "first_name": data.first_name,
-        "last_name": data.last_name,
-        "title": data.title,
-        "email": data.emails[0].value if data.emails else "",
-        "phone": data.phones[0].value if data.phones else "",
-        "tags": tags.tags_text(data.tags),
-        "address": data.address,
-        "website": data.website,
-        "birthday": data.birthday,
-        "status": str(data.status or ContactStatus.LEAD),
-        "source": data.source,
-        "referred_by_id": getattr(data, "referred_by_id", None),
-        "owner_id": getattr(data, "owner_id", None),
-        "notes": data.notes,
-        "custom": data.custom,
-    }
 
 
 def create_contact(
@@ -309,7 +283,7 @@ def _read(
         emails=emails.get(contact.id, []),
         phone=contact.phone or None,
         phones=phones.get(contact.id, []),
-        tags=tags.split_tags(contact.tags),
+        tags=split_tags(contact.tags),
         custom=dict(contact.custom or {}),
         status=contact.status,
         source=contact.source,
@@ -407,7 +381,7 @@ def _row(row: Any) -> ContactRow:
         organization=row.organization_name,
         email=row.email,
         phone=row.phone,
-        tags=tags.split_tags(row.tags),
+        tags=split_tags(row.tags),
         status=row.status,
         last_contacted_at=row.last_contacted_at,
         version=row.version,

@@ -4,24 +4,31 @@ Every import is an ``ImportBatch``; each row it created or updated is an ``Impor
 (updates keep the contact as it was), which is what ``undo_import`` puts back. Rows may
 come as a stream (a file still being read in another process): they are planned and new
 contacts written 5,000 at a time (ids reserved up front, one executemany per table, the
-search index filled from documents built ahead, ``prepare_rows``), inside a savepoint that a
+search index filled from documents built ahead, ``io.prepare``), inside a savepoint that a
 bad row further down rolls back; 100k rows take a few seconds.
 """
 
 from __future__ import annotations
 
-import enum
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError, NotFoundError, ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
+from crm_tui.io.prepare import (
+    Identity,
+    Match,
+    OnDuplicate,
+    add_tag,
+    identity_of,
+    prepared_document,
+    prepared_row,
+)
 from crm_tui.io.work_rows import WorkRow
 from crm_tui.models import (
     Contact,
@@ -34,6 +41,7 @@ from crm_tui.models import (
     InteractionContact,
     Task,
 )
+from crm_tui.records import contact_columns
 from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.services import search, tags
 from crm_tui.services.common import (
@@ -46,31 +54,18 @@ from crm_tui.services.common import (
     reserve_ids,
     utcnow,
 )
-from crm_tui.services.contacts import apply_changes, contact_columns, refresh_contacted
+from crm_tui.services.contacts import apply_changes, refresh_contacted
 from crm_tui.services.interactions import contacts_of, create_interaction
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
-from crm_tui.text import fold, sort_key
+from crm_tui.text import fold
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 500  # bound parameters in one IN list
 WRITE_CHUNK = 5_000  # rows planned and written at a time
-
-
-class Match(enum.StrEnum):
-    EMAIL = "email"
-    PHONE = "phone"
-    NAME = "name"
-    NONE = "none"
-
-
-class OnDuplicate(enum.StrEnum):
-    SKIP = "skip"
-    UPDATE = "update"
-    CREATE = "create"
 
 
 @dataclass
@@ -99,42 +94,6 @@ class ImportReport:
 
 
 # -- matching ---------------------------------------------------------------------------------
-
-
-def _keys(values: ContactValues, match: Match, *, made_up_name: bool = False) -> list[str]:
-    if match is Match.EMAIL:
-        return [email.key for email in values.emails]
-    if match is Match.PHONE:
-        return [phone.key for phone in values.phones]
-    if match is Match.NAME and values.name and (values.named or made_up_name):
-        return [sort_key(values.name)]
-    return []
-
-
-# A row without the --match value is matched on its emails, else its phones, else its name
-# among contacts that have neither: importing a file twice must find again the rows it
-# created from, say, a name and a phone. (A same-named contact with an email may be somebody
-# else: the name alone does not join them.)
-_FALLBACKS = {
-    Match.EMAIL: (Match.PHONE, Match.NAME),
-    Match.PHONE: (Match.EMAIL, Match.NAME),
-    Match.NAME: (),
-    Match.NONE: (),
-}
-# (what is compared, whether only contacts without an email or a phone count)
-Identity = tuple[Match, bool]
-
-
-def _identity(values: ContactValues, match: Match) -> tuple[Identity, list[str]]:
-    """What a row is matched on, and its keys for that."""
-    keys = _keys(values, match)
-    if keys:
-        return (match, False), keys
-    for kind in _FALLBACKS[match]:
-        keys = _keys(values, kind, made_up_name=True)
-        if keys:
-            return (kind, kind is Match.NAME), keys
-    return (match, False), []
 
 
 def _existing(
@@ -213,7 +172,7 @@ class _Planner:
 
     def plan(self, rows: Sequence[ContactValues]) -> list[ContactValues]:
         """The rows to create; updates gather in ``update``, skips in ``skipped``."""
-        identities = [row.matched_on or _identity(row, self.match) for row in rows]
+        identities = [row.matched_on or identity_of(row, self.match) for row in rows]
         stored = self._stored(identities) if self.look_up else {}
         create: list[ContactValues] = []
         create_all = self.on_duplicate is OnDuplicate.CREATE
@@ -255,80 +214,6 @@ class _Planner:
             found = _existing(self.session, list(wanted), identity[0], bare=identity[1])
             stored.update({(identity, key): owner for key, owner in found.items()})
         return stored
-
-
-# -- preparing --------------------------------------------------------------------------------
-
-
-class Prepared(NamedTuple):
-    """A new contact's rows as far as they go without the database: its column values in
-    ``_COLUMNS`` order (a birthday as ISO text, custom fields as JSON), the search document
-    but for the organization's stored name, its emails and phones as
-    (value, normalized, label, position), its tags' keys."""
-
-    columns: tuple[Any, ...]
-    organization_key: str | None
-    head: str
-    tail: str
-    emails: list[tuple[str, str, str, int]]
-    phones: list[tuple[str, str, str, int]]
-    tag_keys: list[str]
-
-
-def prepare_rows(
-    rows: Iterable[ContactValues | RowError], tag: str | None = None, match: Match | None = None
-) -> None:
-    """Work out ahead, for each good row, what writing it as a new contact takes and, given
-    the import's ``match``, what it is matched on (the CPU part of a bulk write, which an
-    import does in its reading process)."""
-    identities: dict[Identity, Identity] = {}  # one tuple for all rows: it pickles once
-    for row in rows:
-        if isinstance(row, ContactValues):
-            _add_tag(row, tag)
-            row.prepared = _prepared(row)
-            if match is not None:
-                identity, keys = _identity(row, match)
-                row.matched_on = (identities.setdefault(identity, identity), keys)
-
-
-def _add_tag(row: ContactValues, tag: str | None) -> None:
-    if tag and fold(tag) not in {fold(t) for t in row.tags}:
-        row.tags.append(tag)
-        row.prepared = None
-
-
-def _prepared(row: ContactValues) -> Prepared:
-    columns = contact_columns(row)
-    columns["birthday"] = row.birthday.isoformat() if row.birthday else None
-    columns["custom"] = _custom_json(row.custom)
-    emails = [e.value for e in row.emails]
-    phones = [v for p in row.phones for v in (p.value, p.key)]
-    rest = [columns[name] for name in ("notes", "title", "address", "website", "source")]
-    return Prepared(
-        columns=tuple(columns.values()),
-        # Keyed as organization_named keys them; "¨" is a name whose key is empty.
-        organization_key=sort_key(row.organization) if row.organization.strip() else None,
-        head=search.document_head(row.name, row.first_name, row.last_name),
-        tail=search.document_tail(
-            [*emails, *phones, columns["tags"]], row.custom, [*rest, columns["status"]]
-        ),
-        emails=[(e.value, e.key, e.label, i) for i, e in enumerate(row.emails)],
-        phones=[(p.value, p.key, p.label, i) for i, p in enumerate(row.phones)],
-        tag_keys=[fold(t) for t in row.tags],
-    )
-
-
-_quoted = json.encoder.encode_basestring_ascii
-
-
-def _custom_json(custom: dict[str, str]) -> str:
-    """``json.dumps(custom)``, as the column type would store it, without its per-call
-    set-up (custom fields are text: most rows of an import have one or two)."""
-    if not custom:
-        return "{}"
-    if not all(type(k) is str and type(v) is str for k, v in custom.items()):
-        return json.dumps(custom)
-    return "{" + ", ".join([f"{_quoted(k)}: {_quoted(v)}" for k, v in custom.items()]) + "}"
 
 
 _COLUMNS = tuple(contact_columns(ContactValues()))
@@ -400,13 +285,13 @@ class _Writer:
         contacts, documents, emails, phones, links = [], [], [], [], []
         for contact_id, row in zip(ids, rows, strict=True):
             # A Prepared, or the plain tuple it crossed a pipe as.
-            columns, organization_key, head, tail, labeled_emails, labeled_phones, tag_keys = (
-                row.prepared or _prepared(row)
-            )
+            prepared = row.prepared or prepared_row(row)
+            columns, organization_key, _, _, _, labeled_emails, labeled_phones, tag_keys = prepared
             row.prepared = None  # written: its memory can go
             organization = self._organization(row, organization_key)
             contacts.append((contact_id, *columns, *organization, *self.stamps))
-            documents.append((contact_id, search.document_text(head, organization[1], tail)))
+            document = prepared_document(prepared, row.organization, organization[1])
+            documents.append((contact_id, document))
             emails += [(contact_id, *item) for item in labeled_emails]
             phones += [(contact_id, *item) for item in labeled_phones]
             links += [(contact_id, self.tags[key]) for key in tag_keys]
@@ -610,11 +495,12 @@ def _good_rows(
     chunk: Sequence[ContactValues | RowError], report: ImportReport, tag: str | None
 ) -> list[ContactValues]:
     good = []
+    key = fold(tag) if tag else None
     for row in chunk:
         if isinstance(row, RowError):
             report.errors.append(row)
         else:
-            _add_tag(row, tag)
+            add_tag(row, tag, key)
             good.append(row)
     return good
 

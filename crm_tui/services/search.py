@@ -39,6 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
+from crm_tui.records import document_head, document_tail, document_text
 from crm_tui.services.common import chunked, restoring
 from crm_tui.text import fold, index_text, query_terms, words
 
@@ -263,29 +264,6 @@ def contact_document(
         [row["notes"], row["title"], row["address"], row["website"], row["source"], row["status"]],
     )
     return row["id"], document_text(head, row["organization_name"], tail)
-
-
-# A document in three parts, so a bulk import can build the parts before it knows the
-# stored organization's name (in its reading process, see ``imports.prepare_rows``).
-def document_head(name: str, first_name: str, last_name: str) -> str:
-    return _indexed([name, first_name, last_name])
-
-
-def document_tail(listed: Sequence[str], custom: Mapping[str, Any], rest: Sequence[str]) -> str:
-    return _indexed([*listed, *(f"{k} {v}" for k, v in custom.items()), *rest])
-
-
-def document_text(head: str, organization: str, tail: str) -> str:
-    middle = index_text(organization) if organization else ""
-    return " ".join([part for part in (head, middle, tail) if part])
-
-
-def _indexed(parts: Sequence[str]) -> str:
-    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…);
-    # ASCII text (emails, phones: new every row) is only lower-cased, without the cache.
-    return " ".join(
-        [part.lower() if part.isascii() else index_text(part) for part in parts if part]
-    )
 
 
 def interaction_document(row: Mapping[str, Any]) -> tuple[int, str]:

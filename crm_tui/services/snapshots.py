@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag
+from crm_tui.records import split_tags, tags_text
 from crm_tui.services import tags
 from crm_tui.services.common import bulk_insert, delete_rows
 from crm_tui.text import fold
@@ -48,7 +49,7 @@ def contact_states(
         state = contact.model_dump(mode="json")
         state["_emails"] = emails.get(contact.id, [])
         state["_phones"] = phones.get(contact.id, [])
-        state["_tags"] = tags.split_tags(contact.tags)
+        state["_tags"] = split_tags(contact.tags)
         states[contact.id] = state
     return states
 
@@ -88,7 +89,7 @@ def compared_states(session: Session, ids: Sequence[int]) -> dict[int, dict[str,
         state["birthday"] = birthday.isoformat() if birthday else None  # as in JSON
         state["_emails"] = emails.get(row.id, [])
         state["_phones"] = phones.get(row.id, [])
-        state["_tags"] = tags.split_tags(state["tags"])
+        state["_tags"] = split_tags(state["tags"])
         states[row.id] = state
     return states
 
@@ -165,7 +166,7 @@ def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, 
     }
     bulk_insert(session, ContactTag, [{"contact_id": c, "tag_id": t} for c, t in sorted(links)])
     for contact, state in pairs:
-        contact.tags = tags.tags_text(state["_tags"])
+        contact.tags = tags_text(state["_tags"])
 
 
 def _put_back_columns(contact: Contact, state: dict[str, Any]) -> None:

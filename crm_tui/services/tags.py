@@ -9,11 +9,10 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactTag, Tag
+from crm_tui.records import tags_text
 from crm_tui.services import search
 from crm_tui.services.common import delete_rows, utcnow
 from crm_tui.text import fold
-
-TAG_SEPARATOR = ", "
 
 
 def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -31,14 +30,6 @@ def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
             assert tag.id is not None
             found[key] = tag.id
     return found
-
-
-def tags_text(names: Iterable[str]) -> str:
-    return TAG_SEPARATOR.join(sorted(names, key=fold))
-
-
-def split_tags(value: str) -> list[str]:
-    return [part for part in (p.strip() for p in value.split(",")) if part]
 
 
 def tag_id(session: Session, name: str) -> int | None:

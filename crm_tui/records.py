@@ -1,0 +1,72 @@
+"""A contact's stored values worked out from what was typed or read, without the database:
+its columns, its tags as the list shows them, its search document. The services write
+them; an import's reading process works them out ahead (it never loads SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from crm_tui.text import fold, index_text, sort_key
+from crm_tui.vocabulary import ContactStatus
+
+TAG_SEPARATOR = ", "
+
+
+def tags_text(names: Iterable[str]) -> str:
+    """The tags as ``contact.tags`` keeps them: sorted, comma-joined (the list shows them)."""
+    return TAG_SEPARATOR.join(sorted(names, key=fold))
+
+
+def split_tags(value: str) -> list[str]:
+    return [part for part in (p.strip() for p in value.split(",")) if part]
+
+
+def contact_columns(data: Any) -> dict[str, Any]:
+    """Column values of a new contact row, minus the organization (see ``organization_named``).
+
+    ``data`` is a ``ContactCreate`` or an import's ``ContactValues`` (the same fields).
+    """
+    return {
+        "name": data.name,
+        "sort_name": sort_key(data.name),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "title": data.title,
+        "email": data.emails[0].value if data.emails else "",
+        "phone": data.phones[0].value if data.phones else "",
+        "tags": tags_text(data.tags),
+        "address": data.address,
+        "website": data.website,
+        "birthday": data.birthday,
+        "status": str(data.status or ContactStatus.LEAD),
+        "source": data.source,
+        "referred_by_id": getattr(data, "referred_by_id", None),
+        "owner_id": getattr(data, "owner_id", None),
+        "notes": data.notes,
+        "custom": data.custom,
+    }
+
+
+# A document in three parts, so a bulk import can build the parts before it knows the
+# stored organization's name (in its reading process, see ``crm_tui.io.prepare``).
+def document_head(name: str, first_name: str, last_name: str) -> str:
+    return _indexed([name, first_name, last_name])
+
+
+def document_tail(listed: Sequence[str], custom: Mapping[str, Any], rest: Sequence[str]) -> str:
+    return _indexed([*listed, *(f"{k} {v}" for k, v in custom.items()), *rest])
+
+
+def document_text(head: str, organization: str, tail: str) -> str:
+    middle = index_text(organization) if organization else ""
+    return " ".join([part for part in (head, middle, tail) if part])
+
+
+def _indexed(parts: Sequence[str]) -> str:
+    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…);
+    # ASCII text (emails, phones: new every row) is only lower-cased, without the cache.
+    return " ".join(
+        [part.lower() if part.isascii() else index_text(part) for part in parts if part]
+    )

@@ -1,0 +1,49 @@
+"""The fixed values some columns take: plain enums, importable without the database layer
+(an import's reading process checks a file's statuses without loading SQLAlchemy)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ContactStatus(enum.StrEnum):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    INACTIVE = "inactive"
+
+
+class Channel(enum.StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    SMS = "sms"
+    CHAT = "chat"
+    SOCIAL = "social"
+    NOTE = "note"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Sentiment(enum.StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "todo"
+    DOING = "doing"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+class Priority(enum.IntEnum):
+    LOW = 0
+    NORMAL = 1
+    HIGH = 2
+    URGENT = 3
