@@ -170,6 +170,40 @@ def test_importing_the_same_file_twice_changes_nothing(db_url: str, tmp_path: Pa
     assert "skipped 1" in out
 
 
+def test_an_organization_spelled_otherwise_is_not_an_update_every_time(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The file says "ACME", the organization is stored as "Acme": the contact is already
+    there; every --on-duplicate update used to "update" it again (and record the batch)."""
+    crm(db_url, "contacts", "add", "Someone", "--org", "Acme")
+    source = _write(tmp_path / "acme.csv", "name,email,company\nSara,sara@x.example,ACME\n")
+    assert crm(db_url, "import", "contacts", str(source))[0] == 0
+    for _ in range(2):
+        code, out, _ = crm(db_url, "import", "contacts", str(source), "--on-duplicate", "update")
+        assert code == 0 and "created 0, updated 0, skipped 1" in out, out
+    moved = _write(tmp_path / "moved.csv", "name,email,company\nSara,sara@x.example,Globex\n")
+    code, out, _ = crm(db_url, "import", "contacts", str(moved), "--on-duplicate", "update")
+    assert "updated 1" in out and by_name(db_url)["Sara"]["organization"] == "Globex"
+
+
+def test_a_name_column_beside_a_profiles_own_columns_is_the_name(
+    db_url: str, tmp_path: Path
+) -> None:
+    """An Outlook-like export with a plain "Name" column: the name was kept as a custom field
+    and each contact was named after its company."""
+    source = _write(
+        tmp_path / "outlook-ish.csv",
+        "Name,E-mail Address,Mobile Phone,Company,Categories,Notes,Email\n"
+        "مریم رضایی,maryam@x.example,+98 912 555 0101,Acme,vip,یادداشت,m2@x.example\n",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 0, err
+    maryam = by_name(db_url)["مریم رضایی"]
+    assert maryam["organization"] == "Acme" and maryam["tags"] == ["vip"]
+    assert [e["value"] for e in maryam["emails"]] == ["maryam@x.example", "m2@x.example"]
+    assert maryam["custom"] == {}
+
+
 def test_rows_without_an_email_are_found_again_on_the_next_import(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -415,12 +415,31 @@ def check_identifies(mapping: ColumnMap, header: list[str], source: str) -> None
     )
 
 
+# Fields a row may take from several columns (a second email, more tags).
+_MANY_COLUMNS = {"email", "phone", "tags", "notes"}
+
+
+def _add_common_names(mapping: ColumnMap, header: list[str]) -> None:
+    """Map the columns a profile does not know as the generic profile would, for fields the
+    profile left without a column: a "Name" column beside Outlook's own columns is the name,
+    not a custom field (the contact was named after its company)."""
+    taken = {target.field for target in mapping.targets.values()}
+    for index, column in enumerate(header):
+        field = _GENERIC_INDEX.get(_key(column))
+        if index in mapping.targets or field is None:
+            continue
+        if field not in taken or field in _MANY_COLUMNS:
+            mapping.targets[index] = Target(field)
+            taken.add(field)
+
+
 def column_map(
     header: list[str], profile: str = "auto", overrides: list[str] | None = None
 ) -> ColumnMap:
     """The profile's map, ``--map`` on top, and every other column as a custom field."""
     chosen = choose_profile(header, profile)
     mapping = chosen.build(header)
+    _add_common_names(mapping, header)
     mapping.targets.update(parse_overrides(overrides or [], header))
     for index, column in enumerate(header):
         if index not in mapping.targets and column.strip():

@@ -61,7 +61,7 @@ from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
-from crm_tui.text import fold
+from crm_tui.text import fold, sort_key
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 500  # bound parameters in one IN list
@@ -332,8 +332,11 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
     }
     for name, column in scalar.items():
         value = getattr(incoming, name)
-        if value and value != current[column] and (name != "name" or incoming.named):
-            changes[name] = value
+        if not value or value == current[column] or (name == "name" and not incoming.named):
+            continue
+        if name == "organization" and sort_key(value) == current["sort_org"]:
+            continue  # the organization it has, spelled otherwise ("ACME" for "Acme")
+        changes[name] = value
     if incoming.birthday and incoming.birthday.isoformat() != current["birthday"]:
         changes["birthday"] = incoming.birthday
     for name, stored in (("emails", current["_emails"]), ("phones", current["_phones"])):

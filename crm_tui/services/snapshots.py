@@ -60,6 +60,7 @@ _COMPARED = (
     "first_name",
     "last_name",
     "organization_name",
+    "sort_org",
     "title",
     "address",
     "website",
