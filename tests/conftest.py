@@ -154,8 +154,12 @@ def ctrl_c_after_each_commit() -> Iterator[None]:
     def interrupt(_session: object) -> None:
         os.kill(os.getpid(), signal.SIGINT)
 
+    # As from a terminal: CI runs the suites as a script's background jobs, which start with
+    # Ctrl-C ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     event.listen(OrmSession, "after_commit", interrupt)
     try:
         yield
     finally:
         event.remove(OrmSession, "after_commit", interrupt)
+        signal.signal(signal.SIGINT, previous)
