@@ -6,10 +6,12 @@ import csv
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from crm_tui.io.contact_rows import FORMULA_STARTS
-from crm_tui.schemas import InteractionRead, TaskRead
+
+if TYPE_CHECKING:
+    from crm_tui.schemas import InteractionRead, TaskRead
 
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:

@@ -12,17 +12,19 @@ import json
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy import text
+from sqlmodel import Session
 
 from crm_tui.dates import birthday_text
-from crm_tui.models import Contact, ContactEmail, ContactPhone
-from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
-from crm_tui.services.contacts import read_contacts
-from crm_tui.services.interactions import InteractionQuery, list_interactions
-from crm_tui.services.tasks import TaskQuery, tasks_by_date
+
+if TYPE_CHECKING:
+    from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
+
+# The CSV of contacts reads plain rows by table name: the models, the read schemas and the
+# other services are imported where the JSON, vCard and iCalendar exports need them (0.14 s
+# of a 1.5 s export of 100k contacts).
 
 CHUNK = 2_000
 SCALAR_COLUMNS = [
@@ -45,15 +47,13 @@ SCALAR_COLUMNS = [
 ]
 
 
+_LIVE_IDS = text(
+    "SELECT id FROM contact WHERE deleted_at IS NULL AND id > :after ORDER BY id LIMIT :limit"
+)
+
+
 def _live_ids(session: Session, after: int, limit: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Contact.id)
-            .where(col(Contact.deleted_at).is_(None), col(Contact.id) > after)
-            .order_by(Contact.id)
-            .limit(limit)
-        )
-    )
+    return list(session.scalars(_LIVE_IDS, {"after": after, "limit": limit}))
 
 
 def contact_id_chunks(session: Session, size: int = CHUNK) -> Iterator[list[int]]:
@@ -64,14 +64,15 @@ def contact_id_chunks(session: Session, size: int = CHUNK) -> Iterator[list[int]
 
 
 def contacts_read(session: Session) -> Iterator[ContactRead]:
+    from crm_tui.services.contacts import read_contacts
+
     for ids in contact_id_chunks(session, 500):
         yield from read_contacts(session, ids)
 
 
-def _widest(session: Session, model: Any) -> int:
+def _widest(session: Session, table: str) -> int:
     """How many emails (or phones) the contact with the most has (plain SQL: the first ORM
     statement of a process costs more than counting them)."""
-    table = model.__table__.name
     per_contact = f"SELECT count(*) AS n FROM {table} GROUP BY contact_id"
     return next(_raw_rows(session, f"SELECT max(n) FROM ({per_contact}) AS counted"))[0] or 0
 
@@ -109,7 +110,7 @@ def _raw_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
 
 
 def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]]:
-    emails, phones = _widest(session, ContactEmail), _widest(session, ContactPhone)
+    emails, phones = _widest(session, "contact_email"), _widest(session, "contact_phone")
     keys = custom_keys(session)
     header = list(SCALAR_COLUMNS)
     for number in range(1, emails + 1):
@@ -214,6 +215,8 @@ def contact_csv_rows(
 
 
 def interactions_read(session: Session) -> Iterator[InteractionRead]:
+    from crm_tui.services.interactions import InteractionQuery, list_interactions
+
     cursor = None
     while True:
         page = list_interactions(
@@ -226,6 +229,8 @@ def interactions_read(session: Session) -> Iterator[InteractionRead]:
 
 
 def tasks_read(session: Session, include_done: bool = True) -> list[TaskRead]:
+    from crm_tui.services.tasks import TaskQuery, tasks_by_date
+
     return tasks_by_date(session=session, query=TaskQuery(open_only=not include_done))
 
 
