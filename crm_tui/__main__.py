@@ -1,6 +1,6 @@
 """``python -m crm_tui`` runs the ``crm`` command."""
 
-from crm_tui.cli import app
+from crm_tui.cli import run
 
 if __name__ == "__main__":  # not again in a spawned process (crm_tui.io.background)
-    app(prog_name="crm")
+    run()

@@ -402,6 +402,40 @@ def test_a_path_that_cannot_be_written_is_one_line_not_a_traceback(
     assert (code, err) == (1, f"crm: error: Not a directory ({tmp_path}/a-file/bundle)\n")
 
 
+@pytest.mark.sqlite_only
+def test_a_command_leaves_its_output_whole_and_its_database_closed(
+    db_url: str, tmp_path: Path
+) -> None:
+    """``crm`` leaves the process without Python's shutdown (0.1 s of every command): what it
+    printed must all be there, its exit status kept, and its database closed (SQLite folds
+    the WAL back into the file when the last connection closes)."""
+    rows = "".join(f"شخص {i},p{i}@x.example\n" for i in range(3_000))
+    (tmp_path / "many.csv").write_text("name,email\n" + rows, encoding="utf-8")
+    command = [sys.executable, "-m", "crm_tui", "--db", db_url]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as in cron
+    done = subprocess.run(
+        [*command, "import", "contacts", str(tmp_path / "many.csv")],
+        capture_output=True,
+        text=True,
+        env=buffered,
+    )
+    assert (done.returncode, done.stdout) == (
+        0,
+        "created 3000, updated 0, skipped 0, rejected 0 (batch #1)\n",
+    )
+    wal = Path(db_url.removeprefix("sqlite:///") + "-wal")
+    assert not wal.exists()
+    done = subprocess.run(
+        [*command, "export", "contacts"], capture_output=True, text=True, env=buffered
+    )
+    assert done.returncode == 0 and done.stdout.count("\n") == 3_001
+    assert done.stdout.endswith(",,p2999@x.example\n")  # the last row, whole
+    done = subprocess.run(
+        [*command, "contacts", "show", "99999"], capture_output=True, text=True, env=buffered
+    )
+    assert done.returncode == 1 and done.stderr.startswith("crm: error:")
+
+
 def test_an_export_read_by_head_stops_quietly(db_url: str, tmp_path: Path) -> None:
     """`crm export contacts | head -1` printed 'Exception ignored … Cannot operate on a
     closed database' tracebacks after the reader went away."""
