@@ -72,9 +72,9 @@ def _phonenumbers() -> Any:
     return phonenumbers
 
 
-@functools.cache
 def _country_codes() -> dict[int, list[str]]:
-    return dict(_phonenumbers().COUNTRY_CODE_TO_REGION_CODE)
+    codes: dict[int, list[str]] = _phonenumbers().COUNTRY_CODE_TO_REGION_CODE
+    return codes
 
 
 @functools.cache

@@ -698,7 +698,7 @@ def test_reading_a_large_file_reports_its_progress(
     seen: list[tuple[str, int, int]] = []
     options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
     how = {"tag": None, "match": "email", "on_duplicate": "skip"}
-    items = io_commands._start_reading(source, options, how)
+    items = io_commands._start_reading(source, options, how, creating=True)
     opened = next(items)
     profile, total = opened.profile, opened.lines
     rows = list(io_commands._rows(items, total, lambda *step: seen.append(step)))

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from crm_tui.db import open_database
 from crm_tui.io.contact_rows import FORMULA_STARTS, RowReader
 from crm_tui.io.csv_reader import parse_csv
-from crm_tui.io.json_contacts import read_json_contacts
+from crm_tui.io.json_contacts import json_contacts
 from crm_tui.io.profiles import column_map
-from crm_tui.io.vcard import read_vcards, vcard
+from crm_tui.io.vcard import vcard, vcard_contacts
 from crm_tui.io.writers import write_csv, write_json
 from crm_tui.models import Contact
 from crm_tui.schemas import ContactCreate, ContactRead
@@ -175,7 +175,7 @@ def test_json_round_trip(
     path = tmp_path / "contacts.json"
     with path.open("w", encoding="utf-8") as out:
         write_json(out, stored)
-    imported = _imported(databases, migrated_template, read_json_contacts(path))
+    imported = _imported(databases, migrated_template, list(json_contacts(path)[1]))
     assert [_shape(c) for c in imported] == [_shape(c) for c in stored]
 
 
@@ -190,5 +190,5 @@ def test_vcard_round_trip(
     stored = _read_all(_stored(databases, migrated_template, people))
     path = tmp_path / "contacts.vcf"
     path.write_bytes("".join(vcard(c) for c in stored).encode("utf-8"))
-    imported = _imported(databases, migrated_template, read_vcards(path))
+    imported = _imported(databases, migrated_template, list(vcard_contacts(path)[1]))
     assert [_shape(c) for c in imported] == [_shape(c) for c in stored]

@@ -74,16 +74,16 @@ BACKGROUND_BYTES = 1_000_000
 
 
 def _start_reading(
-    path: Path, options: dict[str, Any], how: dict[str, Any]
+    path: Path, options: dict[str, Any], how: dict[str, Any], *, creating: bool
 ) -> Generator[Any, None, None] | InBackground:
     """The file's items (``Opened``, then ``Chunk``s), read and prepared for writing in a
     process of its own when the file is large, so that writing the first rows overlaps
     reading the rest: started at once, before this process imports the database layer.
-    ``options`` are ``ReadOptions``' fields, ``how`` the import's (see ``import_contacts``)."""
+    ``options`` are ``ReadOptions``' fields, ``how`` the import's (see ``import_contacts``);
+    ``creating``: the import only creates contacts (see ``_prepared_chunks``)."""
     if path.stat().st_size >= BACKGROUND_BYTES:
         from crm_tui.io.background import InBackground
 
-        creating = how["on_duplicate"] != "update"
         return InBackground(_prepared_chunks, path, options, how["tag"], how["match"], creating)
     from crm_tui.io.contact_file import ReadOptions, read_contact_file
 
@@ -208,14 +208,14 @@ def _import_file(
 ) -> tuple[Any, str]:
     """Read ``path`` and import it as ``how`` says, in one write unit (a read one for a dry
     run); returns the report and the profile the file was read with."""
-    items = _start_reading(path, options, how)
+    creating = how["on_duplicate"] != "update"  # no contact is updated from the file
+    items = _start_reading(path, options, how, creating=creating)
     with closing(items):
         from crm_tui.services.imports import Match, OnDuplicate, import_contacts
 
         opened = next(items)  # the file's errors (an unknown --map column…) come first
         dry_run = how["dry_run"]
-        creating_only = how["on_duplicate"] != "update"
-        with cli.read() if dry_run else cli.write(bulk=creating_only) as session:
+        with cli.read() if dry_run else cli.write(bulk=creating) as session:
             report = import_contacts(
                 session=session,
                 rows=_rows(items, opened.lines, progress),

@@ -54,7 +54,7 @@ class ContactValues:
     notes: str = ""
     id: int | None = None
     named: bool = True  # False: no name in the file, made up from organization, email or phone
-    # What a bulk import writes for a new contact, worked out ahead (see imports.prepare_rows);
+    # What a bulk import writes for a new contact, worked out ahead (see io.prepare.prepare_rows);
     # None when not, or when the values changed since.
     prepared: Any = None
     # What the import matches the row on (its --match kind and keys), worked out ahead with

@@ -70,10 +70,6 @@ def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
     return values
 
 
-def read_json_contacts(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
-    return list(json_contacts(path, region=region)[1])
-
-
 def json_contacts(
     path: Path, *, region: str | None = None
 ) -> tuple[int, Iterator[ContactValues | RowError]]:

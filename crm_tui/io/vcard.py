@@ -119,15 +119,11 @@ def _birthday(raw: str) -> date | None:
     return month_day(raw) if raw.startswith("--") else None
 
 
-def read_vcards(path: Path, *, region: str | None = None) -> list[ContactValues | RowError]:
-    """Every card of a .vcf file; a card that cannot be read becomes a ``RowError``."""
-    return list(vcard_contacts(path, region=region)[1])
-
-
 def vcard_contacts(
     path: Path, *, region: str | None = None
 ) -> tuple[int, Iterator[ContactValues | RowError]]:
-    """How many cards the file holds, and their rows one by one (parsed as they are taken)."""
+    """How many cards the file holds, and their rows one by one (parsed as they are taken);
+    a card that cannot be read becomes a ``RowError``."""
     text, _ = decode(path.read_bytes())
     starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
     if not starts:
