@@ -354,7 +354,11 @@ def _insert_chunk(
     for phone in phones:
         keys[phone["contact_id"]][1].extend((phone["value"], phone["normalized"]))
     search.add_contact_documents(
-        session, [search.contact_document(row, *keys[row["id"]]) for row in rows]
+        session,
+        [
+            (row["id"], row["sort_name"], search.contact_document(row, *keys[row["id"]])[1])
+            for row in rows
+        ],
     )
     search.add_interaction_documents(session, [search.interaction_document(e) for e in events])
 

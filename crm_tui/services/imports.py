@@ -231,6 +231,7 @@ _WRITTEN = (
     "version",
     "deleted_at",
 )
+_SORT_NAME = _COLUMNS.index("sort_name")  # in a row's prepared columns
 _LABELED = ("contact_id", "value", "normalized", "label", "position")
 
 
@@ -291,7 +292,7 @@ class _Writer:
             organization = self._organization(row, organization_key)
             contacts.append((contact_id, *columns, *organization, *self.stamps))
             document = prepared_document(prepared, row.organization, organization[1])
-            documents.append((contact_id, document))
+            documents.append((contact_id, columns[_SORT_NAME], document))
             emails += [(contact_id, *item) for item in labeled_emails]
             phones += [(contact_id, *item) for item in labeled_phones]
             links += [(contact_id, self.tags[key]) for key in tag_keys]
@@ -513,6 +514,7 @@ def _abandon(writer: _Writer) -> None:
     on, to report what would have happened)."""
     if writer.savepoint is not None:
         writer.savepoint.rollback()
+        search.forget_pending(writer.session)
 
 
 def _any_live_contact(session: Session) -> bool:

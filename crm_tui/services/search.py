@@ -6,7 +6,8 @@ ids and combine it with their own filters, sort and paging. The services call
 behind the rows.
 
 Both databases store the same normalised text per row (``contact_fts``/``interaction_fts``,
-rowid = the row's id). SQLite matches it with FTS5; PostgreSQL with a ``simple`` tsvector
+rowid = the row's id, or on SQLite for a contact its name band and id: see "Name bands").
+SQLite matches it with FTS5; PostgreSQL with a ``simple`` tsvector
 (whole words and word prefixes, GIN-indexed) or, for terms of three letters or more, anywhere
 inside a word through a trigram index (migration 0002): "mad" finds "Ahmadi" there.
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from math import ceil
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -28,6 +31,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    delete,
     exists,
     func,
     or_,
@@ -38,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
-from crm_tui.models import Contact, ContactEmail, ContactPhone, Interaction
+from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactSearchRow, Interaction
 from crm_tui.records import document_head, document_tail, document_text
 from crm_tui.services.common import chunked, restoring
 from crm_tui.text import fold, index_text, query_terms, words
@@ -77,6 +81,8 @@ MANY_MATCHES = 2_000
 DENSE = 20
 VERY_DENSE = 4
 SAMPLE = 10_000
+SAMPLE_BANDS = 8
+INDEXED_PREFIX = 3  # prefix = '1 2 3' (migration 0001)
 WALK_BUDGET = 0.03
 DEADLINE_STEPS = 5_000  # SQLite VM steps between looks at the clock
 
@@ -91,10 +97,56 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
 
 def _very_dense(session: Session, fts_table: str, expression: str, rows: int) -> bool:
     """Whether more than 1 row in VERY_DENSE matches, judged from the newest SAMPLE rows (under
-    a ms, where counting a quarter of a million matches takes 15-30)."""
+    a ms, where counting a quarter of a million matches takes 15-30). A contact's rowid holds
+    its name band: its sample is the bands from the middle of the names on (see
+    ``_middle_bands``)."""
+    if fts_table == _CONTACT_FTS:
+        return _very_dense_contacts(session, expression, rows)
     newest = text(f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q AND rowid > :after")
     found = session.execute(newest, {"q": expression, "after": rows - SAMPLE}).scalar() or 0
     return found * VERY_DENSE > min(rows, SAMPLE)
+
+
+def _spread_bands(session: Session) -> list[tuple[int, int, int]]:
+    """SAMPLE_BANDS bands spread evenly over the names: (first rowid, last rowid, contacts)
+    each; none with fewer bands than that."""
+    rows = session.execute(
+        text(
+            "SELECT number, size FROM (SELECT number, size, row_number() OVER (ORDER BY number) "
+            "AS place, count(*) OVER () AS bands FROM contact_band) "
+            "WHERE place % (bands / :sample) = 0"
+        ),
+        {"sample": SAMPLE_BANDS},
+    ).all()
+    if len(rows) < SAMPLE_BANDS:
+        return []
+    return [(contact_rowid(0, band), contact_rowid(ID_MASK, band), size) for band, size in rows]
+
+
+def _very_dense_contacts(session: Session, expression: str, rows: int) -> bool:
+    """``_very_dense`` for contacts, judged from a few bands spread over the names (any run of
+    bands is a run of names: "sar" fills the S's). A prefix of more than 3 letters is never
+    walked: FTS5 gathers every match of such a prefix for each row tested (no prefix index)."""
+    if any(len(token) > INDEXED_PREFIX for token in _prefixes(expression)):
+        return False
+    bands = _spread_bands(session)
+    if not bands:  # a few thousand contacts at most: count them all
+        cap = rows // VERY_DENSE
+        return _matching_count(session, _CONTACT_FTS, expression, cap + 1) > cap
+    counted = text(
+        f"SELECT count(*) FROM {_CONTACT_FTS} WHERE {_CONTACT_FTS} MATCH :q "
+        "AND rowid BETWEEN :low AND :high"
+    )
+    found = sum(
+        session.execute(counted, {"q": expression, "low": low, "high": high}).scalar() or 0
+        for low, high, _ in bands
+    )
+    return found * VERY_DENSE > sum(size for _, _, size in bands)
+
+
+def _prefixes(expression: str) -> list[str]:
+    """The word beginnings of a ``match_expression``: the last token of each phrase."""
+    return [phrase.rsplit(" ", 1)[-1] for phrase in expression.strip('"*').split('"* "')]
 
 
 def _fts_match(fts_table: str, expression: str) -> tuple[Any, TextClause]:
@@ -114,7 +166,10 @@ def _condition(
     if expression is None:
         return None
     fts, match = _fts_match(fts_table, expression)
-    matches = select(fts.c.rowid).where(match)
+    matched_id = _id_of(fts_table, fts.c.rowid)
+    matches = select(matched_id).where(match)
+    if fts_table == _CONTACT_FTS:  # ids come in band order: sorted, SQLite files them faster
+        matches = matches.order_by(matched_id)
     if not ordered:  # counting: visiting each match once is the cheapest plan
         return id_column.in_(matches)
     rows = session.scalar(select(func.max(id_column))) or 0  # about how many rows (cheap)
@@ -125,7 +180,9 @@ def _condition(
     if walking and _very_dense(session, fts_table, expression, rows):
         # one FTS5 rowid lookup per row walked: no set built
         _start_deadline(session, WALK_BUDGET)
-        return exists(select(fts.c.rowid).where(match, fts.c.rowid == id_column))
+        return exists(
+            select(fts.c.rowid).where(match, fts.c.rowid == _rowid_of(fts_table, id_column))
+        )
     # "id + 0" cannot drive the query, so SQLite scans the ORDER BY index and stops after a page.
     return (id_column + 0).in_(matches)
 
@@ -178,7 +235,7 @@ def matches_first(
     return (
         select(id_column)
         .select_from(fts)
-        .join(id_column.table, id_column == fts.c.rowid)
+        .join(id_column.table, id_column == _id_of(fts_table, fts.c.rowid))
         .where(match)
     )
 
@@ -272,6 +329,7 @@ def interaction_document(row: Mapping[str, Any]) -> tuple[int, str]:
 
 _DOCUMENT_COLUMNS = (
     Contact.id,
+    Contact.sort_name,
     Contact.name,
     Contact.first_name,
     Contact.last_name,
@@ -286,13 +344,227 @@ _DOCUMENT_COLUMNS = (
     Contact.status,
 )
 
+# --- Name bands (SQLite) -----------------------------------------------------------------
+# A search's first page in the list's own order (by name) must cost the same at 1k and 1M
+# contacts, and FTS5 hands out matches a page at a time only in rowid order. So a contact's
+# search row is filed under rowid = band << 32 | id, where its band is one of a run of
+# numbers growing with the names: each band holds about TARGET_BAND contacts next to each
+# other in name order. Reading matches by rowid then reads them band by band in name order,
+# and a page is the matches of its band or two, sorted (``name_window``): under a ms at any
+# size, where "sara" (44k matches in a million contacts, all under S) read every match.
+# A band that grows past MAX_BAND is split (``_file``); the numbers are spread out so that
+# splits fit between them, and the contacts of a split band that change band have their
+# search rows moved. ``contact_band`` holds each band's first key and size;
+# ``contact_search_row`` the band of each contact (none: band 0, where every contact was
+# before bands). PostgreSQL files every contact under band 0: rowid = id.
+BAND_SHIFT = 32
+ID_MASK = (1 << BAND_SHIFT) - 1
+BAND_LIMIT = 1 << 31  # band numbers stay below it, so rowids stay below 2**63
+TARGET_BAND = 256
+MAX_BAND = 1024
+SPLIT_LIMIT = 50_000  # a band this full is left whole (splitting would move it all)
+WINDOW_LIMIT = 20_000  # more matches than this in a window: search as if without bands
+PENDING_LIMIT = 250_000  # documents a bulk write holds back before filing them
+_CONTACT_FTS = "contact_fts"
+_PENDING = "crm_search_pending"  # session.info key: documents held back by bulk_indexing
+
+Key = tuple[str, int]  # (sort_name, id): the list's order by name
+
+
+def contact_rowid(contact_id: int, band: int) -> int:
+    return band << BAND_SHIFT | contact_id
+
+
+def _id_of(fts_table: str, rowid: Any) -> Any:
+    """The row id that an index rowid stands for (SQL)."""
+    return rowid.op("&")(ID_MASK) if fts_table == _CONTACT_FTS else rowid
+
+
+def _rowid_of(fts_table: str, id_column: Any) -> Any:
+    """The index rowid of a row (SQL): a contact's holds its band."""
+    if fts_table != _CONTACT_FTS:
+        return id_column
+    row = ContactSearchRow.__table__.c  # type: ignore[attr-defined]
+    band = select(row.band).where(row.contact_id == id_column).correlate(id_column.table)
+    return id_column + func.coalesce(band.scalar_subquery(), 0) * (1 << BAND_SHIFT)
+
+
+@dataclass(frozen=True)
+class Band:
+    number: int
+    low: Key
+    keys: list[Key]
+
+
+def lay_out_bands(
+    keys: Sequence[Key], *, start: int = 0, end: int = BAND_LIMIT, low: Key = ("", 0)
+) -> list[Band]:
+    """Sorted ``keys`` cut into bands of about TARGET_BAND, numbered from ``start`` evenly
+    up to ``end``; the first band starts at ``low``. Always at least one band."""
+    pieces = max(1, min(ceil(len(keys) / TARGET_BAND), end - start))
+    step, size = (end - start) // pieces, ceil(len(keys) / pieces)
+    bands = [Band(start, low, list(keys[:size]))]
+    for piece in range(1, pieces):
+        chunk = list(keys[piece * size : (piece + 1) * size])
+        if chunk:
+            bands.append(Band(start + piece * step, chunk[0], chunk))
+    return bands
+
+
+@dataclass
+class _Bands:
+    numbers: list[int]
+    lows: list[Key]
+    sizes: list[int]
+
+    def end(self, index: int) -> int:
+        """The number after band ``index``'s (where its splits must stop)."""
+        return self.numbers[index + 1] if index + 1 < len(self.numbers) else BAND_LIMIT
+
+
+def _load_bands(session: Session) -> _Bands:
+    statement = "SELECT number, low_name, low_id, size FROM contact_band ORDER BY low_name, low_id"
+    rows: list[Any] = list(session.execute(text(statement)))
+    if not rows or rows[0][0] != 0:
+        rows.insert(0, (0, "", 0, 0))
+    return _Bands(
+        [row[0] for row in rows], [(row[1], row[2]) for row in rows], [row[3] for row in rows]
+    )
+
+
+def _band_members(session: Session, number: int) -> list[Key]:
+    """The keys of the contacts whose search rows are filed under band ``number``."""
+    rows = session.execute(
+        text(
+            "SELECT c.sort_name, c.id FROM contact_fts f CROSS JOIN contact c "
+            "ON c.id = (f.rowid & :mask) WHERE f.rowid BETWEEN :low AND :high"
+        ),
+        {
+            "mask": ID_MASK,
+            "low": contact_rowid(0, number),
+            "high": contact_rowid(ID_MASK, number),
+        },
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def _file(session: Session, keys: Sequence[Key]) -> dict[int, int]:
+    """The bands of contacts about to be indexed ({id: band}; none of them in the index
+    now), recorded. A band that grows past MAX_BAND is split, and its other contacts that
+    change band have their search rows moved."""
+    bands = _load_bands(session)
+    arriving: dict[int, list[Key]] = defaultdict(list)
+    for key in keys:
+        arriving[bisect_right(bands.lows, key) - 1].append(key)
+    filed: dict[int, int] = {}
+    changed: list[tuple[int, str, int, int]] = []  # (number, low_name, low_id, size)
+    moves: list[tuple[int, int]] = []  # (new rowid, old rowid)
+    for index, new in arriving.items():
+        number, low, held = bands.numbers[index], bands.lows[index], bands.sizes[index]
+        end = bands.end(index)
+        if held + len(new) <= MAX_BAND or held > SPLIT_LIMIT or end - number < 2:
+            filed.update((key[1], number) for key in new)
+            changed.append((number, *low, held + len(new)))
+            continue
+        members = _band_members(session, number)
+        for band in lay_out_bands(sorted([*members, *new]), start=number, end=end, low=low):
+            changed.append((band.number, *band.low, len(band.keys)))
+            filed.update((key[1], band.number) for key in band.keys)
+        moved = [key[1] for key in members if filed[key[1]] != number]
+        moves += [(contact_rowid(i, filed[i]), contact_rowid(i, number)) for i in moved]
+        for key in members:
+            if filed[key[1]] == number:
+                del filed[key[1]]  # stays where it is filed
+    _record_bands(session, changed, moves, filed)
+    return filed
+
+
+def _record_bands(
+    session: Session,
+    changed: Sequence[tuple[int, str, int, int]],
+    moves: Sequence[tuple[int, int]],
+    filed: Mapping[int, int],
+) -> None:
+    connection = session.connection()
+    connection.exec_driver_sql(
+        "INSERT OR REPLACE INTO contact_band(number, low_name, low_id, size) VALUES (?, ?, ?, ?)",
+        list(changed),
+    )
+    if moves:
+        connection.exec_driver_sql("UPDATE contact_fts SET rowid = ? WHERE rowid = ?", list(moves))
+    if filed:
+        connection.exec_driver_sql(
+            "INSERT OR REPLACE INTO contact_search_row(contact_id, band) VALUES (?, ?)",
+            list(filed.items()),
+        )
+
+
+def _band_of(session: Session, key: Key) -> int:
+    """The band that holds ``key``'s place in the list (0 before any band)."""
+    number = session.execute(
+        text(
+            "SELECT number FROM contact_band WHERE (low_name, low_id) <= (:name, :id) "
+            "ORDER BY low_name DESC, low_id DESC LIMIT 1"
+        ),
+        {"name": key[0], "id": key[1]},
+    ).scalar()
+    return number or 0
+
+
+def name_window(
+    session: Session, query: str, *, start: Key | None, downward: bool, matches: int
+) -> tuple[list[int], bool] | None:
+    """SQLite: the ids of contacts matching ``query`` in whole bands, from the band holding
+    ``start`` (the list's cursor) on, towards higher names (lower if ``downward``): the
+    bands wholly read among the first ``matches`` matches, and whether those are all the
+    matches left (then every band read counts). One FTS5 query, in rowid order: it stops
+    after ``matches`` rows. None where bands cannot tell: PostgreSQL, no words, or more than
+    WINDOW_LIMIT matches asked for (a band too full to split)."""
+    expression = match_expression(query) if _is_sqlite(session) else None
+    if expression is None or matches > WINDOW_LIMIT:
+        return None
+    low, high = 0, (1 << 63) - 1
+    if start is not None:
+        band = _band_of(session, start)
+        if downward:
+            high = contact_rowid(ID_MASK, band)
+        else:
+            low = contact_rowid(0, band)
+    rowids = _matching_rowids(session, expression, low, high, downward=downward, limit=matches)
+    complete = len(rowids) < matches
+    if not complete:  # the last band read may have more matches: leave it for later
+        edge = rowids[-1] >> BAND_SHIFT
+        rowids = [rowid for rowid in rowids if rowid >> BAND_SHIFT != edge]
+        if not rowids:  # all in one band: read the whole band
+            low, high = contact_rowid(0, edge), contact_rowid(ID_MASK, edge)
+            rowids = _matching_rowids(session, expression, low, high)
+    return [rowid & ID_MASK for rowid in rowids], complete
+
+
+def _matching_rowids(
+    session: Session,
+    expression: str,
+    low: int,
+    high: int,
+    *,
+    downward: bool = False,
+    limit: int = -1,
+) -> list[int]:
+    """Rowids of contacts matching ``expression`` between ``low`` and ``high``, in order."""
+    statement = text(
+        f"SELECT rowid FROM {_CONTACT_FTS} WHERE {_CONTACT_FTS} MATCH :q AND rowid "
+        f"BETWEEN :low AND :high ORDER BY rowid {'DESC' if downward else 'ASC'} LIMIT :n"
+    )
+    found = session.scalars(statement, {"q": expression, "low": low, "high": high, "n": limit})
+    return list(found)
+
 
 @contextmanager
 def bulk_indexing(session: Session) -> Iterator[None]:
-    """Defer FTS5's background segment merges while many rows are indexed in one go.
-
-    Merging as it goes would re-write the index several times over; the merges resume on
-    later writes once the default (automerge 4) is back.
+    """Index many rows in one go: FTS5's background segment merges wait (merging as it goes
+    would write the index several times over; they resume on later writes once the default,
+    automerge 4, is back), and contacts' documents are held back and filed at the end, so
+    their bands are laid out from all of them at once (SQLite).
     """
     if not _is_sqlite(session):
         yield
@@ -302,34 +574,81 @@ def bulk_indexing(session: Session) -> Iterator[None]:
         connection.exec_driver_sql(
             f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 0)"
         )
-    with restoring(
-        session,
-        *(
-            f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
-            for fts_table in ("contact_fts", "interaction_fts")
-        ),
-    ):
-        yield
+    session.info[_PENDING] = []
+    try:
+        with restoring(
+            session,
+            *(
+                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
+                for fts_table in ("contact_fts", "interaction_fts")
+            ),
+        ):
+            yield
+            _file_pending(session)
+    finally:
+        session.info.pop(_PENDING, None)
 
 
-def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
-    """The index rows for the stored contacts ``ids``."""
+def forget_pending(session: Session) -> None:
+    """Drop the documents a bulk write held back (its rows were rolled back)."""
+    if session.info.get(_PENDING):
+        session.info[_PENDING] = []
+
+
+def _file_pending(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = []
+        _index_contact_documents(session, pending)
+
+
+def _contact_rows(session: Session, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, sort name, document) of the stored contacts ``ids``."""
     emails = _grouped(session, ContactEmail, ids)
     phones = _grouped(session, ContactPhone, ids)
     rows = session.execute(select(*_DOCUMENT_COLUMNS).where(col(Contact.id).in_(ids)))
-    return [
-        contact_document(row._mapping, emails.get(row.id, ()), phones.get(row.id, ()))
-        for row in rows
-    ]
+    found = []
+    for row in rows:
+        contact_id, body = contact_document(
+            row._mapping, emails.get(row.id, ()), phones.get(row.id, ())
+        )
+        found.append((contact_id, row.sort_name, body))
+    return found
 
 
-def add_contact_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
-    """Index new contacts from documents built in memory (bulk writers: import, demo)."""
-    _add_documents(session, "contact_fts", documents)
+def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+    """The index rows for the stored contacts ``ids``, by id."""
+    return [(contact_id, body) for contact_id, _, body in _contact_rows(session, ids)]
+
+
+def add_contact_documents(session: Session, documents: Sequence[tuple[int, str, str]]) -> None:
+    """Index new contacts from (id, sort name, document) built in memory (bulk writers:
+    import, demo). Inside ``bulk_indexing`` they are filed when it ends."""
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        _index_contact_documents(session, documents)
+        return
+    pending += documents
+    if len(pending) >= PENDING_LIMIT:
+        _file_pending(session)
+
+
+def _index_contact_documents(session: Session, documents: Sequence[tuple[int, str, str]]) -> None:
+    if not _is_sqlite(session):
+        _add_documents(session, _CONTACT_FTS, [(i, body) for i, _, body in documents])
+        return
+    bands = _file(session, [(key, contact_id) for contact_id, key, _ in documents])
+    rows = [(contact_rowid(i, bands[i]), body) for i, _, body in documents]
+    _add_documents(session, _CONTACT_FTS, rows)
 
 
 def add_interaction_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
     _add_documents(session, "interaction_fts", documents)
+
+
+def write_index_rows(session: Session, fts_table: str, rows: Sequence[tuple[int, str]]) -> None:
+    """Write (rowid, document) rows as they are (migrations from before name bands)."""
+    _add_documents(session, fts_table, rows)
 
 
 def _add_documents(session: Session, fts_table: str, documents: Sequence[tuple[int, str]]) -> None:
@@ -351,14 +670,15 @@ def _is_sqlite(session: Session) -> bool:
 
 def index_contacts(session: Session, ids: Iterable[int]) -> None:
     """Bring the index rows of these contacts up to date with the tables."""
+    _file_pending(session)
     for batch in chunked(ids, CHUNK):
-        _delete_rows(session, "contact_fts", batch)
-        add_contact_documents(session, contact_documents(session, batch))
+        unindex_contacts(session, batch)
+        _index_contact_documents(session, _contact_rows(session, batch))
 
 
 def index_interactions(session: Session, ids: Iterable[int]) -> None:
     for batch in chunked(ids, CHUNK):
-        _delete_rows(session, "interaction_fts", batch)
+        delete_index_rows(session, "interaction_fts", batch)
         rows = session.execute(
             select(Interaction.id, Interaction.subject, Interaction.body).where(
                 col(Interaction.id).in_(batch)
@@ -367,29 +687,60 @@ def index_interactions(session: Session, ids: Iterable[int]) -> None:
         add_interaction_documents(session, [interaction_document(row._mapping) for row in rows])
 
 
-def _delete_rows(session: Session, fts_table: str, ids: Sequence[int]) -> None:
+def delete_index_rows(session: Session, fts_table: str, rowids: Sequence[int]) -> None:
+    """Delete index rows by rowid (for a contact, see ``unindex_contacts``)."""
     statement = text(f"DELETE FROM {fts_table} WHERE rowid IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )
-    session.execute(statement, {"ids": list(ids)})
+    session.execute(statement, {"ids": list(rowids)})
 
 
 def unindex_contacts(session: Session, ids: Sequence[int]) -> None:
-    _delete_rows(session, "contact_fts", ids)
+    """Take these contacts out of the index (and out of their bands)."""
+    if not _is_sqlite(session):
+        delete_index_rows(session, _CONTACT_FTS, ids)
+        return
+    _file_pending(session)
+    for batch in chunked(ids, CHUNK):
+        _unfile(session, batch)
+
+
+def _unfile(session: Session, ids: Sequence[int]) -> None:
+    row = ContactSearchRow.__table__.c  # type: ignore[attr-defined]
+    found = session.execute(select(row.contact_id, row.band).where(row.contact_id.in_(ids)))
+    bands: dict[int, int] = {contact_id: band for contact_id, band in found}
+    rowids = [contact_rowid(i, bands.get(i, 0)) for i in ids]
+    present = text(f"SELECT rowid FROM {_CONTACT_FTS} WHERE rowid IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    indexed = list(session.scalars(present, {"ids": rowids}))
+    delete_index_rows(session, _CONTACT_FTS, indexed)
+    session.execute(delete(ContactSearchRow).where(row.contact_id.in_(ids)))
+    emptied = Counter(rowid >> BAND_SHIFT for rowid in indexed)
+    if emptied:
+        session.connection().exec_driver_sql(
+            "UPDATE contact_band SET size = max(size - ?, 0) WHERE number = ?",
+            [(count, band) for band, count in emptied.items()],
+        )
 
 
 def unindex_interactions(session: Session, ids: Sequence[int]) -> None:
-    _delete_rows(session, "interaction_fts", ids)
+    delete_index_rows(session, "interaction_fts", ids)
 
 
 def rebuild_index(session: Session) -> tuple[int, int]:
     """Rebuild both indexes from the tables; returns (contacts, interactions) indexed."""
     session.execute(text("DELETE FROM contact_fts"))
     session.execute(text("DELETE FROM interaction_fts"))
+    if _is_sqlite(session):
+        session.execute(delete(ContactSearchRow))
+        session.execute(text("DELETE FROM contact_band"))
     contact_ids = list(session.scalars(select(Contact.id)))
     interaction_ids = list(session.scalars(select(Interaction.id)))
-    index_contacts(session, contact_ids)
-    index_interactions(session, interaction_ids)
+    with bulk_indexing(session):
+        for batch in chunked(contact_ids, CHUNK):
+            add_contact_documents(session, _contact_rows(session, batch))
+        index_interactions(session, interaction_ids)
     return len(contact_ids), len(interaction_ids)
 
 
@@ -397,11 +748,20 @@ def index_out_of_sync(session: Session) -> list[str]:
     """Problems with the index (rows missing from it or left in it), for ``crm doctor``."""
     problems = []
     for fts_table, source in (("contact_fts", "contact"), ("interaction_fts", "interaction")):
+        rowids = f"SELECT id AS rowid FROM {source}"  # the rowid each row should have
+        if fts_table == _CONTACT_FTS and _is_sqlite(session):
+            rowids = (
+                f"SELECT c.id + coalesce(r.band, 0) * {1 << BAND_SHIFT} AS rowid FROM contact c "
+                "LEFT JOIN contact_search_row r ON r.contact_id = c.id"
+            )
         missing = session.scalar(
-            text(f"SELECT count(*) FROM {source} WHERE id NOT IN (SELECT rowid FROM {fts_table})")
+            text(
+                f"SELECT count(*) FROM ({rowids}) AS expected "
+                f"WHERE expected.rowid NOT IN (SELECT rowid FROM {fts_table})"
+            )
         )
         extra = session.scalar(
-            text(f"SELECT count(*) FROM {fts_table} WHERE rowid NOT IN (SELECT id FROM {source})")
+            text(f"SELECT count(*) FROM {fts_table} WHERE rowid NOT IN ({rowids})")
         )
         if missing:
             problems.append(f"{missing} {source} rows missing from the search index")

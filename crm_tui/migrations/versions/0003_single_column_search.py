@@ -35,12 +35,12 @@ def upgrade() -> None:
         return
     if all(_columns(table) == ["body"] for table in _TABLES):
         return
-    from crm_tui.services.search import rebuild_index
+    from crm_tui.migrations.search_rows import rebuild_by_id
 
     for table in _TABLES:
         op.execute(f"DROP TABLE IF EXISTS {table}")
         op.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(body, {_TOKENIZE})")
-    rebuild_index(Session(bind=connection))
+    rebuild_by_id(Session(bind=connection))
 
 
 def downgrade() -> None:

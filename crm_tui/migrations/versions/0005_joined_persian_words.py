@@ -32,14 +32,15 @@ def _ids(sql: str) -> list[int]:
 
 
 def upgrade() -> None:
-    from crm_tui.services.search import index_contacts, index_interactions
+    from crm_tui.migrations.search_rows import reindex_contacts_by_id
+    from crm_tui.services.search import index_interactions
 
     custom = "CAST(custom AS TEXT)" if op.get_bind().dialect.name == "postgresql" else "custom"
     fields = " OR ".join(f"{name} LIKE :zwnj" for name in (*_CONTACT_TEXT, custom))
     contacts = _ids(f"SELECT id FROM contact WHERE {fields}")
     interactions = _ids("SELECT id FROM interaction WHERE subject LIKE :zwnj OR body LIKE :zwnj")
     session = Session(bind=op.get_bind())
-    index_contacts(session, contacts)
+    reindex_contacts_by_id(session, contacts)
     index_interactions(session, interactions)
     session.flush()
 

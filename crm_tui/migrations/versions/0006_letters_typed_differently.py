@@ -61,7 +61,8 @@ def _rekey(table: str, key_column: str, source: str) -> None:
 
 
 def upgrade() -> None:
-    from crm_tui.services.search import index_contacts, index_interactions
+    from crm_tui.migrations.search_rows import reindex_contacts_by_id
+    from crm_tui.services.search import index_interactions
 
     _rekey("organization", "sort_name", "name")
     _rekey("contact", "sort_name", "name")
@@ -72,7 +73,7 @@ def upgrade() -> None:
         f"SELECT id, subject FROM interaction WHERE {_holding(['subject', 'body'])}"
     )
     session = Session(bind=op.get_bind())
-    index_contacts(session, [row_id for row_id, _ in contacts])
+    reindex_contacts_by_id(session, [row_id for row_id, _ in contacts])
     index_interactions(session, [row_id for row_id, _ in interactions])
     session.flush()
 

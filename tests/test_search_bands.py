@@ -1,0 +1,209 @@
+"""Name bands: a search's pages in name order read from the bands next to the cursor (see
+``services.search``). Bands are made small here so that a few hundred contacts fill many,
+and every way contacts come and go (one at a time, in bulk, renamed, trashed, merged, an
+import undone, a schema upgrade) is checked against the whole list sorted in Python."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from crm_tui.db import Database, open_database
+from crm_tui.io.contact_rows import ContactValues, Labeled
+from crm_tui.schemas import ContactUpdate
+from crm_tui.services import contacts, search
+from crm_tui.services.contacts import (
+    ContactQuery,
+    delete_contacts,
+    get_contact,
+    list_contacts,
+    update_contact,
+)
+from crm_tui.services.imports import import_contacts, undo_import
+from crm_tui.services.merge import merge_contacts, undo_merge
+from crm_tui.text import sort_key
+from tests.conftest import add_contact
+from tests.databases import BACKEND
+
+FIRST = ["Sara", "Sarah", "Saeed", "Ali", "Ágnes", "Zoë", "Łucja", "سارا", "علی", "美咲", "Noor"]
+LAST = ["Ahmadi", "Sanders", "Karimi", "Øberg", "Salo", "احمدی", "Brontë", "Sato"]
+
+
+@pytest.fixture
+def small_bands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "TARGET_BAND", 4)
+    monkeypatch.setattr(search, "MAX_BAND", 10)
+    monkeypatch.setattr(contacts, "WINDOW_MATCHES", 8)  # a page reads a few bands, not all
+
+
+def _names(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(count)]
+
+
+def _expected(session: Session, query: ContactQuery) -> list[int]:
+    """Every match of ``query``, sorted in Python (the list's order: name key, then id)."""
+    ids = set(svc_ids(session, query))
+    rows = session.execute(text("SELECT id, name FROM contact")).all()
+    ordered = sorted((sort_key(name), row_id) for row_id, name in rows if row_id in ids)
+    found = [row_id for _, row_id in ordered]
+    return found[::-1] if query.descending else found
+
+
+def svc_ids(session: Session, query: ContactQuery) -> list[int]:
+    from crm_tui.services.contacts import contact_ids_matching
+
+    return contact_ids_matching(session=session, query=query)
+
+
+def _paged(session: Session, query: ContactQuery, limit: int) -> list[int]:
+    """The whole list read a page at a time, forwards."""
+    seen: list[int] = []
+    page = list_contacts(session=session, query=query, limit=limit)
+    while True:
+        seen += [row.id for row in page.rows]
+        if not page.has_more:
+            return seen
+        page = list_contacts(session=session, query=query, limit=limit, after=page.last)
+
+
+def _paged_back(session: Session, query: ContactQuery, limit: int) -> list[int]:
+    """The whole list read a page at a time from the end, backwards."""
+    seen: list[int] = []
+    page = list_contacts(session=session, query=query, limit=limit, from_end=True)
+    while True:
+        seen = [row.id for row in page.rows] + seen
+        if not page.has_more:
+            return seen
+        page = list_contacts(session=session, query=query, limit=limit, before=page.first)
+
+
+def _check_every_search(session: Session, searches: list[str]) -> None:
+    for words in searches:
+        for descending in (False, True):
+            for status in (None, "customer"):
+                query = ContactQuery(search=words, descending=descending, status=status)
+                expected = _expected(session, query)
+                assert _paged(session, query, 7) == expected, (words, descending, status)
+                assert _paged_back(session, query, 5) == expected, (words, descending, status)
+    assert search.index_out_of_sync(session) == []
+
+
+SEARCHES = ["s", "sa", "sara", "ahmadi", "سا", "a", "美", "zz", "salo sa"]
+
+
+def _bands(session: Session) -> int:
+    return session.scalar(text("SELECT count(*) FROM contact_band")) or 0
+
+
+def _add_many(session: Session, names: list[str]) -> list[int]:
+    ids = []
+    for number, name in enumerate(names):
+        status = "customer" if number % 3 == 0 else "lead"
+        ids.append(add_contact(session, name, status=status, notes=f"note {number}"))
+    return ids
+
+
+@pytest.mark.usefixtures("small_bands")
+def test_pages_of_a_search_in_name_order_are_the_sorted_matches(db: Database) -> None:
+    """Contacts added one at a time split bands as they fill (moving search rows), then
+    a rename, the trash, a merge and its undo each keep every page right."""
+    with db.write() as session:
+        ids = _add_many(session, _names(240, seed=1))
+    with db.read() as session:
+        if BACKEND == "sqlite":
+            assert _bands(session) > 20  # split, again and again, as contacts came
+        _check_every_search(session, SEARCHES)
+    with db.write() as session:
+        contact = get_contact(session=session, contact_id=ids[0])
+        update_contact(
+            session=session,
+            contact_id=ids[0],
+            changes=ContactUpdate(name="Zygmunt Sanders"),
+            expected_version=contact.version,
+        )
+        delete_contacts(session=session, contact_ids=ids[10:40])
+        merge_id, _ = merge_contacts(session=session, keep_id=ids[50], other_id=ids[51])
+    with db.read() as session:
+        found = list_contacts(session=session, query=ContactQuery(search="zygmunt")).rows
+        assert [row.id for row in found] == [ids[0]]
+        _check_every_search(session, [*SEARCHES, "sanders"])  # filed under its new band
+        trash = ContactQuery(search="sa", trash=True)
+        assert _paged(session, trash, 4) == _expected(session, trash)
+    with db.write() as session:
+        undo_merge(session=session, merge_id=merge_id)
+    with db.read() as session:
+        _check_every_search(session, SEARCHES)
+
+
+@pytest.mark.usefixtures("small_bands")
+def test_a_bulk_import_files_its_contacts_at_once_and_undoing_it_unfiles_them(
+    db: Database,
+) -> None:
+    with db.write() as session:
+        kept = _add_many(session, _names(30, seed=2))
+    rows = [
+        ContactValues(
+            name=name,
+            emails=[Labeled(f"i{n}@x.example", "", f"i{n}@x.example")],
+            status="customer" if n % 2 else "lead",
+        )
+        for n, name in enumerate(_names(400, seed=3))
+    ]
+    with db.write() as session:
+        report = import_contacts(session=session, rows=rows, source="test")
+    assert report.created == 400
+    with db.read() as session:
+        if BACKEND == "sqlite":
+            assert _bands(session) > 40
+        _check_every_search(session, SEARCHES)
+    with db.write() as session:
+        assert report.batch_id is not None
+        undo_import(session=session, batch_id=report.batch_id)
+    with db.read() as session:
+        assert sorted(svc_ids(session, ContactQuery())) == sorted(kept)
+        _check_every_search(session, SEARCHES)
+        if BACKEND == "sqlite":
+            assert session.scalar(text("SELECT count(*) FROM contact_search_row")) == 30
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.usefixtures("small_bands")
+def test_an_upgrade_files_the_stored_contacts_under_bands(db_path: Path) -> None:
+    """0007 on a database of search rows filed by id: bands laid out, rows moved to them."""
+    from tests.test_db import _without_name_bands
+
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        _add_many(session, _names(120, seed=4))
+    database.close()
+    _without_name_bands(db_path)
+    connection = sqlite3.connect(db_path)
+    assert connection.execute("SELECT max(rowid) FROM contact_fts").fetchone() == (120,)
+    connection.execute("UPDATE alembic_version SET version_num = '0006'")
+    connection.commit()
+    connection.close()
+    database = open_database(f"sqlite:///{db_path}")
+    with database.read() as session:
+        assert _bands(session) == 30  # 120 contacts, 4 a band
+        _check_every_search(session, SEARCHES)
+    database.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_band_too_full_to_split_is_searched_as_before(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window asking for more than WINDOW_LIMIT matches gives way to the other ways of
+    searching, with the same pages."""
+    with db.write() as session:
+        _add_many(session, _names(60, seed=5))
+    monkeypatch.setattr(search, "WINDOW_LIMIT", 3)
+    with db.read() as session:
+        assert search.name_window(session, "sa", start=None, downward=False, matches=4) is None
+        _check_every_search(session, SEARCHES)
