@@ -19,6 +19,7 @@ from crm_tui.schemas import ContactUpdate
 from crm_tui.services import contacts, search
 from crm_tui.services.contacts import (
     ContactQuery,
+    count_contacts,
     delete_contacts,
     get_contact,
     list_contacts,
@@ -207,3 +208,24 @@ def test_a_band_too_full_to_split_is_searched_as_before(
     with db.read() as session:
         assert search.name_window(session, "sa", start=None, downward=False, matches=4) is None
         _check_every_search(session, SEARCHES)
+
+
+def test_a_capped_count_of_a_search_leaves_the_trash_out(db: Database) -> None:
+    """The count counts matches in the index alone when that settles "more than the cap":
+    only when the matches outnumber the cap and the trash together."""
+    with db.write() as session:
+        ids = [add_contact(session, f"Sara {n}", status="customer") for n in range(10)]
+        add_contact(session, "Ali Karimi")
+    query = ContactQuery(search="sara")
+    with db.read() as session:
+        assert count_contacts(session=session, query=query, cap=5) == 6  # "more than 5"
+        assert count_contacts(session=session, query=query, cap=20) == 10
+    with db.write() as session:
+        delete_contacts(session=session, contact_ids=ids[:6])
+    with db.read() as session:
+        assert count_contacts(session=session, query=query, cap=5) == 4
+        assert count_contacts(session=session, query=query, cap=3) == 4  # cap + 1: more
+        trash = ContactQuery(search="sara", trash=True)
+        assert count_contacts(session=session, query=trash, cap=5) == 6
+        leads = ContactQuery(search="sara", status="lead")
+        assert count_contacts(session=session, query=leads, cap=3) == 0

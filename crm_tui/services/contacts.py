@@ -505,8 +505,22 @@ def count_contacts(
             session, query, select(func.count()).select_from(_LIST.id.table), ordered=False
         )
         return session.scalar(counted) or 0
+    if _many_live_matches(session, query, cap):
+        return cap + 1
     base, rest = search.counting_start(session, "contact_fts", _LIST.id, query)
     return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))
+
+
+def _many_live_matches(session: Session, query: ContactQuery, cap: int) -> bool:
+    """Whether a search of live contacts, filtered no other way, surely matches more than
+    ``cap``: the index holds more matches than ``cap`` and the trash together. Counted in the
+    index alone, where counting live contacts looks each up (their rows in name order, not
+    in the table's: 5,000 took 30 ms in a million contacts)."""
+    plain = replace(query, search="", sort=ContactSort.NAME, descending=False)
+    if not query.search.strip() or plain != ContactQuery():
+        return False
+    trashed = session.scalar(select(func.count()).where(_LIST.deleted_at.is_not(None))) or 0
+    return search.more_contacts_matching(session, query.search, than=cap + trashed)
 
 
 def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:

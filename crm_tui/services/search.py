@@ -95,6 +95,14 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
     return session.execute(statement, {"q": expression, "cap": cap}).scalar() or 0
 
 
+def more_contacts_matching(session: Session, query: str, *, than: int) -> bool:
+    """SQLite: whether more than ``than`` contacts, trash included, match ``query``."""
+    expression = match_expression(query) if _is_sqlite(session) else None
+    if expression is None:
+        return False
+    return _matching_count(session, _CONTACT_FTS, expression, than + 1) > than
+
+
 def _very_dense(session: Session, fts_table: str, expression: str, rows: int) -> bool:
     """Whether more than 1 row in VERY_DENSE matches, judged from the newest SAMPLE rows (under
     a ms, where counting a quarter of a million matches takes 15-30). A contact's rowid holds
