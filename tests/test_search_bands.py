@@ -16,7 +16,7 @@ from sqlmodel import Session
 from crm_tui.db import Database, open_database
 from crm_tui.io.contact_rows import ContactValues, Labeled
 from crm_tui.schemas import ContactUpdate
-from crm_tui.services import contacts, search
+from crm_tui.services import contacts, imports, search
 from crm_tui.services.contacts import (
     ContactQuery,
     count_contacts,
@@ -93,6 +93,19 @@ def _check_every_search(session: Session, searches: list[str]) -> None:
                 assert _paged(session, query, 7) == expected, (words, descending, status)
                 assert _paged_back(session, query, 5) == expected, (words, descending, status)
     assert search.index_out_of_sync(session) == []
+    if BACKEND == "sqlite":
+        _check_band_sizes(session)
+
+
+def _check_band_sizes(session: Session) -> None:
+    """Each band's recorded size is the number of search rows filed under it, at most
+    MAX_BAND (small bands are set up splittable)."""
+    filed = dict(
+        session.execute(text("SELECT rowid >> 32, count(*) FROM contact_fts GROUP BY 1")).all()
+    )
+    recorded = dict(session.execute(text("SELECT number, size FROM contact_band")).all())
+    assert {band: size for band, size in recorded.items() if size} == filed
+    assert max(filed.values(), default=0) <= search.MAX_BAND
 
 
 SEARCHES = ["s", "sa", "sara", "ahmadi", "سا", "a", "美", "zz", "salo sa"]
@@ -229,3 +242,33 @@ def test_a_capped_count_of_a_search_leaves_the_trash_out(db: Database) -> None:
         assert count_contacts(session=session, query=trash, cap=5) == 6
         leads = ContactQuery(search="sara", status="lead")
         assert count_contacts(session=session, query=leads, cap=3) == 0
+
+
+@pytest.mark.usefixtures("small_bands")
+@pytest.mark.parametrize("order", ["shuffled", "sorted by name"])
+def test_a_first_import_lays_bands_out_from_its_first_rows(
+    db: Database, monkeypatch: pytest.MonkeyPatch, order: str
+) -> None:
+    """Into an empty database, bands are laid out from the first rows as a sample; rows
+    whose band is full wait for the end (a file sorted by name fills the last band), and
+    both thresholds of what a bulk write holds back are crossed on the way."""
+    monkeypatch.setattr(imports, "WRITE_CHUNK", 100)
+    monkeypatch.setattr(search, "WRITE_EVERY", 150)
+    monkeypatch.setattr(search, "PENDING_LIMIT", 250)
+    names = _names(700, seed=6)
+    if order == "sorted by name":
+        names.sort(key=sort_key)
+    rows = [
+        ContactValues(
+            name=name,
+            emails=[Labeled(f"f{n}@x.example", "", f"f{n}@x.example")],
+            status="customer" if n % 3 else "lead",
+        )
+        for n, name in enumerate(names)
+    ]
+    with db.write() as session:
+        assert import_contacts(session=session, rows=rows, source="test").created == 700
+    with db.read() as session:
+        if BACKEND == "sqlite":
+            assert _bands(session) > 70
+        _check_every_search(session, SEARCHES)

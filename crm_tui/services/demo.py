@@ -486,7 +486,7 @@ def build_demo(
     with (
         indexes_built_after(session, *bulk_tables),
         bulk_writes(session),
-        search.bulk_indexing(session),
+        search.bulk_indexing(session, expected=contacts),
     ):
         complaints = _write_people(session, gen, contacts, interactions, tags, progress)
     reset_id_sequences(session, ("team_member", "organization", "tag", "contact", "interaction"))

@@ -434,7 +434,11 @@ def import_contacts(
         expected = len(rows)
     report = ImportReport()
     planner = _Planner(session, match, on_duplicate, look_up=_any_live_contact(session))
-    with bulk_writes(session), search.bulk_indexing(session), ExitStack() as indexes:
+    with (
+        bulk_writes(session),
+        search.bulk_indexing(session, expected=expected or 0),
+        ExitStack() as indexes,
+    ):
         writer = None if dry_run else _Writer(session, source, actor_id, indexes)
         if writer is not None and on_duplicate is not OnDuplicate.UPDATE:
             writer.plan_indexes(expected or 0, keep_lookups=planner.look_up)
