@@ -532,6 +532,8 @@ def name_window(
     expression = match_expression(query) if _is_sqlite(session) else None
     if expression is None or matches > WINDOW_LIMIT:
         return None
+    if any(len(prefix) > INDEXED_PREFIX for prefix in _prefixes(expression)):
+        matches *= 4  # each query gathers every match first: read more bands at once
     low, high = 0, (1 << 63) - 1
     if start is not None:
         band = _band_of(session, start)
