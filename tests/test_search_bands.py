@@ -224,8 +224,8 @@ def test_a_band_too_full_to_split_is_searched_as_before(
 
 
 def test_a_capped_count_of_a_search_leaves_the_trash_out(db: Database) -> None:
-    """The count counts matches in the index alone when that settles "more than the cap":
-    only when the matches outnumber the cap and the trash together."""
+    """The count counts matches in the index alone where that is the count of live contacts:
+    with the trash empty, or more matches than the cap and the trash together."""
     with db.write() as session:
         ids = [add_contact(session, f"Sara {n}", status="customer") for n in range(10)]
         add_contact(session, "Ali Karimi")

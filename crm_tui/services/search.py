@@ -95,19 +95,19 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
     return session.execute(statement, {"q": expression, "cap": cap}).scalar() or 0
 
 
-def more_contacts_matching(session: Session, query: str, *, than: int) -> bool:
-    """SQLite: whether more than ``than`` contacts, trash included, match ``query``."""
+def count_contacts_matching(session: Session, query: str, *, cap: int) -> int | None:
+    """SQLite: how many contacts, trash included, match ``query``, counting up to ``cap``
+    (None elsewhere, or without words)."""
     expression = match_expression(query) if _is_sqlite(session) else None
     if expression is None:
-        return False
-    return _matching_count(session, _CONTACT_FTS, expression, than + 1) > than
+        return None
+    return _matching_count(session, _CONTACT_FTS, expression, cap)
 
 
 def _very_dense(session: Session, fts_table: str, expression: str, rows: int) -> bool:
     """Whether more than 1 row in VERY_DENSE matches, judged from the newest SAMPLE rows (under
     a ms, where counting a quarter of a million matches takes 15-30). A contact's rowid holds
-    its name band: its sample is the bands from the middle of the names on (see
-    ``_middle_bands``)."""
+    its name band: its sample is a few bands spread over the names (``_spread_bands``)."""
     if fts_table == _CONTACT_FTS:
         return _very_dense_contacts(session, expression, rows)
     newest = text(f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q AND rowid > :after")
@@ -358,8 +358,8 @@ _DOCUMENT_COLUMNS = (
 # search row is filed under rowid = band << 32 | id, where its band is one of a run of
 # numbers growing with the names: each band holds about TARGET_BAND contacts next to each
 # other in name order. Reading matches by rowid then reads them band by band in name order,
-# and a page is the matches of its band or two, sorted (``name_window``): under a ms at any
-# size, where "sara" (44k matches in a million contacts, all under S) read every match.
+# and a page is the matches of its few bands, sorted (``name_window``): 2-3 ms at any size,
+# where "sara" (44k matches in a million contacts, all under S) read every match.
 # A band that grows past MAX_BAND is split (``_file``); the numbers are spread out so that
 # splits fit between them, and the contacts of a split band that change band have their
 # search rows moved. ``contact_band`` holds each band's first key and size;
@@ -469,11 +469,11 @@ def _file(session: Session, keys: Sequence[Key]) -> dict[int, int]:
     changed: list[tuple[int, str, int, int]] = []  # (number, low_name, low_id, size)
     moves: list[tuple[int, int]] = []  # (new rowid, old rowid)
     for index, new in arriving.items():
-        number, low, held = bands.numbers[index], bands.lows[index], bands.sizes[index]
+        number, low, size = bands.numbers[index], bands.lows[index], bands.sizes[index]
         end = bands.end(index)
-        if held + len(new) <= MAX_BAND or held > SPLIT_LIMIT or end - number < 2:
+        if size + len(new) <= MAX_BAND or size > SPLIT_LIMIT or end - number < 2:
             filed.update((key[1], number) for key in new)
-            changed.append((number, *low, held + len(new)))
+            changed.append((number, *low, size + len(new)))
             continue
         members = _band_members(session, number)
         for band in lay_out_bands(sorted([*members, *new]), start=number, end=end, low=low):
