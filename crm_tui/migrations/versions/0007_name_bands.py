@@ -89,7 +89,10 @@ def _rewrite_search_rows(select_rows: str) -> None:
     connection.exec_driver_sql(f"CREATE TEMP TABLE filed AS {select_rows}")
     connection.exec_driver_sql("DROP TABLE contact_fts")
     connection.exec_driver_sql(definition)
-    connection.exec_driver_sql("INSERT INTO contact_fts(rowid, body) SELECT * FROM temp.filed")
+    # in rowid order: FTS5 writes out a segment whenever a rowid comes lower than the last
+    connection.exec_driver_sql(
+        "INSERT INTO contact_fts(rowid, body) SELECT * FROM temp.filed ORDER BY 1"
+    )
     connection.exec_driver_sql("DROP TABLE temp.filed")
 
 
