@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 from typing import TypeVar
 
 from textual.app import App
@@ -31,6 +33,16 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
         await pilot.pause()
         await finish_work(pilot.app)
         await pilot.pause(0.08)
+
+
+async def settle_until(pilot: Pilot[None], check: Callable[[], bool], seconds: float = 10) -> None:
+    """Settle until ``check()`` holds (a chain of loads under a loaded machine can outlast
+    ``settle``'s rounds); after ``seconds``, return and let the test's assertions say what
+    is wrong."""
+    deadline = time.monotonic() + seconds
+    await settle(pilot)
+    while not check() and time.monotonic() < deadline:
+        await settle(pilot, rounds=1)
 
 
 async def finish_work(app: App[None]) -> None:

@@ -32,7 +32,7 @@ from screens.task_form import TaskForm
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
 from tests.conftest import FIXED_TODAY
-from tests.screens_helpers import make_app, open_screen, settle
+from tests.screens_helpers import make_app, open_screen, settle, settle_until
 
 
 async def _opened(pilot: Pilot[None], *keys: str) -> Any:
@@ -625,7 +625,9 @@ async def test_an_edited_interaction_is_followed_wherever_it_moves(demo_db: Data
         assert isinstance(form, InteractionForm)
         form.query_one("#f-when", Input).value = "2001-02-03 10:00"  # older than all: the end
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await settle_until(
+            pilot, lambda: log.table.current is not None and log.table.current.id == item.id
+        )
         assert app.screen is log
         with demo_db.read() as session:
             total = count_interactions(session=session)
