@@ -418,13 +418,15 @@ def list_contacts(
             ),
         )
 
+    base = select(*_key_columns(segments))
     page = None
     if query.sort is ContactSort.NAME and query.search.strip() and offset is None:
         backwards = before is not None or from_end
         cursor = before if backwards else after
-        page = _read_by_bands(session, query, read, limit=limit, cursor=cursor, backwards=backwards)
+        page = _read_by_bands(
+            session, query, base, read, limit=limit, cursor=cursor, backwards=backwards
+        )
     if page is None:
-        base = select(*_key_columns(segments))
         page = search.walk_first(session, lambda: read(_filtered(session, query, base)))
     by_id = {row.id: row for row in list_rows(session, [row.id for row in page.rows])}
     return Page([by_id[row.id] for row in page.rows], page.first, page.last, page.has_more)
@@ -433,6 +435,7 @@ def list_contacts(
 def _read_by_bands(
     session: Session,
     query: ContactQuery,
+    base: Select[Any],
     read: Callable[[Select[Any]], Page[Any]],
     *,
     limit: int,
@@ -442,9 +445,9 @@ def _read_by_bands(
     """A search's page in name order, read from the name bands next to the cursor (see
     ``search.name_window``): at any size it sorts the matches of a band or two, where a
     search matching 1 contact in 20 sorted every match. While other filters leave the page
-    short, it reads more bands. None where bands cannot tell."""
-    columns = _key_columns(_segments(query.sort))
-    base = _filtered(session, replace(query, search=""), select(*columns))
+    short, it reads more bands. ``base`` selects the key columns. None where bands cannot
+    tell."""
+    base = _filtered(session, replace(query, search=""), base)
     wanted = max(WINDOW_MATCHES, 4 * (limit + 1))
     while True:
         window = search.name_window(

@@ -462,9 +462,7 @@ def _file(session: Session, keys: Sequence[Key]) -> dict[int, int]:
     now), recorded. A band that grows past MAX_BAND is split, and its other contacts that
     change band have their search rows moved."""
     bands = _load_bands(session)
-    arriving: dict[int, list[Key]] = defaultdict(list)
-    for key in keys:
-        arriving[bisect_right(bands.lows, key) - 1].append(key)
+    arriving = _arrivals(bands, keys)
     filed: dict[int, int] = {}
     changed: list[tuple[int, str, int, int]] = []  # (number, low_name, low_id, size)
     moves: list[tuple[int, int]] = []  # (new rowid, old rowid)
@@ -486,6 +484,14 @@ def _file(session: Session, keys: Sequence[Key]) -> dict[int, int]:
                 del filed[key[1]]  # stays where it is filed
     _record_bands(session, changed, moves, filed)
     return filed
+
+
+def _arrivals(bands: _Bands, keys: Iterable[Key]) -> dict[int, list[Key]]:
+    """``keys`` by the band that holds each (its index in ``bands``)."""
+    arriving: dict[int, list[Key]] = defaultdict(list)
+    for key in keys:
+        arriving[bisect_right(bands.lows, key) - 1].append(key)
+    return arriving
 
 
 def _record_bands(
@@ -701,14 +707,12 @@ def _sampled_bands(
 def _with_room(bands: _Bands, documents: Sequence[tuple[int, str, str]]) -> dict[int, int]:
     """The bands of the contacts whose band holds them without passing MAX_BAND ({id: band
     index}); the sizes of those bands grow by them."""
-    arriving: dict[int, list[int]] = defaultdict(list)
-    for contact_id, key, _ in documents:
-        arriving[bisect_right(bands.lows, (key, contact_id)) - 1].append(contact_id)
+    keys = ((key, contact_id) for contact_id, key, _ in documents)
     ready: dict[int, int] = {}
-    for index, ids in arriving.items():
-        if bands.sizes[index] + len(ids) <= MAX_BAND:
-            bands.sizes[index] += len(ids)
-            ready.update((contact_id, index) for contact_id in ids)
+    for index, arriving in _arrivals(bands, keys).items():
+        if bands.sizes[index] + len(arriving) <= MAX_BAND:
+            bands.sizes[index] += len(arriving)
+            ready.update((key[1], index) for key in arriving)
     return ready
 
 
