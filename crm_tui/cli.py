@@ -17,7 +17,8 @@ from typer.core import TyperGroup
 
 from crm_tui import __version__
 from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
-from crm_tui.commands.common import CliState, state
+from crm_tui.commands.common import CliState, one_line, state
+from crm_tui.commands.terminal import guard_output, unguard_output
 from crm_tui.errors import CrmError
 
 # ``crm --help`` lists the commands by use, daily ones first (Typer lists lone commands
@@ -61,7 +62,7 @@ class CrmGroup(TyperGroup):
 def _fail(message: str, code: int) -> None:
     if os.environ.get("CRM_DEBUG"):
         traceback.print_exc()
-    typer.echo(f"crm: error: {message}", err=True)
+    typer.echo(f"crm: error: {one_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -123,6 +124,7 @@ def _launch(ctx: typer.Context) -> None:
     from crm_tui.collector import freeze_imported
 
     cli = state(ctx)
+    unguard_output()  # Textual draws the screen itself, escaping user text as it goes
     app = CrmApp(database=cli.database(), settings=cli.settings)
     freeze_imported()
     app.run()
@@ -149,6 +151,7 @@ def run() -> None:
     its files (each in a ``with`` block) and written what it says. Standard output and
     error are flushed first. After the app (Textual loaded: its threads, its terminal) and
     after an unexpected error (its traceback), Python shuts down as usual."""
+    guard_output()
     try:
         app(prog_name="crm")
     except SystemExit as done:

@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from crm_tui.dates import DateError, month_day
 from crm_tui.errors import FieldErrors
-from crm_tui.text import full_name, strip_control, unique_folded
+from crm_tui.text import clean_line, full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 
@@ -43,8 +43,17 @@ class _Input(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_control_characters(cls, value: Any) -> Any:
-        return strip_control(value) if isinstance(value, str) else value
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        """The one cleaning rule (``strip_control``); a field of one line (a name, a title, a
+        tag) keeps no line break either, so it cannot fake a line where it is printed."""
+        if isinstance(value, str):
+            return strip_control(value) if info.field_name in _MULTILINE else clean_line(value)
+        if isinstance(value, list):
+            return [clean_line(item) if isinstance(item, str) else item for item in value]
+        return value
+
+
+_MULTILINE = frozenset({"notes", "body", "description", "address"})
 
 
 def _field_messages(error: PydanticValidationError) -> dict[str, str]:
@@ -75,6 +84,11 @@ class LabeledValue(BaseModel):
 
     value: str
     label: str = ""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        return clean_line(value) if isinstance(value, str) else value
 
 
 def _check_emails(values: list[LabeledValue]) -> list[LabeledValue]:
@@ -128,7 +142,7 @@ def _year_less(value: Any) -> Any:
 def _check_custom(values: dict[str, Any]) -> dict[str, str]:
     custom = {}
     for key, value in values.items():
-        name = " ".join(strip_control(str(key)).split())
+        name = clean_line(str(key))
         text = strip_control("" if value is None else str(value)).strip()
         if name and text:
             custom[name] = text

@@ -49,7 +49,11 @@ _CJK = (
 )
 _CJK_CHAR = re.compile(f"([{_CJK}])")
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 keeps
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What no stored text keeps: C0 controls but tab and newline (NUL among them: PostgreSQL
+# refuses it), DEL, the C1 controls, and the bidi embeddings, overrides and isolates, which
+# reorder what a reader sees ("Trojan Source"). Marks (LRM, RLM, ALM) stay: Persian text uses them.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
 
 
 # The folding functions are pure and bulk imports meet the same values again and again
@@ -129,16 +133,47 @@ def words(indexed: str) -> str:
 
 
 def strip_control(value: str) -> str:
-    """Drop control characters except tab and newlines (NUL is also refused by PostgreSQL)."""
+    """The one cleaning rule for text on its way in (forms, options, every import): control
+    characters and bidi overrides dropped, line breaks written as newlines."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", value)
 
 
+# The one escaping rule for text on its way out to a terminal: a control character becomes
+# a visible picture (so a hostile value is seen, never obeyed), bidi overrides are dropped.
+_PICTURES: dict[int, str | None] = {
+    code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)
+}
+_PICTURES[0x7F] = "\u2421"
+_PICTURES.update(dict.fromkeys(range(0x80, 0xA0), "\ufffd"))
+_PICTURES.update(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], None))
+_SINGLE_LINE = {**_PICTURES, 0x0A: " \u21b5 ", 0x09: " "}
+_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+
+
+def for_terminal(value: str | None, *, single_line: bool = False) -> str:
+    """``value`` safe to write to a terminal: no control byte, no bidi override. With
+    ``single_line``, newlines show as "↵" and tabs as spaces, so a value cannot fake a line."""
+    if not value:
+        return ""
+    if single_line:
+        return value.translate(_SINGLE_LINE)
+    return value.translate(_PICTURES) if _UNSAFE.search(value) else value
+
+
+def clean_line(value: str) -> str:
+    """``strip_control`` for a value of one line (a name, a tag): line breaks and runs of
+    spaces become one space, ends stripped."""
+    return " ".join(strip_control(value).split())
+
+
 def unique_folded(values: Iterable[str]) -> list[str]:
-    """``values`` stripped, blanks and repeats dropped: a repeat is a value that folds the
-    same as an earlier one ("Café" written with a combining accent, "³" and "3")."""
+    """``values`` cleaned to one line each, blanks and repeats dropped: a repeat is a value
+    that folds the same as an earlier one ("Café" with a combining accent, "³" and "3")."""
     kept: dict[str, str] = {}
     for value in values:
-        text = " ".join(value.split())
+        text = clean_line(value)
         if text:
             kept.setdefault(fold(text), text)
     return list(kept.values())

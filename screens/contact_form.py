@@ -19,7 +19,7 @@ from crm_tui.text import full_name
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.dialogs import STATUSES
 from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
-from screens.text import literal, safe
+from screens.text import editable, literal, safe
 
 FIELDS = {
     "name",
@@ -44,7 +44,7 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
     """What the form shows for ``contact`` (strings and lists, as the widgets hold them)."""
     if contact is None:
         return {"status": "lead"}
-    return {
+    values = {
         "name": contact.name,
         "first_name": contact.first_name,
         "last_name": contact.last_name,
@@ -61,6 +61,13 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
         "source": contact.source,
         "notes": contact.notes,
     }
+    return {key: _editable(value) for key, value in values.items()}
+
+
+def _editable(value: Any) -> Any:
+    if isinstance(value, str):
+        return editable(value)
+    return [tuple(editable(part) for part in pair) for pair in value]
 
 
 def _shown_as(values: dict[str, Any]) -> str:

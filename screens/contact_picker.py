@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from crm_tui.schemas import ContactRow
 from crm_tui.services.contacts import find_contacts
 from screens.base import UsesDatabase
-from screens.text import safe
+from screens.text import editable, safe
 
 
 def describe(row: ContactRow) -> Content:
@@ -136,7 +136,7 @@ class ContactPicker(UsesDatabase, Vertical):
         self.query_one(".picker-chosen", Static).update(self._chosen_text())
         field = self.query_one(Input)
         with field.prevent(Input.Changed):
-            field.value = row.name
+            field.value = editable(row.name)
         self.query_one(OptionList).display = False
         field.focus()
         self.post_message(self.Picked(self, row.id, row.name))

@@ -20,6 +20,7 @@ from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, errors_of, input_value, show_errors
+from screens.text import editable
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
 
@@ -82,9 +83,15 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
                     )
                     yield Field("When", Input(when, id="f-when"), field="when")
                 yield Field(
-                    "Subject", Input(item.subject if item else "", id="f-subject"), field="subject"
+                    "Subject",
+                    Input(editable(item.subject if item else ""), id="f-subject"),
+                    field="subject",
                 )
-                yield Field("Notes", TextArea(item.body if item else "", id="f-body"), field="body")
+                yield Field(
+                    "Notes",
+                    TextArea(editable(item.body if item else ""), id="f-body"),
+                    field="body",
+                )
                 with Horizontal(classes="field-row"):
                     yield Field(
                         "Sentiment",

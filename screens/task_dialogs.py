@@ -29,7 +29,7 @@ from crm_tui.services.templates import (
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.dialogs import FilterDialog, QuestionDialog, chosen
-from screens.text import literal
+from screens.text import editable, literal
 
 
 class PushDialog(QuestionDialog[bool | None]):
@@ -306,11 +306,13 @@ class TemplateEditor(DialogStyles, UsesDatabase, ModalScreen[TemplateRead | None
                 compact=True,
             )
             yield Label("Name", classes="field-label")
-            yield Input(first.name if first else "", id="f-name", compact=True)
+            yield Input(editable(first.name if first else ""), id="f-name", compact=True)
             yield Label("Description", classes="field-label")
-            yield Input(first.description if first else "", id="f-description", compact=True)
+            yield Input(
+                editable(first.description if first else ""), id="f-description", compact=True
+            )
             yield Static(STEP_HELP, classes="dialog-detail")
-            yield TextArea(steps_text(first), id="f-steps")
+            yield TextArea(editable(steps_text(first)), id="f-steps")
             yield Static("", id="error-form", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
@@ -319,9 +321,11 @@ class TemplateEditor(DialogStyles, UsesDatabase, ModalScreen[TemplateRead | None
     @on(Select.Changed, "#f-which")
     def _switch(self, event: Select.Changed) -> None:
         chosen = next((t for t in self.templates if t.id == event.value), None)
-        self.query_one("#f-name", Input).value = chosen.name if chosen else ""
-        self.query_one("#f-description", Input).value = chosen.description if chosen else ""
-        self.query_one("#f-steps", TextArea).text = steps_text(chosen)
+        self.query_one("#f-name", Input).value = editable(chosen.name if chosen else "")
+        self.query_one("#f-description", Input).value = editable(
+            chosen.description if chosen else ""
+        )
+        self.query_one("#f-steps", TextArea).text = editable(steps_text(chosen))
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

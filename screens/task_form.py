@@ -22,6 +22,7 @@ from crm_tui.services.team import list_members
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, changed_fields, errors_of, input_value, show_errors
+from screens.text import editable
 
 FIELDS = {
     "title",
@@ -94,7 +95,11 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         with Vertical(classes="dialog form-dialog"):
             yield Static(f"Edit task #{task.id}" if task else "New task", classes="dialog-title")
             with VerticalScroll(classes="form-body"):
-                yield Field("Title", Input(task.title if task else "", id="f-title"), field="title")
+                yield Field(
+                    "Title",
+                    Input(editable(task.title if task else ""), id="f-title"),
+                    field="title",
+                )
                 with Horizontal(classes="field-row"):
                     yield Field(
                         "Status",
@@ -168,7 +173,7 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
                 )
                 yield Field(
                     "Description",
-                    TextArea(task.description if task else "", id="f-description"),
+                    TextArea(editable(task.description if task else ""), id="f-description"),
                     field="description",
                 )
             yield Static("", id="error-form", classes="field-error")

@@ -11,18 +11,18 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-# C0 controls (but tab and newline), DEL and the C1 controls become visible symbols.
-_PICTURES = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
-_PICTURES[0x7F] = "\u2421"
-_PICTURES.update(dict.fromkeys(range(128, 160), "�"))
-_SINGLE_LINE = {**_PICTURES, 0x0A: " \u21b5 ", 0x09: " "}
+from crm_tui.text import for_terminal, strip_control
 
 
 def safe(value: str | None, *, single_line: bool = False) -> str:
-    """``value`` with every control character replaced by a visible symbol."""
-    if not value:
-        return ""
-    return value.translate(_SINGLE_LINE if single_line else _PICTURES)
+    """``value`` with every control character shown as a visible symbol (the core's rule)."""
+    return for_terminal(value, single_line=single_line)
+
+
+def editable(value: str | None) -> str:
+    """Stored text as a form shows it for editing: cleaned by the rule text is saved by
+    (rows written by older versions or other tools may hold control characters)."""
+    return strip_control(value or "")
 
 
 def literal(value: str | None, *, single_line: bool = False, style: str = "") -> Content:

@@ -7,6 +7,7 @@ Heavy modules (SQLModel, the services) are imported inside functions so that
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import threading
@@ -17,6 +18,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from crm_tui.text import for_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -97,9 +100,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+# Characters JSON lets through unescaped that a terminal would obey (C1 controls, DEL) or
+# that reorder what is read (bidi overrides): written as \\u escapes, the value unchanged.
+_JSON_UNSAFE = re.compile("[\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029]")
+
+
 def print_json(data: Any) -> None:
-    """Print ``data`` as JSON; Unicode stays readable (no \\u escapes)."""
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    """Print ``data`` as JSON; Unicode stays readable (no \\u escapes but for controls)."""
+    text = json.dumps(data, default=_default, ensure_ascii=False, indent=2, allow_nan=False)
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
 
 
 def is_tty() -> bool:
@@ -113,15 +122,24 @@ def plain_console() -> Console:
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else 100_000
-    return Console(highlight=False, markup=False, emoji=False, width=width)
+    # No colour or style: every byte on the way out passes the terminal guard, which shows
+    # an escape sequence as symbols (commands/terminal.py).
+    return Console(highlight=False, markup=False, emoji=False, width=width, color_system=None)
+
+
+def one_line(value: object) -> str:
+    """A value for a line of output or a table cell: a newline in it cannot start a line."""
+    return for_terminal("" if value is None else str(value), single_line=True)
 
 
 def echo(message: str = "") -> None:
-    typer.echo(message)
+    """One line on stdout (user values in it cannot break it into more)."""
+    typer.echo(one_line(message))
 
 
 def warn(message: str) -> None:
-    typer.echo(f"crm: {message}", err=True)
+    """One line on stderr."""
+    typer.echo(f"crm: {one_line(message)}", err=True)
 
 
 def parse_pairs(values: list[str] | None, *, what: str) -> dict[str, str]:
@@ -150,7 +168,7 @@ def labeled(values: list[str] | None) -> list[dict[str, str]]:
 
 def _say(line: str) -> None:
     """A note on stderr (stdout stays the command's output)."""
-    print(f"crm: {line}", file=sys.stderr, flush=True)
+    print(f"crm: {one_line(line)}", file=sys.stderr, flush=True)
 
 
 class Interrupts:

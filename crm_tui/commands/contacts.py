@@ -11,13 +11,14 @@ from crm_tui.commands.common import (
     command_group,
     echo,
     labeled,
+    one_line,
     parse_pairs,
     plain_console,
     print_json,
     state,
 )
 from crm_tui.dates import birthday_text, local_text
-from crm_tui.text import plural
+from crm_tui.text import for_terminal, plural
 
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead, TimelineEntry
@@ -98,11 +99,11 @@ def _print_rows(rows: list[Any]) -> None:
     for row in rows:
         table.add_row(
             str(row.id),
-            row.name,
-            row.organization,
-            row.email,
-            row.phone,
-            ", ".join(row.tags),
+            one_line(row.name),
+            one_line(row.organization),
+            one_line(row.email),
+            one_line(row.phone),
+            one_line(", ".join(row.tags)),
         )
     console = plain_console()
     console.print(table)
@@ -132,7 +133,9 @@ def show(
 
 def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     console = plain_console()
-    console.print(f"{contact.name}  (#{contact.id}, {contact.status}, version {contact.version})")
+    console.print(
+        f"{one_line(contact.name)}  (#{contact.id}, {contact.status}, version {contact.version})"
+    )
     fields = [
         ("Organization", contact.organization or ""),
         ("Title", contact.title),
@@ -152,7 +155,8 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
     for label, value in fields:
         if value:
-            console.print(f"  {label:<14} {str(value).replace(chr(10), indent)}")
+            text = for_terminal(str(value)).replace("\n", indent)
+            console.print(f"  {one_line(label):<14} {text}")
     if timeline:
         console.print("Timeline:")
     for entry in timeline:
@@ -166,7 +170,7 @@ def _timeline_line(entry: TimelineEntry) -> str:
     else:
         moment, kind = local_text(entry.at, with_time=False), f"task/{entry.status}"
     flag = f"  [{entry.complaint_state}]" if entry.complaint else ""
-    return f"{moment:<16}  {kind:<11} {entry.title}{flag}"
+    return f"{moment:<16}  {kind:<11} {one_line(entry.title)}{flag}"
 
 
 def _contact_fields(

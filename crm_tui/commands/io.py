@@ -16,6 +16,7 @@ from crm_tui.commands.common import (
     command_group,
     echo,
     interrupts_handled,
+    one_line,
     print_json,
     state,
     warn,
@@ -51,15 +52,25 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
+    from crm_tui.commands.terminal import unguarded_stderr
+
+    # The bar moves the cursor: it writes beneath the terminal guard, its text made safe here.
+    console = Console(file=unguarded_stderr(), highlight=False, markup=False, emoji=False)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), transient=True
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TaskProgressColumn(),
+        transient=True,
+        console=console,
     ) as bar:
-        task = bar.add_task(total_hint, total=None)
+        task = bar.add_task(one_line(total_hint), total=None)
 
         def update(what: str, done: int, total: int) -> None:
             nonlocal task
+            what = one_line(what)
             if total:
                 bar.update(task, description=what, completed=done, total=total)
             else:  # a step with no measure pulses: a new bar (a total cannot be unset)

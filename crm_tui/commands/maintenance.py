@@ -36,9 +36,9 @@ def _not_sqlite(url: str) -> int:
     warn(
         f"crm backup copies SQLite files; {location_label(url)} is a PostgreSQL database. "
         "Back it up with the server's own tool (the password comes from PGPASSWORD or "
-        f"~/.pgpass), e.g.:\n  pg_dump --format=custom --file crm-$(date +%F).dump "
-        f"'{libpq_url(url)}'"
+        "~/.pgpass), e.g.:"
     )
+    warn(f"  pg_dump --format=custom --file crm-$(date +%F).dump '{libpq_url(url)}'")
     return 1
 
 

@@ -10,6 +10,7 @@ from crm_tui.commands.common import (
     JsonOption,
     command_group,
     echo,
+    one_line,
     plain_console,
     print_json,
     state,
@@ -123,10 +124,10 @@ def _print_tasks(tasks: list[Any], early: set[int]) -> None:
             str(task.id),
             task.status,
             task.due.isoformat() if task.due else "",
-            f"⚠ {task.title}" if task.id in early else task.title,
-            task.assignee or "",
-            task.contact_name or "",
-            task.project or "",
+            one_line(f"⚠ {task.title}" if task.id in early else task.title),
+            one_line(task.assignee),
+            one_line(task.contact_name),
+            one_line(task.project),
             str(task.progress),
         )
     console = plain_console()

@@ -12,12 +12,13 @@ from crm_tui.models import Contact, ContactTag, Tag
 from crm_tui.records import tags_text
 from crm_tui.services import search
 from crm_tui.services.common import delete_rows, utcnow
-from crm_tui.text import fold
+from crm_tui.text import clean_line, fold
 
 
 def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     """Ids of the tags named ``names`` (matched ignoring case), creating missing ones."""
-    wanted = {fold(name): name for name in names if name.strip()}
+    cleaned = (clean_line(name) for name in names)  # `crm contacts tag` comes here directly
+    wanted = {fold(name): name for name in cleaned if name}
     if not wanted:
         return {}
     query = select(Tag.key, Tag.id).where(col(Tag.key).in_(list(wanted)))

@@ -1,0 +1,299 @@
+"""Hostile text: control characters and bidi overrides are cleaned on every way in and never
+reach a terminal on any way out (CLI tables, ``show``, JSON, agenda, errors, the screens).
+
+The way out is tested with rows written straight into the database, as an older version or
+another tool on a shared PostgreSQL database could have written them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from crm_tui.commands.terminal import GuardedStream
+from crm_tui.db import open_database
+from crm_tui.schemas import ContactCreate, InteractionCreate, TaskCreate
+from crm_tui.text import clean_line, for_terminal, strip_control
+from tests.conftest import add_contact
+
+BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# Every character no stored text keeps and no terminal may see (NUL aside: argv cannot hold it).
+EVERY_UNSAFE = "".join(chr(c) for c in [*range(1, 0x20), *range(0x7F, 0xA0), *BIDI])
+HOSTILE = f"Evil\x1b]0;pwned\x07 \x1b]52;c;aGk=\x07 {EVERY_UNSAFE} سارا\u202eemordnilap\nfake line"
+
+# Bytes a terminal obeys: C0 but tab, newline (and CR before a newline, CSV's line end), DEL,
+# C1, and the bidi embeddings, overrides and isolates.
+_UNSAFE_OUT = re.compile(
+    "[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)"
+)
+
+_pieces = st.one_of(
+    st.characters(codec="utf-8"),
+    st.sampled_from([chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), *BIDI]]),
+    st.sampled_from(["سارا", "\u200c", "Ł", "小明", "\r\n", "\x1b[2J", "\x1b]0;x\x07"]),
+)
+hostile_text = st.lists(_pieces, max_size=20).map("".join)
+
+
+def unsafe_in(output: str) -> list[str]:
+    return [repr(found) for found in _UNSAFE_OUT.findall(output)]
+
+
+# ---- the two rules ---------------------------------------------------------------------
+
+
+@given(hostile_text)
+def test_the_cleaning_rule_keeps_no_control_character(value: str) -> None:
+    cleaned = strip_control(value)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", cleaned)
+    assert "\n" not in clean_line(value) and "\t" not in clean_line(value)
+    assert strip_control(cleaned) == cleaned
+
+
+@given(hostile_text)
+def test_the_escaping_rule_lets_nothing_through_and_hides_nothing(value: str) -> None:
+    shown = for_terminal(value)
+    assert not unsafe_in(shown.replace("\r", "\u240d"))
+    assert "\n" not in for_terminal(value, single_line=True)
+    # Every character a reader could miss is shown, but the overrides (which only reorder).
+    visible = [c for c in value if ord(c) not in BIDI]
+    assert len(shown) == len(visible) or "\t" in value or "\n" in value
+
+
+@given(st.lists(hostile_text, max_size=8))
+def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(writes: list[str]) -> None:
+    class Sink:
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, text: str) -> None:
+            self.parts.append(text)
+
+    sink = Sink()
+    guard = GuardedStream(sink)  # type: ignore[arg-type]
+    for part in writes:
+        guard.write(part)
+    written = "".join(sink.parts)
+    # A CR may end a write (the LF of a CSV line end can come with the next one).
+    assert not unsafe_in(re.sub("\r$", "", written) if writes else written)
+    with pytest.raises(TypeError):
+        guard.write(b"")  # type: ignore[arg-type]
+
+
+# ---- the ways in -----------------------------------------------------------------------
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=hostile_text)
+def test_every_field_of_the_input_models_is_cleaned(value: str) -> None:
+    def clean(stored: object) -> None:
+        if isinstance(stored, str):
+            assert stored == strip_control(stored), repr(stored)
+        elif isinstance(stored, dict):
+            for key, item in stored.items():
+                clean(key)
+                clean(item)
+        elif isinstance(stored, list | tuple):
+            for item in stored:
+                clean(item)
+        elif hasattr(stored, "model_dump"):
+            clean(stored.model_dump())
+
+    contact = ContactCreate.build(
+        name="x" + value,
+        title=value,
+        organization=value,
+        tags=[value, "t" + value],
+        custom={"f" + value: "v" + value},
+        notes=value,
+        address=value,
+        source=value,
+        website=value,
+    )
+    clean(contact)
+    assert "\n" not in contact.name + contact.title + "".join(contact.tags)
+    clean(InteractionCreate.build(contact_ids=[1], subject="s" + value, body=value))
+    clean(TaskCreate.build(title="t" + value, description=value))
+
+
+def test_tags_given_to_the_tag_command_are_cleaned(db_url: str) -> None:
+    from tests.test_cli import crm
+
+    assert crm(db_url, "contacts", "add", "Sara")[0] == 0
+    assert crm(db_url, "contacts", "tag", "vip\x1b]52;c;aGk=\x07\u202e", "1")[0] == 0
+    _, out, _ = crm(db_url, "contacts", "show", "1", "--json")
+    assert json.loads(out)["tags"] == ["vip]52;c;aGk="]
+
+
+def test_a_csv_import_cleans_every_cell(db_url: str, tmp_path: Path) -> None:
+    from tests.test_cli import crm
+
+    source = tmp_path / "hostile.csv"
+    ordinary = "Met at the Tehran expo; wants a quote for the spring catalogue. " * 60
+    source.write_text(  # enough ordinary text around it not to be taken for a binary file
+        "name,email,tags,notes,City\n"
+        f'"Sara{EVERY_UNSAFE}",sara@example.com,"vip{EVERY_UNSAFE}","{ordinary}{EVERY_UNSAFE}",'
+        f'"T{EVERY_UNSAFE}"\n',
+        encoding="utf-8",
+    )
+    code, out, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 0, err
+    _, out, _ = crm(db_url, "contacts", "show", "sara@example.com", "--json")
+    shown = json.loads(out)
+    for value in [shown["name"], *shown["tags"], shown["notes"], *shown["custom"].values()]:
+        assert value == strip_control(value), repr(value)
+    assert "\n" not in shown["name"] + "".join(shown["tags"])
+
+
+# ---- the ways out: a real process, rows written as another tool would ------------------
+
+
+def _run(*args: str, db_url: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def hostile_rows(db_url: str) -> str:
+    """A contact, an organization, a tag, a task and an open complaint, their text set to
+    ``HOSTILE`` behind crm's back."""
+    from crm_tui.services.interactions import create_interaction
+    from crm_tui.services.tasks import create_task
+
+    database = open_database(db_url)
+    with database.write() as session:
+        contact_id = add_contact(
+            session, "Sara", organization="Acme", tags=["vip"], emails=[{"value": "s@x.example"}]
+        )
+        create_task(session=session, data=TaskCreate.build(title="t", due_date=date(2026, 11, 1)))
+        create_interaction(
+            session=session,
+            data=InteractionCreate.build(contact_ids=[contact_id], subject="s", complaint=True),
+        )
+    with database.write() as session:
+        for statement, values in [
+            (
+                "UPDATE contact SET name = :v, organization_name = :v, title = :v, tags = :v,"
+                " notes = :v, address = :v, source = :v, custom = :j",
+                {"v": HOSTILE, "j": json.dumps({HOSTILE: HOSTILE})},
+            ),
+            ("UPDATE organization SET name = :v", {"v": HOSTILE}),
+            ("UPDATE tag SET name = :v", {"v": HOSTILE}),
+            ("UPDATE contact_email SET label = :v", {"v": HOSTILE}),
+            ("UPDATE task SET title = :v, description = :v", {"v": HOSTILE}),
+            ("UPDATE interaction SET subject = :v, body = :v", {"v": HOSTILE}),
+        ]:
+            session.execute(text(statement), values)
+    database.close()
+    return db_url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["contacts", "list"],
+        ["contacts", "list", "--json"],
+        ["contacts", "show", "1"],
+        ["contacts", "show", "1", "--json"],
+        ["contacts", "duplicates"],
+        ["tasks", "list", "--all"],
+        ["tasks", "list", "--json"],
+        ["agenda", "--days", "60"],
+        ["agenda", "--json"],
+        ["export", "contacts"],
+        ["export", "interactions"],
+        ["contacts", "show", HOSTILE.replace("\n", " ")],  # an error repeating what was typed
+        ["contacts", "list", "--tag", HOSTILE.replace("\n", " ")],
+        ["tasks", "done", "\x1b]0;x\x07"],  # a usage error from Click
+        [HOSTILE.replace("\n", " ")],  # no such command
+    ],
+    ids=lambda args: "-".join(a for a in args[:3] if a.isascii() and a.isprintable()) or "?",
+)
+def test_no_byte_from_user_data_reaches_the_terminal(hostile_rows: str, args: list[str]) -> None:
+    done = _run(*args, db_url=hostile_rows)
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert "Traceback" not in err, err
+    assert done.returncode in (0, 1, 2, 3), err
+    assert not unsafe_in(out), (unsafe_in(out)[:5], out[:2000])
+    assert not unsafe_in(err), (unsafe_in(err)[:5], err)
+    if done.returncode:
+        assert len(err.strip().splitlines()) <= 4, err  # Click's usage error: usage + hint
+    if "--json" in args:
+        json.loads(out)  # still valid JSON, the escapes written as \u escapes
+
+
+@pytest.mark.slow
+def test_json_keeps_hostile_text_exactly_as_stored(hostile_rows: str) -> None:
+    done = _run("contacts", "show", "1", "--json", db_url=hostile_rows)
+    assert json.loads(done.stdout)["notes"] == HOSTILE
+
+
+@pytest.mark.slow
+def test_a_title_with_a_newline_cannot_fake_a_line_of_the_agenda(hostile_rows: str) -> None:
+    out = _run("agenda", "--days", "60", db_url=hostile_rows).stdout.decode()
+    assert "fake line" in out
+    assert not any(line.startswith("fake line") for line in out.splitlines())
+
+
+@pytest.mark.slow
+def test_an_import_error_names_a_hostile_file_safely(db_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "bad\x1b]0;x\x07\u202e.csv"
+    source.write_text("nothing,useful\n1,2\n", encoding="utf-8")
+    done = _run("import", "contacts", str(source), db_url=db_url)
+    assert done.returncode in (1, 2)
+    assert not unsafe_in(done.stderr.decode()), done.stderr
+
+
+# ---- the screens -----------------------------------------------------------------------
+
+
+async def test_no_byte_from_user_data_reaches_the_screen(hostile_rows: str) -> None:
+    from screens.contact_form import ContactForm
+    from tests.screens_helpers import make_app, settle
+
+    database = open_database(hostile_rows)
+    app = make_app(database)
+    try:
+        async with app.run_test(size=(120, 35)) as pilot:
+            for key in ("1", "2", "3", "4"):
+                await pilot.press(key)
+                await settle(pilot)
+                _assert_screen_safe(app.export_screenshot())
+            await pilot.press("2")
+            await settle(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            assert isinstance(app.screen, ContactForm)
+            _assert_screen_safe(app.export_screenshot())
+    finally:
+        database.close()
+
+
+def _assert_screen_safe(svg: str) -> None:
+    """The screen as Textual would write it, its text taken from a screenshot."""
+    assert "Evil" in svg or "Sara" in svg or "emordnilap" in svg
+    assert not unsafe_in(svg.replace("\n", "")), unsafe_in(svg)[:5]
+
+
+def test_hostile_rows_fixture_really_holds_hostile_text(hostile_rows: str) -> None:
+    database = open_database(hostile_rows)
+    with database.read() as session:
+        name = session.execute(text("SELECT name FROM contact")).scalar_one()
+    database.close()
+    assert name == HOSTILE
+    assert datetime.now(UTC).year >= 2026
