@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from crm_tui import __version__
 from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
@@ -37,13 +38,23 @@ class CrmGroup(TyperGroup):
         rank = {name: index for index, name in enumerate(COMMAND_ORDER)}
         return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except TyperException as error:
+            _usage_error(error, "crm")
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except TyperException as error:
+            _usage_error(error, ctx.command_path)
         except CrmError as error:
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was changed by the unfinished step", 130)
+        except (typer.Exit, typer.Abort):
+            raise
         except BrokenPipeError:
             raise  # the reader went away (`crm export contacts | head`): Click exits quietly
         except OSError as error:  # a full disk, a folder that went away: one line, no traceback
@@ -52,7 +63,8 @@ class CrmGroup(TyperGroup):
         except Exception as error:
             if _is_database_error(error):
                 _fail(_database_message(error), 1)
-            raise
+            # A defect of crm's, still one line (cron mails stderr); the traceback on request.
+            _fail(f"unexpected {type(error).__name__}: {error} (CRM_DEBUG=1 shows where)", 1)
         finally:
             root = ctx.find_root().obj
             if isinstance(root, CliState):
@@ -64,6 +76,15 @@ def _fail(message: str, code: int) -> None:
         traceback.print_exc()
     typer.echo(f"crm: error: {one_line(message)}", err=True)
     raise typer.Exit(code)
+
+
+def _usage_error(error: TyperException, command: str) -> None:
+    """Click's usage errors (an unknown option, a value out of range) in one line too."""
+    if getattr(error, "exit_code", None) != 2 or not hasattr(error, "format_message"):
+        raise error
+    context = getattr(error, "ctx", None)
+    path = getattr(context, "command_path", None) or command
+    _fail(f"{error.format_message()} (see {path} --help)", 2)
 
 
 def _is_database_error(error: Exception) -> bool:
@@ -122,8 +143,10 @@ def _launch(ctx: typer.Context) -> None:
         raise typer.Exit(2)
     from crm_tui.app import CrmApp
     from crm_tui.collector import freeze_imported
+    from screens.keymap import check_keymap
 
     cli = state(ctx)
+    check_keymap(cli.settings.keymap)  # before the terminal is taken over
     unguard_output()  # Textual draws the screen itself, escaping user text as it goes
     app = CrmApp(database=cli.database(), settings=cli.settings)
     freeze_imported()

@@ -51,8 +51,25 @@ def db_url(value: str | os.PathLike[str] | None = None) -> str:
         return f"sqlite:///{default_db_path()}"
     if is_url(raw):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
-        return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", raw)
+        url = re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", raw)
+        _check_url(url)
+        return url
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
+
+
+def _check_url(url: str) -> None:
+    """A URL SQLAlchemy cannot read ("[::1:1", port "abc") refused in words, up front."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(f"cannot read the database URL {mask_url(url)}: {error}") from None
+    except ValueError:  # make_url's int() of the port, which is all that follows the host
+        raise ConfigError(
+            f"cannot read the database URL {mask_url(url)}: its host:port is not HOST:NUMBER"
+        ) from None
 
 
 def libpq_url(url: str) -> str:
@@ -144,6 +161,8 @@ def _read_config(file: Path) -> dict[str, Any]:
             values = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{file}: not UTF-8 text (byte {error.start + 1})") from None
     except OSError as error:
         raise ConfigError(f"cannot read {file}: {error.strerror}") from None
     problems = [_problem(key, value) for key, value in values.items()]
@@ -164,13 +183,16 @@ def _problem(key: str, value: Any) -> str:
 
 
 def _value_problem(key: str, value: Any) -> str:
-    if key in ("stale_days", "due_soon_days") and value < 0:
-        return f"{key} must not be negative"
+    if key in ("stale_days", "due_soon_days") and not 0 <= value <= MAX_DAYS:
+        return f"{key} must be a number of days from 0 to {MAX_DAYS}"
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):
         return 'keymap: each binding takes keys in quotes, e.g. "app.quit" = "ctrl+q"'
     if key == "default_region" and not _is_region(value):
         return f"default_region {value!r} is not a country code phone numbers know"
     return ""
+
+
+MAX_DAYS = 36_500  # a hundred years: further back or ahead is no setting but a typo
 
 
 def _is_region(code: str) -> bool:

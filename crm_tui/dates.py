@@ -25,6 +25,19 @@ class DateError(ValueError):
     """Text that is not a date or time this module understands (message for the user)."""
 
 
+# The dates crm keeps: no business has records from before 1900, and a date past 2200 is a
+# typo (9999-12-31 overflowed the Gantt's arithmetic); refused at every way in.
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def check_day(day: date, text: object = None) -> date:
+    """``day`` if it lies between EARLIEST and LATEST; else a DateError naming it."""
+    if not EARLIEST <= day <= LATEST:
+        shown = day.isoformat() if text is None else repr(text)
+        raise DateError(f"{shown} is out of range: crm keeps dates from 1900 to 2200")
+    return day
+
+
 def _now() -> datetime:
     return datetime.now().astimezone()
 
@@ -84,7 +97,15 @@ def _clock(word: str) -> time | None:
 
 def parse_when(text: str, *, now: datetime | None = None) -> datetime:
     """A past or present moment ("yesterday 15:00", "-2d", "fri 9:30", "now")."""
-    now = now or _now()
+    try:
+        moment = _parse_when(text, now or _now())
+    except OverflowError:
+        raise DateError(f"{text!r} is out of range: crm keeps dates from 1900 to 2200") from None
+    check_day(moment.date(), text)
+    return moment
+
+
+def _parse_when(text: str, now: datetime) -> datetime:
     words = text.strip().lower().split()
     if not words or words == ["now"]:
         return now
@@ -99,13 +120,21 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
     clock = _clock(clock_words[0]) if clock_words else None
     if clock_words and clock is None:
         raise DateError(f"cannot read {text!r} as a date and time (try 'yesterday 15:00' or '-2d')")
+    check_day(day, text)  # before astimezone(), which fails on the year 1
     moment = datetime.combine(day, clock or (now.time() if day == now.date() else time(12, 0)))
     return moment.astimezone() if moment.tzinfo is None else moment
 
 
 def parse_day(text: str, *, today: date | None = None) -> date:
     """A calendar day, usually ahead ("3d", "fri", "tomorrow", "2026-12-01", "-1d")."""
-    today = today or _now().date()
+    try:
+        day = _parse_day(text, today or _now().date())
+    except OverflowError:
+        raise DateError(f"{text!r} is out of range: crm keeps dates from 1900 to 2200") from None
+    return check_day(day, text)
+
+
+def _parse_day(text: str, today: date) -> date:
     word = text.strip().lower()
     if not word:
         raise DateError("a date is required")

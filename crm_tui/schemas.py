@@ -12,10 +12,10 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from crm_tui.dates import DateError, month_day
+from crm_tui.dates import NO_YEAR, DateError, check_day, month_day
 from crm_tui.errors import FieldErrors
 from crm_tui.text import clean_line, full_name, strip_control, unique_folded
-from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.validation import MAX_HOURS, MAX_ID, InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 
 
@@ -50,6 +50,24 @@ class _Input(BaseModel):
             return strip_control(value) if info.field_name in _MULTILINE else clean_line(value)
         if isinstance(value, list):
             return [clean_line(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        """Dates between 1900 and 2200 (a year-less birthday aside), ids that fit 64 bits:
+        whatever way a value came in (a form, an option, an import)."""
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, bool):
+                continue
+            if isinstance(item, int) and not -MAX_ID <= item <= MAX_ID:
+                raise ValueError("the number is too large")
+            if isinstance(item, date) and getattr(item, "year", 0) != NO_YEAR:
+                day = item.date() if isinstance(item, datetime) else item
+                try:
+                    check_day(day)
+                except DateError as error:
+                    raise ValueError(str(error)) from None
         return value
 
 
@@ -401,7 +419,7 @@ class TaskCreate(_Input):
     due_date: date | None = None
     progress: int = Field(default=0, ge=0, le=100)
     milestone: bool = False
-    estimate_hours: float | None = Field(default=None, ge=0)
+    estimate_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
     assignee_id: int | None = None
     contact_id: int | None = None
     project_id: int | None = None
@@ -430,7 +448,7 @@ class TaskUpdate(_Input):
     due_date: date | None = None
     progress: int | None = Field(default=None, ge=0, le=100)
     milestone: bool | None = None
-    estimate_hours: float | None = Field(default=None, ge=0)
+    estimate_hours: float | None = Field(default=None, ge=0, le=MAX_HOURS, allow_inf_nan=False)
     assignee_id: int | None = None
     contact_id: int | None = None
     project_id: int | None = None

@@ -24,6 +24,12 @@ _SPECIAL_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion"})
 _PLAIN_INTERNATIONAL = re.compile(r"^\+[1-9][\d \-.]{6,24}$")
 
 
+# Ids and counts are 64-bit integers in both databases: a larger number is refused where it
+# is typed, not by the database driver deep inside a query.
+MAX_ID = 2**63 - 1
+MAX_HOURS = 100_000  # an estimate beyond this (11 years of work) is a typo
+
+
 class InvalidValue(ValueError):
     """A value that cannot be stored; the message is meant for the user."""
 

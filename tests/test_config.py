@@ -39,7 +39,7 @@ def test_a_sound_file_sets_every_setting(tmp_path: Path, monkeypatch: pytest.Mon
         ("stale_days = \n", "Invalid value (at line 1, column 14)"),
         ('stale_days = "thirty"\n', "stale_days must be a whole number of days"),
         ("stale_days = true\n", "stale_days must be a whole number of days"),
-        ("due_soon_days = -3\n", "due_soon_days must not be negative"),
+        ("due_soon_days = -3\n", "due_soon_days must be a number of days from 0 to 36500"),
         ("stale_day = 10\n", "unknown setting 'stale_day' (known: db, user,"),
         ('default_region = "ZZ"\n', "default_region 'ZZ' is not a country code"),
         ('keymap = "q"\n', "keymap must be a table of binding ids to keys"),

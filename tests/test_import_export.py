@@ -360,7 +360,7 @@ def test_an_interaction_in_the_future_is_refused(db_url: str, tmp_path: Path) ->
         tmp_path / "log.csv",
         "contact_email,occurred_at,subject\n"
         "sara@x.example,2026-11-01 10:00,Quote call\n"
-        "sara@x.example,2999-01-01 10:00,Typo in the year\n",
+        "sara@x.example,2100-01-01 10:00,Typo in the year\n",
     )
     code, _, err = crm(db_url, "import", "interactions", str(log))
     assert code == 1 and "line 3:" in err and "in the future" in err

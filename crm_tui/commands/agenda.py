@@ -16,6 +16,7 @@ def agenda(
         None,
         "--days",
         min=0,
+        max=36_500,
         metavar="DAYS",
         help="Look this many days ahead (default: due_soon_days, 7).",
     ),

@@ -142,6 +142,16 @@ def warn(message: str) -> None:
     typer.echo(f"crm: {one_line(message)}", err=True)
 
 
+def an_id(value: Any) -> Any:
+    """A Typer callback for ids (one or a list): 1 to 2^63 - 1, what the databases hold."""
+    from crm_tui.validation import MAX_ID
+
+    for number in value if isinstance(value, list | tuple) else [value]:
+        if number is not None and not 1 <= number <= MAX_ID:
+            raise typer.BadParameter(f"{number} is not an id (ids go from 1 to {MAX_ID})")
+    return value
+
+
 def parse_pairs(values: list[str] | None, *, what: str) -> dict[str, str]:
     """``["City=Lyon", "VAT=DE1"]`` -> ``{"City": "Lyon", "VAT": "DE1"}``."""
     pairs: dict[str, str] = {}

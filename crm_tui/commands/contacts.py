@@ -8,6 +8,7 @@ import typer
 
 from crm_tui.commands.common import (
     JsonOption,
+    an_id,
     command_group,
     echo,
     labeled,
@@ -320,7 +321,7 @@ def edit(
     if_version: int | None = typer.Option(
         None,
         "--if-version",
-        min=1,
+        callback=an_id,
         metavar="VERSION",
         help="Refuse if the contact changed since this version.",
     ),
@@ -383,7 +384,7 @@ def delete(
 @app.command()
 def restore(
     ctx: typer.Context,
-    ids: list[int] = typer.Argument(..., help="Ids of contacts in the trash."),
+    ids: list[int] = typer.Argument(..., callback=an_id, help="Ids of contacts in the trash."),
 ) -> None:
     """Bring contacts back from the trash."""
     from crm_tui.services.contacts import restore_contacts
@@ -417,7 +418,7 @@ def tag_(
 def duplicates(
     ctx: typer.Context,
     limit: int = typer.Option(
-        200, "--limit", "-n", min=1, metavar="N", help="At most this many pairs."
+        200, "--limit", "-n", min=1, max=1_000_000, metavar="N", help="At most this many pairs."
     ),
     as_json: bool = JsonOption,
 ) -> None:
@@ -472,7 +473,9 @@ def merge(
 @app.command()
 def unmerge(
     ctx: typer.Context,
-    merge_id: int = typer.Argument(..., help="The merge's number, as merge printed it."),
+    merge_id: int = typer.Argument(
+        ..., callback=an_id, help="The merge's number, as merge printed it."
+    ),
 ) -> None:
     """Undo a merge: the merged contact comes back as it was.
 

@@ -13,6 +13,7 @@ import typer
 from crm_tui import collector
 from crm_tui.commands.common import (
     JsonOption,
+    an_id,
     command_group,
     echo,
     interrupts_handled,
@@ -320,7 +321,9 @@ def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 @import_app.command("undo")
 def import_undo(
     ctx: typer.Context,
-    batch: int = typer.Argument(..., help="The batch number (see crm import list)."),
+    batch: int = typer.Argument(
+        ..., callback=an_id, metavar="BATCH", help="The batch number (see crm import list)."
+    ),
 ) -> None:
     """Revert an import: remove what it created, restore updates.
 

@@ -52,6 +52,7 @@ def backup(
         None,
         "--keep",
         min=1,
+        max=100_000,
         metavar="N",
         help="Keep this many backups; older ones are removed after the new one is verified.",
     ),

@@ -13,21 +13,27 @@ from crm_tui.commands.common import (
     print_json,
     state,
 )
+from crm_tui.validation import MAX_ID
 
 team_app = command_group("The people who share this database.", no_args_is_help=True)
 
 
 def demo(
     ctx: typer.Context,
-    contacts: int = typer.Option(60, "--contacts", min=20, metavar="N", help="How many contacts."),
+    contacts: int = typer.Option(
+        60, "--contacts", min=20, max=10_000_000, metavar="N", help="How many contacts."
+    ),
     interactions: int | None = typer.Option(
         None,
         "--interactions",
         min=0,
+        max=100_000_000,
         metavar="N",
         help="How many interactions (default: 3 per contact).",
     ),
-    seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
+    seed: int = typer.Option(
+        7, "--seed", min=0, max=MAX_ID, metavar="N", help="Same seed, same data."
+    ),
 ) -> None:
     """Fill an empty database with a small business to try crm on.
 

@@ -8,6 +8,7 @@ import typer
 
 from crm_tui.commands.common import (
     JsonOption,
+    an_id,
     command_group,
     echo,
     one_line,
@@ -17,6 +18,7 @@ from crm_tui.commands.common import (
     warn,
 )
 from crm_tui.text import plural
+from crm_tui.validation import MAX_HOURS
 
 if TYPE_CHECKING:
     from datetime import date
@@ -151,11 +153,15 @@ def add(
         1, "--priority", min=0, max=3, metavar="0-3", help="0 low … 3 urgent."
     ),
     depends_on: list[int] | None = typer.Option(
-        None, "--depends-on", metavar="ID", help="A task it waits for (repeatable)."
+        None,
+        "--depends-on",
+        callback=an_id,
+        metavar="ID",
+        help="A task it waits for (repeatable).",
     ),
     milestone: bool = typer.Option(False, "--milestone", help="A milestone (a day, no duration)."),
     estimate: float | None = typer.Option(
-        None, "--estimate", min=0, metavar="HOURS", help="Estimated hours."
+        None, "--estimate", min=0, max=MAX_HOURS, metavar="HOURS", help="Estimated hours."
     ),
     as_json: bool = JsonOption,
 ) -> None:
@@ -203,7 +209,7 @@ def _waits_too_little(session: Session, task: Any) -> list[Any]:
 @app.command()
 def done(
     ctx: typer.Context,
-    ids: list[int] = typer.Argument(..., help="Task ids."),
+    ids: list[int] = typer.Argument(..., callback=an_id, help="Task ids."),
 ) -> None:
     """Mark tasks done."""
     from crm_tui.services.tasks import complete_task
@@ -219,7 +225,7 @@ def done(
 @app.command()
 def move(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., help="Task id."),
+    task_id: int = typer.Argument(..., callback=an_id, help="Task id."),
     status: str = typer.Argument(..., help="todo, doing, blocked or done."),
 ) -> None:
     """Move a task to another column of the board."""
@@ -238,7 +244,7 @@ def move(
 @app.command()
 def delete(
     ctx: typer.Context,
-    ids: list[int] = typer.Argument(..., help="Task ids."),
+    ids: list[int] = typer.Argument(..., callback=an_id, help="Task ids."),
 ) -> None:
     """Move tasks to the trash."""
     from crm_tui.services.tasks import delete_tasks

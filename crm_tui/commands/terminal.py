@@ -6,7 +6,8 @@ than trusting each print, standard output and error are wrapped once, at start, 
 that applies the one escaping rule (``crm_tui.text.for_terminal``) to everything written:
 a control character arrives as a visible symbol, a bidi override not at all.
 
-Line ends a data format needs pass: CSV's CRLF is written through the same guard. The
+Line ends a data format needs pass: CSV's CRLF is written through the same guard (a CR
+ending one write is held until the next shows whether a LF follows it). The
 progress bar is the one writer of escape sequences (cursor movement); it writes to the
 terminal beneath the guard, and only its own descriptions, which it passes through the rule.
 """
@@ -23,15 +24,9 @@ _CR = "\u240d"
 
 
 def _guarded(text: str) -> str:
+    """``for_terminal``, but for a CR that ends a line (CSV's CRLF), which stays."""
     guarded = for_terminal(text)
-    if _CR not in guarded:
-        return guarded
-    # A CR the text itself held: kept where it ends a line (CSV's CRLF) or the chunk (the
-    # LF then comes with the next write), shown as a symbol elsewhere.
-    guarded = guarded.replace(_CR + "\n", "\r\n")
-    if guarded.endswith(_CR) and text.endswith("\r"):
-        guarded = guarded[:-1] + "\r"
-    return guarded
+    return guarded.replace(_CR + "\n", "\r\n") if _CR in guarded else guarded
 
 
 class GuardedStream(io.TextIOBase):
@@ -41,11 +36,16 @@ class GuardedStream(io.TextIOBase):
     def __init__(self, raw: TextIO) -> None:
         super().__init__()
         self.raw = raw
+        self._held_cr = False  # a CR that ended the last write: a line end if LF comes next
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):  # Click probes a stream with b"" to learn its kind
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self.raw.write(_guarded(text))
+        if not text:
+            return 0
+        written = ("\r" if self._held_cr else "") + text
+        self._held_cr = written.endswith("\r")
+        self.raw.write(_guarded(written[:-1] if self._held_cr else written))
         return len(text)
 
     def writelines(self, lines: Any) -> None:
@@ -53,6 +53,9 @@ class GuardedStream(io.TextIOBase):
             self.write(line)
 
     def flush(self) -> None:
+        if self._held_cr:  # no LF came: the CR was the text's own
+            self.raw.write(_CR)
+            self._held_cr = False
         self.raw.flush()
 
     def isatty(self) -> bool:

@@ -43,7 +43,7 @@ from crm_tui.services.common import (
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.team import member_names
 from crm_tui.text import fold, full_name, sort_key
-from crm_tui.validation import normalize_email, normalize_phone
+from crm_tui.validation import MAX_ID, normalize_email, normalize_phone
 
 PAGE_SIZE = 50
 WINDOW_MATCHES = 256  # a search in name order reads this many matches, then 4 times more
@@ -548,7 +548,10 @@ def resolve_contact(*, session: Session, ref: str) -> ContactRead:
     """
     ref = ref.strip()
     if ref.lstrip("#").isdigit():
-        return get_contact(session=session, contact_id=int(ref.lstrip("#")))
+        contact_id = int(ref.lstrip("#"))
+        if contact_id > MAX_ID:
+            raise NotFoundError(f"no contact with id {contact_id}")
+        return get_contact(session=session, contact_id=contact_id)
     live = col(Contact.deleted_at).is_(None)
     if "@" in ref:
         ids = list(

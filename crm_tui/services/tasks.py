@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select
 from sqlmodel import Session, col
 
+from crm_tui.dates import DateError, check_day
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
 from crm_tui.schemas import (
@@ -476,6 +477,24 @@ def reschedule_task(
     start, due = task.start_date, task.due_date
     if start is None and due is None:
         raise ValidationError(f"{_describe(task)} has no dates to move; set a start or due date")
+    try:
+        return _shift(session, task, shift_days, stretch_days, push_dependants, actor_id)
+    except (OverflowError, DateError):  # a row stored out of range by an older version
+        what = _describe(task)
+        raise ValidationError(f"{what} cannot move: crm keeps dates from 1900 to 2200") from None
+
+
+def _shift(
+    session: Session,
+    task: Task,
+    shift_days: int,
+    stretch_days: int,
+    push_dependants: bool,
+    actor_id: int | None,
+) -> list[TaskRead]:
+    start, due = task.start_date, task.due_date
+    task_id = task.id
+    assert task_id is not None
     delta = timedelta(days=shift_days)
     if start is not None:
         task.start_date = start + delta
@@ -487,6 +506,9 @@ def reschedule_task(
         task.due_date = (task.start_date or today()) + timedelta(days=stretch_days)
     if (task.start_date, task.due_date) == (start, due):  # e.g. a one-day task shortened
         return []
+    for day in (task.start_date, task.due_date):
+        if day is not None:
+            check_day(day)
     touch(task, actor_id=actor_id)
     changed = [task_id]
     if push_dependants:

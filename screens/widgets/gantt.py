@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from crm_tui.dates import EARLIEST, LATEST
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import TaskRead
 from crm_tui.services.tasks import Violation, violations
@@ -60,7 +61,14 @@ def task_span(task: TaskRead) -> tuple[date, date] | None:
     end = task.due or task.start
     if begin is None or end is None:
         return None
+    # Rows written by older versions may lie outside the dates crm keeps (9999-12-31):
+    # drawn at the edge rather than overflowing the day arithmetic.
+    begin, end = _kept(begin), _kept(end)
     return begin, max(begin, end)
+
+
+def _kept(day: date) -> date:
+    return min(max(day, EARLIEST), LATEST)
 
 
 def workload(tasks: Sequence[TaskRead], start: date, days: int) -> dict[str, list[int]]:
