@@ -8,7 +8,6 @@ readers (WAL) never wait for a writer.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -93,6 +92,10 @@ def open_database(
     path = sqlite_path(url)
     if path is not None:
         _create_private_file(path)
+        if migrate:
+            # Before the engine: its first connection turns WAL on, which rewrites the
+            # file's header, and a file crm refuses must be left byte for byte as it was.
+            _refuse_foreign_file(path)
         engine = _sqlite_engine(url)
     elif url.startswith("postgresql+psycopg://"):
         engine = create_engine(url, pool_pre_ping=True)
@@ -125,11 +128,74 @@ def _create_private_file(path: Path) -> None:
             # cron import would land there and look done); only crm's own folder is made.
             raise DatabaseError(f"no folder {path.parent}: check the path, or create it first")
         path.parent.mkdir(parents=True, mode=0o700)
+    from crm_tui.io.backup import private_file
+
     try:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        private_file(path, empty=False)
     except OSError as error:
         raise DatabaseError(f"cannot open {path}: {error.strerror}") from None
-    os.close(fd)
+
+
+# Tables every crm schema has had since the first: a database with none of them is not crm's.
+CRM_TABLES = frozenset({"contact", "interaction", "task", "team_member"})
+
+
+def foreign_database(tables: set[str], revision: str | None) -> bool:
+    """A database that holds another program's tables: ``tables`` (its table names) without
+    crm's schema version, or with a version crm never wrote and none of crm's tables."""
+    if not tables:
+        return False  # empty: crm's to create
+    if revision is None:
+        return "alembic_version" not in tables or not tables & CRM_TABLES
+    return revision not in KNOWN_REVISIONS and not tables & CRM_TABLES
+
+
+def foreign_message(where: str, tables: set[str]) -> str:
+    listed = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+    return (
+        f"{where} is not a crm database (it holds other tables: {listed}); crm leaves it "
+        "as it is: point --db (or CRM_DB) at a crm database, or at a new file to start one"
+    )
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse another program's SQLite file (or a file that is not SQLite at all), read
+    without writing a byte to it."""
+    from crm_tui.io.backup import NOT_SQLITE, read_only_uri
+
+    if path.stat().st_size == 0:
+        return  # just created (or left empty): crm's to fill
+    # Without a WAL or journal beside it, no one is writing it: read the file as it is,
+    # leaving no -wal/-shm files in another program's folder.
+    quiet = not any(Path(f"{path}{side}").exists() for side in ("-wal", "-journal"))
+    try:
+        connection = sqlite3.connect(
+            read_only_uri(path, immutable=quiet), uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except sqlite3.Error:
+        return  # cannot even be opened: the engine says why
+    try:
+        tables = {
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        revision = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            raise DatabaseError(
+                f"{path} is not an SQLite database ({NOT_SQLITE}); crm leaves it as it is: "
+                "check --db (or CRM_DB)"
+            ) from None
+        return  # busy, damaged…: the engine, or the backup before an upgrade, says so
+    finally:
+        connection.close()
+    if foreign_database(tables, revision):
+        raise DatabaseError(foreign_message(str(path), tables))
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -188,10 +254,16 @@ def current_revision(database: Database) -> str | None:
 
 
 def ensure_schema(database: Database, *, on_upgrade: Callable[[str], None] | None = None) -> None:
-    """Apply pending migrations; refuse a schema newer than this program."""
+    """Apply pending migrations; refuse a schema newer than this program, and another
+    program's database (crm's tables are not added to it)."""
     revision = current_revision(database)
     if revision == HEAD:
         return
+    if revision is None or revision not in KNOWN_REVISIONS:
+        with database.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        if foreign_database(tables, revision):
+            raise DatabaseError(foreign_message(mask_url(database.url), tables))
     if revision is not None and revision not in KNOWN_REVISIONS:
         raise SchemaTooNewError(
             f"the database {mask_url(database.url)} has schema {revision}, newer than this "

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.sqlite_only  # PostgreSQL: see test_team.py (pg_dump)
 runner = CliRunner()
 
 
-def crm(db_path: Path, *args: str) -> tuple[int, str, str]:
+def crm(db_path: Path | str, *args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["--db", str(db_path), *args])
     return result.exit_code, result.stdout, result.stderr
 
@@ -292,8 +292,11 @@ def test_killed_backup_leaves_no_partial_under_a_final_name(tmp_path: Path) -> N
     process.wait()
     assert backups(folder) == [first]
     assert sha256(first) == digest
+    left = list(folder.glob(".*.partial"))
+    assert left, "the killed run left its partial copy"
     second = Path(make_backup(big, folder).path)
     assert backups(folder) == [first, second]
+    assert not [p for p in left if p.exists()], "the next backup removed the killed run's copy"
 
 
 def test_restore_refuses_while_the_database_is_open_elsewhere(demo_db: object) -> None:
@@ -317,3 +320,270 @@ def test_restore_refuses_while_the_database_is_open_elsewhere(demo_db: object) -
     if not Path("/proc").is_dir():
         pytest.skip("open-file detection needs /proc")
     assert code == 1 and "open in another process" in err
+
+
+# -- whatever state the files are in -----------------------------------------------------------
+
+
+def run_crm(*args: str) -> subprocess.CompletedProcess[str]:
+    """``crm`` as cron runs it: a process of its own, its exit status and stderr as they are."""
+    return subprocess.run(
+        [sys.executable, "-m", "crm_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _hidden(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".*")) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("state", ["truncated", "random bytes", "text", "missing"])
+def test_restore_works_whatever_state_the_current_file_is_in(demo_db: object, state: str) -> None:
+    """Restore is needed most when the database is broken, and it printed a traceback and
+    restored nothing when the file was truncated, overwritten or not SQLite at all."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    backup = Path(make_backup(source).path)
+    before = dump(source)
+    data = source.read_bytes()
+    for side in ("-wal", "-shm"):
+        Path(f"{source}{side}").unlink(missing_ok=True)
+    current = {
+        "truncated": data[: len(data) // 3],
+        "random bytes": os.urandom(len(data)),
+        "text": b"Notes for Monday: call Sara\n" * 20,
+        "missing": None,
+    }[state]
+    if current is None:
+        source.unlink()
+    else:
+        source.write_bytes(current)
+    result = run_crm("--db", str(source), "restore", str(backup), "--yes")
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert dump(source) == before
+    folder = source.parent / "backups"
+    kept = [p for p in folder.iterdir() if p.name.endswith("-damaged.db")]
+    restored = f"restored {backup.name} into {source}"
+    if current is None:
+        assert result.stdout == f"{restored}\n" and kept == []
+    else:
+        assert len(kept) == 1 and kept[0].read_bytes() == current
+        assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+        assert result.stdout == (
+            f"{restored}; the previous file was damaged and is kept as it was: {kept[0]}\n"
+        )
+    assert _hidden(folder) == [] and _hidden(source.parent) == [], "no partial file left"
+
+
+def test_restore_still_checks_the_backup_first(demo_db: object, tmp_path: Path) -> None:
+    """Onto a broken database only a sound crm backup goes; the broken file stays put."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    other = tmp_path / "other.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE note (body TEXT)")
+    connection.commit()
+    connection.close()
+    foreign = Path(make_backup(other, tmp_path / "elsewhere").path)
+    source.write_bytes(b"garbage" * 1000)
+    result = run_crm("--db", str(source), "restore", str(foreign), "--yes")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"crm: error: {foreign.name} is not a crm database this version can open\n"
+    )
+    assert source.read_bytes() == b"garbage" * 1000
+
+
+def _folder_for_a_directory(tmp_path: Path, source: Path) -> list[str]:
+    (tmp_path / "a-folder").mkdir()
+    return ["--db", str(tmp_path / "a-folder"), "backup"]
+
+
+def _garbage(tmp_path: Path, source: Path) -> list[str]:
+    (tmp_path / "garbage.db").write_bytes(os.urandom(50_000))
+    return ["--db", str(tmp_path / "garbage.db"), "backup"]
+
+
+def _text(tmp_path: Path, source: Path) -> list[str]:
+    (tmp_path / "notes.db").write_text("call Sara on Monday\n" * 50)
+    return ["--db", str(tmp_path / "notes.db"), "backup"]
+
+
+def _truncated(tmp_path: Path, source: Path) -> list[str]:
+    data = source.read_bytes()
+    source.write_bytes(data[: len(data) // 2])
+    return ["--db", str(source), "backup"]
+
+
+def _scribbled(tmp_path: Path, source: Path) -> list[str]:
+    source.write_bytes(_corrupted(source.read_bytes()))
+    return ["--db", str(source), "backup"]
+
+
+def _folder_under_a_file(tmp_path: Path, source: Path) -> list[str]:
+    (tmp_path / "a-file").write_text("")
+    return ["--db", str(source), "backup", "--dir", str(tmp_path / "a-file" / "backups")]
+
+
+def _folder_is_a_file(tmp_path: Path, source: Path) -> list[str]:
+    (tmp_path / "a-file").write_text("")
+    return ["--db", str(source), "backup", "--dir", str(tmp_path / "a-file")]
+
+
+@pytest.mark.parametrize(
+    ("arrange", "said"),
+    [
+        (_folder_for_a_directory, "a-folder is not a database file (a folder?): check the path"),
+        (_garbage, "garbage.db is not an SQLite database (file is not a database)"),
+        (_text, "notes.db is not an SQLite database (file is not a database)"),
+        (_truncated, "demo.db is damaged (database disk image is malformed); restore a backup"),
+        (_scribbled, "demo.db is damaged ("),
+        (_folder_under_a_file, "cannot keep backups in "),
+        (_folder_is_a_file, "a-file: it is a file"),
+    ],
+    ids=["db-is-a-folder", "random-bytes", "text", "truncated", "damaged", "dir-under-a-file",
+         "dir-is-a-file"],
+)  # fmt: skip
+def test_a_backup_that_cannot_be_made_says_why_in_one_line(
+    demo_db: object, tmp_path: Path, arrange: Callable[[Path, Path], list[str]], said: str
+) -> None:
+    """Each of these printed a traceback (and exit 1 by accident) to the cron job's mail."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    result = run_crm(*arrange(tmp_path, source))
+    assert result.returncode == 1
+    assert result.stderr.startswith("crm: error: ") and result.stderr.count("\n") == 1, (
+        result.stderr
+    )
+    assert said in result.stderr
+    assert result.stdout == ""
+    assert backups(source.parent / "backups") == []
+
+
+def _backup_onto_a_mount(
+    source: Path, folder: Path, options: str
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """``crm backup --dir FOLDER`` with a tmpfs mounted on FOLDER (``options``: "size=…" or
+    "ro") in a mount namespace of the process's own, so nothing outside it sees the mount;
+    returns the result and what FOLDER held afterwards (the mount goes with the process)."""
+    script = (
+        'folder="$1" options="$2"; shift 2\n'
+        'mount -t tmpfs -o "${options#ro}" tmpfs "$folder" 2>/dev/null || exit 97\n'
+        'if [ "$options" = ro ]; then mount -o remount,ro "$folder" || exit 97; fi\n'
+        '"$@"; status=$?\n'
+        'ls -A "$folder"; exit $status\n'
+    )
+    folder.mkdir()
+    try:
+        result = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
+             str(folder), options, sys.executable, "-m", "crm_tui", "--db", str(source),
+             "backup", "--dir", str(folder)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        pytest.skip("needs unshare (util-linux)")
+    if result.returncode == 97 or result.stderr.startswith("unshare:"):
+        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {result.stderr.strip()}")
+    return result, result.stdout.split()
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(demo_db: object, tmp_path: Path) -> None:
+    """The backup folder on a file system too small for the copy."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    folder = tmp_path / "small"
+    result, left = _backup_onto_a_mount(source, folder, f"size={source.stat().st_size // 2}")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"crm: error: cannot write the backup in {folder}: no space left on the device\n"
+    )
+    assert left == [], "the partial copy is removed"
+
+
+def test_a_read_only_backup_folder_is_one_line(demo_db: object, tmp_path: Path) -> None:
+    """Even root cannot write a read-only file system (chmod would not stop root)."""
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    demo_db.close()  # type: ignore[attr-defined]
+    folder = tmp_path / "read-only"
+    result, left = _backup_onto_a_mount(source, folder, "ro")
+    assert result.returncode == 1
+    assert result.stderr == f"crm: error: cannot keep backups in {folder}: Read-only file system\n"
+    assert left == []
+
+
+def test_no_space_while_compressing_is_one_line(
+    demo_db: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC raised by a write of the backup (here the gzip step's, patched: a disk that
+    fills at that moment) is one line, and the half-written files are gone."""
+    import errno
+    import gzip
+
+    source = Path(str(demo_db.path))  # type: ignore[attr-defined]
+    folder = tmp_path / "backups"
+
+    def full(self: object, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(gzip.GzipFile, "write", full)
+    code, out, err = crm(source, "backup", "--gzip", "--dir", str(folder))
+    assert (code, out) == (1, "")
+    assert err == f"crm: error: cannot write the backup in {folder}: No space left on device\n"
+    assert list(folder.iterdir()) == []
+
+
+def _partial(folder: Path, name: str, *, age: float = 0) -> Path:
+    path = folder / name
+    path.write_bytes(b"\0" * 4096)
+    path.chmod(0o600)
+    if age:
+        then = time.time() - age
+        os.utime(path, (then, then))
+    return path
+
+
+def test_a_killed_backups_leftovers_are_noted_by_doctor_and_removed_by_the_next_backup(
+    db_path: Path,
+) -> None:
+    """A backup killed half-way (OOM, a reboot, a cron timeout) left a hidden copy as large
+    as the database, which no later backup removed and nothing reported."""
+    folder = db_path.parent / "backups"
+    folder.mkdir(mode=0o700)
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()  # a pid no process has now: its writer was killed
+    dead = finished.pid
+    stamp = "20260101T020000.000000Z"
+    stale = [
+        _partial(folder, f".crm-{stamp}.db.{dead}.partial"),
+        _partial(folder, f".crm-{stamp}.db.gz.{dead}.partial"),
+        _partial(folder, f".crm-{stamp}.db.sha256.{dead}.partial"),
+        _partial(folder, f".crm-{stamp}.db.partial.gz", age=7200),  # an older crm's, no pid
+    ]
+    live = [
+        _partial(folder, f".crm-{stamp}.db.{os.getpid()}.partial"),  # still being written
+        _partial(folder, f".crm-{stamp}.db.partial", age=60),  # an older crm's, just now
+        _partial(folder, f".other-{stamp}.db.{dead}.partial"),  # another database's
+    ]
+    result = run_crm("--db", str(db_path), "doctor")
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "ok: integrity, schema, search index, links and permissions"
+    assert lines[1].startswith(f"note: 4 unfinished backup files left in {folder} by a backup ")
+    assert len(lines) == 2 and all(path.exists() for path in stale)
+
+    result = run_crm("--db", str(db_path), "backup")
+    assert result.returncode == 0, result.stderr
+    assert [path for path in stale if path.exists()] == []
+    assert all(path.exists() for path in live)
+    result = run_crm("--db", str(db_path), "doctor")
+    assert (result.returncode, result.stdout.count("note:")) == (0, 0), result.stdout
+
+    again = _partial(folder, f".crm-{stamp}.db.{dead}.partial")
+    result = run_crm("--db", str(db_path), "doctor", "--fix")
+    assert result.returncode == 0
+    assert f"fixed: removed {again}, left by a backup that was stopped" in result.stdout
+    assert not again.exists()

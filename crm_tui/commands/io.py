@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
@@ -134,13 +135,14 @@ def _rows(
 
 
 def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
-    import csv
+    """The rejected rows, to fix and import again: owner-only like every export (they are
+    the file's rows), their cells made formula-safe as in ``crm export`` (they came from
+    outside, and a spreadsheet is where they get fixed)."""
+    from crm_tui.io.writers import write_csv
 
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "reason", *header])
-        for error in errors:
-            writer.writerow([error.line, error.reason, *error.cells])
+    with _output(path) as handle:
+        rows = ([error.line, error.reason, *error.cells] for error in errors)
+        write_csv(handle, ["line", "reason", *header], rows)
 
 
 @import_app.command("contacts")
@@ -350,7 +352,8 @@ FORMATS = {
 
 @contextmanager
 def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
-    """The export's destination: the file (written whole, then renamed) or stdout."""
+    """The export's destination: the file (written whole, then renamed; readable by its
+    owner only, like the database it copies) or stdout."""
     if path is None:
         yield sys.stdout.buffer if binary else sys.stdout
         return
@@ -358,7 +361,9 @@ def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
         raise ValidationError(f"cannot write {path}: no folder {path.parent}")
     if path.is_dir():
         raise ValidationError(f"cannot write {path}: it is a folder; name a file in it")
-    partial = path.with_name(f".{path.name}.partial")
+    from crm_tui.io.backup import partial_path, private_file
+
+    partial = private_file(partial_path(path))
     try:
         if binary:
             with partial.open("wb") as raw:
@@ -485,9 +490,25 @@ def export_all(
 
     if output.exists() and any(output.iterdir()):
         raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
-    with progress_bar("exporting") as progress, _reading_all(ctx) as session:
+    with (
+        progress_bar("exporting") as progress,
+        _reading_all(ctx) as session,
+        _owner_only_files(),
+    ):
         counts = dump(session, output, progress)
     echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
+
+
+@contextmanager
+def _owner_only_files() -> Iterator[None]:
+    """Whatever the block creates is its owner's only (files 0600, folders 0700): a bundle
+    is the whole database, and ``dump`` opens its files itself. The umask is the process's:
+    a command runs one block at a time."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 @import_app.command("all")

@@ -12,6 +12,7 @@ import typer
 
 from crm_tui.commands.common import JsonOption, command_group, echo, is_tty, print_json, state, warn
 from crm_tui.dates import local_text
+from crm_tui.text import plural
 
 backup_app = command_group(
     "Back the database up, safely while others write.\n\n"
@@ -61,12 +62,11 @@ def backup(
     """Make a verified backup and print its path (exit 0 only when verified)."""
     if ctx.invoked_subcommand is not None:
         return
-    from crm_tui.io.backup import clean_partials, make_backup, rotate
+    from crm_tui.io.backup import make_backup, rotate
 
     source = _sqlite_file(ctx)
-    info = make_backup(source, folder, compress=compress)
+    info = make_backup(source, folder, compress=compress)  # removes killed runs' leftovers
     made = Path(info.path)
-    clean_partials(made.parent)
     if keep is not None:
         for old in rotate(made.parent, source.stem, keep, protect=made):
             warn(f"removed old backup {old.name}")
@@ -118,13 +118,13 @@ def restore(
             raise typer.Exit(1)
         typer.confirm(f"Replace {target} with {file.name}?", abort=True)
     kept = restore_file(file, target)
-    echo(f"restored {file.name} into {target}")
+    done = f"restored {file.name} into {target}"
     if kept.path == str(file):  # there was no database to keep
-        return
-    if kept.verified:
-        echo(f"the previous database is kept as {kept.path}")
-    else:
-        echo(f"the previous database was damaged; kept as it was: {kept.path}")
+        echo(done)
+    elif kept.verified:
+        echo(f"{done}; the previous database is kept as {kept.path}")
+    else:  # damaged, truncated or not a database at all: no copy of it could verify
+        echo(f"{done}; the previous file was damaged and is kept as it was: {kept.path}")
 
 
 def doctor(
@@ -153,6 +153,8 @@ def doctor(
             echo("ok: integrity, schema, search index, links and permissions")
         else:  # the server keeps its own files sound and its links enforced
             echo("ok: schema and search index (PostgreSQL checks its own integrity)")
+    for note in _leftovers(cli.database().path, fix):
+        echo(note)
     raise typer.Exit(1 if remaining else 0)
 
 
@@ -172,6 +174,28 @@ def _permissions(path: Path | None, fix: bool) -> list[tuple[str, bool]]:
                 item.chmod(wanted)
             found.append((f"{item} is readable by others (mode {mode:o}, want {wanted:o})", fix))
     return found
+
+
+def _leftovers(path: Path | None, fix: bool) -> list[str]:
+    """Files killed backups left in backups/ (each as large as the database): harmless to
+    the database, so a note rather than a problem; the next backup or --fix removes them."""
+    from crm_tui.io.backup import clean_partials, stale_partials
+
+    if path is None:
+        return []
+    folder = path.parent / "backups"
+    if fix:
+        removed = clean_partials(folder, path.stem)
+        return [f"fixed: removed {p}, left by a backup that was stopped" for p in removed]
+    found = stale_partials(folder, path.stem)
+    if not found:
+        return []
+    return [
+        f"note: {plural(len(found), 'unfinished backup file')} left in {folder} by a backup "
+        f"that was stopped ({', '.join(p.name for p in found[:3])}"
+        f"{', …' if len(found) > 3 else ''}): the next crm backup or crm doctor --fix "
+        "removes them"
+    ]
 
 
 def _files(path: Path, folder: Path) -> list[Any]:

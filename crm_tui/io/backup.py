@@ -63,9 +63,28 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _private_file(path: Path) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.close(fd)
+def private_file(path: Path, *, empty: bool = True) -> Path:
+    """Create ``path`` readable and writable by its owner only, whatever the umask: every
+    file holding the business's data (the database, backups, exports, rejected rows).
+
+    ``empty``: truncate it, and tighten the mode of one left behind by an older run (its
+    content is about to be replaced, so it is ours to rewrite); otherwise an existing
+    file (the database itself) is only opened, its bytes and mode as they were.
+    """
+    flags = os.O_CREAT | os.O_WRONLY | (os.O_TRUNC if empty else 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if empty:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return path
+
+
+def partial_path(path: Path) -> Path:
+    """Where ``path`` is written before it is whole: hidden, and named for this process so
+    that a later run tells a file a live writer is filling from one a killed run left."""
+    return path.with_name(f".{path.name}.{os.getpid()}.partial")
 
 
 def _fsync(path: Path) -> None:
@@ -85,11 +104,13 @@ def sha256(path: Path) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    _private_file(partial)
-    partial.write_text(text, encoding="utf-8")
-    _fsync(partial)
-    partial.replace(path)
+    partial = private_file(partial_path(path))
+    try:
+        partial.write_text(text, encoding="utf-8")
+        _fsync(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # -- making a backup ------------------------------------------------------------------------
@@ -110,14 +131,23 @@ def table_counts(connection: sqlite3.Connection) -> dict[str, int]:
     }
 
 
+def read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    """An SQLite URI opening ``path`` read-only (any character in the name, ? and # too).
+
+    ``immutable``: without locking, and without the -wal and -shm files a read-only reader
+    of a WAL database otherwise creates and leaves behind; only for a file no one else is
+    writing, whose WAL (if any) holds nothing (its content would not be seen)."""
+    return f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
 def copy_database(source: Path, target: Path) -> dict[str, int]:
     """Copy ``source`` into the new file ``target`` through the backup API, in one step.
 
     The row counts are read in the same read transaction the copy is made from, so they
     describe exactly the snapshot the copy holds.
     """
-    _private_file(target)
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    private_file(target)
+    reader = sqlite3.connect(read_only_uri(source), uri=True, timeout=30, isolation_level=None)
     writer = sqlite3.connect(target)
     try:
         reader.execute("BEGIN")
@@ -145,21 +175,36 @@ def summary(problems: Sequence[str], shown: int = 3) -> str:
     return "; ".join(problems[:shown]) + (f" (and {more} more)" if more > 0 else "")
 
 
+NOT_SQLITE = "file is not a database"  # SQLite's own words for SQLITE_NOTADB
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """The error says the file's bytes are wrong (rather than busy, missing or unwritable)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 def damage(path: Path) -> list[str]:
-    """What ``quick_check`` finds wrong with the database at ``path`` (nothing: sound)."""
+    """What ``quick_check`` finds wrong with the database at ``path`` (nothing: sound, or
+    not known to be damaged: busy, unreadable)."""
     try:
-        connection = sqlite3.connect(path)
+        connection = sqlite3.connect(read_only_uri(path), uri=True, timeout=30)
     except sqlite3.Error as error:
-        return [f"cannot open it: {error}"]
+        return [str(error)] if is_damage(error) else []
     try:
         return integrity_problems(row[0] for row in connection.execute("PRAGMA quick_check"))
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
+    except sqlite3.Error as error:
+        return [str(error)] if is_damage(error) else []
     finally:
         connection.close()
 
 
 def damaged_message(path: Path, problems: Sequence[str]) -> str:
+    if NOT_SQLITE in problems:
+        return (
+            f"{path} is not an SQLite database ({NOT_SQLITE}): check the path (--db, "
+            "CRM_DB), or restore a backup (crm backup list, then crm restore FILE)"
+        )
     return (
         f"the database {path} is damaged ({summary(problems)}); restore a backup "
         f"(crm backup list, then crm restore FILE) or salvage its rows with: "
@@ -170,7 +215,7 @@ def damaged_message(path: Path, problems: Sequence[str]) -> str:
 def verify(path: Path, expected: dict[str, int] | None = None) -> list[str]:
     """Problems with a database file: integrity, and row counts differing from ``expected``."""
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(read_only_uri(path), uri=True)
     except sqlite3.Error as error:
         return [f"cannot open {path.name}: {error}"]
     try:
@@ -190,9 +235,8 @@ def verify(path: Path, expected: dict[str, int] | None = None) -> list[str]:
     return problems
 
 
-def _compress(path: Path) -> Path:
-    packed = path.with_name(path.name + ".gz")
-    _private_file(packed)
+def _compress(path: Path, packed: Path) -> Path:
+    private_file(packed)
     with path.open("rb") as raw, gzip.open(packed, "wb", compresslevel=6) as out:
         shutil.copyfileobj(raw, out, CHUNK)
     path.unlink()
@@ -204,45 +248,93 @@ def backup_name(stem: str, kind: str = "") -> str:
     return f"{stem}-{stamp}{kind}.db"
 
 
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
 def make_backup(
     source: Path, folder: Path | None = None, *, compress: bool = False, kind: str = ""
 ) -> BackupInfo:
-    """Copy, verify, checksum and publish a backup of ``source``; returns what was made."""
+    """Copy, verify, checksum and publish a backup of ``source``; returns what was made.
+
+    Whatever fails (a damaged or foreign source, a full disk, a folder that cannot be
+    written) is a ``BackupError`` saying so in a line, with nothing left under a final name.
+    """
     if not source.exists():
         raise BackupError(f"there is no database at {source}")
-    folder = private_dir(folder or source.parent / "backups")
-    final = folder / backup_name(source.stem, kind)
-    partial = folder / f".{final.name}.partial"
+    if not source.is_file():
+        raise BackupError(f"{source} is not a database file (a folder?): check the path")
+    folder = folder or source.parent / "backups"
     try:
-        counts = copy_database(source, partial)
-        problems = verify(partial, counts)
-        if problems and (damaged := damage(source)):
-            raise DamagedDatabaseError(damaged_message(source, damaged))
-        if problems:
-            raise BackupError("the copy failed verification: " + "; ".join(problems))
-        if compress:
-            packed = _compress(partial)
-            final = final.with_name(final.name + ".gz")
-            partial = packed
-        _fsync(partial)
-        digest = sha256(partial)
-        info = BackupInfo(
-            str(final),
-            datetime.now(UTC).isoformat(),
-            partial.stat().st_size,
-            digest,
-            True,
-            True,
-            counts,
-        )
-        _write_private(_sidecar(final, ".sha256"), f"{digest}  {final.name}\n")
-        _write_private(_sidecar(final, ".json"), json.dumps(asdict(info), indent=2) + "\n")
-        partial.replace(final)
-        _fsync(folder)
+        private_dir(folder)
+    except OSError as error:
+        reason = "it is a file" if folder.is_file() else _reason(error)
+        raise BackupError(f"cannot keep backups in {folder}: {reason}") from None
+    clean_partials(folder, source.stem)  # a killed run's copy, as large as the database
+    final = folder / backup_name(source.stem, kind)
+    partial = partial_path(final)
+    packed = partial_path(_sidecar(final, ".gz"))
+    try:
+        return _publish(source, final, partial, packed if compress else None)
+    except sqlite3.Error as error:
+        raise _copy_failure(source, folder, error) from None
+    except OSError as error:
+        raise BackupError(f"cannot write the backup in {folder}: {_reason(error)}") from None
     finally:
-        for leftover in (partial, Path(f"{partial}.gz")):
+        for leftover in (partial, packed):
             leftover.unlink(missing_ok=True)
+
+
+def _publish(source: Path, final: Path, partial: Path, packed: Path | None) -> BackupInfo:
+    counts = copy_database(source, partial)
+    problems = verify(partial, counts)
+    if problems and (damaged := damage(source)):
+        raise DamagedDatabaseError(damaged_message(source, damaged))
+    if problems:
+        raise BackupError("the copy failed verification: " + "; ".join(problems))
+    if packed is not None:
+        partial = _compress(partial, packed)
+        final = _sidecar(final, ".gz")
+    _fsync(partial)
+    digest = sha256(partial)
+    info = BackupInfo(
+        str(final),
+        datetime.now(UTC).isoformat(),
+        partial.stat().st_size,
+        digest,
+        True,
+        True,
+        counts,
+    )
+    _write_private(_sidecar(final, ".sha256"), f"{digest}  {final.name}\n")
+    _write_private(_sidecar(final, ".json"), json.dumps(asdict(info), indent=2) + "\n")
+    partial.replace(final)
+    _fsync(final.parent)
     return info
+
+
+def _short(folder: Path, source: Path) -> bool:
+    """No room in ``folder`` for a copy of ``source``: a full disk shows as an I/O error
+    when it is the copy's side files (-journal, -shm) that cannot grow."""
+    try:
+        return shutil.disk_usage(folder).free < source.stat().st_size
+    except OSError:
+        return False
+
+
+def _copy_failure(source: Path, folder: Path, error: sqlite3.Error) -> BackupError:
+    """SQLite's error while copying, as what it means for the user."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or (
+        name.startswith("SQLITE_IOERR") and _short(folder, source)
+    ):
+        return BackupError(f"cannot write the backup in {folder}: no space left on the device")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return BackupError(f"the database {source} is busy (another program is writing); retry")
+    problems = damage(source)
+    if problems:
+        return DamagedDatabaseError(damaged_message(source, problems))
+    return BackupError(f"cannot back up {source}: {error}")
 
 
 def _sidecar(path: Path, suffix: str) -> Path:
@@ -305,14 +397,59 @@ def rotate(folder: Path, stem: str, keep: int, protect: Path) -> list[Path]:
     return removed
 
 
-def clean_partials(folder: Path, older_than: float = 3600) -> None:
-    """Leftovers of a backup killed half-way (never under a final name)."""
+# ``.<final name>.<pid>.partial``; older crms wrote ``.<final name>.partial[.gz]``.
+_PARTIAL = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.partial(?:\.gz)?$")
+UNNAMED_STALE_AFTER = 3600.0  # a partial without its writer's pid: untouched for an hour
+REUSED_PID_AFTER = 86400.0  # a writer's pid running another program: untouched for a day
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def stale_partials(folder: Path, stem: str | None = None) -> list[Path]:
+    """Files a backup of ``stem`` (any database: None) was writing when it was killed: no
+    live process is writing them. They are never under a final name, and as large as the
+    database, so they are worth removing."""
     if not folder.is_dir():
-        return
-    for path in folder.glob(".*.partial"):
+        return []
+    own = re.compile(rf"{re.escape(stem)}-\d{{8}}T" if stem is not None else r".+-\d{8}T")
+    stale = []
+    now = time.time()
+    for path in folder.iterdir():
+        match = _PARTIAL.match(path.name)
+        if not match or not own.match(match["name"]):
+            continue
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:  # removed meanwhile
+            continue
+        pid = match["pid"]
+        if pid is None:
+            gone = age > UNNAMED_STALE_AFTER
+        else:
+            gone = not _running(int(pid)) or age > REUSED_PID_AFTER
+        if gone:
+            stale.append(path)
+    return sorted(stale)
+
+
+def clean_partials(folder: Path, stem: str | None = None) -> list[Path]:
+    """Remove what killed backups of ``stem`` left behind (see ``stale_partials``)."""
+    removed = []
+    for path in stale_partials(folder, stem):
         with contextlib.suppress(OSError):
-            if time.time() - path.stat().st_mtime > older_than:
-                path.unlink()
+            path.unlink()
+            removed.append(path)
+    return removed
 
 
 # -- restoring -------------------------------------------------------------------------------
@@ -343,8 +480,7 @@ def _unpacked(path: Path) -> Iterator[Path]:
     if not path.name.endswith(".gz"):
         yield path
         return
-    target = path.with_name(f".{path.name[:-3]}.unpacked")
-    _private_file(target)
+    target = private_file(partial_path(path.with_name(path.name[:-3])))
     try:
         with gzip.open(path, "rb") as packed, target.open("wb") as out:
             shutil.copyfileobj(packed, out, CHUNK)
@@ -369,7 +505,7 @@ def check_restorable(backup: Path) -> None:
         problems = verify(plain)
         if problems:
             raise ValidationError(f"{backup.name} is damaged: {'; '.join(problems)}")
-        connection = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
+        connection = sqlite3.connect(read_only_uri(plain), uri=True)
         try:
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.Error:
@@ -382,18 +518,26 @@ def check_restorable(backup: Path) -> None:
 
 def _keep_current(target: Path, folder: Path | None) -> BackupInfo:
     """A verified backup of the database a restore replaces; when it is damaged (often why
-    it is being replaced), its bytes as they are, WAL included, for salvaging."""
+    it is being replaced: truncated, overwritten, not a database at all), its bytes as they
+    are, WAL included, for salvaging."""
     try:
         return make_backup(target, folder, kind="-before-restore")
     except DamagedDatabaseError:
         pass
     kept = private_dir(folder or target.parent / "backups") / backup_name(target.stem, "-damaged")
     for side in ("", "-wal"):
-        if Path(f"{target}{side}").exists():
-            _private_file(Path(f"{kept}{side}"))
+        if side == "" or _size(Path(f"{target}{side}")):  # an empty WAL holds nothing
+            private_file(Path(f"{kept}{side}"))
             shutil.copyfile(f"{target}{side}", f"{kept}{side}")
             _fsync(Path(f"{kept}{side}"))
     return BackupInfo(str(kept), datetime.now(UTC).isoformat(), kept.stat().st_size, "", False)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def restore(backup: Path, target: Path, folder: Path | None = None) -> BackupInfo:
@@ -410,13 +554,15 @@ def restore(backup: Path, target: Path, folder: Path | None = None) -> BackupInf
             "let imports finish, then restore"
         )
     kept = _keep_current(target, folder) if target.exists() else None
-    incoming = target.with_name(f".{target.name}.restoring")
-    with _unpacked(backup) as plain:
-        _private_file(incoming)
-        shutil.copyfile(plain, incoming)
-    _fsync(incoming)
-    for side in ("-wal", "-shm", "-journal"):
-        Path(f"{target}{side}").unlink(missing_ok=True)  # they belong to the old file
-    incoming.replace(target)
+    incoming = private_file(partial_path(target))
+    try:
+        with _unpacked(backup) as plain:
+            shutil.copyfile(plain, incoming)
+        _fsync(incoming)
+        for side in ("-wal", "-shm", "-journal"):
+            Path(f"{target}{side}").unlink(missing_ok=True)  # they belong to the old file
+        incoming.replace(target)
+    finally:
+        incoming.unlink(missing_ok=True)
     _fsync(target.parent)
     return kept or BackupInfo(str(backup), "", 0, "", True)

@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
     """Rows as CSV; a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a
-    leading apostrophe (OWASP's advice), which ``crm import`` removes again."""
+    leading apostrophe (OWASP's advice), which ``crm import`` removes again. The header's
+    too: the rejected rows of an import carry the header of a file from outside."""
     writer = csv.writer(out)
-    writer.writerow(header)
-    count = 0
     risky = FORMULA_STARTS
+    writer.writerow(["'" + v if v and v[0] in risky else v for v in header])
+    count = 0
     for row in rows:
         writer.writerow(["'" + v if v and v.__class__ is str and v[0] in risky else v for v in row])
         count += 1

@@ -1,0 +1,210 @@
+"""Files crm writes and files crm is pointed at: exports are private, rejected rows are
+formula-safe, and a database that is not crm's is left exactly as it was."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from crm_tui.db import Database, ensure_schema, open_database
+from crm_tui.errors import DatabaseError
+from tests.databases import BACKEND, Template
+
+
+def run_crm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``crm`` as a user runs it, under the common umask 022 (group and others may read
+    what a program creates unless it says otherwise)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crm_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        preexec_fn=lambda: os.umask(0o022),
+    )
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# -- exports and rejected rows are their owner's only ------------------------------------------
+
+
+def test_every_export_is_readable_by_its_owner_only(demo_url: str, tmp_path: Path) -> None:
+    """Under umask 022 every export was created 0644: the client list for anyone on the
+    machine. Text and binary exports, an existing file written over, and the bundle of
+    ``export all`` (the whole database)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    existing = out / "contacts.csv"
+    existing.write_text("an older export\n")
+    existing.chmod(0o644)
+    for args in (
+        ["contacts", "-o", str(existing)],
+        ["contacts", "-o", str(out / "contacts.vcf")],
+        ["interactions", "-o", str(out / "log.json")],
+        ["tasks", "-o", str(out / "tasks.ics")],
+    ):
+        result = run_crm("--db", demo_url, "export", *args)
+        assert result.returncode == 0, result.stderr
+    written = sorted(out.iterdir())
+    assert [p.name for p in written] == ["contacts.csv", "contacts.vcf", "log.json", "tasks.ics"]
+    for path in written:
+        assert mode(path) == 0o600, path
+        assert path.stat().st_size > 100, path
+
+    bundle = tmp_path / "new" / "bundle"
+    result = run_crm("--db", demo_url, "export", "all", "-o", str(bundle))
+    assert result.returncode == 0, result.stderr
+    assert mode(bundle) == 0o700 and mode(bundle.parent) == 0o700
+    files = sorted(bundle.iterdir())
+    assert len(files) > 10 and (bundle / "manifest.json") in files
+    assert {path.name: mode(path) for path in files} == {path.name: 0o600 for path in files}
+
+    empty = tmp_path / "empty-folder"  # made by the user: its mode is theirs
+    empty.mkdir(mode=0o755)
+    empty.chmod(0o755)
+    assert run_crm("--db", demo_url, "export", "all", "-o", str(empty)).returncode == 0
+    assert {mode(path) for path in empty.iterdir()} == {0o600}
+
+
+def test_rejected_rows_are_private_and_formula_safe(db_url: str, tmp_path: Path) -> None:
+    """``--rejects`` was written 0644, and its cells as they came: a cell such as
+    =HYPERLINK(…) from a web form ran as a formula when the file was opened to fix it."""
+    contacts = tmp_path / "leads.csv"
+    contacts.write_text(
+        "name,email,=notes\n"
+        "Good One,good@example.com,fine\n"
+        '=HYPERLINK("http://evil.example"),not-an-email,@SUM(A1)\n'
+        '+cmd,-bad,"\tTabbed"\n'
+        '"\rCarriage",also bad,\'quoted\n',
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejected.csv"
+    rejects.write_text("from yesterday\n")
+    rejects.chmod(0o644)
+    result = run_crm(
+        "--db", db_url, "import", "contacts", str(contacts), "--skip-bad", "--rejects", str(rejects)
+    )
+    assert result.returncode == 3, result.stderr
+    assert mode(rejects) == 0o600
+    with rejects.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["line", "reason", "name", "email", "'=notes"]
+    assert [row[0] for row in rows[1:]] == ["3", "4", "5"]
+    cells = {row[0]: row[2:] for row in rows[1:]}
+    assert cells["3"] == ['\'=HYPERLINK("http://evil.example")', "not-an-email", "'@SUM(A1)"]
+    assert cells["4"] == ["'+cmd", "'-bad", "'\tTabbed"]
+    assert cells["5"] == ["'\rCarriage", "also bad", "''quoted"]
+
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text("title,status\nGood task,todo\n=1+2,nonsense\n", encoding="utf-8")
+    task_rejects = tmp_path / "tasks-rejected.csv"
+    result = run_crm(
+        "--db", db_url, "import", "tasks", str(tasks), "--skip-bad", "--rejects", str(task_rejects)
+    )
+    assert result.returncode == 3, result.stderr
+    assert mode(task_rejects) == 0o600
+    with task_rejects.open(encoding="utf-8", newline="") as handle:
+        assert list(csv.reader(handle))[1][2:] == ["'=1+2", "nonsense"]
+
+
+# -- a database that is not crm's -------------------------------------------------------------
+
+
+def _other_programs_file(path: Path, *, wal: bool = False) -> bytes:
+    connection = sqlite3.connect(path)
+    if wal:
+        connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.execute("INSERT INTO note (body) VALUES ('buy milk')")
+    connection.commit()
+    connection.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("wal", [False, True], ids=["rollback-journal", "wal"])
+def test_another_programs_sqlite_file_is_refused_and_left_as_it_was(
+    tmp_path: Path, wal: bool
+) -> None:
+    """``crm --db other.db contacts list`` added crm's tables to another program's file."""
+    other = tmp_path / "other.db"
+    before = _other_programs_file(other, wal=wal)
+    for args in (["contacts", "list"], ["doctor"], ["contacts", "add", "Sara"]):
+        result = run_crm("--db", str(other), *args)
+        assert result.returncode == 1, result.stdout
+        assert result.stderr == (
+            f"crm: error: {other} is not a crm database (it holds other tables: note); crm "
+            "leaves it as it is: point --db (or CRM_DB) at a crm database, or at a new file "
+            "to start one\n"
+        )
+        assert other.read_bytes() == before
+        assert [p.name for p in tmp_path.iterdir()] == ["other.db"], "no -wal/-shm left"
+
+
+def test_a_file_that_is_not_sqlite_is_refused_in_one_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database, someone's notes\n" * 10)
+    before = notes.read_bytes()
+    result = run_crm("--db", str(notes), "contacts", "list")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"crm: error: {notes} is not an SQLite database (file is not a database); crm "
+        "leaves it as it is: check --db (or CRM_DB)\n"
+    )
+    assert notes.read_bytes() == before
+
+
+def test_an_empty_file_or_a_new_path_becomes_a_crm_database(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    new = tmp_path / "new.db"
+    for path in (empty, new):
+        result = run_crm("--db", str(path), "contacts", "add", "Sara")
+        assert result.returncode == 0, result.stderr
+        assert run_crm("--db", str(path), "contacts", "list").stdout.count("Sara") == 1
+    assert mode(new) == 0o600
+
+
+def test_a_database_with_other_tables_is_refused_on_either_backend(tmp_path: Path) -> None:
+    """The same refusal on PostgreSQL: a database with tables, none of them crm's."""
+    template = Template(tmp_path, "foreign")
+    engine = sa.create_engine(template.url, poolclass=sa.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE invoice (id INTEGER PRIMARY KEY)"))
+        with pytest.raises(DatabaseError, match=r"is not a crm database \(.*invoice"):
+            open_database(template.url)
+        assert sa.inspect(engine).get_table_names() == ["invoice"]
+    finally:
+        engine.dispose()
+        template.drop()
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the engine-level check on an SQLite file")
+def test_the_schema_check_itself_refuses_a_foreign_database(tmp_path: Path) -> None:
+    """``ensure_schema`` refuses too (PostgreSQL's way in, and any caller on SQLite that
+    opened its own engine), before a migration adds a table."""
+    path = tmp_path / "other.db"
+    _other_programs_file(path)
+    url = f"sqlite:///{path}"
+    database = Database(url, sa.create_engine(url, poolclass=sa.NullPool))
+    try:
+        with pytest.raises(DatabaseError, match="is not a crm database"):
+            ensure_schema(database)
+    finally:
+        database.close()
+    connection = sqlite3.connect(path)
+    tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master")]
+    connection.close()
+    assert tables == ["note"]
