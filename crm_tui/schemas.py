@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from crm_tui.dates import NO_YEAR, DateError, check_day, month_day
 from crm_tui.errors import FieldErrors
-from crm_tui.text import clean_line, full_name, strip_control, unique_folded
+from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
 from crm_tui.validation import MAX_HOURS, MAX_ID, InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 
@@ -47,7 +47,7 @@ class _Input(BaseModel):
         """The one cleaning rule (``strip_control``); a field of one line (a name, a title, a
         tag) keeps no line break either, so it cannot fake a line where it is printed."""
         if isinstance(value, str):
-            return strip_control(value) if info.field_name in _MULTILINE else clean_line(value)
+            return clean_field(info.field_name or "", value)
         if isinstance(value, list):
             return [clean_line(item) if isinstance(item, str) else item for item in value]
         return value
@@ -69,9 +69,6 @@ class _Input(BaseModel):
                 except DateError as error:
                     raise ValueError(str(error)) from None
         return value
-
-
-_MULTILINE = frozenset({"notes", "body", "description", "address"})
 
 
 def _field_messages(error: PydanticValidationError) -> dict[str, str]:

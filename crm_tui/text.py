@@ -168,6 +168,16 @@ def clean_line(value: str) -> str:
     return " ".join(strip_control(value).split())
 
 
+# Fields whose text may span lines; every other field is one line (a name, a title, a tag).
+MULTILINE_FIELDS = frozenset({"notes", "body", "description", "address", "steps"})
+
+
+def clean_field(name: str, value: str) -> str:
+    """The cleaning rule for the field called ``name``: ``strip_control``, and one line
+    unless the field may span lines."""
+    return strip_control(value) if name in MULTILINE_FIELDS else clean_line(value)
+
+
 def unique_folded(values: Iterable[str]) -> list[str]:
     """``values`` cleaned to one line each, blanks and repeats dropped: a repeat is a value
     that folds the same as an earlier one ("Café" with a combining accent, "³" and "3")."""

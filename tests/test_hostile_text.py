@@ -24,6 +24,7 @@ from crm_tui.db import open_database
 from crm_tui.schemas import ContactCreate, InteractionCreate, TaskCreate
 from crm_tui.text import clean_line, for_terminal, strip_control
 from tests.conftest import add_contact
+from tests.databases import Databases, Template
 
 BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 # Every character no stored text keeps and no terminal may see (NUL aside: argv cannot hold it).
@@ -156,6 +157,62 @@ def test_a_csv_import_cleans_every_cell(db_url: str, tmp_path: Path) -> None:
     for value in [shown["name"], *shown["tags"], shown["notes"], *shown["custom"].values()]:
         assert value == strip_control(value), repr(value)
     assert "\n" not in shown["name"] + "".join(shown["tags"])
+
+
+def _assert_clean_contact(db_url: str, ref: str) -> dict[str, object]:
+    from tests.test_cli import crm
+
+    code, out, err = crm(db_url, "contacts", "show", ref, "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    texts = [shown["name"], shown["title"], *shown["tags"], shown["notes"]]
+    texts += [*shown["custom"].keys(), *shown["custom"].values()]
+    for value in texts:
+        assert value == strip_control(value), repr(value)
+    assert "\n" not in shown["name"] + "".join(shown["tags"]) + "".join(shown["custom"])
+    return shown
+
+
+def test_a_json_import_cleans_every_value_and_key(db_url: str, tmp_path: Path) -> None:
+    from tests.test_cli import crm
+
+    source = tmp_path / "hostile.json"
+    item = {
+        "name": "Sara" + HOSTILE,
+        "email": "sara@example.com",
+        "title": HOSTILE,
+        "tags": ["vip" + HOSTILE],
+        "notes": HOSTILE,
+        "City" + HOSTILE: "Tehran" + HOSTILE,
+        "custom": {"Budget" + HOSTILE: HOSTILE},
+    }
+    source.write_text(json.dumps([item]), encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 0, err
+    shown = _assert_clean_contact(db_url, "sara@example.com")
+    assert len(shown["custom"]) == 2  # type: ignore[arg-type]
+
+
+def test_a_bundle_import_cleans_text_written_by_hand(
+    db_url: str, tmp_path: Path, databases: Databases, migrated_template: Template
+) -> None:
+    from crm_tui.services.bundle import _measure  # the manifest's own measure
+    from tests.test_cli import crm
+
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@example.com", "--tag", "vip")
+    assert crm(db_url, "export", "all", "-o", str(tmp_path / "bundle"))[0] == 0
+    contacts = tmp_path / "bundle" / "contact.jsonl"
+    row = json.loads(contacts.read_text(encoding="utf-8"))
+    row.update(name=HOSTILE, title=HOSTILE, notes=HOSTILE, custom={HOSTILE: HOSTILE})
+    contacts.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    manifest_path = tmp_path / "bundle" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["sha256"]["contact"] = _measure(contacts)[1]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    fresh = databases.clone(migrated_template, "fresh")
+    code, _, err = crm(fresh, "import", "all", str(tmp_path / "bundle"))
+    assert code == 0, err
+    _assert_clean_contact(fresh, "sara@example.com")
 
 
 # ---- the ways out: a real process, rows written as another tool would ------------------

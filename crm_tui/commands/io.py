@@ -148,8 +148,12 @@ def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
 @import_app.command("contacts")
 def import_contacts(
     ctx: typer.Context,
+    # Whether it exists is checked by readable_copy: Typer's check refuses "-" even with
+    # allow_dash when the parameter is a Path.
     file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="CSV, vCard (.vcf) or JSON file."
+        ...,
+        dir_okay=False,
+        help="CSV, vCard (.vcf) or JSON file; - (or /dev/stdin) reads standard input.",
     ),
     maps: list[str] | None = typer.Option(
         None,
@@ -185,15 +189,19 @@ def import_contacts(
     as_json: bool = JsonOption,
 ) -> None:
     """Import contacts; all or nothing unless --skip-bad. Prints a summary line."""
+    from crm_tui.io.contact_file import STDIN, readable_copy
+
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
     cli = state(ctx)
+    shown = "<stdin>" if str(file) == STDIN else str(file)
     options = {
         "encoding": encoding,
         "delimiter": _delimiter(delimiter),
         "profile": profile,
         "maps": maps or [],
         "region": cli.settings.default_region,
+        "name": shown,
     }
     how = {
         "match": match,
@@ -202,12 +210,13 @@ def import_contacts(
         "dry_run": dry_run,
         "tag": tag,
     }
-    with interrupts_handled() as ctrl_c:
+    # A stream (stdin, a pipe) is copied to a private file first: it is read more than once.
+    with interrupts_handled() as ctrl_c, readable_copy(file) as readable:
         with collector.paused(), progress_bar("reading") as progress:
-            report, used = _import_file(cli, file, options, how, progress, ctrl_c)
+            report, used = _import_file(cli, readable, options, how, progress, ctrl_c)
         if rejects is not None and report.errors:
-            _write_rejects(rejects, _header(file, options), report.errors)
-        _report(file, report, used, dry_run, skip_bad, as_json)
+            _write_rejects(rejects, _header(readable, options), report.errors)
+        _report(Path(shown), report, used, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
 
@@ -233,7 +242,7 @@ def _import_file(
             report = import_contacts(
                 session=session,
                 rows=_rows(items, opened.lines, progress),
-                source=str(path),
+                source=options.get("name") or str(path),
                 match=Match(how["match"]),
                 on_duplicate=OnDuplicate(how["on_duplicate"]),
                 skip_bad=how["skip_bad"],

@@ -7,12 +7,19 @@ rows while the rest are still being read (see ``crm_tui.io.background``).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from crm_tui.errors import UsageError, ValidationError
 from crm_tui.io.contact_rows import ContactValues, RowError, RowReader
 from crm_tui.io.csv_reader import Problem, open_csv
 from crm_tui.io.json_contacts import is_json, json_contacts
@@ -20,6 +27,7 @@ from crm_tui.io.profiles import check_identifies, column_map
 from crm_tui.io.vcard import is_vcard, vcard_contacts
 
 CHUNK_ROWS = 2_000
+STDIN = "-"  # the file name that means standard input
 Row = ContactValues | RowError
 
 
@@ -30,6 +38,7 @@ class ReadOptions:
     profile: str = "auto"
     maps: list[str] = field(default_factory=list)
     region: str | None = None
+    name: str | None = None  # what messages call the file (default: its path)
 
 
 @dataclass(frozen=True)
@@ -57,14 +66,16 @@ def read_contact_file(
     kind = "vcard" if is_vcard(path) else "json" if is_json(path) else None
     if kind is not None:
         read = vcard_contacts if kind == "vcard" else json_contacts
-        count, items = read(path, region=options.region)
+        count, items = read(path, region=options.region, name=options.name)
         yield Opened(kind, count)
         done = 0
         while taken := list(islice(items, chunk_rows)):
             done += len(taken)
             yield Chunk(taken, done)
         return
-    source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
+    source = open_csv(
+        path, encoding=options.encoding, delimiter=options.delimiter, name=options.name
+    )
     mapping = column_map(source.header, options.profile, options.maps)
     check_identifies(mapping, source.header, source.name)
     reader = RowReader(source.header, mapping, options.region)
@@ -81,3 +92,47 @@ def read_contact_file(
             yield Chunk(rows, line)
             rows = []
     yield Chunk(rows, line)
+
+
+@contextmanager
+def readable_copy(path: Path) -> Iterator[Path]:
+    """``path`` when it is a regular file; else (``-`` for standard input, ``/dev/stdin``, a
+    named pipe, ``<(command)``) a private copy of the stream, removed afterwards: an import
+    reads its file more than once (what kind it is, then its rows), a stream only once."""
+    if str(path) == STDIN:
+        with _spooled(sys.stdin.buffer) as copy:
+            yield copy
+        return
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UsageError(f"file {str(path)!r} does not exist") from None
+    except OSError as error:
+        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
+    if stat.S_ISREG(mode):
+        yield path
+        return
+    if stat.S_ISDIR(mode):
+        raise ValidationError(f"{path} is a folder: name a file in it")
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
+    with stream:
+        # A device that is not a terminal (/dev/zero, a disk) would never end, or is no file.
+        if stat.S_ISCHR(mode) and not stream.isatty():
+            raise ValidationError(f"{path} is a device, not a file: import a file or a pipe")
+        with _spooled(stream) as copy:
+            yield copy
+
+
+@contextmanager
+def _spooled(stream: BinaryIO) -> Iterator[Path]:
+    """``stream`` copied whole into a temporary file only its owner can read (0600)."""
+    handle, name = tempfile.mkstemp(prefix="crm-import-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)

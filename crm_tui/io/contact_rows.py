@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 from crm_tui.dates import DateError, month_day
+from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
@@ -149,7 +150,8 @@ def _split_tags(raw: str) -> list[str]:
     return [p.strip() for p in parts if p.strip() and not p.strip().startswith("*")]
 
 
-def _birthday(raw: str) -> date | None:
+def birthday_value(raw: str) -> date | None:
+    """A birthday as files write it: ISO, a few day-month orders, or --MM-DD without a year."""
     text = raw.strip()
     if text in _EMPTY_DATES:
         return None
@@ -165,6 +167,16 @@ def _birthday(raw: str) -> date | None:
         except ValueError:
             continue
     raise InvalidValue(f"not a date: {raw!r} (use YYYY-MM-DD)")
+
+
+def fallback_name(values: ContactValues) -> str:
+    """What a contact without a name in the file is called: its organization, else its
+    email, else its phone ("" when it has none)."""
+    if values.organization:
+        return values.organization
+    if values.emails:
+        return values.emails[0].value
+    return values.phones[0].value if values.phones else ""
 
 
 class RowReader:
@@ -213,24 +225,17 @@ class RowReader:
             try:
                 handler(values, raw, target, cells)
             except InvalidValue as error:
-                problems.append(f"column {self.header[index]!r}: {error}")
+                column = excerpt(self.header[index])
+                problems.append(f"column {column!r}: {shorten_quoted(str(error))}")
         if problems:
             return RowError(line, "; ".join(problems), cells)
         if not values.name:
             values.name = full_name(values.first_name, values.last_name)
         if not values.name:  # a new contact needs a name; an update must not rename one to it
-            values.name, values.named = self._fallback_name(values), False
+            values.name, values.named = fallback_name(values), False
         if not values.name:
             return RowError(line, "no name, email or phone to recognise this contact by", cells)
         return values
-
-    @staticmethod
-    def _fallback_name(values: ContactValues) -> str:
-        if values.organization:
-            return values.organization
-        if values.emails:
-            return values.emails[0].value
-        return values.phones[0].value if values.phones else ""
 
     @staticmethod
     def _label(target: Target, cells: list[str]) -> str:
@@ -261,12 +266,18 @@ class RowReader:
             tags = _split_tags(raw)
         values.tags = unique_folded([*values.tags, *tags])
 
-    def _custom(self, values: ContactValues, raw: str, target: Target, _cells: list[str]) -> None:
-        values.custom[target.custom_name] = raw
+    def _custom(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
+        if target.label_column is None:
+            values.custom[target.custom_name] = raw
+            return
+        # Google's "Custom Field N" pairs: the label's cell names the field.
+        name = strip_control(cells[target.label_column]).strip() or target.custom_name
+        before = values.custom.get(name)
+        values.custom[name] = f"{before}{MULTI_SEPARATOR}{raw}" if before else raw
 
     @staticmethod
     def _birthday(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
-        values.birthday = _birthday(raw)
+        values.birthday = birthday_value(raw)
 
     @staticmethod
     def _status(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:

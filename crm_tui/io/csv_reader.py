@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,37 @@ _NOT_TEXT = [
     (b"\xd0\xcf\x11\xe0", f"is an Excel 97-2003 workbook (.xls), not CSV: {_SAVE_AS_CSV}"),
     (b"%PDF", "is a PDF document: crm imports CSV, vCard (.vcf) and JSON files"),
 ]
+
+
+EXCERPT_CHARS = 60  # of a cell quoted in a message: a note can be a megabyte
+
+
+def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
+    """``value`` on one line, cut to ``limit`` characters and "…" when longer: what an
+    error message may quote of a cell."""
+    if len(value) <= limit and "\n" not in value and "\r" not in value:
+        return value
+    head = " ".join(value[: limit * 4].split())
+    if len(head) <= limit and len(value) <= limit * 4:
+        return head
+    return head[:limit].rstrip() + "…"
+
+
+# A value quoted in a message as Python quotes it ('…' or "…", backslash escapes inside).
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'" + "|" + r'"(?:[^"\\\n]|\\.)*"')
+
+
+def shorten_quoted(message: str, limit: int = EXCERPT_CHARS) -> str:
+    """``message`` with every quoted value longer than ``limit`` cut to an excerpt (the
+    checks quote what they refuse, whatever its size)."""
+
+    def shortened(found: re.Match[str]) -> str:
+        quoted = found[0]
+        if len(quoted) <= limit + 2:
+            return quoted
+        return quoted[0] + excerpt(quoted[1:-1], limit) + quoted[0]
+
+    return _QUOTED.sub(shortened, message) if len(message) > limit else message
 
 
 @dataclass(frozen=True)
@@ -226,13 +258,21 @@ class CsvSource:
             yield Record(start, (cells + [""] * width)[:width])
 
 
-def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> CsvSource:
-    """Read ``path`` and find its encoding, delimiter and header."""
+def open_csv(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    name: str | None = None,
+) -> CsvSource:
+    """Read ``path`` and find its encoding, delimiter and header; ``name``: what messages
+    call the file (default: its path)."""
+    name = name or str(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ValidationError(f"cannot read {path}: {error.strerror}") from None
-    return parse_csv(data, name=str(path), encoding=encoding, delimiter=delimiter)
+        raise ValidationError(f"cannot read {name}: {error.strerror}") from None
+    return parse_csv(data, name=name, encoding=encoding, delimiter=delimiter)
 
 
 def parse_csv(
@@ -257,17 +297,53 @@ def parse_csv(
     return CsvSource(name, text, used, chosen, header, lines_before + reader.line_num, body_start)
 
 
+SNIFF_CHARS = 64 * 1024  # what the delimiter is told from (csv.Sniffer is slow on more)
+HEAD_ROWS = 12  # the rows a preamble and the header are looked for among
+
+
 def _first_rows(text: str, delimiter: str | None) -> tuple[str, list[list[str]]]:
-    sample = text[: 64 * 1024]
-    chosen = delimiter or sniff_delimiter(_after_preamble(sample))
+    """The delimiter, and the first rows of ``text`` read whole: a row cut at the end of
+    the sniffing sample (a note of 64 KB, say) would look shorter than the header and
+    make the header look like a preamble."""
+    chosen = delimiter or sniff_delimiter(_after_preamble(_whole_records(text, SNIFF_CHARS)))
     rows = []
-    reader = csv.reader(io.StringIO(sample), delimiter=chosen)
+    reader = csv.reader(_lines(text), delimiter=chosen)
     try:
-        for _ in range(12):
+        for _ in range(HEAD_ROWS):
             rows.append(next(reader))
     except (StopIteration, csv.Error):
         pass
     return chosen, rows
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one by one, each taken when the reader needs it (not a copy
+    of the whole text, as ``io.StringIO`` would make)."""
+    start, length = 0, len(text)
+    while start < length:
+        end = text.find("\n", start)
+        end = length if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+_QUOTE_OR_LINE_END = re.compile(r'["\n]')
+
+
+def _whole_records(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, ending after the last whole record in them
+    (a half record at the end of a sample confuses the sniffer); all of them when even the
+    first record is longer."""
+    if len(text) <= limit:
+        return text
+    sample = text[:limit]
+    end, quoted = 0, False
+    for found in _QUOTE_OR_LINE_END.finditer(sample):
+        if found[0] == '"':
+            quoted = not quoted
+        elif not quoted:
+            end = found.end()
+    return sample[:end] if end else sample
 
 
 def _after_preamble(sample: str) -> str:

@@ -1,97 +1,294 @@
-"""Contacts from JSON: the array ``crm export contacts --format json`` writes."""
+"""Contacts from JSON: an array of objects, as ``crm export contacts --format json`` writes.
+
+Each object's keys are a contact's fields (``name``, ``emails``…); ``email`` and ``phone``
+may also hold a single value (the primary one), and ``emails``/``phones`` values may be
+plain strings. What crm's own export adds that the database keeps (ids, times, version) is
+not imported, as the CSV import ignores those columns; any other key becomes a custom field,
+as a column no profile knows does in CSV, so nothing in the file is dropped. Errors name the
+line an object starts on, in words ("expected an object for a contact, got a number").
+"""
 
 from __future__ import annotations
 
+import codecs
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from crm_tui.errors import ValidationError
-from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
-from crm_tui.text import full_name, strip_control, unique_folded
-from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.io.contact_rows import (
+    ContactValues,
+    Labeled,
+    RowError,
+    birthday_value,
+    fallback_name,
+)
+from crm_tui.io.csv_reader import shorten_quoted
+from crm_tui.io.profiles import MULTI, SCALARS
+from crm_tui.records import split_tags
+from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
+from crm_tui.validation import InvalidValue, Normalized, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus
 
 _STATUSES = {status.value for status in ContactStatus}
+# What crm's own export writes beside a contact's fields (see ``schemas.ContactRead``): kept
+# by the database, not imported (the CSV import ignores its time columns likewise).
+KEPT_BY_DATABASE = frozenset(
+    {
+        "organization_id",
+        "referred_by_id",
+        "owner",
+        "last_contacted_at",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "version",
+        "created_by",
+        "updated_by",
+    }
+)
+_LISTS = {"emails": "email", "phones": "phone"}
+KNOWN_KEYS = frozenset({*SCALARS, *MULTI, *_LISTS, "custom"}) | KEPT_BY_DATABASE
+_TEXT_FIELDS = [name for name in SCALARS if name not in ("birthday", "status", "id")]
+_SPACE = re.compile(r"[ \t\n\r]*")
+_WIDE_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 
 
 def is_json(path: Path) -> bool:
     try:
-        head = path.read_bytes()[:256].decode("utf-8", errors="ignore")
+        with path.open("rb") as handle:
+            head = handle.read(256).decode("utf-8", errors="ignore")
     except OSError:
         return False
-    return head.lstrip("\ufeff \r\n\t").startswith("[")
+    return head.lstrip("\ufeff \r\n\t").startswith(("[", "{"))
 
 
-def _text(item: dict[str, Any], key: str) -> str:
-    value = item.get(key)
-    return strip_control(str(value)).strip() if value not in (None, "") else ""
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
 
 
-def _labeled(items: Any, normalize: Any) -> list[Labeled]:
-    found: list[Labeled] = []
-    for item in items or []:
-        checked = normalize(str(item.get("value", "")))
+def _as_text(value: Any, key: str) -> str:
+    """A single value as text: a string, a number or true/false (as JSON writes them)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int | float | str):
+        text = str(value)
+    else:
+        raise InvalidValue(f"{key}: expected text, got {_kind(value)}")
+    return strip_control(text).strip()
+
+
+def _any_text(value: Any) -> str:
+    """Any value as the text of a custom field: lists and objects kept as JSON."""
+    if isinstance(value, list | dict):
+        return strip_control(json.dumps(value, ensure_ascii=False)).strip()
+    return _as_text(value, "")
+
+
+def _labeled(
+    found: list[Labeled], items: Any, key: str, normalize: Callable[[str], Normalized]
+) -> None:
+    """Add to ``found`` the values of ``items``: a list of strings or of {"value", "label"}
+    objects, or one string."""
+    if items is None:
+        return
+    for item in items if isinstance(items, list) else [items]:
+        if isinstance(item, dict):
+            raw, label = _as_text(item.get("value"), key), _as_text(item.get("label"), key)
+        else:
+            raw, label = _as_text(item, key), ""
+        if not raw:
+            continue
+        try:
+            checked = normalize(raw)
+        except InvalidValue as error:
+            raise InvalidValue(f"{key}: {error}") from None
         if all(existing.key != checked.key for existing in found):
-            found.append(Labeled(checked.value, str(item.get("label", "")), checked.key))
-    return found
+            found.append(Labeled(checked.value, label, checked.key))
+
+
+def _with_primary(
+    found: list[Labeled], primary: Any, key: str, normalize: Callable[[str], Normalized]
+) -> list[Labeled]:
+    """``found`` with the single-value key's value first (it is the primary one)."""
+    first: list[Labeled] = []
+    _labeled(first, primary, key, normalize)
+    for value in found:
+        same = next((f for f in first if f.key == value.key), None)
+        if same is None:
+            first.append(value)
+        elif not same.label:
+            same.label = value.label
+    return first
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return split_tags(value)
+    if not isinstance(value, list):
+        raise InvalidValue(f"tags: expected a list of tags, got {_kind(value)}")
+    return [_as_text(tag, "tags") for tag in value]
+
+
+def _custom(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidValue(f"custom: expected an object of custom fields, got {_kind(value)}")
+    return {clean_line(str(k)): _any_text(v) for k, v in value.items()}
 
 
 def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
-    values = ContactValues(
-        name=_text(item, "name"),
-        first_name=_text(item, "first_name"),
-        last_name=_text(item, "last_name"),
-        organization=_text(item, "organization"),
-        title=_text(item, "title"),
-        address=_text(item, "address"),
-        website=_text(item, "website"),
-        source=_text(item, "source"),
-        notes=_text(item, "notes"),
-    )
-    values.emails = _labeled(item.get("emails"), normalize_email)
-    values.phones = _labeled(item.get("phones"), lambda raw: normalize_phone(raw, region))
-    values.tags = unique_folded(str(tag) for tag in item.get("tags") or [])
-    values.custom = {
-        str(k).strip(): str(v).strip()
-        for k, v in (item.get("custom") or {}).items()
-        if str(k).strip() and str(v).strip()
-    }
-    status = _text(item, "status")
+    values = ContactValues()
+    for name in _TEXT_FIELDS:
+        text = clean_field(name, _as_text(item.get(name), name))
+        if name == "middle_name":
+            values.first_name = f"{values.first_name} {text}".strip()
+        else:
+            setattr(values, name, text)
+    emails: list[Labeled] = []
+    phones: list[Labeled] = []
+
+    def phone(raw: str) -> Normalized:
+        return normalize_phone(raw, region)
+
+    _labeled(emails, item.get("emails"), "emails", normalize_email)
+    _labeled(phones, item.get("phones"), "phones", phone)
+    values.emails = _with_primary(emails, item.get("email"), "email", normalize_email)
+    values.phones = _with_primary(phones, item.get("phone"), "phone", phone)
+    values.tags = unique_folded(_tags(item.get("tags")))
+    custom = {k: v for k, v in item.items() if k not in KNOWN_KEYS}
+    custom = {clean_line(str(k)): _any_text(v) for k, v in custom.items()}
+    for key, value in _custom(item.get("custom")).items():
+        if custom.get(key, value) != value:
+            raise InvalidValue(
+                f"custom field {key!r} is given twice (a key and in custom) with other values"
+            )
+        custom[key] = value
+    values.custom = {k: v for k, v in custom.items() if k and v}
+    status = _as_text(item.get("status"), "status").lower()
     if status and status not in _STATUSES:
-        raise InvalidValue(f"unknown status {status!r}")
+        raise InvalidValue(f"unknown status {status!r} ({', '.join(sorted(_STATUSES))})")
     values.status = status
-    if item.get("birthday"):
-        values.birthday = date.fromisoformat(str(item["birthday"]))
+    values.birthday = _birthday(_as_text(item.get("birthday"), "birthday"))
+    identifier = _as_text(item.get("id"), "id")
+    values.id = int(identifier) if identifier.isdigit() else None
     if not values.name:
         values.name = full_name(values.first_name, values.last_name)
+    if not values.name:  # as from CSV: named after what it has, for a new contact
+        values.name, values.named = fallback_name(values), False
     return values
 
 
-def json_contacts(
-    path: Path, *, region: str | None = None
-) -> tuple[int, Iterator[ContactValues | RowError]]:
-    """How many items the file's array holds, and its rows one by one (read as they are
-    taken, so an import writes the first while the rest are checked)."""
+def _birthday(raw: str) -> date | None:
+    if not raw:
+        return None
     try:
-        items = json.loads(path.read_text("utf-8-sig"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValidationError(f"cannot read {path} as JSON: {error}") from None
-    if not isinstance(items, list):
-        raise ValidationError(f"{path}: expected a JSON array of contacts")
+        return date.fromisoformat(raw)  # as crm exports it (a year-less one too)
+    except ValueError:
+        return birthday_value(raw)
+
+
+def json_contacts(
+    path: Path, *, region: str | None = None, name: str | None = None
+) -> tuple[int, Iterator[ContactValues | RowError]]:
+    """How many objects the file's array holds, and its rows one by one (checked as they
+    are taken, so an import writes the first while the rest are checked). ``name``: what
+    messages call the file (default: its path)."""
+    shown = name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
+    items = _items(_text(data, shown), shown)
     return len(items), _rows(items, region)
 
 
-def _rows(items: list[Any], region: str | None) -> Iterator[ContactValues | RowError]:
-    for number, item in enumerate(items, start=1):
+def _text(data: bytes, path: str) -> str:
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValidationError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "a JSON file is UTF-8: save it as UTF-8 and import it again"
+        ) from None
+
+
+def _items(text: str, path: str) -> list[tuple[int, Any]]:
+    """The values of the array ``text`` holds, each with the line it starts on."""
+    decoder = json.JSONDecoder()
+    items: list[tuple[int, Any]] = []
+    try:
+        position = _skip_space(text, 0)
+        if not text.startswith("[", position):
+            whole = json.loads(text)
+            raise ValidationError(
+                f"{path}: expected a JSON array of contacts ([{{...}}, ...]), got {_kind(whole)}"
+            )
+        position = _skip_space(text, position + 1)
+        line, counted = 1, 0
+        while not text.startswith("]", position):
+            line, counted = line + text.count("\n", counted, position), position
+            value, position = decoder.raw_decode(text, position)
+            items.append((line, value))
+            position = _skip_space(text, position)
+            if text.startswith(",", position):
+                position = _skip_space(text, position + 1)
+            elif not text.startswith("]", position):
+                raise json.JSONDecodeError("expected ',' or ']' after a contact", text, position)
+        position = _skip_space(text, position + 1)
+        if position < len(text):
+            raise json.JSONDecodeError("more after the array's closing ']'", text, position)
+    except json.JSONDecodeError as error:
+        reason = error.msg[:1].lower() + error.msg[1:]
+        raise ValidationError(
+            f"{path}: line {error.lineno} column {error.colno}: not valid JSON ({reason})"
+        ) from None
+    return items
+
+
+def _skip_space(text: str, position: int) -> int:
+    found = _SPACE.match(text, position)
+    return found.end() if found else position
+
+
+def _rows(items: list[tuple[int, Any]], region: str | None) -> Iterator[ContactValues | RowError]:
+    for line, item in items:
+        cells = [json.dumps(item, ensure_ascii=False)]
+        if not isinstance(item, dict):
+            yield RowError(line, f"expected an object for a contact, got {_kind(item)}", cells)
+            continue
         try:
             values = _contact(item, region)
-        except (InvalidValue, ValueError, AttributeError, TypeError) as error:
-            yield RowError(number, f"item {number}: {error}", [])
+        except InvalidValue as error:
+            yield RowError(line, shorten_quoted(str(error)), cells)
             continue
         if not values.name:
-            yield RowError(number, f"item {number} has no name", [])
+            yield RowError(line, "no name, email or phone to recognise this contact by", cells)
         else:
             yield values

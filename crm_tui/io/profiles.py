@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crm_tui.errors import UsageError, ValidationError
+from crm_tui.io.csv_reader import excerpt
 from crm_tui.text import fold
 
 SCALARS = (
@@ -51,11 +52,12 @@ class ColumnMap:
     def describe(self, header: list[str]) -> list[str]:
         lines = []
         for index, target in sorted(self.targets.items()):
-            where = (
-                f"custom field {target.custom_name!r}"
-                if target.field == "custom"
-                else (target.field)
-            )
+            if target.field != "custom":
+                where = target.field
+            elif target.label_column is not None:
+                where = f"a custom field named by {header[target.label_column]!r}"
+            else:
+                where = f"custom field {target.custom_name!r}"
             lines.append(f"{header[index]!r} -> {where}")
         return lines
 
@@ -231,7 +233,25 @@ def _google(header: list[str]) -> ColumnMap:
         {i: t for i, t in websites.items() if t.field == "website"}
         | {i: Target("ignore") for i, t in websites.items() if t.field == "ignore"}
     )
+    for kind in _GOOGLE_NAMED_PAIRS:
+        mapping.targets.update(_named_pairs(header, kind))
     return mapping
+
+
+# Google's pairs whose label is the value's name, chosen per contact ("Custom Field 1 -
+# Label" holds "Referral", "Custom Field 1 - Value" holds "Sara"; "Event 1" an anniversary).
+_GOOGLE_NAMED_PAIRS = ("Custom Field", "Event", "Relation")
+
+
+def _named_pairs(header: list[str], kind: str) -> dict[int, Target]:
+    """One custom field per "<kind> N - Label" / "<kind> N - Value" pair and row, named by
+    the label's cell (by the pair, "Custom Field 1", when that cell is blank)."""
+    found = _pairs(header, rf"{re.escape(kind)} (\d+) - (Label|Type|Value)", "custom")
+    for index, target in found.items():
+        if target.field == "custom":
+            pair = header[index].strip().rsplit(" - ", 1)[0]
+            found[index] = Target("custom", custom_name=pair, label_column=target.label_column)
+    return found
 
 
 _OUTLOOK_EMAILS = {"E-mail Address": "", "E-mail 2 Address": "", "E-mail 3 Address": ""}
@@ -408,7 +428,7 @@ def check_identifies(mapping: ColumnMap, header: list[str], source: str) -> None
     a line of its own, for the same reason."""
     if any(target.field in IDENTIFYING for target in mapping.targets.values()):
         return
-    columns = [column for column in header if column.strip()] or ["Name"]
+    columns = [excerpt(column) for column in header if column.strip()] or ["Name"]
     raise ValidationError(
         f"{source}: no column holds a name, email or phone ({', '.join(columns)}); say which "
         f'does with --map, e.g. --map "{columns[0]}=name"'

@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from crm_tui.dates import NO_YEAR, month_day
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
-from crm_tui.io.csv_reader import decode
+from crm_tui.io.csv_reader import EXCERPT_CHARS, decode, excerpt, shorten_quoted
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 
@@ -32,7 +32,8 @@ _STATUSES = {"lead", "prospect", "customer", "inactive"}
 def is_vcard(path: Path) -> bool:
     """Recognised by content, not by name: the first line is BEGIN:VCARD."""
     try:
-        head = path.read_bytes()[:4096]
+        with path.open("rb") as handle:
+            head = handle.read(4096)
     except OSError:
         return False
     text, _ = decode(head)
@@ -120,15 +121,34 @@ def _birthday(raw: str) -> date | None:
 
 
 def vcard_contacts(
-    path: Path, *, region: str | None = None
+    path: Path, *, region: str | None = None, name: str | None = None
 ) -> tuple[int, Iterator[ContactValues | RowError]]:
     """How many cards the file holds, and their rows one by one (parsed as they are taken);
-    a card that cannot be read becomes a ``RowError``."""
-    text, _ = decode(path.read_bytes())
+    a card that cannot be read becomes a ``RowError``. ``name``: what messages call the
+    file (default: its path)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read {name or path}: {error.strerror}") from None
+    text, _ = decode(data)
     starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
     if not starts:
-        raise ValidationError(f"{path} has no vCard in it")
+        raise ValidationError(f"{name or path} has no vCard in it")
     return len(starts), _cards(text, starts, region)
+
+
+# A value ending in a lone backslash ("NOTE:C:\temp\" as written by hand or by a
+# careless exporter) escapes nothing; vobject's unescaping then appends the word "eof" to
+# it (its end-of-input marker, taken for the escaped character). The backslash is doubled
+# first, so it reads back as the backslash it is.
+_LONE_BACKSLASH_AT_END = re.compile(r"(?<!\\)((?:\\\\)*\\)(\r?\n)(?![ \t])")
+
+
+def _literal_trailing_backslash(chunk: str) -> str:
+    """``chunk`` with a backslash that ends a content line (not folded on) escaped."""
+    if "\\\n" not in chunk and "\\\r" not in chunk:
+        return chunk
+    return _LONE_BACKSLASH_AT_END.sub(r"\1\\\2", chunk)
 
 
 def _cards(text: str, starts: list[int], region: str | None) -> Iterator[ContactValues | RowError]:
@@ -140,10 +160,12 @@ def _cards(text: str, starts: list[int], region: str | None) -> Iterator[Contact
         chunk = text[start:end]
         line, counted = line + text.count("\n", counted, start), start
         try:
-            card = vobject.readOne(chunk)
+            card = vobject.readOne(_literal_trailing_backslash(chunk))
             values = _card_values(card, region)
         except (InvalidValue, vobject.base.ParseError, ValueError, AttributeError) as error:
-            yield RowError(line, f"card {number + 1}: {error}", [chunk.strip()])
+            # vobject quotes a line it cannot parse whole (a photo, a pasted email…).
+            reason = excerpt(shorten_quoted(str(error)), 4 * EXCERPT_CHARS)
+            yield RowError(line, f"card {number + 1}: {reason}", [chunk.strip()])
             continue
         if not values.name:
             yield RowError(line, f"card {number + 1} has no name", [chunk.strip()])
