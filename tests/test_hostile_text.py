@@ -70,8 +70,10 @@ def test_the_escaping_rule_lets_nothing_through_and_hides_nothing(value: str) ->
     assert len(shown) == len(visible) or "\t" in value or "\n" in value
 
 
-@given(st.lists(hostile_text, max_size=8))
-def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(writes: list[str]) -> None:
+@given(st.lists(hostile_text, max_size=8), st.sampled_from([0, 16, 1 << 16]))
+def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(
+    writes: list[str], buffer_size: int
+) -> None:
     class Sink:
         def __init__(self) -> None:
             self.parts: list[str] = []
@@ -83,13 +85,15 @@ def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(writes: lis
             pass
 
     sink = Sink()
-    guard = GuardedStream(sink)  # type: ignore[arg-type]
+    guard = GuardedStream(sink, buffer_size=buffer_size)  # type: ignore[arg-type]
     for part in writes:
         guard.write(part)
     guard.flush()
     written = "".join(sink.parts)
     assert not unsafe_in(written)
     assert written.count("\r\n") == "".join(writes).count("\r\n")  # CSV's line ends kept
+    if not unsafe_in("".join(writes)):  # what needs no change arrives unchanged
+        assert written == "".join(writes)
     with pytest.raises(TypeError):
         guard.write(b"")  # type: ignore[arg-type]
 

@@ -15,16 +15,22 @@ terminal beneath the guard, and only its own descriptions, which it passes throu
 from __future__ import annotations
 
 import io
+import re
 import sys
 from typing import Any, TextIO
 
 from crm_tui.text import for_terminal
 
 _CR = "\u240d"
+# What the rule would change, CRLF aside: most writes (a CSV row, a table line) have none,
+# and are written as they are.
+_CHANGED = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
 
 
 def _guarded(text: str) -> str:
     """``for_terminal``, but for a CR that ends a line (CSV's CRLF), which stays."""
+    if not _CHANGED.search(text):
+        return text
     guarded = for_terminal(text)
     return guarded.replace(_CR + "\n", "\r\n") if _CR in guarded else guarded
 
@@ -33,26 +39,39 @@ class GuardedStream(io.TextIOBase):
     """A text stream writing through ``for_terminal`` to ``raw``; everything else (encoding,
     ``isatty``, ``fileno``, ``flush``) is ``raw``'s."""
 
-    def __init__(self, raw: TextIO) -> None:
+    def __init__(self, raw: TextIO, *, buffer_size: int = 0) -> None:
         super().__init__()
         self.raw = raw
-        self._held_cr = False  # a CR that ended the last write: a line end if LF comes next
+        # Writes are checked a buffer at a time: an export writes a row per call.
+        self.buffer_size = buffer_size
+        self._pending: list[str] = []
+        self._pending_size = 0
+        self._held_cr = False  # a CR that ended the last chunk: a line end if LF comes next
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):  # Click probes a stream with b"" to learn its kind
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        if not text:
-            return 0
-        written = ("\r" if self._held_cr else "") + text
-        self._held_cr = written.endswith("\r")
-        self.raw.write(_guarded(written[:-1] if self._held_cr else written))
+        self._pending.append(text)
+        self._pending_size += len(text)
+        if self._pending_size > self.buffer_size:
+            self._drain()
         return len(text)
+
+    def _drain(self) -> None:
+        if not self._pending_size:
+            return
+        chunk = ("\r" if self._held_cr else "") + "".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        self._held_cr = chunk.endswith("\r")
+        self.raw.write(_guarded(chunk[:-1] if self._held_cr else chunk))
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
             self.write(line)
 
     def flush(self) -> None:
+        self._drain()
         if self._held_cr:  # no LF came: the CR was the text's own
             self.raw.write(_CR)
             self._held_cr = False
@@ -85,12 +104,18 @@ class GuardedStream(io.TextIOBase):
 def guard_output() -> None:
     """Wrap standard output and error in the guard (once; the app's own run does not)."""
     if not isinstance(sys.stdout, GuardedStream):
-        sys.stdout = GuardedStream(sys.stdout)
+        # Buffered on a pipe or a file (what is printed is flushed by Click's echo);
+        # a terminal sees each write at once.
+        size = 0 if sys.stdout.isatty() else 1 << 16
+        sys.stdout = GuardedStream(sys.stdout, buffer_size=size)
     if not isinstance(sys.stderr, GuardedStream):
         sys.stderr = GuardedStream(sys.stderr)
 
 
 def unguard_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, GuardedStream):
+            stream.flush()
     if isinstance(sys.stdout, GuardedStream):
         sys.stdout = sys.stdout.raw
     if isinstance(sys.stderr, GuardedStream):
