@@ -100,11 +100,6 @@ class LabeledValue(BaseModel):
     value: str
     label: str = ""
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _one_line(cls, value: Any) -> Any:
-        return clean_line(value) if isinstance(value, str) else value
-
 
 def _check_emails(values: list[LabeledValue]) -> list[LabeledValue]:
     checked, seen = [], set()
@@ -117,7 +112,7 @@ def _check_emails(values: list[LabeledValue]) -> list[LabeledValue]:
             raise ValueError(str(error)) from None
         if normal.key not in seen:
             seen.add(normal.key)
-            checked.append(LabeledValue(value=normal.value, label=item.label.strip()))
+            checked.append(LabeledValue(value=normal.value, label=clean_line(item.label)))
     return checked
 
 
@@ -132,7 +127,7 @@ def _check_phones(values: list[LabeledValue], region: str | None) -> list[Labele
             raise ValueError(str(error)) from None
         if normal.key not in seen:
             seen.add(normal.key)
-            checked.append(LabeledValue(value=normal.value, label=item.label.strip()))
+            checked.append(LabeledValue(value=normal.value, label=clean_line(item.label)))
     return checked
 
 

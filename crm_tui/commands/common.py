@@ -105,10 +105,15 @@ def _default(value: Any) -> Any:
 _JSON_UNSAFE = re.compile("[\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029]")
 
 
+def json_safe(text: str) -> str:
+    """JSON text with what a terminal would obey written as \\u escapes."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 def print_json(data: Any) -> None:
     """Print ``data`` as JSON; Unicode stays readable (no \\u escapes but for controls)."""
     text = json.dumps(data, default=_default, ensure_ascii=False, indent=2, allow_nan=False)
-    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
+    sys.stdout.write(json_safe(text) + "\n")
 
 
 def is_tty() -> bool:

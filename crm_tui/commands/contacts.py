@@ -17,7 +17,9 @@ from crm_tui.commands.common import (
     plain_console,
     print_json,
     state,
+    warn,
 )
+from crm_tui.commands.tables import write_json_array, write_table
 from crm_tui.dates import birthday_text, local_text
 from crm_tui.text import for_terminal, plural
 
@@ -28,6 +30,9 @@ app = command_group("Find, show, add and edit contacts.", no_args_is_help=True)
 
 SORTS = ["name", "organization", "email", "phone", "tags", "last_contacted"]
 STATUSES = ["lead", "prospect", "customer", "inactive"]
+DEFAULT_LIMIT = 100  # `contacts list` without --limit: a screenful, not a dump
+LIST_COLUMNS = ("ID", "Name", "Organization", "Email", "Phone", "Tags")
+PAGE = 1000
 
 
 StatusOpt = typer.Option(None, "--status", help="lead, prospect, customer or inactive.")
@@ -50,12 +55,20 @@ def list_(
     sort: str = typer.Option("name", "--sort", help=f"One of: {', '.join(SORTS)}."),
     desc: bool = typer.Option(False, "--desc", help="Reverse the order."),
     limit: int = typer.Option(
-        100, "--limit", "-n", min=0, metavar="N", help="At most this many (0: all)."
+        DEFAULT_LIMIT,
+        "--limit",
+        "-n",
+        min=0,
+        metavar="N",
+        help=f"At most this many (default {DEFAULT_LIMIT}; 0: all). A listing cut short says "
+        "how many there are.",
     ),
     trash: bool = typer.Option(False, "--trash", help="List the trash instead."),
     as_json: bool = JsonOption,
 ) -> None:
-    """List contacts, optionally searched and filtered."""
+    """List contacts, optionally searched and filtered.
+
+    Rows are written as they are read: `| head` gets its lines at once."""
     from crm_tui.services import contacts
 
     if sort not in SORTS:
@@ -68,47 +81,65 @@ def list_(
         descending=desc,
         trash=trash,
     )
-    with state(ctx).read() as session:
-        rows = _all_rows(session, query, limit)
+    from crm_tui import collector
+
+    # Rows are freed as they are written: the cyclic collector would only walk them.
+    with collector.paused(), state(ctx).read() as session:
+        pages = _Pages(session, query, limit)
         if as_json:
-            print_json(contacts.read_contacts(session, [row.id for row in rows]))
-            return
-    _print_rows(rows)
+            listed = write_json_array(
+                contact for page in pages for contact in contacts.read_contacts(session, page.ids)
+            )
+        else:
+            listed = write_table(
+                LIST_COLUMNS, ([_cells(row) for row in page.rows] for page in pages)
+            )
+        more = pages.has_more
+        total = contacts.count_contacts(session=session, query=query) if more else listed
+    summary = f"{listed:,} of {total:,} contacts (--limit 0 lists all)" if more else None
+    if as_json:
+        if summary:
+            warn(summary)
+    else:
+        echo(summary or plural(listed, "contact"))
 
 
-def _all_rows(session: Any, query: Any, limit: int) -> list[Any]:
-    """Up to ``limit`` rows (0: all), read a page of at most 1000 at a time."""
-    from crm_tui.services import contacts
-
-    rows: list[Any] = []
-    cursor = None
-    while True:
-        want = 1000 if limit == 0 else min(1000, limit - len(rows))
-        page = contacts.list_contacts(session=session, query=query, after=cursor, limit=want)
-        rows += page.rows
-        if not page.has_more or (limit and len(rows) >= limit):
-            return rows
-        cursor = page.last
+def _cells(row: Any) -> list[str]:
+    return [str(row.id), row.name, row.organization, row.email, row.phone, ", ".join(row.tags)]
 
 
-def _print_rows(rows: list[Any]) -> None:
-    from rich.table import Table
+class _Pages:
+    """The rows of ``query``, up to ``limit`` (0: all), a page at a time; ``has_more`` says,
+    once read, whether the limit left rows out."""
 
-    table = Table(box=None, header_style="bold")
-    for column in ("ID", "Name", "Organization", "Email", "Phone", "Tags"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            one_line(row.name),
-            one_line(row.organization),
-            one_line(row.email),
-            one_line(row.phone),
-            one_line(", ".join(row.tags)),
-        )
-    console = plain_console()
-    console.print(table)
-    console.print(plural(len(rows), "contact"))
+    def __init__(self, session: Any, query: Any, limit: int) -> None:
+        self.session, self.query, self.limit = session, query, limit
+        self.has_more = False
+
+    def __iter__(self) -> Any:
+        from crm_tui.services import contacts
+
+        read, cursor = 0, None
+        while True:
+            want = PAGE if self.limit == 0 else min(PAGE, self.limit - read)
+            page = contacts.list_contacts(
+                session=self.session, query=self.query, after=cursor, limit=want
+            )
+            if page.rows:
+                yield _Page(page.rows)
+            read += len(page.rows)
+            if not page.has_more:
+                return
+            if self.limit and read >= self.limit:
+                self.has_more = True
+                return
+            cursor = page.last
+
+
+class _Page:
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.ids = [row.id for row in rows]
 
 
 @app.command()
@@ -190,8 +221,10 @@ def _contact_fields(
     source: str | None,
     website: str | None,
     address: str | None,
+    birthday: str | None,
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
+        "birthday": (birthday or None) if birthday is not None else None,
         "name": name,
         "first_name": first,
         "last_name": last,
@@ -207,7 +240,24 @@ def _contact_fields(
         "tags": tags,
         "custom": parse_pairs(fields, what="--field") if fields else None,
     }
-    return {key: value for key, value in values.items() if value is not None}
+    kept = {key: value for key, value in values.items() if value is not None}
+    if birthday == "":
+        kept["birthday"] = None  # cleared
+    return kept
+
+
+def _references(session: Any, owner: str | None, referred_by: str | None) -> dict[str, Any]:
+    """--owner and --referred-by as the ids they name ('' clears them)."""
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.team import find_member
+
+    found: dict[str, Any] = {}
+    if owner is not None:
+        found["owner_id"] = find_member(session=session, ref=owner).id if owner else None
+    if referred_by is not None:
+        referrer = resolve_contact(session=session, ref=referred_by) if referred_by else None
+        found["referred_by_id"] = referrer.id if referrer else None
+    return found
 
 
 NameArg = typer.Argument(None, help='Full name, e.g. "Sara Ahmadi".')
@@ -237,6 +287,18 @@ NotesOpt = typer.Option(None, "--notes", help="Free-form notes.")
 SourceOpt = typer.Option(None, "--source", help="Where the contact came from.")
 WebsiteOpt = typer.Option(None, "--website", help="Website address.")
 AddressOpt = typer.Option(None, "--address", help="Postal address.")
+BirthdayOpt = typer.Option(
+    None,
+    "--birthday",
+    metavar="DATE",
+    help="YYYY-MM-DD, or --MM-DD without a year (write --birthday=--12-24); '' clears it.",
+)
+OwnerOpt = typer.Option(
+    None, "--owner", metavar="MEMBER", help="Team member who owns it ('' for nobody)."
+)
+ReferredOpt = typer.Option(
+    None, "--referred-by", metavar="REF", help="The contact who referred it ('' for none)."
+)
 
 
 @app.command()
@@ -256,6 +318,9 @@ def add(
     source: str | None = SourceOpt,
     website: str | None = WebsiteOpt,
     address: str | None = AddressOpt,
+    birthday: str | None = BirthdayOpt,
+    owner: str | None = OwnerOpt,
+    referred_by: str | None = ReferredOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a contact; prints its id (the whole contact with --json)."""
@@ -278,9 +343,11 @@ def add(
         source=source,
         website=website,
         address=address,
+        birthday=birthday,
     )
-    data = ContactCreate.build(cli.settings.default_region, **values)
     with cli.write() as session:
+        values |= _references(session, owner, referred_by)
+        data = ContactCreate.build(cli.settings.default_region, **values)
         contact = create_contact(session=session, data=data, actor_id=cli.actor_id(session))
     if as_json:
         print_json(contact)
@@ -318,6 +385,9 @@ def edit(
     source: str | None = SourceOpt,
     website: str | None = WebsiteOpt,
     address: str | None = AddressOpt,
+    birthday: str | None = BirthdayOpt,
+    owner: str | None = OwnerOpt,
+    referred_by: str | None = ReferredOpt,
     if_version: int | None = typer.Option(
         None,
         "--if-version",
@@ -347,9 +417,11 @@ def edit(
         source=source,
         website=website,
         address=address,
+        birthday=birthday,
     )
     with cli.write() as session:
         contact = resolve_contact(session=session, ref=ref)
+        values |= _references(session, owner, referred_by)
         if field:
             values["custom"] = {**contact.custom, **parse_pairs(field, what="--field")}
         changes = ContactUpdate.build(cli.settings.default_region, **values)
@@ -418,7 +490,13 @@ def tag_(
 def duplicates(
     ctx: typer.Context,
     limit: int = typer.Option(
-        200, "--limit", "-n", min=1, max=1_000_000, metavar="N", help="At most this many pairs."
+        200,
+        "--limit",
+        "-n",
+        min=1,
+        max=1_000_000,
+        metavar="N",
+        help="At most this many pairs (default 200); a list cut short says so (200+).",
     ),
     as_json: bool = JsonOption,
 ) -> None:
@@ -428,7 +506,11 @@ def duplicates(
     from crm_tui.services.merge import find_duplicates
 
     with state(ctx).read() as session:
-        pairs = find_duplicates(session=session, limit=limit)
+        pairs = find_duplicates(session=session, limit=limit + 1)  # one more: are there more?
+    more = len(pairs) > limit
+    pairs = pairs[:limit]
+    if more:
+        warn(f"the first {limit:,} pairs; there are more (--limit N shows more)")
     if as_json:
         print_json(
             [
@@ -440,7 +522,8 @@ def duplicates(
     for pair in pairs:
         first, second = pair.first, pair.second
         echo(f"#{first.id} {first.name}  ~  #{second.id} {second.name}   {'; '.join(pair.reasons)}")
-    echo(plural(len(pairs), "likely duplicate pair"))
+    count = plural(len(pairs), "likely duplicate pair")
+    echo(count.replace(" ", "+ ", 1) if more else count)
 
 
 @app.command()

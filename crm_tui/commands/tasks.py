@@ -11,8 +11,6 @@ from crm_tui.commands.common import (
     an_id,
     command_group,
     echo,
-    one_line,
-    plain_console,
     print_json,
     state,
     warn,
@@ -114,30 +112,28 @@ def list_(
 def _print_tasks(tasks: list[Any], early: set[int]) -> None:
     """``early``: tasks starting before a listed task they wait for ends (marked ⚠, as on
     the board)."""
-    from rich.table import Table
-
+    from crm_tui.commands.tables import write_table
     from crm_tui.services.tasks import early_starts_text
 
-    table = Table(box=None, header_style="bold")
-    for column in ("ID", "Status", "Due", "Title", "Assignee", "Contact", "Project", "%"):
-        table.add_column(column, overflow="fold")
-    for task in tasks:
-        table.add_row(
+    columns = ("ID", "Status", "Due", "Title", "Assignee", "Contact", "Project", "%")
+    rows = [
+        [
             str(task.id),
             task.status,
             task.due.isoformat() if task.due else "",
-            one_line(f"⚠ {task.title}" if task.id in early else task.title),
-            one_line(task.assignee),
-            one_line(task.contact_name),
-            one_line(task.project),
+            f"⚠ {task.title}" if task.id in early else task.title,
+            task.assignee or "",
+            task.contact_name or "",
+            task.project or "",
             str(task.progress),
-        )
-    console = plain_console()
-    console.print(table)
+        ]
+        for task in tasks
+    ]
+    write_table(columns, [rows] if rows else [])
     summary = plural(len(tasks), "task")
     if early:
         summary += f" · {early_starts_text(len(early))}"
-    console.print(summary)
+    echo(summary)
 
 
 @app.command()

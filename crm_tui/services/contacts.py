@@ -6,6 +6,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, insert, select, true, update
@@ -256,21 +257,25 @@ def read_contacts(session: Session, ids: Sequence[int]) -> list[ContactRead]:
     """Whole contacts for ``ids`` (in that order; unknown ids are left out), in 4 queries."""
     by_id: dict[int, ContactRead] = {}
     members = member_names(session)
+    table = Contact.__table__  # type: ignore[attr-defined]
     for chunk in chunked(ids):
         emails = _labeled(session, ContactEmail, chunk)
         phones = _labeled(session, ContactPhone, chunk)
-        for contact in session.scalars(select(Contact).where(col(Contact.id).in_(list(chunk)))):
-            assert contact.id is not None
+        for row in session.execute(select(table).where(table.c.id.in_(list(chunk)))).all():
+            # A row's values by name cost 1.5 µs each through the Row; a namespace's, next
+            # to nothing (a listing reads 28 of them for each of 100k contacts).
+            contact = SimpleNamespace(**row._mapping)
             by_id[contact.id] = _read(contact, emails, phones, members)
     return [by_id[i] for i in ids if i in by_id]
 
 
 def _read(
-    contact: Contact,
+    contact: Any,
     emails: dict[int, list[LabeledValue]],
     phones: dict[int, list[LabeledValue]],
     members: dict[int, str],
 ) -> ContactRead:
+    """A contact row (an ORM object or a plain row of the table) as its read model."""
     assert contact.id is not None
     return ContactRead(
         id=contact.id,
