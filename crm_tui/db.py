@@ -279,7 +279,9 @@ def ensure_schema(database: Database, *, on_upgrade: Callable[[str], None] | Non
         on_upgrade(f"upgrading the database schema {revision} -> {HEAD}")
     from crm_tui.migrations.runner import upgrade
 
-    with database._writer.begin() as connection:
+    # Foreign keys off (SQLite): a migration that makes a table again drops the old one, and
+    # where they are enforced that first deletes its rows and every row pointing at them.
+    with database._bulk_writer.begin() as connection:
         upgrade(connection)
 
 

@@ -26,6 +26,11 @@ from crm_tui.vocabulary import (  # the columns' values, defined without the dat
 
 NOT_DELETED = text("deleted_at IS NULL")
 DELETED = text("deleted_at IS NOT NULL")
+# The tables whose ids people and scripts keep (printed by the CLI, in --json, in import and
+# merge records): SQLite hands out ids above every id it ever gave (AUTOINCREMENT), not just
+# above the highest row left, so the id of a contact an import undo or a merge removed never
+# comes back as someone else's (migration 0008). PostgreSQL's sequences never go back anyway.
+NEVER_REUSED = {"sqlite_autoincrement": True}
 
 
 def _partial(name: str, *columns: str) -> Index:
@@ -50,6 +55,7 @@ def _empty() -> dict[str, Any]:
 
 class TeamMember(SQLModel, table=True):
     __tablename__ = "team_member"
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -62,7 +68,7 @@ class TeamMember(SQLModel, table=True):
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organization"
-    __table_args__ = (_partial("ix_organization_live_sort", "sort_name", "id"),)
+    __table_args__ = (_partial("ix_organization_live_sort", "sort_name", "id"), NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -89,6 +95,7 @@ class Contact(SQLModel, table=True):
         Index(
             "ix_contact_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED
         ),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -197,6 +204,7 @@ class ContactSearchRow(SQLModel, table=True):
 
 class Project(SQLModel, table=True):
     __tablename__ = "project"
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -221,6 +229,7 @@ class Interaction(SQLModel, table=True):
         _partial("ix_interaction_live_sentiment", "sentiment", "occurred_at", "id"),
         # Every row, trash included: what deleting a contact looks up (migration 0004).
         Index("ix_interaction_contact_id", "contact_id"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -269,6 +278,7 @@ class Task(SQLModel, table=True):
         _partial("ix_task_live_contact", "contact_id", "due_date"),
         Index("ix_task_contact_id", "contact_id"),  # every row: for deleting contacts (0004)
         Index("ix_task_source_interaction", "source_interaction_id"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -311,6 +321,7 @@ class TaskDependency(SQLModel, table=True):
 
 class WorkflowTemplate(SQLModel, table=True):
     __tablename__ = "workflow_template"
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
@@ -344,6 +355,7 @@ class TemplateStep(SQLModel, table=True):
 
 class ImportBatch(SQLModel, table=True):
     __tablename__ = "import_batch"
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
@@ -379,6 +391,7 @@ class MergeRecord(SQLModel, table=True):
     """A merge of two contacts, with what is needed to undo it."""
 
     __tablename__ = "merge_record"
+    __table_args__ = NEVER_REUSED
 
     id: int | None = Field(default=None, primary_key=True)
     kept_id: int

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,13 @@ from crm_tui.errors import DatabaseError, SchemaTooNewError
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.migrations.runner import script_heads, script_revisions
 from crm_tui.models import Contact, Organization
-from crm_tui.schemas import ContactCreate, InteractionCreate
+from crm_tui.schemas import ContactCreate, InteractionCreate, TaskCreate
 from crm_tui.services.contacts import ContactQuery, create_contact, list_contacts
+from crm_tui.services.doctor import check_database
 from crm_tui.services.interactions import InteractionQuery, create_interaction, list_interactions
+from crm_tui.services.tasks import create_task
+from tests.conftest import add_contact
+from tests.databases import Template
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:
@@ -150,8 +156,9 @@ def test_a_reader_is_not_blocked_by_a_writer(db: db_module.Database) -> None:
     thread.join()
 
 
-def _without_name_bands(db_path: Path) -> None:
-    """The database as the crm before 0007 left it (through 0007's own downgrade)."""
+def _downgraded(db_path: Path, revision: str) -> None:
+    """The database as the crm of ``revision`` left it (through the later ones' downgrades;
+    SQLAlchemy's engine leaves SQLite's foreign keys off, as tables remade need)."""
     from alembic import command
     from sqlalchemy import create_engine
 
@@ -159,14 +166,21 @@ def _without_name_bands(db_path: Path) -> None:
 
     engine = create_engine(f"sqlite:///{db_path}")
     with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0006")
+        command.downgrade(alembic_config(connection), revision)
     engine.dispose()
+
+
+def _without_name_bands(db_path: Path) -> None:
+    """The database as the crm before 0007 left it (through 0007's own downgrade)."""
+    _downgraded(db_path, "0006")
 
 
 def _at_revision(db_path: Path, revision: str) -> None:
     """Mark the database as written by the crm of ``revision`` (as if never upgraded)."""
     if revision < "0007":
         _without_name_bands(db_path)
+    elif revision < "0008":
+        _downgraded(db_path, "0007")
     connection = sqlite3.connect(db_path)
     connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
     connection.commit()
@@ -322,6 +336,160 @@ def test_letters_typed_differently_get_their_new_sort_keys_and_index_rows(db_pat
     assert {row.id for row in by_notes} == {other.id, third.id}  # notes, a custom field
     assert [row.id for row in logged] == [met.id]
     assert [row.id for row in logged_persian] == [persian.id]
+
+
+# -- 0008: ids never handed out twice -----------------------------------------------------------
+
+KEPT_IDS = (
+    "team_member", "organization", "contact", "project", "interaction", "task",
+    "workflow_template", "import_batch", "merge_record",
+)  # fmt: skip
+SEARCHES = ("sara", "ahmadi", "美", "lefèvre", "a", "zz")
+
+
+def _declared_never_reused(connection: sqlite3.Connection) -> set[str]:
+    rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+    return {name for name, sql in rows if "AUTOINCREMENT" in sql}
+
+
+def _content(connection: sqlite3.Connection) -> dict[str, list[str]]:
+    """Every row of every table (the search tables and theirs included), as text."""
+    tables = [
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if name not in ("sqlite_sequence", "alembic_version")
+    ]
+    return {t: sorted(map(repr, connection.execute(f'SELECT * FROM "{t}"'))) for t in tables}
+
+
+def _dependents(connection: sqlite3.Connection) -> set[tuple[str, str, str, str | None]]:
+    query = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+    return set(connection.execute(query))
+
+
+def _found(database: db_module.Database) -> dict[str, list[int]]:
+    """What each search finds, contacts and interactions, in their order."""
+    found = {}
+    with database.read() as session:
+        for words in SEARCHES:
+            query = ContactQuery(search=words)
+            found[words] = [row.id for row in list_contacts(session=session, query=query).rows]
+            logged = list_interactions(session=session, query=InteractionQuery(search=words))
+            found[f"log: {words}"] = [row.id for row in logged.rows]
+    return found
+
+
+def _max_id(url: str, table: str) -> int:
+    database = open_database(url)
+    try:
+        with database.read() as session:
+            return int(session.execute(text(f"SELECT max(id) FROM {table}")).scalar_one())
+    finally:
+        database.close()
+
+
+def _handed_out_and_removed(url: str, folder: Path) -> dict[str, int]:
+    """Contacts, interactions and tasks imported and undone, a contact merged away: the
+    highest id each table handed out, above its highest row."""
+    from tests.test_cli import crm
+
+    people = folder / "people.csv"
+    people.write_text("name,email\nNeda,neda@x.example\nOmid,omid@x.example\n", "utf-8")
+    log = folder / "log.csv"
+    log.write_text("contact_id,occurred_at,subject\n1,2026-11-01 10:00,Quote call\n", "utf-8")
+    tasks = folder / "tasks.csv"
+    tasks.write_text("title,due\nDesign,2026-12-01\n", "utf-8")
+    highest = {}
+    for kind, source, table in (
+        ("contacts", people, "contact"),
+        ("interactions", log, "interaction"),
+        ("tasks", tasks, "task"),
+    ):
+        code, _, err = crm(url, "import", kind, str(source))
+        assert code == 0, err
+        highest[table] = _max_id(url, table)
+        batch = json.loads(crm(url, "import", "list", "--json")[1])[0]["id"]
+        code, _, err = crm(url, "import", "undo", str(batch))
+        assert code == 0, err
+        assert _max_id(url, table) < highest[table]
+    highest["merged"] = _max_id(url, "contact")
+    code, _, err = crm(url, "contacts", "merge", "1", str(highest["merged"]))
+    assert code == 0, err
+    return highest
+
+
+@pytest.mark.sqlite_only
+def test_an_upgrade_to_0008_keeps_everything_and_ids_are_not_given_again(
+    demo_url: str, migrated_template: Template, tmp_path: Path
+) -> None:
+    """0008 remakes the tables people know ids of: every row, index and search result
+    stays, and removed contacts', interactions' and tasks' ids are not given again."""
+    db_path = sqlite_path(demo_url)
+    assert db_path is not None
+    highest = _handed_out_and_removed(demo_url, tmp_path)
+    _at_revision(db_path, "0007")
+    with closing(sqlite3.connect(db_path)) as connection:
+        assert _declared_never_reused(connection) == set()  # as the crm of 0007 made them
+        content, dependents = _content(connection), _dependents(connection)
+    database = open_database(demo_url, migrate=False)
+    found = _found(database)
+    database.close()
+    assert found["sara"] and found["log: a"]
+
+    open_database(demo_url).close()  # upgrades
+    with (
+        closing(sqlite3.connect(db_path)) as connection,
+        closing(sqlite3.connect(migrated_template.path)) as fresh,
+    ):
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+        assert _declared_never_reused(connection) == set(KEPT_IDS)
+        assert _content(connection) == content
+        assert _dependents(connection) == dependents
+        # an upgraded database's tables are those of a new one
+        tables = "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        assert connection.execute(tables).fetchall() == fresh.execute(tables).fetchall()
+
+    database = open_database(demo_url)
+    try:
+        assert _found(database) == found
+        with database.read() as session:
+            assert check_database(session=session, full=True) == []
+        with database.write() as session:
+            contact = create_contact(session=session, data=ContactCreate(name="Mina"))
+            logged = create_interaction(
+                session=session, data=InteractionCreate(contact_ids=[contact.id], subject="Hi")
+            )
+            task = create_task(session=session, data=TaskCreate(title="Call Mina back"))
+    finally:
+        database.close()
+    assert contact.id > highest["contact"] > highest["merged"]
+    assert logged.id > highest["interaction"] and task.id > highest["task"]
+
+
+@pytest.mark.sqlite_only
+def test_0008_refuses_to_remake_tables_with_foreign_keys_on(db_path: Path) -> None:
+    """Dropping the old contact table would first delete every email, phone and tag link
+    of every contact (ON DELETE CASCADE) and unlink their interactions and tasks."""
+    from alembic import command
+    from sqlalchemy import create_engine, event
+
+    from crm_tui.migrations.runner import alembic_config
+
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        add_contact(session, "Sara", emails=[{"value": "s@x.example"}], tags=["vip"])
+    database.close()
+    _at_revision(db_path, "0007")
+    engine = create_engine(f"sqlite:///{db_path}")
+    event.listen(engine, "connect", lambda c, _: c.execute("PRAGMA foreign_keys=ON"))
+    refused = pytest.raises(RuntimeError, match="needs foreign keys turned off")
+    with refused, engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    engine.dispose()
+    with closing(sqlite3.connect(db_path)) as connection:
+        for table in ("contact_email", "contact_tag"):
+            assert connection.execute(f"SELECT count(*) FROM {table}").fetchone() == (1,)
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == ("0007",)
 
 
 def test_db_urls_and_masking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -157,6 +157,10 @@ def _keys_problem(row: dict[str, Any], columns: set[str], table: str) -> str:
     return "; ".join(parts)
 
 
+# Schemas whose tables have the columns HEAD's have: 0008 only made SQLite ids never reused.
+SAME_COLUMNS = frozenset({"0007"})
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / "manifest.json"
     try:
@@ -165,7 +169,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise ValidationError(f"{folder} is not a crm bundle ({path.name}: {error})") from None
     if manifest.get("format") != FORMAT:
         raise ValidationError(f"{folder} is not a crm bundle")
-    if manifest.get("schema") != HEAD:
+    if manifest.get("schema") not in (HEAD, *SAME_COLUMNS):
         raise ValidationError(
             f"the bundle was written with schema {manifest.get('schema')}, this crm has {HEAD}; "
             "import it with the crm version that wrote it, then export again"

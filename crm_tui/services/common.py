@@ -23,7 +23,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from crm_tui.errors import ConflictError, NotFoundError
@@ -341,7 +341,8 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
     """``count`` fresh primary keys for ``model``, to insert rows with known ids in bulk.
 
     SQLite: the write transaction (BEGIN IMMEDIATE) keeps other writers out, so the ids after
-    the highest are ours. PostgreSQL: taken from the table's sequence, safe under concurrency.
+    the highest ever handed out are ours (inserting them moves the table's AUTOINCREMENT
+    counter past them). PostgreSQL: taken from the table's sequence, safe under concurrency.
     """
     if count == 0:
         return []
@@ -356,20 +357,64 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
         )
         return [row[0] for row in rows]
     highest = session.scalar(select(func.max(model.id))) or 0
+    # Not only the highest row left: an undone import's ids are above it, and stay taken.
+    given = session.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table})
+    highest = max(highest, given or 0)
     return list(range(highest + 1, highest + count + 1))
 
 
 def reset_id_sequences(session: Session, tables: Sequence[str]) -> None:
-    """PostgreSQL: move each table's id sequence past ids written explicitly (bulk, bundle)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
+    """Move each table's next id past ids written explicitly (bulk, bundle) and past the ids
+    its import and merge records name, never back: ids handed out to rows deleted since stay
+    taken. PostgreSQL: the id sequence; SQLite: the AUTOINCREMENT counter (which inserts
+    already move past the ids they write)."""
     for table in tables:
+        recorded = _highest_recorded(session, table)
+        if session.get_bind().dialect.name != "postgresql":
+            _count_from(session, table, recorded)
+            continue
+        sequence = session.scalar(text(f"SELECT pg_get_serial_sequence('{table}', 'id')"))
         session.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
-            )
+                f"SELECT setval('{sequence}', GREATEST("
+                f"(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END "
+                f"FROM {sequence}), "
+                f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}), :next), false)"
+            ),
+            {"next": recorded + 1},
         )
+
+
+def _highest_recorded(session: Session, table: str) -> int:
+    """The highest id of ``table`` that import records (entity = the table: an undo deletes
+    what an import made) or, for contacts, merge records name (an unmerge brings one back)."""
+    found = [
+        session.scalar(
+            text("SELECT max(coalesce(last_id, entity_id)) FROM import_change WHERE entity = :t"),
+            {"t": table},
+        )
+    ]
+    if table == "contact":
+        found += session.execute(
+            text("SELECT max(kept_id), max(merged_id) FROM merge_record")
+        ).one()
+    return max((value for value in found if value is not None), default=0)
+
+
+def _count_from(session: Session, table: str, highest: int) -> None:
+    """SQLite: make ``table``'s next id at least ``highest`` + 1 (an AUTOINCREMENT table's:
+    the others give the highest row's plus one whatever the counter says)."""
+    model = SQLModel.metadata.tables.get(table)
+    if not highest or model is None or not model.dialect_options["sqlite"]["autoincrement"]:
+        return
+    named = {"t": table, "n": highest}
+    row = session.execute(
+        text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}
+    ).first()
+    if row is None:
+        session.execute(text("INSERT INTO sqlite_sequence(name, seq) VALUES (:t, :n)"), named)
+    elif row[0] < highest:
+        session.execute(text("UPDATE sqlite_sequence SET seq = :n WHERE name = :t"), named)
 
 
 @contextmanager
