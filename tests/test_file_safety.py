@@ -208,3 +208,29 @@ def test_the_schema_check_itself_refuses_a_foreign_database(tmp_path: Path) -> N
     tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master")]
     connection.close()
     assert tables == ["note"]
+
+
+def test_an_export_to_a_device_or_a_pipe_writes_into_it_and_leaves_it_be(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`crm export … -o /dev/null` renamed its finished file over the device: as root,
+    /dev/null became a regular file for the whole machine."""
+    import stat
+    import threading
+
+    from tests.test_cli import crm
+
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@example.com")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    pipe = folder / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = crm(db_url, "export", "contacts", "-o", str(pipe))
+    reader.join(timeout=30)
+    assert code == 0, err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert b"sara@example.com" in received[0]
+    assert [p.name for p in folder.iterdir()] == ["pipe"]  # no partial left beside it

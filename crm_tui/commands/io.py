@@ -359,6 +359,9 @@ FORMATS = {
 }
 
 
+_TEXT: dict[str, Any] = {"newline": "", "encoding": "utf-8"}
+
+
 @contextmanager
 def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
     """The export's destination: the file (written whole, then renamed; readable by its
@@ -370,6 +373,12 @@ def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
         raise ValidationError(f"cannot write {path}: no folder {path.parent}")
     if path.is_dir():
         raise ValidationError(f"cannot write {path}: it is a folder; name a file in it")
+    if path.exists() and not path.is_file():
+        # /dev/null, a pipe, a terminal: written as it is. Renaming a file over it would
+        # replace the device itself (as root, /dev/null became a file for the machine).
+        with path.open("wb" if binary else "w", **({} if binary else _TEXT)) as stream:
+            yield stream
+        return
     from crm_tui.io.backup import partial_path, private_file
 
     partial = private_file(partial_path(path))
