@@ -415,6 +415,91 @@ def test_interactions_and_tasks_from_csv(db_url: str, tmp_path: Path) -> None:
     assert len(listed) == 3 and launch["depends_on"] == [build["id"]]
 
 
+def _work_with_a_trashed_contact(db_url: str) -> None:
+    """Sara (live) and Ali (in the trash), each with a call and a task, and a task of no one."""
+    for name in ("Sara", "Ali"):
+        crm(db_url, "contacts", "add", name, "--email", f"{name.lower()}@x.example")
+        crm(db_url, "log", f"Call with {name}", "--contact", name, "--when", "2026-11-02 10:00")
+        crm(db_url, "tasks", "add", f"Quote for {name}", "--contact", name, "--due", "2026-12-01")
+    crm(db_url, "tasks", "add", "Tidy the desk", "--project", "Office")
+    assert crm(db_url, "contacts", "delete", "Ali")[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("kind", ["interactions", "tasks"])
+def test_an_export_with_a_trashed_contact_imports_back_as_nothing_new(
+    db_url: str, tmp_path: Path, kind: str, fmt: str
+) -> None:
+    """The whole file failed ("no contact with id or email '2'"), and a JSON export was read
+    as CSV: an export read back into its own database is all duplicates, skipped."""
+    _work_with_a_trashed_contact(db_url)
+    exported = tmp_path / f"{kind}.{fmt}"
+    assert crm(db_url, "export", kind, "-o", str(exported))[0] == 0
+    before = crm(db_url, "export", kind, "--format", "json")[1]
+    code, out, err = crm(db_url, "import", kind, str(exported))
+    expected = 2 if kind == "interactions" else 3
+    assert (code, out, err) == (0, f"created 0, updated 0, skipped {expected}, rejected 0\n", "")
+    assert crm(db_url, "export", kind, "--format", "json")[1] == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+@pytest.mark.parametrize("kind", ["interactions", "tasks"])
+def test_new_work_for_a_trashed_contact_is_kept_with_it(
+    db_url: str, tmp_path: Path, kind: str, fmt: str
+) -> None:
+    """An export read into a database where the contact went to the trash after it was
+    taken: its rows are the contact's, as before, and come back with it from the trash."""
+    _work_with_a_trashed_contact(db_url)
+    exported = tmp_path / f"{kind}.{fmt}"
+    crm(db_url, "export", kind, "-o", str(exported))
+    ali = 2
+    if kind == "interactions":
+        more = "2026-11-03T09:00:00+00:00"
+        rows = [{"contact_id": ali, "occurred_at": more, "channel": "call", "subject": "Again"}]
+    else:
+        rows = [{"contact_id": ali, "title": "Second quote", "due": "2026-12-09"}]
+    if fmt == "json":
+        items = json.loads(exported.read_text(encoding="utf-8")) + rows
+        exported.write_text(json.dumps(items), encoding="utf-8")
+    else:
+        with exported.open("a", encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(io.StringIO(exported.read_text(encoding="utf-8"))))
+            csv.DictWriter(handle, header).writerows(rows)
+    code, out, err = crm(db_url, "import", kind, str(exported))
+    skipped = 2 if kind == "interactions" else 3
+    assert code == 0 and out.startswith(f"created 1, updated 0, skipped {skipped},"), err
+    noun = kind[:-1]
+    assert err == f"crm: {exported}: #2 Ali is in the trash: 1 {noun} attached to it\n"
+    items = json.loads(crm(db_url, "export", kind, "--format", "json")[1])
+    [added] = [i for i in items if i.get("subject", i.get("title")) in ("Again", "Second quote")]
+    assert added["contact_id"] == ali
+    if kind == "interactions":  # Ali's "last contacted" moved with it, as for any call
+        crm(db_url, "contacts", "restore", "2")
+        assert by_name(db_url)["Ali"]["last_contacted_at"].startswith("2026-11-03")  # type: ignore[union-attr]
+
+
+def test_a_bad_object_in_a_json_file_of_work_is_named_by_its_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@x.example")
+    log = _write(
+        tmp_path / "log.json",
+        '[\n  {"contact_id": 1, "occurred_at": "2026-11-01T10:00:00Z", "subject": "=Call"},\n'
+        '  {"contact_id": 1, "occurred_at": "2026-11-02T10:00:00Z"},\n  7\n]\n',
+    )
+    rejects = tmp_path / "rejects.csv"
+    code, out, err = crm(db_url, "import", "interactions", str(log), "--rejects", str(rejects))
+    assert code == 1 and "created 1" in out
+    assert "log.json: line 3: record: write a subject or a note" in err
+    assert "log.json: line 4: expected an object for interaction, got 7" in err
+    rows = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert rows[0] == ["line", "reason", "item"] and [row[0] for row in rows[1:]] == ["3", "4"]
+    code, out, err = crm(db_url, "import", "interactions", str(log), "--skip-bad")
+    assert code == 3 and "created 1" in out, err
+    [logged] = json.loads(crm(db_url, "export", "interactions", "--format", "json")[1])
+    assert logged["subject"] == "=Call"  # JSON text is taken as it is: no apostrophe came off
+
+
 # -- exports ----------------------------------------------------------------------------------
 
 

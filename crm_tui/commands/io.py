@@ -338,16 +338,24 @@ def import_undo(
 ) -> None:
     """Revert an import: remove what it created, restore updates.
 
-    Contacts it updated get their previous values back."""
+    Contacts it updated get their previous values back; organizations, tags and projects
+    it created go too once nothing uses them. What was edited or used since is kept, each
+    named on stderr with the reason (exit 3); when nothing could be undone, nothing
+    changes and the batch stays open to undo later (exit 1)."""
     from crm_tui.services.imports import undo_import
 
     with state(ctx).write() as session:
         report = undo_import(session=session, batch_id=batch)
-    echo(f"undid import #{batch}: removed {report.removed}, restored {report.restored}")
     for kept in report.kept:
         warn(f"kept {kept}")
-    if report.kept:
-        raise typer.Exit(3)
+    if not report.undone:
+        warn(
+            f"nothing undone: import #{batch} stays open, to undo once what kept it is settled "
+            "(a contact it created goes, edited or not, once in the trash and unused)"
+        )
+    else:
+        echo(f"undid import #{batch}: {report.summary()}")
+    raise typer.Exit(report.exit_code)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -562,21 +570,25 @@ def _import_work(
 ) -> None:
     from crm_tui.io.contact_rows import RowError
     from crm_tui.io.csv_reader import Problem, open_csv
-    from crm_tui.io.work_rows import interaction_row, task_row
+    from crm_tui.io.json_contacts import is_json
+    from crm_tui.io.work_rows import interaction_row, json_work_rows, task_row
     from crm_tui.services.imports import import_work
 
-    source = open_csv(file, encoding=encoding, delimiter=_delimiter(delimiter))
+    source = None  # JSON, as `crm export … --format json` writes it, else CSV
+    if not is_json(file):
+        source = open_csv(file, encoding=encoding, delimiter=_delimiter(delimiter))
+    header = ["item"] if source is None else source.header  # a JSON reject: its object
     read = interaction_row if kind == "interactions" else task_row
     cli = state(ctx)
     unit = cli.read if dry_run else cli.write
     with interrupts_handled() as ctrl_c:
         with collector.paused():
-            rows: list[Any] = []
-            for record in source.records():
+            rows: list[Any] = [] if source is not None else json_work_rows(file, kind)
+            for record in source.records() if source is not None else ():
                 if isinstance(record, Problem):
                     rows.append(RowError(record.line, record.reason, record.cells))
                 else:
-                    rows.append(read(record.line, record.cells, source.header))
+                    rows.append(read(record.line, record.cells, header))
             with unit() as session:
                 report = import_work(
                     session=session,
@@ -589,7 +601,9 @@ def _import_work(
                 )
                 ctrl_c.hold()  # committed whole from here, and reported
         if rejects is not None and report.errors:
-            _write_rejects(rejects, source.header, report.errors)
+            _write_rejects(rejects, header, report.errors)
+        for note in report.notes:
+            warn(f"{file}: {note}")
         _report(file, report, kind, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
@@ -605,7 +619,9 @@ EncodingOpt = typer.Option(None, "--encoding", help="Text encoding (default: det
 @import_app.command("interactions")
 def import_interactions(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
+    ),
     dry_run: bool = DryRunOpt,
     skip_bad: bool = SkipBadOpt,
     rejects: Path | None = RejectsOpt,
@@ -616,7 +632,8 @@ def import_interactions(
     """Import interactions (CSV); rows already logged are skipped.
 
     Columns: contact_id or contact_email, occurred_at, channel, direction, subject, body,
-    sentiment, complaint, resolved_at."""
+    sentiment, complaint, resolved_at. JSON as `crm export interactions` writes it works
+    too (those columns as keys)."""
     _import_work(
         ctx, "interactions", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json
     )
@@ -625,7 +642,9 @@ def import_interactions(
 @import_app.command("tasks")
 def import_tasks(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header."),
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
+    ),
     dry_run: bool = DryRunOpt,
     skip_bad: bool = SkipBadOpt,
     rejects: Path | None = RejectsOpt,
@@ -636,5 +655,6 @@ def import_tasks(
     """Import tasks (CSV); tasks already on the board are skipped.
 
     Columns: title, status, priority, start, due, progress, milestone, estimate_hours,
-    assignee, contact_id or contact_email, project, depends_on, id."""
+    assignee, contact_id or contact_email, project, depends_on, id. JSON as `crm export
+    tasks` writes it works too (those columns as keys)."""
     _import_work(ctx, "tasks", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)

@@ -1,19 +1,26 @@
-"""Rows of interactions and tasks from CSV: columns found by name, values checked.
+"""Rows of interactions and tasks from CSV or JSON: columns found by name, values checked.
 
 Contacts are referred to by id or email (``contact_id``, ``contact_email``, ``email`` or
-``contact``); the import service resolves them against the database.
+``contact``); the import service resolves them against the database. A JSON file is an
+array of objects, as ``crm export interactions|tasks --format json`` writes: each object's
+keys are read as a CSV row's columns (what the export adds that is not imported, such as
+``version``, is left out as an unknown column is).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from crm_tui.dates import DateError, parse_day, parse_when
-from crm_tui.errors import FieldErrors
+from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
+from crm_tui.io.csv_reader import shorten_quoted
 from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
 
@@ -41,10 +48,16 @@ def _columns(header: list[str]) -> dict[str, int]:
 def _get(cells: list[str], columns: dict[str, int], *names: str) -> str:
     for name in names:
         if name in columns:
-            value = restore(strip_control(cells[columns[name]]).strip())
+            value = strip_control(cells[columns[name]]).strip()
             if value:
                 return value
     return ""
+
+
+def _readable(cells: list[str], from_csv: bool) -> list[str]:
+    """The cells' values: a CSV cell's apostrophe against formulas (see ``crm export``)
+    comes off; JSON never gets one, so its text is taken as it is."""
+    return [restore(strip_control(cell).strip()) for cell in cells] if from_csv else cells
 
 
 def _contact(cells: list[str], columns: dict[str, int]) -> str:
@@ -80,8 +93,11 @@ def _day(raw: str) -> date | None:
             raise ValueError(f"not a date: {raw!r}") from None
 
 
-def interaction_row(line: int, cells: list[str], header: list[str]) -> WorkRow | RowError:
+def interaction_row(
+    line: int, cells: list[str], header: list[str], *, from_csv: bool = True
+) -> WorkRow | RowError:
     columns = _columns(header)
+    given, cells = cells, _readable(cells, from_csv)
     contact = _contact(cells, columns)
     try:
         occurred = _moment(_get(cells, columns, "occurred_at", "when", "date", "time"))
@@ -98,15 +114,18 @@ def interaction_row(line: int, cells: list[str], header: list[str]) -> WorkRow |
         }
         InteractionCreate.build(**values)
     except (ValueError, FieldErrors) as error:
-        return RowError(line, str(error), cells)
+        return RowError(line, str(error), given)
     if not contact:
-        return RowError(line, "no contact (a contact_id or contact_email column)", cells)
+        return RowError(line, "no contact (a contact_id or contact_email column)", given)
     values["resolved_at"] = resolved
     return WorkRow(line, values, contact=contact)
 
 
-def task_row(line: int, cells: list[str], header: list[str]) -> WorkRow | RowError:
+def task_row(
+    line: int, cells: list[str], header: list[str], *, from_csv: bool = True
+) -> WorkRow | RowError:
     columns = _columns(header)
+    given, cells = cells, _readable(cells, from_csv)
     try:
         progress = _get(cells, columns, "progress", "percent")
         priority = _get(cells, columns, "priority")
@@ -124,7 +143,7 @@ def task_row(line: int, cells: list[str], header: list[str]) -> WorkRow | RowErr
         }
         TaskCreate.build(**values)
     except (ValueError, FieldErrors) as error:
-        return RowError(line, str(error), cells)
+        return RowError(line, str(error), given)
     depends = _get(cells, columns, "depends_on", "after", "waits_for")
     return WorkRow(
         line,
@@ -135,3 +154,84 @@ def task_row(line: int, cells: list[str], header: list[str]) -> WorkRow | RowErr
         project=_get(cells, columns, "project"),
         assignee=_get(cells, columns, "assignee", "owner", "assigned_to"),
     )
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_work_rows(path: Path, kind: str, *, name: str | None = None) -> list[WorkRow | RowError]:
+    """The rows of a JSON array of interactions or tasks (``kind``), each object read as a
+    CSV row whose columns are its keys; a bad object is a ``RowError`` at the line it
+    starts on, holding the object as its one cell (for ``--rejects``). ``name``: what
+    messages call the file (default: its path)."""
+    shown = name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
+    read: Callable[..., WorkRow | RowError] = (
+        interaction_row if kind == "interactions" else task_row
+    )
+    rows: list[WorkRow | RowError] = []
+    for line, item in _json_items(data, shown, kind):
+        whole = [json.dumps(item, ensure_ascii=False)]
+        if not isinstance(item, dict):
+            got = "a list" if isinstance(item, list) else "null" if item is None else whole[0]
+            reason = f"expected an object for {kind[:-1]}, got {got}"
+            rows.append(RowError(line, shorten_quoted(reason), whole))
+            continue
+        row = read(line, [_cell(value) for value in item.values()], list(item), from_csv=False)
+        if isinstance(row, RowError):
+            row.cells = whole
+        rows.append(row)
+    return rows
+
+
+def _cell(value: Any) -> str:
+    """A JSON value as the CSV export writes it: "yes" or blank for true or false, a list
+    (``depends_on``) as its items separated by spaces, nothing for null."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "yes"
+    if isinstance(value, list):
+        return " ".join(_cell(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _json_items(data: bytes, name: str, kind: str) -> list[tuple[int, Any]]:
+    """The items of the JSON array in ``data``, each with the line it starts on."""
+    try:
+        text = data.decode(json.detect_encoding(data)).lstrip("\ufeff")
+        items = json.loads(text)
+    except UnicodeDecodeError:
+        raise ValidationError(
+            f"{name}: not UTF-8 text; save it as UTF-8 and import it again"
+        ) from None
+    except json.JSONDecodeError as error:
+        reason = error.msg[:1].lower() + error.msg[1:]
+        raise ValidationError(
+            f"{name}: line {error.lineno} column {error.colno}: not valid JSON ({reason})"
+        ) from None
+    if not isinstance(items, list):
+        raise ValidationError(f"{name}: expected a JSON array of {kind} ([{{...}}, ...])")
+    # The text is valid JSON: walk it again item by item, for the line each one starts on.
+    decoder = json.JSONDecoder()
+    found: list[tuple[int, Any]] = []
+    position = _skip_space(text, 0) + 1  # past the "["
+    line, counted = 1, 0
+    for item in items:
+        position = _skip_space(text, position)
+        line, counted = line + text.count("\n", counted, position), position
+        found.append((line, item))
+        position = _skip_space(text, decoder.raw_decode(text, position)[1]) + 1  # past ","
+    return found
+
+
+def _skip_space(text: str, position: int) -> int:
+    found = _SPACE.match(text, position)
+    return found.end() if found else position

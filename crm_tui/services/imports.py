@@ -1,15 +1,19 @@
 """Importing contacts: match against what is stored, then write the batch in one transaction.
 
 Every import is an ``ImportBatch``; each row it created or updated is an ``ImportChange``
-(updates keep the contact as it was), which is what ``undo_import`` puts back. Rows may
-come as a stream (a file still being read in another process): they are planned and new
-contacts written 5,000 at a time (ids reserved up front, one executemany per table, the
-search index filled from documents built ahead, ``io.prepare``), inside a savepoint that a
-bad row further down rolls back; 100k rows take a few seconds.
+(updates keep the contact as it was), which is what ``undo_import`` puts back. The
+organizations, tags and projects an import creates on the way are recorded too (entity
+"organization", "tag", "project"), so that undoing it removes those nothing uses any more.
+
+Rows may come as a stream (a file still being read in another process): they are planned
+and new contacts written 5,000 at a time (ids reserved up front, one executemany per table,
+the search index filled from documents built ahead, ``io.prepare``), inside a savepoint that
+a bad row further down rolls back; 100k rows take a few seconds.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
@@ -39,7 +43,11 @@ from crm_tui.models import (
     ImportChange,
     Interaction,
     InteractionContact,
+    Organization,
+    Project,
+    Tag,
     Task,
+    TaskDependency,
 )
 from crm_tui.records import contact_columns
 from crm_tui.schemas import InteractionCreate, TaskCreate
@@ -54,14 +62,14 @@ from crm_tui.services.common import (
     reserve_ids,
     utcnow,
 )
-from crm_tui.services.contacts import apply_changes, refresh_contacted
-from crm_tui.services.interactions import contacts_of, create_interaction
+from crm_tui.services.contacts import apply_changes, mark_contacted, refresh_contacted
+from crm_tui.services.interactions import contacts_of
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
-from crm_tui.text import fold, sort_key
+from crm_tui.text import clean_line, fold, plural, sort_key
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 500  # bound parameters in one IN list
@@ -77,6 +85,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
     written: bool = False
+    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong (one line each)
 
     @property
     def exit_code(self) -> int:
@@ -97,13 +106,19 @@ class ImportReport:
 
 
 def _existing(
-    session: Session, keys: Sequence[str], match: Match, *, bare: bool = False
+    session: Session,
+    keys: Sequence[str],
+    match: Match,
+    *,
+    bare: bool = False,
+    trash: bool = False,
 ) -> dict[str, int]:
     """Live contacts owning any of ``keys`` (the lowest id wins), read in chunks; ``bare``:
-    only contacts without an email or a phone."""
+    only contacts without an email or a phone; ``trash``: contacts in the trash instead."""
     if match is Match.NONE or not keys:
         return {}
-    live = col(Contact.deleted_at).is_(None)
+    deleted = col(Contact.deleted_at)
+    live = deleted.is_not(None) if trash else deleted.is_(None)
     found: dict[str, int] = {}
     for chunk in chunked(keys, CHUNK):
         if match is Match.NAME:
@@ -253,6 +268,8 @@ class _Writer:
         self.savepoint: Any = None  # around everything the batch writes
         self.organizations: dict[str | None, tuple[int | None, str, str]] = {None: (None, "", "")}
         self.tags: dict[str, int] = {}
+        # Ids of the organizations and tags this import created, for undo_import.
+        self.created: dict[str, set[int]] = {"organization": set(), "tag": set()}
         now = driver_value(session, Contact.created_at, utcnow())
         self.stamps = (now, now, actor_id, actor_id, None, 1, None)
 
@@ -282,11 +299,19 @@ class _Writer:
             self.index_plan = None
             self.indexes.enter_context(_indexes_for(session, expected, keep_lookups=keep_lookups))
         ids = reserve_ids(session, Contact, len(rows))
-        self._know_tags(rows)
+        # A Prepared, or the plain tuple it crossed a pipe as.
+        prepared_rows = [row.prepared or prepared_row(row) for row in rows]
+        organizations = {
+            row.organization
+            for row, prepared in zip(rows, prepared_rows, strict=True)
+            if prepared[1] not in self.organizations  # its organization_key
+        }
+        tag_names = {t for row in rows for t in row.tags if fold(t) not in self.tags}
+        before = self.existing(organizations, tag_names)
+        if tag_names:
+            self.tags.update(tags.tag_ids(session, tag_names))
         contacts, documents, emails, phones, links = [], [], [], [], []
-        for contact_id, row in zip(ids, rows, strict=True):
-            # A Prepared, or the plain tuple it crossed a pipe as.
-            prepared = row.prepared or prepared_row(row)
+        for contact_id, row, prepared in zip(ids, rows, prepared_rows, strict=True):
             columns, organization_key, _, _, _, labeled_emails, labeled_phones, tag_keys = prepared
             row.prepared = None  # written: its memory can go
             organization = self._organization(row, organization_key)
@@ -302,11 +327,39 @@ class _Writer:
         insert_tuples(session, ContactTag, ("contact_id", "tag_id"), links)
         search.add_contact_documents(session, documents)
         _record_created(session, batch_id, "contact", ids)
+        self.note_created(before, organizations, tag_names)
 
-    def _know_tags(self, rows: Sequence[ContactValues]) -> None:
-        names = {t for row in rows for t in row.tags if fold(t) not in self.tags}
-        if names:
-            self.tags.update(tags.tag_ids(self.session, names))
+    def existing(
+        self, organizations: Iterable[str], tag_names: Iterable[str]
+    ) -> tuple[set[int], set[int]]:
+        """Ids of the live organizations and the tags stored now under these names: what the
+        same call finds beyond them once rows are written, the import created (no column
+        says who created an organization or a tag, and a tag has no time either)."""
+        return (
+            _ids_keyed(
+                self.session,
+                Organization,
+                Organization.sort_name,
+                {sort_key(name) for name in organizations},
+            ),
+            _ids_keyed(self.session, Tag, Tag.key, {fold(clean_line(name)) for name in tag_names}),
+        )
+
+    def note_created(
+        self,
+        before: tuple[set[int], set[int]],
+        organizations: Iterable[str],
+        tag_names: Iterable[str],
+    ) -> None:
+        """Note what was created since ``before`` was read (see ``existing``)."""
+        after = self.existing(organizations, tag_names)
+        self.created["organization"] |= after[0] - before[0]
+        self.created["tag"] |= after[1] - before[1]
+
+    def record_created(self) -> None:
+        """Record the organizations and tags the batch created (see ``undo_import``)."""
+        for entity, ids in self.created.items():
+            _record_created(self.session, self.batch_id(), entity, sorted(ids))
 
     def _organization(self, row: ContactValues, key: str | None) -> tuple[int | None, str, str]:
         if key not in self.organizations:
@@ -314,6 +367,17 @@ class _Writer:
             assert named is not None  # the name is not blank
             self.organizations[key] = (named.id, named.name, named.sort_name)
         return self.organizations[key]
+
+
+def _ids_keyed(session: Session, model: Any, column: Any, keys: set[str]) -> set[int]:
+    """Ids of the (live) rows of ``model`` whose ``column`` holds one of ``keys``."""
+    found: set[int] = set()
+    for chunk in chunked(sorted(keys), CHUNK):
+        query = select(model.id).where(col(column).in_(chunk))
+        if hasattr(model, "deleted_at"):
+            query = query.where(col(model.deleted_at).is_(None))
+        found.update(session.scalars(query))
+    return found
 
 
 def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]:
@@ -373,6 +437,9 @@ def _update_all(
         contacts = session.scalars(select(Contact).where(col(Contact.id).in_(list(changes)))).all()
         states = contact_states(session, contacts, compared)  # whole, for undo_import
         batch_id, actor_id = writer.batch_id(), writer.actor_id
+        organizations = {c["organization"] for c in changes.values() if "organization" in c}
+        tag_names = {name for c in changes.values() for name in c.get("tags", ())}
+        existing = writer.existing(organizations, tag_names)
         records = []
         for contact in contacts:
             assert contact.id is not None
@@ -381,6 +448,7 @@ def _update_all(
             records.append(_update_record(batch_id, contact.id, before, contact.version))
             updated.append(contact.id)
         bulk_insert(session, ImportChange, records)
+        writer.note_created(existing, organizations, tag_names)
     session.flush()
     search.index_contacts(session, updated)
     return len(updated), len(ids) - len(updated)
@@ -457,6 +525,7 @@ def import_contacts(
         return report
     report.written = True
     if writer.batch is not None:
+        writer.record_created()
         writer.savepoint.commit()
         batch = writer.batch
         batch.created, batch.updated = report.created, report.updated
@@ -557,10 +626,13 @@ def _record_created(session: Session, batch_id: int, entity: str, ids: Sequence[
     )
 
 
-def _created_ids(session: Session, batch_id: int) -> list[int]:
+def _created_ids(session: Session, batch_id: int, entity: str) -> list[int]:
+    """Ids of the rows of ``entity`` ("contact", "tag"…) that the batch created."""
     runs = session.execute(
         select(ImportChange.entity_id, ImportChange.last_id).where(
-            ImportChange.batch_id == batch_id, ImportChange.action == "created"
+            ImportChange.batch_id == batch_id,
+            ImportChange.entity == entity,
+            ImportChange.action == "created",
         )
     )
     return [i for first, last in runs for i in range(first, (last or first) + 1)]
@@ -618,41 +690,48 @@ def list_batches(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
 class UndoReport:
     removed: int = 0
     restored: int = 0
-    kept: list[str] = field(default_factory=list)
+    # What the batch created on the way and nothing uses any more, removed with it.
+    organizations: int = 0
+    tags: int = 0
+    projects: int = 0
+    kept: list[str] = field(default_factory=list)  # "#12 Sara Ahmadi: why", one each
+    undone: bool = False  # False: none of it could be undone; nothing changed
 
+    @property
+    def exit_code(self) -> int:
+        """0 all undone, 3 partly (some of it kept), 1 none of it (the batch stays open)."""
+        if not self.undone:
+            return 1
+        return 3 if self.kept else 0
 
-def _removable_contacts(session: Session, ids: list[int], report: UndoReport) -> list[int]:
-    """The created contacts nobody touched since: same version, no interactions or tasks."""
-    removable = []
-    for chunk in chunked(ids, CHUNK):
-        used = set(
-            session.scalars(
-                select(InteractionContact.contact_id).where(
-                    col(InteractionContact.contact_id).in_(chunk)
-                )
+    def summary(self) -> str:
+        line = f"removed {self.removed}, restored {self.restored}"
+        also = [
+            plural(count, what)
+            for count, what in (
+                (self.organizations, "organization"),
+                (self.tags, "tag"),
+                (self.projects, "project"),
             )
-        )
-        used |= set(session.scalars(select(Task.contact_id).where(col(Task.contact_id).in_(chunk))))
-        used |= set(
-            session.scalars(
-                select(Interaction.contact_id).where(col(Interaction.contact_id).in_(chunk))
-            )
-        )
-        for contact_id, name, version in session.execute(
-            select(Contact.id, Contact.name, Contact.version).where(col(Contact.id).in_(chunk))
-        ):
-            if version != 1 or contact_id in used:
-                report.kept.append(f"#{contact_id} {name} (changed since the import)")
-            else:
-                removable.append(contact_id)
-    return removable
+            if count
+        ]
+        return line + (f" (and {', '.join(also)} it created)" if also else "")
 
 
 def undo_import(*, session: Session, batch_id: int) -> UndoReport:
-    """Revert a batch: remove what it created, put back what it updated.
+    """Revert a batch: remove what it created, put back what it updated, then remove the
+    organizations, tags and projects it created that nothing uses any more.
 
-    A contact changed (or given interactions or tasks) since the import is left alone and
-    reported, so undoing never loses later work.
+    What somebody worked on since is kept, each with its reason in ``kept``, so undoing
+    never loses later work: a row edited since, or one that others refer to (a contact's
+    interactions, tasks, projects or referrals; an interaction's follow-up task; a task
+    another waits for). A row the batch created and somebody moved to the trash since goes
+    all the same when nothing refers to it: it was thrown away already.
+
+    When nothing at all can be undone, nothing changes and the batch is not marked undone
+    (``undone`` False): it can be undone once the user has dealt with what kept it (moved
+    those contacts to the trash, say). Otherwise the batch is marked undone: a second undo
+    would find the restored contacts one version on and take them for edited.
     """
     batch = session.get(ImportBatch, batch_id, with_for_update=True)
     if batch is None:
@@ -661,24 +740,84 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
         raise ValidationError(f"import batch #{batch_id} was already undone")
     report = UndoReport()
     if batch.kind in ("interactions", "tasks"):
-        report.removed, report.kept = _undo_work(session, batch_id, batch.kind)
+        _undo_work(session, batch, report)
+    else:
+        _undo_contacts(session, batch, report)
+    if report.undone:
         batch.undone_at = utcnow()
-        return report
-    removed = _removable_contacts(session, _created_ids(session, batch_id), report)
-    restored = _restore_updated(session, batch_id, report)
-    if removed:
-        for chunk in chunked(removed, CHUNK):
-            session.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
-        search.unindex_contacts(session, removed)
-    report.removed = len(removed)
-    session.flush()
-    search.index_contacts(session, restored)
-    batch.undone_at = utcnow()
     return report
 
 
-def _restore_updated(session: Session, batch_id: int, report: UndoReport) -> list[int]:
-    """Put back the contacts the batch updated, a chunk at a time; returns their ids."""
+def _undo_contacts(session: Session, batch: ImportBatch, report: UndoReport) -> None:
+    assert batch.id is not None
+    removable = _removable_contacts(session, _created_ids(session, batch.id, "contact"), report)
+    restorable = _restorable_contacts(session, batch.id, report)
+    if report.kept and not removable and not restorable:
+        return
+    # The organizations created during the batch that these contacts have (read before they
+    # go or get their own back): the batch's, also in a batch from before organizations
+    # were recorded.
+    organizations = set(_created_ids(session, batch.id, "organization"))
+    touched = [*removable, *(change.entity_id for change in restorable)]
+    organizations |= _organizations_since(session, touched, batch.created_at)
+    for chunk in chunked(removable, CHUNK):
+        session.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
+    if removable:
+        search.unindex_contacts(session, removable)
+    restored = _restore_contacts(session, restorable)
+    session.flush()
+    search.index_contacts(session, restored)
+    report.removed, report.restored = len(removable), len(restored)
+    _remove_unused(session, Organization, organizations, report)
+    _remove_unused(session, Tag, set(_created_ids(session, batch.id, "tag")), report)
+    report.undone = True
+
+
+def _removable_contacts(session: Session, ids: list[int], report: UndoReport) -> list[int]:
+    """The created contacts nothing refers to, unchanged since or thrown in the trash."""
+    removable = []
+    for chunk in chunked(ids, CHUNK):
+        uses = _contact_uses(session, chunk)
+        for contact_id, name, version, deleted_at in session.execute(
+            select(Contact.id, Contact.name, Contact.version, Contact.deleted_at).where(
+                col(Contact.id).in_(chunk)
+            )
+        ):
+            if uses.get(contact_id):
+                used = " and ".join(uses[contact_id])
+                report.kept.append(f"#{contact_id} {name}: has {used} since the import")
+            elif version != 1 and deleted_at is None:
+                report.kept.append(
+                    f"#{contact_id} {name}: edited since the import (version {version})"
+                )
+            else:
+                removable.append(contact_id)
+    return removable
+
+
+# What refers to a contact, which removing it would lose (or leave pointing at nothing).
+_CONTACT_USES = (
+    ("interactions", InteractionContact.contact_id),
+    ("interactions", Interaction.contact_id),
+    ("tasks", Task.contact_id),
+    ("projects", Project.contact_id),
+    ("contacts it referred", Contact.referred_by_id),
+)
+
+
+def _contact_uses(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    uses: dict[int, list[str]] = {}
+    for what, column in _CONTACT_USES:
+        for contact_id in session.scalars(select(column).where(col(column).in_(ids)).distinct()):
+            found = uses.setdefault(contact_id, [])
+            if what not in found:
+                found.append(what)
+    return uses
+
+
+def _restorable_contacts(session: Session, batch_id: int, report: UndoReport) -> list[ImportChange]:
+    """The updates whose contacts are as the import left them (a contact merged into
+    another since is gone: nothing of it to put back)."""
     changes = list(
         session.scalars(
             select(ImportChange).where(
@@ -686,6 +825,32 @@ def _restore_updated(session: Session, batch_id: int, report: UndoReport) -> lis
             )
         )
     )
+    restorable = []
+    for chunk in chunked(changes, CHUNK):
+        stored = {
+            row.id: row
+            for row in session.execute(
+                select(Contact.id, Contact.name, Contact.version, Contact.deleted_at).where(
+                    col(Contact.id).in_([change.entity_id for change in chunk])
+                )
+            )
+        }
+        for change in chunk:
+            row = stored.get(change.entity_id)
+            if row is None:
+                continue
+            said = f"#{row.id} {row.name} as the import left it"
+            if row.deleted_at is not None:  # its state from before would take it out again
+                report.kept.append(f"{said}: in the trash since the import")
+            elif row.version != (change.before or {}).get("_after"):
+                report.kept.append(f"{said}: edited since the import (version {row.version})")
+            else:
+                restorable.append(change)
+    return restorable
+
+
+def _restore_contacts(session: Session, changes: list[ImportChange]) -> list[int]:
+    """Put back the contacts these updates changed, a chunk at a time; returns their ids."""
     restored: list[int] = []
     for chunk in chunked(changes, CHUNK):
         stored = session.scalars(
@@ -694,41 +859,106 @@ def _restore_updated(session: Session, batch_id: int, report: UndoReport) -> lis
         contacts = {contact.id: contact for contact in stored}
         pairs = []
         for change in chunk:
-            contact = contacts.get(change.entity_id)
-            if contact is None:
-                continue
             before = dict(change.before or {})
-            if contact.version != before.pop("_after", None):
-                report.kept.append(f"#{contact.id} {contact.name} (changed since the import)")
-                continue
-            pairs.append((contact, before))
+            before.pop("_after", None)
+            pairs.append((contacts[change.entity_id], before))
         restore_contacts(session, pairs)
         for contact, _ in pairs:
             assert contact.id is not None
             contact.version += 1
             restored.append(contact.id)
-    report.restored = len(restored)
     return restored
+
+
+def _organizations_since(session: Session, contact_ids: list[int], since: Any) -> set[int]:
+    """The organizations of these contacts created at or after ``since``."""
+    found: set[int] = set()
+    for chunk in chunked(contact_ids, CHUNK):
+        found.update(
+            session.scalars(
+                select(Organization.id)
+                .join(Contact, Contact.organization_id == Organization.id)
+                .where(col(Contact.id).in_(chunk), Organization.created_at >= since)
+                .distinct()
+            )
+        )
+    return found
+
+
+# What uses an organization, a tag or a project: any contact or task, in the trash or not.
+_USED_BY: dict[Any, Any] = {
+    Organization: Contact.organization_id,
+    Tag: ContactTag.tag_id,
+    Project: Task.project_id,
+}
+_REPORTED_AS = {Organization: "organizations", Tag: "tags", Project: "projects"}
+
+
+def _remove_unused(session: Session, model: Any, ids: set[int], report: UndoReport) -> None:
+    """Remove the rows of ``model`` (created by the batch) that nothing uses now; one
+    edited since (a renamed organization) is kept and reported."""
+    used_by = _USED_BY[model]
+    removed = 0
+    for chunk in chunked(sorted(ids), CHUNK):
+        used = set(session.scalars(select(used_by).where(col(used_by).in_(chunk)).distinct()))
+        unused = [i for i in chunk if i not in used]
+        if hasattr(model, "version") and unused:
+            what = model.__tablename__
+            for row_id, name, version in session.execute(
+                select(model.id, model.name, model.version).where(
+                    col(model.id).in_(unused), model.version != 1
+                )
+            ):
+                report.kept.append(
+                    f"{what} #{row_id} {name}: edited since the import (version {version})"
+                )
+                unused.remove(row_id)
+        if unused:
+            session.execute(delete(model).where(col(model.id).in_(unused)))
+            removed += len(unused)
+    name = _REPORTED_AS[model]
+    setattr(report, name, getattr(report, name) + removed)
 
 
 # -- interactions and tasks -------------------------------------------------------------------
 
 
-def _resolve_contacts(session: Session, refs: set[str]) -> dict[str, int]:
-    """Contact references (ids or emails) -> live contact ids; unknown ones are left out."""
-    ids = {ref: int(ref.lstrip("#")) for ref in refs if ref.lstrip("#").isdigit()}
-    live = set(
-        session.scalars(
-            select(Contact.id).where(
-                col(Contact.id).in_(list(ids.values())), col(Contact.deleted_at).is_(None)
-            )
+def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """Contact references (ids or emails) -> contact ids, and the names of those in the
+    trash; unknown references are left out.
+
+    An id names its contact, in the trash or not: an export holds the interactions and
+    tasks of contacts in the trash (they stay theirs), and reading it back must find them.
+    An email is a live contact's, else one in the trash.
+    """
+    ids = {
+        ref: int(ref.lstrip("#"))
+        for ref in refs
+        if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= MAX_ID
+    }
+    stored: set[int] = set()
+    for chunk in chunked(sorted(set(ids.values())), CHUNK):
+        stored.update(session.scalars(select(Contact.id).where(col(Contact.id).in_(chunk))))
+    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in stored}
+    emails = {ref: fold(ref) for ref in refs if "@" in ref}
+    keys = sorted(set(emails.values()))
+    by_email = _existing(session, keys, Match.EMAIL)
+    missing = [key for key in keys if key not in by_email]
+    by_email.update(_existing(session, missing, Match.EMAIL, trash=True))
+    found.update({ref: by_email[key] for ref, key in emails.items() if key in by_email})
+    trashed: dict[int, str] = {}
+    for chunk in chunked(sorted(set(found.values())), CHUNK):
+        trashed.update(
+            session.execute(
+                select(Contact.id, Contact.name).where(
+                    col(Contact.id).in_(chunk), col(Contact.deleted_at).is_not(None)
+                )
+            ).all()
         )
-    )
-    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in live}
-    emails = [ref for ref in refs if "@" in ref]
-    by_email = _existing(session, [fold(e) for e in emails], Match.EMAIL)
-    found.update({ref: by_email[fold(ref)] for ref in emails if fold(ref) in by_email})
-    return found
+    return found, trashed
+
+
+MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a parameter)
 
 
 def import_work(
@@ -741,10 +971,16 @@ def import_work(
     dry_run: bool = False,
     actor_id: int | None = None,
 ) -> ImportReport:
-    """Import interactions or tasks (``kind``) as one batch, all or nothing like contacts."""
+    """Import interactions or tasks (``kind``) as one batch, all or nothing like contacts.
+
+    A row already there (see ``_already_logged``, ``_tasks_there``) is skipped, so a file
+    imported again adds only its new rows. A row for a contact in the trash is imported
+    and stays that contact's, as its interactions and tasks do when it goes to the trash
+    (and come back with it): said in ``notes``, one line per contact.
+    """
     good = [row for row in rows if isinstance(row, WorkRow)]
     errors = [row for row in rows if isinstance(row, RowError)]
-    contacts = _resolve_contacts(session, {row.contact for row in good if row.contact})
+    contacts, trashed = _resolve_contacts(session, {row.contact for row in good if row.contact})
     for row in list(good):
         if row.contact and row.contact not in contacts:
             errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
@@ -759,20 +995,24 @@ def import_work(
                     errors.append(RowError(row.line, str(error), []))
                     good.remove(row)
     known: dict[str, int] = {}  # the file's ids of task rows already on the board
+    # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
     if kind == "interactions":
         repeated = _already_logged(session, good, contacts)
     else:
         there = _tasks_there(session, good, contacts)
         repeated = set(there)
-        known = {row.file_id: there[row.line] for row in good if row.line in there and row.file_id}
-    good = [row for row in good if row.line not in repeated]
+        known = {row.file_id: there[i] for i, row in enumerate(good) if i in there and row.file_id}
+    good = [row for i, row in enumerate(good) if i not in repeated]
     report = ImportReport(
         errors=sorted(errors, key=lambda e: e.line),
         rejected=len(errors),
         created=len(good),
         skipped=len(repeated),
     )
-    if dry_run or (errors and not skip_bad):
+    if errors and not skip_bad and not dry_run:
+        return report
+    report.notes = _trash_notes(good, contacts, trashed, kind[:-1], dry_run=dry_run)
+    if dry_run:
         return report
     if not good:  # nothing new: done (exit 3 if rows were left out)
         report.written = True
@@ -781,22 +1021,26 @@ def import_work(
     session.add(batch)
     session.flush()
     assert batch.id is not None
+    projects: list[int] = []
     if kind == "interactions":
         created = _create_interactions(session, good, contacts, actor_id)
     else:
-        created = _create_tasks(session, good, contacts, members, actor_id, known)
+        created, projects = _create_tasks(
+            session, good, contacts, set(trashed), members, actor_id, known
+        )
     bulk_insert(
         session,
         ImportChange,
         [
             {
                 "batch_id": batch.id,
-                "entity": kind[:-1],
+                "entity": entity,
                 "entity_id": i,
                 "action": "created",
                 "before": None,
             }
-            for i in created
+            for entity, ids in ((kind[:-1], created), ("project", projects))
+            for i in ids
         ],
     )
     batch.created, batch.rejected = len(created), report.rejected
@@ -805,20 +1049,38 @@ def import_work(
     return report
 
 
+def _trash_notes(
+    rows: list[WorkRow],
+    contacts: dict[str, int],
+    trashed: dict[int, str],
+    noun: str,
+    *,
+    dry_run: bool,
+) -> list[str]:
+    counts = Counter(contacts[row.contact] for row in rows if row.contact)
+    attached = "would be attached" if dry_run else "attached"
+    return [
+        f"#{contact_id} {trashed[contact_id]} is in the trash: {plural(count, noun)} "
+        f"{attached} to it"
+        for contact_id, count in sorted(counts.items())
+        if contact_id in trashed
+    ]
+
+
 def _already_logged(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> set[int]:
-    """Lines of the interaction rows logged before, in the database or earlier in the file:
-    the same contact, time, channel, subject and notes (importing a call log again must not
-    log every call twice). A row without a time is "now" and cannot be told apart."""
+    """Places in ``rows`` of the interactions logged before, in the database or earlier in
+    the file: the same contact, time, channel, subject and notes (importing a call log again
+    must not log every call twice). A row without a time is "now" and cannot be told apart."""
     seen: set[tuple[Any, ...]] = set()
     repeated: set[int] = set()
-    for row in rows:
+    for place, row in enumerate(rows):
         values = {name: value for name, value in row.values.items() if name != "resolved_at"}
         data = InteractionCreate.build(**{**values, "contact_ids": [contacts[row.contact]]})
         if data.occurred_at is None:
             continue
         key = (data.contact_ids[0], data.occurred_at, data.channel.value, data.subject, data.body)
         if key in seen or _logged(session, *key):
-            repeated.add(row.line)
+            repeated.add(place)
         seen.add(key)
     return repeated
 
@@ -845,43 +1107,83 @@ def _logged(
 def _create_interactions(
     session: Session, rows: list[WorkRow], contacts: dict[str, int], actor_id: int | None
 ) -> list[int]:
-    created = []
+    """Log the rows as ``create_interaction`` logs one, but with a contact in the trash too
+    (which it refuses: a new interaction is for a live contact, while an export read back
+    holds the interactions of contacts in the trash), all in a few statements."""
+    now = utcnow()
+    items = []
     for row in rows:
         values = dict(row.values)
         resolved_at = values.pop("resolved_at", None)
-        values["contact_ids"] = [contacts[row.contact]]
-        item = create_interaction(
-            session=session, data=InteractionCreate.build(**values), actor_id=actor_id
+        contact_id = contacts[row.contact]
+        data = InteractionCreate.build(**{**values, "contact_ids": [contact_id]})
+        resolved = resolved_at is not None and data.complaint
+        items.append(
+            Interaction(
+                contact_id=contact_id,
+                occurred_at=data.occurred_at or now,
+                channel=data.channel.value,
+                direction=data.direction.value,
+                subject=data.subject,
+                body=data.body,
+                sentiment=data.sentiment.value if data.sentiment else None,
+                complaint=data.complaint,
+                resolved_at=resolved_at if resolved else None,
+                resolved_by_id=actor_id if resolved else None,
+                author_id=actor_id,
+                created_at=now,
+                updated_at=now,
+                updated_by_id=actor_id,
+            )
         )
-        if resolved_at is not None and item.complaint:
-            stored = session.get(Interaction, item.id)
-            assert stored is not None
-            stored.resolved_at, stored.resolved_by_id = resolved_at, actor_id
-        created.append(item.id)
-    return created
+    session.add_all(items)
+    session.flush()
+    links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
+    bulk_insert(session, InteractionContact, links)
+    newest: dict[int, Any] = {}  # each contact's latest, as "last contacted"
+    for item in items:
+        assert item.contact_id is not None
+        if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
+            newest[item.contact_id] = item.occurred_at
+    for contact_id, when in newest.items():
+        mark_contacted(session, [contact_id], when)
+    ids = [item.id for item in items if item.id is not None]
+    search.index_interactions(session, ids)
+    return ids
 
 
 def _create_tasks(
     session: Session,
     rows: list[WorkRow],
     contacts: dict[str, int],
+    trashed: set[int],
     members: dict[str, int],
     actor_id: int | None,
     by_file_id: dict[str, int],
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
     """Create the task rows; ``by_file_id`` starts with the file's ids of rows already on the
-    board (a new task may wait for one of them)."""
+    board (a new task may wait for one of them). Returns the ids of the new tasks and of
+    the new projects."""
     projects: dict[str, int] = {}
+    new_projects: list[int] = []
     created: list[tuple[WorkRow, int]] = []
     for row in rows:
         values = dict(row.values)
-        values["contact_id"] = contacts.get(row.contact) if row.contact else None
+        contact_id = contacts.get(row.contact) if row.contact else None
+        # create_task takes a live contact only (as the app's forms do): a task of a contact
+        # in the trash is given its contact once created.
+        values["contact_id"] = None if contact_id in trashed else contact_id
         values["assignee_id"] = members.get(row.assignee)
         if row.project:
             if row.project not in projects:
-                projects[row.project] = _project_id(session, row.project, values["contact_id"])
+                projects[row.project], new = _project_id(session, row.project, contact_id)
+                new_projects += [projects[row.project]] if new else []
             values["project_id"] = projects[row.project]
         task = create_task(session=session, data=TaskCreate.build(**values), actor_id=actor_id)
+        if contact_id in trashed:
+            stored = session.get(Task, task.id)
+            assert stored is not None
+            stored.contact_id = contact_id
         if row.file_id:
             by_file_id[row.file_id] = task.id
         created.append((row, task.id))
@@ -893,15 +1195,15 @@ def _create_tasks(
                 if ref in by_file_id or ref.lstrip("#").isdigit()
             ]
             set_dependencies(session=session, task_id=task_id, depends_on=targets)
-    return [task_id for _, task_id in created]
+    return [task_id for _, task_id in created], new_projects
 
 
 def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> dict[int, int]:
-    """Task rows already on the board, by line, with the stored task's id: the same title,
+    """Task rows already on the board, by place, with the stored task's id: the same title,
     contact, project, start and due (a task file imported again must not add them twice)."""
     found: dict[int, int] = {}
     projects: dict[str, int | None] = {}
-    for row in rows:
+    for place, row in enumerate(rows):
         if row.project and row.project not in projects:
             try:
                 projects[row.project] = find_project(session=session, ref=row.project).id
@@ -922,33 +1224,86 @@ def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]
         )
         task_id = session.scalar(stored.limit(1))
         if task_id is not None:
-            found[row.line] = task_id
+            found[place] = task_id
     return found
 
 
-def _project_id(session: Session, name: str, contact_id: int | None) -> int:
+def _project_id(session: Session, name: str, contact_id: int | None) -> tuple[int, bool]:
+    """The project called ``name``, created if new; and whether it was."""
     try:
-        return find_project(session=session, ref=name).id
+        return find_project(session=session, ref=name).id, False
     except NotFoundError:
-        return create_project(session=session, name=name, contact_id=contact_id).id
+        return create_project(session=session, name=name, contact_id=contact_id).id, True
 
 
-def _undo_work(session: Session, batch_id: int, kind: str) -> tuple[int, list[str]]:
-    """Delete the interactions or tasks a batch created, unless edited since."""
+def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None:
+    """Delete the interactions or tasks a batch created, but those edited since (unless in
+    the trash) or that others refer to; then the projects it created that are left empty."""
+    assert batch.id is not None
+    kind = batch.kind
     model: Any = Interaction if kind == "interactions" else Task
-    ids = list(
-        session.scalars(select(ImportChange.entity_id).where(ImportChange.batch_id == batch_id))
-    )
-    kept, removed = [], []
-    for row in session.scalars(select(model).where(col(model.id).in_(ids))):
-        if row.version != 1:
-            kept.append(f"{kind[:-1]} #{row.id} (changed since the import)")
-        else:
-            removed.append(row.id)
+    label = (Interaction.subject, Interaction.channel) if kind == "interactions" else (Task.title,)
+    candidates: dict[int, str] = {}  # id -> how the report names it
+    for chunk in chunked(_created_ids(session, batch.id, kind[:-1]), CHUNK):
+        for row_id, version, deleted_at, *text in session.execute(
+            select(model.id, model.version, model.deleted_at, *label).where(
+                col(model.id).in_(chunk)
+            )
+        ):
+            named = (
+                f"interaction #{row_id} ({text[0] or text[1]})"
+                if kind == "interactions"
+                else f"task #{row_id} {text[0]}"
+            )
+            if version != 1 and deleted_at is None:
+                report.kept.append(f"{named}: edited since the import (version {version})")
+            else:
+                candidates[row_id] = named
+    if kind == "interactions":
+        _keep_followed_up(session, candidates, report)
+    else:
+        _keep_waited_for(session, candidates, report)
+    if report.kept and not candidates:
+        return
+    removed = sorted(candidates)
     touched = contacts_of(session, removed) if kind == "interactions" else []
     for chunk in chunked(removed, CHUNK):
         session.execute(delete(model).where(col(model.id).in_(chunk)))
     if kind == "interactions":
         search.unindex_interactions(session, removed)
         refresh_contacted(session, touched)  # back to before the import
-    return len(removed), kept
+    else:
+        _remove_unused(session, Project, set(_created_ids(session, batch.id, "project")), report)
+    report.removed = len(removed)
+    report.undone = True
+
+
+def _keep_followed_up(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
+    """Keep the interactions a task follows up (removing one would cut the task's link)."""
+    for chunk in chunked(sorted(candidates), CHUNK):
+        for task_id, interaction_id in session.execute(
+            select(Task.id, Task.source_interaction_id)
+            .where(col(Task.source_interaction_id).in_(chunk))
+            .order_by(Task.id)
+        ):
+            if interaction_id in candidates:
+                named = candidates.pop(interaction_id)
+                report.kept.append(f"{named}: task #{task_id} follows it up")
+
+
+def _keep_waited_for(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
+    """Keep the tasks that a task staying waits for (itself kept, perhaps, for another)."""
+    while True:
+        waiting: dict[int, int] = {}  # a candidate -> a task staying that waits for it
+        for chunk in chunked(sorted(candidates), CHUNK):
+            for task_id, target in session.execute(
+                select(TaskDependency.task_id, TaskDependency.depends_on_id)
+                .where(col(TaskDependency.depends_on_id).in_(chunk))
+                .order_by(TaskDependency.task_id)
+            ):
+                if task_id not in candidates:
+                    waiting.setdefault(target, task_id)
+        if not waiting:
+            return
+        for target, task_id in sorted(waiting.items()):
+            report.kept.append(f"{candidates.pop(target)}: task #{task_id} waits for it")
