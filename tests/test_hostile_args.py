@@ -28,7 +28,14 @@ HOSTILE_VALUES: dict[str, list[str]] = {
     "integer": [HUGE, "-" + HUGE, "0", "abc"],
     "float": ["inf", "nan", "-1", HUGE],
     "text": [HOSTILE.replace("\n", " "), "", "9999-12-31", "-99999999999d", HUGE],
-    "path": ["/nonexistent/x.csv", "/", "/dev/null", "{tmp}/garbage.bin", "{tmp}/folder"],
+    # Inside the test's folder but /dev/null: a command may create what it is pointed at.
+    "path": [
+        "{tmp}/missing/x.csv",
+        "{tmp}/garbage.bin/under-a-file",
+        "/dev/null",
+        "{tmp}/garbage.bin",
+        "{tmp}/folder",
+    ],
 }
 
 
