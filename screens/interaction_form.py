@@ -1,28 +1,60 @@
-"""Quick entry (``l``): log a call, email, meeting… in a few keystrokes, with a follow-up."""
+"""Quick entry (``l``): log a call, email, meeting… in a few keystrokes, with a follow-up.
+
+Logging a touchpoint with someone who waits for a follow-up (due today or before) offers
+to mark it done: a box under the contact, ticked, so ctrl+s saves both.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
-from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate, happened
+from crm_tui.schemas import (
+    InteractionCreate,
+    InteractionRead,
+    InteractionUpdate,
+    TaskRead,
+    happened,
+)
 from crm_tui.services.interactions import create_interaction, update_interaction
-from crm_tui.services.tasks import create_follow_up
+from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_follow_ups
 from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.forms import Field, errors_of, input_value, show_errors
-from screens.text import editable
+from screens.text import editable, literal
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
+OFFERED = 3  # follow-ups named on the "complete" box; more are counted
+
+
+def _short(title: str, width: int = 40) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
+def completion_offer(tasks: list[TaskRead]) -> Content:
+    """The box's label: "Complete follow-up #12 (due Wed 02 Dec) 'Follow up with Sara'"
+    (the title last: in a narrow form it is what gets cut)."""
+    if len(tasks) == 1:
+        task = tasks[0]
+        due = f" (due {task.due:%a %d %b})" if task.due else ""
+        return literal(
+            f"Complete follow-up #{task.id}{due} '{_short(task.title, 48)}'", single_line=True
+        )
+    named = ", ".join(f"#{task.id} '{_short(task.title, 24)}'" for task in tasks[:OFFERED])
+    more = f" and {len(tasks) - OFFERED} more" if len(tasks) > OFFERED else ""
+    return literal(f"Complete {len(tasks)} follow-ups: {named}{more}", single_line=True)
 
 
 class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | None]):
@@ -32,6 +64,13 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
+
+    class FollowUpsFound(Message):
+        """The open follow-ups, due by today, of the contact chosen."""
+
+        def __init__(self, contact_id: int, tasks: list[TaskRead]) -> None:
+            super().__init__()
+            self.contact_id, self.tasks = contact_id, tasks
 
     def __init__(
         self,
@@ -45,6 +84,7 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
         if interaction is not None:
             contact_id, contact_name = interaction.contact_id, interaction.contact_name or ""
         self.contact_id, self.contact_name = contact_id, contact_name
+        self.offered: tuple[int, list[int]] | None = None  # (contact, follow-ups) on the box
 
     def compose(self) -> ComposeResult:
         item = self.interaction
@@ -60,6 +100,10 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
                     ContactPicker(self.contact_id, self.contact_name, id="f-contact"),
                     field="contact",
                 )
+                if item is None:  # shown once the contact's due follow-ups are known
+                    offer = Checkbox("", True, id="f-complete", compact=True)
+                    offer.display = False
+                    yield offer
                 with Horizontal(classes="field-row"):
                     yield Field(
                         "Channel",
@@ -122,6 +166,41 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
     def on_mount(self) -> None:
         target = "#f-subject" if self.contact_id is not None else ".picker-input"
         self.query_one(target, Input).focus()
+        if self.interaction is None and self.contact_id is not None:
+            self._find_follow_ups(self.contact_id)
+
+    @on(ContactPicker.Picked, "#f-contact")
+    def _picked(self, message: ContactPicker.Picked) -> None:
+        if self.interaction is None and message.contact_id is not None:
+            self._find_follow_ups(message.contact_id)
+
+    @work(thread=True, exclusive=True, group="interaction-follow-ups")
+    def _find_follow_ups(self, contact_id: int) -> None:
+        def load() -> list[TaskRead]:
+            with self.read() as session:
+                return list_follow_ups(
+                    session=session,
+                    contact_id=contact_id,
+                    due_before=self.today + timedelta(days=1),
+                )
+
+        tasks = self.guarded(load)
+        if tasks is not None:
+            self.post_message(self.FollowUpsFound(contact_id, tasks))
+
+    @on(FollowUpsFound)
+    def _follow_ups_found(self, message: FollowUpsFound) -> None:
+        if message.contact_id != self.query_one("#f-contact", ContactPicker).contact_id:
+            return  # another contact was chosen since
+        box = self.query_one("#f-complete", Checkbox)
+        box.display = bool(message.tasks)
+        if not message.tasks:
+            self.offered = None
+            return
+        if self.offered is None or self.offered[0] != message.contact_id:
+            box.value = True  # a new contact's follow-ups: offered ticked again
+        box.label = completion_offer(message.tasks)
+        self.offered = (message.contact_id, [task.id for task in message.tasks])
 
     def values(self) -> dict[str, Any]:
         errors: dict[str, str] = {}
@@ -155,7 +234,16 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
             "sentiment": sentiment if isinstance(sentiment, str) else None,
             "complaint": self.query_one("#f-complaint", Checkbox).value,
             "follow_up": follow_up,
+            "complete": self._to_complete(picker.contact_id),
         }
+
+    def _to_complete(self, contact_id: int | None) -> list[int]:
+        """The follow-ups to mark done with this save: those on the box, if ticked."""
+        if self.interaction is not None or self.offered is None:
+            return []
+        box = self.query_one("#f-complete", Checkbox)
+        offered_for, task_ids = self.offered
+        return task_ids if box.display and box.value and offered_for == contact_id else []
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -183,6 +271,7 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
 
     def _write(self, values: dict[str, Any]) -> InteractionRead:
         follow_up = values.pop("follow_up")
+        complete = values.pop("complete")
         with self.write() as session:
             if self.interaction is not None:
                 values.pop("contact_ids")
@@ -203,4 +292,8 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
                     due=follow_up,
                     actor_id=self.actor_id,
                 )
+            done = complete_follow_ups(session=session, task_ids=complete, actor_id=self.actor_id)
+        if done:
+            names = ", ".join(f"#{task.id}" for task in done)
+            self.app.notify(f"follow-up {names} done", timeout=3)
         return created

@@ -22,12 +22,17 @@ from crm_tui.dates import local_text
 from crm_tui.schemas import InteractionRead, TaskRead
 from crm_tui.services import interactions as service
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
-from crm_tui.services.tasks import create_follow_up
+from crm_tui.services.tasks import (
+    complete_follow_ups,
+    create_follow_up,
+    list_follow_ups,
+    reschedule_follow_up,
+)
 from screens.base import CrmScreen, plural, stylesheet
 from screens.contact_detail import CHANNEL_ICONS
 from screens.dialogs import ConfirmDialog
 from screens.interaction_form import InteractionForm
-from screens.log_dialogs import DueDialog, LogFilterDialog
+from screens.log_dialogs import DueDialog, FollowUpDialog, LogFilterDialog
 from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
 from screens.text import safe
 from screens.widgets.keybar import KeyBar
@@ -227,6 +232,19 @@ class LogScreen(CrmScreen):
         item = message.row
         if item is not None:
             self._detail_timer = self.set_timer(0.06, lambda: self._load_detail(item.id))
+        elif not self.table.total and hasattr(self, "loader") and self.loader.showing_current:
+            self._show_empty()  # the pane follows the list, even to nothing
+
+    def _show_empty(self) -> None:
+        if self.log_query == InteractionQuery():
+            text = Content.assemble(("No interactions yet: ", "$text-muted"), "l logs one")
+        else:
+            text = Content.assemble(
+                ("Nothing here matches", "bold"),
+                "\n",
+                ("esc clears the search and the filters", "$text-muted"),
+            )
+        self.query_one("#log-detail-text", Static).update(text)
 
     @work(thread=True, exclusive=True, group="log-detail")
     def _load_detail(self, interaction_id: int) -> None:
@@ -414,19 +432,67 @@ class LogScreen(CrmScreen):
         item = self.guarded(write)
         if item is not None:
             self.notify("complaint resolved" if resolved else "complaint reopened")
-            self.app.call_from_thread(self.table.replace_row, item)
-            self.app.call_from_thread(self._show_detail, item, None)
+            self.app.call_from_thread(self._resolved, item)
+
+    def _resolved(self, item: InteractionRead) -> None:
+        wanted = self.log_query.complaint
+        if (wanted is ComplaintFilter.OPEN and item.resolved_at is not None) or (
+            wanted is ComplaintFilter.RESOLVED and item.resolved_at is None
+        ):
+            # No longer in this list: the next one takes its row (or the pane says empty).
+            self.loader.reload()
+        else:
+            self.table.replace_row(item)
+            self._load_detail(item.id)
+
+    # -- follow-ups -----------------------------------------------------------------------
 
     def action_follow_up(self) -> None:
         item = self.table.current
         if item is None or self.log_query.trash:
             return
+        self._find_follow_up(item.id)
 
-        def chosen(due: date | None) -> None:
-            if due is not None:
-                self._follow_up(item.id, due)
+    @work(thread=True, exclusive=True, group="log-follow-up")
+    def _find_follow_up(self, interaction_id: int) -> None:
+        def load() -> list[TaskRead]:
+            with self.read() as session:
+                return list_follow_ups(session=session, interaction_id=interaction_id, limit=1)
 
-        self.app.push_screen(DueDialog(self.today), chosen)
+        found = self.guarded(load)
+        if found is not None:
+            self.app.call_from_thread(self._ask_follow_up, interaction_id, next(iter(found), None))
+
+    def _ask_follow_up(self, interaction_id: int, task: TaskRead | None) -> None:
+        """No open follow-up: ask for a day to add one. One already: what to do with it
+        (another follow-up of the same call would only be a duplicate on Today)."""
+        if task is None:
+            self.app.push_screen(
+                DueDialog(self.today),
+                lambda due: self._follow_up(interaction_id, due) if due else None,
+            )
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "done":
+                self._finish_follow_up(task.id, interaction_id)
+            elif answer == "reschedule":
+                self.app.push_screen(
+                    DueDialog(
+                        self.today,
+                        title=f"Follow-up #{task.id}: due when?",
+                        verb="move it there",
+                    ),
+                    lambda due: self._move_follow_up(task, due, interaction_id) if due else None,
+                )
+            elif answer == "open":
+                self.app.switch_mode("tasks")
+                self.app.call_after_refresh(lambda: self._tasks_screen().show_task(task.id))
+
+        self.app.push_screen(FollowUpDialog(task, self.today), answered)
+
+    def _tasks_screen(self) -> Any:
+        return self.app.screen
 
     @work(thread=True, group="log-write")
     def _follow_up(self, interaction_id: int, due: date) -> None:
@@ -439,4 +505,34 @@ class LogScreen(CrmScreen):
         task = self.guarded(write)
         if task is not None:
             self.notify(f"follow-up #{task.id} due {task.due}: {task.title}")
+            self.app.call_from_thread(self._load_detail, interaction_id)
+
+    @work(thread=True, group="log-write")
+    def _finish_follow_up(self, task_id: int, interaction_id: int) -> None:
+        def write() -> list[TaskRead]:
+            with self.write() as session:
+                return complete_follow_ups(
+                    session=session, task_ids=[task_id], actor_id=self.actor_id
+                )
+
+        done = self.guarded(write)
+        if done is not None:
+            self.notify(f"follow-up #{task_id} done" if done else f"#{task_id} was done already")
+            self.app.call_from_thread(self._load_detail, interaction_id)
+
+    @work(thread=True, group="log-write")
+    def _move_follow_up(self, task: TaskRead, due: date, interaction_id: int) -> None:
+        def write() -> TaskRead:
+            with self.write() as session:
+                return reschedule_follow_up(
+                    session=session,
+                    task_id=task.id,
+                    due=due,
+                    expected_version=task.version,
+                    actor_id=self.actor_id,
+                )
+
+        moved = self.guarded(write)
+        if moved is not None:
+            self.notify(f"follow-up #{moved.id} now due {moved.due}")
             self.app.call_from_thread(self._load_detail, interaction_id)

@@ -1,4 +1,5 @@
-"""Dialogs of the interaction log: filters, and the due date of a follow-up."""
+"""Dialogs of the interaction log: filters, the due date of a follow-up, and what to do with
+a follow-up that is already there."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from crm_tui.dates import DateError, parse_day
+from crm_tui.schemas import TaskRead
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
+from crm_tui.text import plural
 from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
-from screens.dialogs import FilterDialog, chosen
+from screens.dialogs import FilterDialog, QuestionDialog, chosen
 from screens.text import literal
 
 
@@ -112,13 +115,21 @@ class DueDialog(DialogStyles, ModalScreen[date | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, today: date, default: str = "3d") -> None:
+    def __init__(
+        self,
+        today: date,
+        default: str = "3d",
+        *,
+        title: str = "Follow up when?",
+        verb: str = "add the task",
+    ) -> None:
         super().__init__()
         self.today, self.default = today, default
+        self.title_text, self.verb = title, verb
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Follow up when?", classes="dialog-title")
+            yield Static(literal(self.title_text), classes="dialog-title")
             yield Input(self.default, id="due-input", compact=True)
             yield Static("", id="due-preview", classes="dialog-detail")
 
@@ -135,7 +146,7 @@ class DueDialog(DialogStyles, ModalScreen[date | None]):
         except DateError as error:
             message = str(error)
         else:
-            message = f"due {day:%A %d %B %Y} — Enter to add the task"
+            message = f"due {day:%A %d %B %Y} — Enter to {self.verb}"
         self.query_one("#due-preview", Static).update(literal(message))
 
     @on(Input.Submitted, "#due-input")
@@ -144,3 +155,34 @@ class DueDialog(DialogStyles, ModalScreen[date | None]):
             self.dismiss(parse_day(event.value, today=self.today))
         except DateError:
             self.query_one("#due-input", Input).focus()
+
+
+class FollowUpDialog(QuestionDialog[str | None]):
+    """The interaction has an open follow-up already: give it another day (Enter, r), mark
+    it done (x), open it on the board (o), or leave it as it is (Escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "answer('reschedule')", "Another day"),
+        Binding("x", "answer('done')", "Done"),
+        Binding("o", "answer('open')", "Open"),
+        Binding("escape", "answer(None)", "Cancel"),
+    ]
+
+    def __init__(self, task: TaskRead, today: date) -> None:
+        if task.due is None:
+            when = "no due date"
+        elif task.due < today:
+            when = f"was due {task.due:%a %d %b}, {plural((today - task.due).days, 'day')} ago"
+        else:
+            when = f"due {task.due:%a %d %b}"
+        question = f"Follow-up #{task.id} '{task.title}' is open already ({when})."
+        detail = (
+            "r gives it another day, x marks it done, o opens it on the board; "
+            "Escape leaves it as it is."
+        )
+        answers: list[tuple[str, str, str | None]] = [
+            ("reschedule", "Another day", "reschedule"),
+            ("done", "Done", "done"),
+            ("open", "Open on the board", "open"),
+        ]  # no Cancel button (four do not fit at 80 columns): Escape, as the line above says
+        super().__init__(question, detail, answers, "primary")

@@ -46,15 +46,37 @@ class TodayData:
     months: list[tuple[date, int]]
 
 
+FOLLOW_UP = "↩"  # marks a follow-up among the tasks listed by day
+
+
 def _task_line(task: TaskRead, today: date) -> Content:
     late = task.due is not None and task.due < today
     who = f"  {task.contact_name}" if task.contact_name else ""
     due = task.due.strftime("%a %d %b") if task.due else "no date"
+    marker = f"{FOLLOW_UP} " if task.source_interaction_id is not None else ""
     return Content.assemble(
         (f"{due:<10} ", "$text-error" if late else "$text-muted"),
+        (marker, "$text-accent"),
         safe(task.title, single_line=True),
         (safe(who, single_line=True), "$text-accent"),
     )
+
+
+def _count(shown: int, total: int) -> str:
+    """ "5", or "50 of 5,200" when a list stops short of everything there is."""
+    return f"{shown:,}" if shown >= total else f"{shown:,} of {total:,}"
+
+
+def _follow_ups_count(agenda: Agenda, above: int, listed: int) -> str:
+    """The Follow-ups header: the dated ones are listed by day above (marked ↩), the
+    undated ones below it."""
+    total = agenda.follow_ups_total
+    if not above:
+        return _count(listed, total)
+    undated = total - above
+    if not undated:
+        return f"{total:,}, all above ({FOLLOW_UP})"
+    return f"{total:,}: {above:,} above ({FOLLOW_UP}), {_count(listed, undated)} undated"
 
 
 def _complaint_line(item: InteractionRead, today: date) -> Content:
@@ -84,8 +106,9 @@ _WHAT_APPLIES = {
 }
 
 
-def _header(title: str, count: int, colour: str = "bold") -> Option:
-    return Option(Content.assemble((title, colour), (f"  {count}", "$text-muted")), disabled=True)
+def _header(title: str, count: int | str, colour: str = "bold") -> Option:
+    shown = f"{count:,}" if isinstance(count, int) else count
+    return Option(Content.assemble((title, colour), (f"  {shown}", "$text-muted")), disabled=True)
 
 
 def _item_of(option_id: str | None) -> str:
@@ -176,21 +199,34 @@ class TodayScreen(CrmScreen):
             ("Overdue", agenda.overdue, "bold $text-error"),
             ("Due today", agenda.due_today, "bold $text-warning"),
             (f"Coming up ({self.crm.settings.due_soon_days} days)", agenda.due_soon, "bold"),
-            ("Follow-ups", agenda.follow_ups, "bold"),
         ]
+        by_day: set[int] = set()
+        above = 0
         for title, tasks, colour in sections:
             options.append(_header(title, len(tasks), colour))
             for task in tasks:
                 add("task", task, _task_line(task, today))
+                by_day.add(task.id)
+                above += task.source_interaction_id is not None
+        # A follow-up with a date is listed on its day above (marked ↩), never twice.
+        rest = [task for task in agenda.follow_ups if task.id not in by_day]
+        options.append(_header("Follow-ups", _follow_ups_count(agenda, above, len(rest))))
+        for task in rest:
+            add("task", task, _task_line(task, today))
         options.append(
             _header(
-                "Open complaints, oldest first", len(agenda.open_complaints), "bold $text-error"
+                "Open complaints, oldest first",
+                _count(len(agenda.open_complaints), agenda.open_complaints_total),
+                "bold $text-error",
             )
         )
         for item in agenda.open_complaints:
             add("interaction", item, _complaint_line(item, today))
         options.append(
-            _header(f"Not contacted for {agenda.stale_days}+ days", len(agenda.stale_contacts))
+            _header(
+                f"Not contacted for {agenda.stale_days}+ days",
+                _count(len(agenda.stale_contacts), agenda.stale_contacts_total),
+            )
         )
         for row in agenda.stale_contacts:
             add("contact", row, _contact_line(row, today))
@@ -229,7 +265,7 @@ class TodayScreen(CrmScreen):
                 "$text-error" if agenda.overdue else "$text-muted",
             ),
             f" · {len(agenda.due_today)} due today · "
-            f"{plural(len(agenda.open_complaints), 'open complaint')}\n\n",
+            f"{plural(agenda.open_complaints_total, 'open complaint')}\n\n",
             ("This week: ", "bold"),
             week,
         )

@@ -25,7 +25,13 @@ def agenda(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show overdue and upcoming tasks, follow-ups and open complaints."""
+    """Show overdue and upcoming tasks, follow-ups and open complaints.
+
+    Follow-ups, open complaints and contacts not heard from are listed up to 50 each, the
+    oldest first: the complaints heading says "(50 of 5,200)" when there are more, and
+    --json gives each total beside its list (follow_ups_total, open_complaints_total,
+    stale_contacts_total).
+    """
     from crm_tui.services.agenda import build_agenda
     from crm_tui.services.common import today
 
@@ -45,9 +51,12 @@ def agenda(
                 "due_today": result.due_today,
                 "due_soon": result.due_soon,
                 "follow_ups": result.follow_ups,
+                "follow_ups_total": result.follow_ups_total,
                 "open_complaints": result.open_complaints,
+                "open_complaints_total": result.open_complaints_total,
                 "week_by_channel": result.week_by_channel,
                 "stale_contacts": result.stale_contacts,
+                "stale_contacts_total": result.stale_contacts_total,
             }
         )
     else:
@@ -67,7 +76,12 @@ def _print(result: Any) -> None:
         for task in tasks:
             who = f" — {task.contact_name}" if task.contact_name else ""
             echo(f"  {task.due}  #{task.id} {task.title}{who}")
-    echo(f"Open complaints ({len(result.open_complaints)})")
+    echo(f"Open complaints ({_count(len(result.open_complaints), result.open_complaints_total)})")
     for item in result.open_complaints:
         day = local_text(item.occurred_at, with_time=False)
         echo(f"  {day}  #{item.id} {item.subject} — {item.contact_name}")
+
+
+def _count(listed: int, total: int) -> str:
+    """ "5", or "50 of 5,200" when the list stops short of everything there is."""
+    return str(listed) if listed >= total else f"{listed} of {total:,}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -57,8 +58,9 @@ def log(
     """Log an interaction (call, email, meeting…) with a contact."""
     from crm_tui.dates import DateError, parse_day, parse_when
     from crm_tui.schemas import InteractionCreate, happened
+    from crm_tui.services.common import today
     from crm_tui.services.interactions import create_interaction
-    from crm_tui.services.tasks import create_follow_up
+    from crm_tui.services.tasks import create_follow_up, list_follow_ups
 
     _choice(channel, CHANNELS, "--channel")
     _choice(direction, ["in", "out"], "--direction")
@@ -94,9 +96,20 @@ def log(
             task = create_follow_up(
                 session=session, interaction_id=interaction.id, due=due, actor_id=actor
             )
+        waiting = list_follow_ups(
+            session=session, contact_id=who.id, due_before=today() + timedelta(days=1)
+        )
     if as_json:
         print_json({"interaction": interaction, "follow_up": task})
         return
     echo(f"logged {channel} #{interaction.id} with {who.name}")
     if task is not None:
         echo(f"follow-up task #{task.id} due {task.due}")
+    for open_task in waiting:  # this touchpoint may be what they were waiting for
+        if task is not None and open_task.id == task.id:
+            continue
+        when = f"due {open_task.due}" if open_task.due else "no due date"
+        echo(
+            f"follow-up #{open_task.id} '{open_task.title}' is still open ({when}): "
+            f"crm tasks done {open_task.id}"
+        )

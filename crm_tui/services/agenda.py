@@ -1,20 +1,33 @@
-"""What needs attention: overdue and upcoming tasks, follow-ups, open complaints, quiet clients."""
+"""What needs attention: overdue and upcoming tasks, follow-ups, open complaints, quiet clients.
+
+Follow-ups, open complaints and quiet clients are listed up to LIST_LIMIT each, the most
+pressing first; beside each list its true total (a COUNT through an index), so a screen or
+a report says "50 of 5,200" rather than a count that stops at the limit.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from crm_tui.models import Contact, ContactStatus, Interaction, Task, TaskStatus
+from crm_tui.models import Contact, ContactStatus, Interaction
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
-from crm_tui.services.interactions import ComplaintFilter, InteractionQuery, list_interactions
-from crm_tui.services.tasks import TaskQuery, list_tasks
+from crm_tui.services.interactions import (
+    ComplaintFilter,
+    InteractionQuery,
+    count_interactions,
+    list_interactions,
+)
+from crm_tui.services.tasks import TaskQuery, count_follow_ups, list_follow_ups, list_tasks
 
-LIST_LIMIT = 50
+LIST_LIMIT = 50  # follow-ups, open complaints and quiet clients listed (their totals are not)
+STALE_STATUSES = (ContactStatus.CUSTOMER.value, ContactStatus.PROSPECT.value)
 
 
 @dataclass
@@ -28,6 +41,10 @@ class Agenda:
     week_by_channel: dict[str, int] = field(default_factory=dict)
     stale_contacts: list[ContactRow] = field(default_factory=list)
     stale_days: int = 30
+    # How many there are in all; the lists above stop at LIST_LIMIT.
+    follow_ups_total: int = 0
+    open_complaints_total: int = 0
+    stale_contacts_total: int = 0
 
     @property
     def has_overdue(self) -> bool:
@@ -55,33 +72,30 @@ def build_agenda(*, session: Session, today: date, days: int = 7, stale_days: in
             agenda.due_today.append(task)
         else:
             agenda.due_soon.append(task)
-    agenda.follow_ups = _follow_ups(session, horizon)
+    agenda.follow_ups = _by_due(
+        list_follow_ups(session=session, due_before=horizon, limit=LIST_LIMIT)
+    )
+    agenda.follow_ups_total = _total(
+        agenda.follow_ups, lambda: count_follow_ups(session=session, due_before=horizon)
+    )
+    complaints = InteractionQuery(complaint=ComplaintFilter.OPEN)
     agenda.open_complaints = list_interactions(
-        session=session,
-        query=InteractionQuery(complaint=ComplaintFilter.OPEN),
-        limit=LIST_LIMIT,
-        oldest_first=True,
+        session=session, query=complaints, limit=LIST_LIMIT, oldest_first=True
     ).rows
+    agenda.open_complaints_total = _total(
+        agenda.open_complaints, lambda: count_interactions(session=session, query=complaints)
+    )
     agenda.week_by_channel = _week_by_channel(session, today)
     agenda.stale_contacts = _stale_contacts(session, today, stale_days)
+    agenda.stale_contacts_total = _total(
+        agenda.stale_contacts, lambda: stale_count(session, today, stale_days)
+    )
     return agenda
 
 
-def _follow_ups(session: Session, horizon: date) -> list[TaskRead]:
-    ids = session.scalars(
-        select(Task.id)
-        .where(
-            col(Task.source_interaction_id).is_not(None),
-            col(Task.deleted_at).is_(None),
-            Task.status != TaskStatus.DONE.value,
-            (col(Task.due_date).is_(None)) | (col(Task.due_date) < horizon),
-        )
-        .order_by(Task.due_date, Task.id)
-        .limit(LIST_LIMIT)
-    ).all()
-    tasks = list_tasks(session=session, query=TaskQuery(open_only=True))
-    wanted = set(ids)
-    return _by_due([task for task in tasks if task.id in wanted])
+def _total(listed: list[Any], count: Callable[[], int]) -> int:
+    """The true total of a list that stops at LIST_LIMIT (counted only when it may have)."""
+    return len(listed) if len(listed) < LIST_LIMIT else max(count(), len(listed))
 
 
 def _week_by_channel(session: Session, today: date) -> dict[str, int]:
@@ -101,10 +115,10 @@ def _stale_contacts(session: Session, today: date, stale_days: int) -> list[Cont
     """Customers and prospects not contacted for ``stale_days``, the longest-quiet first."""
     cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
     rows = []
-    for status in (ContactStatus.CUSTOMER, ContactStatus.PROSPECT):
+    for status in STALE_STATUSES:
         page = list_contacts(
             session=session,
-            query=ContactQuery(status=status.value, sort=ContactSort.LAST_CONTACTED),
+            query=ContactQuery(status=status, sort=ContactSort.LAST_CONTACTED),
             limit=LIST_LIMIT,
         )
         rows += [
@@ -117,12 +131,17 @@ def _stale_contacts(session: Session, today: date, stale_days: int) -> list[Cont
 
 
 def stale_count(session: Session, today: date, stale_days: int) -> int:
+    """How many customers and prospects ``_stale_contacts`` would list without its limit."""
     cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
     return (
         session.scalar(
             select(func.count())
             .select_from(Contact)
-            .where(col(Contact.deleted_at).is_(None), col(Contact.last_contacted_at) < cutoff)
+            .where(
+                col(Contact.deleted_at).is_(None),
+                col(Contact.status).in_(STALE_STATUSES),
+                col(Contact.last_contacted_at) < cutoff,
+            )
         )
         or 0
     )

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, select, true
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.models import Contact, Interaction, InteractionContact, Task
+from crm_tui.models import Contact, Interaction, InteractionContact, Task, TaskStatus
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
 from crm_tui.services import search
 from crm_tui.services.common import (
@@ -219,13 +219,7 @@ def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
         )
     ):
         contacts[interaction_id].append(contact_id)
-    follow_ups: dict[int, int] = dict(
-        session.execute(
-            select(Task.source_interaction_id, func.min(Task.id))
-            .where(col(Task.source_interaction_id).in_(ids), col(Task.deleted_at).is_(None))
-            .group_by(Task.source_interaction_id)
-        ).all()
-    )
+    follow_ups = _follow_ups_of(session, ids)
     members = member_names(session)
     return [
         InteractionRead(
@@ -249,6 +243,24 @@ def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
         )
         for row in rows
     ]
+
+
+def _follow_ups_of(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    """Each interaction's follow-up: the first still open, else the last one made."""
+    found: dict[int, int] = {}
+    rows = session.execute(
+        select(Task.source_interaction_id, Task.id, Task.status)
+        .where(col(Task.source_interaction_id).in_(list(ids)), col(Task.deleted_at).is_(None))
+        .order_by(Task.id)
+    )
+    open_ones: set[int] = set()
+    for interaction_id, task_id, status in rows:
+        if interaction_id in open_ones:
+            continue
+        found[interaction_id] = task_id
+        if status != TaskStatus.DONE.value:
+            open_ones.add(interaction_id)
+    return found
 
 
 def _filtered(

@@ -566,3 +566,88 @@ def create_follow_up(
         source_interaction_id=interaction_id,
     )
     return create_task(session=session, data=data, actor_id=actor_id)
+
+
+def _open_follow_ups(query: Select[Any], due_before: date | None) -> Select[Any]:
+    """Live, unfinished tasks made from an interaction; with ``due_before``, only those due
+    before it or undated (nothing says they can wait)."""
+    query = query.where(
+        col(Task.source_interaction_id).is_not(None),
+        col(Task.deleted_at).is_(None),
+        Task.status != TaskStatus.DONE.value,
+    )
+    if due_before is not None:
+        query = query.where(col(Task.due_date).is_(None) | (col(Task.due_date) < due_before))
+    return query
+
+
+def list_follow_ups(
+    *,
+    session: Session,
+    due_before: date | None = None,
+    contact_id: int | None = None,
+    interaction_id: int | None = None,
+    limit: int | None = None,
+) -> list[TaskRead]:
+    """Open follow-ups: undated ones first (nothing says they can wait, and an agenda that
+    lists the dated ones by day lists these nowhere else), then the earliest due;
+    ``contact_id`` and ``interaction_id`` narrow them to one contact or one interaction."""
+    query = _open_follow_ups(select(*_COLUMNS), due_before)
+    if contact_id is not None:
+        query = query.where(Task.contact_id == contact_id)
+    if interaction_id is not None:
+        query = query.where(Task.source_interaction_id == interaction_id)
+    query = query.order_by(col(Task.due_date).is_not(None), Task.due_date, Task.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return _read_rows(session, query)
+
+
+def count_follow_ups(*, session: Session, due_before: date | None = None) -> int:
+    """How many open follow-ups ``list_follow_ups`` would list without a limit."""
+    counted = _open_follow_ups(select(func.count()).select_from(Task), due_before)
+    return session.scalar(counted) or 0
+
+
+def complete_follow_ups(
+    *, session: Session, task_ids: Sequence[int], actor_id: int | None = None
+) -> list[TaskRead]:
+    """Mark the follow-ups done that are still open (one finished or deleted meanwhile,
+    by someone else, is left as it is); returns those marked now."""
+    done = []
+    for task in session.scalars(
+        select(Task).where(
+            col(Task.id).in_(list(task_ids)),
+            col(Task.deleted_at).is_(None),
+            Task.status != TaskStatus.DONE.value,
+        )
+    ):
+        _apply_status(task, TaskStatus.DONE.value)
+        touch(task, actor_id=actor_id)
+        done.append(task.id)
+    session.flush()
+    return [get_task(session=session, task_id=task_id) for task_id in done]
+
+
+def reschedule_follow_up(
+    *,
+    session: Session,
+    task_id: int,
+    due: date,
+    expected_version: int | None = None,
+    actor_id: int | None = None,
+) -> TaskRead:
+    """Give a follow-up another due date (a start after it moves back to it)."""
+    task = live_row(session, Task, task_id, what="task")
+    check_version(
+        task,
+        expected_version,
+        describe=_describe(task),
+        current=lambda: get_task(session=session, task_id=task_id),
+    )
+    task.due_date = check_day(due)
+    if task.start_date is not None and task.start_date > due:
+        task.start_date = due
+    touch(task, actor_id=actor_id)
+    session.flush()
+    return get_task(session=session, task_id=task_id)

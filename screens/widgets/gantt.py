@@ -8,6 +8,7 @@ thousands of tasks scroll and pan without lag.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ class Scale:
 
     def column_of(self, start: date, day: date) -> float:
         return (day - start).days * self.columns_per_day
+
+    def column_at(self, start: date, day: date) -> int:
+        """The column that holds ``day`` (the one ``day_at`` gives it back for)."""
+        return math.floor(self.column_of(start, day))
 
 
 SCALES = [Scale("day", 3), Scale("week", 1), Scale("month", 0.25)]
@@ -198,6 +203,10 @@ class GanttChart(ScrollView, can_focus=True):
         return SCALES[self.scale_index]
 
     def set_tasks(self, tasks: Sequence[TaskRead], group_by: str, keep: int | None = None) -> None:
+        """Show ``tasks`` grouped by ``group_by``; the selection stays on its task (or moves
+        to task ``keep``) wherever the new rows put it, not on its old row number."""
+        current = self.current
+        wanted = keep if keep is not None else (current.id if current else None)
         self.tasks = list(tasks)
         groups: dict[str, list[TaskRead]] = defaultdict(list)
         for task in self.tasks:
@@ -212,11 +221,12 @@ class GanttChart(ScrollView, can_focus=True):
         self.broken = defaultdict(list)
         for violation in violations(self.tasks):
             self.broken[violation.task_id].append(violation)
-        wanted = keep if keep is not None else (self.current.id if self.current else None)
         rows = [i for i, row in enumerate(self.rows) if row.task is not None]
+        # The task gone (done long ago, deleted, filtered out): the nearest row instead.
+        nearest = min(rows, key=lambda i: abs(i - self.selected), default=0)
         self.selected = next(
             (i for i in rows if self.rows[i].task.id == wanted),  # type: ignore[union-attr]
-            rows[0] if rows else 0,
+            nearest,
         )
         self._refresh_load()
         self._size_up()
@@ -231,7 +241,8 @@ class GanttChart(ScrollView, can_focus=True):
 
     @property
     def chart_width(self) -> int:
-        return max(self.size.width - LABEL - 1, 10)
+        # Not under the scrollbar: the last columns drawn there would never be seen.
+        return max(self.scrollable_content_region.width - LABEL - 1, 10)
 
     @property
     def visible_days(self) -> int:
@@ -276,13 +287,45 @@ class GanttChart(ScrollView, can_focus=True):
 
     def _header_line(self, y: int, base: Style) -> Strip:
         style = base + self._style("gantt--header")
+        scale = self.scale
+        cells = self._month_labels() if y == 0 else self._day_labels()
+        text = self._spread(cells)
+        title = "Task" if y == 1 else f"{scale.name} view"
+        return Strip(
+            [Segment(set_cell_size(f" {title}", LABEL) + " " + text, style)], self.size.width
+        )
+
+    def _month_labels(self) -> list[str]:
+        """A label at every month's first column, as long as the room before the next one
+        allows: "Dec 2026", else "Jan'27" for a new year, else "Dec". The month the view
+        starts in is named at the left edge only if that leaves the next month its label."""
+        width, scale = self.chart_width, self.scale
+        starts: list[tuple[int, date]] = []
+        for column in range(width):
+            day = scale.day_at(self.start, column)
+            if not starts or day.month != starts[-1][1].month or day.year != starts[-1][1].year:
+                starts.append((column, day))
+        cells = [""] * width
+        for number, (column, day) in enumerate(starts):
+            # Up to the next label and a space, or up to the edge.
+            room = starts[number + 1][0] if number + 1 < len(starts) else width + 1
+            named = any(cells)  # the first month named says its year too
+            year = [f"{day:%b'%y}"] if day.month == 1 or not named else []
+            forms = [f"{day:%b %Y}", *year, f"{day:%b}"]
+            fitting = [form for form in forms if len(form) < room - column]
+            leading = column == 0 and day.day != 1
+            if fitting:
+                cells[column] = fitting[0]
+            elif not leading or len(starts) == 1:
+                cells[column] = forms[-1]  # cut at the right edge, never left out
+        return cells
+
+    def _day_labels(self) -> list[str]:
         scale, cells = self.scale, []
         previous: date | None = None
         for column in range(self.chart_width):
             day = scale.day_at(self.start, column)
-            if y == 0:
-                label = f"{day:%b %Y}" if previous is None or day.month != previous.month else ""
-            elif scale.name == "day":
+            if scale.name == "day":
                 label = (
                     f"{day:%a}"[:2] + f"{day.day:>2}"
                     if column % 3 == 0 and (previous != day)
@@ -299,11 +342,7 @@ class GanttChart(ScrollView, can_focus=True):
                 )
             cells.append(label)
             previous = day
-        text = self._spread(cells)
-        title = "Task" if y == 1 else f"{scale.name} view"
-        return Strip(
-            [Segment(set_cell_size(f" {title}", LABEL) + " " + text, style)], self.size.width
-        )
+        return cells
 
     def _spread(self, labels: list[str]) -> str:
         """Place each label at its column, later labels never overwriting earlier ones."""
@@ -333,28 +372,34 @@ class GanttChart(ScrollView, can_focus=True):
     def _task_line(self, task: TaskRead, selected: bool, base: Style) -> Strip:
         segments = self._label(task, selected, base)
         span = task_span(task)
-        scale = self.scale
-        today_column = int(scale.column_of(self.start, self.today))
+        today_column = self.scale.column_at(self.start, self.today)
         bar_style = base + self._bar_style(task)
         done_style = base + self._style("gantt--progress")
+        first, last = self._columns(span) if span is not None else (0, 0)
+        filled = first + (last - first) * task.progress / 100
         runs: list[tuple[str, Style]] = []
         for column in range(self.chart_width):
             char, style = " ", base
-            if span is not None:
-                first = scale.column_of(self.start, span[0])
-                last = scale.column_of(self.start, span[1] + timedelta(days=1))
-                if task.milestone and int(first) == column:
-                    char, style = "◆", base + self._style("gantt--milestone")
-                elif not task.milestone and first <= column < max(last, first + 1):
-                    filled = first + (last - first) * task.progress / 100
-                    char, style = ("█", done_style) if column < filled else ("▒", bar_style)
-                elif task.depends_on and column == int(first) - 1:
-                    char, style = "┤", base + self._style("gantt--muted")
+            if span is None:
+                pass
+            elif task.milestone and column == first:
+                char, style = "◆", base + self._style("gantt--milestone")
+            elif not task.milestone and first <= column < last:
+                char, style = ("█", done_style) if column < filled else ("▒", bar_style)
+            elif task.depends_on and column == first - 1:  # right against the bar
+                char, style = "┤", base + self._style("gantt--muted")
             if char == " " and column == today_column:
                 char, style = "│", base + self._style("gantt--today")
             runs.append((char, style))
         segments += _merge(runs)
         return Strip(segments, self.size.width)
+
+    def _columns(self, span: tuple[date, date]) -> tuple[int, int]:
+        """The columns a bar covers, [first, last): every column holding one of its days
+        (on the month scale a column is four days; a bar is at least one column)."""
+        first = self.scale.column_at(self.start, span[0])
+        last = math.ceil(self.scale.column_of(self.start, span[1] + timedelta(days=1)))
+        return first, max(last, first + 1)
 
     def _bar_style(self, task: TaskRead) -> Style:
         if task.status == TaskStatus.DONE.value:
