@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from crm_tui import text
 from crm_tui.errors import CrmError
+from screens.textual_compat import mark_styled
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -107,13 +108,7 @@ class CrmScreen(UsesDatabase, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         with suppress(RuntimeError):  # Textual's NoActiveAppError: built outside an app
-            # Styled by the app's stylesheet as it is now, when mounted. Unmarked, Textual
-            # re-parses every stylesheet, uncached, before a mode's first paint: ~20 ms of
-            # the app's start (bench/contacts_screen.py). A theme change still restyles it.
-            # (Textual's own counter: if a release renames it, the re-parse simply returns.)
-            current = getattr(self.app, "_css_update_count", None)
-            if current is not None:
-                self._css_update_count = current
+            mark_styled(self, self.app)  # styled by the app's stylesheet as it is now
         self._maybe_stale = False  # styles may be stale: the screen was hidden since
 
     @on(events.ScreenSuspend)

@@ -18,7 +18,16 @@ from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.dialogs import STATUSES
-from screens.forms import Field, PairList, changed_fields, errors_of, input_value, show_errors
+from screens.forms import (
+    DiscardGuard,
+    Field,
+    PairList,
+    changed_fields,
+    errors_of,
+    input_value,
+    pair_problems,
+    show_errors,
+)
 from screens.text import editable, literal, safe
 
 FIELDS = {
@@ -38,6 +47,8 @@ FIELDS = {
     "source",
     "notes",
 }
+PAIRS = ("emails", "phones", "custom")
+NAMES = {"name", "first_name", "last_name"}
 
 
 def form_values(contact: ContactRead | None) -> dict[str, Any]:
@@ -78,6 +89,13 @@ def _shown_as(values: dict[str, Any]) -> str:
     return "" if name == derived else name
 
 
+def form_state(contact: ContactRead | None) -> dict[str, Any]:
+    """What the form's fields hold for ``contact`` as ``ContactForm.values()`` reads them
+    ("Shown as" blank for first + last): what the user changed is what differs from it."""
+    values = form_values(contact)
+    return {**values, "name": _shown_as(values)}
+
+
 def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
     """Form values -> keyword arguments for ContactCreate/ContactUpdate."""
     converted: dict[str, Any] = {}
@@ -95,8 +113,9 @@ def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
-    """The whole contact on one scrollable form; ctrl+s saves, escape cancels."""
+class ContactForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[ContactRead | None]):
+    """The whole contact on one scrollable form; ctrl+s saves, escape cancels (asking first
+    when something was typed)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
@@ -106,7 +125,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
     def __init__(self, contact: ContactRead | None, prefill: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.contact = contact
-        self.original = form_values(contact)
+        self.original = form_state(contact)
         self.shown = prefill or self.original
 
     def compose(self) -> ComposeResult:
@@ -157,6 +176,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                         placeholders=("work", "name@example.com"),
                         add_label="+ email",
                         id="f-emails",
+                        value_name="address",
                     ),
                     field="emails",
                 )
@@ -167,6 +187,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                         placeholders=("mobile", "+98 912 555 0101"),
                         add_label="+ phone",
                         id="f-phones",
+                        value_name="number",
                     ),
                     field="phones",
                 )
@@ -180,6 +201,7 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
                         placeholders=("field", "value"),
                         add_label="+ field",
                         id="f-custom",
+                        named=True,
                     ),
                     field="custom",
                 )
@@ -200,12 +222,11 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
 
     def on_mount(self) -> None:
         self.query_one("#f-first_name", Input).focus()
+        self.remember_values()
 
     def values(self) -> dict[str, Any]:
-        pairs = {
-            key: self.query_one(f"#f-{key}", PairList).values()
-            for key in ("emails", "phones", "custom")
-        }
+        """What the fields hold ("Shown as" as typed: blank is first + last)."""
+        pairs = {key: self.query_one(f"#f-{key}", PairList).values() for key in PAIRS}
         status = self.query_one("#f-status", Select).value
         return {
             **{
@@ -230,11 +251,15 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
+        problems = pair_problems(self, set(PAIRS))
+        if problems:
+            show_errors(self, problems, FIELDS)
+            return
         self._save(self.values(), self.contact.version if self.contact else None)
 
     @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     @work(thread=True, exclusive=True, group="contact-save")
     def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
@@ -251,13 +276,15 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
             app.call_from_thread(self.dismiss, saved)
 
     def _write(self, values: dict[str, Any], expected_version: int | None) -> ContactRead:
-        if not values["name"]:  # as the label says: blank is first + last (on edits too)
-            values = {**values, "name": full_name(values["first_name"], values["last_name"])}
         with self.write() as session:
             if self.contact is None:
                 data = ContactCreate.build(self.phone_region, **to_model_values(values))
                 return create_contact(session=session, data=data, actor_id=self.actor_id)
-            changes = to_model_values(changed_fields(self.original, values))
+            changed = changed_fields(self.original, values)
+            if not values["name"] and changed.keys() & NAMES:
+                # as the label says: blank is first + last, so a new first name renames
+                changed["name"] = full_name(values["first_name"], values["last_name"])
+            changes = to_model_values(changed)
             if not changes:  # saved as it was: no new version, no "changed by" stamp
                 return self.contact
             return update_contact(
@@ -271,18 +298,22 @@ class ContactForm(DialogStyles, UsesDatabase, ModalScreen[ContactRead | None]):
     def _conflict(self, values: dict[str, Any], theirs: ContactRead) -> None:
         from screens.conflict import resolve_conflict
 
-        mine = changed_fields(self.original, values)
+        mine = changed_fields(self.original, values)  # what the user changed, nothing else
 
         async def merge() -> None:
             self.contact = theirs
-            self.original = form_values(theirs)
+            self.original = form_state(theirs)
             self.shown = {**self.original, **mine}
             await self.recompose()
             self.query_one("#f-first_name", Input).focus()  # focus died with the old widgets
+            self.forget_values()  # the form no longer shows what is stored: escape asks
 
+        shown = dict(mine)
+        if "name" in shown and not shown["name"]:
+            shown["name"] = "(first + last)"
         resolve_conflict(
             self,
-            mine=mine,
+            mine=shown,
             theirs=theirs,
             theirs_values=form_values(theirs),
             save_mine=lambda: self._save(values, theirs.version),

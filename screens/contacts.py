@@ -38,7 +38,7 @@ from screens.widgets.virtual_table import Column, VirtualTable
 COLUMNS = [
     Column("name", "Name", weight=3, min_width=16),
     Column("organization", "Organization", weight=2, min_width=12, drop_order=2),
-    Column("email", "Email", weight=3, min_width=16, drop_order=3),
+    Column("email", "Email", weight=3, min_width=24, drop_order=3),  # narrower hides most
     Column("phone", "Phone", width=16, drop_order=4),
     Column("tags", "Tags", weight=1, min_width=8, drop_order=5),
     Column("last_contacted", "Last contact", width=12, drop_order=1),
@@ -161,15 +161,7 @@ class ContactsScreen(CrmScreen):
         self.loader.need(message.start)
 
     def _show_status(self, total: int | None, *, exact: bool = True) -> None:
-        parts = ["trash" if self.contact_query.trash else ""]
-        if total is None:
-            parts.append("counting…")
-        elif not exact:
-            parts.append(f"{COUNT_CAP:,}+ contacts")
-        else:
-            parts.append(plural(total, "contact"))
-        if self.contact_query.search.strip():
-            parts[-1] += f" match {self.contact_query.search.strip()!r}"
+        parts = ["trash" if self.contact_query.trash else "", self._counted(total, exact)]
         if self.contact_query.tag:
             parts.append(f"tag {self.contact_query.tag}")
         if self.contact_query.status:
@@ -180,6 +172,16 @@ class ContactsScreen(CrmScreen):
             parts.append(f"{len(self.table.selected)} selected")
         status = self.query_one("#contact-status", Static)
         status.update(" · ".join(p for p in parts if p), layout=False)  # its size is fixed
+
+    def _counted(self, total: int | None, exact: bool) -> str:
+        """ "1 contact matches 'sara'", "5,000+ contacts match 'a'", "12 contacts"."""
+        search = self.contact_query.search.strip()
+        if total is None:
+            return f"counting matches for {search!r}…" if search else "counting…"
+        counted = plural(total, "contact") if exact else f"{COUNT_CAP:,}+ contacts"
+        if not search:
+            return counted
+        return f"{counted} {'matches' if exact and total == 1 else 'match'} {search!r}"
 
     # -- the detail pane ---------------------------------------------------------------------
 
@@ -262,8 +264,12 @@ class ContactsScreen(CrmScreen):
             self._show_status(self.table.total)
 
     def action_sort(self) -> None:
+        """Sort by the next column shown (one hidden at this width would leave the list
+        looking unsorted)."""
+        shown = {column.key for column in self.table.shown_columns}
         position = SORTS.index(self.contact_query.sort)
-        self._sort_by(SORTS[(position + 1) % len(SORTS)])
+        following = SORTS[position + 1 :] + SORTS[: position + 1]
+        self._sort_by(next((s for s in following if s.value in shown), following[-1]))
 
     def _sort_by(self, sort: ContactSort) -> None:
         descending = sort is ContactSort.LAST_CONTACTED

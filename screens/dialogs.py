@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.button import ButtonVariant
 
-from screens.base import DialogStyles
+from screens.base import DialogStyles, plural
 from screens.text import literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
@@ -65,8 +65,10 @@ class ConfirmDialog(QuestionDialog[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, detail: str = "", yes: str = "Yes") -> None:
-        super().__init__(question, detail, [("yes", yes, True), ("no", "Cancel", False)], "error")
+    def __init__(
+        self, question: str, detail: str = "", yes: str = "Yes", no: str = "Cancel"
+    ) -> None:
+        super().__init__(question, detail, [("yes", yes, True), ("no", no, False)], "error")
 
 
 def chosen(value: object) -> Any:
@@ -154,7 +156,7 @@ class TagDialog(DialogStyles, ModalScreen[str | None]):
         self.count = count
 
     def compose(self) -> ComposeResult:
-        who = "this contact" if self.count == 1 else f"{self.count} contacts"
+        who = "this contact" if self.count == 1 else plural(self.count, "contact")
         with Vertical(classes="dialog"):
             yield Static(f"Tag {who}", classes="dialog-title")
             yield Input(placeholder="tag (prefix with - to remove it)", id="tag-input")

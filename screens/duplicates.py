@@ -30,6 +30,8 @@ from screens.text import literal, safe
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
 
+PAIR_LIMIT = 200  # pairs looked for at most (a large list has thousands of weak ones)
+
 
 def _pair_line(pair: DuplicatePair) -> Content:
     a, b = pair.first, pair.second
@@ -54,15 +56,18 @@ class DuplicatesScreen(CrmScreen):
     ]
 
     class Found(Message):
-        def __init__(self, pairs: list[DuplicatePair], merges: list[dict[str, Any]]) -> None:
+        def __init__(
+            self, pairs: list[DuplicatePair], merges: list[dict[str, Any]], more: bool
+        ) -> None:
             super().__init__()
-            self.pairs, self.merges = pairs, merges
+            self.pairs, self.merges, self.more = pairs, merges, more
 
     def __init__(self) -> None:
         super().__init__()
         self.pairs: list[DuplicatePair] = []
         self.merges: list[dict[str, Any]] = []
         self.merging: set[int] = set()  # the pair in the merge dialog
+        self.more = False  # the search stopped at PAIR_LIMIT: there are more pairs
 
     def compose(self) -> ComposeResult:
         yield TopBar("contacts", "duplicates")
@@ -82,15 +87,18 @@ class DuplicatesScreen(CrmScreen):
     def _find(self) -> None:
         def find() -> tuple[list[DuplicatePair], list[dict[str, Any]]]:
             with self.read() as session:
-                return find_duplicates(session=session), list_merges(session=session, limit=5)
+                # one more than shown: whether the search stopped at the limit
+                pairs = find_duplicates(session=session, limit=PAIR_LIMIT + 1)
+                return pairs, list_merges(session=session, limit=5)
 
         found = self.guarded(find)
         if found is not None:
-            self.post_message(self.Found(*found))
+            pairs, merges = found
+            self.post_message(self.Found(pairs[:PAIR_LIMIT], merges, len(pairs) > PAIR_LIMIT))
 
     @on(Found)
     def _found(self, message: Found) -> None:
-        self.pairs, self.merges = message.pairs, message.merges
+        self.pairs, self.merges, self.more = message.pairs, message.merges, message.more
         self._show_pairs()
         history = [
             f"merge #{m['id']}: {m['merged_name']} into #{m['kept_id']}"
@@ -108,8 +116,11 @@ class DuplicatesScreen(CrmScreen):
         options = self.query_one("#duplicates-list", OptionList)
         options.clear_options()
         options.add_options([Option(_pair_line(p), id=str(i)) for i, p in enumerate(self.pairs)])
+        count = plural(len(self.pairs), "likely duplicate pair")
+        if self.more:  # the search stopped there: say so rather than a count that looks exact
+            count = f"{PAIR_LIMIT:,}+ likely duplicate pairs, the first {len(self.pairs):,} shown"
         status = (
-            plural(len(self.pairs), "likely duplicate pair") + " · ⏎ compares a pair and merges"
+            count + " · ⏎ compares a pair and merges"
             if self.pairs
             else ("No likely duplicates (same email, same phone, or nearly the same name)")
         )

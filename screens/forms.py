@@ -1,7 +1,10 @@
-"""Pieces shared by the forms: labelled fields with an error line, a list of value pairs."""
+"""Pieces shared by the forms: labelled fields with an error line, a list of value pairs,
+errors shown beside their fields (the first one focused), escape that asks before it
+throws typing away."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -12,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
 from crm_tui.errors import FieldErrors, ValidationError
+from screens.dialogs import ConfirmDialog
 from screens.text import literal
 
 
@@ -30,6 +34,17 @@ class Field(Vertical):
         yield self.widget
         yield Static("", id=f"error-{self.field}", classes="field-error")
 
+    def error_target(self) -> Widget | None:
+        """Where the cursor goes when this field has an error: its input (in a list of
+        pairs, the row at fault), never a button."""
+        widget = self.widget
+        if isinstance(widget, PairList):
+            return widget.error_input()
+        if widget.focusable:
+            return widget
+        inside = (w for w in widget.query("*") if w.focusable and not isinstance(w, Button))
+        return next(inside, None)
+
 
 class PairRow(Horizontal):
     """One "label | value" (or "name | value") row of a PairList."""
@@ -41,7 +56,12 @@ class PairRow(Horizontal):
 
     def __init__(self, first: str, second: str, placeholders: tuple[str, str]) -> None:
         super().__init__(classes="pair-row")
-        self.first, self.second, self.placeholders = first, second, placeholders
+        self.first, self.second, self.placeholders = first, second, placeholders  # as shown
+
+    @property
+    def inputs(self) -> tuple[Input, Input]:
+        first, second = self.query(Input)
+        return first, second
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -59,12 +79,21 @@ class PairRow(Horizontal):
 
     @property
     def values(self) -> tuple[str, str]:
-        first, second = self.query(Input)
+        first, second = self.inputs
         return first.value.strip(), second.value.strip()
+
+    @property
+    def edited(self) -> bool:
+        return self.values != (self.first.strip(), self.second.strip())
 
 
 class PairList(Vertical):
-    """Several value pairs (emails with labels, custom fields…), with an "add" button."""
+    """Several value pairs (emails with labels, custom fields…), with an "add" button.
+
+    ``named``: the first box names the value (custom fields), so it is required and a new
+    row starts in it; otherwise it is an optional label (work, mobile) and a new row starts
+    in the value. ``value_name`` says what the second box holds, in messages.
+    """
 
     def __init__(
         self,
@@ -73,9 +102,12 @@ class PairList(Vertical):
         placeholders: tuple[str, str],
         add_label: str,
         id: str,
+        named: bool = False,
+        value_name: str = "value",
     ) -> None:
         super().__init__(id=id, classes="pair-list")
         self.pairs, self.placeholders, self.add_label = pairs, placeholders, add_label
+        self.named, self.value_name = named, value_name
 
     def compose(self) -> ComposeResult:
         for first, second in self.pairs:
@@ -87,19 +119,51 @@ class PairList(Vertical):
         event.stop()
         row = PairRow("", "", self.placeholders)
         self.mount(row, before=self.query_one(".pair-add"))
-        self.call_after_refresh(lambda: row.query(Input).last().focus())
+        self.call_after_refresh(lambda: row.inputs[0 if self.named else 1].focus())
 
     @on(PairRow.Removed)
     def _removed(self, message: PairRow.Removed) -> None:
         message.row.remove()
 
     def values(self) -> list[tuple[str, str]]:
-        """The rows with a value (a row whose value was cleared is dropped)."""
-        return [row.values for row in self.query(PairRow) if row.values[1]]
+        """Every row with something typed in it (rows left empty are nothing)."""
+        return [row.values for row in self.query(PairRow) if any(row.values)]
+
+    def problems(self) -> list[tuple[Input, str]]:
+        """Rows that cannot be saved as typed (the input at fault, why): a value without a
+        name, a name given twice, a new name or a label without a value. Dropping them would
+        lose what was typed without a word. (A stored field whose value is cleared goes.)"""
+        found: list[tuple[Input, str]] = []
+        names: set[str] = set()
+        for row in self.query(PairRow):
+            first, second = row.values
+            if self.named and second and not first:
+                found.append((row.inputs[0], f"name the field that holds {second!r}"))
+            elif self.named and first and first in names:
+                found.append((row.inputs[0], f"two fields are named {first!r}"))
+            elif self.named and first and not second and not row.second.strip():
+                found.append((row.inputs[1], f"type a value for {first!r}, or ✕ the row"))
+            elif not self.named and first and not second:
+                found.append(
+                    (row.inputs[1], f"type the {self.value_name} for {first!r}, or ✕ the row")
+                )
+            names.add(first)
+        return found
+
+    def error_input(self) -> Input | None:
+        """The input to fix: the first row at fault; for an error found on saving, the first
+        row typed or changed (the ones shown as stored were valid)."""
+        problems = self.problems()
+        if problems:
+            return problems[0][0]
+        rows = list(self.query(PairRow))
+        row = next((r for r in rows if r.edited), rows[0] if rows else None)
+        return None if row is None else row.inputs[0 if self.named and not row.values[0] else 1]
 
 
 def show_errors(screen: Widget, errors: dict[str, str], known: set[str]) -> None:
-    """Put each message on its field's error line; the rest on the form's general line."""
+    """Put each message on its field's error line, the rest on the form's general line;
+    the cursor goes to the first field at fault (on a row's ✕, Enter would delete it)."""
     for line in screen.query(".field-error").results(Static):
         line.update("")
         line.display = False
@@ -114,6 +178,34 @@ def show_errors(screen: Widget, errors: dict[str, str], known: set[str]) -> None
     _show(screen.query_one("#error-form", Static), "\n".join(general))
     if first is not None and isinstance(first.parent, Widget):
         first.parent.scroll_visible()
+    _focus_first_error(screen, {field for field in errors if field in known})
+
+
+def _focus_first_error(screen: Widget, fields: set[str]) -> None:
+    target = next(
+        (
+            found
+            for field in screen.query(Field)
+            if field.field in fields and (found := field.error_target()) is not None
+        ),
+        None,
+    )
+    focused = screen.app.focused
+    if target is None and focused is not None and focused.has_class("pair-remove"):
+        row = focused.parent
+        target = row.inputs[1] if isinstance(row, PairRow) else None
+    if target is not None:
+        target.focus()
+
+
+def pair_problems(screen: Widget, fields: set[str]) -> dict[str, str]:
+    """Field -> message for the pair lists of ``fields`` holding rows that cannot be saved."""
+    errors = {}
+    for field in fields:
+        problems = screen.query_one(f"#f-{field}", PairList).problems()
+        if problems:
+            errors[field] = problems[0][1]
+    return errors
 
 
 def _show(line: Static, message: str) -> None:
@@ -135,3 +227,49 @@ def input_value(screen: Widget, selector: str) -> str:
 def changed_fields(original: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """The entries of ``current`` whose value differs from ``original``."""
     return {key: value for key, value in current.items() if original.get(key) != value}
+
+
+class DiscardGuard:
+    """For forms: escape (or Cancel) closes a form at once when nothing was changed, and asks
+    "Discard changes?" first when something was (n or escape again keeps editing).
+
+    The form calls ``remember_values`` once its fields are filled in (on mount), and
+    ``forget_values`` when what it shows is no longer what is stored (a merge after a
+    conflict): then escape always asks.
+    """
+
+    app: Any
+    dismiss: Callable[..., Any]
+    values: Callable[[], dict[str, Any]]
+    _pristine: dict[str, Any] | None = None
+
+    def remember_values(self) -> None:
+        self._pristine = self._current()
+
+    def forget_values(self) -> None:
+        self._pristine = None
+
+    def _current(self) -> dict[str, Any] | None:
+        try:
+            return self.values()
+        except ValidationError:  # typed, but not yet valid: a change all the same
+            return None
+
+    @property
+    def has_changes(self) -> bool:
+        current = self._current()
+        return current is None or self._pristine is None or current != self._pristine
+
+    def action_cancel(self) -> None:
+        if not self.has_changes:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        dialog = ConfirmDialog(
+            "Discard changes?", "n or esc keeps editing.", yes="Discard", no="Keep editing"
+        )
+        self.app.push_screen(dialog, answered)

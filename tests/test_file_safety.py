@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from crm_tui.db import Database, ensure_schema, open_database
 from crm_tui.errors import DatabaseError
-from tests.databases import BACKEND, Template
+from tests.databases import Template
 
 
 def run_crm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -191,7 +191,7 @@ def test_a_database_with_other_tables_is_refused_on_either_backend(tmp_path: Pat
         template.drop()
 
 
-@pytest.mark.skipif(BACKEND != "sqlite", reason="the engine-level check on an SQLite file")
+@pytest.mark.sqlite_only  # an SQLite file; PostgreSQL's way in is the test above
 def test_the_schema_check_itself_refuses_a_foreign_database(tmp_path: Path) -> None:
     """``ensure_schema`` refuses too (PostgreSQL's way in, and any caller on SQLite that
     opened its own engine), before a migration adds a table."""

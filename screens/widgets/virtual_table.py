@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from screens.text import safe
+from screens.textual_compat import set_virtual_size
 
 Row = TypeVar("Row")
 PLACEHOLDER = "…"
@@ -34,8 +35,8 @@ PLACEHOLDER = "…"
 class Column:
     key: str
     title: str
-    width: int | None = None  # cells; None shares what the fixed columns leave
-    weight: int = 1
+    width: int | None = None  # cells its values take at most (dates); None: as they need
+    weight: int = 1  # a share of the room the columns' values want and cannot all have
     min_width: int = 8
     drop_order: int = 0  # when the table is narrow, higher numbers are hidden first
 
@@ -45,23 +46,101 @@ class Column:
 
 
 Layout = tuple[tuple[Column, int, int], ...]
+ELLIPSIS = "…"
+# A column filled in fewer than half the rows gives up room first, down to this (a cut
+# value is still one key away, in the detail pane).
+SPARSE_FLOOR = 5
 
 
-@functools.lru_cache(maxsize=32)
-def column_layout(columns: tuple[Column, ...], width: int) -> Layout:
-    """(column, index in the row's cells, width) for the columns that fit in ``width``
-    (asked for by every line drawn, so worked out once per table and width)."""
+@dataclass(frozen=True)
+class Content:
+    """What the values of the rows a table holds need: the widest value of each column
+    (cells) and whether the column is mostly empty. Measured when a page arrives."""
+
+    widest: tuple[int, ...] = ()
+    sparse: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class _PageMeasure:
+    widest: tuple[int, ...]
+    filled: tuple[int, ...]
+    rows: int
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with "…" (a cut is never silent)."""
+    size = cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
+    return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
+
+
+@functools.lru_cache(maxsize=64)
+def visible_columns(columns: tuple[Column, ...], width: int) -> tuple[tuple[int, Column], ...]:
+    """The columns that fit in ``width`` at their least, with their index in a row's cells
+    (the same set whatever the rows hold: sorting and clicks go by it)."""
     shown = list(enumerate(columns))
     while len(shown) > 1 and sum(c.least + 1 for _, c in shown) + 1 > width:
         # the highest drop_order goes first; among equals, the rightmost
         shown.remove(max(reversed(shown), key=lambda item: item[1].drop_order))
-    fixed = sum(c.least + 1 for _, c in shown) + 1
-    spare = max(width - fixed, 0)
-    weights = sum(c.weight for _, c in shown if c.width is None) or 1
-    return tuple(
-        (column, index, column.least + (0 if column.width else spare * column.weight // weights))
-        for index, column in shown
-    )
+    return tuple(shown)
+
+
+def _share(room: int, wants: dict[int, int], weights: dict[int, int]) -> tuple[dict[int, int], int]:
+    """``room`` cells shared among columns that want more, by weight: a column wanting less
+    than its share takes only that, leaving the rest to the others. Returns (given, left)."""
+    given = dict.fromkeys(wants, 0)
+    hungry = {i for i, want in wants.items() if want > 0}
+    while hungry and room > 0:
+        total = sum(weights[i] for i in hungry)
+        shares = {i: room * weights[i] / total for i in hungry}
+        full = {i for i in hungry if wants[i] - given[i] <= shares[i]}
+        if full:
+            for i in full:
+                room -= wants[i] - given[i]
+                given[i] = wants[i]
+            hungry -= full
+            continue
+        for i in hungry:
+            given[i] += int(shares[i])
+            room -= int(shares[i])
+        for i in sorted(hungry, key=lambda i: (-weights[i], i))[:room]:
+            given[i] += 1
+            room -= 1
+        break
+    return given, room
+
+
+@functools.lru_cache(maxsize=64)
+def column_layout(
+    columns: tuple[Column, ...], width: int, needs: tuple[int, ...], sparse: tuple[bool, ...]
+) -> Layout:
+    """(column, index in the row's cells, width) for the columns shown in ``width``.
+
+    ``needs`` are the cells each column's title and values want. Every column first gets
+    what it needs up to its least width (a mostly empty one, ``sparse``, less); then the
+    room left goes to the well-filled columns up to their needs, by weight (each gets at
+    least a fair share of what it wants), then to the mostly empty ones; what is still
+    left widens the columns without a fixed width. Worked out once per table, width and
+    content: every line drawn asks for it.
+    """
+    shown = visible_columns(columns, width)
+    room = width - len(shown) - 1  # the marker and a space after each column
+    floor = {i: min(c.least, needs[i], SPARSE_FLOOR if sparse[i] else c.least) for i, c in shown}
+    given = dict(floor)
+    room -= sum(floor.values())
+    weights = {i: c.weight for i, c in shown}
+    for tier in (False, True):
+        wants = {i: needs[i] - given[i] for i, _ in shown if sparse[i] is tier}
+        extra, room = _share(room, wants, weights)
+        for i, cells in extra.items():
+            given[i] += cells
+    flexible = {i: 10**6 for i, c in shown if c.width is None}
+    extra, room = _share(room, flexible, weights)
+    for i, cells in extra.items():
+        given[i] += cells
+    return tuple((column, i, given[i]) for i, column in shown)
 
 
 class VirtualTable(ScrollView, Generic[Row], can_focus=True):
@@ -175,6 +254,8 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         self.selected: dict[Hashable, Row] = {}
         self.sort_key: str | None = None
         self.sort_descending = False
+        self._measures: dict[int, _PageMeasure] = {}
+        self.content = Content()
 
     # -- data -------------------------------------------------------------------------------
 
@@ -182,9 +263,12 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         """A new query: forget every row, keep the cursor in range, show ``first_page``."""
         self._pages.clear()
         self._asked.clear()
+        self._measures.clear()
         self.total = total
         if first_page:
             self._pages[0] = list(first_page)
+            self._measures[0] = self._measure(first_page)
+        self._measured()
         self._set_rows(total)
         self.cursor = min(self.cursor, max(total - 1, 0))
         self.refresh()
@@ -208,20 +292,18 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
         size = Size(self.size.width, total + 1)
         if size == self.virtual_size:
             return
-        update_scrollbars = getattr(self, "_scroll_update", None)  # Textual's own
-        if update_scrollbars is None:  # a release without it: the layout, as before
+        if not set_virtual_size(self, size):  # a release without the way: the layout
             self.virtual_size = size
-            return
-        self.set_reactive(VirtualTable.virtual_size, size)
-        update_scrollbars(size)
 
     def put_page(self, page: int, rows: Sequence[Row]) -> None:
         """Rows for page ``page`` arrived (from a worker, via the screen)."""
         self._asked.discard(page)
         self._pages[page] = list(rows)
         self._pages.move_to_end(page)
+        self._measures[page] = self._measure(rows)
         while len(self._pages) > self._cache_pages:
-            self._pages.popitem(last=False)
+            self._measures.pop(self._pages.popitem(last=False)[0], None)
+        self._measured()
         self.refresh()
         if page == self.cursor // self.page_size:
             self.post_message(self.Highlighted(self, self.cursor, self.row_at(self.cursor)))
@@ -248,11 +330,57 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
     def replace_row(self, row: Row) -> None:
         """Show a changed row (same key) in place, without a reload."""
         wanted = self._key(row)
-        for rows in self._pages.values():
+        for page, rows in self._pages.items():
             for position, existing in enumerate(rows):
                 if self._key(existing) == wanted:
                     rows[position] = row
+                    self._measures[page] = self._measure(rows)
+        self._measured()
         self.refresh()
+
+    # -- what the values need ---------------------------------------------------------------
+
+    def _measure(self, rows: Sequence[Row]) -> _PageMeasure:
+        """The widest value of each column in ``rows`` and how many have one (once a page)."""
+        count = len(self.columns)
+        widest, filled = [0] * count, [0] * count
+        for row in rows:
+            for index, cell in enumerate(self._cells(row)[:count]):
+                if cell:
+                    filled[index] += 1
+                    size = cell_len(safe(cell, single_line=True))
+                    if size > widest[index]:
+                        widest[index] = size
+        return _PageMeasure(tuple(widest), tuple(filled), len(rows))
+
+    def _measured(self) -> None:
+        """What the values of every page held need (a few dozen pages at most)."""
+        measures = list(self._measures.values())
+        if not measures:
+            self.content = Content()
+            return
+        rows = sum(m.rows for m in measures)
+        self.content = Content(
+            tuple(max(m.widest[i] for m in measures) for i in range(len(self.columns))),
+            tuple(2 * sum(m.filled[i] for m in measures) < rows for i in range(len(self.columns))),
+        )
+
+    def _needs(self) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+        """Cells each column wants (its title, its widest value up to a fixed width)."""
+        content = self.content
+        needs = []
+        for index, column in enumerate(self.columns):
+            value = content.widest[index] if content.widest else 0
+            if column.width is not None:
+                value = min(value, column.width)
+            needs.append(max(value, cell_len(self._title(column))))
+        sparse = content.sparse or (False,) * len(self.columns)
+        return tuple(needs), sparse
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        """The columns the current width shows (whatever the rows hold)."""
+        return [column for _, column in visible_columns(self.columns, self._width)]
 
     # -- what is visible --------------------------------------------------------------------
 
@@ -310,7 +438,8 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _new_frame(self) -> _Frame:
         width = self._width
-        return self._Frame(width, column_layout(self.columns, width), self.rich_style)
+        layout = column_layout(self.columns, width, *self._needs())
+        return self._Frame(width, layout, self.rich_style)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._frame = self._new_frame()
@@ -321,7 +450,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _line(self, marker: str, cells: Sequence[str], frame: _Frame, style: Style) -> Strip:
         text = marker + " ".join(
-            set_cell_size(safe(cells[index] if index < len(cells) else "", single_line=True), w)
+            fit(safe(cells[index] if index < len(cells) else "", single_line=True), w)
             for _, index, w in frame.layout
         )
         width = frame.width
@@ -408,7 +537,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _column_at(self, x: int) -> Column | None:
         position = 1
-        for column, _, width in column_layout(self.columns, self._width):
+        for column, _, width in self._new_frame().layout:
             if position <= x < position + width + 1:
                 return column
             position += width + 1
