@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from crm_tui.errors import FieldErrors, ValidationError
 from screens.dialogs import ConfirmDialog
@@ -241,7 +241,13 @@ class DiscardGuard:
     app: Any
     dismiss: Callable[..., Any]
     values: Callable[[], dict[str, Any]]
+    query: Callable[..., Any]
     _pristine: dict[str, Any] | None = None
+    # Compare what the fields hold as typed rather than ``values()``: for a form whose values
+    # are worked out ("now" is another moment each time it is read).
+    compare_typed = False
+    # Fields the form fills in by itself after mounting (an offer ticked when it is found).
+    not_compared: tuple[str, ...] = ()
 
     def remember_values(self) -> None:
         self._pristine = self._current()
@@ -250,6 +256,12 @@ class DiscardGuard:
         self._pristine = None
 
     def _current(self) -> dict[str, Any] | None:
+        if self.compare_typed:
+            return {
+                field.id: field.text if isinstance(field, TextArea) else field.value
+                for field in self.query("Input, TextArea, Select, Checkbox")
+                if field.id not in self.not_compared
+            }
         try:
             return self.values()
         except ValidationError:  # typed, but not yet valid: a change all the same

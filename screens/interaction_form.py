@@ -32,7 +32,7 @@ from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_f
 from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
-from screens.forms import Field, errors_of, input_value, show_errors
+from screens.forms import DiscardGuard, Field, errors_of, input_value, show_errors
 from screens.text import editable, literal
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
@@ -57,7 +57,9 @@ def completion_offer(tasks: list[TaskRead]) -> Content:
     return literal(f"Complete {len(tasks)} follow-ups: {named}{more}", single_line=True)
 
 
-class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | None]):
+class InteractionForm(
+    DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[InteractionRead | None]
+):
     """Who, how, when, what; ctrl+s saves. "when" takes "yesterday 15:00" or "-2d"."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -163,9 +165,13 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
+    compare_typed = True  # "when" is read as a moment: "now" differs from one read to the next
+    not_compared = ("f-complete",)
+
     def on_mount(self) -> None:
         target = "#f-subject" if self.contact_id is not None else ".picker-input"
         self.query_one(target, Input).focus()
+        self.remember_values()
         if self.interaction is None and self.contact_id is not None:
             self._find_follow_ups(self.contact_id)
 
@@ -255,8 +261,8 @@ class InteractionForm(DialogStyles, UsesDatabase, ModalScreen[InteractionRead | 
         self._save(values)
 
     @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()  # asks first when something was typed (DiscardGuard)
 
     @work(thread=True, exclusive=True, group="interaction-save")
     def _save(self, values: dict[str, Any]) -> None:

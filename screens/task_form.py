@@ -21,7 +21,14 @@ from crm_tui.services.tasks import create_task, update_task
 from crm_tui.services.team import list_members
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
-from screens.forms import Field, changed_fields, errors_of, input_value, show_errors
+from screens.forms import (
+    DiscardGuard,
+    Field,
+    changed_fields,
+    errors_of,
+    input_value,
+    show_errors,
+)
 from screens.text import editable
 
 FIELDS = {
@@ -65,7 +72,7 @@ def task_values(task: TaskRead) -> dict[str, Any]:
 _READ_NAMES = {"start_date": "start", "due_date": "due"}  # the form's names -> TaskRead's
 
 
-class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
+class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | None]):
     """One task; dates accept "fri", "3d" or "2026-12-01"; dependencies are task ids."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -215,6 +222,7 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         project.set_options([(p.name, p.id) for p in projects] + [("+ new project…", NEW_PROJECT)])
         if self.project_id in {p.id for p in projects}:
             project.value = self.project_id
+        self.remember_values()  # the form as filled in: what escape compares with
 
     @on(Select.Changed, "#f-project")
     def _project_changed(self, event: Select.Changed) -> None:
@@ -267,8 +275,8 @@ class TaskForm(DialogStyles, UsesDatabase, ModalScreen[TaskRead | None]):
         self._save(values, self.editing.version if self.editing else None)
 
     @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()  # asks first when something was typed (DiscardGuard)
 
     @work(thread=True, exclusive=True, group="task-save")
     def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
