@@ -170,7 +170,7 @@ async def test_every_month_boundary_in_the_header_is_labelled(
         gantt.start = first_day
         gantt.refresh()
         await pilot.pause()
-        header = _line_text(gantt, 0)[35:]
+        header = _line_text(gantt, 0)[gantt.label_width + 1 :]
         assert len(header) >= gantt.chart_width
         starts = _month_starts(gantt)
         assert len(starts) >= 2
@@ -186,7 +186,7 @@ async def test_the_gantt_draws_nothing_under_its_scrollbar(demo_db: Database) ->
     app = make_app(demo_db)
     async with app.run_test(size=(120, 35)) as pilot:
         _, gantt = await _open_gantt(pilot)
-        assert 35 + gantt.chart_width <= gantt.scrollable_content_region.width
+        assert gantt.label_width + 1 + gantt.chart_width <= gantt.scrollable_content_region.width
 
 
 # -- 3. Logging a call offers to complete the follow-up; F offers the existing one -------------
@@ -616,3 +616,21 @@ def test_crm_log_names_the_follow_up_still_open(demo_db: Database, demo_url: str
     )
     assert f"follow-up #{task.id} '{task.title}' is still open" in out
     assert f"crm tasks done {task.id}" in out
+
+
+@pytest.mark.parametrize(("size", "label"), [((80, 24), 34), ((120, 35), 34), ((200, 50), 50)])
+async def test_the_gantt_label_column_grows_with_the_screen_and_cuts_with_an_ellipsis(
+    demo_db: Database, size: tuple[int, int], label: int
+) -> None:
+    """At 200 columns the label column stayed 34 cells and titles were cut without "…"."""
+    long_title = "Prepare the spring catalogue for Lefèvre SARL, every page in three languages"
+    with demo_db.write() as session:
+        session.execute(update(Task).where(Task.id == 1).values(title=long_title))
+    app = make_app(demo_db)
+    async with app.run_test(size=size) as pilot:
+        _, gantt = await _open_gantt(pilot)
+        assert gantt.label_width == label
+        lines = [gantt.render_line(y).text for y in range(HEADER, gantt.size.height)]
+        [row] = [line for line in lines if line[1:4] == "#1 "]  # after the marker
+        shown = row[: label + 1]
+        assert shown.rstrip().endswith("…") and long_title[:20] in shown

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -32,7 +32,16 @@ from crm_tui.schemas import TaskRead
 from crm_tui.services.tasks import Violation, violations
 from screens.text import safe
 
-LABEL = 34
+LABEL_MIN, LABEL_MAX = 34, 64  # the label column: a quarter of the width, within these
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with "…" to show it was cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
 HEADER = 2
 
 
@@ -242,7 +251,12 @@ class GanttChart(ScrollView, can_focus=True):
     @property
     def chart_width(self) -> int:
         # Not under the scrollbar: the last columns drawn there would never be seen.
-        return max(self.scrollable_content_region.width - LABEL - 1, 10)
+        return max(self.scrollable_content_region.width - self.label_width - 1, 10)
+
+    @property
+    def label_width(self) -> int:
+        """Titles get more room on a wide screen (at 200 columns, 50 cells instead of 34)."""
+        return min(max(self.size.width // 4, LABEL_MIN), LABEL_MAX)
 
     @property
     def visible_days(self) -> int:
@@ -292,7 +306,7 @@ class GanttChart(ScrollView, can_focus=True):
         text = self._spread(cells)
         title = "Task" if y == 1 else f"{scale.name} view"
         return Strip(
-            [Segment(set_cell_size(f" {title}", LABEL) + " " + text, style)], self.size.width
+            [Segment(_cut(f" {title}", self.label_width) + " " + text, style)], self.size.width
         )
 
     def _month_labels(self) -> list[str]:
@@ -359,9 +373,10 @@ class GanttChart(ScrollView, can_focus=True):
         broken = self.broken.get(task.id)
         marker = "⚠" if broken else ("◆" if task.milestone else " ")
         waits = f" ←{','.join(f'#{i}' for i in task.depends_on)}" if task.depends_on else ""
-        text = set_cell_size(f"{marker}#{task.id} {safe(task.title, single_line=True)}", LABEL)
-        if waits:
-            text = set_cell_size(text.rstrip()[: LABEL - len(waits)] + waits, LABEL)
+        width = self.label_width
+        text = f"{marker}#{task.id} {safe(task.title, single_line=True)}"
+        text = _cut(text, width - cell_len(waits)).rstrip() + waits if waits else text
+        text = _cut(text, width)
         style = base + (self._style("gantt--selected") if selected else Style())
         if broken:
             style += self._style("gantt--warning")
@@ -435,7 +450,7 @@ class GanttChart(ScrollView, can_focus=True):
                 else Style()
             )
             runs.append((char, style))
-        label = Segment(set_cell_size(f" {safe(person, single_line=True)}", LABEL) + " ", base)
+        label = Segment(_cut(f" {safe(person, single_line=True)}", self.label_width) + " ", base)
         return Strip([label, *_merge(runs)], width)
 
     # -- keys -----------------------------------------------------------------------------------
