@@ -32,7 +32,6 @@ SORTS = ["name", "organization", "email", "phone", "tags", "last_contacted"]
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 DEFAULT_LIMIT = 100  # `contacts list` without --limit: a screenful, not a dump
 LIST_COLUMNS = ("ID", "Name", "Organization", "Email", "Phone", "Tags")
-PAGE = 1000
 
 
 StatusOpt = typer.Option(None, "--status", help="lead, prospect, customer or inactive.")
@@ -84,17 +83,15 @@ def list_(
     from crm_tui import collector
 
     # Rows are freed as they are written: the cyclic collector would only walk them.
-    with collector.paused(), state(ctx).read() as session:
-        pages = _Pages(session, query, limit)
+    from crm_tui.services.common import bulk_reads
+
+    with collector.paused(), state(ctx).read() as session, bulk_reads(session):
+        pages = contacts.Listing(session, query, limit, whole=as_json)
         if as_json:
-            listed = write_json_array(
-                contact for page in pages for contact in contacts.read_contacts(session, page.ids)
-            )
+            listed = write_json_array(contact for page in pages for contact in page)
         else:
-            listed = write_table(
-                LIST_COLUMNS, ([_cells(row) for row in page.rows] for page in pages)
-            )
-        more = pages.has_more
+            listed = write_table(LIST_COLUMNS, ([_cells(row) for row in page] for page in pages))
+        more = pages.cut
         total = contacts.count_contacts(session=session, query=query) if more else listed
     summary = f"{listed:,} of {total:,} contacts (--limit 0 lists all)" if more else None
     if as_json:
@@ -106,40 +103,6 @@ def list_(
 
 def _cells(row: Any) -> list[str]:
     return [str(row.id), row.name, row.organization, row.email, row.phone, ", ".join(row.tags)]
-
-
-class _Pages:
-    """The rows of ``query``, up to ``limit`` (0: all), a page at a time; ``has_more`` says,
-    once read, whether the limit left rows out."""
-
-    def __init__(self, session: Any, query: Any, limit: int) -> None:
-        self.session, self.query, self.limit = session, query, limit
-        self.has_more = False
-
-    def __iter__(self) -> Any:
-        from crm_tui.services import contacts
-
-        read, cursor = 0, None
-        while True:
-            want = PAGE if self.limit == 0 else min(PAGE, self.limit - read)
-            page = contacts.list_contacts(
-                session=self.session, query=self.query, after=cursor, limit=want
-            )
-            if page.rows:
-                yield _Page(page.rows)
-            read += len(page.rows)
-            if not page.has_more:
-                return
-            if self.limit and read >= self.limit:
-                self.has_more = True
-                return
-            cursor = page.last
-
-
-class _Page:
-    def __init__(self, rows: list[Any]) -> None:
-        self.rows = rows
-        self.ids = [row.id for row in rows]
 
 
 @app.command()
