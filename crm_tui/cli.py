@@ -94,7 +94,10 @@ def _is_database_error(error: Exception) -> bool:
 def _database_message(error: Exception) -> str:
     from crm_tui.config import mask_url
 
-    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlite_errorname", "") == "SQLITE_FULL":
+        return "the disk is full: nothing was changed (free some space and run it again)"
+    reason = str(original or error).splitlines()[0]
     if "locked" in reason or "busy" in reason:
         return "the database is busy (another crm is writing); try again"
     return f"database error: {mask_url(reason)}"

@@ -289,3 +289,39 @@ async def test_a_task_due_9999_12_31_does_not_take_the_gantt_down(db_url: str) -
             assert "Far&#160;away" in app.export_screenshot()
     finally:
         database.close()
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only
+def test_an_import_onto_a_full_disk_is_one_line_and_changes_nothing(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """Disk full during an import reported "no such savepoint" (a rollback to a savepoint
+    the failed write had taken with it): the database on a tmpfs too small for the rows."""
+    rows = "".join(f"Person {n},p{n}@example.com,{'a note ' * 20}\n" for n in range(30_000))
+    source = tmp_path / "many.csv"
+    source.write_text("name,email,notes\n" + rows, encoding="utf-8")
+    folder = tmp_path / "small"
+    folder.mkdir()
+    script = (
+        'mount -t tmpfs -o size=3m tmpfs "$1" 2>/dev/null || exit 97\n'
+        'cp "$2" "$1/crm.db" && "$3" -m crm_tui --db "$1/crm.db" import contacts "$4"; s=$?\n'
+        '"$3" -m crm_tui --db "$1/crm.db" contacts list --json -n 0 >&2; exit $s\n'
+    )
+    try:
+        done = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
+             str(folder), str(db_path), sys.executable, str(source)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        pytest.skip("needs unshare (util-linux)")
+    if done.returncode == 97 or done.stderr.startswith("unshare:"):
+        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 1, done.stderr
+    first, *rest = done.stderr.splitlines()
+    assert (
+        first
+        == "crm: error: the disk is full: nothing was changed (free some space and run it again)"
+    )
+    assert json.loads("\n".join(rest)) == []  # nothing imported
