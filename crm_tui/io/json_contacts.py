@@ -221,7 +221,7 @@ def json_contacts(
         data = path.read_bytes()
     except OSError as error:
         raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
-    items = _items(_text(data, shown), shown)
+    items = json_array(data, shown, "contacts")
     return len(items), _rows(items, region)
 
 
@@ -239,8 +239,10 @@ def _text(data: bytes, path: str) -> str:
         ) from None
 
 
-def _items(text: str, path: str) -> list[tuple[int, Any]]:
-    """The values of the array ``text`` holds, each with the line it starts on."""
+def json_array(data: bytes, path: str, what: str) -> list[tuple[int, Any]]:
+    """The values of the JSON array of ``what`` ("contacts", "tasks"…) in the file's
+    ``data``, each with the line it starts on; anything else refused in words."""
+    text = _text(data, path)
     decoder = json.JSONDecoder()
     items: list[tuple[int, Any]] = []
     try:
@@ -248,7 +250,7 @@ def _items(text: str, path: str) -> list[tuple[int, Any]]:
         if not text.startswith("[", position):
             whole = json.loads(text)
             raise ValidationError(
-                f"{path}: expected a JSON array of contacts ([{{...}}, ...]), got {_kind(whole)}"
+                f"{path}: expected a JSON array of {what} ([{{...}}, ...]), got {_kind(whole)}"
             )
         position = _skip_space(text, position + 1)
         line, counted = 1, 0
@@ -260,7 +262,7 @@ def _items(text: str, path: str) -> list[tuple[int, Any]]:
             if text.startswith(",", position):
                 position = _skip_space(text, position + 1)
             elif not text.startswith("]", position):
-                raise json.JSONDecodeError("expected ',' or ']' after a contact", text, position)
+                raise json.JSONDecodeError("expected ',' or ']' after an item", text, position)
         position = _skip_space(text, position + 1)
         if position < len(text):
             raise json.JSONDecodeError("more after the array's closing ']'", text, position)

@@ -21,6 +21,7 @@ from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
+from crm_tui.io.json_contacts import json_array
 from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
 
@@ -158,8 +159,6 @@ def task_row(
 
 # -- JSON ---------------------------------------------------------------------------------------
 
-_SPACE = re.compile(r"[ \t\n\r]*")
-
 
 def json_work_rows(path: Path, kind: str, *, name: str | None = None) -> list[WorkRow | RowError]:
     """The rows of a JSON array of interactions or tasks (``kind``), each object read as a
@@ -175,7 +174,7 @@ def json_work_rows(path: Path, kind: str, *, name: str | None = None) -> list[Wo
         interaction_row if kind == "interactions" else task_row
     )
     rows: list[WorkRow | RowError] = []
-    for line, item in _json_items(data, shown, kind):
+    for line, item in json_array(data, shown, kind):
         whole = [json.dumps(item, ensure_ascii=False)]
         if not isinstance(item, dict):
             got = "a list" if isinstance(item, list) else "null" if item is None else whole[0]
@@ -201,37 +200,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
-
-
-def _json_items(data: bytes, name: str, kind: str) -> list[tuple[int, Any]]:
-    """The items of the JSON array in ``data``, each with the line it starts on."""
-    try:
-        text = data.decode(json.detect_encoding(data)).lstrip("\ufeff")
-        items = json.loads(text)
-    except UnicodeDecodeError:
-        raise ValidationError(
-            f"{name}: not UTF-8 text; save it as UTF-8 and import it again"
-        ) from None
-    except json.JSONDecodeError as error:
-        reason = error.msg[:1].lower() + error.msg[1:]
-        raise ValidationError(
-            f"{name}: line {error.lineno} column {error.colno}: not valid JSON ({reason})"
-        ) from None
-    if not isinstance(items, list):
-        raise ValidationError(f"{name}: expected a JSON array of {kind} ([{{...}}, ...])")
-    # The text is valid JSON: walk it again item by item, for the line each one starts on.
-    decoder = json.JSONDecoder()
-    found: list[tuple[int, Any]] = []
-    position = _skip_space(text, 0) + 1  # past the "["
-    line, counted = 1, 0
-    for item in items:
-        position = _skip_space(text, position)
-        line, counted = line + text.count("\n", counted, position), position
-        found.append((line, item))
-        position = _skip_space(text, decoder.raw_decode(text, position)[1]) + 1  # past ","
-    return found
-
-
-def _skip_space(text: str, position: int) -> int:
-    found = _SPACE.match(text, position)
-    return found.end() if found else position
