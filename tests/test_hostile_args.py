@@ -4,7 +4,6 @@ never a traceback (numbers past 64 bits, dates past any calendar, inf, broken UR
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import typing
@@ -18,6 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.test_cli import _run
 from tests.test_hostile_text import HOSTILE
 
 runner = CliRunner()
@@ -132,17 +132,6 @@ def _problem(result: Any) -> str:
 
 
 # ---- through a real process: the bytes and the exit code a script sees ----------------
-
-
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crm_tui", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-        check=False,
-    )
 
 
 def _one_line(done: subprocess.CompletedProcess[str], code: int, *words: str) -> None:

@@ -257,6 +257,19 @@ def _apply_status(task: Task, status: str) -> None:
         task.completed_at = None
 
 
+def _editable(session: Session, task_id: int, expected_version: int | None) -> Task:
+    """The live task, refused when it changed since ``expected_version`` (the newer one
+    shown beside it)."""
+    task = live_row(session, Task, task_id, what="task")
+    check_version(
+        task,
+        expected_version,
+        describe=_describe(task),
+        current=lambda: get_task(session=session, task_id=task_id),
+    )
+    return task
+
+
 def update_task(
     *,
     session: Session,
@@ -265,13 +278,7 @@ def update_task(
     expected_version: int | None,
     actor_id: int | None = None,
 ) -> TaskRead:
-    task = live_row(session, Task, task_id, what="task")
-    check_version(
-        task,
-        expected_version,
-        describe=_describe(task),
-        current=lambda: get_task(session=session, task_id=task_id),
-    )
+    task = _editable(session, task_id, expected_version)
     _check_references(session, changes)
     values = changes.model_dump(exclude_unset=True)
     depends_on = values.pop("depends_on", None)
@@ -638,13 +645,7 @@ def reschedule_follow_up(
     actor_id: int | None = None,
 ) -> TaskRead:
     """Give a follow-up another due date (a start after it moves back to it)."""
-    task = live_row(session, Task, task_id, what="task")
-    check_version(
-        task,
-        expected_version,
-        describe=_describe(task),
-        current=lambda: get_task(session=session, task_id=task_id),
-    )
+    task = _editable(session, task_id, expected_version)
     task.due_date = check_day(due)
     if task.start_date is not None and task.start_date > due:
         task.start_date = due
