@@ -63,7 +63,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.contacts import apply_changes, mark_contacted, refresh_contacted
-from crm_tui.services.interactions import contacts_of
+from crm_tui.services.interactions import contacts_of, new_row
 from crm_tui.services.organizations import organization_named
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
@@ -1117,23 +1117,9 @@ def _create_interactions(
         resolved_at = values.pop("resolved_at", None)
         contact_id = contacts[row.contact]
         data = InteractionCreate.build(**{**values, "contact_ids": [contact_id]})
-        resolved = resolved_at is not None and data.complaint
         items.append(
-            Interaction(
-                contact_id=contact_id,
-                occurred_at=data.occurred_at or now,
-                channel=data.channel.value,
-                direction=data.direction.value,
-                subject=data.subject,
-                body=data.body,
-                sentiment=data.sentiment.value if data.sentiment else None,
-                complaint=data.complaint,
-                resolved_at=resolved_at if resolved else None,
-                resolved_by_id=actor_id if resolved else None,
-                author_id=actor_id,
-                created_at=now,
-                updated_at=now,
-                updated_by_id=actor_id,
+            new_row(
+                data, contact_id=contact_id, actor_id=actor_id, now=now, resolved_at=resolved_at
             )
         )
     session.add_all(items)

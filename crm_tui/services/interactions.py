@@ -71,15 +71,19 @@ def _check_contacts(session: Session, contact_ids: Sequence[int]) -> None:
         raise ValidationError(f"no contact with id {missing[0]}", field="contact")
 
 
-def create_interaction(
-    *, session: Session, data: InteractionCreate, actor_id: int | None = None
-) -> InteractionRead:
-    """Log an interaction; its contacts' "last contacted" moves forward to it."""
-    contact_ids = list(dict.fromkeys(data.contact_ids))
-    _check_contacts(session, contact_ids)
-    now = utcnow()
-    interaction = Interaction(
-        contact_id=contact_ids[0],
+def new_row(
+    data: InteractionCreate,
+    *,
+    contact_id: int,
+    actor_id: int | None,
+    now: datetime,
+    resolved_at: datetime | None = None,
+) -> Interaction:
+    """The row a new interaction is stored as (its links and index written by the caller);
+    ``resolved_at``: a complaint read back from an export, resolved then."""
+    resolved = resolved_at is not None and data.complaint
+    return Interaction(
+        contact_id=contact_id,
         occurred_at=data.occurred_at or now,
         channel=data.channel.value,
         direction=data.direction.value,
@@ -87,11 +91,22 @@ def create_interaction(
         body=data.body,
         sentiment=data.sentiment.value if data.sentiment else None,
         complaint=data.complaint,
+        resolved_at=resolved_at if resolved else None,
+        resolved_by_id=actor_id if resolved else None,
         author_id=actor_id,
         created_at=now,
         updated_at=now,
         updated_by_id=actor_id,
     )
+
+
+def create_interaction(
+    *, session: Session, data: InteractionCreate, actor_id: int | None = None
+) -> InteractionRead:
+    """Log an interaction; its contacts' "last contacted" moves forward to it."""
+    contact_ids = list(dict.fromkeys(data.contact_ids))
+    _check_contacts(session, contact_ids)
+    interaction = new_row(data, contact_id=contact_ids[0], actor_id=actor_id, now=utcnow())
     session.add(interaction)
     session.flush()
     assert interaction.id is not None
