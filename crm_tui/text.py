@@ -52,8 +52,8 @@ _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 kee
 # What no stored text keeps: C0 controls but tab and newline (NUL among them: PostgreSQL
 # refuses it), DEL, the C1 controls, and the bidi embeddings, overrides and isolates, which
 # reorder what a reader sees ("Trojan Source"). Marks (LRM, RLM, ALM) stay: Persian text uses them.
-_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
 
 # The folding functions are pure and bulk imports meet the same values again and again
@@ -149,7 +149,7 @@ _PICTURES[0x7F] = "\u2421"
 _PICTURES.update(dict.fromkeys(range(0x80, 0xA0), "\ufffd"))
 _PICTURES.update(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)], None))
 _SINGLE_LINE = {**_PICTURES, 0x0A: " \u21b5 ", 0x09: " "}
-_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
 
 def for_terminal(value: str | None, *, single_line: bool = False) -> str:

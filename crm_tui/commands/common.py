@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.text import for_terminal
+from crm_tui.text import BIDI_CONTROLS, for_terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -102,7 +102,7 @@ def _default(value: Any) -> Any:
 
 # Characters JSON lets through unescaped that a terminal would obey (C1 controls, DEL) or
 # that reorder what is read (bidi overrides): written as \\u escapes, the value unchanged.
-_JSON_UNSAFE = re.compile("[\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\u2028\\u2029]")
+_JSON_UNSAFE = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}\\u2028\\u2029]")
 
 
 def json_safe(text: str) -> str:

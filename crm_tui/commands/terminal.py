@@ -19,12 +19,12 @@ import re
 import sys
 from typing import Any, TextIO
 
-from crm_tui.text import for_terminal
+from crm_tui.text import BIDI_CONTROLS, for_terminal
 
 _CR = "\u240d"
 # What the rule would change, CRLF aside: most writes (a CSV row, a table line) have none,
 # and are written as they are.
-_CHANGED = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+_CHANGED = re.compile(f"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]|\r(?!\n)")
 
 
 def _guarded(text: str) -> str:
