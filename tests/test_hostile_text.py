@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from crm_tui.commands.common import json_safe, json_safe_bytes
 from crm_tui.commands.terminal import GuardedStream
 from crm_tui.db import open_database
 from crm_tui.schemas import ContactCreate, InteractionCreate, TaskCreate
@@ -96,6 +97,30 @@ def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(
         assert written == "".join(writes)
     with pytest.raises(TypeError):
         guard.write(b"")  # type: ignore[arg-type]
+
+
+@given(hostile_text)
+def test_json_escaped_as_bytes_is_escaped_as_text_is(value: str) -> None:
+    """A listing escapes its JSON a page of UTF-8 at a time, past the guard's second look:
+    what reaches the terminal is what ``json_safe`` gives, and nothing unsafe."""
+    dumped = json.dumps(value, ensure_ascii=False)
+    escaped = json_safe_bytes(dumped.encode())
+    assert escaped.decode() == json_safe(dumped)
+    assert not unsafe_in(escaped.decode())
+    assert json.loads(escaped) == value
+
+
+def test_escaped_json_keeps_its_place_among_guarded_writes() -> None:
+    import io
+
+    raw = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    guard = GuardedStream(raw, buffer_size=1 << 16)
+    guard.write("a\x1b]0;x\x07 ")
+    guard.write_escaped(b'["\\u001b \xd8\xb3"]')
+    guard.write("\r")
+    guard.flush()
+    written = raw.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    assert written == 'a\u241b]0;x\u2407 ["\\u001b \u0633"]\u240d'
 
 
 # ---- the ways in -----------------------------------------------------------------------

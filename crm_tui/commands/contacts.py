@@ -88,7 +88,7 @@ def list_(
     with collector.paused(), state(ctx).read() as session, bulk_reads(session):
         pages = contacts.Listing(session, query, limit, whole=as_json)
         if as_json:
-            listed = write_json_array(contact for page in pages for contact in page)
+            listed = write_json_array(pages)
         else:
             listed = write_table(LIST_COLUMNS, ([_cells(row) for row in page] for page in pages))
         more = pages.cut

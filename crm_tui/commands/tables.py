@@ -9,15 +9,18 @@ a cell is never cut (a wider one pushes the rest of its line along, still one li
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
 from rich.cells import cell_len, set_cell_size
 
-from crm_tui.commands.common import json_safe, one_line
+from crm_tui.commands.common import json_safe_bytes, one_line
+from crm_tui.commands.terminal import write_escaped
 
 GAP = "  "
 
@@ -65,17 +68,29 @@ def _line(cells: Sequence[str], widths: Sequence[int], *, cut: bool) -> str:
     return GAP.join(shown).rstrip() + "\n"
 
 
-def write_json_array(items: Iterable[Any]) -> int:
-    """Write ``items`` (read models or plain values) as one JSON array, item by item, in the
-    layout ``print_json`` gives a whole list; returns how many were written."""
-    out = sys.stdout
+def write_json_array(pages: Iterable[Sequence[Any]]) -> int:
+    """Write ``pages`` of items (read models or plain values) as one JSON array, a page at a
+    time, in the layout ``print_json`` gives a whole list; returns how many were written."""
     count = 0
-    for item in items:
-        if hasattr(item, "model_dump_json"):
-            text = item.model_dump_json(indent=2)
-        else:
-            text = json.dumps(item, ensure_ascii=False, indent=2, allow_nan=False)
-        out.write(("[\n" if count == 0 else ",\n") + "  " + json_safe(text).replace("\n", "\n  "))
-        count += 1
-    out.write("[]\n" if count == 0 else "\n]\n")
+    for page in pages:
+        if not page:
+            continue
+        data = _dump(page)  # b"[\n  {...},\n  {...}\n]": the items, already indented
+        write_escaped((b"[\n" if count == 0 else b",\n") + json_safe_bytes(data[2:-2]))
+        count += len(page)
+    write_escaped(b"[]\n" if count == 0 else b"\n]\n")
     return count
+
+
+def _dump(page: Sequence[Any]) -> bytes:
+    """``page`` as UTF-8 JSON."""
+    first = page[0]
+    if isinstance(first, BaseModel):
+        return _list_of(type(first)).dump_json(list(page), indent=2)
+    return json.dumps(list(page), ensure_ascii=False, indent=2, allow_nan=False).encode()
+
+
+@functools.cache
+def _list_of(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    """One serializer call a page: per item, the calls cost as much as the writing."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]

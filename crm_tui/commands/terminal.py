@@ -14,6 +14,7 @@ terminal beneath the guard, and only its own descriptions, which it passes throu
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import sys
@@ -66,6 +67,14 @@ class GuardedStream(io.TextIOBase):
         self._held_cr = chunk.endswith("\r")
         self.raw.write(_guarded(chunk[:-1] if self._held_cr else chunk))
 
+    def write_escaped(self, data: bytes) -> None:
+        """Write UTF-8 ``data`` that its format has already escaped (see ``write_escaped``)."""
+        self._drain()
+        if self._held_cr:
+            self.raw.write(_CR)
+            self._held_cr = False
+        _write_utf8(self.raw, data)
+
     def writelines(self, lines: Any) -> None:
         for line in lines:
             self.write(line)
@@ -99,6 +108,29 @@ class GuardedStream(io.TextIOBase):
         """Binary exports (vCard, iCalendar) write their bytes here: data formats written
         byte for byte, from text cleaned on its way in."""
         return self.raw.buffer
+
+
+def write_escaped(data: bytes) -> None:
+    """Write UTF-8 ``data`` to standard output past the guard's second look: JSON that
+    ``json_safe`` escaped holds no character the rule would change (JSON escapes every C0
+    control; ``json_safe`` DEL, C1 and bidi), and looking again costs a listing of 100k
+    contacts as much as reading them."""
+    stream = sys.stdout
+    if isinstance(stream, GuardedStream):
+        stream.write_escaped(data)
+    else:
+        _write_utf8(stream, data)
+
+
+def _write_utf8(stream: TextIO, data: bytes) -> None:
+    """Bytes straight to a UTF-8 stream's buffer (decoded only to be encoded again
+    otherwise); text to any other."""
+    encoding = getattr(stream, "encoding", None) or ""
+    if encoding and hasattr(stream, "buffer") and codecs.lookup(encoding).name == "utf-8":
+        stream.flush()
+        stream.buffer.write(data)
+    else:
+        stream.write(data.decode())
 
 
 def guard_output() -> None:
