@@ -23,6 +23,33 @@ def split_tags(value: str) -> list[str]:
     return [part for part in (p.strip() for p in value.split(",")) if part]
 
 
+AMBIGUOUS = 0  # what a team directory holds for a name two members share
+
+
+def member_directory(members: Iterable[tuple[int, str, str, str]]) -> dict[str, int]:
+    """What names each team member exactly, from (id, name, username, initials): their
+    id, username or initials as typed in any case and accents ("soren" for "Søren"), their
+    name as sorted; for ``member_in``. A name two members share holds ``AMBIGUOUS``."""
+    directory: dict[str, int] = {}
+    for member_id, name, username, short in members:
+        keys = [f"id {member_id}", f"name {sort_key(name)}"]
+        keys += [f"user {fold(part)}" for part in (username, short) if part.strip()]
+        for key in keys:
+            directory[key] = member_id if directory.get(key, member_id) == member_id else AMBIGUOUS
+    return directory
+
+
+def member_in(directory: Mapping[str, int], ref: str) -> int | None:
+    """The id of the team member ``ref`` names exactly (``AMBIGUOUS``: several), None if
+    nobody."""
+    key = fold(ref.strip())
+    keys = (f"id {key}", f"user {key}", f"name {sort_key(ref)}")
+    found = {directory[k] for k in keys if k in directory}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else AMBIGUOUS
+
+
 def contact_columns(data: Any) -> dict[str, Any]:
     """Column values of a new contact row, minus the organization (see ``organization_named``).
 

@@ -158,3 +158,72 @@ def test_a_listing_gives_each_contact_as_show_does(db_url: str) -> None:
             continue
         expected.pop("timeline")
         assert contact == expected
+
+
+def test_an_owner_column_sets_the_owner_and_round_trips(db_url: str, tmp_path: Path) -> None:
+    """A CSV's owner column was kept as a custom field "owner"; it names a team member now,
+    by name, username or initials, as --owner does, in CSV and JSON, for new and updated
+    contacts; a name nobody on the team has is a bad row, not a guess."""
+    crm(db_url, "team", "add", "Negar Rahimi", "--username", "negar")
+    crm(db_url, "team", "add", "Søren Berg", "--username", "soren")
+    source = tmp_path / "owners.csv"
+    source.write_text(
+        "name,email,Contact Owner\n"
+        "سارا,sara@example.com,negar\n"
+        "Jonas,jonas@example.com,soren berg\n"
+        "Ana,ana@example.com,\n",
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 0, err
+    _, out, _ = crm(db_url, "contacts", "list", "--json")
+    owners = {c["name"]: (c["owner"], c["custom"]) for c in json.loads(out)}
+    assert owners == {
+        "سارا": ("Negar Rahimi", {}),
+        "Jonas": ("Søren Berg", {}),
+        "Ana": (None, {}),
+    }
+
+    # An update sets or changes the owner; a blank cell leaves it.
+    source.write_text(
+        "name,email,owner\nAna,ana@example.com,NR\nJonas,jonas@example.com,\n", encoding="utf-8"
+    )
+    code, out, err = crm(db_url, "import", "contacts", str(source), "--on-duplicate", "update")
+    assert code == 0 and "updated 1" in out, (out, err)
+    _, out, _ = crm(db_url, "contacts", "list", "--json")
+    owners = {c["name"]: c["owner"] for c in json.loads(out)}
+    assert owners == {"سارا": "Negar Rahimi", "Jonas": "Søren Berg", "Ana": "Negar Rahimi"}
+
+    # Nobody of that name: the row is refused with the reason, nothing written without
+    # --skip-bad (as any bad row).
+    source.write_text("name,owner\nKaveh,Nobody Known\n", encoding="utf-8")
+    code, out, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 1 and "line 2: column 'owner': no team member is called 'Nobody Known'" in err
+    assert "Kaveh" not in crm(db_url, "contacts", "list")[1]
+
+    # A file over 1 MB is read in a process of its own, which is sent the team.
+    big = "x" * 1_100_000
+    source.write_text(
+        f"name,email,owner,notes\nLeila,leila@example.com,soren,{big}\n", encoding="utf-8"
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(source))
+    assert code == 0, err
+    _, out, _ = crm(db_url, "contacts", "show", "Leila", "--json")
+    assert json.loads(out)["owner"] == "Søren Berg"
+    assert crm(db_url, "contacts", "delete", "Leila")[0] == 0
+    source.write_text(f"name,notes\nNo Owner,{big}\n", encoding="utf-8")
+    assert crm(db_url, "import", "contacts", str(source))[0] == 0  # the team never asked for
+    assert crm(db_url, "contacts", "delete", "No Owner")[0] == 0
+
+    # crm's own CSV and JSON carry the owner's name, and read it back.
+    for name in ("back.csv", "back.json"):
+        exported = tmp_path / name
+        code, _, err = crm(db_url, "export", "contacts", "-o", str(exported))
+        assert code == 0, err
+        other = f"sqlite:///{tmp_path / (name + '.db')}"
+        crm(other, "team", "add", "Negar Rahimi", "--username", "negar")
+        crm(other, "team", "add", "Søren Berg", "--username", "soren")
+        code, _, err = crm(other, "import", "contacts", str(exported))
+        assert code == 0, err
+        _, out, _ = crm(other, "contacts", "list", "--json")
+        assert {c["name"]: c["owner"] for c in json.loads(out)} == owners

@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.db import open_database
+from crm_tui.io.contact_rows import ContactValues
+from crm_tui.records import contact_columns
 from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
 from tests.conftest import ctrl_c_after_each_commit
 
@@ -765,6 +767,9 @@ def test_the_collector_pause_ends_with_an_error_and_keeps_it_off_if_it_was() -> 
         gc.enable()
 
 
+_OWNER_COLUMN = list(contact_columns(ContactValues())).index("owner_id")
+
+
 @pytest.mark.parametrize("reader", ["inline", "fork", "spawn"])
 def test_reading_a_large_file_reports_its_progress(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
@@ -778,12 +783,13 @@ def test_reading_a_large_file_reports_its_progress(
 
     monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 10**9 if reader == "inline" else 0)
     monkeypatch.setattr(background, "_start_method", lambda: reader)
-    lines = [f"Person {i},p{i}@x.example" for i in range(5_000)]
-    source = _write(tmp_path / "big.csv", "name,email\n" + "\n".join(lines) + "\n")
+    lines = [f"Person {i},p{i}@x.example,negar" for i in range(5_000)]
+    source = _write(tmp_path / "big.csv", "name,email,owner\n" + "\n".join(lines) + "\n")
     seen: list[tuple[str, int, int]] = []
     options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
     how = {"tag": None, "match": "email", "on_duplicate": "skip"}
-    items = io_commands._start_reading(source, options, how, creating=True)
+    team = {"user negar": 7}  # the reading process is sent it (see contact_rows.Team)
+    items = io_commands._start_reading(source, options, how, creating=True, team=lambda: team)
     opened = next(items)
     profile, total = opened.profile, opened.lines
     rows = list(io_commands._rows(items, total, lambda *step: seen.append(step)))
@@ -791,6 +797,8 @@ def test_reading_a_large_file_reports_its_progress(
     last = rows[-1]  # read in a process: slimmed to what it is matched on, not its emails
     keys = last.matched_on[1] if reader != "inline" else [email.key for email in last.emails]
     assert last.name == "Person 4999" and keys == ["p4999@x.example"]
+    owner = last.owner_id if reader == "inline" else last.prepared[0][_OWNER_COLUMN]
+    assert owner == 7
     assert [what for what, _, _ in seen] == ["importing"] * 3
     assert [done for _, done, _ in seen] == [2_001, 4_001, 5_001]  # file lines, the header first
     assert {total for _, _, total in seen} == {5_002}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Generator, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,20 +88,34 @@ BACKGROUND_BYTES = 1_000_000
 
 
 def _start_reading(
-    path: Path, options: dict[str, Any], how: dict[str, Any], *, creating: bool
+    path: Path,
+    options: dict[str, Any],
+    how: dict[str, Any],
+    *,
+    creating: bool,
+    team: Callable[[], dict[str, int]],
 ) -> Generator[Any, None, None] | InBackground:
     """The file's items (``Opened``, then ``Chunk``s), read and prepared for writing in a
     process of its own when the file is large, so that writing the first rows overlaps
     reading the rest: started at once, before this process imports the database layer.
     ``options`` are ``ReadOptions``' fields, ``how`` the import's (see ``import_contacts``);
-    ``creating``: the import only creates contacts (see ``_prepared_chunks``)."""
+    ``creating``: the import only creates contacts (see ``_prepared_chunks``); ``team``
+    reads the team's directory (see ``contact_rows.Team``)."""
     if path.stat().st_size >= BACKGROUND_BYTES:
+        import multiprocessing
+
         from crm_tui.io.background import InBackground
 
-        return InBackground(_prepared_chunks, path, options, how["tag"], how["match"], creating)
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        options = {**options, "team": _FromParent(receiver)}
+        reading = InBackground(_prepared_chunks, path, options, how["tag"], how["match"], creating)
+        receiver.close()  # the child's copy is the only one: a child gone breaks the pipe
+        with closing(sender), suppress(BrokenPipeError):  # the child ended without owners
+            sender.send(team())
+        return reading
     from crm_tui.io.contact_file import ReadOptions, read_contact_file
 
-    return read_contact_file(path, ReadOptions(**options))
+    return read_contact_file(path, ReadOptions(**options, team=team))
 
 
 def _prepared_chunks(
@@ -221,6 +236,27 @@ def import_contacts(
     raise typer.Exit(report.exit_code)
 
 
+def _team(cli: Any) -> dict[str, int]:
+    """What names each team member, for the file's owners (see ``contact_rows.Team``)."""
+    from crm_tui.services.team import team_directory
+
+    with cli.read() as session:
+        return team_directory(session=session)
+
+
+class _FromParent:
+    """The team's directory in the reading process: sent by the importing process once it
+    has read it, while the child opens the file (a callable that pickles, for a spawned
+    child)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def __call__(self) -> dict[str, int]:
+        team: dict[str, int] = self.connection.recv()
+        return team
+
+
 def _import_file(
     cli: Any,
     path: Path,
@@ -232,7 +268,9 @@ def _import_file(
     """Read ``path`` and import it as ``how`` says, in one write unit (a read one for a dry
     run); returns the report and the profile the file was read with."""
     creating = how["on_duplicate"] != "update"  # no contact is updated from the file
-    items = _start_reading(path, options, how, creating=creating)
+    items = _start_reading(
+        path, options, how, creating=creating, team=functools.partial(_team, cli)
+    )
     with closing(items):
         from crm_tui.services.imports import Match, OnDuplicate, import_contacts
 

@@ -12,7 +12,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crm_tui.errors import UsageError, ValidationError
-from crm_tui.io.contact_rows import ContactValues, RowError, RowReader
+from crm_tui.io.contact_rows import ContactValues, RowError, RowReader, Team
 from crm_tui.io.csv_reader import Problem, open_csv
 from crm_tui.io.json_contacts import is_json, json_contacts
 from crm_tui.io.profiles import check_identifies, column_map
@@ -39,6 +39,8 @@ class ReadOptions:
     maps: list[str] = field(default_factory=list)
     region: str | None = None
     name: str | None = None  # what messages call the file (default: its path)
+    # Asked for the team's directory at the first owner in the file (see ``Team``).
+    team: Callable[[], Mapping[str, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,12 @@ def read_contact_file(
     """``Opened``, then ``Chunk``s of rows in file order. A file that cannot be read, or a
     map that identifies nobody, raises before the first row."""
     kind = "vcard" if is_vcard(path) else "json" if is_json(path) else None
+    team = Team(options.team)
+    if kind == "vcard":
+        count, items = vcard_contacts(path, region=options.region, name=options.name)
+    elif kind == "json":
+        count, items = json_contacts(path, region=options.region, name=options.name, team=team)
     if kind is not None:
-        read = vcard_contacts if kind == "vcard" else json_contacts
-        count, items = read(path, region=options.region, name=options.name)
         yield Opened(kind, count)
         done = 0
         while taken := list(islice(items, chunk_rows)):
@@ -78,7 +83,7 @@ def read_contact_file(
     )
     mapping = column_map(source.header, options.profile, options.maps)
     check_identifies(mapping, source.header, source.name)
-    reader = RowReader(source.header, mapping, options.region)
+    reader = RowReader(source.header, mapping, options.region, team)
     yield Opened(mapping.profile, source.text.count("\n") + 1)
     rows: list[Row] = []
     line = source.header_line

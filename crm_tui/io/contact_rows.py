@@ -7,6 +7,7 @@ the services use (``crm_tui.validation``) rather than a pydantic model per row.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from operator import attrgetter
@@ -15,6 +16,7 @@ from typing import Any
 from crm_tui.dates import DateError, month_day
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
+from crm_tui.records import AMBIGUOUS, member_in
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus
@@ -52,6 +54,7 @@ class ContactValues:
     birthday: date | None = None
     status: str = ""  # blank: not in the file (a new contact becomes a lead)
     source: str = ""
+    owner_id: int | None = None  # the team member the file names (see ``RowReader._owner``)
     notes: str = ""
     id: int | None = None
     named: bool = True  # False: no name in the file, made up from organization, email or phone
@@ -169,6 +172,32 @@ def birthday_value(raw: str) -> date | None:
     raise InvalidValue(f"not a date: {raw!r} (use YYYY-MM-DD)")
 
 
+class Team:
+    """Who owns a contact, as a file names them: the team's directory
+    (``records.member_directory``) is asked for at the first owner read, so that a large
+    file's reading process waits for it only then (the importing process reads it from the
+    database meanwhile), and a file without owners never needs it."""
+
+    def __init__(self, ask: Callable[[], Mapping[str, int]] | None = None) -> None:
+        self._ask = ask
+        self._directory: Mapping[str, int] | None = None
+
+    def owner_id(self, raw: str) -> int:
+        """The member ``raw`` names; a name nobody on the team has is refused, as the
+        CLI's --owner refuses it (kept as text, it would be an owner nobody can filter by)."""
+        if self._directory is None:
+            self._directory = self._ask() if self._ask else {}
+        found = member_in(self._directory, raw)
+        if found is None:
+            raise InvalidValue(
+                f"no team member is called {raw!r} (add them with `crm team add`, "
+                "then import again)"
+            )
+        if found == AMBIGUOUS:
+            raise InvalidValue(f"{raw!r} names several team members: give a username")
+        return found
+
+
 def fallback_name(values: ContactValues) -> str:
     """What a contact without a name in the file is called: its organization, else its
     email, else its phone ("" when it has none)."""
@@ -185,9 +214,16 @@ class RowReader:
     The map is compiled once into (column, handler) pairs: this runs for every row.
     """
 
-    def __init__(self, header: list[str], mapping: ColumnMap, region: str | None = None):
+    def __init__(
+        self,
+        header: list[str],
+        mapping: ColumnMap,
+        region: str | None = None,
+        team: Team | None = None,
+    ):
         self.header = header
         self.region = region
+        self.team = team or Team()
         self.own_format = mapping.profile == "crm"  # our export: exact tags, escaped cells
         handlers = {
             "email": self._email,
@@ -199,6 +235,7 @@ class RowReader:
             "id": self._id,
             "notes": self._notes,
             "middle_name": self._middle,
+            "owner": self._owner,
         }
         self.plan = [
             (index, target, handlers.get(target.field, self._scalar))
@@ -274,6 +311,9 @@ class RowReader:
         name = strip_control(cells[target.label_column]).strip() or target.custom_name
         before = values.custom.get(name)
         values.custom[name] = f"{before}{MULTI_SEPARATOR}{raw}" if before else raw
+
+    def _owner(self, values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        values.owner_id = self.team.owner_id(raw)
 
     @staticmethod
     def _birthday(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:

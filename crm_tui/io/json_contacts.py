@@ -23,6 +23,7 @@ from crm_tui.io.contact_rows import (
     ContactValues,
     Labeled,
     RowError,
+    Team,
     birthday_value,
     fallback_name,
 )
@@ -40,7 +41,6 @@ KEPT_BY_DATABASE = frozenset(
     {
         "organization_id",
         "referred_by_id",
-        "owner",
         "last_contacted_at",
         "created_at",
         "updated_at",
@@ -52,7 +52,7 @@ KEPT_BY_DATABASE = frozenset(
 )
 _LISTS = {"emails": "email", "phones": "phone"}
 KNOWN_KEYS = frozenset({*SCALARS, *MULTI, *_LISTS, "custom"}) | KEPT_BY_DATABASE
-_TEXT_FIELDS = [name for name in SCALARS if name not in ("birthday", "status", "id")]
+_TEXT_FIELDS = [name for name in SCALARS if name not in ("birthday", "status", "id", "owner")]
 _SPACE = re.compile(r"[ \t\n\r]*")
 _WIDE_BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -159,7 +159,7 @@ def _custom(value: Any) -> dict[str, str]:
     return {clean_line(str(k)): _any_text(v) for k, v in value.items()}
 
 
-def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
+def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactValues:
     values = ContactValues()
     for name in _TEXT_FIELDS:
         text = clean_field(name, _as_text(item.get(name), name))
@@ -192,6 +192,11 @@ def _contact(item: dict[str, Any], region: str | None) -> ContactValues:
         raise InvalidValue(f"unknown status {status!r} ({', '.join(sorted(_STATUSES))})")
     values.status = status
     values.birthday = _birthday(_as_text(item.get("birthday"), "birthday"))
+    if owner := clean_line(_as_text(item.get("owner"), "owner")):
+        try:
+            values.owner_id = team.owner_id(owner)
+        except InvalidValue as error:
+            raise InvalidValue(f"owner: {error}") from None
     identifier = _as_text(item.get("id"), "id")
     values.id = int(identifier) if identifier.isdigit() else None
     if not values.name:
@@ -211,18 +216,22 @@ def _birthday(raw: str) -> date | None:
 
 
 def json_contacts(
-    path: Path, *, region: str | None = None, name: str | None = None
+    path: Path,
+    *,
+    region: str | None = None,
+    name: str | None = None,
+    team: Team | None = None,
 ) -> tuple[int, Iterator[ContactValues | RowError]]:
     """How many objects the file's array holds, and its rows one by one (checked as they
     are taken, so an import writes the first while the rest are checked). ``name``: what
-    messages call the file (default: its path)."""
+    messages call the file (default: its path); ``team``: who an "owner" names."""
     shown = name or str(path)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
     items = json_array(data, shown, "contacts")
-    return len(items), _rows(items, region)
+    return len(items), _rows(items, region, team or Team())
 
 
 def _text(data: bytes, path: str) -> str:
@@ -279,14 +288,16 @@ def _skip_space(text: str, position: int) -> int:
     return found.end() if found else position
 
 
-def _rows(items: list[tuple[int, Any]], region: str | None) -> Iterator[ContactValues | RowError]:
+def _rows(
+    items: list[tuple[int, Any]], region: str | None, team: Team
+) -> Iterator[ContactValues | RowError]:
     for line, item in items:
         cells = [json.dumps(item, ensure_ascii=False)]
         if not isinstance(item, dict):
             yield RowError(line, f"expected an object for a contact, got {_kind(item)}", cells)
             continue
         try:
-            values = _contact(item, region)
+            values = _contact(item, region, team)
         except InvalidValue as error:
             yield RowError(line, shorten_quoted(str(error)), cells)
             continue

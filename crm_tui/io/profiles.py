@@ -28,6 +28,7 @@ SCALARS = (
     "birthday",
     "status",
     "source",
+    "owner",
     "id",
 )
 MULTI = ("email", "phone", "tags")
@@ -165,6 +166,16 @@ _GENERIC = {
     "birthday": ["birthday", "birth date", "date of birth", "geburtstag", "anniversaire"],
     "status": ["status", "lifecycle", "stage"],
     "source": ["source", "lead source", "quelle"],
+    "owner": [
+        "owner",
+        "contact owner",
+        "account owner",
+        "lead owner",
+        "owner name",
+        "assigned to",
+        "sales rep",
+        "مسئول",
+    ],
 }
 _GENERIC_INDEX = {_key(alias): target for target, aliases in _GENERIC.items() for alias in aliases}
 

@@ -40,6 +40,7 @@ SCALAR_COLUMNS = [
     "website",
     "birthday",
     "source",
+    "owner",
     "notes",
     "last_contacted_at",
     "created_at",
@@ -123,7 +124,8 @@ def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]
 
 _CONTACT_SQL = (
     "SELECT id, name, first_name, last_name, organization_name, title, status, tags, address, "
-    "website, birthday, source, notes, last_contacted_at, created_at, updated_at, custom "
+    "website, birthday, source, owner_id, notes, last_contacted_at, created_at, updated_at, "
+    "custom "
     "FROM contact WHERE deleted_at IS NULL ORDER BY id"
 )
 _VALUES_SQL = "SELECT contact_id, label, value FROM {table} ORDER BY contact_id, position"
@@ -197,16 +199,18 @@ def contact_csv_rows(
     email_list = _Follower(_grouped_by_contact(email_rows), 2 * emails)
     phone_list = _Follower(_grouped_by_contact(phone_rows), 2 * phones)
     custom_cells: dict[Any, list[str]] = {}  # per distinct custom value (few, in practice)
+    members = dict(_raw_rows(session, "SELECT id, name FROM team_member"))
     for row in _raw_rows(session, _CONTACT_SQL):
         values = list(row[:10])
         values.append("" if row[10] is None else _birthday(row[10]))
-        values += [row[11], row[12], _iso(row[13]), _iso(row[14]), _iso(row[15])]
+        values += [row[11], members.get(row[12], ""), row[13]]
+        values += [_iso(row[14]), _iso(row[15]), _iso(row[16])]
         values += email_list.values_for(row[0])
         values += phone_list.values_for(row[0])
         if keys:
-            raw = row[16] if isinstance(row[16], str) else json.dumps(row[16], sort_keys=True)
+            raw = row[17] if isinstance(row[17], str) else json.dumps(row[17], sort_keys=True)
             if (cells := custom_cells.get(raw)) is None:
-                custom = _custom(row[16])
+                custom = _custom(row[17])
                 cells = custom_cells[raw] = [custom.get(key, "") for key in keys]
                 if len(custom_cells) > 10_000:
                     custom_cells.clear()

@@ -157,6 +157,7 @@ def _merge_values(into: ContactValues, extra: ContactValues) -> None:
         "birthday",
         "status",
         "source",
+        "owner_id",
         "notes",
     ):
         value = getattr(extra, name)
@@ -404,6 +405,8 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
         changes[name] = value
     if incoming.birthday and incoming.birthday.isoformat() != current["birthday"]:
         changes["birthday"] = incoming.birthday
+    if incoming.owner_id and incoming.owner_id != current["owner_id"]:
+        changes["owner_id"] = incoming.owner_id
     for name, stored in (("emails", current["_emails"]), ("phones", current["_phones"])):
         keys = {item["normalized"] for item in stored}
         new = [item for item in getattr(incoming, name) if item.key not in keys]

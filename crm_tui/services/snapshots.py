@@ -66,6 +66,7 @@ _COMPARED = (
     "website",
     "status",
     "source",
+    "owner_id",
     "notes",
     "birthday",
     "custom",

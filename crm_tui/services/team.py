@@ -7,6 +7,7 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import AmbiguousError, NotFoundError, ValidationError
 from crm_tui.models import TeamMember
+from crm_tui.records import member_directory, member_in
 from crm_tui.schemas import MemberRead
 from crm_tui.services.common import utcnow
 from crm_tui.text import fold, initials, sort_key
@@ -90,15 +91,8 @@ def set_active(*, session: Session, ref: str, active: bool) -> MemberRead:
 def find_member(*, session: Session, ref: str) -> MemberRead:
     """A member by id, username, initials or (part of) name."""
     members = list_members(session=session, include_inactive=True)
-    key, name = fold(ref.strip()), sort_key(ref)  # "soren" finds "Søren", as contacts do
-    exact = [
-        m
-        for m in members
-        if str(m.id) == key
-        or fold(m.username) == key
-        or fold(m.initials) == key
-        or sort_key(m.name) == name
-    ]
+    name = sort_key(ref)  # "soren" finds "Søren", as contacts do
+    exact = [m for m in members if member_in(member_directory([_names(m)]), ref) is not None]
     found = exact or [m for m in members if name and name in sort_key(m.name)]
     if not found:
         raise NotFoundError(f"no team member matches {ref!r}")
@@ -107,6 +101,16 @@ def find_member(*, session: Session, ref: str) -> MemberRead:
             f"{ref!r} matches several team members", [f"{m.username} ({m.name})" for m in found]
         )
     return found[0]
+
+
+def _names(member: MemberRead) -> tuple[int, str, str, str]:
+    return member.id, member.name, member.username, member.initials
+
+
+def team_directory(*, session: Session) -> dict[str, int]:
+    """Every team member (the inactive too) by what names them exactly: what an import's
+    owner column is read against (see ``records.member_in``)."""
+    return member_directory(_names(m) for m in list_members(session=session, include_inactive=True))
 
 
 def member_names(session: Session) -> dict[int, str]:
