@@ -7,6 +7,7 @@ time. SQLite by default; ``CRM_TEST_POSTGRES=URL`` runs the same tests on Postgr
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import time
@@ -55,13 +56,22 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, leave out the tests about SQLite files (they run in the SQLite run)."""
+    """On PostgreSQL, leave out the tests about SQLite files and the screens' Pilot tests
+    (they run in the SQLite run): a screen reaches the database only through the services,
+    whose tests run on both, so on PostgreSQL a Pilot test would repeat the SQLite one
+    through the same services, at about half of the PostgreSQL run's time. Pilot tests of
+    what teammates sharing a server see (marked ``postgres_too``) run on both."""
     if BACKEND == "sqlite":
         return
     kept, left_out = [], []
     for item in items:
-        about_files = "db_path" in getattr(item, "fixturenames", ())
-        (left_out if about_files or item.get_closest_marker("sqlite_only") else kept).append(item)
+        fixtures = getattr(item, "fixturenames", ())
+        pilot = (
+            inspect.iscoroutinefunction(getattr(item, "obj", None)) or "snap_compare" in fixtures
+        )
+        left = "db_path" in fixtures or item.get_closest_marker("sqlite_only") is not None
+        left = left or (pilot and item.get_closest_marker("postgres_too") is None)
+        (left_out if left else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

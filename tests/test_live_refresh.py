@@ -23,6 +23,9 @@ from screens.tasks import TasksScreen
 from tests.conftest import add_contact
 from tests.screens_helpers import make_app, settle
 
+# PostgreSQL tells the app by LISTEN, SQLite by polling: the screens' one path that differs.
+pytestmark = pytest.mark.postgres_too
+
 SOON = 4.0  # seconds: "within a couple of seconds", with room for a slow CI machine
 
 
