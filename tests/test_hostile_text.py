@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -72,6 +72,7 @@ def test_the_escaping_rule_lets_nothing_through_and_hides_nothing(value: str) ->
 
 
 @given(st.lists(hostile_text, max_size=8), st.sampled_from([0, 16, 1 << 16]))
+@example(["\r\u202a\n"], 0)  # a CR before a bidi control and a LF is no line end
 def test_the_output_guard_passes_only_safe_bytes_whatever_the_writes(
     writes: list[str], buffer_size: int
 ) -> None:

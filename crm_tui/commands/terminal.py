@@ -29,11 +29,12 @@ _CHANGED = re.compile(f"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]|\r
 
 
 def _guarded(text: str) -> str:
-    """``for_terminal``, but for a CR that ends a line (CSV's CRLF), which stays."""
+    """``for_terminal``, but for a CR that ends a line (CSV's CRLF), which stays: the line
+    ends are set apart first (a CR before a bidi control and a LF is no line end, though
+    the control goes)."""
     if not _CHANGED.search(text):
         return text
-    guarded = for_terminal(text)
-    return guarded.replace(_CR + "\n", "\r\n") if _CR in guarded else guarded
+    return "\r\n".join(for_terminal(part) for part in text.split("\r\n"))
 
 
 class GuardedStream(io.TextIOBase):
