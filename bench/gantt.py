@@ -44,7 +44,7 @@ def build(path: Path, tasks: int) -> None:
         build_demo(session=session, contacts=60, today=TODAY)
         existing = session.scalar(select(func.count()).select_from(Task)) or 0
         rng, now = random.Random(5), utcnow()
-        ids = reserve_ids(session, Task, max(tasks - existing, 0))
+        ids = reserve_ids(session=session, model=Task, count=max(tasks - existing, 0))
         for number, task_id in enumerate(ids):
             start = TODAY + timedelta(days=rng.randrange(-60, 120))
             session.add(

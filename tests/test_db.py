@@ -113,7 +113,7 @@ def test_bulk_reads_map_the_file_while_they_last(db: db_module.Database) -> None
     from crm_tui.services.common import bulk_reads
 
     with db.read() as session:
-        with bulk_reads(session):
+        with bulk_reads(session=session):
             assert session.execute(text("PRAGMA mmap_size")).scalar() == 256 * 1024 * 1024
             assert session.execute(text("SELECT count(*) FROM contact")).scalar() == 0
         assert session.execute(text("PRAGMA mmap_size")).scalar() == 0

@@ -711,7 +711,7 @@ def test_read_contacts_keeps_order(db_url: str) -> None:
         from tests.conftest import add_contact
 
         ids = [add_contact(session, name) for name in ("B", "A", "C")]
-        assert [c.id for c in read_contacts(session, ids[::-1])] == ids[::-1]
+        assert [c.id for c in read_contacts(session=session, ids=ids[::-1])] == ids[::-1]
         assert len(list_contacts(session=session, query=ContactQuery()).rows) == 3
     database.close()
 
@@ -909,8 +909,8 @@ def test_a_bulk_import_leaves_every_reference_whole(
         ids = list(range(1, 6_002))
         by_id = "SELECT rowid & 4294967295, body FROM contact_fts"  # the id, without the band
         stored = dict(session.execute(text(by_id)).all())
-        assert stored == dict(contact_documents(session, ids))
-        assert index_out_of_sync(session) == []  # each under its band's rowid
+        assert stored == dict(contact_documents(session=session, ids=ids))
+        assert index_out_of_sync(session=session) == []  # each under its band's rowid
         assert "acme" in stored[2] and "پارس" in stored[3]
     with database.write() as session:  # checked again: the organization's delete reaches them
         session.execute(text("DELETE FROM organization WHERE name = 'Acme'"))

@@ -45,7 +45,7 @@ def _stored(db_url: str) -> tuple[list[str], list[str]]:
         with database.read() as session:
             organizations = sorted(session.scalars(select(Organization.name)))
             tags = sorted(session.scalars(select(Tag.name)))
-            assert index_out_of_sync(session) == []
+            assert index_out_of_sync(session=session) == []
     finally:
         database.close()
     return organizations, tags

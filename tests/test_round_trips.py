@@ -112,7 +112,9 @@ def _stored(databases: Databases, template: Template, people: list[dict[str, Any
 def _read_all(url: str) -> list[ContactRead]:
     database = open_database(url)
     with database.read() as session:
-        found = read_contacts(session, list(session.scalars(select(Contact.id).order_by("id"))))
+        found = read_contacts(
+            session=session, ids=list(session.scalars(select(Contact.id).order_by("id")))
+        )
     database.close()
     return found
 
@@ -131,8 +133,12 @@ def _csv_text(url: str) -> str:
     database = open_database(url)
     out = io.StringIO()
     with database.read() as session:
-        header, emails, phones, keys = exports.contact_csv_header(session)
-        write_csv(out, header, exports.contact_csv_rows(session, emails, phones, keys))
+        header, emails, phones, keys = exports.contact_csv_header(session=session)
+        write_csv(
+            out,
+            header,
+            exports.contact_csv_rows(session=session, emails=emails, phones=phones, keys=keys),
+        )
     database.close()
     return out.getvalue()
 

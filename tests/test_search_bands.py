@@ -92,7 +92,7 @@ def _check_every_search(session: Session, searches: list[str]) -> None:
                 expected = _expected(session, query)
                 assert _paged(session, query, 7) == expected, (words, descending, status)
                 assert _paged_back(session, query, 5) == expected, (words, descending, status)
-    assert search.index_out_of_sync(session) == []
+    assert search.index_out_of_sync(session=session) == []
     if BACKEND == "sqlite":
         _check_band_sizes(session)
 
@@ -219,7 +219,10 @@ def test_a_band_too_full_to_split_is_searched_as_before(
         _add_many(session, _names(60, seed=5))
     monkeypatch.setattr(search, "WINDOW_LIMIT", 3)
     with db.read() as session:
-        assert search.name_window(session, "sa", start=None, downward=False, matches=4) is None
+        assert (
+            search.name_window(session=session, query="sa", start=None, downward=False, matches=4)
+            is None
+        )
         _check_every_search(session, SEARCHES)
 
 

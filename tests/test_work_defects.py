@@ -520,7 +520,7 @@ def test_the_agenda_gives_the_true_totals_beside_its_capped_lists(crowded: Datab
             session=session, query=InteractionQuery(complaint=ComplaintFilter.OPEN)
         )
         follow_ups = len(list_follow_ups(session=session, due_before=FIXED_TODAY + timedelta(8)))
-        stale = agenda_service.stale_count(session, FIXED_TODAY, 30)
+        stale = agenda_service.stale_count(session=session, today=FIXED_TODAY, stale_days=30)
     assert len(agenda.open_complaints) == LIST_LIMIT
     assert agenda.open_complaints_total == complaints > MANY
     assert len(agenda.follow_ups) == LIST_LIMIT
@@ -587,7 +587,7 @@ async def test_today_says_50_of_the_true_total(crowded: Database, size: tuple[in
         complaints = count_interactions(
             session=session, query=InteractionQuery(complaint=ComplaintFilter.OPEN)
         )
-        stale = agenda_service.stale_count(session, FIXED_TODAY, 30)
+        stale = agenda_service.stale_count(session=session, today=FIXED_TODAY, stale_days=30)
     app = make_app(crowded)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -85,7 +85,7 @@ def list_(
     # Rows are freed as they are written: the cyclic collector would only walk them.
     from crm_tui.services.common import bulk_reads
 
-    with collector.paused(), state(ctx).read() as session, bulk_reads(session):
+    with collector.paused(), state(ctx).read() as session, bulk_reads(session=session):
         pages = contacts.Listing(session, query, limit, whole=as_json)
         if as_json:
             listed = write_json_array(pages)

@@ -474,13 +474,17 @@ def export_contacts(
     fmt = _format("contacts", fmt, output)
     with _reading_all(ctx) as session, _output(output) as out:
         if fmt == "csv":
-            header, emails, phones, keys = exports.contact_csv_header(session)
-            count = write_csv(out, header, exports.contact_csv_rows(session, emails, phones, keys))
+            header, emails, phones, keys = exports.contact_csv_header(session=session)
+            count = write_csv(
+                out,
+                header,
+                exports.contact_csv_rows(session=session, emails=emails, phones=phones, keys=keys),
+            )
         elif fmt == "json":
-            count = write_json(out, exports.contacts_read(session))
+            count = write_json(out, exports.contacts_read(session=session))
         else:
             count = 0
-            for card in vcards(exports.contacts_read(session)):
+            for card in vcards(exports.contacts_read(session=session)):
                 out.write(card)
                 count += 1
     _done(count, "contact", output)
@@ -492,7 +496,7 @@ def _reading_all(ctx: typer.Context) -> Iterator[Session]:
     the garbage collector paused (its rows are lists, freed as they are written)."""
     from crm_tui.services.common import bulk_reads
 
-    with collector.paused(), state(ctx).read() as session, bulk_reads(session):
+    with collector.paused(), state(ctx).read() as session, bulk_reads(session=session):
         yield session
 
 
@@ -511,7 +515,7 @@ def export_interactions(
 
     fmt = _format("interactions", fmt, output)
     with _reading_all(ctx) as session, _output(output) as out:
-        items = interactions_read(session)
+        items = interactions_read(session=session)
         if fmt == "csv":
             count = write_csv(out, INTERACTION_COLUMNS, interaction_rows(items))
         else:
@@ -529,7 +533,7 @@ def export_tasks(
 
     fmt = _format("tasks", fmt, output)
     with _reading_all(ctx) as session:
-        tasks = tasks_read(session)
+        tasks = tasks_read(session=session)
     if fmt == "ics":
         with _output(output, binary=True) as out:
             out.write(tasks_ics(tasks))
@@ -559,7 +563,7 @@ def export_all(
         _reading_all(ctx) as session,
         _owner_only_files(),
     ):
-        counts = dump(session, output, progress)
+        counts = dump(session=session, folder=output, progress=progress)
     echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
 
 
@@ -589,7 +593,7 @@ def import_all(
             progress_bar("importing") as progress,
             state(ctx).write() as session,
         ):
-            counts = load(session, folder, progress)
+            counts = load(session=session, folder=folder, progress=progress)
             ctrl_c.hold()  # committed whole from here, and reported
         echo(f"read {sum(counts.values())} rows in {len(counts)} tables from {folder}")
         ctrl_c.say_if_late("import")

@@ -22,8 +22,9 @@ from crm_tui.services.search import (
 
 def reindex_contacts_by_id(session: Session, ids: Sequence[int]) -> None:
     for batch in chunked(ids):
-        delete_index_rows(session, "contact_fts", batch)
-        write_index_rows(session, "contact_fts", contact_documents(session, batch))
+        delete_index_rows(session=session, fts_table="contact_fts", rowids=batch)
+        rows = contact_documents(session=session, ids=batch)
+        write_index_rows(session=session, fts_table="contact_fts", rows=rows)
 
 
 def rebuild_by_id(session: Session) -> None:
@@ -31,4 +32,4 @@ def rebuild_by_id(session: Session) -> None:
     session.execute(text("DELETE FROM contact_fts"))
     session.execute(text("DELETE FROM interaction_fts"))
     reindex_contacts_by_id(session, list(session.scalars(select(Contact.id))))
-    index_interactions(session, list(session.scalars(select(Interaction.id))))
+    index_interactions(session=session, ids=list(session.scalars(select(Interaction.id))))

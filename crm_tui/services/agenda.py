@@ -88,7 +88,8 @@ def build_agenda(*, session: Session, today: date, days: int = 7, stale_days: in
     agenda.week_by_channel = _week_by_channel(session, today)
     agenda.stale_contacts = _stale_contacts(session, today, stale_days)
     agenda.stale_contacts_total = _total(
-        agenda.stale_contacts, lambda: stale_count(session, today, stale_days)
+        agenda.stale_contacts,
+        lambda: stale_count(session=session, today=today, stale_days=stale_days),
     )
     return agenda
 
@@ -130,7 +131,7 @@ def _stale_contacts(session: Session, today: date, stale_days: int) -> list[Cont
     return rows[:LIST_LIMIT]
 
 
-def stale_count(session: Session, today: date, stale_days: int) -> int:
+def stale_count(*, session: Session, today: date, stale_days: int) -> int:
     """How many customers and prospects ``_stale_contacts`` would list without its limit."""
     cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
     return (

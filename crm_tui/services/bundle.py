@@ -64,7 +64,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def dump(session: Session, folder: Path, progress: Progress | None = None) -> dict[str, int]:
+def dump(*, session: Session, folder: Path, progress: Progress | None = None) -> dict[str, int]:
     """Write every table into ``folder`` (created); returns rows written per table."""
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
@@ -177,7 +177,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load(session: Session, folder: Path, progress: Progress | None = None) -> dict[str, int]:
+def load(*, session: Session, folder: Path, progress: Progress | None = None) -> dict[str, int]:
     """Read a bundle into an empty database (refused if it holds contacts or tasks, or if a
     file of the bundle does not match its manifest)."""
     manifest = read_manifest(folder)
@@ -189,11 +189,13 @@ def load(session: Session, folder: Path, progress: Progress | None = None) -> di
                 f"the database is not empty ({present} {table} rows); "
                 "import a bundle into a new database (crm --db new.db import all DIR)"
             )
-    with bulk_writes(session):
+    with bulk_writes(session=session):
         counts = _import_tables(session, folder, progress)
     tables = [model.__table__ for model in TABLES]  # type: ignore[attr-defined]
-    reset_id_sequences(session, [t.name for t in tables if "id" in t.c and t.c.id.primary_key])
-    search.rebuild_index(session)
+    reset_id_sequences(
+        session=session, tables=[t.name for t in tables if "id" in t.c and t.c.id.primary_key]
+    )
+    search.rebuild_index(session=session)
     return counts
 
 
@@ -278,5 +280,7 @@ def _insert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]])
     if not rows:
         return 0
     keys = list(rows[0])
-    bulk_insert(session, model, [{key: row.get(key) for key in keys} for row in rows])
+    bulk_insert(
+        session=session, model=model, rows=[{key: row.get(key) for key in keys} for row in rows]
+    )
     return len(rows)

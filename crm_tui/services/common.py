@@ -53,7 +53,7 @@ def today() -> date:
     return datetime.now().astimezone().date()
 
 
-def live_row(session: Session, model: type[Row], row_id: int, *, what: str) -> Row:
+def live_row(*, session: Session, model: type[Row], row_id: int, what: str) -> Row:
     """The row with ``row_id`` that is not in the trash, locked for update where supported."""
     row = session.get(model, row_id, with_for_update=True)
     if row is None or getattr(row, "deleted_at", None) is not None:
@@ -61,7 +61,7 @@ def live_row(session: Session, model: type[Row], row_id: int, *, what: str) -> R
     return row
 
 
-def any_row(session: Session, model: type[Row], row_id: int, *, what: str) -> Row:
+def any_row(*, session: Session, model: type[Row], row_id: int, what: str) -> Row:
     row = session.get(model, row_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"no {what} with id {row_id}")
@@ -88,6 +88,7 @@ def check_version(
 
 
 def set_deleted(
+    *,
     session: Session,
     model: Any,
     ids: Sequence[int],
@@ -124,17 +125,20 @@ def touch(row: Any, *, actor_id: int | None = None) -> None:
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-def delete_rows(session: Session, model: Any, *conditions: ColumnElement[bool]) -> Result[Any]:
-    """DELETE rows that are never held as ORM objects (emails, phones, tag links, …).
+def delete_rows(
+    *, session: Session, model: Any, where: Sequence[ColumnElement[bool]]
+) -> Result[Any]:
+    """DELETE the rows of ``model`` that meet every condition of ``where``: rows that are
+    never held as ORM objects (emails, phones, tag links, …).
 
     By default the session looks for the deleted rows among every object it holds, for each
     statement: undoing an import that updated 20k contacts spent 30 ms a contact doing so.
     """
-    statement = delete(model).where(*conditions).execution_options(synchronize_session=False)
+    statement = delete(model).where(*where).execution_options(synchronize_session=False)
     return session.execute(statement)
 
 
-def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(*, session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many rows with one DBAPI ``executemany``, in the session's transaction.
 
     Imports and the demo write 100k rows at a time; SQLAlchemy's per-row parameter
@@ -160,11 +164,13 @@ def bulk_insert(session: Session, model: Any, rows: Sequence[dict[str, Any]]) ->
         processor = _bind_processor(table.c[name].type, dialect)
         if processor is not None:
             columns[index] = list(map(processor, columns[index]))
-    insert_tuples(session, model, names, list(zip(*columns, strict=True)))
+    insert_tuples(
+        session=session, model=model, names=names, params=list(zip(*columns, strict=True))
+    )
 
 
 def insert_tuples(
-    session: Session, model: Any, names: Sequence[str], params: Sequence[tuple[Any, ...]]
+    *, session: Session, model: Any, names: Sequence[str], params: Sequence[tuple[Any, ...]]
 ) -> None:
     """``bulk_insert`` for rows already in the driver's terms (each value as its column
     type's bind processor makes it: see ``driver_value``), in ``names`` order."""
@@ -175,7 +181,7 @@ def insert_tuples(
     session.connection().exec_driver_sql(statement, list(params))
 
 
-def driver_value(session: Session, column: Any, value: Any) -> Any:
+def driver_value(*, session: Session, column: Any, value: Any) -> Any:
     """``value`` as the driver takes it for ``column`` (a model attribute)."""
     processor = _bind_processor(column.type, session.get_bind().dialect)
     return value if processor is None else processor(value)
@@ -222,10 +228,10 @@ def _order(columns: Sequence[Any], descending: bool) -> list[Any]:
 
 
 def keyset_page(
+    *,
     session: Session,
     base: Select[Any],
     segments: Sequence[Segment],
-    *,
     limit: int,
     descending: bool = False,
     after: Cursor | None = None,
@@ -264,11 +270,11 @@ def keyset_page(
 
 
 def keyset_position(
+    *,
     session: Session,
     base: Select[Any],
     segments: Sequence[Segment],
     row: ColumnElement[bool],
-    *,
     descending: bool = False,
 ) -> int | None:
     """Where the row that ``row`` selects stands in ``base``'s order (rows before it), or None
@@ -279,13 +285,15 @@ def keyset_position(
         ).first()
         if key is None:
             continue
-        before = sum(count_rows(session, base.where(s.where)) for s in segments[:index])
+        before = sum(
+            count_rows(session=session, query=base.where(s.where)) for s in segments[:index]
+        )
         earlier = _after(segment.columns, tuple(key), not descending)
-        return before + count_rows(session, base.where(segment.where, earlier))
+        return before + count_rows(session=session, query=base.where(segment.where, earlier))
     return None
 
 
-def count_rows(session: Session, query: Select[Any]) -> int:
+def count_rows(*, session: Session, query: Select[Any]) -> int:
     """How many rows ``query`` gives (a LIMIT in it caps the counting)."""
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
@@ -319,7 +327,7 @@ def _offset_page(
     for index, segment in enumerate(segments):
         query = base.where(segment.where)
         if offset:
-            size = count_rows(session, query)
+            size = count_rows(session=session, query=query)
             if offset >= size:
                 offset -= size
                 continue
@@ -337,7 +345,7 @@ def every(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return and_(*present) if present else true()
 
 
-def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
+def reserve_ids(*, session: Session, model: Any, count: int) -> list[int]:
     """``count`` fresh primary keys for ``model``, to insert rows with known ids in bulk.
 
     SQLite: the write transaction (BEGIN IMMEDIATE) keeps other writers out, so the ids after
@@ -363,7 +371,7 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
     return list(range(highest + 1, highest + count + 1))
 
 
-def reset_id_sequences(session: Session, tables: Sequence[str]) -> None:
+def reset_id_sequences(*, session: Session, tables: Sequence[str]) -> None:
     """Move each table's next id past ids written explicitly (bulk, bundle) and past the ids
     its import and merge records name, never back: ids handed out to rows deleted since stay
     taken. PostgreSQL: the id sequence; SQLite: the AUTOINCREMENT counter (which inserts
@@ -418,7 +426,7 @@ def _count_from(session: Session, table: str, highest: int) -> None:
 
 
 @contextmanager
-def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
+def bulk_writes(*, session: Session, cache_mib: int = 256) -> Iterator[None]:
     """Room for a bulk write: a larger SQLite page cache (indexes stay in memory) or, on
     PostgreSQL, fresh planner statistics afterwards (else the next queries are planned for
     the empty tables of before, and a search can take 20 times longer until autovacuum runs).
@@ -430,12 +438,12 @@ def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
         return
     previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql(f"PRAGMA cache_size=-{cache_mib * 1024}")
-    with restoring(session, f"PRAGMA cache_size={int(previous or -2000)}"):
+    with restoring(session=session, statements=[f"PRAGMA cache_size={int(previous or -2000)}"]):
         yield
 
 
 @contextmanager
-def bulk_reads(session: Session, map_mib: int = 256) -> Iterator[None]:
+def bulk_reads(*, session: Session, map_mib: int = 256) -> Iterator[None]:
     """Room for reading whole tables (an export): SQLite maps the file into memory instead of
     copying each page in through a read() call. A 100k-contact CSV export reads its contacts
     twice (custom field names, then the rows): 0.05 s less each time. The mapping goes when
@@ -445,12 +453,12 @@ def bulk_reads(session: Session, map_mib: int = 256) -> Iterator[None]:
         yield
         return
     connection.exec_driver_sql(f"PRAGMA mmap_size={map_mib * 1024 * 1024}")
-    with restoring(session, "PRAGMA mmap_size=0"):
+    with restoring(session=session, statements=["PRAGMA mmap_size=0"]):
         yield
 
 
 @contextmanager
-def restoring(session: Session, *statements: str) -> Iterator[None]:
+def restoring(*, session: Session, statements: Sequence[str]) -> Iterator[None]:
     """Run ``statements`` (putting a setting back) when the block ends, on the session's
     connection then (the block may have rolled back to a savepoint and got a new one).
 
@@ -474,7 +482,7 @@ def _run(session: Session, statements: Sequence[str]) -> None:
 
 @contextmanager
 def indexes_built_after(
-    session: Session, *models: Any, keep: Collection[str] = ()
+    *, session: Session, models: Sequence[Any], keep: Collection[str] = ()
 ) -> Iterator[None]:
     """Drop the secondary indexes of ``models`` (but those named in ``keep``) and build them
     again when the block ends.

@@ -81,7 +81,9 @@ def _phone_key(value: str) -> str:
 
 
 def _write_emails(session: Session, contact_id: int, emails: Sequence[LabeledValue]) -> None:
-    delete_rows(session, ContactEmail, ContactEmail.contact_id == contact_id)
+    delete_rows(
+        session=session, model=ContactEmail, where=[col(ContactEmail.contact_id) == contact_id]
+    )
     if emails:
         session.execute(
             insert(ContactEmail),
@@ -99,7 +101,9 @@ def _write_emails(session: Session, contact_id: int, emails: Sequence[LabeledVal
 
 
 def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledValue]) -> None:
-    delete_rows(session, ContactPhone, ContactPhone.contact_id == contact_id)
+    delete_rows(
+        session=session, model=ContactPhone, where=[col(ContactPhone.contact_id) == contact_id]
+    )
     if phones:
         session.execute(
             insert(ContactPhone),
@@ -120,7 +124,7 @@ def create_contact(
     *, session: Session, data: ContactCreate, actor_id: int | None = None
 ) -> ContactRead:
     now = utcnow()
-    organization = organization_named(session, data.organization)
+    organization = organization_named(session=session, name=data.organization)
     contact = Contact(
         **contact_columns(data),
         organization_id=organization.id if organization else None,
@@ -136,15 +140,15 @@ def create_contact(
     assert contact.id is not None
     _write_emails(session, contact.id, data.emails)
     _write_phones(session, contact.id, data.phones)
-    tags.set_tags(session, contact, data.tags)
-    search.index_contacts(session, [contact.id])
+    tags.set_tags(session=session, contact=contact, names=data.tags)
+    search.index_contacts(session=session, ids=[contact.id])
     return get_contact(session=session, contact_id=contact.id)
 
 
-def apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -> None:
+def apply_changes(*, session: Session, contact: Contact, changes: dict[str, Any]) -> None:
     assert contact.id is not None
     if "organization" in changes:
-        organization = organization_named(session, changes.pop("organization") or "")
+        organization = organization_named(session=session, name=changes.pop("organization") or "")
         contact.organization_id = organization.id if organization else None
         contact.organization_name = organization.name if organization else ""
         contact.sort_org = organization.sort_name if organization else ""
@@ -157,7 +161,7 @@ def apply_changes(session: Session, contact: Contact, changes: dict[str, Any]) -
         _write_phones(session, contact.id, phones)
         contact.phone = phones[0].value if phones else ""
     if "tags" in changes:
-        tags.set_tags(session, contact, changes.pop("tags"))
+        tags.set_tags(session=session, contact=contact, names=changes.pop("tags"))
     if "status" in changes and changes["status"] is not None:
         changes["status"] = str(changes["status"])
     for name, value in changes.items():
@@ -179,7 +183,7 @@ def update_contact(
 
     Raises ``ConflictError`` (carrying the stored contact) when somebody saved in between.
     """
-    contact = live_row(session, Contact, contact_id, what="contact")
+    contact = live_row(session=session, model=Contact, row_id=contact_id, what="contact")
     check_version(
         contact,
         expected_version,
@@ -190,10 +194,10 @@ def update_contact(
     for key in ("emails", "phones"):
         if key in values:
             values[key] = getattr(changes, key)
-    apply_changes(session, contact, values)
+    apply_changes(session=session, contact=contact, changes=values)
     touch(contact, actor_id=actor_id)
     session.flush()
-    search.index_contacts(session, [contact_id])
+    search.index_contacts(session=session, ids=[contact_id])
     return get_contact(session=session, contact_id=contact_id)
 
 
@@ -201,17 +205,21 @@ def delete_contacts(
     *, session: Session, contact_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
     """Move contacts to the trash; returns how many were moved."""
-    return set_deleted(session, Contact, contact_ids, utcnow(), actor_id)
+    return set_deleted(
+        session=session, model=Contact, ids=contact_ids, deleted_at=utcnow(), actor_id=actor_id
+    )
 
 
 def restore_contacts(
     *, session: Session, contact_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
     """Bring contacts back from the trash; returns how many came back."""
-    return set_deleted(session, Contact, contact_ids, None, actor_id)
+    return set_deleted(
+        session=session, model=Contact, ids=contact_ids, deleted_at=None, actor_id=actor_id
+    )
 
 
-def mark_contacted(session: Session, contact_ids: Sequence[int], when: datetime) -> None:
+def mark_contacted(*, session: Session, contact_ids: Sequence[int], when: datetime) -> None:
     """Move "last contacted" forward to ``when`` (never backwards)."""
     session.execute(
         update(Contact)
@@ -221,7 +229,7 @@ def mark_contacted(session: Session, contact_ids: Sequence[int], when: datetime)
     )
 
 
-def refresh_contacted(session: Session, contact_ids: Sequence[int]) -> None:
+def refresh_contacted(*, session: Session, contact_ids: Sequence[int]) -> None:
     """Set "last contacted" to each contact's newest live interaction: after one moved back
     in time (a typo in its year mended), went to the trash, came back or was undone."""
     newest = (
@@ -310,13 +318,13 @@ _READ_SQL = ", ".join(_READ_COLUMNS)
 _READS = TypeAdapter(list[ContactRead])
 
 
-def read_contacts(session: Session, ids: Sequence[int]) -> list[ContactRead]:
+def read_contacts(*, session: Session, ids: Sequence[int]) -> list[ContactRead]:
     """Whole contacts for ``ids`` (in that order; unknown ids are left out), in 3 queries a
     chunk. A listing or an export reads 100k of them: the rows come straight from the driver
     (SQLAlchemy's rows and type conversions cost 20 µs a contact), ids written into the SQL
     as the integers they are."""
     by_id: dict[int, dict[str, Any]] = {}
-    members = member_names(session)
+    members = member_names(session=session)
     for chunk in chunked(ids, 1000):
         listed = ",".join(str(int(i)) for i in chunk)
         emails = _labeled(session, "contact_email", listed)
@@ -332,10 +340,10 @@ def read_contacts(session: Session, ids: Sequence[int]) -> list[ContactRead]:
 
 def get_contact(*, session: Session, contact_id: int, include_deleted: bool = False) -> ContactRead:
     if include_deleted:
-        any_row(session, Contact, contact_id, what="contact")
+        any_row(session=session, model=Contact, row_id=contact_id, what="contact")
     else:
-        live_row(session, Contact, contact_id, what="contact")
-    return read_contacts(session, [contact_id])[0]
+        live_row(session=session, model=Contact, row_id=contact_id, what="contact")
+    return read_contacts(session=session, ids=[contact_id])[0]
 
 
 # The list reads through SQLAlchemy Core (the table's columns, not the model's attributes):
@@ -394,10 +402,12 @@ def _filtered(
     if query.status:
         conditions.append(_LIST.status == query.status)
     if query.tag:
-        tag_id = tags.tag_id(session, query.tag)
+        tag_id = tags.tag_id(session=session, name=query.tag)
         conditions.append(_LIST.id.in_(select(_TAGS.contact_id).where(_TAGS.tag_id == tag_id)))
     if query.search.strip():
-        conditions.append(search.contact_condition(session, query.search, ordered=ordered))
+        conditions.append(
+            search.contact_condition(session=session, query=query.search, ordered=ordered)
+        )
     return base.where(every(*conditions))
 
 
@@ -435,7 +445,7 @@ def list_contacts(
         from_end=from_end,
         offset=offset,
     )
-    by_id = {row.id: row for row in list_rows(session, [row.id for row in page.rows])}
+    by_id = {row.id: row for row in list_rows(session=session, ids=[row.id for row in page.rows])}
     return Page([by_id[row.id] for row in page.rows], page.first, page.last, page.has_more)
 
 
@@ -454,9 +464,9 @@ def _key_page(
 
     def read(base: Select[Any]) -> Page[Any]:
         return keyset_page(
-            session,
-            base,
-            segments,
+            session=session,
+            base=base,
+            segments=segments,
             limit=limit,
             descending=query.descending,
             after=after,
@@ -477,7 +487,9 @@ def _key_page(
             session, query, base, read, limit=limit, cursor=cursor, backwards=backwards
         )
     if page is None:
-        page = search.walk_first(session, lambda: read(_filtered(session, query, base)))
+        page = search.walk_first(
+            session=session, read=lambda: read(_filtered(session, query, base))
+        )
     return page
 
 
@@ -503,9 +515,9 @@ class Listing:
             ids = [row.id for row in page.rows]
             if ids:
                 yield (
-                    read_contacts(self.session, ids)
+                    read_contacts(session=self.session, ids=ids)
                     if self.whole
-                    else _in_order(list_rows(self.session, ids), ids)
+                    else _in_order(list_rows(session=self.session, ids=ids), ids)
                 )
             read += len(ids)
             if not page.has_more:
@@ -540,8 +552,8 @@ def _read_by_bands(
     wanted = max(WINDOW_MATCHES, 4 * (limit + 1))
     while True:
         window = search.name_window(
-            session,
-            query.search,
+            session=session,
+            query=query.search,
             start=cursor.key if cursor is not None else None,
             downward=query.descending != backwards,
             matches=wanted,
@@ -564,7 +576,7 @@ def _key_columns(segments: Sequence[Segment]) -> list[Any]:
     return list(columns.values())
 
 
-def list_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
+def list_rows(*, session: Session, ids: Sequence[int]) -> list[ContactRow]:
     """List rows for ``ids`` (any order; unknown ids left out)."""
     found: list[ContactRow] = []
     for chunk in chunked(ids):
@@ -579,10 +591,10 @@ def contact_position(
     """The contact's row number in the list ``query`` shows (0 first), None if not in it."""
     base = _filtered(session, query, select(_LIST.id), ordered=False)
     return keyset_position(
-        session,
-        base,
-        _segments(query.sort),
-        _LIST.id == contact_id,
+        session=session,
+        base=base,
+        segments=_segments(query.sort),
+        row=_LIST.id == contact_id,
         descending=query.descending,
     )
 
@@ -600,8 +612,12 @@ def count_contacts(
     in_index = _counted_in_index(session, query, cap)
     if in_index is not None:
         return in_index
-    base, rest = search.counting_start(session, "contact_fts", _LIST.id, query)
-    return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))
+    base, rest = search.counting_start(
+        session=session, fts_table="contact_fts", id_column=_LIST.id, query=query
+    )
+    return count_rows(
+        session=session, query=_filtered(session, rest, base, ordered=False).limit(cap + 1)
+    )
 
 
 def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | None:
@@ -613,7 +629,9 @@ def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | 
     if not query.search.strip() or plain != ContactQuery():
         return None
     trashed = session.scalar(select(func.count()).where(_LIST.deleted_at.is_not(None))) or 0
-    found = search.count_contacts_matching(session, query.search, cap=cap + trashed + 1)
+    found = search.count_contacts_matching(
+        session=session, query=query.search, cap=cap + trashed + 1
+    )
     if found is None or (trashed and found <= cap + trashed):
         return None
     return min(found, cap + 1)

@@ -274,11 +274,11 @@ def _fixed_rows(session: Session, now: datetime) -> tuple[list[int], dict[int, s
         }
         for i, (name, user, short) in enumerate(pool.TEAM, start=1)
     ]
-    bulk_insert(session, TeamMember, members)
+    bulk_insert(session=session, model=TeamMember, rows=members)
     bulk_insert(
-        session,
-        Organization,
-        [
+        session=session,
+        model=Organization,
+        rows=[
             {
                 "id": i,
                 "name": name,
@@ -291,7 +291,11 @@ def _fixed_rows(session: Session, now: datetime) -> tuple[list[int], dict[int, s
         ],
     )
     tags = {i: name for i, name in enumerate(pool.TAGS, start=1)}
-    bulk_insert(session, Tag, [{"id": i, "name": n, "key": fold(n)} for i, n in tags.items()])
+    bulk_insert(
+        session=session,
+        model=Tag,
+        rows=[{"id": i, "name": n, "key": fold(n)} for i, n in tags.items()],
+    )
     return list(range(1, len(members) + 1)), tags
 
 
@@ -338,15 +342,15 @@ def _write_people(
 def _insert_chunk(
     session: Session, rows: list, emails: list, phones: list, links: list, events: list
 ) -> None:
-    bulk_insert(session, Contact, rows)
-    bulk_insert(session, ContactEmail, emails)
-    bulk_insert(session, ContactPhone, phones)
-    bulk_insert(session, ContactTag, links)
-    bulk_insert(session, Interaction, events)
+    bulk_insert(session=session, model=Contact, rows=rows)
+    bulk_insert(session=session, model=ContactEmail, rows=emails)
+    bulk_insert(session=session, model=ContactPhone, rows=phones)
+    bulk_insert(session=session, model=ContactTag, rows=links)
+    bulk_insert(session=session, model=Interaction, rows=events)
     bulk_insert(
-        session,
-        InteractionContact,
-        [{"interaction_id": e["id"], "contact_id": e["contact_id"]} for e in events],
+        session=session,
+        model=InteractionContact,
+        rows=[{"interaction_id": e["id"], "contact_id": e["contact_id"]} for e in events],
     )
     keys: dict[int, tuple[list[str], list[str]]] = {row["id"]: ([], []) for row in rows}
     for email in emails:
@@ -354,13 +358,15 @@ def _insert_chunk(
     for phone in phones:
         keys[phone["contact_id"]][1].extend((phone["value"], phone["normalized"]))
     search.add_contact_documents(
-        session,
-        [
+        session=session,
+        documents=[
             (row["id"], row["sort_name"], search.contact_document(row, *keys[row["id"]])[1])
             for row in rows
         ],
     )
-    search.add_interaction_documents(session, [search.interaction_document(e) for e in events])
+    search.add_interaction_documents(
+        session=session, documents=[search.interaction_document(e) for e in events]
+    )
 
 
 def _write_work(session: Session, today: date, rng: random.Random) -> tuple[int, int, int]:
@@ -484,12 +490,14 @@ def build_demo(
     gen = _Generator(seed, now, member_ids, list(tags))
     bulk_tables = (Contact, ContactEmail, ContactPhone, ContactTag, Interaction, InteractionContact)
     with (
-        indexes_built_after(session, *bulk_tables),
-        bulk_writes(session),
-        search.bulk_indexing(session, expected=contacts),
+        indexes_built_after(session=session, models=bulk_tables),
+        bulk_writes(session=session),
+        search.bulk_indexing(session=session, expected=contacts),
     ):
         complaints = _write_people(session, gen, contacts, interactions, tags, progress)
-    reset_id_sequences(session, ("team_member", "organization", "tag", "contact", "interaction"))
+    reset_id_sequences(
+        session=session, tables=("team_member", "organization", "tag", "contact", "interaction")
+    )
     projects, tasks, templates = _write_work(session, today, gen.rng)
     return DemoSummary(
         contacts=contacts,

@@ -69,11 +69,11 @@ def _orphans(session: Session, fix: bool) -> list[Finding]:
 
 
 def _index(session: Session, fix: bool) -> list[Finding]:
-    problems = search.index_out_of_sync(session)
+    problems = search.index_out_of_sync(session=session)
     if not problems:
         return []
     if fix:
-        search.rebuild_index(session)
+        search.rebuild_index(session=session)
     return [Finding(f"search index: {problem}", fixed=fix) for problem in problems]
 
 

@@ -57,18 +57,18 @@ def _live_ids(session: Session, after: int, limit: int) -> list[int]:
     return list(session.scalars(_LIVE_IDS, {"after": after, "limit": limit}))
 
 
-def contact_id_chunks(session: Session, size: int = CHUNK) -> Iterator[list[int]]:
+def contact_id_chunks(*, session: Session, size: int = CHUNK) -> Iterator[list[int]]:
     after = 0
     while ids := _live_ids(session, after, size):
         yield ids
         after = ids[-1]
 
 
-def contacts_read(session: Session) -> Iterator[ContactRead]:
+def contacts_read(*, session: Session) -> Iterator[ContactRead]:
     from crm_tui.services.contacts import read_contacts
 
-    for ids in contact_id_chunks(session, 500):
-        yield from read_contacts(session, ids)
+    for ids in contact_id_chunks(session=session, size=500):
+        yield from read_contacts(session=session, ids=ids)
 
 
 def _widest(session: Session, table: str) -> int:
@@ -78,7 +78,7 @@ def _widest(session: Session, table: str) -> int:
     return next(_raw_rows(session, f"SELECT max(n) FROM ({per_contact}) AS counted"))[0] or 0
 
 
-def custom_keys(session: Session) -> list[str]:
+def custom_keys(*, session: Session) -> list[str]:
     """Every custom field name in use, in order of first appearance.
 
     Each distinct set of custom fields is read once, in order of its first contact: the
@@ -110,9 +110,9 @@ def _raw_rows(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
             cursor.close()
 
 
-def contact_csv_header(session: Session) -> tuple[list[str], int, int, list[str]]:
+def contact_csv_header(*, session: Session) -> tuple[list[str], int, int, list[str]]:
     emails, phones = _widest(session, "contact_email"), _widest(session, "contact_phone")
-    keys = custom_keys(session)
+    keys = custom_keys(session=session)
     header = list(SCALAR_COLUMNS)
     for number in range(1, emails + 1):
         header += [f"email {number} label", f"email {number} value"]
@@ -187,7 +187,7 @@ class _Follower:
 
 
 def contact_csv_rows(
-    session: Session, emails: int, phones: int, keys: list[str]
+    *, session: Session, emails: int, phones: int, keys: list[str]
 ) -> Iterator[list[Any]]:
     """Rows for ``contact_csv_header``, in id order.
 
@@ -218,7 +218,7 @@ def contact_csv_rows(
         yield values
 
 
-def interactions_read(session: Session) -> Iterator[InteractionRead]:
+def interactions_read(*, session: Session) -> Iterator[InteractionRead]:
     from crm_tui.services.interactions import InteractionQuery, list_interactions
 
     cursor = None
@@ -232,7 +232,7 @@ def interactions_read(session: Session) -> Iterator[InteractionRead]:
         cursor = page.last
 
 
-def tasks_read(session: Session, include_done: bool = True) -> list[TaskRead]:
+def tasks_read(*, session: Session, include_done: bool = True) -> list[TaskRead]:
     from crm_tui.services.tasks import TaskQuery, tasks_by_date
 
     return tasks_by_date(session=session, query=TaskQuery(open_only=not include_done))

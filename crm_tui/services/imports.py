@@ -271,7 +271,7 @@ class _Writer:
         self.tags: dict[str, int] = {}
         # Ids of the organizations and tags this import created, for undo_import.
         self.created: dict[str, set[int]] = {"organization": set(), "tag": set()}
-        now = driver_value(session, Contact.created_at, utcnow())
+        now = driver_value(session=session, column=Contact.created_at, value=utcnow())
         self.stamps = (now, now, actor_id, actor_id, None, 1, None)
 
     def batch_id(self) -> int:
@@ -299,7 +299,7 @@ class _Writer:
             expected, keep_lookups = self.index_plan
             self.index_plan = None
             self.indexes.enter_context(_indexes_for(session, expected, keep_lookups=keep_lookups))
-        ids = reserve_ids(session, Contact, len(rows))
+        ids = reserve_ids(session=session, model=Contact, count=len(rows))
         # A Prepared, or the plain tuple it crossed a pipe as.
         prepared_rows = [row.prepared or prepared_row(row) for row in rows]
         organizations = {
@@ -310,7 +310,7 @@ class _Writer:
         tag_names = {t for row in rows for t in row.tags if fold(t) not in self.tags}
         before = self.existing(organizations, tag_names)
         if tag_names:
-            self.tags.update(tags.tag_ids(session, tag_names))
+            self.tags.update(tags.tag_ids(session=session, names=tag_names))
         contacts, documents, emails, phones, links = [], [], [], [], []
         for contact_id, row, prepared in zip(ids, rows, prepared_rows, strict=True):
             columns, organization_key, _, _, _, labeled_emails, labeled_phones, tag_keys = prepared
@@ -322,11 +322,13 @@ class _Writer:
             emails += [(contact_id, *item) for item in labeled_emails]
             phones += [(contact_id, *item) for item in labeled_phones]
             links += [(contact_id, self.tags[key]) for key in tag_keys]
-        insert_tuples(session, Contact, _WRITTEN, contacts)
-        insert_tuples(session, ContactEmail, _LABELED, emails)
-        insert_tuples(session, ContactPhone, _LABELED, phones)
-        insert_tuples(session, ContactTag, ("contact_id", "tag_id"), links)
-        search.add_contact_documents(session, documents)
+        insert_tuples(session=session, model=Contact, names=_WRITTEN, params=contacts)
+        insert_tuples(session=session, model=ContactEmail, names=_LABELED, params=emails)
+        insert_tuples(session=session, model=ContactPhone, names=_LABELED, params=phones)
+        insert_tuples(
+            session=session, model=ContactTag, names=("contact_id", "tag_id"), params=links
+        )
+        search.add_contact_documents(session=session, documents=documents)
         _record_created(session, batch_id, "contact", ids)
         self.note_created(before, organizations, tag_names)
 
@@ -364,7 +366,7 @@ class _Writer:
 
     def _organization(self, row: ContactValues, key: str | None) -> tuple[int | None, str, str]:
         if key not in self.organizations:
-            named = organization_named(self.session, row.organization)
+            named = organization_named(session=self.session, name=row.organization)
             assert named is not None  # the name is not blank
             self.organizations[key] = (named.id, named.name, named.sort_name)
         return self.organizations[key]
@@ -433,12 +435,14 @@ def _update_all(
     updated: list[int] = []
     ids = list(updates)
     for chunk in chunked(ids, CHUNK):
-        compared = compared_states(session, chunk)
+        compared = compared_states(session=session, ids=chunk)
         changes = {i: c for i, state in compared.items() if (c := _changes(state, updates[i]))}
         if not changes:
             continue
         contacts = session.scalars(select(Contact).where(col(Contact.id).in_(list(changes)))).all()
-        states = contact_states(session, contacts, compared)  # whole, for undo_import
+        states = contact_states(
+            session=session, contacts=contacts, compared=compared
+        )  # whole, for undo_import
         batch_id, actor_id = writer.batch_id(), writer.actor_id
         organizations = {c["organization"] for c in changes.values() if "organization" in c}
         tag_names = {name for c in changes.values() for name in c.get("tags", ())}
@@ -450,17 +454,17 @@ def _update_all(
             _update_one(session, contact, changes[contact.id], actor_id)
             records.append(_update_record(batch_id, contact.id, before, contact.version))
             updated.append(contact.id)
-        bulk_insert(session, ImportChange, records)
+        bulk_insert(session=session, model=ImportChange, rows=records)
         writer.note_created(existing, organizations, tag_names)
     session.flush()
-    search.index_contacts(session, updated)
+    search.index_contacts(session=session, ids=updated)
     return len(updated), len(ids) - len(updated)
 
 
 def _update_one(
     session: Session, contact: Contact, changes: dict[str, Any], actor_id: int | None
 ) -> None:
-    apply_changes(session, contact, changes)
+    apply_changes(session=session, contact=contact, changes=changes)
     contact.version += 1
     contact.updated_at = utcnow()
     contact.updated_by_id = actor_id
@@ -506,8 +510,8 @@ def import_contacts(
     report = ImportReport()
     planner = _Planner(session, match, on_duplicate, look_up=_any_live_contact(session))
     with (
-        bulk_writes(session),
-        search.bulk_indexing(session, expected=expected or 0),
+        bulk_writes(session=session),
+        search.bulk_indexing(session=session, expected=expected or 0),
         ExitStack() as indexes,
     ):
         writer = None if dry_run else _Writer(session, source, actor_id, indexes)
@@ -590,7 +594,7 @@ def _abandon(writer: _Writer) -> None:
     on, to report what would have happened)."""
     if writer.savepoint is not None:
         writer.savepoint.rollback()
-        search.forget_pending(writer.session)
+        search.forget_pending(session=writer.session)
 
 
 def _any_live_contact(session: Session) -> bool:
@@ -613,9 +617,9 @@ def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
 
 def _record_created(session: Session, batch_id: int, entity: str, ids: Sequence[int]) -> None:
     bulk_insert(
-        session,
-        ImportChange,
-        [
+        session=session,
+        model=ImportChange,
+        rows=[
             {
                 "batch_id": batch_id,
                 "entity": entity,
@@ -652,7 +656,9 @@ def _indexes_for(session: Session, expected: int, *, keep_lookups: bool) -> Any:
     if expected < stored:
         return nullcontext()
     keep = _LOOKUP_INDEXES if keep_lookups else ()
-    return indexes_built_after(session, Contact, ContactEmail, ContactPhone, ContactTag, keep=keep)
+    return indexes_built_after(
+        session=session, models=[Contact, ContactEmail, ContactPhone, ContactTag], keep=keep
+    )
 
 
 # What _existing reads, found by the columns they index.
@@ -766,10 +772,10 @@ def _undo_contacts(session: Session, batch: ImportBatch, report: UndoReport) -> 
     for chunk in chunked(removable, CHUNK):
         session.execute(delete(Contact).where(col(Contact.id).in_(chunk)))
     if removable:
-        search.unindex_contacts(session, removable)
+        search.unindex_contacts(session=session, ids=removable)
     restored = _restore_contacts(session, restorable)
     session.flush()
-    search.index_contacts(session, restored)
+    search.index_contacts(session=session, ids=restored)
     report.removed, report.restored = len(removable), len(restored)
     _remove_unused(session, Organization, organizations, report)
     _remove_unused(session, Tag, set(_created_ids(session, batch.id, "tag")), report)
@@ -865,7 +871,7 @@ def _restore_contacts(session: Session, changes: list[ImportChange]) -> list[int
             before = dict(change.before or {})
             before.pop("_after", None)
             pairs.append((contacts[change.entity_id], before))
-        restore_contacts(session, pairs)
+        restore_contacts(session=session, pairs=pairs)
         for contact, _ in pairs:
             assert contact.id is not None
             contact.version += 1
@@ -1032,9 +1038,9 @@ def import_work(
             session, good, contacts, set(trashed), members, actor_id, known
         )
     bulk_insert(
-        session,
-        ImportChange,
-        [
+        session=session,
+        model=ImportChange,
+        rows=[
             {
                 "batch_id": batch.id,
                 "entity": entity,
@@ -1128,16 +1134,16 @@ def _create_interactions(
     session.add_all(items)
     session.flush()
     links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
-    bulk_insert(session, InteractionContact, links)
+    bulk_insert(session=session, model=InteractionContact, rows=links)
     newest: dict[int, Any] = {}  # each contact's latest, as "last contacted"
     for item in items:
         assert item.contact_id is not None
         if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
             newest[item.contact_id] = item.occurred_at
     for contact_id, when in newest.items():
-        mark_contacted(session, [contact_id], when)
+        mark_contacted(session=session, contact_ids=[contact_id], when=when)
     ids = [item.id for item in items if item.id is not None]
-    search.index_interactions(session, ids)
+    search.index_interactions(session=session, ids=ids)
     return ids
 
 
@@ -1255,12 +1261,14 @@ def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None
     if report.kept and not candidates:
         return
     removed = sorted(candidates)
-    touched = contacts_of(session, removed) if kind == "interactions" else []
+    touched = (
+        contacts_of(session=session, interaction_ids=removed) if kind == "interactions" else []
+    )
     for chunk in chunked(removed, CHUNK):
         session.execute(delete(model).where(col(model.id).in_(chunk)))
     if kind == "interactions":
-        search.unindex_interactions(session, removed)
-        refresh_contacted(session, touched)  # back to before the import
+        search.unindex_interactions(session=session, ids=removed)
+        refresh_contacted(session=session, contact_ids=touched)  # back to before the import
     else:
         _remove_unused(session, Project, set(_created_ids(session, batch.id, "project")), report)
     report.removed = len(removed)

@@ -114,8 +114,8 @@ def create_interaction(
         insert(InteractionContact),
         [{"interaction_id": interaction.id, "contact_id": c} for c in contact_ids],
     )
-    mark_contacted(session, contact_ids, interaction.occurred_at)
-    search.index_interactions(session, [interaction.id])
+    mark_contacted(session=session, contact_ids=contact_ids, when=interaction.occurred_at)
+    search.index_interactions(session=session, ids=[interaction.id])
     return get_interaction(session=session, interaction_id=interaction.id)
 
 
@@ -127,7 +127,9 @@ def update_interaction(
     expected_version: int | None,
     actor_id: int | None = None,
 ) -> InteractionRead:
-    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    interaction = live_row(
+        session=session, model=Interaction, row_id=interaction_id, what="interaction"
+    )
     check_version(
         interaction,
         expected_version,
@@ -141,8 +143,10 @@ def update_interaction(
         interaction.resolved_by_id = None
     touch(interaction, actor_id=actor_id)
     session.flush()
-    refresh_contacted(session, contacts_of(session, [interaction_id]))
-    search.index_interactions(session, [interaction_id])
+    refresh_contacted(
+        session=session, contact_ids=contacts_of(session=session, interaction_ids=[interaction_id])
+    )
+    search.index_interactions(session=session, ids=[interaction_id])
     return get_interaction(session=session, interaction_id=interaction_id)
 
 
@@ -155,7 +159,9 @@ def resolve_complaint(
     expected_version: int | None = None,
 ) -> InteractionRead:
     """Mark a complaint resolved now, by ``actor_id`` (or open it again)."""
-    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    interaction = live_row(
+        session=session, model=Interaction, row_id=interaction_id, what="interaction"
+    )
     if not interaction.complaint:
         raise ValidationError(f"interaction #{interaction_id} is not a complaint")
     check_version(interaction, expected_version, describe=f"interaction #{interaction_id}")
@@ -169,20 +175,32 @@ def resolve_complaint(
 def delete_interactions(
     *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
-    moved = set_deleted(session, Interaction, interaction_ids, utcnow(), actor_id)
-    refresh_contacted(session, contacts_of(session, interaction_ids))
+    moved = set_deleted(
+        session=session,
+        model=Interaction,
+        ids=interaction_ids,
+        deleted_at=utcnow(),
+        actor_id=actor_id,
+    )
+    refresh_contacted(
+        session=session, contact_ids=contacts_of(session=session, interaction_ids=interaction_ids)
+    )
     return moved
 
 
 def restore_interactions(
     *, session: Session, interaction_ids: Sequence[int], actor_id: int | None = None
 ) -> int:
-    moved = set_deleted(session, Interaction, interaction_ids, None, actor_id)
-    refresh_contacted(session, contacts_of(session, interaction_ids))
+    moved = set_deleted(
+        session=session, model=Interaction, ids=interaction_ids, deleted_at=None, actor_id=actor_id
+    )
+    refresh_contacted(
+        session=session, contact_ids=contacts_of(session=session, interaction_ids=interaction_ids)
+    )
     return moved
 
 
-def contacts_of(session: Session, interaction_ids: Sequence[int]) -> list[int]:
+def contacts_of(*, session: Session, interaction_ids: Sequence[int]) -> list[int]:
     """The contacts the interactions concern."""
     found: set[int] = set()
     for chunk in chunked(interaction_ids):
@@ -235,7 +253,7 @@ def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
     ):
         contacts[interaction_id].append(contact_id)
     follow_ups = _follow_ups_of(session, ids)
-    members = member_names(session)
+    members = member_names(session=session)
     return [
         InteractionRead(
             id=row.id,
@@ -308,7 +326,9 @@ def _filtered(
     if query.until is not None:
         conditions.append(Interaction.occurred_at < query.until)
     if query.search.strip():
-        conditions.append(search.interaction_condition(session, query.search, ordered=ordered))
+        conditions.append(
+            search.interaction_condition(session=session, query=query.search, ordered=ordered)
+        )
     return base.where(every(*conditions))
 
 
@@ -328,11 +348,13 @@ def list_interactions(
 ) -> Page[InteractionRead]:
     """One page of the log, newest first, read through an index (``offset``: a far jump)."""
     page = search.walk_first(
-        session,
-        lambda: keyset_page(
-            session,
-            _filtered(session, query, select(col(Interaction.id), col(Interaction.occurred_at))),
-            _SEGMENTS,
+        session=session,
+        read=lambda: keyset_page(
+            session=session,
+            base=_filtered(
+                session, query, select(col(Interaction.id), col(Interaction.occurred_at))
+            ),
+            segments=_SEGMENTS,
             limit=limit,
             descending=not oldest_first,
             after=after,
@@ -356,7 +378,11 @@ def interaction_position(
     """The interaction's row number in the log ``query`` shows (0 first), None if not in it."""
     base = _filtered(session, query, select(Interaction.id), ordered=False)
     return keyset_position(
-        session, base, _SEGMENTS, col(Interaction.id) == interaction_id, descending=True
+        session=session,
+        base=base,
+        segments=_SEGMENTS,
+        row=col(Interaction.id) == interaction_id,
+        descending=True,
     )
 
 
@@ -368,5 +394,9 @@ def count_interactions(
         counted = select(func.count()).select_from(Interaction)
         return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
     interaction_id = Interaction.__table__.c.id  # type: ignore[attr-defined]
-    base, rest = search.counting_start(session, "interaction_fts", interaction_id, query)
-    return count_rows(session, _filtered(session, rest, base, ordered=False).limit(cap + 1))
+    base, rest = search.counting_start(
+        session=session, fts_table="interaction_fts", id_column=interaction_id, query=query
+    )
+    return count_rows(
+        session=session, query=_filtered(session, rest, base, ordered=False).limit(cap + 1)
+    )

@@ -148,7 +148,10 @@ def find_duplicates(*, session: Session, limit: int = 200) -> list[DuplicatePair
             chosen[pair].append((reason, score))
         elif len(chosen) < limit:
             chosen[pair] = [(reason, score)]
-    rows = {row.id: row for row in list_rows(session, sorted({i for ab in chosen for i in ab}))}
+    rows = {
+        row.id: row
+        for row in list_rows(session=session, ids=sorted({i for ab in chosen for i in ab}))
+    }
     pairs = [
         DuplicatePair(
             rows[a],
@@ -200,9 +203,12 @@ def merge_contacts(
     unknown = set(take) - set(CHOOSABLE) - {k for k in take if k.startswith("custom:")}
     if unknown:
         raise ValidationError(f"cannot choose {', '.join(sorted(unknown))} in a merge")
-    keep = live_row(session, Contact, keep_id, what="contact")
-    other = live_row(session, Contact, other_id, what="contact")
-    before = {"keep": contact_state(session, keep), "other": contact_state(session, other)}
+    keep = live_row(session=session, model=Contact, row_id=keep_id, what="contact")
+    other = live_row(session=session, model=Contact, row_id=other_id, what="contact")
+    before = {
+        "keep": contact_state(session=session, contact=keep),
+        "other": contact_state(session=session, contact=other),
+    }
     moved = _move_everything(session, other_id, keep_id)
     _combine(session, keep, before["keep"], before["other"], take)
     keep.version += 1
@@ -210,10 +216,12 @@ def merge_contacts(
     keep.updated_by_id = actor_id
     session.execute(delete(Contact).where(Contact.id == other_id))
     session.flush()
-    refresh_contacted(session, [keep_id])  # the other's interactions are the survivor's now
+    refresh_contacted(
+        session=session, contact_ids=[keep_id]
+    )  # the other's interactions are the survivor's now
     session.expire(keep, ["last_contacted_at"])
-    search.unindex_contacts(session, [other_id])
-    search.index_contacts(session, [keep_id])
+    search.unindex_contacts(session=session, ids=[other_id])
+    search.index_contacts(session=session, ids=[keep_id])
     record = MergeRecord(
         kept_id=keep_id,
         merged_id=other_id,
@@ -238,7 +246,7 @@ def _combine(
         source = {"organization": "organization_name"}.get(name, name)
         value = _pick({**kept, name: kept[source]}, {**other, name: other[source]}, name, take)
         if name == "organization":
-            organization = organization_named(session, value or "")
+            organization = organization_named(session=session, name=value or "")
             keep.organization_id = organization.id if organization else None
             keep.organization_name = organization.name if organization else ""
             keep.sort_org = organization.sort_name if organization else ""
@@ -255,11 +263,13 @@ def _combine(
     assert keep.id is not None
     emails = _items(kept["_emails"] + other["_emails"])
     phones = _items(kept["_phones"] + other["_phones"])
-    write_values(session, ContactEmail, keep.id, emails)
-    write_values(session, ContactPhone, keep.id, phones)
+    write_values(session=session, model=ContactEmail, contact_id=keep.id, items=emails)
+    write_values(session=session, model=ContactPhone, contact_id=keep.id, items=phones)
     keep.email = emails[0]["value"] if emails else ""
     keep.phone = phones[0]["value"] if phones else ""
-    tags.set_tags(session, keep, list(dict.fromkeys(kept["_tags"] + other["_tags"])))
+    tags.set_tags(
+        session=session, contact=keep, names=list(dict.fromkeys(kept["_tags"] + other["_tags"]))
+    )
 
 
 def _items(items: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -291,10 +301,12 @@ def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str,
         update(Interaction).where(Interaction.contact_id == other_id).values(contact_id=keep_id)
     )
     delete_rows(
-        session,
-        InteractionContact,
-        InteractionContact.contact_id == other_id,
-        col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
+        session=session,
+        model=InteractionContact,
+        where=[
+            col(InteractionContact.contact_id) == other_id,
+            col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
+        ],
     )
     session.execute(
         update(InteractionContact)
@@ -336,25 +348,25 @@ def undo_merge(*, session: Session, merge_id: int, actor_id: int | None = None) 
         raise NotFoundError(f"no merge with id {merge_id}{_merged_away(session, merge_id)}")
     if record.undone_at is not None:
         raise ValidationError(f"merge #{merge_id} was already undone")
-    keep = live_row(session, Contact, record.kept_id, what="contact")
+    keep = live_row(session=session, model=Contact, row_id=record.kept_id, what="contact")
     snapshot = record.snapshot
     if keep.version != snapshot["keep_version_after"]:
         raise ConflictError(
             f"contact {keep.name!r} (#{keep.id}) was changed after merge #{merge_id}; "
             "undoing it would lose that change"
         )
-    restore_contact(session, snapshot["keep"], existing=keep)
-    other = restore_contact(session, snapshot["other"], existing=None)
+    restore_contact(session=session, state=snapshot["keep"], existing=keep)
+    other = restore_contact(session=session, state=snapshot["other"], existing=None)
     _move_back(session, snapshot["moved"], record.kept_id, record.merged_id)
     keep.version += 1
     keep.updated_at = utcnow()
     keep.updated_by_id = actor_id
     record.undone_at = utcnow()
     session.flush()
-    refresh_contacted(session, [record.kept_id, record.merged_id])
+    refresh_contacted(session=session, contact_ids=[record.kept_id, record.merged_id])
     session.expire(keep, ["last_contacted_at"])
     session.expire(other, ["last_contacted_at"])
-    search.index_contacts(session, [record.kept_id, record.merged_id])
+    search.index_contacts(session=session, ids=[record.kept_id, record.merged_id])
     assert other.id is not None
     return get_contact(session=session, contact_id=other.id)
 

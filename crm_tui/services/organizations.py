@@ -11,7 +11,7 @@ from crm_tui.services.common import live_row, touch, utcnow
 from crm_tui.text import sort_key
 
 
-def organization_named(session: Session, name: str) -> Organization | None:
+def organization_named(*, session: Session, name: str) -> Organization | None:
     """The live organization called ``name`` (case and accents ignored), created if new."""
     name = " ".join(name.split())
     if not name:
@@ -34,7 +34,9 @@ def organization_named(session: Session, name: str) -> Organization | None:
 
 def rename_organization(*, session: Session, organization_id: int, name: str) -> None:
     """Rename an organization and the copy of its name on every contact."""
-    organization = live_row(session, Organization, organization_id, what="organization")
+    organization = live_row(
+        session=session, model=Organization, row_id=organization_id, what="organization"
+    )
     organization.name = " ".join(name.split())
     organization.sort_name = sort_key(organization.name)
     touch(organization)
@@ -44,4 +46,4 @@ def rename_organization(*, session: Session, organization_id: int, name: str) ->
         .values(organization_name=organization.name, sort_org=organization.sort_name)
     )
     ids = session.scalars(select(Contact.id).where(Contact.organization_id == organization_id))
-    search.index_contacts(session, [i for i in ids if i is not None])
+    search.index_contacts(session=session, ids=[i for i in ids if i is not None])

@@ -95,7 +95,7 @@ def _matching_count(session: Session, fts_table: str, expression: str, cap: int)
     return session.execute(statement, {"q": expression, "cap": cap}).scalar() or 0
 
 
-def count_contacts_matching(session: Session, query: str, *, cap: int) -> int | None:
+def count_contacts_matching(*, session: Session, query: str, cap: int) -> int | None:
     """SQLite: how many contacts, trash included, match ``query``, counting up to ``cap``
     (None elsewhere, or without words)."""
     expression = match_expression(query) if _is_sqlite(session) else None
@@ -198,7 +198,7 @@ def _condition(
 _WALKING = "crm_search_walking"  # session.info key, set by walk_first while it reads
 
 
-def walk_first(session: Session, read: Callable[[], T]) -> T:
+def walk_first(*, session: Session, read: Callable[[], T]) -> T:
     """``read()`` allowed to test a very dense search row by row for WALK_BUDGET seconds,
     then ``read()`` again with the set of matches if that ran out: a dense search's page
     costs at most the budget more than with the set, and usually a few ms instead of
@@ -229,7 +229,7 @@ def _start_deadline(session: Session, seconds: float) -> None:
 
 
 def matches_first(
-    session: Session, fts_table: str, query: str, id_column: Any
+    *, session: Session, fts_table: str, query: str, id_column: Any
 ) -> Select[Any] | None:
     """SQLite: ids (``id_column`` of a table) read in the index's own order, joined row by
     row, so a capped count stops after ``cap`` matches instead of gathering every match first
@@ -252,13 +252,13 @@ Searched = TypeVar("Searched")  # a query dataclass with a ``search`` field
 
 
 def counting_start(
-    session: Session, fts_table: str, id_column: Any, query: Searched
+    *, session: Session, fts_table: str, id_column: Any, query: Searched
 ) -> tuple[Select[Any], Searched]:
     """Where a capped count of ``query`` starts, and what is left of the query to filter by:
     the search's matches when they can drive (the other filters then apply row by row, so
     the search is taken out of the query), else every id (``id_column`` of a table)."""
     words: str = getattr(query, "search")  # noqa: B009 (a TypeVar has no attributes)
-    base = matches_first(session, fts_table, words, id_column)
+    base = matches_first(session=session, fts_table=fts_table, query=words, id_column=id_column)
     if base is None:
         return select(id_column), query
     return base, replace(query, search="")  # type: ignore[type-var]
@@ -284,7 +284,7 @@ def _postgresql_condition(fts_table: str, query: str, id_column: Any) -> ColumnE
 
 
 def contact_condition(
-    session: Session, query: str, *, ordered: bool = True
+    *, session: Session, query: str, ordered: bool = True
 ) -> ColumnElement[bool] | None:
     """A condition on ``contact.id`` true for contacts matching ``query`` (None: no words).
 
@@ -295,7 +295,7 @@ def contact_condition(
 
 
 def interaction_condition(
-    session: Session, query: str, *, ordered: bool = True
+    *, session: Session, query: str, ordered: bool = True
 ) -> ColumnElement[bool] | None:
     """A condition on ``interaction.id`` true for interactions matching ``query``."""
     return _condition(session, "interaction_fts", query, col(Interaction.id), ordered=ordered)
@@ -527,7 +527,7 @@ def _band_of(session: Session, key: Key) -> int:
 
 
 def name_window(
-    session: Session, query: str, *, start: Key | None, downward: bool, matches: int
+    *, session: Session, query: str, start: Key | None, downward: bool, matches: int
 ) -> tuple[list[int], bool] | None:
     """SQLite: the ids of contacts matching ``query`` in whole bands, from the band holding
     ``start`` (the list's cursor) on, towards higher names (lower if ``downward``): the
@@ -587,7 +587,7 @@ class _Held:
 
 
 @contextmanager
-def bulk_indexing(session: Session, *, expected: int = 0) -> Iterator[None]:
+def bulk_indexing(*, session: Session, expected: int = 0) -> Iterator[None]:
     """Index many rows in one go (about ``expected`` contacts): FTS5's background segment
     merges wait (merging as it goes would write the index several times over; they resume on
     later writes once the default, automerge 4, is back), and contacts are filed as they come
@@ -605,11 +605,11 @@ def bulk_indexing(session: Session, *, expected: int = 0) -> Iterator[None]:
     session.info[_PENDING] = _Held(expected)
     try:
         with restoring(
-            session,
-            *(
+            session=session,
+            statements=[
                 f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
                 for fts_table in ("contact_fts", "interaction_fts")
-            ),
+            ],
         ):
             yield
             _file_pending(session)
@@ -617,7 +617,7 @@ def bulk_indexing(session: Session, *, expected: int = 0) -> Iterator[None]:
         session.info.pop(_PENDING, None)
 
 
-def forget_pending(session: Session) -> None:
+def forget_pending(*, session: Session) -> None:
     """Forget what a bulk write held back or knew of the bands (its rows were rolled back)."""
     held = session.info.get(_PENDING)
     if held is not None:
@@ -657,12 +657,12 @@ def _contact_rows(session: Session, ids: Sequence[int]) -> list[tuple[int, str, 
     return found
 
 
-def contact_documents(session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
+def contact_documents(*, session: Session, ids: Sequence[int]) -> list[tuple[int, str]]:
     """The index rows for the stored contacts ``ids``, by id."""
     return [(contact_id, body) for contact_id, _, body in _contact_rows(session, ids)]
 
 
-def add_contact_documents(session: Session, documents: Sequence[tuple[int, str, str]]) -> None:
+def add_contact_documents(*, session: Session, documents: Sequence[tuple[int, str, str]]) -> None:
     """Index new contacts from (id, sort name, document) built in memory (bulk writers:
     import, demo).
 
@@ -746,11 +746,11 @@ def _index_contact_documents(session: Session, documents: Sequence[tuple[int, st
     _add_documents(session, _CONTACT_FTS, rows)  # in rowid order: see ``_unfile``
 
 
-def add_interaction_documents(session: Session, documents: Sequence[tuple[int, str]]) -> None:
+def add_interaction_documents(*, session: Session, documents: Sequence[tuple[int, str]]) -> None:
     _add_documents(session, "interaction_fts", documents)
 
 
-def write_index_rows(session: Session, fts_table: str, rows: Sequence[tuple[int, str]]) -> None:
+def write_index_rows(*, session: Session, fts_table: str, rows: Sequence[tuple[int, str]]) -> None:
     """Write (rowid, document) rows as they are (migrations from before name bands)."""
     _add_documents(session, fts_table, rows)
 
@@ -772,26 +772,28 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def index_contacts(session: Session, ids: Iterable[int]) -> None:
+def index_contacts(*, session: Session, ids: Iterable[int]) -> None:
     """Bring the index rows of these contacts up to date with the tables."""
     _file_pending(session)
     for batch in chunked(ids, CHUNK):
-        unindex_contacts(session, batch)
+        unindex_contacts(session=session, ids=batch)
         _index_contact_documents(session, _contact_rows(session, batch))
 
 
-def index_interactions(session: Session, ids: Iterable[int]) -> None:
+def index_interactions(*, session: Session, ids: Iterable[int]) -> None:
     for batch in chunked(ids, CHUNK):
-        delete_index_rows(session, "interaction_fts", batch)
+        delete_index_rows(session=session, fts_table="interaction_fts", rowids=batch)
         rows = session.execute(
             select(Interaction.id, Interaction.subject, Interaction.body).where(
                 col(Interaction.id).in_(batch)
             )
         )
-        add_interaction_documents(session, [interaction_document(row._mapping) for row in rows])
+        add_interaction_documents(
+            session=session, documents=[interaction_document(row._mapping) for row in rows]
+        )
 
 
-def delete_index_rows(session: Session, fts_table: str, rowids: Sequence[int]) -> None:
+def delete_index_rows(*, session: Session, fts_table: str, rowids: Sequence[int]) -> None:
     """Delete index rows by rowid (for a contact, see ``unindex_contacts``)."""
     statement = text(f"DELETE FROM {fts_table} WHERE rowid IN :ids").bindparams(
         bindparam("ids", expanding=True)
@@ -799,10 +801,10 @@ def delete_index_rows(session: Session, fts_table: str, rowids: Sequence[int]) -
     session.execute(statement, {"ids": list(rowids)})
 
 
-def unindex_contacts(session: Session, ids: Sequence[int]) -> None:
+def unindex_contacts(*, session: Session, ids: Sequence[int]) -> None:
     """Take these contacts out of the index (and out of their bands)."""
     if not _is_sqlite(session):
-        delete_index_rows(session, _CONTACT_FTS, ids)
+        delete_index_rows(session=session, fts_table=_CONTACT_FTS, rowids=ids)
         return
     _file_pending(session)
     _unfile(session, ids)
@@ -825,7 +827,7 @@ def _unfile(session: Session, ids: Sequence[int]) -> None:
     indexed: list[int] = []
     for batch in chunked(sorted(rowids), CHUNK):
         indexed += session.scalars(present, {"ids": batch})
-        delete_index_rows(session, _CONTACT_FTS, batch)
+        delete_index_rows(session=session, fts_table=_CONTACT_FTS, rowids=batch)
     for batch in chunked(ids, CHUNK):
         session.execute(delete(ContactSearchRow).where(row.contact_id.in_(batch)))
     emptied = Counter(rowid >> BAND_SHIFT for rowid in indexed)
@@ -836,11 +838,11 @@ def _unfile(session: Session, ids: Sequence[int]) -> None:
         )
 
 
-def unindex_interactions(session: Session, ids: Sequence[int]) -> None:
-    delete_index_rows(session, "interaction_fts", ids)
+def unindex_interactions(*, session: Session, ids: Sequence[int]) -> None:
+    delete_index_rows(session=session, fts_table="interaction_fts", rowids=ids)
 
 
-def rebuild_index(session: Session) -> tuple[int, int]:
+def rebuild_index(*, session: Session) -> tuple[int, int]:
     """Rebuild both indexes from the tables; returns (contacts, interactions) indexed."""
     session.execute(text("DELETE FROM contact_fts"))
     session.execute(text("DELETE FROM interaction_fts"))
@@ -849,14 +851,14 @@ def rebuild_index(session: Session) -> tuple[int, int]:
         session.execute(text("DELETE FROM contact_band"))
     contact_ids = list(session.scalars(select(Contact.id)))
     interaction_ids = list(session.scalars(select(Interaction.id)))
-    with bulk_indexing(session, expected=len(contact_ids)):
+    with bulk_indexing(session=session, expected=len(contact_ids)):
         for batch in chunked(contact_ids, CHUNK):
-            add_contact_documents(session, _contact_rows(session, batch))
-        index_interactions(session, interaction_ids)
+            add_contact_documents(session=session, documents=_contact_rows(session, batch))
+        index_interactions(session=session, ids=interaction_ids)
     return len(contact_ids), len(interaction_ids)
 
 
-def index_out_of_sync(session: Session) -> list[str]:
+def index_out_of_sync(*, session: Session) -> list[str]:
     """Problems with the index (rows missing from it or left in it), for ``crm doctor``."""
     problems = []
     for fts_table, source in (("contact_fts", "contact"), ("interaction_fts", "interaction")):

@@ -22,13 +22,14 @@ from crm_tui.services.common import bulk_insert, delete_rows
 from crm_tui.text import fold
 
 
-def contact_state(session: Session, contact: Contact) -> dict[str, Any]:
+def contact_state(*, session: Session, contact: Contact) -> dict[str, Any]:
     """Everything of one contact a merge changes, as JSON-safe data."""
     assert contact.id is not None
-    return contact_states(session, [contact])[contact.id]
+    return contact_states(session=session, contacts=[contact])[contact.id]
 
 
 def contact_states(
+    *,
     session: Session,
     contacts: Sequence[Contact],
     compared: Mapping[int, dict[str, Any]] | None = None,
@@ -74,7 +75,7 @@ _COMPARED = (
 )
 
 
-def compared_states(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def compared_states(*, session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """What an update compares of each contact, as ``contact_states`` has it, without
     loading whole contacts: re-importing an unchanged file of 100k spent a quarter of its
     time building them only to find nothing to change."""
@@ -109,17 +110,17 @@ def _labeled(session: Session, model: Any, ids: Sequence[int | None]) -> dict[in
     return found
 
 
-def write_values(session: Session, model: Any, contact_id: int, items: list[Any]) -> None:
-    delete_rows(session, model, model.contact_id == contact_id)
+def write_values(*, session: Session, model: Any, contact_id: int, items: list[Any]) -> None:
+    delete_rows(session=session, model=model, where=[model.contact_id == contact_id])
     _insert_values(session, model, [(contact_id, items)])
 
 
 def _insert_values(session: Session, model: Any, owned: list[tuple[int, list[Any]]]) -> None:
     """Emails or phones (``model``) of several contacts: (contact id, its items in order)."""
     bulk_insert(
-        session,
-        model,
-        [
+        session=session,
+        model=model,
+        rows=[
             {
                 "contact_id": contact_id,
                 "value": item["value"],
@@ -133,7 +134,9 @@ def _insert_values(session: Session, model: Any, owned: list[tuple[int, list[Any
     )
 
 
-def restore_contact(session: Session, state: dict[str, Any], existing: Contact | None) -> Contact:
+def restore_contact(
+    *, session: Session, state: dict[str, Any], existing: Contact | None
+) -> Contact:
     """Put one contact back as ``state`` says; a new row when ``existing`` is None."""
     if existing is None:
         contact = Contact.model_validate(_columns(state))
@@ -141,11 +144,11 @@ def restore_contact(session: Session, state: dict[str, Any], existing: Contact |
         session.flush()
     else:
         contact = existing
-    restore_contacts(session, [(contact, state)])
+    restore_contacts(session=session, pairs=[(contact, state)])
     return contact
 
 
-def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, Any]]]) -> None:
+def restore_contacts(*, session: Session, pairs: Sequence[tuple[Contact, dict[str, Any]]]) -> None:
     """Put stored contacts back as their states say: their columns, then the emails, phones
     and tags of all of them in a few statements (undoing an import of 20k updates one
     contact at a time took minutes)."""
@@ -156,17 +159,23 @@ def restore_contacts(session: Session, pairs: Sequence[tuple[Contact, dict[str, 
     session.flush()
     ids = [contact.id for contact, _ in pairs]
     for model, key in ((ContactEmail, "_emails"), (ContactPhone, "_phones")):
-        delete_rows(session, model, col(model.contact_id).in_(ids))
+        delete_rows(session=session, model=model, where=[col(model.contact_id).in_(ids)])
         _insert_values(session, model, [(c.id, state[key]) for c, state in pairs if c.id])
-    delete_rows(session, ContactTag, col(ContactTag.contact_id).in_(ids))
-    found = tags.tag_ids(session, [name for _, state in pairs for name in state["_tags"]])
+    delete_rows(session=session, model=ContactTag, where=[col(ContactTag.contact_id).in_(ids)])
+    found = tags.tag_ids(
+        session=session, names=[name for _, state in pairs for name in state["_tags"]]
+    )
     links = {
         (c.id, found[fold(name)])
         for c, state in pairs
         for name in state["_tags"]
         if fold(name) in found  # a blank name is no tag
     }
-    bulk_insert(session, ContactTag, [{"contact_id": c, "tag_id": t} for c, t in sorted(links)])
+    bulk_insert(
+        session=session,
+        model=ContactTag,
+        rows=[{"contact_id": c, "tag_id": t} for c, t in sorted(links)],
+    )
     for contact, state in pairs:
         contact.tags = tags_text(state["_tags"])
 

@@ -15,7 +15,7 @@ from crm_tui.services.common import delete_rows, utcnow
 from crm_tui.text import clean_line, fold
 
 
-def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
+def tag_ids(*, session: Session, names: Iterable[str]) -> dict[str, int]:
     """Ids of the tags named ``names`` (matched ignoring case), creating missing ones."""
     cleaned = (clean_line(name) for name in names)  # `crm contacts tag` comes here directly
     wanted = {fold(name): name for name in cleaned if name}
@@ -33,15 +33,15 @@ def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def tag_id(session: Session, name: str) -> int | None:
+def tag_id(*, session: Session, name: str) -> int | None:
     return session.scalar(select(Tag.id).where(Tag.key == fold(name)))
 
 
-def set_tags(session: Session, contact: Contact, names: Sequence[str]) -> None:
+def set_tags(*, session: Session, contact: Contact, names: Sequence[str]) -> None:
     """Replace the tags of ``contact`` (a row in this session)."""
     assert contact.id is not None
-    delete_rows(session, ContactTag, ContactTag.contact_id == contact.id)
-    ids = tag_ids(session, names)
+    delete_rows(session=session, model=ContactTag, where=[col(ContactTag.contact_id) == contact.id])
+    ids = tag_ids(session=session, names=names)
     if ids:
         session.execute(
             insert(ContactTag),
@@ -70,14 +70,14 @@ def _refresh_tags_text(
             .where(Contact.id == contact_id)
             .values(tags=tags_text(tag_names), version=Contact.version + 1, **stamp)
         )
-    search.index_contacts(session, contact_ids)
+    search.index_contacts(session=session, ids=contact_ids)
 
 
 def tag_contacts(
     *, session: Session, contact_ids: Sequence[int], tag: str, actor_id: int | None = None
 ) -> int:
     """Add ``tag`` to every contact in ``contact_ids``; returns how many gained it."""
-    ids = tag_ids(session, [tag])
+    ids = tag_ids(session=session, names=[tag])
     if not ids or not contact_ids:
         return 0
     (tag_row_id,) = ids.values()
@@ -102,14 +102,13 @@ def tag_contacts(
 def untag_contacts(
     *, session: Session, contact_ids: Sequence[int], tag: str, actor_id: int | None = None
 ) -> int:
-    tag_row_id = tag_id(session, tag)
+    tag_row_id = tag_id(session=session, name=tag)
     if tag_row_id is None or not contact_ids:
         return 0
     result = delete_rows(
-        session,
-        ContactTag,
-        ContactTag.tag_id == tag_row_id,
-        col(ContactTag.contact_id).in_(contact_ids),
+        session=session,
+        model=ContactTag,
+        where=[col(ContactTag.tag_id) == tag_row_id, col(ContactTag.contact_id).in_(contact_ids)],
     )
     _refresh_tags_text(session, list(contact_ids), actor_id)
     return int(getattr(result, "rowcount", 0) or 0)

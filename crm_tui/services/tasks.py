@@ -82,8 +82,8 @@ def _read_rows(session: Session, query: Select[Any]) -> list[TaskRead]:
         )
     ).all()
     ids = [row.Task.id for row in rows]
-    depends = dependencies_of(session, ids)
-    members = member_names(session)
+    depends = dependencies_of(session=session, task_ids=ids)
+    members = member_names(session=session)
     return [
         _read(row.Task, row.contact_name, row.project_name, depends.get(row.Task.id, []), members)
         for row in rows
@@ -128,7 +128,7 @@ def _read(
     )
 
 
-def dependencies_of(session: Session, task_ids: Sequence[int]) -> dict[int, list[int]]:
+def dependencies_of(*, session: Session, task_ids: Sequence[int]) -> dict[int, list[int]]:
     """For each task, the ids of the live tasks it waits for."""
     found: dict[int, list[int]] = defaultdict(list)
     if not task_ids:
@@ -260,7 +260,7 @@ def _apply_status(task: Task, status: str) -> None:
 def _editable(session: Session, task_id: int, expected_version: int | None) -> Task:
     """The live task, refused when it changed since ``expected_version`` (the newer one
     shown beside it)."""
-    task = live_row(session, Task, task_id, what="task")
+    task = live_row(session=session, model=Task, row_id=task_id, what="task")
     check_version(
         task,
         expected_version,
@@ -299,7 +299,7 @@ def update_task(
 
 
 def complete_task(*, session: Session, task_id: int, actor_id: int | None = None) -> TaskRead:
-    task = live_row(session, Task, task_id, what="task")
+    task = live_row(session=session, model=Task, row_id=task_id, what="task")
     _apply_status(task, TaskStatus.DONE.value)
     touch(task, actor_id=actor_id)
     session.flush()
@@ -316,7 +316,7 @@ def move_task(
     actor_id: int | None = None,
 ) -> TaskRead:
     """Move a card to another column (at its end) and/or ``offset`` places up or down."""
-    task = live_row(session, Task, task_id, what="task")
+    task = live_row(session=session, model=Task, row_id=task_id, what="task")
     check_version(task, expected_version, describe=_describe(task))
     if status is not None and status != task.status:
         TaskStatus(status)  # refuses an unknown column
@@ -362,11 +362,15 @@ def _shift_position(session: Session, task: Task, offset: int) -> None:
 
 
 def delete_tasks(*, session: Session, task_ids: Sequence[int], actor_id: int | None = None) -> int:
-    return set_deleted(session, Task, task_ids, utcnow(), actor_id)
+    return set_deleted(
+        session=session, model=Task, ids=task_ids, deleted_at=utcnow(), actor_id=actor_id
+    )
 
 
 def restore_tasks(*, session: Session, task_ids: Sequence[int], actor_id: int | None = None) -> int:
-    return set_deleted(session, Task, task_ids, None, actor_id)
+    return set_deleted(
+        session=session, model=Task, ids=task_ids, deleted_at=None, actor_id=actor_id
+    )
 
 
 # -- dependencies -------------------------------------------------------------------------------
@@ -402,8 +406,10 @@ def set_dependencies(*, session: Session, task_id: int, depends_on: Sequence[int
     if task_id in wanted:
         raise ValidationError("a task cannot depend on itself", field="depends_on")
     for other in wanted:
-        live_row(session, Task, other, what="task")
-    delete_rows(session, TaskDependency, TaskDependency.task_id == task_id)
+        live_row(session=session, model=Task, row_id=other, what="task")
+    delete_rows(
+        session=session, model=TaskDependency, where=[col(TaskDependency.task_id) == task_id]
+    )
     graph = _edges(session)
     for other in wanted:
         cycle = _path(graph, other, task_id)
@@ -447,7 +453,7 @@ def violations(tasks: Sequence[TaskRead]) -> list[Violation]:
     return found
 
 
-def dependants(session: Session, task_id: int) -> list[int]:
+def dependants(*, session: Session, task_id: int) -> list[int]:
     """Every task that waits, directly or through others, for ``task_id``."""
     reverse: dict[int, set[int]] = defaultdict(set)
     for waiting, blocker in session.execute(
@@ -480,7 +486,7 @@ def reschedule_task(
     moved later by just enough, recursively. Returns every task that changed (none when
     the dates stay as they were).
     """
-    task = live_row(session, Task, task_id, what="task")
+    task = live_row(session=session, model=Task, row_id=task_id, what="task")
     start, due = task.start_date, task.due_date
     if start is None and due is None:
         raise ValidationError(f"{_describe(task)} has no dates to move; set a start or due date")
@@ -559,7 +565,9 @@ def create_follow_up(
     actor_id: int | None = None,
 ) -> TaskRead:
     """A task to follow up on an interaction, for its contact, linked back to it."""
-    interaction = live_row(session, Interaction, interaction_id, what="interaction")
+    interaction = live_row(
+        session=session, model=Interaction, row_id=interaction_id, what="interaction"
+    )
     contact = session.get(Contact, interaction.contact_id) if interaction.contact_id else None
     subject = interaction.subject or interaction.body.split("\n", 1)[0][:60]
     default = f"Follow up with {contact.name}" if contact else "Follow up"

@@ -113,7 +113,7 @@ def team_directory(*, session: Session) -> dict[str, int]:
     return member_directory(_names(m) for m in list_members(session=session, include_inactive=True))
 
 
-def member_names(session: Session) -> dict[int, str]:
+def member_names(*, session: Session) -> dict[int, str]:
     return {
         member_id: name
         for member_id, name in session.execute(select(TeamMember.id, TeamMember.name))

@@ -41,7 +41,7 @@ def upgrade() -> None:
     interactions = _ids("SELECT id FROM interaction WHERE subject LIKE :zwnj OR body LIKE :zwnj")
     session = Session(bind=op.get_bind())
     reindex_contacts_by_id(session, contacts)
-    index_interactions(session, interactions)
+    index_interactions(session=session, ids=interactions)
     session.flush()
 
 

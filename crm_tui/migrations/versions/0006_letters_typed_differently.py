@@ -74,7 +74,7 @@ def upgrade() -> None:
     )
     session = Session(bind=op.get_bind())
     reindex_contacts_by_id(session, [row_id for row_id, _ in contacts])
-    index_interactions(session, [row_id for row_id, _ in interactions])
+    index_interactions(session=session, ids=[row_id for row_id, _ in interactions])
     session.flush()
 
 
