@@ -172,8 +172,8 @@ app.command("demo")(misc.demo)
 def run() -> None:
     """The ``crm`` command: ``app``, then straight out of the process once a command is done.
 
-    Python's own shutdown frees every module and object one by one: 0.1 s with SQLAlchemy
-    and pydantic loaded, on every command, after the command has closed its database and
+    Python's own shutdown frees every module and object one by one, SQLAlchemy's and
+    pydantic's too, a cost every command would pay after the command has closed its database and
     its files (each in a ``with`` block) and written what it says. Standard output and
     error are flushed first. After the app (Textual loaded: its threads, its terminal) and
     after an unexpected error (its traceback), Python shuts down as usual."""

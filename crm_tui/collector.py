@@ -16,8 +16,8 @@ def paused() -> Iterator[None]:
     """Keep the cyclic collector off during a bulk job, as it was before afterwards.
 
     An import holds a million small acyclic objects (its rows) for its whole run, and the
-    collector walked them again and again: ten full collections, 1.4 s of a 15 s import of
-    100k contacts, with the same peak memory without them.
+    collector walked them again and again (ten full collections in a large import), with
+    the same peak memory without them.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -32,6 +32,6 @@ def freeze_imported() -> None:
     """Leave what importing made (modules, classes, functions) out of later collections.
 
     Those objects live as long as the process; without this, the first full collection
-    after start-up walked all of them while the app painted its first screen (60-80 ms).
+    after start-up walked all of them while the app painted its first screen.
     """
     gc.freeze()

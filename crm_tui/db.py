@@ -70,7 +70,7 @@ class Database:
         ``bulk``: a write that only adds rows whose references are right by construction
         (an import's new contacts, their ids reserved and their organizations and tags
         looked up in this same transaction, which holds SQLite's write lock from its
-        start). SQLite then skips checking each foreign key: 0.15 s of a 100k-row import.
+        start). SQLite then skips checking each foreign key, a cost on every row.
         """
         engine = self._bulk_writer if bulk else self._writer
         with Session(engine, expire_on_commit=False) as session, session.begin():

@@ -8,13 +8,13 @@ from typing import Any, NamedTuple
 
 from crm_tui.text import fold
 
-# The two libraries are loaded on first use (40 ms of every command's start otherwise: an
-# export, a list or the app's first screen checks no address or number).
+# The two libraries are loaded on first use (else every command's start would pay for them:
+# an export, a list or the app's first screen checks no address or number).
 
 _PHONE_CHARS = re.compile(r"^[\d\s+().\-/#*x,;]*$", re.IGNORECASE)
 _MIN_DIGITS, _MAX_DIGITS = 3, 20
 
-# Fast paths: imports check 100k rows, and the libraries take 30-70 µs a value. A value
+# Fast paths: imports check 100k rows, and the libraries are slow for each value. A value
 # these strict patterns accept is one the library accepts and normalises the same way
 # (tests/test_validation.py checks that with hypothesis); anything else goes to the library.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

@@ -119,7 +119,7 @@ class CrmScreen(UsesDatabase, Screen[None]):
     def _shown(self, event: events.ScreenResume) -> None:
         """Textual restyles the whole screen each time it is shown, for styles that went
         stale while another screen was; until then every widget is as styled when it
-        mounted (~10 ms of the first paint; a mode's first show resumes it twice)."""
+        mounted (a part of the first paint; a mode's first show resumes it twice)."""
         if not self._maybe_stale:
             event.refresh_styles = False
         self._maybe_stale = False

@@ -18,7 +18,7 @@ PRIVATE = (("ScrollView", "_scroll_update"), ("App", "_css_update_count"))
 
 def set_virtual_size(view: ScrollView, size: Size) -> bool:
     """Give ``view`` a new virtual size, updating its scrollbars only: assigning
-    ``virtual_size`` lays out the whole screen (10-20 ms). (When a scrollbar appears or
+    ``virtual_size`` lays out the whole screen. (When a scrollbar appears or
     goes, its own reactive lays the screen out.) False, and nothing done, when this Textual
     has no way to: the caller assigns ``virtual_size`` instead."""
     update = getattr(view, "_scroll_update", None)
@@ -33,7 +33,7 @@ def mark_styled(screen: Any, app: Any) -> None:
     """Mark ``screen`` as styled by ``app``'s stylesheet as it is now.
 
     Unmarked, Textual re-parses every stylesheet, uncached, before a mode's first paint
-    (~20 ms of the app's start, bench/contacts_screen.py); a theme change still restyles it.
+    (a part of the app's start, bench/contacts_screen.py); a theme change still restyles it.
     Without the counter the re-parse simply happens, as before.
     """
     current = getattr(app, "_css_update_count", None)

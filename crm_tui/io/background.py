@@ -2,7 +2,7 @@
 
 An import reads and checks its file (CPU-bound Python) while the database takes the rows
 read so far: the GIL lets two threads take turns only, so the reading runs in a process of
-its own and the two overlap on two cores (100k rows: 7.2 s one after the other).
+its own and the two overlap on two cores.
 
 The child is forked where that is safe (Linux, one thread), else spawned; either way it
 ends with the parent: it ignores Ctrl-C (the parent handles it and stops it) and a write

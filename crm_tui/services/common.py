@@ -132,7 +132,7 @@ def delete_rows(
     never held as ORM objects (emails, phones, tag links, …).
 
     By default the session looks for the deleted rows among every object it holds, for each
-    statement: undoing an import that updated 20k contacts spent 30 ms a contact doing so.
+    statement: undoing a large import slowed to a crawl doing so.
     """
     statement = delete(model).where(*where).execution_options(synchronize_session=False)
     return session.execute(statement)
@@ -445,8 +445,8 @@ def bulk_writes(*, session: Session, cache_mib: int = 256) -> Iterator[None]:
 @contextmanager
 def bulk_reads(*, session: Session, map_mib: int = 256) -> Iterator[None]:
     """Room for reading whole tables (an export): SQLite maps the file into memory instead of
-    copying each page in through a read() call. A 100k-contact CSV export reads its contacts
-    twice (custom field names, then the rows): 0.05 s less each time. The mapping goes when
+    copying each page in through a read() call, a saving on each pass of a CSV export over
+    its contacts (custom field names, then the rows). The mapping goes when
     the block ends (pages read through it count as the process's memory while it lasts)."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":

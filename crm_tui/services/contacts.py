@@ -321,7 +321,7 @@ _READS = TypeAdapter(list[ContactRead])
 def read_contacts(*, session: Session, ids: Sequence[int]) -> list[ContactRead]:
     """Whole contacts for ``ids`` (in that order; unknown ids are left out), in 3 queries a
     chunk. A listing or an export reads 100k of them: the rows come straight from the driver
-    (SQLAlchemy's rows and type conversions cost 20 µs a contact), ids written into the SQL
+    (SQLAlchemy's rows and type conversions cost as much as the rest), ids written into the SQL
     as the integers they are."""
     by_id: dict[int, dict[str, Any]] = {}
     members = member_names(session=session)
@@ -347,8 +347,8 @@ def get_contact(*, session: Session, contact_id: int, include_deleted: bool = Fa
 
 
 # The list reads through SQLAlchemy Core (the table's columns, not the model's attributes):
-# an ORM statement's first run in a process sets up its entities (about 10 ms a statement
-# shape, most of what the app's first paint spent on SQLAlchemy), which a list of plain rows
+# an ORM statement's first run in a process sets up its entities (for each statement shape:
+# most of what the app's first paint spent on SQLAlchemy), which a list of plain rows
 # does not need.
 _LIST = Contact.__table__.c  # type: ignore[attr-defined]
 _TAGS = ContactTag.__table__.c  # type: ignore[attr-defined]
@@ -624,7 +624,7 @@ def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | 
     """The capped count of a search of live contacts, filtered no other way, from the index
     alone where it tells: with the trash empty, or more matches than the cap and the trash
     together. Counting live contacts looks each up, and their rows come in name order, not
-    the table's: 5,000 took 30 ms in a million contacts. None: count the contacts."""
+    the table's, which shows in a large database. None: count the contacts."""
     plain = replace(query, search="", sort=ContactSort.NAME, descending=False)
     if not query.search.strip() or plain != ContactQuery():
         return None

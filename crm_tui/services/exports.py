@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
 
 # The CSV of contacts reads plain rows by table name: the models, the read schemas and the
-# other services are imported where the JSON, vCard and iCalendar exports need them (0.14 s
-# of a 1.5 s export of 100k contacts).
+# other services are imported where the JSON, vCard and iCalendar exports need them (loading
+# them is a sizeable part of the whole CSV export; bench/io.py measures it).
 
 CHUNK = 2_000
 SCALAR_COLUMNS = [

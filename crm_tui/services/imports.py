@@ -429,7 +429,7 @@ def _update_all(
     """Apply updates that change something; returns (updated, unchanged).
 
     Contacts are compared a chunk at a time with their emails and phones (re-importing the
-    same file of 20k rows with --on-duplicate update took 26 s reading them one by one); only
+    same file with --on-duplicate update crawled reading them one by one); only
     the changed ones are loaded whole (for the undo record) and indexed again.
     """
     updated: list[int] = []

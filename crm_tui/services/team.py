@@ -54,7 +54,8 @@ def ensure_member(*, session: Session, username: str) -> MemberRead:
     """The member who logs in as ``username`` (the current OS user), created on first use.
 
     Read through SQLAlchemy Core: the app asks this while it paints its first screen, and
-    an ORM statement's first run in a process costs some 10-20 ms of setting up."""
+    an ORM statement's first run in a process sets up its entities, which the first paint
+    would wait for."""
     found = session.execute(
         select(
             _MEMBERS.id,

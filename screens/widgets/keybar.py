@@ -1,8 +1,8 @@
 """A one-line footer of the keys that work right now.
 
 Textual's Footer mounts a widget per key and recomposes whenever bindings change, which
-made it the single most expensive part of painting a screen (about 140 ms of CPU at start
-on our 2-core machine, measured in bench/contacts_screen.py). This renders the same hints
+made it the single most expensive part of painting a screen (bench/contacts_screen.py
+measures the first paint). This renders the same hints
 as one line of text; ``?`` still lists every binding and ctrl+p runs any of them.
 """
 

@@ -285,7 +285,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
     def _set_rows(self, total: int) -> None:
         """Scroll over ``total`` rows (and the header) without laying out the screen again.
 
-        Assigning ``virtual_size`` lays out the whole screen (10-20 ms), and a search changes
+        Assigning ``virtual_size`` lays out the whole screen, and a search changes
         the count on every keystroke; only the scrollbar needs to know. (When the scrollbar
         appears or goes, its own reactive lays the screen out.)
         """
