@@ -7,6 +7,12 @@ natural-language parsers guess too freely for a tool that writes records):
   offset:= (+|-)N(m|h|d|w)                     | YYYY-MM-DD | DD.MM.YYYY | DD/MM/YYYY
   time  := HH:MM | HH | HHam | HH:MMpm         "now" is now; a bare duration "3d" is in 3 days.
 
+Persian is read beside English: Persian and Arabic digits, the Jalali calendar (a year
+below 1700 is a Jalali year: no business has records from then, so "1405-09-20",
+"1405/09/20" and "۱۴۰۵-۰۹-۲۰" cannot be misread as a Gregorian date six centuries ago),
+امروز/فردا/پس‌فردا/دیروز/پریروز, the weekdays شنبه … جمعه, and "۳ روز دیگه", "3 روز بعد",
+"2 هفته پیش". Dates are kept Gregorian; ``jalali_note`` says what a Jalali date was read as.
+
 Times are local; the functions return aware datetimes (local zone) or dates.
 """
 
@@ -19,6 +25,34 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _OFFSET = re.compile(r"^([+-]?)(\d+)\s*(m|min|h|d|w)$")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+# Below this a year is Jalali (1405 is 2026); from here to EARLIEST it fits neither calendar.
+JALALI_BEFORE = 1700
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_ZWNJ = "\u200c"
+# Persian words as the English grammar's: one spelling each (Arabic yeh and kaf, a space or
+# none for the joiner), then the words.
+_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
+_PERSIAN_SPACED = re.compile(r"(پس|سه|پنج)[\s\u200c]*(فردا|شنبه)")
+_PERSIAN_OFFSET = re.compile(r"^([0-9]+)\s*(دقیقه|ساعت|روز|هفته)\s*(دیگه|دیگر|بعد|پیش|قبل)$")
+_PERSIAN_UNITS = {"دقیقه": "m", "ساعت": "h", "روز": "d", "هفته": "w"}
+_PERSIAN_WORDS = {
+    "امروز": "today",
+    "فردا": "tomorrow",
+    "دیروز": "yesterday",
+    "پس\u200cفردا": "+2d",
+    "پریروز": "-2d",
+    "دوشنبه": "monday",
+    "سه\u200cشنبه": "tuesday",
+    "چهارشنبه": "wednesday",
+    "پنج\u200cشنبه": "thursday",
+    "جمعه": "friday",
+    "شنبه": "saturday",
+    "یکشنبه": "sunday",
+    "یک\u200cشنبه": "sunday",
+    "الان": "now",
+    "حالا": "now",
+}
 
 
 class DateError(ValueError):
@@ -66,19 +100,76 @@ def _day(word: str, today: date, *, past: bool) -> date | None:
     named = {"today": 0, "yesterday": -1, "tomorrow": 1}
     if word in named:
         return today + timedelta(days=named[word])
+    written = _written_date(word)
+    if written is not None:
+        return _calendar_day(*written, word)
+    if word[:1] in "+-" and (delta := _offset(word)) is not None:  # پس‌فردا, پریروز
+        return today + timedelta(days=delta.days)
+    return _weekday(word, today, past=past)
+
+
+def _written_date(word: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date written with numbers, in any of the orders read."""
     for pattern, order in (
-        (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"),
+        (r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$", "ymd"),
         (r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", "dmy"),
         (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "dmy"),
     ):
         match = re.match(pattern, word)
         if match:
             values = dict(zip(order, map(int, match.groups()), strict=True))
+            return values["y"], values["m"], values["d"]
+    return None
+
+
+def _calendar_day(year: int, month: int, day: int, word: str) -> date:
+    """The day ``word`` names: Jalali for a year below JALALI_BEFORE, else Gregorian."""
+    if year < JALALI_BEFORE:
+        import jdatetime  # only for Jalali dates: most commands never read one
+
+        try:
+            gregorian: date = jdatetime.date(year, month, day).togregorian()
+        except ValueError:
+            raise DateError(f"no such day in the Jalali calendar: {word!r}") from None
+        return gregorian
+    if year < EARLIEST.year:
+        raise DateError(
+            f"{word!r} fits neither calendar: a Jalali year is below {JALALI_BEFORE}, "
+            f"and crm keeps Gregorian dates from {EARLIEST.year}"
+        )
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(f"no such day: {word!r}") from None
+
+
+def _english(text: str) -> str:
+    """``text`` with Persian and Arabic digits and Persian date words in the English
+    grammar's terms (lower-cased, whitespace kept as one space)."""
+    text = text.translate(_DIGITS).strip().lower()
+    if text.isascii():
+        return " ".join(text.split())
+    text = _PERSIAN_SPACED.sub(lambda m: m[1] + _ZWNJ + m[2], text.translate(_PERSIAN_LETTERS))
+    offset = _PERSIAN_OFFSET.match(" ".join(text.split()))
+    if offset:
+        amount, unit, way = offset.groups()
+        sign = "-" if way in ("پیش", "قبل") else "+"
+        return f"{sign}{amount}{_PERSIAN_UNITS[unit]}"
+    return " ".join(_PERSIAN_WORDS.get(word, word) for word in text.split())
+
+
+def jalali_note(text: str) -> str | None:
+    """What a Jalali date in ``text`` was read as ("1405-09-20 (Jalali) is 2026-12-11"), for
+    a confirmation; None when ``text`` holds none."""
+    for word in _english(text).split():
+        written = _written_date(word)
+        if written is not None and written[0] < JALALI_BEFORE:
             try:
-                return date(values["y"], values["m"], values["d"])
-            except ValueError:
-                raise DateError(f"no such day: {word!r}") from None
-    return _weekday(word, today, past=past)
+                day = _calendar_day(*written, word)
+            except DateError:
+                return None
+            return f"{word} (Jalali) is {day.isoformat()}"
+    return None
 
 
 def _clock(word: str) -> time | None:
@@ -106,7 +197,7 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
 
 
 def _parse_when(text: str, now: datetime) -> datetime:
-    words = text.strip().lower().split()
+    words = _english(text).split()
     if not words or words == ["now"]:
         return now
     if len(words) == 1 and (delta := _offset(words[0])) is not None:
@@ -135,7 +226,7 @@ def parse_day(text: str, *, today: date | None = None) -> date:
 
 
 def _parse_day(text: str, today: date) -> date:
-    word = text.strip().lower()
+    word = _english(text)
     if not word:
         raise DateError("a date is required")
     delta = _offset(word)

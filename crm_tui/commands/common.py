@@ -182,6 +182,14 @@ def warn(message: str) -> None:
     typer.echo(f"crm: {one_line(message)}", err=True)
 
 
+def say_jalali(typed: str | None) -> None:
+    """Say on standard error what a Jalali date typed was read as (output stays data)."""
+    from crm_tui.dates import jalali_note
+
+    if typed and (note := jalali_note(typed)):
+        warn(note)
+
+
 def an_id(value: Any) -> Any:
     """A Typer callback for ids (one or a list): 1 to 2^63 - 1, what the databases hold."""
     from crm_tui.validation import MAX_ID

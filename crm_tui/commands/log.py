@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, state
+from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, say_jalali, state
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -70,6 +70,8 @@ def log(
         due = parse_day(follow_up) if follow_up else None
     except DateError as error:
         raise typer.BadParameter(str(error)) from None
+    for typed in (when, follow_up):
+        say_jalali(typed)
     try:
         happened(occurred)
     except ValueError as error:

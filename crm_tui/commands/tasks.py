@@ -12,6 +12,7 @@ from crm_tui.commands.common import (
     command_group,
     echo,
     print_json,
+    say_jalali,
     state,
     warn,
 )
@@ -36,9 +37,11 @@ def _day(value: str | None, hint: str) -> date | None:
     if value is None:
         return None
     try:
-        return parse_day(value)
+        day = parse_day(value)
     except DateError as error:
         raise typer.BadParameter(str(error), param_hint=hint) from None
+    say_jalali(value)
+    return day
 
 
 def _member_id(session: Session, ref: str | None) -> int | None:

@@ -1,0 +1,117 @@
+"""Persian dates as Iranian users type them: the Jalali calendar (a year below 1700),
+Persian and Arabic digits, and Persian words for relative days. A Jalali date was saved as a
+Gregorian year 1405 (a task "overdue" by six centuries); now it cannot be misread."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import jdatetime
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crm_tui.dates import DateError, jalali_note, parse_day, parse_when
+
+TODAY = date(2026, 12, 5)  # a Saturday: 1405-09-14
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1405-09-20", date(2026, 12, 11)),
+        ("1405/09/20", date(2026, 12, 11)),
+        ("۱۴۰۵-۰۹-۲۰", date(2026, 12, 11)),
+        ("١٤٠٥/٠٩/٢٠", date(2026, 12, 11)),  # Arabic-Indic digits
+        ("20.09.1405", date(2026, 12, 11)),
+        ("1403-12-30", date(2025, 3, 20)),  # 1403 is a leap year
+        ("امروز", TODAY),
+        ("فردا", TODAY + timedelta(days=1)),
+        ("پس‌فردا", TODAY + timedelta(days=2)),
+        ("پس فردا", TODAY + timedelta(days=2)),
+        ("دیروز", TODAY - timedelta(days=1)),
+        ("پریروز", TODAY - timedelta(days=2)),
+        ("شنبه", date(2026, 12, 12)),  # the next Saturday, as "sat" gives
+        ("یکشنبه", date(2026, 12, 6)),
+        ("سه شنبه", date(2026, 12, 8)),
+        ("سه‌شنبه", date(2026, 12, 8)),
+        ("پنجشنبه", date(2026, 12, 10)),
+        ("جمعه", date(2026, 12, 11)),
+        ("۳ روز دیگه", TODAY + timedelta(days=3)),
+        ("3 روز بعد", TODAY + timedelta(days=3)),
+        ("۲ هفته دیگر", TODAY + timedelta(days=14)),
+        ("2 روز پیش", TODAY - timedelta(days=2)),
+        ("2026-12-01", date(2026, 12, 1)),  # Gregorian as before
+        ("fri", date(2026, 12, 11)),
+    ],
+)
+def test_a_persian_day_is_read_as_meant(typed: str, expected: date) -> None:
+    assert parse_day(typed, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("1405-12-31", "no such day in the Jalali calendar"),  # 1405 is not a leap year
+        ("1405-13-01", "no such day in the Jalali calendar"),
+        ("1800-01-01", "fits neither calendar"),
+        ("1699-01-01", "out of range"),  # Jalali 1699 is Gregorian 2320
+        ("۳ روز", "cannot read"),
+    ],
+)
+def test_a_day_no_calendar_has_is_refused_in_one_line(typed: str, reason: str) -> None:
+    with pytest.raises(DateError, match=reason) as error:
+        parse_day(typed, today=TODAY)
+    assert "\n" not in str(error.value)
+
+
+def test_a_persian_moment_is_read_as_meant() -> None:
+    now = datetime(2026, 12, 5, 12, 0).astimezone()
+    assert parse_when("دیروز ۱۵:۰۰", now=now) == datetime(2026, 12, 4, 15, 0).astimezone()
+    assert parse_when("1404-09-14 10:00", now=now) == datetime(2025, 12, 5, 10, 0).astimezone()
+    assert parse_when("۲ ساعت پیش", now=now) == now - timedelta(hours=2)
+    assert parse_when("الان", now=now) == now
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)), st.booleans())
+def test_every_day_written_in_jalali_reads_back_as_itself(day: date, persian: bool) -> None:
+    jalali = jdatetime.date.fromgregorian(date=day)
+    for separator in "-/":
+        typed = f"{jalali.year:04d}{separator}{jalali.month:02d}{separator}{jalali.day:02d}"
+        typed = typed.translate(PERSIAN) if persian else typed
+        assert parse_day(typed, today=TODAY) == day
+        assert jalali_note(typed) == f"{typed.translate(_LATIN)} (Jalali) is {day.isoformat()}"
+
+
+_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+
+
+def test_the_cli_says_what_a_jalali_date_was_read_as(db_url: str) -> None:
+    """Through a real process: the note on stderr, stdout left as data, exit codes."""
+
+    def crm(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=60,
+            check=False,
+        )
+
+    done = crm("tasks", "add", "پیگیری پیش‌فاکتور", "--due", "۱۴۰۵-۰۹-۲۰", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["due"] == "2026-12-11"
+    assert done.stderr == "crm: 1405-09-20 (Jalali) is 2026-12-11\n"
+    done = crm("tasks", "add", "x", "--due", "1405-12-31")
+    assert done.returncode == 2
+    assert "no such day in the Jalali calendar: '1405-12-31'" in done.stderr
+    assert crm("contacts", "add", "سارا").returncode == 0
+    done = crm("log", "تماس", "--contact", "سارا", "--when", "1404-09-14 10:00")
+    assert done.returncode == 0, done.stderr
+    assert "1404-09-14 (Jalali) is 2025-12-05" in done.stderr
