@@ -161,14 +161,25 @@ def _english(text: str) -> str:
 def jalali_note(text: str) -> str | None:
     """What a Jalali date in ``text`` was read as ("1405-09-20 (Jalali) is 2026-12-11"), for
     a confirmation; None when ``text`` holds none."""
+    found = _jalali(text)
+    return f"{found[0]} (Jalali) is {found[1].isoformat()}" if found else None
+
+
+def jalali_day(text: str) -> date | None:
+    """The Gregorian day of a Jalali date in ``text`` (None when it holds none, or a day
+    the Jalali calendar lacks): what a form shows beside a date being typed."""
+    found = _jalali(text)
+    return found[1] if found else None
+
+
+def _jalali(text: str) -> tuple[str, date] | None:
     for word in _english(text).split():
         written = _written_date(word)
         if written is not None and written[0] < JALALI_BEFORE:
             try:
-                day = _calendar_day(*written, word)
+                return word, _calendar_day(*written, word)
             except DateError:
                 return None
-            return f"{word} (Jalali) is {day.isoformat()}"
     return None
 
 

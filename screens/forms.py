@@ -14,17 +14,19 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from crm_tui.dates import jalali_day
 from crm_tui.errors import FieldErrors, ValidationError
 from screens.dialogs import ConfirmDialog
 from screens.text import literal
 
 
 class Field(Vertical):
-    """A label, the input widget, and the line where its validation error appears."""
+    """A label, the input widget, and the line where its validation error appears. A
+    ``dated`` field's label says which Gregorian day a Jalali date typed in it is."""
 
-    def __init__(self, label: str, widget: Widget, *, field: str) -> None:
+    def __init__(self, label: str, widget: Widget, *, field: str, dated: bool = False) -> None:
         super().__init__(classes="field")
-        self.label, self.widget, self.field = label, widget, field
+        self.label, self.widget, self.field, self.dated = label, widget, field, dated
         if hasattr(widget, "compact"):
             widget.compact = True  # one line per input: a whole contact fits on a screen
 
@@ -33,6 +35,14 @@ class Field(Vertical):
             yield Label(self.label, classes="field-label")
         yield self.widget
         yield Static("", id=f"error-{self.field}", classes="field-error")
+
+    @on(Input.Changed)
+    def _show_gregorian(self, event: Input.Changed) -> None:
+        if not self.dated or not self.label:
+            return
+        day = jalali_day(event.value)
+        shown = f"{self.label}  = {day.isoformat()}" if day else self.label
+        self.query_one(".field-label", Label).update(literal(shown))
 
     def error_target(self) -> Widget | None:
         """Where the cursor goes when this field has an error: its input (in a list of

@@ -127,7 +127,7 @@ class InteractionForm(
                         ),
                         field="direction",
                     )
-                    yield Field("When", Input(when, id="f-when"), field="when")
+                    yield Field("When", Input(when, id="f-when"), field="when", dated=True)
                 yield Field(
                     "Subject",
                     Input(editable(item.subject if item else ""), id="f-subject"),
@@ -159,6 +159,7 @@ class InteractionForm(
                             "Follow-up due (e.g. 3d, fri)",
                             Input("", id="f-follow_up"),
                             field="follow_up",
+                            dated=True,
                         )
             yield Static("", id="error-form", classes="field-error")
             with Horizontal(classes="dialog-buttons"):

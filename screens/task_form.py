@@ -138,11 +138,13 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
                         "Start",
                         Input(_day_text(task.start if task else None), id="f-start_date"),
                         field="start_date",
+                        dated=True,
                     )
                     yield Field(
                         "Due",
                         Input(_day_text(task.due if task else None), id="f-due_date"),
                         field="due_date",
+                        dated=True,
                     )
                     yield Field(
                         "Estimate (hours)",

@@ -16,6 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crm_tui.dates import DateError, jalali_note, parse_day, parse_when
+from crm_tui.db import Database
+from crm_tui.services.tasks import list_tasks
 
 TODAY = date(2026, 12, 5)  # a Saturday: 1405-09-14
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -115,3 +117,39 @@ def test_the_cli_says_what_a_jalali_date_was_read_as(db_url: str) -> None:
     done = crm("log", "تماس", "--contact", "سارا", "--when", "1404-09-14 10:00")
     assert done.returncode == 0, done.stderr
     assert "1404-09-14 (Jalali) is 2025-12-05" in done.stderr
+
+
+async def test_the_task_form_shows_and_saves_the_gregorian_day_of_a_jalali_date(
+    demo_db: Database,
+) -> None:
+    """Typed as an Iranian user types it, in Persian digits: the label says the Gregorian
+    day at once, and that day is what is saved."""
+    from textual.widgets import Input, Label
+
+    from screens.task_form import TaskForm
+    from tests.screens_helpers import make_app, settle
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, TaskForm)
+        await pilot.press(*"پیگیری قرارداد")
+        due = form.query_one("#f-due_date", Input)
+        label = due.parent.query_one(".field-label", Label)  # type: ignore[union-attr]
+        due.focus()
+        await pilot.press(*"۱۴۰۵-۰۹-۲۰")
+        await settle(pilot)
+        assert str(label.render()) == "Due  = 2026-12-11"
+        due.value = "fri"
+        await settle(pilot)
+        assert str(label.render()) == "Due"  # only a Jalali date is explained
+        due.value = "1405/09/20"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    with demo_db.read() as session:
+        [task] = [t for t in list_tasks(session=session) if t.title == "پیگیری قرارداد"]
+    assert task.due == date(2026, 12, 11)
