@@ -227,3 +227,36 @@ def test_an_owner_column_sets_the_owner_and_round_trips(db_url: str, tmp_path: P
         assert code == 0, err
         _, out, _ = crm(other, "contacts", "list", "--json")
         assert {c["name"]: c["owner"] for c in json.loads(out)} == owners
+
+
+def test_a_file_of_bad_rows_lists_the_first_ones_and_counts_the_rest(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A file whose owner column names nobody on the team printed a line per row: 100k
+    lines to a terminal or a cron mail. The first 50 are listed, then how many more; --json
+    and --rejects still give every one."""
+    source = tmp_path / "owners.csv"
+    rows = "".join(f"Person {n},p{n}@example.com,Nobody\n" for n in range(120))
+    source.write_text("name,email,owner\n" + rows, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", db_url, "import", "contacts", str(source)],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    listed = [line for line in lines if ": line " in line]
+    assert len(listed) == 50 and listed[0].endswith(
+        "no team member is called 'Nobody' (add them with `crm team add`, then import again)"
+    )
+    assert "crm: … and 70 more bad row(s) (--rejects FILE or --json gives every one)" in lines
+    assert "nothing imported: 120 bad row(s)" in done.stderr
+    rejects = tmp_path / "bad.csv"
+    code, out, _ = crm(
+        db_url, "import", "contacts", str(source), "--json", "--rejects", str(rejects)
+    )
+    assert code == 1 and len(json.loads(out)["errors"]) == 120
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 121

@@ -314,6 +314,11 @@ def _header(path: Path, options: dict[str, Any]) -> list[str]:
     return open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"]).header
 
 
+# A file with a column read the wrong way has a bad row per line: the first ones say what
+# is wrong, the count how much; the rest go to --rejects or --json.
+SHOWN_ERRORS = 50
+
+
 def _report(
     path: Path, report: Any, profile: str, dry_run: bool, skip_bad: bool, as_json: bool
 ) -> None:
@@ -333,8 +338,11 @@ def _report(
             }
         )
         return
-    for error in report.errors:
+    for error in report.errors[:SHOWN_ERRORS]:
         warn(f"{path}: line {error.line}: {error.reason}")
+    if len(report.errors) > SHOWN_ERRORS:
+        hidden = len(report.errors) - SHOWN_ERRORS
+        warn(f"… and {hidden:,} more bad row(s) (--rejects FILE or --json gives every one)")
     if report.errors and not report.written and not dry_run:
         warn(
             f"nothing imported: {len(report.errors)} bad row(s); fix them, or use --skip-bad "
