@@ -35,13 +35,13 @@ _ZWNJ = "\u200c"
 _PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی"})
 _PERSIAN_SPACED = re.compile(r"(پس|سه|پنج)[\s\u200c]*(فردا|شنبه)")
 _PERSIAN_OFFSET = re.compile(r"^([0-9]+)\s*(دقیقه|ساعت|روز|هفته)\s*(دیگه|دیگر|بعد|پیش|قبل)$")
+# Days named by a word, from today (Persian has two English lacks).
+_NAMED_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1, "پس\u200cفردا": 2, "پریروز": -2}
 _PERSIAN_UNITS = {"دقیقه": "m", "ساعت": "h", "روز": "d", "هفته": "w"}
 _PERSIAN_WORDS = {
     "امروز": "today",
     "فردا": "tomorrow",
     "دیروز": "yesterday",
-    "پس\u200cفردا": "+2d",
-    "پریروز": "-2d",
     "دوشنبه": "monday",
     "سه\u200cشنبه": "tuesday",
     "چهارشنبه": "wednesday",
@@ -97,14 +97,11 @@ def _weekday(word: str, today: date, *, past: bool) -> date | None:
 
 
 def _day(word: str, today: date, *, past: bool) -> date | None:
-    named = {"today": 0, "yesterday": -1, "tomorrow": 1}
-    if word in named:
-        return today + timedelta(days=named[word])
+    if word in _NAMED_DAYS:
+        return today + timedelta(days=_NAMED_DAYS[word])
     written = _written_date(word)
     if written is not None:
         return _calendar_day(*written, word)
-    if word[:1] in "+-" and (delta := _offset(word)) is not None:  # پس‌فردا, پریروز
-        return today + timedelta(days=delta.days)
     return _weekday(word, today, past=past)
 
 
