@@ -70,21 +70,22 @@ class GuardedStream(io.TextIOBase):
 
     def write_escaped(self, data: bytes) -> None:
         """Write UTF-8 ``data`` that its format has already escaped (see ``write_escaped``)."""
-        self._drain()
-        if self._held_cr:
-            self.raw.write(_CR)
-            self._held_cr = False
+        self._drain_all()
         _write_utf8(self.raw, data)
 
     def writelines(self, lines: Any) -> None:
         for line in lines:
             self.write(line)
 
-    def flush(self) -> None:
+    def _drain_all(self) -> None:
+        """``_drain``, and a CR held for a LF that did not come: the CR was the text's own."""
         self._drain()
-        if self._held_cr:  # no LF came: the CR was the text's own
+        if self._held_cr:
             self.raw.write(_CR)
             self._held_cr = False
+
+    def flush(self) -> None:
+        self._drain_all()
         self.raw.flush()
 
     def isatty(self) -> bool:
