@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,26 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_USER", "tester")
     monkeypatch.delenv("CRM_DB", raising=False)
     monkeypatch.delenv("CRM_DEBUG", raising=False)
+
+
+def in_mount_namespace(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the shell ``script`` (with ``args`` as $1…) as root of a user and mount namespace
+    of its own, where it may mount a tmpfs that nothing outside sees (a full or read-only
+    disk, gone with the process). The script exits 97 when it cannot mount; the test is
+    skipped then, and where ``unshare`` is missing or refused."""
+    try:
+        done = subprocess.run(
+            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except FileNotFoundError:
+        pytest.skip("needs unshare (util-linux)")
+    if done.returncode == 97 or done.stderr.startswith("unshare:"):
+        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {done.stderr.strip()}")
+    return done
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

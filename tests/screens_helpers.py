@@ -26,6 +26,26 @@ def make_app(database: Database) -> CrmApp:
     return CrmApp(database=database, settings=settings, today=FIXED_TODAY)
 
 
+def teammate_saves_first(url: str, contact_id: int) -> None:
+    """Another member's crm (its own connections) saves a note on version 1 of the
+    contact, while the app has it open in a form."""
+    from crm_tui.db import open_database
+    from crm_tui.schemas import ContactUpdate
+    from crm_tui.services.contacts import update_contact
+    from crm_tui.services.team import ensure_member
+
+    teammate = open_database(url)
+    with teammate.write() as session:
+        update_contact(
+            session=session,
+            contact_id=contact_id,
+            changes=ContactUpdate.build(notes="from the teammate"),
+            expected_version=1,
+            actor_id=ensure_member(session=session, username="bahram").id,
+        )
+    teammate.close()
+
+
 async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
     """Let workers finish and their messages be handled (a few rounds: one load may start
     another, e.g. the first page of a list, then its count, then the detail pane)."""

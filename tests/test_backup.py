@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.io.backup import backups, describe, make_backup, sha256
+from tests.conftest import in_mount_namespace
 
 pytestmark = pytest.mark.sqlite_only  # PostgreSQL: see test_team.py (pg_dump)
 runner = CliRunner()
@@ -477,17 +478,10 @@ def _backup_onto_a_mount(
         'ls -A "$folder"; exit $status\n'
     )
     folder.mkdir()
-    try:
-        result = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
-             str(folder), options, sys.executable, "-m", "crm_tui", "--db", str(source),
-             "backup", "--dir", str(folder)],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    except FileNotFoundError:
-        pytest.skip("needs unshare (util-linux)")
-    if result.returncode == 97 or result.stderr.startswith("unshare:"):
-        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {result.stderr.strip()}")
+    result = in_mount_namespace(
+        script, str(folder), options, sys.executable, "-m", "crm_tui", "--db", str(source),
+        "backup", "--dir", str(folder),
+    )  # fmt: skip
     return result, result.stdout.split()
 
 

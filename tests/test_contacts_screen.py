@@ -191,11 +191,8 @@ async def test_saving_an_unchanged_form_writes_nothing(db: Database) -> None:
 
 
 async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) -> None:
-    from crm_tui.db import open_database
-    from crm_tui.schemas import ContactUpdate
-    from crm_tui.services.contacts import update_contact
-    from crm_tui.services.team import ensure_member
     from screens.conflict import ConflictDialog
+    from tests.screens_helpers import teammate_saves_first
 
     with db.write() as session:
         contact_id = add_contact(session, "Hana Novák")
@@ -206,16 +203,7 @@ async def test_a_stale_save_shows_both_versions_and_loses_nothing(db: Database) 
         await settle(pilot)
         form = app.screen
         form.query_one("#f-title", Input).value = "Designer"
-        teammate = open_database(db.url)  # another member's crm: its own connections
-        with teammate.write() as session:  # saves first
-            update_contact(
-                session=session,
-                contact_id=contact_id,
-                changes=ContactUpdate.build(notes="from the teammate"),
-                expected_version=1,
-                actor_id=ensure_member(session=session, username="bahram").id,
-            )
-        teammate.close()
+        teammate_saves_first(db.url, contact_id)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConflictDialog)

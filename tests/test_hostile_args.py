@@ -17,6 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.conftest import in_mount_namespace
 from tests.test_cli import _run
 from tests.test_hostile_text import HOSTILE
 
@@ -297,16 +298,7 @@ def test_an_import_onto_a_full_disk_is_one_line_and_changes_nothing(
         'cp "$2" "$1/crm.db" && "$3" -m crm_tui --db "$1/crm.db" import contacts "$4"; s=$?\n'
         '"$3" -m crm_tui --db "$1/crm.db" contacts list --json -n 0 >&2; exit $s\n'
     )
-    try:
-        done = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
-             str(folder), str(db_path), sys.executable, str(source)],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    except FileNotFoundError:
-        pytest.skip("needs unshare (util-linux)")
-    if done.returncode == 97 or done.stderr.startswith("unshare:"):
-        pytest.skip(f"cannot mount a tmpfs in a mount namespace here: {done.stderr.strip()}")
+    done = in_mount_namespace(script, str(folder), str(db_path), sys.executable, str(source))
     assert done.returncode == 1, done.stderr
     first, *rest = done.stderr.splitlines()
     assert (

@@ -13,11 +13,9 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widgets import Button, Input, Static
 
-from crm_tui.db import Database, open_database
-from crm_tui.schemas import ContactUpdate
-from crm_tui.services.contacts import get_contact, update_contact
+from crm_tui.db import Database
+from crm_tui.services.contacts import get_contact
 from crm_tui.services.merge import find_duplicates
-from crm_tui.services.team import ensure_member
 from screens import textual_compat
 from screens.conflict import ConflictDialog
 from screens.contact_form import ContactForm
@@ -28,7 +26,7 @@ from screens.forms import PairRow
 from screens.interactions import LogScreen
 from screens.widgets.virtual_table import Column, VirtualTable, column_layout, fit
 from tests.conftest import add_contact
-from tests.screens_helpers import make_app, open_screen, settle
+from tests.screens_helpers import make_app, open_screen, settle, teammate_saves_first
 
 SIZE = (120, 35)
 
@@ -232,16 +230,7 @@ async def test_a_conflict_lists_only_what_the_user_changed(db: Database) -> None
         form = await _edit(pilot)
         assert form.query_one("#f-name", Input).value == ""
         form.query_one("#f-title", Input).value = "Designer"
-        teammate = open_database(db.url)
-        with teammate.write() as session:
-            update_contact(
-                session=session,
-                contact_id=contact_id,
-                changes=ContactUpdate.build(notes="from the teammate"),
-                expected_version=1,
-                actor_id=ensure_member(session=session, username="bahram").id,
-            )
-        teammate.close()
+        teammate_saves_first(db.url, contact_id)
         await pilot.press("ctrl+s")
         await settle(pilot)
         dialog = app.screen
