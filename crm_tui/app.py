@@ -24,6 +24,7 @@ from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
 from screens.text import joiner, type_joiner
+from screens.textual_compat import style_app_first
 from screens.today import TodayScreen
 
 WATCH_SECONDS = 0.5  # how long one wait for outside changes lasts (and quitting may take)
@@ -77,10 +78,7 @@ class CrmApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Compose):
-            # The app's own styles first: Textual applies them only after the first screen
-            # is built, and that screen (which skips a full CSS refresh, see CrmScreen)
-            # would keep the text colour it computed without them.
-            self.stylesheet.apply(self)
+            style_app_first(self)
         if isinstance(event, events.Key) and not event.is_forwarded:
             typed, field = joiner(event), self.focused
             if typed is not None and field is not None:

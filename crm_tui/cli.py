@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from crm_tui import __version__
+from crm_tui.collector import before_exit
 from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
 from crm_tui.commands.common import CliState, one_line, state
 from crm_tui.commands.terminal import guard_output, unguard_output
@@ -170,35 +171,31 @@ app.command("demo")(misc.demo)
 
 
 def run() -> None:
-    """The ``crm`` command: ``app``, then straight out of the process once a command is done.
+    """The ``crm`` command: ``app``, with what is flushed and freed at its end kept cheap.
 
-    Python's own shutdown frees every module and object one by one, SQLAlchemy's and
-    pydantic's too, a cost every command would pay after the command has closed its database and
-    its files (each in a ``with`` block) and written what it says. Standard output and
-    error are flushed first. After the app (Textual loaded: its threads, its terminal) and
-    after an unexpected error (its traceback), Python shuts down as usual."""
+    Standard output and error are flushed while crm can still say nothing about a reader that
+    went away (`crm export … | head`). Everything the command made is then left out of the
+    cyclic collections Python runs while it shuts down (``collector.before_exit``)."""
     guard_output()
     try:
         app(prog_name="crm")
-    except SystemExit as done:
-        if "textual" in sys.modules:
-            raise
-        code = _exit_status(done.code)
+    finally:
         _flush_quietly()
-        os._exit(code)
-
-
-def _exit_status(code: object) -> int:
-    """``sys.exit``'s argument as the process's exit status, as Python reports it."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code
-    print(code, file=sys.stderr)
-    return 1
+        before_exit()
 
 
 def _flush_quietly() -> None:
     for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, ValueError):  # the reader went away (`crm export … | head`)
+        try:
             stream.flush()
+        except (OSError, ValueError):  # the reader went away (`crm export … | head`)
+            _write_to_nowhere(stream)
+
+
+def _write_to_nowhere(stream: Any) -> None:
+    """Point a stream whose reader is gone at the null device, so that Python's own flush at
+    exit neither fails again nor prints "Exception ignored" with exit status 120."""
+    with suppress(OSError, ValueError):
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, stream.fileno())
+        os.close(nowhere)

@@ -39,3 +39,13 @@ def mark_styled(screen: Any, app: Any) -> None:
     current = getattr(app, "_css_update_count", None)
     if current is not None:
         screen._css_update_count = current
+
+
+def style_app_first(app: Any) -> None:
+    """Apply the app's own styles to the app itself before its first screen is built.
+
+    Textual applies them only after that screen is composed, and the screen (which skips a
+    full CSS refresh, see ``mark_styled``) would keep the text colour it computed without
+    them. Called on the app's Compose event; harmless when a release fixes the order.
+    """
+    app.stylesheet.apply(app)
