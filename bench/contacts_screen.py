@@ -47,7 +47,7 @@ def _shows_search(screen: Any, table: Any, typed: str) -> bool:
     """The rows of the search ``typed`` are on screen (what the user waits for)."""
     return (
         screen.contact_query.search == typed
-        and screen.loader.showing_current
+        and screen.table.showing_current
         and table.row_at(0) is not None
     )
 

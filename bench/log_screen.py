@@ -80,7 +80,7 @@ async def measure(path: Path, runs: int) -> dict[str, float]:
                 await _until(
                     pilot,
                     lambda screen=screen: (
-                        screen.loader.showing_current
+                        screen.table.showing_current
                         and (screen.table.row_at(0) is not None or screen.table.total == 0)
                     ),
                 )

@@ -56,6 +56,7 @@ class UsesDatabase:
     """
 
     app: Any
+    run_worker: Any
 
     @property
     def crm(self) -> CrmApp:
@@ -88,6 +89,31 @@ class UsesDatabase:
         except Exception as error:  # every failure becomes a notification
             self.report(error)
             return None
+
+    def write_in_worker(
+        self,
+        write: Callable[[Session], T],
+        then: Callable[[T], object] | None = None,
+        *,
+        group: str,
+    ) -> None:
+        """Run ``write`` with a write session in a thread worker, in its own transaction.
+
+        A failure becomes a notification (nothing half-written: the transaction rolls back);
+        on success ``then`` gets what ``write`` returned, on the UI thread.
+        """
+
+        def run() -> None:
+            try:
+                with self.write() as session:
+                    result = write(session)
+            except Exception as error:  # every failure becomes a notification
+                self.report(error)
+                return
+            if then is not None:
+                self.app.call_from_thread(then, result)
+
+        self.run_worker(run, thread=True, group=group)
 
     @property
     def actor_id(self) -> int | None:

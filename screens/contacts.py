@@ -29,7 +29,7 @@ from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, ContactFilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
-from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
+from screens.paging import COUNT_CAP, PagedTable
 from screens.task_form import TaskForm
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -101,30 +101,31 @@ class ContactsScreen(CrmScreen):
             )
             yield Static("", id="contact-status")
         with Horizontal(id="contacts-body"):
-            yield VirtualTable(COLUMNS, cells=_cells, key=lambda row: row.id, id="contact-table")
+            yield PagedTable(
+                COLUMNS,
+                cells=_cells,
+                key=lambda row: row.id,
+                fetch=lambda session, **kw: service.list_contacts(
+                    session=session, query=self.contact_query, **kw
+                ),
+                count=lambda session, cap: service.count_contacts(
+                    session=session, query=self.contact_query, cap=cap
+                ),
+                group="contacts",
+                position=lambda session, contact_id: service.contact_position(
+                    session=session, query=self.contact_query, contact_id=contact_id
+                ),
+                on_count=lambda total, exact: self._show_status(total, exact=exact),
+                id="contact-table",
+            )
             yield ContactDetail(id="contact-detail")
         yield KeyBar()
 
     @property
-    def table(self) -> VirtualTable[ContactRow]:
-        return self.query_one("#contact-table", VirtualTable)
+    def table(self) -> PagedTable[ContactRow]:
+        return self.query_one("#contact-table", PagedTable)
 
     def on_mount(self) -> None:
-        self.loader = PagedLoader(
-            self,
-            self.table,
-            fetch=lambda session, **kw: service.list_contacts(
-                session=session, query=self.contact_query, **kw
-            ),
-            count=lambda session, cap: service.count_contacts(
-                session=session, query=self.contact_query, cap=cap
-            ),
-            group="contacts",
-            position=lambda session, contact_id: service.contact_position(
-                session=session, query=self.contact_query, contact_id=contact_id
-            ),
-            on_count=lambda total, exact: self._show_status(total, exact=exact),
-        )
         self.table.sort_key = self.contact_query.sort.value
         self.table.focus()
         self.reload()
@@ -135,30 +136,18 @@ class ContactsScreen(CrmScreen):
         """Run the current query again from its first page (the cursor keeps its place)."""
         self.table.sort_key = self.contact_query.sort.value
         self.table.sort_descending = self.contact_query.descending
-        self.loader.reload()
+        self.table.reload()
         self._show_status(None)
 
     def refresh_data(self) -> None:
         self.shown = None  # the timeline may have grown even if the contact did not change
-        self.loader.reload(keep_current=True)
+        self.table.reload(keep_current=True)
         self.seen_changes = self.crm.changes
 
     def on_screen_resume(self) -> None:
         """Back from another screen: catch up with changes made meanwhile elsewhere."""
-        if hasattr(self, "loader") and self.seen_changes != self.crm.changes:
+        if self.is_mounted and self.seen_changes != self.crm.changes:
             self.refresh_data()
-
-    @on(PageLoaded)
-    def _page_loaded(self, message: PageLoaded) -> None:
-        message.loader.page_loaded(message)
-
-    @on(CountLoaded)
-    def _count_loaded(self, message: CountLoaded) -> None:
-        message.loader.count_loaded(message)
-
-    @on(VirtualTable.NeedRows, "#contact-table")
-    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
-        self.loader.need(message.start)
 
     def _show_status(self, total: int | None, *, exact: bool = True) -> None:
         parts = ["trash" if self.contact_query.trash else "", self._counted(total, exact)]
@@ -354,7 +343,7 @@ class ContactsScreen(CrmScreen):
         """After the form: the cursor goes to the contact, wherever its new values put it."""
         if contact is not None:
             self.notify(f"saved {contact.name}", timeout=3)
-            self.loader.go_to(
+            self.table.go_to(
                 contact.id,
                 missing=lambda: self.notify(
                     f"{contact.name} is not in this list (esc clears the search and filters)"
@@ -371,37 +360,35 @@ class ContactsScreen(CrmScreen):
             lambda yes: self._delete([r.id for r in rows]) if yes else None,
         )
 
-    @work(thread=True, group="contacts-write")
     def _delete(self, ids: list[int]) -> None:
-        def delete() -> int:
-            with self.write() as session:
-                return service.delete_contacts(
-                    session=session, contact_ids=ids, actor_id=self.actor_id
-                )
+        self.write_in_worker(
+            lambda session: service.delete_contacts(
+                session=session, contact_ids=ids, actor_id=self.actor_id
+            ),
+            lambda count: self._wrote(
+                f"moved {plural(count, 'contact')} to the trash (T to see it)"
+            ),
+            group="contacts-write",
+        )
 
-        count = self.guarded(delete)
-        if count is not None:
-            self.app.call_from_thread(self.table.clear_selection)
-            self.notify(f"moved {plural(count, 'contact')} to the trash (T to see it)")
-            self.post_message(self.Changed())
+    def _wrote(self, said: str) -> None:
+        """After a write to the selected contacts: say what was done, the list follows."""
+        self.table.clear_selection()
+        self.notify(said)
+        self.post_message(self.Changed())
 
     def action_restore(self) -> None:
         if self.contact_query.trash and self._targets():
             self._restore([row.id for row in self._targets()])
 
-    @work(thread=True, group="contacts-write")
     def _restore(self, ids: list[int]) -> None:
-        def restore() -> int:
-            with self.write() as session:
-                return service.restore_contacts(
-                    session=session, contact_ids=ids, actor_id=self.actor_id
-                )
-
-        count = self.guarded(restore)
-        if count is not None:
-            self.app.call_from_thread(self.table.clear_selection)
-            self.notify(f"restored {plural(count, 'contact')}")
-            self.post_message(self.Changed())
+        self.write_in_worker(
+            lambda session: service.restore_contacts(
+                session=session, contact_ids=ids, actor_id=self.actor_id
+            ),
+            lambda count: self._wrote(f"restored {plural(count, 'contact')}"),
+            group="contacts-write",
+        )
 
     def action_tag(self) -> None:
         rows = self._targets()
@@ -414,19 +401,15 @@ class ContactsScreen(CrmScreen):
         remove = answer.startswith("-")
         self._apply_tag([row.id for row in rows], answer.lstrip("-+").strip(), remove)
 
-    @work(thread=True, group="contacts-write")
     def _apply_tag(self, ids: list[int], tag: str, remove: bool) -> None:
-        def apply() -> int:
-            with self.write() as session:
-                action = untag_contacts if remove else tag_contacts
-                return action(session=session, contact_ids=ids, tag=tag, actor_id=self.actor_id)
-
-        count = self.guarded(apply)
-        if count is not None:
-            self.app.call_from_thread(self.table.clear_selection)
-            verb = "untagged" if remove else "tagged"
-            self.notify(f"{verb} {plural(count, 'contact')} {tag!r}")
-            self.post_message(self.Changed())
+        action, verb = (untag_contacts, "untagged") if remove else (tag_contacts, "tagged")
+        self.write_in_worker(
+            lambda session: action(
+                session=session, contact_ids=ids, tag=tag, actor_id=self.actor_id
+            ),
+            lambda count: self._wrote(f"{verb} {plural(count, 'contact')} {tag!r}"),
+            group="contacts-write",
+        )
 
     def action_log(self) -> None:
         row = self.table.current
@@ -453,7 +436,7 @@ class ContactsScreen(CrmScreen):
         """Show just this contact (from Today); escape brings the whole list back."""
         self.contact_query = ContactQuery(only_id=contact_id)
         self.table.cursor = 0
-        if hasattr(self, "loader"):
+        if self.is_mounted:
             self.reload()
 
     @on(VirtualTable.Chosen, "#contact-table")

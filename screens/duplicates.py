@@ -171,16 +171,16 @@ class DuplicatesScreen(CrmScreen):
             lambda yes: self._undo(merge["id"]) if yes else None,
         )
 
-    @work(thread=True, group="merge-undo")
     def _undo(self, merge_id: int) -> None:
-        def undo() -> ContactRead:
-            with self.write() as session:
-                return undo_merge(session=session, merge_id=merge_id, actor_id=self.actor_id)
-
-        contact = self.guarded(undo)
-        if contact is not None:
+        def done(contact: ContactRead) -> None:
             self.notify(f"merge #{merge_id} undone: {contact.name} is back")
-            self.app.call_from_thread(self.action_refresh)
+            self.action_refresh()
+
+        self.write_in_worker(
+            lambda session: undo_merge(session=session, merge_id=merge_id, actor_id=self.actor_id),
+            done,
+            group="merge-undo",
+        )
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -303,20 +303,21 @@ class MergeDialog(DialogStyles, UsesDatabase, ModalScreen[str | None]):
     def action_merge(self) -> None:
         self._merge(self.keep.id, self.other.id, dict(self.take))
 
-    @work(thread=True, exclusive=True, group="merge")
     def _merge(self, keep_id: int, other_id: int, take: dict[str, str]) -> None:
-        def merge() -> tuple[int, ContactRead]:
-            with self.write() as session:
-                return merge_contacts(
-                    session=session,
-                    keep_id=keep_id,
-                    other_id=other_id,
-                    take=take,
-                    actor_id=self.actor_id,
-                )
+        def done(merged: tuple[int, ContactRead]) -> None:
+            merge_id, contact = merged
+            self.dismiss(
+                f"merged into {contact.name} (merge #{merge_id}; u on Duplicates undoes it)"
+            )
 
-        done = self.guarded(merge)
-        if done is not None:
-            merge_id, contact = done
-            message = f"merged into {contact.name} (merge #{merge_id}; u on Duplicates undoes it)"
-            self.app.call_from_thread(self.dismiss, message)
+        self.write_in_worker(
+            lambda session: merge_contacts(
+                session=session,
+                keep_id=keep_id,
+                other_id=other_id,
+                take=take,
+                actor_id=self.actor_id,
+            ),
+            done,
+            group="merge",
+        )

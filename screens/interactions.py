@@ -33,7 +33,7 @@ from screens.contact_detail import CHANNEL_ICONS
 from screens.dialogs import ConfirmDialog
 from screens.interaction_form import InteractionForm
 from screens.log_dialogs import DueDialog, FollowUpDialog, LogFilterDialog
-from screens.paging import COUNT_CAP, CountLoaded, PagedLoader, PageLoaded
+from screens.paging import COUNT_CAP, PagedTable
 from screens.text import safe
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -141,63 +141,51 @@ class LogScreen(CrmScreen):
             yield Input(placeholder="/ search subjects and notes…", id="log-search")
             yield Static("", id="log-status")
         with Horizontal(id="log-body"):
-            yield VirtualTable(
-                COLUMNS, cells=_cells, key=lambda item: item.id, id="log-table", selectable=False
+            yield PagedTable(
+                COLUMNS,
+                cells=_cells,
+                key=lambda item: item.id,
+                fetch=lambda session, **kw: service.list_interactions(
+                    session=session, query=self.log_query, **kw
+                ),
+                count=lambda session, cap: service.count_interactions(
+                    session=session, query=self.log_query, cap=cap
+                ),
+                group="log",
+                position=lambda session, interaction_id: service.interaction_position(
+                    session=session, query=self.log_query, interaction_id=interaction_id
+                ),
+                on_count=self._show_status,
+                selectable=False,
+                id="log-table",
             )
             with VerticalScroll(id="log-detail"):
                 yield Static("", id="log-detail-text")
         yield KeyBar()
 
     @property
-    def table(self) -> VirtualTable[InteractionRead]:
-        return self.query_one("#log-table", VirtualTable)
+    def table(self) -> PagedTable[InteractionRead]:
+        return self.query_one("#log-table", PagedTable)
 
     def on_mount(self) -> None:
-        self.loader = PagedLoader(
-            self,
-            self.table,
-            fetch=lambda session, **kw: service.list_interactions(
-                session=session, query=self.log_query, **kw
-            ),
-            count=lambda session, cap: service.count_interactions(
-                session=session, query=self.log_query, cap=cap
-            ),
-            group="log",
-            position=lambda session, interaction_id: service.interaction_position(
-                session=session, query=self.log_query, interaction_id=interaction_id
-            ),
-            on_count=self._show_status,
-        )
         self.table.focus()
         if self.pending_focus is not None:
-            self.loader.go_to(self.pending_focus)
+            self.table.go_to(self.pending_focus)
             self.pending_focus = None
         else:
             self.reload()
 
     def on_screen_resume(self) -> None:
-        if hasattr(self, "loader"):
+        if self.is_mounted:
             self.reload()
 
     def reload(self) -> None:
-        self.loader.reload()
+        self.table.reload()
         self._show_status(None, True)
 
     def refresh_data(self) -> None:
-        if hasattr(self, "loader"):
-            self.loader.reload(keep_current=True)
-
-    @on(PageLoaded)
-    def _page_loaded(self, message: PageLoaded) -> None:
-        message.loader.page_loaded(message)
-
-    @on(CountLoaded)
-    def _count_loaded(self, message: CountLoaded) -> None:
-        message.loader.count_loaded(message)
-
-    @on(VirtualTable.NeedRows, "#log-table")
-    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
-        self.loader.need(message.start)
+        if self.is_mounted:
+            self.table.reload(keep_current=True)
 
     def _show_status(self, total: int | None, exact: bool) -> None:
         query = self.log_query
@@ -232,7 +220,7 @@ class LogScreen(CrmScreen):
         item = message.row
         if item is not None:
             self._detail_timer = self.set_timer(0.06, lambda: self._load_detail(item.id))
-        elif not self.table.total and hasattr(self, "loader") and self.loader.showing_current:
+        elif not self.table.total and self.table.showing_current:
             self._show_empty()  # the pane follows the list, even to nothing
 
     def _show_empty(self) -> None:
@@ -351,11 +339,11 @@ class LogScreen(CrmScreen):
         """Filter to one contact's interactions (used by Today and Contacts)."""
         self.contact_name = name
         self.log_query = InteractionQuery(contact_id=contact_id)
-        if not hasattr(self, "loader"):
+        if not self.is_mounted:
             self.pending_focus = interaction_id
         elif interaction_id is not None:
             self._show_status(None, True)
-            self.loader.go_to(interaction_id)
+            self.table.go_to(interaction_id)
         else:
             self.reload()
 
@@ -364,7 +352,7 @@ class LogScreen(CrmScreen):
     def _refresh_after(self, saved: InteractionRead | None) -> None:
         """After the form: the list again, the cursor on what was saved, wherever it sits."""
         if saved is not None:
-            self.loader.go_to(
+            self.table.go_to(
                 saved.id,
                 missing=lambda: self.notify(
                     f"saved {saved.subject or saved.channel!s}: not in this list "
@@ -397,18 +385,20 @@ class LogScreen(CrmScreen):
         if item is not None and self.log_query.trash:
             self._set_trashed(item.id, False)
 
-    @work(thread=True, group="log-write")
     def _set_trashed(self, interaction_id: int, trashed: bool) -> None:
-        def write() -> int:
-            with self.write() as session:
-                action = service.delete_interactions if trashed else service.restore_interactions
-                return action(
-                    session=session, interaction_ids=[interaction_id], actor_id=self.actor_id
-                )
+        action = service.delete_interactions if trashed else service.restore_interactions
 
-        if self.guarded(write) is not None:
+        def done(_count: int) -> None:
             self.notify("moved to the trash (T to see it)" if trashed else "restored")
-            self.app.call_from_thread(self.reload)
+            self.reload()
+
+        self.write_in_worker(
+            lambda session: action(
+                session=session, interaction_ids=[interaction_id], actor_id=self.actor_id
+            ),
+            done,
+            group="log-write",
+        )
 
     def action_resolve(self) -> None:
         item = self.table.current
@@ -417,30 +407,27 @@ class LogScreen(CrmScreen):
             return
         self._resolve(item.id, item.resolved_at is None, item.version)
 
-    @work(thread=True, group="log-write")
     def _resolve(self, interaction_id: int, resolved: bool, version: int) -> None:
-        def write() -> InteractionRead:
-            with self.write() as session:
-                return service.resolve_complaint(
-                    session=session,
-                    interaction_id=interaction_id,
-                    actor_id=self.actor_id,
-                    resolved=resolved,
-                    expected_version=version,
-                )
-
-        item = self.guarded(write)
-        if item is not None:
-            self.notify("complaint resolved" if resolved else "complaint reopened")
-            self.app.call_from_thread(self._resolved, item)
+        self.write_in_worker(
+            lambda session: service.resolve_complaint(
+                session=session,
+                interaction_id=interaction_id,
+                actor_id=self.actor_id,
+                resolved=resolved,
+                expected_version=version,
+            ),
+            self._resolved,
+            group="log-write",
+        )
 
     def _resolved(self, item: InteractionRead) -> None:
+        self.notify("complaint resolved" if item.resolved_at else "complaint reopened")
         wanted = self.log_query.complaint
         if (wanted is ComplaintFilter.OPEN and item.resolved_at is not None) or (
             wanted is ComplaintFilter.RESOLVED and item.resolved_at is None
         ):
             # No longer in this list: the next one takes its row (or the pane says empty).
-            self.loader.reload()
+            self.table.reload()
         else:
             self.table.replace_row(item)
             self._load_detail(item.id)
@@ -494,45 +481,47 @@ class LogScreen(CrmScreen):
     def _tasks_screen(self) -> Any:
         return self.app.screen
 
-    @work(thread=True, group="log-write")
     def _follow_up(self, interaction_id: int, due: date) -> None:
-        def write() -> TaskRead:
-            with self.write() as session:
-                return create_follow_up(
-                    session=session, interaction_id=interaction_id, due=due, actor_id=self.actor_id
-                )
-
-        task = self.guarded(write)
-        if task is not None:
+        def done(task: TaskRead) -> None:
             self.notify(f"follow-up #{task.id} due {task.due}: {task.title}")
-            self.app.call_from_thread(self._load_detail, interaction_id)
+            self._load_detail(interaction_id)
 
-    @work(thread=True, group="log-write")
+        self.write_in_worker(
+            lambda session: create_follow_up(
+                session=session, interaction_id=interaction_id, due=due, actor_id=self.actor_id
+            ),
+            done,
+            group="log-write",
+        )
+
     def _finish_follow_up(self, task_id: int, interaction_id: int) -> None:
-        def write() -> list[TaskRead]:
-            with self.write() as session:
-                return complete_follow_ups(
-                    session=session, task_ids=[task_id], actor_id=self.actor_id
-                )
+        def done(finished: list[TaskRead]) -> None:
+            self.notify(
+                f"follow-up #{task_id} done" if finished else f"#{task_id} was done already"
+            )
+            self._load_detail(interaction_id)
 
-        done = self.guarded(write)
-        if done is not None:
-            self.notify(f"follow-up #{task_id} done" if done else f"#{task_id} was done already")
-            self.app.call_from_thread(self._load_detail, interaction_id)
+        self.write_in_worker(
+            lambda session: complete_follow_ups(
+                session=session, task_ids=[task_id], actor_id=self.actor_id
+            ),
+            done,
+            group="log-write",
+        )
 
-    @work(thread=True, group="log-write")
     def _move_follow_up(self, task: TaskRead, due: date, interaction_id: int) -> None:
-        def write() -> TaskRead:
-            with self.write() as session:
-                return reschedule_follow_up(
-                    session=session,
-                    task_id=task.id,
-                    due=due,
-                    expected_version=task.version,
-                    actor_id=self.actor_id,
-                )
-
-        moved = self.guarded(write)
-        if moved is not None:
+        def done(moved: TaskRead) -> None:
             self.notify(f"follow-up #{moved.id} now due {moved.due}")
-            self.app.call_from_thread(self._load_detail, interaction_id)
+            self._load_detail(interaction_id)
+
+        self.write_in_worker(
+            lambda session: reschedule_follow_up(
+                session=session,
+                task_id=task.id,
+                due=due,
+                expected_version=task.version,
+                actor_id=self.actor_id,
+            ),
+            done,
+            group="log-write",
+        )

@@ -1,4 +1,4 @@
-"""Feeding a VirtualTable from a keyset-paged service, page by page, in thread workers.
+"""A table fed by a keyset-paged service, page by page, in thread workers (``PagedTable``).
 
 A page is fetched through the cursor of a neighbouring page when one is known (the normal
 case: scrolling, page-down), from either end, or by offset only for a far jump (dragging
@@ -13,18 +13,21 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from textual import on
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
 from crm_tui.services.common import Cursor, Page
+from screens.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from screens.base import CrmScreen
-    from screens.widgets.virtual_table import VirtualTable
+    from screens.base import UsesDatabase
+
+Row = TypeVar("Row")
 
 # fetch(session, limit=, after=, before=, from_end=, offset=) -> Page
 Fetch = Callable[..., Page[Any]]
@@ -118,11 +121,11 @@ class CountLoaded(Message):
 
 
 class PagedLoader:
-    """Loads pages for one table of a screen; the screen forwards the messages here."""
+    """Loads the pages of one ``PagedTable``, in workers of the table, reading through the
+    table's screen; the table hands the messages that come back to it."""
 
     def __init__(
         self,
-        screen: CrmScreen,
         table: VirtualTable[Any],
         *,
         fetch: Fetch,
@@ -131,13 +134,18 @@ class PagedLoader:
         position: Position | None = None,
         on_count: Callable[[int, bool], None] | None = None,
     ) -> None:
-        self.screen, self.table = screen, table
+        self.table = table
         self.fetch, self.count, self.position, self.group = fetch, count, position, group
         self.on_count = on_count
         self.paging = PageCursors(page_size=table.page_size)
         self.shown_generation = 0  # the query whose rows the table holds
         self.follow: Hashable | None = None  # after a refresh, the record the cursor was on
         self.follow_from = 0  # the cursor's row then: moved since, the user has moved on
+
+    @property
+    def screen(self) -> UsesDatabase:
+        """Where the database and the error reporting are: the screen showing the table."""
+        return cast("UsesDatabase", self.table.screen)
 
     @property
     def generation(self) -> int:
@@ -160,7 +168,7 @@ class PagedLoader:
             self.follow = self.table.key_of(current)
         self.follow_from = self.table.cursor
         generation = self.paging.restart()
-        self.screen.run_worker(
+        self.table.run_worker(
             lambda: self._first(generation),
             thread=True,
             exclusive=True,
@@ -176,9 +184,9 @@ class PagedLoader:
         def find() -> None:
             with self.screen.read() as session:
                 row = position(session, key)
-            self.screen.app.call_from_thread(self._land, key, row, missing)
+            self.table.app.call_from_thread(self._land, key, row, missing)
 
-        self.screen.run_worker(
+        self.table.run_worker(
             lambda: self.screen.guarded(find),
             thread=True,
             exclusive=True,
@@ -220,7 +228,7 @@ class PagedLoader:
 
     def need(self, start: int) -> None:
         generation, page = self.paging.generation, start // self.table.page_size
-        self.screen.run_worker(
+        self.table.run_worker(
             lambda: self._page(generation, page), thread=True, group=f"{self.group}-pages"
         )
 
@@ -234,7 +242,7 @@ class PagedLoader:
         self.screen.guarded(load)
 
     def _post(self, message: Message) -> None:
-        self.screen.post_message(message)
+        self.table.post_message(message)
 
     def page_loaded(self, message: PageLoaded) -> None:
         if message.generation != self.paging.generation:
@@ -280,3 +288,57 @@ class PagedLoader:
     def showing_current(self) -> bool:
         """The table holds the rows of the latest query (not a previous search's)."""
         return self.shown_generation == self.paging.generation
+
+
+class PagedTable(VirtualTable[Row]):
+    """A ``VirtualTable`` that loads its own rows a page at a time from a keyset-paged query.
+
+    ``fetch``, ``count`` and ``position`` run the screen's current query (see their types
+    above); ``reload`` runs it again, ``go_to`` shows one record wherever it now sits.
+    ``on_count`` hears each count: capped first (``exact`` False), then exact.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        cells: Callable[[Row], Sequence[str]],
+        key: Callable[[Row], Hashable],
+        fetch: Fetch,
+        count: Count,
+        group: str,
+        position: Position | None = None,
+        on_count: Callable[[int, bool], None] | None = None,
+        selectable: bool = True,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(columns, cells=cells, key=key, selectable=selectable, id=id)
+        self.loader = PagedLoader(
+            self, fetch=fetch, count=count, group=group, position=position, on_count=on_count
+        )
+
+    def reload(self, *, keep_current: bool = False, follow: Hashable | None = None) -> None:
+        self.loader.reload(keep_current=keep_current, follow=follow)
+
+    def go_to(self, key: Hashable, *, missing: Callable[[], None] | None = None) -> None:
+        self.loader.go_to(key, missing=missing)
+
+    @property
+    def showing_current(self) -> bool:
+        """The rows are the latest query's (not a previous search's)."""
+        return self.loader.showing_current
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        message.stop()
+        self.loader.page_loaded(message)
+
+    @on(CountLoaded)
+    def _count_loaded(self, message: CountLoaded) -> None:
+        message.stop()
+        self.loader.count_loaded(message)
+
+    @on(VirtualTable.NeedRows)
+    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
+        message.stop()
+        self.loader.need(message.start)

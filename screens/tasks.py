@@ -228,22 +228,19 @@ class TasksScreen(CrmScreen):
     def _move(self, message: KanbanBoard.Move) -> None:
         self._write_move(message.task, message.status, message.offset)
 
-    @work(thread=True, group="tasks-write")
     def _write_move(self, task: TaskRead, status: str | None, offset: int) -> None:
-        def write() -> TaskRead:
-            with self.write() as session:
-                return service.move_task(
-                    session=session,
-                    task_id=task.id,
-                    status=status,
-                    offset=offset,
-                    expected_version=task.version,
-                    actor_id=self.actor_id,
-                )
-
-        moved = self.guarded(write)
-        if moved is not None:
-            self.app.call_from_thread(self.load, moved.id)
+        self.write_in_worker(
+            lambda session: service.move_task(
+                session=session,
+                task_id=task.id,
+                status=status,
+                offset=offset,
+                expected_version=task.version,
+                actor_id=self.actor_id,
+            ),
+            lambda moved: self.load(moved.id),
+            group="tasks-write",
+        )
 
     @on(GanttChart.Reschedule)
     def _reschedule(self, message: GanttChart.Reschedule) -> None:
@@ -275,26 +272,27 @@ class TasksScreen(CrmScreen):
 
         self.app.push_screen(PushDialog(question, them), answered)
 
-    @work(thread=True, group="tasks-write")
     def _write_reschedule(self, task_id: int, shift: int, stretch: int, push: bool) -> None:
-        def write() -> list[TaskRead]:
-            with self.write() as session:
-                return service.reschedule_task(
-                    session=session,
-                    task_id=task_id,
-                    shift_days=shift,
-                    stretch_days=stretch,
-                    push_dependants=push,
-                    actor_id=self.actor_id,
-                )
-
-        changed = self.guarded(write)
-        if changed == []:  # only shortening can leave the dates as they were
-            self.notify(f"#{task_id} is one day long already", timeout=3)
-        if changed:
+        def done(changed: list[TaskRead]) -> None:
+            if not changed:  # only shortening can leave the dates as they were
+                self.notify(f"#{task_id} is one day long already", timeout=3)
+                return
             if len(changed) > 1:
                 self.notify(f"moved {plural(len(changed) - 1, 'waiting task')} too", timeout=3)
-            self.app.call_from_thread(self.load, task_id)
+            self.load(task_id)
+
+        self.write_in_worker(
+            lambda session: service.reschedule_task(
+                session=session,
+                task_id=task_id,
+                shift_days=shift,
+                stretch_days=stretch,
+                push_dependants=push,
+                actor_id=self.actor_id,
+            ),
+            done,
+            group="tasks-write",
+        )
 
     # -- editing --------------------------------------------------------------------------
 
@@ -326,17 +324,19 @@ class TasksScreen(CrmScreen):
             lambda yes: self._trash(task.id) if yes else None,
         )
 
-    @work(thread=True, group="tasks-write")
     def _trash(self, task_id: int) -> None:
-        def write() -> int:
-            with self.write() as session:
-                return service.delete_tasks(
-                    session=session, task_ids=[task_id], actor_id=self.actor_id
-                )
+        def done(count: int) -> None:
+            if count:
+                self.notify("moved to the trash", timeout=3)
+                self.load()
 
-        if self.guarded(write):
-            self.notify("moved to the trash", timeout=3)
-            self.app.call_from_thread(self.load)
+        self.write_in_worker(
+            lambda session: service.delete_tasks(
+                session=session, task_ids=[task_id], actor_id=self.actor_id
+            ),
+            done,
+            group="tasks-write",
+        )
 
     def action_done(self) -> None:
         task = self.current

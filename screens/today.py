@@ -347,16 +347,16 @@ class TodayScreen(CrmScreen):
         elif current is not None:  # not a silent no-op: say which key does apply
             self.notify(f"x marks a task done; {_WHAT_APPLIES[current[0]]}", timeout=3)
 
-    @work(thread=True, group="today-write")
     def _complete(self, task_id: int) -> None:
-        def write() -> TaskRead:
-            with self.write() as session:
-                return complete_task(session=session, task_id=task_id, actor_id=self.actor_id)
+        self.write_in_worker(
+            lambda session: complete_task(session=session, task_id=task_id, actor_id=self.actor_id),
+            lambda task: self._wrote(f"done: {task.title}"),
+            group="today-write",
+        )
 
-        task = self.guarded(write)
-        if task is not None:
-            self.notify(f"done: {task.title}", timeout=3)
-            self.load()
+    def _wrote(self, said: str) -> None:
+        self.notify(said, timeout=3)
+        self.load()
 
     def action_resolve(self) -> None:
         current = self._current()
@@ -365,15 +365,11 @@ class TodayScreen(CrmScreen):
         elif current is not None:
             self.notify(f"r resolves a complaint; {_WHAT_APPLIES[current[0]]}", timeout=3)
 
-    @work(thread=True, group="today-write")
     def _resolve(self, interaction_id: int) -> None:
-        def write() -> InteractionRead:
-            with self.write() as session:
-                return resolve_complaint(
-                    session=session, interaction_id=interaction_id, actor_id=self.actor_id
-                )
-
-        item = self.guarded(write)
-        if item is not None:
-            self.notify(f"resolved: {item.subject}", timeout=3)
-            self.load()
+        self.write_in_worker(
+            lambda session: resolve_complaint(
+                session=session, interaction_id=interaction_id, actor_id=self.actor_id
+            ),
+            lambda item: self._wrote(f"resolved: {item.subject}"),
+            group="today-write",
+        )

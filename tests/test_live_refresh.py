@@ -99,7 +99,7 @@ async def test_a_key_pressed_while_a_refresh_loads_is_not_undone(db: Database) -
     async with app.run_test(size=(120, 35)) as pilot:
         table = await _on_dara(pilot)
         screen = app.screen
-        loader, gate = screen.loader, threading.Event()  # type: ignore[attr-defined]
+        loader, gate = screen.table.loader, threading.Event()  # type: ignore[attr-defined]
         fetch = loader.fetch
         loader.fetch = lambda session, **kw: gate.wait(SOON) and fetch(session, **kw)
         loader.reload(keep_current=True)  # as a teammate's change makes it

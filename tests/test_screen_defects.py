@@ -456,3 +456,44 @@ async def test_textual_still_has_the_private_parts_the_screens_use() -> None:
         assert view.virtual_size == Size(10, 500)
     names = {name for _, name in textual_compat.PRIVATE}
     assert names == {"_scroll_update", "_css_update_count"}
+
+
+# -- one way to write from a screen (UsesDatabase.write_in_worker) --------------------------
+
+
+async def test_a_write_in_a_worker_commits_or_reports_and_rolls_back(db: Database) -> None:
+    """What it wrote is committed and handed to ``then`` on the UI thread; a failure is one
+    notification, nothing of it is kept and ``then`` is not called."""
+    import threading
+
+    from crm_tui.errors import CrmError
+    from crm_tui.services.contacts import delete_contacts
+
+    with db.write() as session:
+        kept, gone = add_contact(session, "Kept"), add_contact(session, "Gone")
+    app = make_app(db)
+    handed: list[tuple[object, bool]] = []
+
+    def then(result: object) -> None:
+        handed.append((result, threading.current_thread() is threading.main_thread()))
+
+    def fails(session: Any) -> None:
+        delete_contacts(session=session, contact_ids=[kept], actor_id=None)
+        raise CrmError("the disk is full")
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.write_in_worker(fails, then, group="test-write")  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == ["the disk is full"]
+        screen.write_in_worker(  # type: ignore[attr-defined]
+            lambda session: delete_contacts(session=session, contact_ids=[gone], actor_id=None),
+            then,
+            group="test-write",
+        )
+        await settle(pilot)
+    assert handed == [(1, True)]
+    with db.read() as session:
+        assert get_contact(session=session, contact_id=kept).name == "Kept"
+        assert get_contact(session=session, contact_id=gone, include_deleted=True).deleted_at
