@@ -11,8 +11,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui.dates import birthday_text, local_text
+from crm_tui.dates import local_text
 from crm_tui.schemas import ContactRead, TimelineEntry
+from crm_tui.shown import contact_lines, long_texts
 from screens.text import safe
 
 CHANNEL_ICONS = {
@@ -61,18 +62,7 @@ def contact_content(contact: ContactRead) -> Content:
     if contact.deleted_at is not None:
         parts.append(("  (in the trash)", "$error"))
     fields: list[tuple[str, str]] = [
-        ("Organization", contact.organization or ""),
-        ("Title", contact.title),
-        *[(f"Email {e.label}".strip(), e.value) for e in contact.emails],
-        *[(f"Phone {p.label}".strip(), p.value) for p in contact.phones],
-        ("Tags", ", ".join(contact.tags)),
-        *contact.custom.items(),
-        ("Address", contact.address),
-        ("Website", contact.website),
-        ("Birthday", birthday_text(contact.birthday)),
-        ("Source", contact.source),
-        ("Owner", contact.owner or ""),
-        ("Last contact", local_text(contact.last_contacted_at)),
+        *contact_lines(contact),
         ("Added", _stamp(contact.created_at, contact.created_by, with_time=False)),
         (
             "Changed",
@@ -85,8 +75,9 @@ def contact_content(contact: ContactRead) -> Content:
         if value:
             parts += ["\n", (f"{safe(label, single_line=True)[:14]:<14} ", "$text-muted")]
             parts.append(safe(value, single_line=True))
-    if contact.notes:
-        parts += ["\n\n", ("Notes", "$text-muted"), "\n", safe(contact.notes)]
+    for label, text in long_texts(contact):
+        if text:
+            parts += ["\n\n", (label, "$text-muted"), "\n", safe(text)]
     return Content.assemble(*parts)
 
 

@@ -20,7 +20,8 @@ from crm_tui.commands.common import (
     warn,
 )
 from crm_tui.commands.tables import write_json_array, write_table
-from crm_tui.dates import birthday_text, local_text
+from crm_tui.dates import local_text
+from crm_tui.shown import contact_lines, long_texts
 from crm_tui.text import for_terminal, plural
 
 if TYPE_CHECKING:
@@ -131,22 +132,7 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     console.print(
         f"{one_line(contact.name)}  (#{contact.id}, {contact.status}, version {contact.version})"
     )
-    fields = [
-        ("Organization", contact.organization or ""),
-        ("Title", contact.title),
-        *[(f"Email {e.label}".strip(), e.value) for e in contact.emails],
-        *[(f"Phone {p.label}".strip(), p.value) for p in contact.phones],
-        ("Tags", ", ".join(contact.tags)),
-        *contact.custom.items(),
-        ("Address", contact.address),
-        ("Website", contact.website),
-        ("Birthday", birthday_text(contact.birthday)),
-        ("Source", contact.source),
-        ("Owner", contact.owner or ""),
-        ("Referred by", f"#{contact.referred_by_id}" if contact.referred_by_id else ""),
-        ("Last contact", local_text(contact.last_contacted_at)),  # "" for never
-        ("Notes", contact.notes),
-    ]
+    fields = contact_lines(contact) + long_texts(contact)
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
     for label, value in fields:
         if value:

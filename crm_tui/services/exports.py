@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from crm_tui.dates import birthday_text
+from crm_tui.entities import CONTACT, Kind
 
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead, InteractionRead, TaskRead
@@ -27,25 +28,9 @@ if TYPE_CHECKING:
 # them is a sizeable part of the whole CSV export; bench/io.py measures it).
 
 CHUNK = 2_000
-SCALAR_COLUMNS = [
-    "id",
-    "name",
-    "first_name",
-    "last_name",
-    "organization",
-    "title",
-    "status",
-    "tags",
-    "address",
-    "website",
-    "birthday",
-    "source",
-    "owner",
-    "notes",
-    "last_contacted_at",
-    "created_at",
-    "updated_at",
-]
+_EXPORTED = CONTACT.exported
+_KEPT_TIMES = ("last_contacted_at", "created_at", "updated_at")  # kept by the database
+SCALAR_COLUMNS = ["id", *(str(field.exported_as) for field in _EXPORTED), *_KEPT_TIMES]
 
 
 _LIVE_IDS = text(
@@ -123,11 +108,13 @@ def contact_csv_header(*, session: Session) -> tuple[list[str], int, int, list[s
 
 
 _CONTACT_SQL = (
-    "SELECT id, name, first_name, last_name, organization_name, title, status, tags, address, "
-    "website, birthday, source, owner_id, notes, last_contacted_at, created_at, updated_at, "
-    "custom "
-    "FROM contact WHERE deleted_at IS NULL ORDER BY id"
+    f"SELECT id, {', '.join(str(field.stored_as) for field in _EXPORTED)}, "
+    f"{', '.join(_KEPT_TIMES)}, custom FROM contact WHERE deleted_at IS NULL ORDER BY id"
 )
+# Where a stored value is not yet what the CSV holds, counting the id: a birthday's text,
+# a team member's name.
+_DATE_CELLS = [i for i, field in enumerate(_EXPORTED, 1) if field.kind is Kind.DATE]
+_MEMBER_CELLS = [i for i, field in enumerate(_EXPORTED, 1) if field.kind is Kind.MEMBER]
 _VALUES_SQL = "SELECT contact_id, label, value FROM {table} ORDER BY contact_id, position"
 
 
@@ -200,17 +187,21 @@ def contact_csv_rows(
     phone_list = _Follower(_grouped_by_contact(phone_rows), 2 * phones)
     custom_cells: dict[Any, list[str]] = {}  # per distinct custom value (few, in practice)
     members = dict(_raw_rows(session, "SELECT id, name FROM team_member"))
+    width = 1 + len(_EXPORTED)
     for row in _raw_rows(session, _CONTACT_SQL):
-        values = list(row[:10])
-        values.append("" if row[10] is None else _birthday(row[10]))
-        values += [row[11], members.get(row[12], ""), row[13]]
-        values += [_iso(row[14]), _iso(row[15]), _iso(row[16])]
+        values = list(row[:width])
+        for cell in _DATE_CELLS:
+            values[cell] = "" if values[cell] is None else _birthday(values[cell])
+        for cell in _MEMBER_CELLS:
+            values[cell] = members.get(values[cell], "")
+        values += [_iso(row[width]), _iso(row[width + 1]), _iso(row[width + 2])]
         values += email_list.values_for(row[0])
         values += phone_list.values_for(row[0])
         if keys:
-            raw = row[17] if isinstance(row[17], str) else json.dumps(row[17], sort_keys=True)
+            stored = row[width + 3]
+            raw = stored if isinstance(stored, str) else json.dumps(stored, sort_keys=True)
             if (cells := custom_cells.get(raw)) is None:
-                custom = _custom(row[17])
+                custom = _custom(stored)
                 cells = custom_cells[raw] = [custom.get(key, "") for key in keys]
                 if len(custom_cells) > 10_000:
                     custom_cells.clear()

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
+from crm_tui.entities import CONTACT, Kind
 from crm_tui.errors import CrmError, NotFoundError, ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.prepare import (
@@ -102,6 +103,10 @@ class ImportReport:
         return parts + (f" (batch #{self.batch_id})" if self.batch_id else "")
 
 
+# What a row of an import sets one value of (the lists, tags and custom fields combine).
+_IMPORTED_SCALARS = tuple(f for f in CONTACT.imported if f.choosable)
+
+
 # -- matching ---------------------------------------------------------------------------------
 
 
@@ -147,22 +152,10 @@ def _merge_values(into: ContactValues, extra: ContactValues) -> None:
     into.prepared = None  # worked out from the values before
     if extra.named:
         into.name, into.named = extra.name, True
-    for name in (
-        "first_name",
-        "last_name",
-        "organization",
-        "title",
-        "address",
-        "website",
-        "birthday",
-        "status",
-        "source",
-        "owner_id",
-        "notes",
-    ):
-        value = getattr(extra, name)
-        if value:
-            setattr(into, name, value)
+    for declared in _IMPORTED_SCALARS:
+        value = getattr(extra, declared.name)
+        if value and declared.kind is not Kind.NAME:
+            setattr(into, declared.name, value)
     into.emails += [e for e in extra.emails if e.key not in {x.key for x in into.emails}]
     into.phones += [p for p in extra.phones if p.key not in {x.key for x in into.phones}]
     into.tags += [t for t in extra.tags if fold(t) not in {fold(x) for x in into.tags}]
@@ -386,29 +379,20 @@ def _ids_keyed(session: Session, model: Any, column: Any, keys: set[str]) -> set
 def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]:
     """What an update changes: non-blank values win, lists grow, custom fields merge."""
     changes: dict[str, Any] = {}
-    scalar = {
-        "name": "name",
-        "first_name": "first_name",
-        "last_name": "last_name",
-        "organization": "organization_name",
-        "title": "title",
-        "address": "address",
-        "website": "website",
-        "status": "status",
-        "source": "source",
-        "notes": "notes",
-    }
-    for name, column in scalar.items():
+    for declared in _IMPORTED_SCALARS:
+        name, column, kind = declared.name, str(declared.stored_as), declared.kind
         value = getattr(incoming, name)
-        if not value or value == current[column] or (name == "name" and not incoming.named):
+        if not value:
             continue
-        if name == "organization" and sort_key(value) == current["sort_org"]:
+        if kind is Kind.DATE:
+            if value.isoformat() != current[column]:
+                changes[name] = value
+            continue
+        if value == current[column] or (kind is Kind.NAME and not incoming.named):
+            continue
+        if kind is Kind.ORGANIZATION and sort_key(value) == current["sort_org"]:
             continue  # the organization it has, spelled otherwise ("ACME" for "Acme")
         changes[name] = value
-    if incoming.birthday and incoming.birthday.isoformat() != current["birthday"]:
-        changes["birthday"] = incoming.birthday
-    if incoming.owner_id and incoming.owner_id != current["owner_id"]:
-        changes["owner_id"] = incoming.owner_id
     for name, stored in (("emails", current["_emails"]), ("phones", current["_phones"])):
         keys = {item["normalized"] for item in stored}
         new = [item for item in getattr(incoming, name) if item.key not in keys]

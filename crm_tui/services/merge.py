@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
+from crm_tui.entities import CONTACT, Kind
 from crm_tui.errors import ConflictError, NotFoundError, ValidationError
 from crm_tui.models import (
     Contact,
@@ -37,21 +38,7 @@ from crm_tui.services.snapshots import contact_state, restore_contact, write_val
 from crm_tui.text import sort_key
 
 # Fields a merge can take from either side (the rest are combined).
-CHOOSABLE = (
-    "name",
-    "first_name",
-    "last_name",
-    "organization",
-    "title",
-    "status",
-    "address",
-    "website",
-    "birthday",
-    "source",
-    "owner_id",
-    "referred_by_id",
-    "notes",
-)
+CHOOSABLE = tuple(field.name for field in CONTACT.choosable)
 FUZZY_SCORE = 88
 # A shared email ranks 100 and a shared phone 95; names, which people share, rank below both
 # (at most 90, 92 at the same organization).
@@ -242,18 +229,18 @@ def _combine(
     other: dict[str, Any],
     take: dict[str, str],
 ) -> None:
-    for name in CHOOSABLE:
-        source = {"organization": "organization_name"}.get(name, name)
+    for declared in CONTACT.choosable:
+        name, source = declared.name, str(declared.stored_as)
         value = _pick({**kept, name: kept[source]}, {**other, name: other[source]}, name, take)
-        if name == "organization":
+        if declared.kind is Kind.ORGANIZATION:
             organization = organization_named(session=session, name=value or "")
             keep.organization_id = organization.id if organization else None
             keep.organization_name = organization.name if organization else ""
             keep.sort_org = organization.sort_name if organization else ""
-        elif name == "birthday":
-            keep.birthday = date.fromisoformat(value) if value else None
+        elif declared.kind is Kind.DATE:
+            setattr(keep, source, date.fromisoformat(value) if value else None)
         else:
-            setattr(keep, name, value)
+            setattr(keep, source, value)
     keep.sort_name = sort_key(keep.name)
     custom = {**other["custom"], **kept["custom"]}
     for key, value in other["custom"].items():

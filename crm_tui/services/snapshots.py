@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from crm_tui.entities import CONTACT, Kind
 from crm_tui.models import Contact, ContactEmail, ContactPhone, ContactTag
 from crm_tui.records import split_tags, tags_text
 from crm_tui.services import tags
@@ -55,24 +56,13 @@ def contact_states(
     return states
 
 
-# The columns an import's update compares (see imports._changes), with the lists below.
+# The columns an import's update compares (see imports._changes), with the lists below:
+# each imported field's (the organization's sorted name too, and the tags as text).
 _COMPARED = (
-    "name",
-    "first_name",
-    "last_name",
-    "organization_name",
+    *(str(f.stored_as) for f in CONTACT.imported if f.stored_as is not None),
     "sort_org",
-    "title",
-    "address",
-    "website",
-    "status",
-    "source",
-    "owner_id",
-    "notes",
-    "birthday",
-    "custom",
-    "tags",
 )
+_DATES = [str(f.stored_as) for f in CONTACT.imported if f.kind is Kind.DATE]
 
 
 def compared_states(*, session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -88,8 +78,8 @@ def compared_states(*, session: Session, ids: Sequence[int]) -> dict[int, dict[s
     states = {}
     for row in rows:
         state = dict(zip(_COMPARED, row[1:], strict=True))
-        birthday = state["birthday"]
-        state["birthday"] = birthday.isoformat() if birthday else None  # as in JSON
+        for name in _DATES:
+            state[name] = state[name].isoformat() if state[name] else None  # as in JSON
         state["_emails"] = emails.get(row.id, [])
         state["_phones"] = phones.get(row.id, [])
         state["_tags"] = split_tags(state["tags"])

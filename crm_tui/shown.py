@@ -1,0 +1,51 @@
+"""A record's fields as people read them, for ``crm … show`` and the app's detail panes.
+
+Derived from the entity's declaration (``crm_tui.entities``): a field declared there is
+listed here without another line of code. Values come back as plain text, unescaped: the
+CLI and the app each make them safe for their terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from crm_tui.dates import birthday_text, local_text
+from crm_tui.entities import CONTACT, Field, Kind
+
+if TYPE_CHECKING:
+    from crm_tui.schemas import ContactRead
+
+# In the heading (name and status) or below the fields (long text), not among them.
+_ELSEWHERE = frozenset({Kind.NAME, Kind.STATUS, Kind.LONG_TEXT})
+
+
+def contact_lines(contact: ContactRead) -> list[tuple[str, str]]:
+    """(label, value) for each field of ``contact`` in the declaration's order ("" where it
+    is blank), then when it was last contacted; name, status and notes are left to the
+    caller's heading and foot."""
+    lines: list[tuple[str, str]] = []
+    for field in CONTACT.fields:
+        if field.shown and field.kind not in _ELSEWHERE:
+            lines += _lines(field, getattr(contact, field.read_as))
+    lines.append(("Last contact", local_text(contact.last_contacted_at)))  # "" for never
+    return lines
+
+
+def long_texts(contact: ContactRead) -> list[tuple[str, str]]:
+    """(label, text) of the fields that may run over several lines (notes)."""
+    return [(f.label, getattr(contact, f.name)) for f in CONTACT.of_kind(Kind.LONG_TEXT)]
+
+
+def _lines(field: Field, value: Any) -> list[tuple[str, str]]:
+    kind = field.kind
+    if kind is Kind.LABELED:
+        return [(f"{field.label} {item.label}".strip(), item.value) for item in value]
+    if kind is Kind.CUSTOM:
+        return list(value.items())
+    if kind is Kind.TAGS:
+        return [(field.label, ", ".join(value))]
+    if kind is Kind.DATE:
+        return [(field.label, birthday_text(value))]
+    if kind is Kind.CONTACT:
+        return [(field.label, f"#{value}" if value else "")]
+    return [(field.label, str(value or ""))]
