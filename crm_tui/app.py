@@ -23,7 +23,7 @@ from screens.contacts import ContactsScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.tasks import TasksScreen
-from screens.text import joiner, type_joiner
+from screens.text import joiner, on_latin_layout, type_joiner
 from screens.textual_compat import style_app_first
 from screens.today import TodayScreen
 
@@ -80,6 +80,7 @@ class CrmApp(App[None]):
         if isinstance(event, events.Compose):
             style_app_first(self)
         if isinstance(event, events.Key) and not event.is_forwarded:
+            event = on_latin_layout(event, self.focused) or event
             typed, field = joiner(event), self.focused
             if typed is not None and field is not None:
                 # Queued behind the keys already sent to the field: typed fast, a joiner

@@ -45,6 +45,12 @@ def key_lines(screen: Screen[object]) -> list[tuple[str, str]]:
     ]
 
 
+_LAYOUTS = (
+    "\n\nOn the Persian keyboard layout a key does what it does on a US one"
+    " (ی is d, ۲ is 2, ؟ is ?)."
+)
+
+
 class HelpScreen(DialogStyles, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
@@ -61,7 +67,7 @@ class HelpScreen(DialogStyles, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         width = max((len(keys) for keys, _ in self.lines), default=0)
         listed = "\n".join(f"{keys:<{width}}  {action}" for keys, action in self.lines)
-        text = "Keys (ctrl+p opens the command palette)\n\n" + listed
+        text = "Keys (ctrl+p opens the command palette)\n\n" + listed + _LAYOUTS
         with VerticalScroll(id="help-body"):
             yield Static(literal(text), id="help-keys")
 

@@ -6,6 +6,8 @@ hostile); every widget shows user data through these helpers.
 
 from __future__ import annotations
 
+import unicodedata
+
 from textual import events
 from textual.content import Content
 from textual.widget import Widget
@@ -52,3 +54,47 @@ def type_joiner(widget: Widget, character: str) -> None:
             widget.replace(character, *widget.selection)
     elif isinstance(widget, TextArea) and not widget.read_only:
         widget.replace(character, *widget.selection)
+
+
+# The standard Persian keyboard (ISIRI 9147, as Windows, macOS and XKB lay it out): the
+# character each unshifted key types, to the key it sits on in US QWERTY. A user who forgot to
+# switch layouts presses "ی" meaning d; number keys type Persian digits, shift+/ types "؟".
+_PERSIAN_KEYS = dict(
+    zip(
+        "ضصثقفغعهخحجچشسیبلاتنمکگظطزرذدپو؟",
+        "qwertyuiop[]asdfghjkl;'zxcvbnm,?",
+        strict=True,
+    )
+)
+_PERSIAN_KEYS |= {
+    d: str(n) for digits in ("۰۱۲۳۴۵۶۷۸۹", "٠١٢٣٤٥٦٧٨٩") for n, d in enumerate(digits)
+}
+
+
+def on_latin_layout(event: events.Key, focused: Widget | None) -> events.Key | None:
+    """The key ``event`` would be on a US layout, when it was typed on the Persian one and
+    the focused widget does not take it as text (an input keeps its Persian letters)."""
+    typed = event.character or _named(event.key)
+    latin = _PERSIAN_KEYS.get(typed)
+    if latin is None or event.key != _key_name(typed):  # with a modifier
+        return None
+    if focused is not None and focused.check_consume_key(event.key, typed):
+        return None
+    return events.Key(_key_name(latin), latin)
+
+
+def _named(key: str) -> str:
+    """The character a key name stands for ("arabic_question_mark"), "" if none: a key
+    event may come without its character (Pilot sends some so)."""
+    try:
+        return unicodedata.lookup(key.replace("_", " "))
+    except KeyError:
+        return ""
+
+
+def _key_name(character: str) -> str:
+    """How Textual names the key that types ``character`` ("d", "semicolon",
+    "question_mark"): a letter or digit itself, else its Unicode name."""
+    if character.isalnum():
+        return character
+    return unicodedata.name(character).lower().replace(" ", "_")
