@@ -6,6 +6,7 @@ holds what they share (the database, the settings, the current user, "today").
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import get_current_worker
 
+from crm_tui import display
 from crm_tui.config import Settings
 from crm_tui.db import Database
 from screens.base import DataChanged
@@ -49,6 +51,8 @@ class CrmApp(App[None]):
         Binding("3", "switch_mode('log')", "Log", show=False, id="screen.log"),
         Binding("4", "switch_mode('tasks')", "Tasks", show=False, id="screen.tasks"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("f2", "toggle_calendar", "Calendar", show=False, id="app.calendar"),
+        Binding("f3", "toggle_digits", "Digits", show=False, id="app.digits"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -68,6 +72,7 @@ class CrmApp(App[None]):
         self.changes = 0  # how many outside changes have arrived (screens compare it)
         self.watch_changes = watch_changes
         self.set_keymap(self.settings.keymap)
+        display.use_settings(self.settings)
 
     @property
     def today(self) -> date:
@@ -120,6 +125,25 @@ class CrmApp(App[None]):
             severity="warning",
             timeout=8,
         )
+
+    def action_toggle_calendar(self) -> None:
+        """Show dates in the other calendar (F2), until the app closes: ``calendar`` in the
+        config file keeps a choice."""
+        shown = display.current()
+        jalali = shown.calendar is display.Calendar.GREGORIAN
+        calendar = display.Calendar.JALALI if jalali else display.Calendar.GREGORIAN
+        display.use(replace(shown, calendar=calendar))
+        self.notify(f"dates in the {calendar.value.title()} calendar (F2 switches back)")
+        self._data_changed()
+
+    def action_toggle_digits(self) -> None:
+        """Show Persian digits or Latin ones (F3), until the app closes."""
+        shown = display.current()
+        persian = shown.digits is display.Digits.LATIN
+        digits = display.Digits.PERSIAN if persian else display.Digits.LATIN
+        display.use(replace(shown, digits=digits))
+        self.notify(f"{digits.value.title()} digits (F3 switches back)")
+        self._data_changed()
 
     def _data_changed(self) -> None:
         self.changes += 1

@@ -115,6 +115,8 @@ class Settings:
     default_region: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     label: str = ""  # shown in the top bar instead of the file or database name
+    calendar: str = "gregorian"  # or "jalali": how dates are shown (stored: Gregorian)
+    digits: str = "latin"  # or "persian": the digits of what crm shows
 
     @property
     def url(self) -> str:
@@ -138,6 +140,11 @@ def load_settings(*, db: str | None = None, path: Path | None = None) -> Setting
         values["db"] = os.environ["CRM_DB"]
     if os.environ.get("CRM_USER"):
         values["user"] = os.environ["CRM_USER"]
+    for key in _CHOICES:  # CRM_CALENDAR, CRM_DIGITS: checked as the file's are
+        if value := os.environ.get(f"CRM_{key.upper()}", "").strip().lower():
+            if problem := _value_problem(key, value):
+                raise ConfigError(f"CRM_{key.upper()}: {problem}")
+            values[key] = value
     settings = Settings(**values)
     return replace(settings, db=db) if db else settings
 
@@ -150,7 +157,10 @@ _KINDS: dict[str, tuple[type, str]] = {
     "stale_days": (int, "a whole number of days"),
     "due_soon_days": (int, "a whole number of days"),
     "keymap": (dict, 'a table of binding ids to keys, e.g. "app.quit" = "ctrl+q"'),
+    "calendar": (str, '"gregorian" or "jalali"'),
+    "digits": (str, '"latin" or "persian"'),
 }
+_CHOICES = {"calendar": ("gregorian", "jalali"), "digits": ("latin", "persian")}
 
 
 def _read_config(file: Path) -> dict[str, Any]:
@@ -187,6 +197,8 @@ def _value_problem(key: str, value: Any) -> str:
         return f"{key} must be a number of days from 0 to {MAX_DAYS}"
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):
         return 'keymap: each binding takes keys in quotes, e.g. "app.quit" = "ctrl+q"'
+    if key in _CHOICES and value not in _CHOICES[key]:
+        return f"{key} must be " + " or ".join(f'"{choice}"' for choice in _CHOICES[key])
     if key == "default_region" and not _is_region(value):
         return f"default_region {value!r} is not a country code phone numbers know"
     return ""

@@ -246,16 +246,6 @@ def _parse_day(text: str, today: date) -> date:
     return day
 
 
-def local_text(moment: datetime | None, *, with_time: bool = True) -> str:
-    """A stored moment as its reader means it: in the local zone ("" for none).
-
-    Moments are stored in UTC; a person who logged a call at 09:00 in Tehran expects to
-    read 09:00 back, in the app and in the CLI alike."""
-    if moment is None:
-        return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
 def local_day_start(day: date) -> datetime:
     """The first moment of a calendar day here: where a due date sits among timed events."""
     return datetime.combine(day, time(0, 0)).astimezone()

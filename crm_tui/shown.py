@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_tui.dates import birthday_text, local_text
+from crm_tui import display
 from crm_tui.entities import CONTACT, Field, Kind
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def contact_lines(contact: ContactRead) -> list[tuple[str, str]]:
     for field in CONTACT.fields:
         if field.shown and field.kind not in _ELSEWHERE:
             lines += _lines(field, getattr(contact, field.read_as))
-    lines.append(("Last contact", local_text(contact.last_contacted_at)))  # "" for never
+    lines.append(("Last contact", display.moment(contact.last_contacted_at)))  # "" for never
     return lines
 
 
@@ -45,7 +45,7 @@ def _lines(field: Field, value: Any) -> list[tuple[str, str]]:
     if kind is Kind.TAGS:
         return [(field.label, ", ".join(value))]
     if kind is Kind.DATE:
-        return [(field.label, birthday_text(value))]
+        return [(field.label, display.birthday(value))]
     if kind is Kind.CONTACT:
-        return [(field.label, f"#{value}" if value else "")]
+        return [(field.label, display.ident(value) if value else "")]
     return [(field.label, str(value or ""))]

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from crm_tui.display import digits
+
 # Arabic code points that Persian writes with its own letters, Arabic-Indic and Persian
 # digits, tatweel (a stretching stroke with no meaning) and ZWNJ/ZWJ (joining controls).
 _FOLD_TABLE = str.maketrans(
@@ -202,5 +204,5 @@ def initials(name: str) -> str:
 def plural(count: int, word: str, words: str | None = None, *, grouped: bool = False) -> str:
     """ "1 contact", "2 contacts"; ``grouped`` writes "1,234" (the screens do, the CLI's
     lines stay plain for scripts that read them)."""
-    number = f"{count:,}" if grouped else str(count)
+    number = digits(f"{count:,}" if grouped else str(count))
     return f"{number} {word if count == 1 else (words or word + 's')}"

@@ -19,6 +19,8 @@ class CrmCommands(Provider):
             ("Go to Interaction log", "switch_mode('log')", "Every touchpoint", app),
             ("Go to Tasks", "switch_mode('tasks')", "Kanban board and Gantt chart", app),
             ("Show keys", "help", "Every key binding", app),
+            ("Switch calendar", "toggle_calendar", "Jalali or Gregorian dates (F2)", app),
+            ("Switch digits", "toggle_digits", "Persian or Latin digits (F3)", app),
         ]
         # self.screen is the screen the palette was opened on (app.screen is the palette).
         # Its actions count even without a key in the footer (reverse the sort, restore…), and

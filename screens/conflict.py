@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from crm_tui.dates import local_text
+from crm_tui import display
 from screens.base import DialogStyles
 from screens.forms import show_errors
 from screens.text import safe
@@ -95,5 +95,5 @@ def resolve_conflict(
                 form, {"record": "merged with their newer version: check, then save"}, set()
             )
 
-    saved_by = f"{theirs.updated_by or 'someone else'}, {local_text(theirs.updated_at)}"
+    saved_by = f"{theirs.updated_by or 'someone else'}, {display.moment(theirs.updated_at)}"
     form.app.push_screen(ConflictDialog(mine, theirs_values, saved_by), decided)

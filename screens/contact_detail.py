@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui.dates import local_text
+from crm_tui import display
 from crm_tui.schemas import ContactRead, TimelineEntry
 from crm_tui.shown import contact_lines, long_texts
 from screens.text import safe
@@ -41,7 +41,7 @@ def timeline_line(entry: TimelineEntry) -> Content:
     if entry.complaint:
         flag = (f" [{entry.complaint_state}]", "$text-success" if entry.resolved else "$text-error")
     return Content.assemble(
-        (f"{local_text(entry.at, with_time=False)} ", "$text-muted"),
+        (f"{display.moment(entry.at, with_time=False)} ", "$text-muted"),
         (f"{icon} ", colour),
         safe(entry.title, single_line=True),
         flag,
@@ -50,7 +50,7 @@ def timeline_line(entry: TimelineEntry) -> Content:
 
 
 def _stamp(at: datetime, by: str | None, *, with_time: bool = True) -> str:
-    moment = local_text(at, with_time=with_time)
+    moment = display.moment(at, with_time=with_time)
     return f"{moment} by {by}" if by else moment
 
 

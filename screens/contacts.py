@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from crm_tui import display
 from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
 from crm_tui.services import contacts as service
 from crm_tui.services.contacts import ContactQuery, ContactSort
@@ -48,7 +49,7 @@ SEARCH_PAUSE = 0.06  # seconds without a keystroke before a search runs
 
 
 def _cells(row: ContactRow) -> list[str]:
-    last = row.last_contacted_at.astimezone().strftime("%Y-%m-%d") if row.last_contacted_at else ""
+    last = display.moment(row.last_contacted_at, with_time=False)
     return [row.name, row.organization, row.email, row.phone, ", ".join(row.tags), last]
 
 

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
+from crm_tui import display
 from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.schemas import (
@@ -91,7 +92,7 @@ class InteractionForm(
     def compose(self) -> ComposeResult:
         item = self.interaction
         channel = item.channel if item else Channel.CALL.value
-        when = item.occurred_at.astimezone().strftime("%Y-%m-%d %H:%M") if item else "now"
+        when = display.moment(item.occurred_at) if item else "now"
         with Vertical(classes="dialog form-dialog"):
             yield Static(
                 "Edit interaction" if item else "Log an interaction", classes="dialog-title"

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from crm_tui.dates import local_text
+from crm_tui import display
 from crm_tui.schemas import InteractionRead, TaskRead
 from crm_tui.services import interactions as service
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
@@ -56,7 +56,7 @@ def _cells(item: InteractionRead) -> list[str]:
         complaint = "resolved" if item.resolved_at else "OPEN"
     icon = CHANNEL_ICONS.get(item.channel, "·")
     return [
-        local_text(item.occurred_at),
+        display.moment(item.occurred_at),
         item.contact_name or "",
         f"{icon} {item.channel}",
         item.subject or item.body.split("\n", 1)[0],
@@ -71,7 +71,7 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
         (safe(item.subject or "(no subject)", single_line=True), "bold"),
         (f"  #{item.id} · version {item.version}", "$text-muted"),
         "\n",
-        (f"{local_text(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
+        (f"{display.moment(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
         "\n",
         ("Contact  ", "$text-muted"),
         safe(item.contact_name or "—", single_line=True),
@@ -86,7 +86,7 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
             parts += [
                 "\n",
                 ("Complaint resolved ", "$text-success"),
-                f"{local_text(item.resolved_at)}{safe(who, single_line=True)}",
+                f"{display.moment(item.resolved_at)}{safe(who, single_line=True)}",
             ]
         else:
             parts += ["\n", ("Open complaint: r marks it resolved", "$text-error")]
@@ -95,7 +95,8 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
             "\n",
             ("Follow-up ", "$text-muted"),
             safe(
-                f"#{follow_up.id} {follow_up.title} (due {follow_up.due}, {follow_up.status})",
+                f"#{follow_up.id} {follow_up.title} "
+                f"(due {display.day(follow_up.due)}, {follow_up.status})",
                 single_line=True,
             ),
         ]
@@ -483,7 +484,7 @@ class LogScreen(CrmScreen):
 
     def _follow_up(self, interaction_id: int, due: date) -> None:
         def done(task: TaskRead) -> None:
-            self.notify(f"follow-up #{task.id} due {task.due}: {task.title}")
+            self.notify(f"follow-up #{task.id} due {display.day(task.due)}: {task.title}")
             self._load_detail(interaction_id)
 
         self.write_in_worker(
@@ -511,7 +512,7 @@ class LogScreen(CrmScreen):
 
     def _move_follow_up(self, task: TaskRead, due: date, interaction_id: int) -> None:
         def done(moved: TaskRead) -> None:
-            self.notify(f"follow-up #{moved.id} now due {moved.due}")
+            self.notify(f"follow-up #{moved.id} now due {display.day(moved.due)}")
             self._load_detail(interaction_id)
 
         self.write_in_worker(

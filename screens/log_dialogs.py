@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from crm_tui import display
 from crm_tui.dates import DateError, parse_day
 from crm_tui.schemas import TaskRead
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
@@ -37,8 +38,8 @@ class LogFilterDialog(UsesDatabase, FilterDialog[tuple[InteractionQuery, str]]):
 
     def compose(self) -> ComposeResult:
         q = self.current
-        since = q.since.astimezone().date().isoformat() if q.since else ""
-        until = (q.until.astimezone() - timedelta(days=1)).date().isoformat() if q.until else ""
+        since = display.day(q.since.astimezone().date()) if q.since else ""
+        until = display.day((q.until.astimezone() - timedelta(days=1)).date()) if q.until else ""
         with Vertical(classes="dialog form-dialog"):
             yield Static("Filter the log", classes="dialog-title")
             with Horizontal(classes="field-row"):
@@ -172,9 +173,10 @@ class FollowUpDialog(QuestionDialog[str | None]):
         if task.due is None:
             when = "no due date"
         elif task.due < today:
-            when = f"was due {task.due:%a %d %b}, {plural((today - task.due).days, 'day')} ago"
+            late = plural((today - task.due).days, "day")
+            when = f"was due {display.day_words(task.due)}, {late} ago"
         else:
-            when = f"due {task.due:%a %d %b}"
+            when = f"due {display.day_words(task.due)}"
         question = f"Follow-up #{task.id} '{task.title}' is open already ({when})."
         detail = (
             "r gives it another day, x marks it done, o opens it on the board; "

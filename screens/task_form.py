@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
+from crm_tui import display
 from crm_tui.dates import DateError, parse_day
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.models import TaskStatus
@@ -47,7 +48,7 @@ NEW_PROJECT = "__new__"
 
 
 def _day_text(value: Any) -> str:
-    return value.isoformat() if value else ""
+    return display.day(value)
 
 
 def task_values(task: TaskRead) -> dict[str, Any]:

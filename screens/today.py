@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from crm_tui import display
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.agenda import (
     Agenda,
@@ -52,7 +53,7 @@ FOLLOW_UP = "↩"  # marks a follow-up among the tasks listed by day
 def _task_line(task: TaskRead, today: date) -> Content:
     late = task.due is not None and task.due < today
     who = f"  {task.contact_name}" if task.contact_name else ""
-    due = task.due.strftime("%a %d %b") if task.due else "no date"
+    due = display.day_words(task.due) if task.due else "no date"
     marker = f"{FOLLOW_UP} " if task.source_interaction_id is not None else ""
     return Content.assemble(
         (f"{due:<10} ", "$text-error" if late else "$text-muted"),
@@ -64,7 +65,9 @@ def _task_line(task: TaskRead, today: date) -> Content:
 
 def _count(shown: int, total: int) -> str:
     """ "5", or "50 of 5,200" when a list stops short of everything there is."""
-    return f"{shown:,}" if shown >= total else f"{shown:,} of {total:,}"
+    if shown >= total:
+        return display.number(shown)
+    return f"{display.number(shown)} of {display.number(total)}"
 
 
 def _follow_ups_count(agenda: Agenda, above: int, listed: int) -> str:
@@ -75,14 +78,17 @@ def _follow_ups_count(agenda: Agenda, above: int, listed: int) -> str:
         return _count(listed, total)
     undated = total - above
     if not undated:
-        return f"{total:,}, all above ({FOLLOW_UP})"
-    return f"{total:,}: {above:,} above ({FOLLOW_UP}), {_count(listed, undated)} undated"
+        return f"{display.number(total)}, all above ({FOLLOW_UP})"
+    return (
+        f"{display.number(total)}: {display.number(above)} above ({FOLLOW_UP}), "
+        f"{_count(listed, undated)} undated"
+    )
 
 
 def _complaint_line(item: InteractionRead, today: date) -> Content:
     age = (today - item.occurred_at.astimezone().date()).days
     return Content.assemble(
-        (f"{age:>3} days ", "$text-error" if age > 7 else "$text-warning"),
+        (f"{display.number(age):>3} days ", "$text-error" if age > 7 else "$text-warning"),
         safe(item.subject or item.body.split("\n", 1)[0], single_line=True),
         (f"  {safe(item.contact_name or '', single_line=True)}", "$text-accent"),
     )
@@ -91,7 +97,7 @@ def _complaint_line(item: InteractionRead, today: date) -> Content:
 def _contact_line(row: ContactRow, today: date) -> Content:
     days = (today - row.last_contacted_at.astimezone().date()).days if row.last_contacted_at else 0
     return Content.assemble(
-        (f"{days:>3} days ", "$text-warning"),
+        (f"{display.number(days):>3} days ", "$text-warning"),
         safe(row.name, single_line=True),
         (f"  {safe(row.organization, single_line=True)}", "$text-muted"),
         (f"  {row.status}", "$text-muted"),
@@ -107,7 +113,7 @@ _WHAT_APPLIES = {
 
 
 def _header(title: str, count: int | str, colour: str = "bold") -> Option:
-    shown = f"{count:,}" if isinstance(count, int) else count
+    shown = display.number(count) if isinstance(count, int) else count
     return Option(Content.assemble((title, colour), (f"  {shown}", "$text-muted")), disabled=True)
 
 
@@ -258,13 +264,13 @@ class TodayScreen(CrmScreen):
             or "nothing yet"
         )
         summary = Content.assemble(
-            (f"{self.today:%A %d %B %Y}", "bold"),
+            (display.day_words(self.today, long=True), "bold"),
             "\n",
             (
                 plural(len(agenda.overdue), "overdue task"),
                 "$text-error" if agenda.overdue else "$text-muted",
             ),
-            f" · {len(agenda.due_today)} due today · "
+            f" · {display.number(len(agenda.due_today))} due today · "
             f"{plural(agenda.open_complaints_total, 'open complaint')}\n\n",
             ("This week: ", "bold"),
             week,

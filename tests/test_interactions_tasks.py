@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from crm_tui.dates import local_text
+from crm_tui import display
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.schemas import InteractionCreate, InteractionUpdate, TaskCreate, TaskUpdate
 from crm_tui.services import interactions as log
@@ -268,8 +268,8 @@ def test_a_task_sits_on_the_timeline_on_its_local_day(
     _log(session, sara, "Late call", occurred_at=evening_before)
     entries = contact_timeline(session=session, contact_id=sara)
     assert [e.title for e in entries] == ["Send quote", "Late call"]
-    assert local_text(entries[0].at, with_time=False) == "2026-06-01"
-    assert local_text(entries[1].at) == "2026-05-31 22:00"
+    assert display.moment(entries[0].at, with_time=False) == "2026-06-01"
+    assert display.moment(entries[1].at) == "2026-05-31 22:00"
 
 
 def test_agenda_sorts_work_into_buckets(session: Session) -> None:

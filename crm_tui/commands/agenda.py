@@ -6,8 +6,8 @@ from typing import Any
 
 import typer
 
+from crm_tui import display
 from crm_tui.commands.common import JsonOption, echo, print_json, state
-from crm_tui.dates import local_text
 
 
 def agenda(
@@ -72,16 +72,18 @@ def _print(result: Any) -> None:
         ("Coming up", result.due_soon),
     ]
     for title, tasks in sections:
-        echo(f"{title} ({len(tasks)})")
+        echo(f"{title} ({display.number(len(tasks))})")
         for task in tasks:
             who = f" — {task.contact_name}" if task.contact_name else ""
-            echo(f"  {task.due}  #{task.id} {task.title}{who}")
+            echo(f"  {display.day(task.due)}  {display.ident(task.id)} {task.title}{who}")
     echo(f"Open complaints ({_count(len(result.open_complaints), result.open_complaints_total)})")
     for item in result.open_complaints:
-        day = local_text(item.occurred_at, with_time=False)
-        echo(f"  {day}  #{item.id} {item.subject} — {item.contact_name}")
+        day = display.moment(item.occurred_at, with_time=False)
+        echo(f"  {day}  {display.ident(item.id)} {item.subject} — {item.contact_name}")
 
 
 def _count(listed: int, total: int) -> str:
     """ "5", or "50 of 5,200" when the list stops short of everything there is."""
-    return str(listed) if listed >= total else f"{listed} of {total:,}"
+    if listed >= total:
+        return display.number(listed)
+    return f"{display.number(listed)} of {display.number(total)}"

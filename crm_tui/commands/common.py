@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_tui.display import use_settings
 from crm_tui.text import BIDI_CONTROLS, for_terminal
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class CliState:
             from crm_tui.config import load_settings
 
             self._settings = load_settings(db=self.db_option)
+            use_settings(self._settings)
         return self._settings
 
     def database(self) -> Database:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_tui import display
 from crm_tui.commands.common import (
     JsonOption,
     an_id,
@@ -20,7 +21,6 @@ from crm_tui.commands.common import (
     warn,
 )
 from crm_tui.commands.tables import write_json_array, write_table
-from crm_tui.dates import local_text
 from crm_tui.shown import contact_lines, long_texts
 from crm_tui.text import for_terminal, plural
 
@@ -94,7 +94,11 @@ def list_(
             listed = write_table(LIST_COLUMNS, ([_cells(row) for row in page] for page in pages))
         more = pages.cut
         total = contacts.count_contacts(session=session, query=query) if more else listed
-    summary = f"{listed:,} of {total:,} contacts (--limit 0 lists all)" if more else None
+    summary = (
+        f"{display.number(listed)} of {display.number(total)} contacts (--limit 0 lists all)"
+        if more
+        else None
+    )
     if as_json:
         if summary:
             warn(summary)
@@ -103,7 +107,14 @@ def list_(
 
 
 def _cells(row: Any) -> list[str]:
-    return [str(row.id), row.name, row.organization, row.email, row.phone, ", ".join(row.tags)]
+    return [
+        display.digits(str(row.id)),
+        row.name,
+        row.organization,
+        row.email,
+        row.phone,
+        ", ".join(row.tags),
+    ]
 
 
 @app.command()
@@ -130,7 +141,8 @@ def show(
 def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     console = plain_console()
     console.print(
-        f"{one_line(contact.name)}  (#{contact.id}, {contact.status}, version {contact.version})"
+        f"{one_line(contact.name)}  ({display.ident(contact.id)}, {contact.status}, "
+        f"version {display.digits(str(contact.version))})"
     )
     fields = contact_lines(contact) + long_texts(contact)
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
@@ -147,9 +159,9 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
 def _timeline_line(entry: TimelineEntry) -> str:
     """Local time for an interaction, the day alone for a task (its due day has no time)."""
     if entry.kind == "interaction":
-        moment, kind = local_text(entry.at), entry.channel or ""
+        moment, kind = display.moment(entry.at), entry.channel or ""
     else:
-        moment, kind = local_text(entry.at, with_time=False), f"task/{entry.status}"
+        moment, kind = display.moment(entry.at, with_time=False), f"task/{entry.status}"
     flag = f"  [{entry.complaint_state}]" if entry.complaint else ""
     return f"{moment:<16}  {kind:<11} {one_line(entry.title)}{flag}"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui import collector
+from crm_tui import collector, display
 from crm_tui.commands.common import (
     JsonOption,
     an_id,
@@ -24,7 +24,6 @@ from crm_tui.commands.common import (
     state,
     warn,
 )
-from crm_tui.dates import local_text
 from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
@@ -369,7 +368,7 @@ def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     for b in batches:
         undone = "  (undone)" if b["undone_at"] else ""
         echo(
-            f"#{b['id']}  {local_text(b['created_at'])}  {b['kind']:<12} created "
+            f"#{b['id']}  {display.moment(b['created_at'])}  {b['kind']:<12} created "
             f"{b['created']}, updated {b['updated']}, skipped {b['skipped']}, rejected "
             f"{b['rejected']}  {b['source']}{undone}"
         )

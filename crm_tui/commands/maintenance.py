@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 
+from crm_tui import display
 from crm_tui.commands.common import JsonOption, command_group, echo, is_tty, print_json, state, warn
-from crm_tui.dates import local_text
 from crm_tui.text import plural
 
 backup_app = command_group(
@@ -208,6 +208,6 @@ def _files(path: Path, folder: Path) -> list[Any]:
 def _made_at(recorded: str) -> str:
     """A backup's recorded time (ISO 8601, UTC) in the local zone; "unknown" without one."""
     try:
-        return local_text(datetime.fromisoformat(recorded))
+        return display.moment(datetime.fromisoformat(recorded))
     except ValueError:
         return recorded or "unknown"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_tui import display
 from crm_tui.commands.common import (
     JsonOption,
     an_id,
@@ -121,14 +122,14 @@ def _print_tasks(tasks: list[Any], early: set[int]) -> None:
     columns = ("ID", "Status", "Due", "Title", "Assignee", "Contact", "Project", "%")
     rows = [
         [
-            str(task.id),
+            display.digits(str(task.id)),
             task.status,
-            task.due.isoformat() if task.due else "",
+            display.day(task.due),
             f"⚠ {task.title}" if task.id in early else task.title,
             task.assignee or "",
             task.contact_name or "",
             task.project or "",
-            str(task.progress),
+            display.digits(str(task.progress)),
         ]
         for task in tasks
     ]

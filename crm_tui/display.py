@@ -1,0 +1,132 @@
+"""Dates and numbers as the person reading them has chosen: calendar and digits.
+
+Dates are stored, exported (CSV, JSON, iCalendar) and compared in the Gregorian calendar; the
+``calendar`` setting changes only what people read (and ``digits`` which digits they read).
+Everything crm itself writes for a person goes through here: a day, a moment, a count, an id.
+User text (names, emails, notes) is never touched: an email's digits stay what was typed.
+
+The choice is one per process, set where the settings are read (``use``): the CLI when a
+command loads them, the app when it starts and when its calendar key switches it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from crm_tui.dates import NO_YEAR
+
+
+class Calendar(StrEnum):
+    GREGORIAN = "gregorian"
+    JALALI = "jalali"
+
+
+class Digits(StrEnum):
+    LATIN = "latin"
+    PERSIAN = "persian"
+
+
+@dataclass(frozen=True)
+class Display:
+    calendar: Calendar = Calendar.GREGORIAN
+    digits: Digits = Digits.LATIN
+
+
+_PERSIAN_DIGITS = str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")
+_current = Display()
+
+
+def use_settings(settings: Any) -> None:
+    """Show dates and numbers as ``settings`` (a ``config.Settings``) say."""
+    use(Display(Calendar(settings.calendar), Digits(settings.digits)))
+
+
+def use(display: Display) -> None:
+    """Show dates and numbers this way from now on (in every thread)."""
+    global _current
+    _current = display
+
+
+def current() -> Display:
+    return _current
+
+
+def digits(text: str) -> str:
+    """``text`` crm composed (a date, a count) in the chosen digits; thousands separators
+    become the Arabic one (٬) with Persian digits."""
+    return text.translate(_PERSIAN_DIGITS) if _current.digits is Digits.PERSIAN else text
+
+
+def number(value: int) -> str:
+    """A count or amount with thousands separators: 12,345 or ۱۲٬۳۴۵."""
+    return digits(f"{value:,}")
+
+
+def ident(value: int) -> str:
+    """A record's id as people refer to it: #42 or #۴۲."""
+    return digits(f"#{value}")
+
+
+def _jalali(day: date) -> object:
+    import jdatetime  # only when asked for: most commands never show a Jalali date
+
+    return jdatetime.date.fromgregorian(date=day, locale=jdatetime.FA_LOCALE)
+
+
+def day(value: date | None) -> str:
+    """A calendar day as digits, year first: 2026-12-11, or 1405-09-20 in Jalali ("" for
+    none). Read back by every date field (a year below 1700 is Jalali)."""
+    if value is None:
+        return ""
+    if _current.calendar is Calendar.JALALI:
+        return digits(str(_jalali(value)))
+    return digits(value.isoformat())
+
+
+def day_words(value: date, *, long: bool = False) -> str:
+    """A day named as people say it near today: "Fri 11 Dec", or "جمعه ۲۰ آذر" in Jalali;
+    ``long``: "Friday 11 December 2026", "جمعه ۲۰ آذر ۱۴۰۵"."""
+    if _current.calendar is Calendar.JALALI:
+        shape = "%A %d %B %Y" if long else "%A %d %B"
+        return digits(_jalali(value).strftime(shape))  # type: ignore[attr-defined]
+    return digits(f"{value:%A %d %B %Y}" if long else f"{value:%a %d %b}")
+
+
+def month_name(value: date) -> str:
+    """The month ``value`` falls in, with its year: "Dec 2026" or "آذر ۱۴۰۵"."""
+    if _current.calendar is Calendar.JALALI:
+        return digits(_jalali(value).strftime("%B %Y"))  # type: ignore[attr-defined]
+    return digits(f"{value:%b %Y}")
+
+
+def moment(value: datetime | None, *, with_time: bool = True) -> str:
+    """A stored moment in the reader's zone: its day (as ``day``) and clock ("" for none)."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    shown = day(local.date())
+    return f"{shown} {digits(f'{local:%H:%M}')}" if with_time else shown
+
+
+def birthday(value: date | None) -> str:
+    """A birthday; one without a year as --12-24, or "20 آذر" in Jalali ("" for none)."""
+    if value is None:
+        return ""
+    if value.year != NO_YEAR:
+        return day(value)
+    if _current.calendar is Calendar.JALALI:
+        # The Jalali day of a year-less birthday moves with the Gregorian year: the one it
+        # falls on this year, in words ("20 آذر"), as "--09-20" would read as September.
+        return digits(_jalali(_this_year(value)).strftime("%d %B"))  # type: ignore[attr-defined]
+    return digits(f"--{value:%m-%d}")
+
+
+def _this_year(value: date) -> date:
+    year = date.today().year
+    try:
+        return value.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return value.replace(year=year, day=28)
