@@ -130,3 +130,68 @@ def _this_year(value: date) -> date:
         return value.replace(year=year)
     except ValueError:  # 29 February in a common year
         return value.replace(year=year, day=28)
+
+
+# -- a day as the chosen calendar counts it (the Gantt's scale) -------------------------------
+
+# Persian writes a weekday short as its first letter (شنبه … جمعه: ش ی د س چ پ ج).
+_PERSIAN_WEEKDAYS = "شیدسچپج"
+
+
+def calendar_day(value: date) -> tuple[int, int, int]:
+    """(year, month, day) of ``value`` in the chosen calendar."""
+    if _current.calendar is Calendar.JALALI:
+        shown = _jalali(value)
+        return shown.year, shown.month, shown.day  # type: ignore[attr-defined]
+    return value.year, value.month, value.day
+
+
+def week_day(value: date) -> int:
+    """0 for the first day of the week (Monday; Saturday in the Jalali calendar), … 6."""
+    if _current.calendar is Calendar.JALALI:
+        return (value.weekday() + 2) % 7
+    return value.weekday()
+
+
+def is_weekend(value: date) -> bool:
+    """Saturday and Sunday; Friday in the Jalali calendar (Iran's weekend)."""
+    if _current.calendar is Calendar.JALALI:
+        return value.weekday() == 4
+    return value.weekday() >= 5
+
+
+def week_number(value: date) -> int:
+    """The week of the year: ISO 8601's, or the Jalali year's (weeks from Saturday)."""
+    if _current.calendar is Calendar.JALALI:
+        return int(_jalali(value).weeknumber())  # type: ignore[attr-defined]
+    return value.isocalendar().week
+
+
+def weekday_short(value: date) -> str:
+    """ "Mo" … "Su", or "ش" … "ج"."""
+    if _current.calendar is Calendar.JALALI:
+        return _PERSIAN_WEEKDAYS[week_day(value)]
+    return f"{value:%a}"[:2]
+
+
+def month_forms(value: date) -> tuple[str, str, str]:
+    """The month of ``value`` named three ways, longest first: "Dec 2026", "Dec'26", "Dec"
+    (or "آذر ۱۴۰۵", "آذر'۰۵", "آذر"), for a scale to pick the one that fits."""
+    if _current.calendar is Calendar.JALALI:
+        shown = _jalali(value)
+        name, year = shown.strftime("%B"), shown.year  # type: ignore[attr-defined]
+    else:
+        name, year = f"{value:%b}", value.year
+    return digits(f"{name} {year}"), digits(f"{name}'{year % 100:02d}"), name
+
+
+def jalali_cell(value: str) -> str:
+    """An ISO date or time as a CSV's Jalali cell, Latin digits: 1405-09-20, or the local
+    1405-09-10 13:00 for a time; anything else (blank, a year-less --12-24) as it is. Read
+    back by ``crm import`` (a year below 1700 is Jalali)."""
+    if len(value) < 10 or value.startswith("--"):
+        return value
+    if len(value) == 10:
+        return str(_jalali(date.fromisoformat(value)))
+    local = datetime.fromisoformat(value).astimezone()
+    return f"{_jalali(local.date())!s} {local:%H:%M}"

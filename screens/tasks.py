@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from crm_tui import display
 from crm_tui.schemas import TaskRead
 from crm_tui.services import tasks as service
 from crm_tui.services.tasks import TaskQuery
@@ -151,7 +152,7 @@ class TasksScreen(CrmScreen):
     def _status(self) -> None:
         late = sum(1 for task in self.tasks if task.is_overdue(self.today))
         broken = len(self.gantt.broken) if self.view == "gantt" else 0
-        parts = [plural(len(self.tasks), "task"), f"{late} overdue"]
+        parts = [plural(len(self.tasks), "task"), f"{display.number(late)} overdue"]
         if broken:
             parts.append(service.early_starts_text(broken, grouped=True))
         if self.board_filter.label:

@@ -171,3 +171,53 @@ async def test_the_app_shows_the_chosen_calendar_and_f2_switches_it(db_url: str)
             assert "2026-12-01" in table.render_line(1).text
     finally:
         db.close()
+
+
+def test_the_scale_counts_weeks_and_months_in_the_chosen_calendar() -> None:
+    saturday, friday, monday = date(2026, 12, 5), date(2026, 12, 11), date(2026, 12, 7)
+    display.use(Display(Calendar.JALALI, Digits.PERSIAN))
+    assert display.calendar_day(friday) == (1405, 9, 20)
+    assert (display.week_day(saturday), display.week_day(friday)) == (0, 6)
+    assert display.is_weekend(friday) and not display.is_weekend(saturday)
+    assert display.weekday_short(saturday) == "ش" and display.weekday_short(friday) == "ج"
+    assert display.month_forms(friday) == ("آذر ۱۴۰۵", "آذر'۰۵", "آذر")
+    assert display.calendar_day(date(2027, 3, 21))[:2] == (1406, 1)  # Nowruz starts the year
+    display.use(Display())
+    assert display.calendar_day(friday) == (2026, 12, 11)
+    assert (display.week_day(monday), display.week_day(saturday)) == (0, 5)
+    assert display.is_weekend(saturday) and not display.is_weekend(friday)
+    assert display.month_forms(friday) == ("Dec 2026", "Dec'26", "Dec")
+    assert display.week_number(friday) == 50
+
+
+def test_a_jalali_csv_export_reads_back_as_the_same_days(db_url: str, tmp_path: Path) -> None:
+    """`--calendar jalali` writes days and local times in Jalali for people; `crm import`
+    reads them back as the days they were (a Jalali year was once taken for a Gregorian
+    one by the task and interaction imports, and refused as out of range)."""
+    assert _crm(db_url, "contacts", "add", "Sara Ahmadi", "-e", "sara@x.example").returncode == 0
+    added = _crm(db_url, "tasks", "add", "Quote", "--due", "2026-12-11", "--start", "2026-12-01")
+    assert added.returncode == 0, added.stderr
+    logged = _crm(db_url, "log", "Call", "-c", "sara@x.example", "--when", "2026-11-20 09:30")
+    assert logged.returncode == 0, logged.stderr
+    for what, column, expected in (
+        ("tasks", "due", "1405-09-20"),
+        ("interactions", "occurred_at", "1405-08-29 09:30"),
+    ):
+        done = _crm(db_url, "export", what, "--calendar", "jalali", "-o", str(tmp_path / what))
+        assert done.returncode == 0, done.stderr
+        header, row = (tmp_path / what).read_text(encoding="utf-8").splitlines()[:2]
+        assert row.split(",")[header.split(",").index(column)] == expected
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    assert _crm(copy, "contacts", "add", "Sara Ahmadi", "-e", "sara@x.example").returncode == 0
+    for what in ("tasks", "interactions"):
+        imported = _crm(copy, "import", what, str(tmp_path / what))
+        assert imported.returncode == 0, imported.stderr
+    task = json.loads(_crm(copy, "tasks", "list", "--json").stdout)[0]
+    assert (task["start"], task["due"]) == ("2026-12-01", "2026-12-11")
+    logged_back = json.loads(_crm(copy, "export", "interactions", "-f", "json").stdout)[0]
+    assert (
+        datetime.fromisoformat(logged_back["occurred_at"])
+        == datetime(2026, 11, 20, 9, 30).astimezone()
+    )
+    refused = _crm(db_url, "export", "tasks", "-f", "json", "--calendar", "jalali")
+    assert refused.returncode == 2 and "only a CSV export" in refused.stderr

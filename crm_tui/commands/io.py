@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -467,11 +467,39 @@ FormatOpt = typer.Option(
     help="csv, json, vcard (contacts) or ics (tasks); default from the file name, else csv.",
 )
 OutputOpt = typer.Option(None, "--output", "-o", help="File to write (default: stdout).")
+CalendarOpt = typer.Option(
+    "gregorian",
+    "--calendar",
+    metavar="gregorian|jalali",
+    help="CSV only: dates and times in this calendar, for people to read (default ISO).",
+)
+
+
+def _calendar(calendar: str, fmt: str) -> bool:
+    """Whether a CSV export writes its dates in the Jalali calendar."""
+    calendar = calendar.strip().lower()
+    if calendar not in ("gregorian", "jalali"):
+        raise typer.BadParameter("gregorian or jalali", param_hint="--calendar")
+    if calendar == "jalali" and fmt != "csv":
+        raise typer.BadParameter(
+            f"only a CSV export is written in Jalali ({fmt} is read by programs)",
+            param_hint="--calendar",
+        )
+    return calendar == "jalali"
+
+
+def _dated(header: list[str], rows: Iterable[list[Any]], jalali: bool) -> Iterable[list[Any]]:
+    from crm_tui.io.writers import in_jalali
+
+    return in_jalali(header, rows) if jalali else rows
 
 
 @export_app.command("contacts")
 def export_contacts(
-    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+    ctx: typer.Context,
+    fmt: str | None = FormatOpt,
+    output: Path | None = OutputOpt,
+    calendar: str = CalendarOpt,
 ) -> None:
     """Export contacts (not the trash)."""
     from crm_tui.io.vcard import vcards
@@ -479,14 +507,14 @@ def export_contacts(
     from crm_tui.services import exports
 
     fmt = _format("contacts", fmt, output)
+    jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session, _output(output) as out:
         if fmt == "csv":
             header, emails, phones, keys = exports.contact_csv_header(session=session)
-            count = write_csv(
-                out,
-                header,
-                exports.contact_csv_rows(session=session, emails=emails, phones=phones, keys=keys),
+            rows = exports.contact_csv_rows(
+                session=session, emails=emails, phones=phones, keys=keys
             )
+            count = write_csv(out, header, _dated(header, rows, jalali))
         elif fmt == "json":
             count = write_json(out, exports.contacts_read(session=session))
         else:
@@ -514,17 +542,22 @@ def _done(count: int, what: str, output: Path | None) -> None:
 
 @export_app.command("interactions")
 def export_interactions(
-    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+    ctx: typer.Context,
+    fmt: str | None = FormatOpt,
+    output: Path | None = OutputOpt,
+    calendar: str = CalendarOpt,
 ) -> None:
     """Export interactions, oldest first."""
     from crm_tui.io.writers import INTERACTION_COLUMNS, interaction_rows, write_csv, write_json
     from crm_tui.services.exports import interactions_read
 
     fmt = _format("interactions", fmt, output)
+    jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session, _output(output) as out:
         items = interactions_read(session=session)
         if fmt == "csv":
-            count = write_csv(out, INTERACTION_COLUMNS, interaction_rows(items))
+            rows = _dated(INTERACTION_COLUMNS, interaction_rows(items), jalali)
+            count = write_csv(out, INTERACTION_COLUMNS, rows)
         else:
             count = write_json(out, items)
     _done(count, "interaction", output)
@@ -532,13 +565,17 @@ def export_interactions(
 
 @export_app.command("tasks")
 def export_tasks(
-    ctx: typer.Context, fmt: str | None = FormatOpt, output: Path | None = OutputOpt
+    ctx: typer.Context,
+    fmt: str | None = FormatOpt,
+    output: Path | None = OutputOpt,
+    calendar: str = CalendarOpt,
 ) -> None:
     """Export tasks: CSV, JSON, or iCalendar VTODO for calendars."""
     from crm_tui.io.writers import TASK_COLUMNS, task_rows, tasks_ics, write_csv, write_json
     from crm_tui.services.exports import tasks_read
 
     fmt = _format("tasks", fmt, output)
+    jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session:
         tasks = tasks_read(session=session)
     if fmt == "ics":
@@ -547,7 +584,7 @@ def export_tasks(
     else:
         with _output(output) as out:
             if fmt == "csv":
-                write_csv(out, TASK_COLUMNS, task_rows(tasks))
+                write_csv(out, TASK_COLUMNS, _dated(TASK_COLUMNS, task_rows(tasks), jalali))
             else:
                 write_json(out, tasks)
     _done(len(tasks), "task", output)

@@ -28,6 +28,25 @@ def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int
     return count
 
 
+# The columns of the CSV exports that hold a day or a time (see ``in_jalali``).
+DATED_COLUMNS = frozenset(
+    {"birthday", "last_contacted_at", "created_at", "updated_at"}
+    | {"occurred_at", "resolved_at", "start", "due"}
+)
+
+
+def in_jalali(header: list[str], rows: Iterable[list[Any]]) -> Iterable[list[Any]]:
+    """``rows`` of a CSV export with its dates and times in the Jalali calendar, for people
+    to read (``--calendar jalali``); machines get the ISO Gregorian export."""
+    from crm_tui.display import jalali_cell
+
+    dated = [i for i, name in enumerate(header) if name in DATED_COLUMNS]
+    for row in rows:
+        for i in dated:
+            row[i] = jalali_cell(str(row[i]))
+        yield row
+
+
 def write_json(out: IO[str], items: Iterable[Any]) -> int:
     """One JSON array, written item by item (stable keys, Unicode kept readable)."""
     out.write("[")

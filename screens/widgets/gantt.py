@@ -26,6 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from crm_tui import display
 from crm_tui.dates import EARLIEST, LATEST
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import TaskRead
@@ -315,19 +316,23 @@ class GanttChart(ScrollView, can_focus=True):
         starts in is named at the left edge only if that leaves the next month its label."""
         width, scale = self.chart_width, self.scale
         starts: list[tuple[int, date]] = []
+        month: tuple[int, int] | None = None
         for column in range(width):
             day = scale.day_at(self.start, column)
-            if not starts or day.month != starts[-1][1].month or day.year != starts[-1][1].year:
+            if (shown := display.calendar_day(day)[:2]) != month:
                 starts.append((column, day))
+                month = shown
         cells = [""] * width
         for number, (column, day) in enumerate(starts):
             # Up to the next label and a space, or up to the edge.
             room = starts[number + 1][0] if number + 1 < len(starts) else width + 1
             named = any(cells)  # the first month named says its year too
-            year = [f"{day:%b'%y}"] if day.month == 1 or not named else []
-            forms = [f"{day:%b %Y}", *year, f"{day:%b}"]
+            _, month_number, day_number = display.calendar_day(day)
+            long, short_year, short = display.month_forms(day)
+            year = [short_year] if month_number == 1 or not named else []
+            forms = [long, *year, short]
             fitting = [form for form in forms if len(form) < room - column]
-            leading = column == 0 and day.day != 1
+            leading = column == 0 and day_number != 1
             if fitting:
                 cells[column] = fitting[0]
             elif not leading or len(starts) == 1:
@@ -339,21 +344,20 @@ class GanttChart(ScrollView, can_focus=True):
         previous: date | None = None
         for column in range(self.chart_width):
             day = scale.day_at(self.start, column)
+            number = display.calendar_day(day)[2]
             if scale.name == "day":
                 label = (
-                    f"{day:%a}"[:2] + f"{day.day:>2}"
+                    display.weekday_short(day) + display.digits(f"{number:>2}")
                     if column % 3 == 0 and (previous != day)
                     else ""
                 )
             elif scale.name == "week":
-                label = f"{day.day}" if day.weekday() == 0 and previous != day else ""
+                starts = display.week_day(day) == 0 and previous != day
+                label = display.digits(str(number)) if starts else ""
             else:
-                label = (
-                    f"w{day.isocalendar().week}"
-                    if day.weekday() < 4
-                    and (previous is None or day.isocalendar().week != previous.isocalendar().week)
-                    else ""
-                )
+                week = display.week_number(day)
+                new = previous is None or week != display.week_number(previous)
+                label = display.digits(f"w{week}") if display.week_day(day) < 4 and new else ""
             cells.append(label)
             previous = day
         return cells
@@ -441,7 +445,7 @@ class GanttChart(ScrollView, can_focus=True):
             last = int((column + 1) / scale.columns_per_day)
             window = counts[first : max(last, first + 1)]
             value = max(window) if window else 0
-            char = "·" if value == 0 else (str(value) if value < 10 else "+")
+            char = "·" if value == 0 else (display.digits(str(value)) if value < 10 else "+")
             style = base + (
                 self._style("gantt--over")
                 if value > self.capacity
