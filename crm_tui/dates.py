@@ -273,3 +273,28 @@ def month_day(text: str) -> date | None:
         return date(NO_YEAR, int(match.group(1)), int(match.group(2)))
     except ValueError:
         raise DateError(f"no such day: {text.strip()!r}") from None
+
+
+def week_first(day: date, *, jalali: bool = False) -> date:
+    """The first day of ``day``'s week: Monday, or Saturday in the Jalali calendar."""
+    first = 5 if jalali else 0
+    return day - timedelta(days=(day.weekday() - first) % 7)
+
+
+def month_firsts(day: date, count: int, *, jalali: bool = False) -> list[date]:
+    """The first days of the ``count`` months up to ``day``'s (Gregorian or Jalali months),
+    oldest first, then the first day of the month after: ``count + 1`` boundaries."""
+    if jalali:
+        import jdatetime
+
+        shown = jdatetime.date.fromgregorian(date=day)
+        year, month = shown.year, shown.month
+    else:
+        year, month = day.year, day.month
+    months = []
+    for offset in range(-count + 1, 2):
+        number = year * 12 + (month - 1) + offset
+        months.append((number // 12, number % 12 + 1))
+    if jalali:
+        return [jdatetime.date(y, m, 1).togregorian() for y, m in months]
+    return [date(y, m, 1) for y, m in months]

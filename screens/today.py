@@ -182,8 +182,9 @@ class TodayScreen(CrmScreen):
                     days=settings.due_soon_days,
                     stale_days=settings.stale_days,
                 )
-                weeks = interactions_per_week(session=session, today=self.today)
-                months = complaints_per_month(session=session, today=self.today)
+                jalali = display.current().calendar is display.Calendar.JALALI
+                weeks = interactions_per_week(session=session, today=self.today, jalali=jalali)
+                months = complaints_per_month(session=session, today=self.today, jalali=jalali)
             return TodayData(agenda, weeks, months)
 
         data = self.guarded(load)
@@ -276,8 +277,12 @@ class TodayScreen(CrmScreen):
             week,
         )
         self.query_one("#today-summary", Static).update(summary)
-        weeks = [(f"w{start.isocalendar().week:02d}", count) for start, count in data.weeks]
-        months = [(f"{first:%b}", count) for first, count in data.months]
+        weeks = [
+            (display.digits(f"w{display.week_number(start):02d}"), count)
+            for start, count in data.weeks
+        ]
+        # Three letters tell the months apart in both calendars (Persian: فرو, ارد, … اسف).
+        months = [(display.month_forms(first)[2][:3], count) for first, count in data.months]
         self.query_one("#today-weeks", BarChart).show(weeks)
         self.query_one("#today-months", BarChart).show(months)
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -221,3 +222,38 @@ def test_a_jalali_csv_export_reads_back_as_the_same_days(db_url: str, tmp_path: 
     )
     refused = _crm(db_url, "export", "tasks", "-f", "json", "--calendar", "jalali")
     assert refused.returncode == 2 and "only a CSV export" in refused.stderr
+
+
+def test_todays_charts_count_by_jalali_month_and_saturday_weeks(db: Any) -> None:
+    """30 Aban and 1 Azar are both in November: one bar by Gregorian months, two by Jalali."""
+    from crm_tui.dates import month_firsts, week_first
+    from crm_tui.schemas import InteractionCreate
+    from crm_tui.services.agenda import complaints_per_month, interactions_per_week
+    from crm_tui.services.interactions import create_interaction
+    from tests.conftest import add_contact
+
+    today = date(2026, 12, 5)  # a Saturday
+    assert week_first(today) == date(2026, 11, 30) and week_first(today, jalali=True) == today
+    assert month_firsts(today, 2, jalali=True) == [
+        date(2026, 10, 23), date(2026, 11, 22), date(2026, 12, 22)
+    ]  # fmt: skip
+    assert month_firsts(date(2026, 1, 5), 2) == [
+        date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)
+    ]  # fmt: skip
+    with db.write() as session:
+        sara = add_contact(session, "Sara")
+        for day in (date(2026, 11, 21), date(2026, 11, 22), date(2026, 12, 4)):
+            when = datetime(day.year, day.month, day.day, 12, 0).astimezone()
+            create_interaction(
+                session=session,
+                data=InteractionCreate(
+                    contact_ids=[sara], subject="late", complaint=True, occurred_at=when
+                ),
+            )
+    with db.read() as session:
+        gregorian = complaints_per_month(session=session, today=today, months=2)
+        jalali = complaints_per_month(session=session, today=today, months=2, jalali=True)
+        weeks = interactions_per_week(session=session, today=today, weeks=2, jalali=True)
+    assert gregorian == [(date(2026, 11, 1), 2), (date(2026, 12, 1), 1)]
+    assert jalali == [(date(2026, 10, 23), 1), (date(2026, 11, 22), 2)]
+    assert weeks == [(date(2026, 11, 28), 1), (date(2026, 12, 5), 0)]

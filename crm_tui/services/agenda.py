@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from crm_tui.dates import month_firsts, week_first
 from crm_tui.models import Contact, ContactStatus, Interaction
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
@@ -149,11 +151,12 @@ def stale_count(*, session: Session, today: date, stale_days: int) -> int:
 
 
 def interactions_per_week(
-    *, session: Session, today: date, weeks: int = 12
+    *, session: Session, today: date, weeks: int = 12, jalali: bool = False
 ) -> list[tuple[date, int]]:
-    """Interactions in each of the last ``weeks`` weeks (Monday-based), oldest first."""
-    monday = today - timedelta(days=today.weekday())
-    starts = [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    """Interactions in each of the last ``weeks`` weeks, oldest first: weeks from Monday,
+    from Saturday with ``jalali``."""
+    first = week_first(today, jalali=jalali)
+    starts = [first - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     return [
         (start, _count_between(session, start, start + timedelta(weeks=1), False))
         for start in starts
@@ -161,20 +164,12 @@ def interactions_per_week(
 
 
 def complaints_per_month(
-    *, session: Session, today: date, months: int = 12
+    *, session: Session, today: date, months: int = 12, jalali: bool = False
 ) -> list[tuple[date, int]]:
-    """Complaints received in each of the last ``months`` calendar months, oldest first."""
-    firsts = []
-    year, month = today.year, today.month
-    for _ in range(months):
-        firsts.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    firsts.reverse()
-    ends = [*firsts[1:], date(today.year + (today.month == 12), today.month % 12 + 1, 1)]
-    return [
-        (first, _count_between(session, first, end, True))
-        for first, end in zip(firsts, ends, strict=True)
-    ]
+    """Complaints received in each of the last ``months`` calendar months (Jalali months
+    with ``jalali``), oldest first, each by its first day."""
+    bounds = month_firsts(today, months, jalali=jalali)
+    return [(first, _count_between(session, first, end, True)) for first, end in pairwise(bounds)]
 
 
 def _count_between(session: Session, start: date, end: date, complaints: bool) -> int:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widget import Widget
 
+from crm_tui import display
+
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
@@ -34,7 +36,7 @@ def bar_chart(
             row.append(cell)
         rows.append(row)
     width = bar + 1
-    counts = "".join(compact(count, bar).center(width) for _, count in points)
+    counts = "".join(display.digits(compact(count, bar)).center(width) for _, count in points)
     labels = "".join(label[:width].center(width) for label, _ in points)
     lines: list[Content] = [Content.styled(title, "bold"), Content.styled(counts, "$text-muted")]
     lines += [Content.styled(" ".join(row) + " ", style) for row in rows]
