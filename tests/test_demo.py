@@ -99,3 +99,38 @@ def test_ctrl_c_right_after_the_demo_is_saved_is_reported_as_it_happened(db_url:
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 20
     database.close()
+
+
+def test_a_persian_demo_is_a_persian_business(db: Database) -> None:
+    """`crm demo --locale fa`: Persian people, companies, team, projects and words, Iranian
+    phone numbers (some in Persian digits) and Jalali dates in the notes."""
+    import re
+
+    from crm_tui.errors import CrmError
+    from crm_tui.models import Project
+
+    with db.write() as session:
+        build_demo(session=session, contacts=60, today=FIXED_TODAY, locale="fa")
+    latin = re.compile(r"[A-Za-z]")
+    with db.read() as session:
+        contacts = session.execute(select(Contact.name, Contact.phone, Contact.notes)).all()
+        words = [
+            *session.scalars(select(TeamMember.name)),
+            *session.scalars(select(Project.name)),
+            *session.scalars(select(Task.title)),
+            *session.scalars(select(Interaction.subject)),
+        ]
+    assert len(contacts) == 60
+    assert not [name for name, _, _ in contacts if latin.search(name)]
+    # Follow-ups are titled by crm itself, in its own language: "Follow up with سارا: …".
+    assert not [w for w in words if latin.search(w.removeprefix("Follow up with "))]
+    phones = [phone for _, phone, _ in contacts if phone]
+    assert all(p.startswith(("+98 ", "۰۹")) for p in phones)
+    assert any(p.startswith("۰۹") for p in phones) and any(p.startswith("+98") for p in phones)
+    assert any("۱۴۰۵" in notes for _, _, notes in contacts)
+    try:
+        build_demo(session=session, contacts=20, locale="de")
+    except CrmError as error:
+        assert "no demo locale 'de' (choose mixed, fa)" in str(error)
+    else:
+        raise AssertionError("an unknown locale was accepted")

@@ -34,6 +34,12 @@ def demo(
     seed: int = typer.Option(
         7, "--seed", min=0, max=MAX_ID, metavar="N", help="Same seed, same data."
     ),
+    locale: str = typer.Option(
+        "mixed",
+        "--locale",
+        metavar="mixed|fa",
+        help="mixed: clients from four scripts; fa: a Persian business in Tehran.",
+    ),
 ) -> None:
     """Fill an empty database with a small business to try crm on.
 
@@ -45,7 +51,11 @@ def demo(
     with interrupts_handled() as ctrl_c:
         with collector.paused(), cli.write() as session:
             summary = build_demo(
-                session=session, contacts=contacts, interactions=interactions, seed=seed
+                session=session,
+                contacts=contacts,
+                interactions=interactions,
+                seed=seed,
+                locale=locale.strip().lower(),
             )
             ctrl_c.hold()  # committed whole from here, and reported
         echo(

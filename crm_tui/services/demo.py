@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,8 +31,7 @@ from crm_tui.models import (
     TeamMember,
 )
 from crm_tui.schemas import TaskCreate
-from crm_tui.services import demo_data as pool
-from crm_tui.services import search
+from crm_tui.services import demo_data, demo_data_fa, search
 from crm_tui.services.common import (
     bulk_insert,
     bulk_writes,
@@ -53,6 +53,8 @@ Progress = Callable[[str, int, int], None]
 _CHANNELS = ["email"] * 30 + ["call"] * 25 + ["meeting"] * 10 + ["chat"] * 12
 _CHANNELS += ["sms"] * 8 + ["social"] * 5 + ["note"] * 8 + ["other"] * 2
 _STATUSES = ["lead"] * 35 + ["prospect"] * 20 + ["customer"] * 35 + ["inactive"] * 10
+# The demo businesses: their people, companies, words and work (``crm demo --locale``).
+LOCALES: dict[str, ModuleType] = {"mixed": demo_data, "fa": demo_data_fa}
 _ASCII = str.maketrans({"ø": "o", "ß": "ss", "ł": "l", "đ": "d", "æ": "ae", "ı": "i"})
 
 
@@ -82,8 +84,9 @@ def _ascii(value: str) -> str:
     return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum())
 
 
-def _person(rng: random.Random) -> _Person:
-    script = rng.choices(["persian", "arabic", "latin", "cjk"], weights=[30, 15, 45, 10])[0]
+def _person(rng: random.Random, pool: ModuleType) -> _Person:
+    scripts, weights = zip(*pool.SCRIPTS.items(), strict=True)
+    script = rng.choices(scripts, weights=weights)[0]
     if script == "latin":
         first, last = rng.choice(pool.PEOPLE_LATIN)[0], rng.choice(pool.PEOPLE_LATIN)[1]
         return _Person(first, last, f"{first} {last}", f"{_ascii(first)}.{_ascii(last)}", script)
@@ -93,7 +96,7 @@ def _person(rng: random.Random) -> _Person:
     return _Person(first, last, name, pool.ROMAN.get(first, "client"), script)
 
 
-def _phone(rng: random.Random, script: str) -> str:
+def _phone(rng: random.Random, script: str, pool: ModuleType) -> str:
     digits = f"{rng.randrange(100, 999)} {rng.randrange(1000, 9999)}"
     if script == "persian" and rng.random() < 0.3:
         return "۰۹۱۲ " + "".join(chr(0x06F0 + int(d)) if d.isdigit() else d for d in digits)
@@ -103,8 +106,16 @@ def _phone(rng: random.Random, script: str) -> str:
 class _Generator:
     """Draws contacts and interactions from one seeded random stream."""
 
-    def __init__(self, seed: int, now: datetime, member_ids: list[int], tag_ids: list[int]):
+    def __init__(
+        self,
+        seed: int,
+        now: datetime,
+        member_ids: list[int],
+        tag_ids: list[int],
+        pool: ModuleType,
+    ):
         self.rng = random.Random(seed)
+        self.pool = pool
         self.now = now
         self.member_ids = member_ids
         self.tag_ids = tag_ids
@@ -134,8 +145,8 @@ class _Generator:
         return copy, new_emails, new_phones, []
 
     def contact(self, contact_id: int) -> tuple[dict[str, Any], list[dict], list[dict], list[int]]:
-        rng = self.rng
-        person = _person(rng)
+        rng, pool = self.rng, self.pool
+        person = _person(rng, pool)
         org_index = rng.randrange(len(pool.ORGANIZATIONS)) if rng.random() < 0.7 else None
         org_name, domain = pool.ORGANIZATIONS[org_index] if org_index is not None else ("", "")
         domain = domain or rng.choice(["mail.example", "post.example", "inbox.example"])
@@ -146,15 +157,16 @@ class _Generator:
         emails = [f"{local}@{domain}"]
         if rng.random() < 0.2:
             emails.append(f"{local}@home.example")
-        phones = [_phone(rng, person.script)] if rng.random() < 0.85 else []
+        phones = [_phone(rng, person.script, pool)] if rng.random() < 0.85 else []
         tag_ids = rng.sample(self.tag_ids, k=rng.choice([0, 0, 1, 1, 2]))
         custom: dict[str, str] = {}
+        city, subscription, vat = pool.CUSTOM_FIELDS
         if rng.random() < 0.4:
-            custom["City"] = rng.choice(pool.CITIES)
+            custom[city] = rng.choice(pool.CITIES)
         if rng.random() < 0.15:
-            custom["کد اشتراک"] = f"A-{rng.randrange(1000, 9999)}"
+            custom[subscription] = f"A-{rng.randrange(1000, 9999)}"
         if rng.random() < 0.1:
-            custom["VAT id"] = f"DE{rng.randrange(10**8, 10**9)}"
+            custom[vat] = f"{pool.VAT_PREFIX}{rng.randrange(10**8, 10**9)}"
         now = self.now
         created = now - timedelta(days=rng.randrange(30, 900))
         row = {
@@ -170,7 +182,9 @@ class _Generator:
             "email": emails[0],
             "phone": phones[0] if phones else "",
             "tags": "",  # filled in by the caller, which knows the tag names
-            "address": f"{rng.randrange(1, 200)} Main St, {rng.choice(pool.CITIES)}"
+            "address": pool.ADDRESS.format(
+                number=rng.randrange(1, 200), city=rng.choice(pool.CITIES)
+            )
             if rng.random() < 0.3
             else "",
             "website": "",
@@ -221,7 +235,7 @@ class _Generator:
         return min(local.astimezone(UTC), self.now - timedelta(minutes=5))
 
     def interaction(self, interaction_id: int, contact_id: int) -> dict[str, Any]:
-        rng = self.rng
+        rng, pool = self.rng, self.pool
         when = self.moment()
         seasonal = 0.10 if when.month in (12, 1) else 0.03
         complaint = rng.random() < seasonal
@@ -261,14 +275,16 @@ def _ranges(total: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + size, total)
 
 
-def _fixed_rows(session: Session, now: datetime) -> tuple[list[int], dict[int, str]]:
+def _fixed_rows(
+    session: Session, now: datetime, pool: ModuleType
+) -> tuple[list[int], dict[int, str]]:
     members = [
         {
             "id": i,
             "name": name,
             "username": user,
             "initials": short,
-            "email": f"{user}@studio.example",
+            "email": f"{user}@{pool.TEAM_DOMAIN}",
             "active": True,
             "created_at": now,
         }
@@ -369,7 +385,9 @@ def _insert_chunk(
     )
 
 
-def _write_work(session: Session, today: date, rng: random.Random) -> tuple[int, int, int]:
+def _write_work(
+    session: Session, today: date, rng: random.Random, pool: ModuleType
+) -> tuple[int, int, int]:
     """Templates, projects with dependent tasks, follow-ups and a few loose tasks."""
     for name, description, steps in pool.TEMPLATES:
         save_template(
@@ -418,7 +436,7 @@ def _write_work(session: Session, today: date, rng: random.Random) -> tuple[int,
             )
             created.append(task.id)
     _follow_ups(session, today, rng)
-    _loose_tasks(session, today, rng)
+    _loose_tasks(session, today, rng, pool.LOOSE_TASKS)
     return len(pool.PROJECTS), len(list_tasks(session=session)), len(pool.TEMPLATES)
 
 
@@ -435,17 +453,7 @@ def _follow_ups(session: Session, today: date, rng: random.Random) -> None:
         )
 
 
-def _loose_tasks(session: Session, today: date, rng: random.Random) -> None:
-    titles = [
-        "Send invoice",
-        "Prepare quote",
-        "Call back about samples",
-        "ارسال پیش‌فاکتور",
-        "Update price list",
-        "Order packaging",
-        "Renew domain",
-        "تجديد العقد",
-    ]
+def _loose_tasks(session: Session, today: date, rng: random.Random, titles: Sequence[str]) -> None:
     for i, title in enumerate(titles):
         contact_id = rng.randrange(1, 20)
         status = ["todo", "doing", "blocked", "todo"][i % 4]
@@ -468,12 +476,17 @@ def build_demo(
     contacts: int = DEFAULT_CONTACTS,
     interactions: int | None = None,
     seed: int = 7,
+    locale: str = "mixed",
     today: date | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
     """Fill an empty database with the demo business: a year of work up to ``today``
-    17:30, or up to ``now`` when that is earlier (nothing is logged in the future)."""
+    17:30, or up to ``now`` when that is earlier (nothing is logged in the future).
+    ``locale``: "mixed" (people and words from four scripts), "fa" (a Persian business)."""
+    if locale not in LOCALES:
+        raise CrmError(f"no demo locale {locale!r} (choose {', '.join(LOCALES)})")
+    pool = LOCALES[locale]
     existing = session.scalar(select(func.count()).select_from(Contact)) or 0
     if existing:
         raise CrmError(
@@ -486,8 +499,8 @@ def build_demo(
     today = today or real_now.astimezone().date()
     now = min(datetime.combine(today, time(17, 30)).astimezone(UTC), real_now)
     interactions = contacts * INTERACTIONS_PER_CONTACT if interactions is None else interactions
-    member_ids, tags = _fixed_rows(session, now)
-    gen = _Generator(seed, now, member_ids, list(tags))
+    member_ids, tags = _fixed_rows(session, now, pool)
+    gen = _Generator(seed, now, member_ids, list(tags), pool)
     bulk_tables = (Contact, ContactEmail, ContactPhone, ContactTag, Interaction, InteractionContact)
     with (
         indexes_built_after(session=session, models=bulk_tables),
@@ -498,7 +511,7 @@ def build_demo(
     reset_id_sequences(
         session=session, tables=("team_member", "organization", "tag", "contact", "interaction")
     )
-    projects, tasks, templates = _write_work(session, today, gen.rng)
+    projects, tasks, templates = _write_work(session, today, gen.rng, pool)
     return DemoSummary(
         contacts=contacts,
         organizations=len(pool.ORGANIZATIONS),

@@ -1,6 +1,12 @@
-"""Word pools for the demo business: people and companies from four scripts and many countries."""
+"""Word pools for the demo business: people and companies from four scripts and many countries.
+
+``demo_data_fa`` holds the same names for a Persian business (``crm demo --locale fa``).
+"""
 
 from __future__ import annotations
+
+# How often each script's people appear (weights).
+SCRIPTS = {"persian": 30, "arabic": 15, "latin": 45, "cjk": 10}
 
 # (first name, last name, how the full name is written, email local part, phone prefix)
 PEOPLE_PERSIAN = [
@@ -143,6 +149,21 @@ CITIES = [
     "Istanbul",
 ]
 COUNTRY_PREFIX = {"persian": "+98 912", "arabic": "+971 50", "latin": "+49 30", "cjk": "+86 21"}
+ADDRESS = "{number} Main St, {city}"
+# The custom fields some contacts have: a city, a subscription code, a VAT id (and its prefix).
+CUSTOM_FIELDS = ("City", "کد اشتراک", "VAT id")
+VAT_PREFIX = "DE"
+TEAM_DOMAIN = "studio.example"
+LOOSE_TASKS = [
+    "Send invoice",
+    "Prepare quote",
+    "Call back about samples",
+    "ارسال پیش‌فاکتور",
+    "Update price list",
+    "Order packaging",
+    "Renew domain",
+    "تجديد العقد",
+]
 TAGS = [
     "vip",
     "newsletter",
