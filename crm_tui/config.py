@@ -117,6 +117,7 @@ class Settings:
     label: str = ""  # shown in the top bar instead of the file or database name
     calendar: str = "gregorian"  # or "jalali": how dates are shown (stored: Gregorian)
     digits: str = "latin"  # or "persian": the digits of what crm shows
+    bidi: str = "auto"  # "app": crm lays out right-to-left text; "terminal": the terminal does
 
     @property
     def url(self) -> str:
@@ -140,7 +141,7 @@ def load_settings(*, db: str | None = None, path: Path | None = None) -> Setting
         values["db"] = os.environ["CRM_DB"]
     if os.environ.get("CRM_USER"):
         values["user"] = os.environ["CRM_USER"]
-    for key in _CHOICES:  # CRM_CALENDAR, CRM_DIGITS: checked as the file's are
+    for key in _CHOICES:  # CRM_CALENDAR, CRM_DIGITS, CRM_BIDI: checked as the file's are
         if value := os.environ.get(f"CRM_{key.upper()}", "").strip().lower():
             if problem := _value_problem(key, value):
                 raise ConfigError(f"CRM_{key.upper()}: {problem}")
@@ -159,8 +160,13 @@ _KINDS: dict[str, tuple[type, str]] = {
     "keymap": (dict, 'a table of binding ids to keys, e.g. "app.quit" = "ctrl+q"'),
     "calendar": (str, '"gregorian" or "jalali"'),
     "digits": (str, '"latin" or "persian"'),
+    "bidi": (str, '"auto", "app" or "terminal"'),
 }
-_CHOICES = {"calendar": ("gregorian", "jalali"), "digits": ("latin", "persian")}
+_CHOICES = {
+    "calendar": ("gregorian", "jalali"),
+    "digits": ("latin", "persian"),
+    "bidi": ("auto", "app", "terminal"),
+}
 
 
 def _read_config(file: Path) -> dict[str, Any]:
@@ -198,7 +204,8 @@ def _value_problem(key: str, value: Any) -> str:
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):
         return 'keymap: each binding takes keys in quotes, e.g. "app.quit" = "ctrl+q"'
     if key in _CHOICES and value not in _CHOICES[key]:
-        return f"{key} must be " + " or ".join(f'"{choice}"' for choice in _CHOICES[key])
+        *others, last = (f'"{choice}"' for choice in _CHOICES[key])
+        return f"{key} must be {', '.join(others)} or {last}"
     if key == "default_region" and not _is_region(value):
         return f"default_region {value!r} is not a country code phone numbers know"
     return ""

@@ -40,8 +40,11 @@ _current = Display()
 
 
 def use_settings(settings: Any) -> None:
-    """Show dates and numbers as ``settings`` (a ``config.Settings``) say."""
+    """Show dates, numbers and right-to-left text as ``settings`` (``config.Settings``) say."""
+    from crm_tui import bidi
+
     use(Display(Calendar(settings.calendar), Digits(settings.digits)))
+    bidi.use(bidi.lays_out(settings.bidi))
 
 
 def use(display: Display) -> None:

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.dates import DateError, parse_day
 from crm_tui.schemas import TaskRead
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
@@ -174,9 +174,9 @@ class FollowUpDialog(QuestionDialog[str | None]):
             when = "no due date"
         elif task.due < today:
             late = plural((today - task.due).days, "day")
-            when = f"was due {display.day_words(task.due)}, {late} ago"
+            when = f"was due {bidi.layout(display.day_words(task.due))}, {late} ago"
         else:
-            when = f"due {display.day_words(task.due)}"
+            when = f"due {bidi.layout(display.day_words(task.due))}"
         question = f"Follow-up #{task.id} '{task.title}' is open already ({when})."
         detail = (
             "r gives it another day, x marks it done, o opens it on the board; "

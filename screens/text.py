@@ -13,12 +13,16 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from crm_tui import bidi
 from crm_tui.text import for_terminal, strip_control
 
 
 def safe(value: str | None, *, single_line: bool = False) -> str:
-    """``value`` with every control character shown as a visible symbol (the core's rule)."""
-    return for_terminal(value, single_line=single_line)
+    """``value`` with every control character shown as a visible symbol (the core's rule);
+    one line of it laid out for the terminal when crm lays out right-to-left text itself
+    (``crm_tui.bidi``; several lines are wrapped by Textual, so stay in logical order)."""
+    text = for_terminal(value, single_line=single_line)
+    return bidi.layout(text) if single_line else text
 
 
 def editable(value: str | None) -> str:

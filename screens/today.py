@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.agenda import (
     Agenda,
@@ -52,14 +52,15 @@ FOLLOW_UP = "↩"  # marks a follow-up among the tasks listed by day
 
 def _task_line(task: TaskRead, today: date) -> Content:
     late = task.due is not None and task.due < today
-    who = f"  {task.contact_name}" if task.contact_name else ""
-    due = display.day_words(task.due) if task.due else "no date"
+    # The gap outside the name: laid out right to left, a name would carry it to its end.
+    who = f"  {safe(task.contact_name, single_line=True)}" if task.contact_name else ""
+    due = bidi.layout(display.day_words(task.due)) if task.due else "no date"
     marker = f"{FOLLOW_UP} " if task.source_interaction_id is not None else ""
     return Content.assemble(
         (f"{due:<10} ", "$text-error" if late else "$text-muted"),
         (marker, "$text-accent"),
         safe(task.title, single_line=True),
-        (safe(who, single_line=True), "$text-accent"),
+        (who, "$text-accent"),
     )
 
 
@@ -265,7 +266,7 @@ class TodayScreen(CrmScreen):
             or "nothing yet"
         )
         summary = Content.assemble(
-            (display.day_words(self.today, long=True), "bold"),
+            (bidi.layout(display.day_words(self.today, long=True)), "bold"),
             "\n",
             (
                 plural(len(agenda.overdue), "overdue task"),
@@ -282,7 +283,9 @@ class TodayScreen(CrmScreen):
             for start, count in data.weeks
         ]
         # Three letters tell the months apart in both calendars (Persian: فرو, ارد, … اسف).
-        months = [(display.month_forms(first)[2][:3], count) for first, count in data.months]
+        months = [
+            (bidi.layout(display.month_forms(first)[2][:3]), count) for first, count in data.months
+        ]
         self.query_one("#today-weeks", BarChart).show(weeks)
         self.query_one("#today-months", BarChart).show(months)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.config import sqlite_path
 from crm_tui.db import Database, open_database
 from crm_tui.schemas import ContactCreate
@@ -57,7 +57,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CRM_DEBUG", raising=False)
     monkeypatch.delenv("CRM_CALENDAR", raising=False)
     monkeypatch.delenv("CRM_DIGITS", raising=False)
+    monkeypatch.delenv("CRM_BIDI", raising=False)
     display.use(display.Display())  # a test that chose Jalali or Persian digits chose for itself
+    bidi.use(False)  # and one that had crm lay out right-to-left text
 
 
 def in_mount_namespace(script: str, *args: str) -> subprocess.CompletedProcess[str]:

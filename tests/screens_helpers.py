@@ -22,7 +22,8 @@ ScreenT = TypeVar("ScreenT", bound=Screen[None])
 
 def make_app(database: Database) -> CrmApp:
     # The label is fixed so that snapshots are the same on SQLite and PostgreSQL.
-    settings = Settings(user="tester", label="demo.db")
+    # Right-to-left text in logical order, as typed: tests/test_bidi.py lays it out.
+    settings = Settings(user="tester", label="demo.db", bidi="terminal")
     return CrmApp(database=database, settings=settings, today=FIXED_TODAY)
 
 

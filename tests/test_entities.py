@@ -105,7 +105,11 @@ _COMBINED = {Kind.TAGS, Kind.LABELED, Kind.CUSTOM}
 def test_every_field_shows_in_show_and_in_the_detail_pane(db: Database, db_url: str) -> None:
     with db.write() as session:
         contact = _full_contact(session)
-    shown = CliRunner().invoke(cli_app, ["--db", db_url, "contacts", "show", str(contact.id)])
+    shown = CliRunner().invoke(
+        cli_app,
+        ["--db", db_url, "contacts", "show", str(contact.id)],
+        env={"CRM_BIDI": "terminal"},  # the values in logical order, as they are compared
+    )
     assert shown.exit_code == 0, shown.output
     pane = contact_content(contact).plain
     heading = shown.output.splitlines()[0]

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widgets import Button, Input, Static
 
+from crm_tui import bidi
 from crm_tui.db import Database
 from crm_tui.services.contacts import get_contact
 from crm_tui.services.merge import find_duplicates
@@ -24,7 +25,7 @@ from screens.dialogs import ConfirmDialog
 from screens.duplicates import DuplicatesScreen
 from screens.forms import PairRow
 from screens.interactions import LogScreen
-from screens.widgets.virtual_table import Column, VirtualTable, column_layout, fit
+from screens.widgets.virtual_table import Column, VirtualTable, column_layout
 from tests.conftest import add_contact
 from tests.screens_helpers import make_app, open_screen, settle, teammate_saves_first
 
@@ -433,8 +434,8 @@ def test_column_layout_shares_by_content() -> None:
     # a column needing less than its share leaves the rest to the others
     layout = column_layout(columns, 40, (8, 40, 9), (False, False, False))
     assert [w for *_, w in layout] == [8, 19, 9]
-    assert fit("aoife.lambert@lefevre.example", 10) == "aoife.lam…"
-    assert fit("علی", 5) == "علی  " and fit("李小龍先生", 5) == "李小…"
+    assert bidi.cell("aoife.lambert@lefevre.example", 10) == "aoife.lam…"
+    assert bidi.cell("علی", 5) == "علی  " and bidi.cell("李小龍先生", 5) == "李小…"
 
 
 # -- the private parts of Textual used (screens/textual_compat.py) --------------------------

@@ -77,11 +77,14 @@ def test_today(snap_compare: Any, demo_db: Database) -> None:
 
 
 def test_gantt_in_jalali_with_persian_digits(snap_compare: Any, demo_db: Database) -> None:
-    """Jalali months named in Persian, weeks from Saturday, Persian digits (the day scale)."""
+    """Jalali months named in Persian, weeks from Saturday, Persian digits (the day scale),
+    right-to-left titles laid out by crm."""
     from crm_tui.app import CrmApp
     from crm_tui.config import Settings
     from tests.conftest import FIXED_TODAY
 
-    settings = Settings(user="tester", label="demo.db", calendar="jalali", digits="persian")
+    settings = Settings(
+        user="tester", label="demo.db", calendar="jalali", digits="persian", bidi="app"
+    )
     app = CrmApp(database=demo_db, settings=settings, today=FIXED_TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_open_tasks("g", "plus"))

@@ -175,8 +175,17 @@ def one_line(value: object) -> str:
 
 
 def echo(message: str = "") -> None:
-    """One line on stdout (user values in it cannot break it into more)."""
-    typer.echo(one_line(message))
+    """One line on stdout (user values in it cannot break it into more), laid out right to
+    left where crm does that for a terminal (``shown``)."""
+    typer.echo(shown(one_line(message), ltr=True))
+
+
+def shown(text: str, *, ltr: bool = False) -> str:
+    """``text`` as the terminal on stdout must draw it (``bidi.layout``); a pipe gets
+    logical order, what scripts and files read."""
+    from crm_tui import bidi
+
+    return bidi.layout(text, ltr=ltr) if bidi.laying_out() and sys.stdout.isatty() else text
 
 
 def warn(message: str) -> None:

@@ -17,6 +17,7 @@ from crm_tui.commands.common import (
     parse_pairs,
     plain_console,
     print_json,
+    shown,
     state,
     warn,
 )
@@ -141,15 +142,15 @@ def show(
 def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     console = plain_console()
     console.print(
-        f"{one_line(contact.name)}  ({display.ident(contact.id)}, {contact.status}, "
+        f"{shown(one_line(contact.name))}  ({display.ident(contact.id)}, {contact.status}, "
         f"version {display.digits(str(contact.version))})"
     )
     fields = contact_lines(contact) + long_texts(contact)
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
     for label, value in fields:
         if value:
-            text = for_terminal(str(value)).replace("\n", indent)
-            console.print(f"  {one_line(label):<14} {text}")
+            text = shown(for_terminal(str(value))).replace("\n", indent)
+            console.print(f"  {shown(one_line(label)):<14} {text}")
     if timeline:
         console.print("Timeline:")
     for entry in timeline:
@@ -163,7 +164,7 @@ def _timeline_line(entry: TimelineEntry) -> str:
     else:
         moment, kind = display.moment(entry.at, with_time=False), f"task/{entry.status}"
     flag = f"  [{entry.complaint_state}]" if entry.complaint else ""
-    return f"{moment:<16}  {kind:<11} {one_line(entry.title)}{flag}"
+    return f"{moment:<16}  {kind:<11} {shown(one_line(entry.title))}{flag}"
 
 
 def _contact_fields(

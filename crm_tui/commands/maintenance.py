@@ -11,7 +11,16 @@ from typing import Any
 import typer
 
 from crm_tui import display
-from crm_tui.commands.common import JsonOption, command_group, echo, is_tty, print_json, state, warn
+from crm_tui.commands.common import (
+    JsonOption,
+    command_group,
+    echo,
+    is_tty,
+    print_json,
+    shown,
+    state,
+    warn,
+)
 from crm_tui.text import plural
 
 backup_app = command_group(
@@ -131,6 +140,9 @@ def doctor(
     ctx: typer.Context,
     full: bool = typer.Option(False, "--full", help="Full integrity_check (slower)."),
     fix: bool = typer.Option(False, "--fix", help="Repair what can be repaired safely."),
+    terminal: bool = typer.Option(
+        False, "--terminal", help="Print lines to check right-to-left text by eye (no database)."
+    ),
 ) -> None:
     """Check integrity, schema, search index, orphans and permissions.
 
@@ -139,6 +151,9 @@ def doctor(
     from crm_tui.services.doctor import check_database
 
     cli = state(ctx)
+    if terminal:
+        _terminal_check(cli.settings.bidi)
+        return
     unit = cli.write if fix else cli.read
     with unit() as session:
         findings = [
@@ -156,6 +171,33 @@ def doctor(
     for note in _leftovers(cli.database().path, fix):
         echo(note)
     raise typer.Exit(1 if remaining else 0)
+
+
+# Each line, and how it reads when right-to-left text is laid out right.
+_TEST_LINES = [
+    ("سلام دنیا", "Persian 'hello world': 'hello' (salam) on the right, its letters joined"),
+    ("Follow up with فاطمة الزين: Sent proposal v2", "the English reads on around the name"),
+    ("قرارداد ۱۴۰۵ تمدید شد", "the year 1405 in Persian digits, left to right"),
+    ("שלום 123", "Hebrew 'shalom' on the right, 123 on its left"),
+]
+
+
+def _terminal_check(setting: str) -> None:
+    """Lines to read by eye: right if they read as described below each, else the other
+    ``bidi`` setting is the one for this terminal."""
+    import os
+
+    from crm_tui import bidi
+
+    own = bidi.lays_out(setting)
+    said = "crm lays out right-to-left text itself" if own else "the terminal lays it out"
+    seen = "reorders" if bidi.terminal_lays_out(os.environ) else "does not reorder"
+    print(f"bidi = {setting!r}: {said} (the environment says this terminal {seen})")
+    for line, hint in _TEST_LINES:
+        print(f"  {shown(line)}")
+        print(f"      {hint}")
+    other = "terminal" if own else "app"
+    print(f"Letters unjoined or words in the wrong order: set bidi = {other!r} (or CRM_BIDI).")
 
 
 def _permissions(path: Path | None, fix: bool) -> list[tuple[str, bool]]:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from rich.cells import cell_len, set_cell_size
 
+from crm_tui import bidi
 from crm_tui.commands.common import json_safe_bytes, one_line
 from crm_tui.commands.terminal import write_escaped
 
@@ -57,6 +58,11 @@ def _widths(columns: Sequence[str], rows: list[list[str]], fit: bool) -> list[in
 
 
 def _line(cells: Sequence[str], widths: Sequence[int], *, cut: bool) -> str:
+    """One row; on a terminal (``cut``) each cell fits its column, laid out right to left
+    where crm does that itself (``crm_tui.bidi``). A pipe gets every cell whole, in logical
+    order: what scripts and files read."""
+    if cut and bidi.laying_out():
+        return GAP.join(bidi.cell(v, w) for v, w in zip(cells, widths, strict=True)).rstrip() + "\n"
     shown = []
     for value, width in zip(cells, widths, strict=True):
         size = cell_len(value)

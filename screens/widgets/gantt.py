@@ -26,11 +26,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.dates import EARLIEST, LATEST
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import TaskRead
 from crm_tui.services.tasks import Violation, violations
+from crm_tui.text import for_terminal
 from screens.text import safe
 
 LABEL_MIN, LABEL_MAX = 34, 64  # the label column: a quarter of the width, within these
@@ -328,7 +329,7 @@ class GanttChart(ScrollView, can_focus=True):
             room = starts[number + 1][0] if number + 1 < len(starts) else width + 1
             named = any(cells)  # the first month named says its year too
             _, month_number, day_number = display.calendar_day(day)
-            long, short_year, short = display.month_forms(day)
+            long, short_year, short = (bidi.layout(f) for f in display.month_forms(day))
             year = [short_year] if month_number == 1 or not named else []
             forms = [long, *year, short]
             fitting = [form for form in forms if len(form) < room - column]
@@ -378,8 +379,15 @@ class GanttChart(ScrollView, can_focus=True):
         marker = "⚠" if broken else ("◆" if task.milestone else " ")
         waits = f" ←{','.join(f'#{i}' for i in task.depends_on)}" if task.depends_on else ""
         width = self.label_width
-        text = f"{marker}#{task.id} {safe(task.title, single_line=True)}"
-        text = _cut(text, width - cell_len(waits)).rstrip() + waits if waits else text
+        prefix = f"{marker}#{task.id} "
+        title = for_terminal(task.title, single_line=True)
+        room = width - cell_len(prefix) - cell_len(waits)
+        if bidi.laying_out() and bidi.has_rtl(title) and room > 0:
+            # Cut in logical order before it is laid out (its end goes, not its start).
+            text = prefix + bidi.cell(title, room) + waits
+        else:
+            text = prefix + bidi.layout(title)
+            text = _cut(text, width - cell_len(waits)).rstrip() + waits if waits else text
         text = _cut(text, width)
         style = base + (self._style("gantt--selected") if selected else Style())
         if broken:

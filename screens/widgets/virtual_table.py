@@ -24,7 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from screens.text import safe
+from crm_tui import bidi
+from crm_tui.text import for_terminal
 from screens.textual_compat import set_virtual_size
 
 Row = TypeVar("Row")
@@ -46,7 +47,6 @@ class Column:
 
 
 Layout = tuple[tuple[Column, int, int], ...]
-ELLIPSIS = "…"
 # A column filled in fewer than half the rows gives up room first, down to this (a cut
 # value is still one key away, in the detail pane).
 SPARSE_FLOOR = 5
@@ -66,14 +66,6 @@ class _PageMeasure:
     widest: tuple[int, ...]
     filled: tuple[int, ...]
     rows: int
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` in exactly ``width`` cells: padded, or cut with "…" (a cut is never silent)."""
-    size = cell_len(text)
-    if size <= width:
-        return text + " " * (width - size)
-    return set_cell_size(text, width - 1) + ELLIPSIS if width > 0 else ""
 
 
 @functools.lru_cache(maxsize=64)
@@ -348,7 +340,7 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
             for index, cell in enumerate(self._cells(row)[:count]):
                 if cell:
                     filled[index] += 1
-                    size = cell_len(safe(cell, single_line=True))
+                    size = cell_len(for_terminal(cell, single_line=True))
                     if size > widest[index]:
                         widest[index] = size
         return _PageMeasure(tuple(widest), tuple(filled), len(rows))
@@ -450,8 +442,8 @@ class VirtualTable(ScrollView, Generic[Row], can_focus=True):
 
     def _line(self, marker: str, cells: Sequence[str], frame: _Frame, style: Style) -> Strip:
         text = marker + " ".join(
-            fit(safe(cells[index] if index < len(cells) else "", single_line=True), w)
-            for _, index, w in frame.layout
+            bidi.cell(for_terminal(cells[i] if i < len(cells) else "", single_line=True), w)
+            for _, i, w in frame.layout
         )
         width = frame.width
         text = set_cell_size(text, width) if cell_len(text) != width else text

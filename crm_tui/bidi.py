@@ -1,0 +1,117 @@
+"""Right-to-left text laid out for terminals that do not lay it out themselves.
+
+Persian, Arabic and Hebrew are stored and sent in logical order (the order they are typed).
+Most terminals (xterm, kitty, Alacritty, tmux, Windows Terminal) draw each character left
+to right, so a Persian name reads backwards with its letters unjoined; a few (Konsole, GNOME
+Terminal, mlterm) reorder it themselves. With ``bidi = "app"`` crm lays out each line and
+each table cell itself: the Unicode bidirectional algorithm (python-bidi) puts the runs in
+visual order and arabic-reshaper joins the letters (their presentation forms). With
+``"terminal"`` it writes logical order; ``"auto"`` picks from what the environment says.
+
+A cell is cut in logical order before it is laid out, so a long Persian name loses its end
+(not its start) and shows "…" on its left; a cell that is mainly right-to-left is aligned
+to the right.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import unicodedata
+from collections.abc import Mapping
+from enum import StrEnum
+
+from rich.cells import cell_len, set_cell_size
+
+ELLIPSIS = "…"
+
+# Letters written right to left: Hebrew, Arabic (and its supplements, presentation forms);
+# not the Arabic-Indic and Persian digits, which a line of them alone leaves in place.
+_RTL = re.compile("[\u0590-\u065f\u066a-\u06ef\u06fa-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+class Bidi(StrEnum):
+    AUTO = "auto"
+    APP = "app"
+    TERMINAL = "terminal"
+
+
+def terminal_lays_out(environ: Mapping[str, str]) -> bool:
+    """Whether the terminal crm runs in reorders right-to-left text itself, as far as its
+    environment tells: Konsole, mlterm and VTE (GNOME Terminal, Tilix) do; inside tmux or
+    screen, whose own screen is drawn cell by cell, nothing does."""
+    if environ.get("TMUX") or environ.get("STY"):
+        return False
+    return any(environ.get(name) for name in ("KONSOLE_VERSION", "MLTERM", "VTE_VERSION"))
+
+
+def lays_out(setting: str, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether crm lays right-to-left text out itself under the ``bidi`` ``setting``."""
+    if setting == Bidi.APP:
+        return True
+    if setting == Bidi.TERMINAL:
+        return False
+    return not terminal_lays_out(os.environ if environ is None else environ)
+
+
+_laying_out = False
+
+
+def use(laying_out: bool) -> None:
+    """Lay right-to-left text out from now on (True), or leave it to the terminal."""
+    global _laying_out
+    _laying_out = laying_out
+
+
+def laying_out() -> bool:
+    return _laying_out
+
+
+def has_rtl(text: str) -> bool:
+    return _RTL.search(text) is not None
+
+
+def mainly_rtl(text: str) -> bool:
+    """More of ``text``'s letters are written right to left than left to right."""
+    if not has_rtl(text):
+        return False
+    rtl = sum(1 for ch in text if unicodedata.bidirectional(ch) in ("R", "AL"))
+    ltr = sum(1 for ch in text if unicodedata.bidirectional(ch) == "L")
+    return rtl > ltr
+
+
+@functools.lru_cache(maxsize=4096)
+def _visual(line: str, base: str | None = None) -> str:
+    import arabic_reshaper  # only once a right-to-left line is shown
+    from bidi import get_display
+
+    return str(get_display(arabic_reshaper.reshape(line), base_dir=base))
+
+
+def layout(text: str, *, ltr: bool = False) -> str:
+    """``text`` in the order a terminal that does not reorder must draw it, line by line
+    (unchanged when crm leaves layout to the terminal, or when it has no RTL letter).
+
+    A line's direction is its first letter's (a Persian note reads from the right); ``ltr``
+    for a line crm composed in English around user values ("#21 ارسال فاکتور — Kofi")."""
+    if not _laying_out or not has_rtl(text):
+        return text
+    base = "L" if ltr else None
+    lines = text.split("\n")
+    return "\n".join(_visual(line, base) if has_rtl(line) else line for line in lines)
+
+
+def cell(text: str, width: int) -> str:
+    """One line of ``text`` in exactly ``width`` cells: cut in logical order with "…" (a
+    cut is never silent), then laid out; mainly right-to-left text aligned to the right."""
+    if width <= 0:
+        return ""
+    size = cell_len(text)
+    if size > width:
+        text, size = set_cell_size(text, width - 1) + ELLIPSIS, width
+    if not _laying_out or not has_rtl(text):
+        return text + " " * (width - size)
+    shown = _visual(text)
+    room = " " * (width - cell_len(shown))
+    return room + shown if mainly_rtl(text) else shown + room

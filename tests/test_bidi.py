@@ -1,0 +1,159 @@
+"""Right-to-left text laid out by crm (``bidi = "app"``) or left to the terminal: the exact
+cells written, in the app and through the CLI on a terminal and on a pipe."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
+
+from crm_tui import bidi
+from crm_tui.config import load_settings
+from crm_tui.db import Database
+from crm_tui.errors import ConfigError
+from tests.conftest import add_contact
+
+# (logical text, the cells laid out in 16 columns, left to the terminal)
+CELLS = [
+    ("سارا احمدی", "      ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ", "سارا احمدی      "),
+    ("Follow up with فاطمة الزين", "Follow up with …", "Follow up with …"),
+    ("قرارداد ۱۴۰۵ تمدید شد", "…ﻢﺗ ۱۴۰۵ ﺩﺍﺩﺭﺍﺮﻗ", "قرارداد ۱۴۰۵ تم…"),
+    ("שלום עולם 123", "   123 םלוע םולש", "שלום עולם 123   "),
+    ("علی 😀 رضا", "      ﺎﺿﺭ 😀 ﯽﻠﻋ", "علی 😀 رضا      "),
+    ("می‌خواهم", "         ﻢﻫﺍﻮﺧ\u200cﯽﻣ", "می‌خواهم         "),  # the joiner takes no cell
+    ("لا إله", "           ﻪﻟﺇ ﻻ", "لا إله          "),
+    ("Zoë Lambert", "Zoë Lambert     ", "Zoë Lambert     "),
+    ("۱۴۰۵-۰۹-۲۰", "۱۴۰۵-۰۹-۲۰      ", "۱۴۰۵-۰۹-۲۰      "),
+]
+
+
+@pytest.mark.parametrize(("text", "laid_out", "logical"), CELLS)
+def test_the_cells_written_in_each_mode(text: str, laid_out: str, logical: str) -> None:
+    """Cut in logical order ("…" where the text goes on), then laid out; mainly
+    right-to-left cells aligned right; Latin, digits and emoji cells never touched."""
+    bidi.use(True)
+    assert bidi.cell(text, 16) == laid_out
+    bidi.use(False)
+    assert bidi.cell(text, 16) == logical
+
+
+def test_a_line_keeps_each_run_in_its_own_direction() -> None:
+    bidi.use(True)
+    line = "Follow up with فاطمة الزين: Sent proposal v2"
+    assert bidi.layout(line) == "Follow up with ﻦﻳﺰﻟﺍ ﺔﻤﻃﺎﻓ: Sent proposal v2"
+    note = "قرارداد تمدید شد\nRenewed in March"  # each line its own direction
+    assert bidi.layout(note) == "ﺪﺷ ﺪﯾﺪﻤﺗ ﺩﺍﺩﺭﺍﺮﻗ\nRenewed in March"
+    crm_line = "#21 ارسال فاکتور — Kofi"  # crm's English line around a Persian title
+    assert bidi.layout(crm_line, ltr=True) == "#21 ﺭﻮﺘﮐﺎﻓ ﻝﺎﺳﺭﺍ — Kofi"
+    assert bidi.layout(crm_line).startswith("Kofi")  # a Persian paragraph reads from the right
+    bidi.use(False)
+    assert bidi.layout(line) == line
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        st.sampled_from(list("سلام دنیا علی ۱۲۳ abc 😀 שלום ،.:-")), min_size=0, max_size=40
+    ),
+    width=st.integers(1, 30),
+    laying_out=st.booleans(),
+)
+def test_a_cell_is_always_exactly_its_width(text: str, width: int, laying_out: bool) -> None:
+    bidi.use(laying_out)
+    written = bidi.cell(text, width)
+    assert cell_len(written) == width
+    if cell_len(text) > width:
+        assert "…" in written  # a cut is never silent
+
+
+@pytest.mark.parametrize(
+    ("environ", "crm_lays_out"),
+    [
+        ({}, True),  # xterm, kitty, Alacritty, Windows Terminal: they draw left to right
+        ({"KONSOLE_VERSION": "230805"}, False),
+        ({"VTE_VERSION": "7600"}, False),  # GNOME Terminal, Tilix
+        ({"MLTERM": "3.9.3"}, False),
+        ({"KONSOLE_VERSION": "230805", "TMUX": "/tmp/tmux-0/default,1,0"}, True),
+    ],
+)
+def test_auto_picks_from_the_environment(environ: dict[str, str], crm_lays_out: bool) -> None:
+    assert bidi.lays_out("auto", environ) is crm_lays_out
+    assert bidi.lays_out("app", environ) is True
+    assert bidi.lays_out("terminal", environ) is False
+
+
+def test_the_setting_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('bidi = "app"\n', encoding="utf-8")
+    assert load_settings(path=config).bidi == "app"
+    monkeypatch.setenv("CRM_BIDI", "Terminal")
+    assert load_settings(path=config).bidi == "terminal"
+    monkeypatch.setenv("CRM_BIDI", "rtl")
+    with pytest.raises(ConfigError, match='bidi must be "auto", "app" or "terminal"'):
+        load_settings(path=config)
+
+
+async def test_the_app_lays_out_a_persian_name_in_its_list(db: Database) -> None:
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from screens.contacts import ContactsScreen
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import open_screen
+
+    with db.write() as session:
+        add_contact(session, "سارا احمدی", organization="Blue Harbor Café")
+    for setting, shown in (("app", "ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ"), ("terminal", "سارا احمدی")):
+        settings = Settings(user="tester", bidi=setting)
+        app = CrmApp(database=db, settings=settings, today=FIXED_TODAY, watch_changes=False)
+        async with app.run_test(size=(120, 35)) as pilot:
+            screen = await open_screen(pilot, "2", ContactsScreen)
+            row = screen.table.render_line(1).text
+            assert shown in row and "Blue Harbor Café" in row, row
+
+
+def _crm_on_a_terminal(url: str, *args: str) -> str:
+    """What ``crm`` writes when its standard output is a terminal (a pseudo-terminal)."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "CRM_BIDI": "app"}
+    done = subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", url, *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=60,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert done.returncode == 0, done.stderr
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+def test_the_cli_lays_out_on_a_terminal_and_not_on_a_pipe(db: Database, db_url: str) -> None:
+    with db.write() as session:
+        add_contact(session, "سارا احمدی", organization="شرکت نوآوران")
+    on_terminal = _crm_on_a_terminal(db_url, "contacts", "list")
+    assert "ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ" in on_terminal and "ﻥﺍﺭﻭﺁﻮﻧ ﺖﮐﺮﺷ" in on_terminal
+    piped = subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", db_url, "contacts", "list"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CRM_BIDI": "app"},
+        timeout=60,
+    )
+    assert "سارا احمدی" in piped.stdout and "ﺍﺭﺎﺳ" not in piped.stdout
