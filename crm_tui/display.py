@@ -98,6 +98,13 @@ def day_words(value: date, *, long: bool = False) -> str:
     return digits(f"{value:%A %d %B %Y}" if long else f"{value:%a %d %b}")
 
 
+def day_month(value: date) -> str:
+    """A day within its month, short: "06 Dec", or "۱۵ آذر" in Jalali."""
+    if _current.calendar is Calendar.JALALI:
+        return digits(_jalali(value).strftime("%d %B"))  # type: ignore[attr-defined]
+    return digits(f"{value:%d %b}")
+
+
 def month_name(value: date) -> str:
     """The month ``value`` falls in, with its year: "Dec 2026" or "آذر ۱۴۰۵"."""
     if _current.calendar is Calendar.JALALI:

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.dates import DateError, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.schemas import (
@@ -49,7 +49,7 @@ def completion_offer(tasks: list[TaskRead]) -> Content:
     (the title last: in a narrow form it is what gets cut)."""
     if len(tasks) == 1:
         task = tasks[0]
-        due = f" (due {task.due:%a %d %b})" if task.due else ""
+        due = f" (due {bidi.layout(display.day_words(task.due))})" if task.due else ""
         return literal(
             f"Complete follow-up #{task.id}{due} '{_short(task.title, 48)}'", single_line=True
         )

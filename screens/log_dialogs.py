@@ -147,7 +147,7 @@ class DueDialog(DialogStyles, ModalScreen[date | None]):
         except DateError as error:
             message = str(error)
         else:
-            message = f"due {day:%A %d %B %Y} — Enter to {self.verb}"
+            message = f"due {bidi.layout(display.day_words(day, long=True))} — Enter to {self.verb}"
         self.query_one("#due-preview", Static).update(literal(message))
 
     @on(Input.Submitted, "#due-input")

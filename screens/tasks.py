@@ -170,12 +170,12 @@ class TasksScreen(CrmScreen):
             detail.update("")
             return
         parts: list[Any] = [
-            (f"#{task.id} ", "$text-muted"),
+            (f"{display.ident(task.id)} ", "$text-muted"),
             (safe(task.title, single_line=True), "bold"),
         ]
-        facts = [task.status, f"{task.progress}%"]
+        facts = [task.status, f"{display.digits(str(task.progress))}%"]
         if task.start or task.due:
-            facts.append(f"{task.start or '…'} → {task.due or '…'}")
+            facts.append(f"{display.day(task.start) or '…'} → {display.day(task.due) or '…'}")
         facts += [
             f"for {task.contact_name}" if task.contact_name else "",
             task.assignee or "unassigned",
@@ -191,8 +191,8 @@ class TasksScreen(CrmScreen):
         for violation in self.gantt.broken.get(task.id, []) if self.view == "gantt" else []:
             parts.append(
                 (
-                    f"\n⚠ starts {violation.starts} but #{violation.depends_on_id} ends "
-                    f"{violation.blocker_ends}",
+                    f"\n⚠ starts {display.day(violation.starts)} but #{violation.depends_on_id} "
+                    f"ends {display.day(violation.blocker_ends)}",
                     "$text-warning",
                 )
             )

@@ -157,3 +157,32 @@ def test_the_cli_lays_out_on_a_terminal_and_not_on_a_pipe(db: Database, db_url: 
         timeout=60,
     )
     assert "سارا احمدی" in piped.stdout and "ﺍﺭﺎﺳ" not in piped.stdout
+
+
+async def test_the_log_in_jalali_persian_digits_and_laid_out(db: Database) -> None:
+    """The log as a Persian user sets it up: the day in Jalali with Persian digits, the
+    Persian subject and name laid out, the English channel left as it is."""
+    from datetime import UTC, datetime
+
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from crm_tui.schemas import InteractionCreate
+    from crm_tui.services.interactions import create_interaction
+    from screens.interactions import LogScreen
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import open_screen
+
+    with db.write() as session:
+        sara = add_contact(session, "سارا احمدی")
+        when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+        data = InteractionCreate(
+            contact_ids=[sara], subject="تماس درباره پیش‌فاکتور", channel="call", occurred_at=when
+        )
+        create_interaction(session=session, data=data)
+    settings = Settings(user="tester", calendar="jalali", digits="persian", bidi="app")
+    app = CrmApp(database=db, settings=settings, today=FIXED_TODAY, watch_changes=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_screen(pilot, "3", LogScreen)
+        row = screen.table.render_line(1).text
+    assert "۱۴۰۵-۰۹-۱۰" in row and "call" in row, row
+    assert "ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ" in row and "ﺭﻮﺘﮐﺎﻓ‌ﺶﯿﭘ" in row, row

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_tui import display
 from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, say_jalali, state
 
 if TYPE_CHECKING:
@@ -106,11 +107,11 @@ def log(
         return
     echo(f"logged {channel} #{interaction.id} with {who.name}")
     if task is not None:
-        echo(f"follow-up task #{task.id} due {task.due}")
+        echo(f"follow-up task #{task.id} due {display.day(task.due)}")
     for open_task in waiting:  # this touchpoint may be what they were waiting for
         if task is not None and open_task.id == task.id:
             continue
-        when = f"due {open_task.due}" if open_task.due else "no due date"
+        when = f"due {display.day(open_task.due)}" if open_task.due else "no due date"
         echo(
             f"follow-up #{open_task.id} '{open_task.title}' is still open ({when}): "
             f"crm tasks done {open_task.id}"

@@ -190,10 +190,12 @@ def add(
     if as_json:
         print_json(task)
     else:
-        echo(f"added task #{task.id} {task.title}" + (f" due {task.due}" if task.due else ""))
+        due = f" due {display.day(task.due)}" if task.due else ""
+        echo(f"added task #{task.id} {task.title}{due}")
     for violation in broken:
         warn(
-            f"#{violation.task_id} starts {violation.starts}, before #{violation.depends_on_id}"
+            f"#{violation.task_id} starts {display.day(violation.starts)}, "
+            f"before #{violation.depends_on_id}"
             f" (which it waits for) is due on {violation.blocker_ends}"
         )
 
@@ -311,4 +313,5 @@ def template_apply(
         print_json(tasks)
         return
     for task in tasks:
-        echo(f"added task #{task.id} {task.title}: {task.start} → {task.due}")
+        span = f"{display.day(task.start)} → {display.day(task.due)}"
+        echo(f"added task #{task.id} {task.title}: {span}")

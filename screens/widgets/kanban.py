@@ -23,9 +23,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from crm_tui import bidi, display
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import TaskRead
-from screens.text import safe
+from crm_tui.text import for_terminal
 
 COLUMNS = [
     TaskStatus.TODO.value,
@@ -97,8 +98,9 @@ class KanbanColumn(ScrollView, can_focus=False):
         return self.get_component_rich_style(name)
 
     def _text(self, text: str, style: Style) -> Strip:
-        width = self.size.width
-        return Strip([Segment(set_cell_size(" " + text, width), style)], width)
+        width = self.scrollable_content_region.width
+        # Cut in logical order, then laid out (a right-to-left title loses its end).
+        return Strip([Segment(" " + bidi.cell(text, width - 1), style)], width)
 
     def render_line(self, y: int) -> Strip:
         base = self.rich_style
@@ -113,17 +115,24 @@ class KanbanColumn(ScrollView, can_focus=False):
         style = base + self._style("kanban--card")
         if index == self.selected:
             style += self._style("kanban--selected")
-        return self._text(self._card_line(task, row), self._line_style(task, row, style))
+        line_style = self._line_style(task, row, style)
+        if row == 2:  # crm's own line, its date already laid out
+            width = self.scrollable_content_region.width
+            return Strip(
+                [Segment(set_cell_size(" " + self._due_line(task), width), line_style)], width
+            )
+        return self._text(self._card_line(task, row), line_style)
 
     def _card_line(self, task: TaskRead, row: int) -> str:
         if row == 0:
             marker = "◆ " if task.milestone else ""
-            return marker + safe(task.title, single_line=True)
-        if row == 1:
-            who = " · ".join(p for p in (task.contact_name, task.assignee) if p)
-            return safe(who, single_line=True) or "—"
-        due = f"due {task.due:%d %b}" if task.due else "no due date"
-        return f"{due}  {progress_bar(task.progress, 8)} {task.progress}%"
+            return marker + for_terminal(task.title, single_line=True)
+        who = " · ".join(p for p in (task.contact_name, task.assignee) if p)
+        return for_terminal(who, single_line=True) or "—"
+
+    def _due_line(self, task: TaskRead) -> str:
+        due = f"due {bidi.layout(display.day_month(task.due))}" if task.due else "no due date"
+        return f"{due}  {progress_bar(task.progress, 8)} {display.digits(str(task.progress))}%"
 
     def _line_style(self, task: TaskRead, row: int, style: Style) -> Style:
         if row == 2 and task.is_overdue(self.today):
