@@ -115,3 +115,44 @@ def cell(text: str, width: int) -> str:
     shown = _visual(text)
     room = " " * (width - cell_len(shown))
     return room + shown if mainly_rtl(text) else shown + room
+
+
+def paragraphs(text: str, width: int) -> str:
+    """Text over several lines (a note) for a pane ``width`` cells wide: each line with an
+    RTL letter wrapped at word ends in logical order, then each piece laid out (and aligned
+    right when mainly right-to-left), so it reads from the top down; other lines are left for
+    the pane to wrap. Unchanged when crm leaves layout to the terminal."""
+    if not _laying_out or not has_rtl(text) or width < 2:
+        return text
+    shown: list[str] = []
+    for line in text.split("\n"):
+        if not has_rtl(line):
+            shown.append(line)
+            continue
+        right = mainly_rtl(line)
+        for piece in _wrapped(line, width):
+            visual = _visual(piece)
+            room = " " * max(width - cell_len(visual), 0)
+            shown.append(room + visual if right else visual)
+    return "\n".join(shown)
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    """``line`` in pieces of at most ``width`` cells, broken after spaces (a word longer
+    than a line is broken where it must be)."""
+    pieces: list[str] = []
+    current = ""
+    for word in re.findall(r"\S+\s*", line):
+        if cell_len(current + word.rstrip()) <= width:
+            current += word
+            continue
+        if current:
+            pieces.append(current.rstrip())
+        while cell_len(word.rstrip()) > width:
+            head = set_cell_size(word, width)
+            pieces.append(head)
+            word = word[len(head) :]
+        current = word
+    if current.strip() or not pieces:
+        pieces.append(current.rstrip())
+    return pieces

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.schemas import ContactRead, TimelineEntry
 from crm_tui.shown import contact_lines, long_texts
+from crm_tui.text import for_terminal
 from screens.text import safe
 
 CHANNEL_ICONS = {
@@ -54,7 +56,8 @@ def _stamp(at: datetime, by: str | None, *, with_time: bool = True) -> str:
     return f"{moment} by {by}" if by else moment
 
 
-def contact_content(contact: ContactRead) -> Content:
+def contact_content(contact: ContactRead, width: int = 0) -> Content:
+    """The contact's fields; ``width``: the pane's, for notes laid out right to left."""
     parts: list[str | Content | tuple[str, str]] = [
         (safe(contact.name, single_line=True), "bold"),
         (f"  #{contact.id} · {contact.status} · version {contact.version}", "$text-muted"),
@@ -74,11 +77,23 @@ def contact_content(contact: ContactRead) -> Content:
     for label, value in fields:
         if value:
             parts += ["\n", (f"{safe(label, single_line=True)[:14]:<14} ", "$text-muted")]
-            parts.append(safe(value, single_line=True))
+            parts.append(_value(value, width - LABEL_WIDTH))
     for label, text in long_texts(contact):
         if text:
-            parts += ["\n\n", (label, "$text-muted"), "\n", safe(text)]
+            parts += ["\n\n", (label, "$text-muted"), "\n", bidi.paragraphs(safe(text), width)]
     return Content.assemble(*parts)
+
+
+LABEL_WIDTH = 15  # a field's label and the space after it
+
+
+def _value(value: str, width: int) -> str:
+    """A field's value; one that is laid out right to left and runs over the pane's
+    ``width`` is wrapped first (in logical order), its further lines under its first."""
+    line = for_terminal(value, single_line=True)
+    if not bidi.laying_out() or not bidi.has_rtl(line) or cell_len(line) <= width:
+        return safe(value, single_line=True)
+    return bidi.paragraphs(line, width).replace("\n", "\n" + " " * LABEL_WIDTH)
 
 
 class ContactDetail(VerticalScroll, can_focus=True):
@@ -89,12 +104,16 @@ class ContactDetail(VerticalScroll, can_focus=True):
         Binding("k", "scroll_up", "Up", show=False),
     ]
 
+    shown: ContactRead | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-fields")
         yield Static("", id="detail-timeline")
 
     def show(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
-        self.query_one("#detail-fields", Static).update(contact_content(contact))
+        self.shown = contact
+        width = self.scrollable_content_region.width
+        self.query_one("#detail-fields", Static).update(contact_content(contact, width))
         lines = [Content.styled("Timeline", "bold"), Content("")]
         lines += [timeline_line(entry) for entry in timeline] or [
             Content.styled("nothing yet: l logs an interaction, t adds a task", "$text-muted")
@@ -102,6 +121,13 @@ class ContactDetail(VerticalScroll, can_focus=True):
         self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
         self.scroll_home(animate=False)
 
+    def on_resize(self) -> None:
+        """Notes laid out right to left are wrapped to the pane: again at its new width."""
+        if self.shown is not None and bidi.laying_out():
+            width = self.scrollable_content_region.width
+            self.query_one("#detail-fields", Static).update(contact_content(self.shown, width))
+
     def clear(self) -> None:
+        self.shown = None
         self.query_one("#detail-fields", Static).update("")
         self.query_one("#detail-timeline", Static).update("")

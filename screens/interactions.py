@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.schemas import InteractionRead, TaskRead
 from crm_tui.services import interactions as service
 from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
@@ -65,7 +65,11 @@ def _cells(item: InteractionRead) -> list[str]:
     ]
 
 
-def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None) -> Content:
+def interaction_content(
+    item: InteractionRead, follow_up: TaskRead | None = None, width: int = 0
+) -> Content:
+    """An interaction for the detail pane; ``width``: the pane's, for a body laid out right
+    to left."""
     direction = "they reached out" if item.direction == "in" else "we reached out"
     parts: list[Any] = [
         (safe(item.subject or "(no subject)", single_line=True), "bold"),
@@ -101,7 +105,7 @@ def interaction_content(item: InteractionRead, follow_up: TaskRead | None = None
             ),
         ]
     if item.body:
-        parts += ["\n\n", safe(item.body)]
+        parts += ["\n\n", bidi.paragraphs(safe(item.body), width)]
     if item.deleted_at:
         parts += ["\n\n", ("in the trash: u restores it", "$text-error")]
     return Content.assemble(*parts)
@@ -254,7 +258,8 @@ class LogScreen(CrmScreen):
             self.app.call_from_thread(self._show_detail, *found)
 
     def _show_detail(self, item: InteractionRead, follow_up: TaskRead | None) -> None:
-        self.query_one("#log-detail-text", Static).update(interaction_content(item, follow_up))
+        pane = self.query_one("#log-detail-text", Static)
+        pane.update(interaction_content(item, follow_up, pane.content_size.width))
 
     # -- search and filters ---------------------------------------------------------------
 

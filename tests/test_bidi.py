@@ -57,6 +57,20 @@ def test_a_line_keeps_each_run_in_its_own_direction() -> None:
     assert bidi.layout(line) == line
 
 
+def test_a_note_is_wrapped_in_logical_order_then_laid_out() -> None:
+    """Read from the top down: the note's first words on the first line, on its right."""
+    note = "قرارداد سالانه را در ۱۵ فروردین ۱۴۰۵ تمدید کرد\nRenewed in March, a long line."
+    bidi.use(True)
+    assert bidi.paragraphs(note, 24).split("\n") == [
+        "  ۱۵ ﺭﺩ ﺍﺭ ﻪﻧﻻﺎﺳ ﺩﺍﺩﺭﺍﺮﻗ",
+        "  ﺩﺮﮐ ﺪﯾﺪﻤﺗ ۱۴۰۵ ﻦﯾﺩﺭﻭﺮﻓ",
+        "Renewed in March, a long line.",  # the pane wraps a left-to-right line itself
+    ]
+    assert all(cell_len(line) <= 24 for line in bidi.paragraphs(note, 24).split("\n")[:2])
+    bidi.use(False)
+    assert bidi.paragraphs(note, 24) == note
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     text=st.text(
@@ -105,10 +119,11 @@ async def test_the_app_lays_out_a_persian_name_in_its_list(db: Database) -> None
     from crm_tui.config import Settings
     from screens.contacts import ContactsScreen
     from tests.conftest import FIXED_TODAY
-    from tests.screens_helpers import open_screen
+    from tests.screens_helpers import open_screen, settle
 
     with db.write() as session:
-        add_contact(session, "سارا احمدی", organization="Blue Harbor Café")
+        note = "قرارداد سالانه را در ۱۵ فروردین ۱۴۰۵ تمدید کرد و درباره قیمت‌ها پرسید"
+        add_contact(session, "سارا احمدی", organization="Blue Harbor Café", notes=note)
     for setting, shown in (("app", "ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ"), ("terminal", "سارا احمدی")):
         settings = Settings(user="tester", bidi=setting)
         app = CrmApp(database=db, settings=settings, today=FIXED_TODAY, watch_changes=False)
@@ -116,6 +131,10 @@ async def test_the_app_lays_out_a_persian_name_in_its_list(db: Database) -> None
             screen = await open_screen(pilot, "2", ContactsScreen)
             row = screen.table.render_line(1).text
             assert shown in row and "Blue Harbor Café" in row, row
+            await settle(pilot)
+            pane = app.screen.query_one("#detail-fields").render().plain  # type: ignore[attr-defined]
+            first = "ﻦﯾﺩﺭﻭﺮﻓ ۱۵ ﺭﺩ ﺍﺭ ﻪﻧﻻﺎﺳ ﺩﺍﺩﺭﺍﺮﻗ" if setting == "app" else note
+            assert first in pane, pane
 
 
 def _crm_on_a_terminal(url: str, *args: str) -> str:
