@@ -96,24 +96,30 @@ class UsesDatabase:
         then: Callable[[T], object] | None = None,
         *,
         group: str,
+        failed: Callable[[Exception], object] | None = None,
+        exclusive: bool = False,
     ) -> None:
         """Run ``write`` with a write session in a thread worker, in its own transaction.
 
-        A failure becomes a notification (nothing half-written: the transaction rolls back);
-        on success ``then`` gets what ``write`` returned, on the UI thread.
+        A failure rolls the transaction back (nothing half-written) and goes to ``failed``
+        on the UI thread (a form shows it on itself), else becomes a notification; on
+        success ``then`` gets what ``write`` returned, on the UI thread.
         """
 
         def run() -> None:
             try:
                 with self.write() as session:
                     result = write(session)
-            except Exception as error:  # every failure becomes a notification
-                self.report(error)
+            except Exception as error:  # a notification or the form's own error line
+                if failed is None:
+                    self.report(error)
+                else:
+                    self.app.call_from_thread(failed, error)
                 return
             if then is not None:
                 self.app.call_from_thread(then, result)
 
-        self.run_worker(run, thread=True, group=group)
+        self.run_worker(run, thread=True, group=group, exclusive=exclusive)
 
     @property
     def actor_id(self) -> int | None:

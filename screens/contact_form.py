@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,23 +12,25 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
 from crm_tui.dates import birthday_text
-from crm_tui.errors import ConflictError, ValidationError
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
-from screens.base import DialogStyles, UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase
 from screens.dialogs import STATUSES
 from screens.forms import (
     DiscardGuard,
     Field,
     PairList,
     changed_fields,
-    errors_of,
     input_value,
     pair_problems,
+    save_failed,
     show_errors,
 )
 from screens.text import editable, literal, safe
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 FIELDS = {
     "name",
@@ -261,39 +263,37 @@ class ContactForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[ContactR
     def _cancel_pressed(self) -> None:
         self.action_cancel()
 
-    @work(thread=True, exclusive=True, group="contact-save")
     def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
-        app = self.app
-        try:
-            saved = self._write(values, expected_version)
-        except ValidationError as error:
-            app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
-        except ConflictError as error:
-            app.call_from_thread(self._conflict, values, error.current)
-        except Exception as error:  # shown on the form, never a traceback
-            app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
-        else:
-            app.call_from_thread(self.dismiss, saved)
+        self.write_in_worker(
+            lambda session: self._write(session, values, expected_version),
+            self.dismiss,
+            group="contact-save",
+            exclusive=True,
+            failed=lambda error: save_failed(
+                self, error, FIELDS, lambda theirs: self._conflict(values, theirs)
+            ),
+        )
 
-    def _write(self, values: dict[str, Any], expected_version: int | None) -> ContactRead:
-        with self.write() as session:
-            if self.contact is None:
-                data = ContactCreate.build(self.phone_region, **to_model_values(values))
-                return create_contact(session=session, data=data, actor_id=self.actor_id)
-            changed = changed_fields(self.original, values)
-            if not values["name"] and changed.keys() & NAMES:
-                # as the label says: blank is first + last, so a new first name renames
-                changed["name"] = full_name(values["first_name"], values["last_name"])
-            changes = to_model_values(changed)
-            if not changes:  # saved as it was: no new version, no "changed by" stamp
-                return self.contact
-            return update_contact(
-                session=session,
-                contact_id=self.contact.id,
-                changes=ContactUpdate.build(self.phone_region, **changes),
-                expected_version=expected_version,
-                actor_id=self.actor_id,
-            )
+    def _write(
+        self, session: Session, values: dict[str, Any], expected_version: int | None
+    ) -> ContactRead:
+        if self.contact is None:
+            data = ContactCreate.build(self.phone_region, **to_model_values(values))
+            return create_contact(session=session, data=data, actor_id=self.actor_id)
+        changed = changed_fields(self.original, values)
+        if not values["name"] and changed.keys() & NAMES:
+            # as the label says: blank is first + last, so a new first name renames
+            changed["name"] = full_name(values["first_name"], values["last_name"])
+        changes = to_model_values(changed)
+        if not changes:  # saved as it was: no new version, no "changed by" stamp
+            return self.contact
+        return update_contact(
+            session=session,
+            contact_id=self.contact.id,
+            changes=ContactUpdate.build(self.phone_region, **changes),
+            expected_version=expected_version,
+            actor_id=self.actor_id,
+        )
 
     def _conflict(self, values: dict[str, Any], theirs: ContactRead) -> None:
         from screens.conflict import resolve_conflict

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from crm_tui.dates import jalali_day
-from crm_tui.errors import FieldErrors, ValidationError
+from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from screens.dialogs import ConfirmDialog
 from screens.text import literal
 
@@ -221,6 +221,25 @@ def pair_problems(screen: Widget, fields: set[str]) -> dict[str, str]:
 def _show(line: Static, message: str) -> None:
     line.update(literal(message))
     line.display = bool(message)
+
+
+def save_failed(
+    form: Widget,
+    error: Exception,
+    known: set[str],
+    conflict: Callable[[Any], None] | None = None,
+) -> None:
+    """A form's save that failed, shown on the form (never a traceback): each field's
+    problem beside it, a newer version saved meanwhile in the ``conflict`` dialog (given
+    the record as it is now), anything else on the form's error line."""
+    if isinstance(error, ValidationError):
+        show_errors(form, errors_of(error), known)
+    elif isinstance(error, ConflictError) and conflict is not None:
+        conflict(error.current)
+    else:
+        from screens.base import describe_error
+
+        show_errors(form, {"record": describe_error(error)}, set())
 
 
 def errors_of(error: ValidationError) -> dict[str, str]:

@@ -7,7 +7,7 @@ to mark it done: a box under the contact, ticked, so ctrl+s saves both.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui import bidi, display
 from crm_tui.dates import DateError, parse_day, parse_when
-from crm_tui.errors import FieldErrors, ValidationError
+from crm_tui.errors import FieldErrors
 from crm_tui.schemas import (
     InteractionCreate,
     InteractionRead,
@@ -31,10 +31,13 @@ from crm_tui.schemas import (
 from crm_tui.services.interactions import create_interaction, update_interaction
 from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_follow_ups
 from crm_tui.vocabulary import Channel, Sentiment
-from screens.base import DialogStyles, UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
-from screens.forms import DiscardGuard, Field, errors_of, input_value, show_errors
+from screens.forms import DiscardGuard, Field, input_value, save_failed, show_errors
 from screens.text import editable, literal
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 FIELDS = {"contact", "when", "subject", "body", "channel", "follow_up", "sentiment"}
 OFFERED = 3  # follow-ups named on the "complete" box; more are counted
@@ -266,41 +269,38 @@ class InteractionForm(
     def _cancel_pressed(self) -> None:
         self.action_cancel()  # asks first when something was typed (DiscardGuard)
 
-    @work(thread=True, exclusive=True, group="interaction-save")
     def _save(self, values: dict[str, Any]) -> None:
-        try:
-            saved = self._write(values)
-        except ValidationError as error:
-            self.app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
-        except Exception as error:  # shown on the form, never a traceback
-            self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
-        else:
-            self.app.call_from_thread(self.dismiss, saved)
+        self.write_in_worker(
+            lambda session: self._write(session, dict(values)),
+            self.dismiss,
+            group="interaction-save",
+            exclusive=True,
+            failed=lambda error: save_failed(self, error, FIELDS),
+        )
 
-    def _write(self, values: dict[str, Any]) -> InteractionRead:
+    def _write(self, session: Session, values: dict[str, Any]) -> InteractionRead:
         follow_up = values.pop("follow_up")
         complete = values.pop("complete")
-        with self.write() as session:
-            if self.interaction is not None:
-                values.pop("contact_ids")
-                return update_interaction(
-                    session=session,
-                    interaction_id=self.interaction.id,
-                    changes=InteractionUpdate.build(**values),
-                    expected_version=self.interaction.version,
-                    actor_id=self.actor_id,
-                )
-            created = create_interaction(
-                session=session, data=InteractionCreate.build(**values), actor_id=self.actor_id
+        if self.interaction is not None:
+            values.pop("contact_ids")
+            return update_interaction(
+                session=session,
+                interaction_id=self.interaction.id,
+                changes=InteractionUpdate.build(**values),
+                expected_version=self.interaction.version,
+                actor_id=self.actor_id,
             )
-            if follow_up is not None:
-                create_follow_up(
-                    session=session,
-                    interaction_id=created.id,
-                    due=follow_up,
-                    actor_id=self.actor_id,
-                )
-            done = complete_follow_ups(session=session, task_ids=complete, actor_id=self.actor_id)
+        created = create_interaction(
+            session=session, data=InteractionCreate.build(**values), actor_id=self.actor_id
+        )
+        if follow_up is not None:
+            create_follow_up(
+                session=session,
+                interaction_id=created.id,
+                due=follow_up,
+                actor_id=self.actor_id,
+            )
+        done = complete_follow_ups(session=session, task_ids=complete, actor_id=self.actor_id)
         if done:
             names = ", ".join(f"#{task.id}" for task in done)
             self.app.notify(f"follow-up {names} done", timeout=3)

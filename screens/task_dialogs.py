@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -15,7 +15,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from crm_tui.dates import DateError, parse_day
-from crm_tui.errors import CrmError
 from crm_tui.schemas import MemberRead, ProjectRead, TaskRead
 from crm_tui.services.projects import create_project, list_projects
 from crm_tui.services.team import list_members
@@ -208,7 +207,6 @@ class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead]
             chosen(self.query_one("#f-assignee", Select).value),
         )
 
-    @work(thread=True, exclusive=True, group="template-apply")
     def _apply(
         self,
         template_id: int,
@@ -217,28 +215,31 @@ class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead]
         project: str,
         assignee_id: int | None,
     ) -> None:
-        try:
-            with self.write() as session:
-                project_id = None
-                if project.strip():
-                    known = {p.name.casefold(): p.id for p in list_projects(session=session)}
-                    project_id = (
-                        known.get(project.strip().casefold())
-                        or create_project(session=session, name=project, contact_id=contact_id).id
-                    )
-                tasks = apply_template(
-                    session=session,
-                    ref=str(template_id),
-                    start=start,
-                    contact_id=contact_id,
-                    project_id=project_id,
-                    assignee_id=assignee_id,
-                    actor_id=self.actor_id,
+        def write(session: Any) -> list[TaskRead]:
+            project_id = None
+            if project.strip():
+                known = {p.name.casefold(): p.id for p in list_projects(session=session)}
+                project_id = (
+                    known.get(project.strip().casefold())
+                    or create_project(session=session, name=project, contact_id=contact_id).id
                 )
-        except Exception as error:  # shown on the form, never a traceback
-            self.app.call_from_thread(_error, self, describe_error(error))
-        else:
-            self.app.call_from_thread(self.dismiss, tasks)
+            return apply_template(
+                session=session,
+                ref=str(template_id),
+                start=start,
+                contact_id=contact_id,
+                project_id=project_id,
+                assignee_id=assignee_id,
+                actor_id=self.actor_id,
+            )
+
+        self.write_in_worker(
+            write,
+            self.dismiss,
+            group="template-apply",
+            exclusive=True,
+            failed=lambda error: _error(self, describe_error(error)),
+        )
 
 
 STEP_HELP = (
@@ -342,31 +343,28 @@ class TemplateEditor(DialogStyles, UsesDatabase, ModalScreen[TemplateRead | None
             return
         which = self.query_one("#f-which", Select).value
         self._save(
-            which if which else None,
+            which if isinstance(which, int) and which else None,
             self.query_one("#f-name", Input).value,
             self.query_one("#f-description", Input).value,
             steps,
         )
 
-    @work(thread=True, exclusive=True, group="template-save")
     def _save(
         self, template_id: int | None, name: str, description: str, steps: list[StepSpec]
     ) -> None:
-        try:
-            with self.write() as session:
-                saved = save_template(
-                    session=session,
-                    name=name,
-                    description=description,
-                    steps=steps,
-                    template_id=template_id,
-                )
-        except CrmError as error:
-            self.app.call_from_thread(_error, self, str(error))
-        except Exception as error:  # shown on the form, never a traceback
-            self.app.call_from_thread(_error, self, describe_error(error))
-        else:
-            self.app.call_from_thread(self.dismiss, saved)
+        self.write_in_worker(
+            lambda session: save_template(
+                session=session,
+                name=name,
+                description=description,
+                steps=steps,
+                template_id=template_id,
+            ),
+            self.dismiss,
+            group="template-save",
+            exclusive=True,
+            failed=lambda error: _error(self, describe_error(error)),
+        )
 
 
 def board_choices(session: Any) -> tuple[list[MemberRead], list[ProjectRead], list[TemplateRead]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,23 +14,26 @@ from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from crm_tui import display
 from crm_tui.dates import DateError, parse_day
-from crm_tui.errors import ConflictError, FieldErrors, ValidationError
+from crm_tui.errors import FieldErrors
 from crm_tui.models import TaskStatus
 from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
 from crm_tui.services.projects import create_project, list_projects
 from crm_tui.services.tasks import create_task, update_task
 from crm_tui.services.team import list_members
-from screens.base import DialogStyles, UsesDatabase, describe_error
+from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
 from screens.forms import (
     DiscardGuard,
     Field,
     changed_fields,
-    errors_of,
     input_value,
+    save_failed,
     show_errors,
 )
 from screens.text import editable
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 FIELDS = {
     "title",
@@ -281,40 +284,39 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
     def _cancel_pressed(self) -> None:
         self.action_cancel()  # asks first when something was typed (DiscardGuard)
 
-    @work(thread=True, exclusive=True, group="task-save")
     def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
-        try:
-            saved = self._write(values, expected_version)
-        except ValidationError as error:
-            self.app.call_from_thread(show_errors, self, errors_of(error), FIELDS)
-        except ConflictError as error:
-            self.app.call_from_thread(self._conflict, values, error.current)
-        except Exception as error:  # shown on the form, never a traceback
-            self.app.call_from_thread(show_errors, self, {"record": describe_error(error)}, set())
-        else:
-            self.app.call_from_thread(self.dismiss, saved)
+        self.write_in_worker(
+            lambda session: self._write(session, values, expected_version),
+            self.dismiss,
+            group="task-save",
+            exclusive=True,
+            failed=lambda error: save_failed(
+                self, error, FIELDS, lambda theirs: self._conflict(values, theirs)
+            ),
+        )
 
-    def _write(self, values: dict[str, Any], expected_version: int | None) -> TaskRead:
+    def _write(
+        self, session: Session, values: dict[str, Any], expected_version: int | None
+    ) -> TaskRead:
         values = dict(values)  # kept whole for a second try after a conflict
         new_project = values.pop("new_project")
-        with self.write() as session:
-            if new_project:
-                values["project_id"] = create_project(
-                    session=session, name=new_project, contact_id=values["contact_id"]
-                ).id
-            if self.editing is None:
-                data = TaskCreate.build(**values)
-                return create_task(session=session, data=data, actor_id=self.actor_id)
-            changes = changed_fields(self._original(), values)
-            if not changes:  # saved as it was: no new version, no "changed by" stamp
-                return self.editing
-            return update_task(
-                session=session,
-                task_id=self.editing.id,
-                changes=TaskUpdate.build(**changes),
-                expected_version=expected_version,
-                actor_id=self.actor_id,
-            )
+        if new_project:
+            values["project_id"] = create_project(
+                session=session, name=new_project, contact_id=values["contact_id"]
+            ).id
+        if self.editing is None:
+            data = TaskCreate.build(**values)
+            return create_task(session=session, data=data, actor_id=self.actor_id)
+        changes = changed_fields(self._original(), values)
+        if not changes:  # saved as it was: no new version, no "changed by" stamp
+            return self.editing
+        return update_task(
+            session=session,
+            task_id=self.editing.id,
+            changes=TaskUpdate.build(**changes),
+            expected_version=expected_version,
+            actor_id=self.actor_id,
+        )
 
     def _original(self) -> dict[str, Any]:
         assert self.editing is not None
