@@ -87,7 +87,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (they run in the SQLite run): a screen reaches the database only through the services,
     whose tests run on both, so on PostgreSQL a Pilot test would repeat the SQLite one
     through the same services, at about half of the PostgreSQL run's time. Pilot tests of
-    what teammates sharing a server see (marked ``postgres_too``) run on both."""
+    what teammates sharing a server see (marked ``postgres_too``) run on both. A test that
+    opens no database at all (parsing, formatting, layout) would only repeat itself."""
     if BACKEND == "sqlite":
         return
     kept, left_out = [], []
@@ -97,6 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             inspect.iscoroutinefunction(getattr(item, "obj", None)) or "snap_compare" in fixtures
         )
         left = "db_path" in fixtures or item.get_closest_marker("sqlite_only") is not None
+        left = left or not {"databases", "migrated_template"} & set(fixtures)
         left = left or (pilot and item.get_closest_marker("postgres_too") is None)
         (left_out if left else kept).append(item)
     if left_out:
