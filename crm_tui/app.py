@@ -130,19 +130,22 @@ class CrmApp(App[None]):
         """Show dates in the other calendar (F2), until the app closes: ``calendar`` in the
         config file keeps a choice."""
         shown = display.current()
-        jalali = shown.calendar is display.Calendar.GREGORIAN
-        calendar = display.Calendar.JALALI if jalali else display.Calendar.GREGORIAN
-        display.use(replace(shown, calendar=calendar))
-        self.notify(f"dates in the {calendar.value.title()} calendar (F2 switches back)")
-        self._data_changed()
+        calendar = next(c for c in display.Calendar if c is not shown.calendar)
+        said = f"dates in the {calendar.value.title()} calendar (F2 switches back)"
+        self._show_as(replace(shown, calendar=calendar), said)
 
     def action_toggle_digits(self) -> None:
         """Show Persian digits or Latin ones (F3), until the app closes."""
         shown = display.current()
-        persian = shown.digits is display.Digits.LATIN
-        digits = display.Digits.PERSIAN if persian else display.Digits.LATIN
-        display.use(replace(shown, digits=digits))
-        self.notify(f"{digits.value.title()} digits (F3 switches back)")
+        digits = next(d for d in display.Digits if d is not shown.digits)
+        self._show_as(
+            replace(shown, digits=digits), f"{digits.value.title()} digits (F3 switches back)"
+        )
+
+    def _show_as(self, shown: display.Display, said: str) -> None:
+        """Show dates and numbers as ``shown`` from now on: every screen draws again."""
+        display.use(shown)
+        self.notify(said)
         self._data_changed()
 
     def _data_changed(self) -> None:

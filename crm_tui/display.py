@@ -105,13 +105,6 @@ def day_month(value: date) -> str:
     return digits(f"{value:%d %b}")
 
 
-def month_name(value: date) -> str:
-    """The month ``value`` falls in, with its year: "Dec 2026" or "آذر ۱۴۰۵"."""
-    if _current.calendar is Calendar.JALALI:
-        return digits(_jalali(value).strftime("%B %Y"))  # type: ignore[attr-defined]
-    return digits(f"{value:%b %Y}")
-
-
 def moment(value: datetime | None, *, with_time: bool = True) -> str:
     """A stored moment in the reader's zone: its day (as ``day``) and clock ("" for none)."""
     if value is None:

@@ -477,15 +477,17 @@ CalendarOpt = typer.Option(
 
 def _calendar(calendar: str, fmt: str) -> bool:
     """Whether a CSV export writes its dates in the Jalali calendar."""
+    from crm_tui.display import Calendar
+
     calendar = calendar.strip().lower()
-    if calendar not in ("gregorian", "jalali"):
-        raise typer.BadParameter("gregorian or jalali", param_hint="--calendar")
-    if calendar == "jalali" and fmt != "csv":
+    if calendar not in set(Calendar):
+        raise typer.BadParameter(" or ".join(Calendar), param_hint="--calendar")
+    if calendar == Calendar.JALALI and fmt != "csv":
         raise typer.BadParameter(
             f"only a CSV export is written in Jalali ({fmt} is read by programs)",
             param_hint="--calendar",
         )
-    return calendar == "jalali"
+    return calendar == Calendar.JALALI
 
 
 def _dated(header: list[str], rows: Iterable[list[Any]], jalali: bool) -> Iterable[list[Any]]:
