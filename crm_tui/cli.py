@@ -92,11 +92,22 @@ def _is_database_error(error: Exception) -> bool:
     return type(error).__module__.startswith("sqlalchemy")
 
 
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether SQLite found the disk full, in ``error`` or what it came from: SQLite then
+    rolls the whole transaction back, and rolling back to a savepoint in it fails next
+    ("no such savepoint"), the error that reaches here."""
+    while error is not None:
+        if getattr(getattr(error, "orig", error), "sqlite_errorname", "") == "SQLITE_FULL":
+            return True
+        error = error.__context__
+    return False
+
+
 def _database_message(error: Exception) -> str:
     from crm_tui.config import mask_url
 
     original = getattr(error, "orig", None)
-    if getattr(original, "sqlite_errorname", "") == "SQLITE_FULL":
+    if _disk_full(error):
         return "the disk is full: nothing was changed (free some space and run it again)"
     reason = str(original or error).splitlines()[0]
     if "locked" in reason or "busy" in reason:

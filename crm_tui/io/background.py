@@ -18,12 +18,14 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any
 
 from crm_tui.errors import CrmError
 
 _ITEM, _ERROR, _DONE = "item", "error", "done"
+AHEAD = 4  # items received and not yet taken, at most
 
 
 class InBackground(Iterator[Any]):
@@ -44,8 +46,10 @@ class InBackground(Iterator[Any]):
         sender.close()  # the child holds the only write end: its death is an EOF here
         self._receiver = receiver
         # A thread empties the pipe as the items come (its reads let go of the GIL): a
-        # child waiting for the consumer to take its last item would make no new ones.
-        self._messages: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # child waiting for the consumer to take its last item would make no new ones. It
+        # holds at most AHEAD of them: a child faster than the consumer then waits, and a
+        # large file is never held whole.
+        self._messages: queue.Queue[bytes | None] = queue.Queue(AHEAD)
         self._drain = threading.Thread(target=_drain, args=(receiver, self._messages), daemon=True)
         self._drain.start()
         self._closed = False
@@ -75,11 +79,14 @@ class InBackground(Iterator[Any]):
         if self._child.is_alive():  # the consumer stopped early, or the child is on its way out
             self._child.terminate()
         self._child.join()
+        while self._drain.is_alive():  # it may wait to hand over an item nobody will take
+            with suppress(queue.Empty):
+                self._messages.get(timeout=0.05)
         self._drain.join()
         self._receiver.close()
 
 
-def _drain(receiver: Connection, messages: queue.SimpleQueue[bytes | None]) -> None:
+def _drain(receiver: Connection, messages: queue.Queue[bytes | None]) -> None:
     try:
         while True:
             messages.put(receiver.recv_bytes())

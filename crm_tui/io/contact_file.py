@@ -84,7 +84,7 @@ def read_contact_file(
     mapping = column_map(source.header, options.profile, options.maps)
     check_identifies(mapping, source.header, source.name)
     reader = RowReader(source.header, mapping, options.region, team)
-    yield Opened(mapping.profile, source.text.count("\n") + 1)
+    yield Opened(mapping.profile, source.lines)
     rows: list[Row] = []
     line = source.header_line
     for record in source.records():

@@ -13,9 +13,10 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from crm_tui.errors import UsageError, ValidationError
 
@@ -43,6 +44,8 @@ _NOT_TEXT = [
 ]
 
 
+HEAD_BYTES = 1 << 20  # what the encoding is detected from (and binary files refused by)
+BLOCK = 1 << 20  # bytes decoded at a time
 EXCERPT_CHARS = 60  # of a cell quoted in a message: a note can be a megabyte
 
 
@@ -89,28 +92,44 @@ class Problem:
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """The text of ``data`` and the encoding used: given, from a BOM, UTF-8, or detected."""
+    name, errors = _encoding(data[:HEAD_BYTES], encoding, lambda name: _decodes(data, name))
+    return data.decode(name, errors), name
+
+
+def _decodes(data: bytes, name: str) -> bool:
+    try:
+        data.decode(name)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding(head: bytes, encoding: str | None, decodes: Callable[[str], bool]) -> tuple[str, str]:
+    """The encoding of a file that begins with ``head`` and how to decode it (its errors
+    argument): given, from a BOM, UTF-8, or detected. ``decodes(name)``: whether the whole
+    file reads as ``name``. A given encoding it does not read as is refused."""
     if encoding:
         try:
-            return data.decode(encoding), encoding
+            codecs.lookup(encoding)
         except LookupError:
             raise UsageError(f"--encoding {encoding!r}: no such encoding") from None
-        except UnicodeDecodeError as error:
-            raise ValidationError(f"cannot read the file as {encoding}: {error}") from None
+        decodes(encoding) or _refuse(encoding)
+        return encoding, "strict"
     for bom, name in _BOMS:
-        if data.startswith(bom):
-            return data.decode(name), name
-    if (wide := _utf16_without_bom(data[:4096])) is not None:
-        with contextlib.suppress(UnicodeDecodeError):
-            return data.decode(wide), wide
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    name = _detected(data[: 1 << 20])
-    try:
-        return data.decode(name), name
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        if head.startswith(bom):
+            return name, "strict"
+    if (wide := _utf16_without_bom(head[:4096])) is not None and decodes(wide):
+        return wide, "strict"
+    if decodes("utf-8"):
+        return "utf-8", "strict"
+    name = _detected(head)
+    if decodes(name):
+        return name, "strict"
+    return "cp1252", "replace"
+
+
+def _refuse(encoding: str) -> bool:
+    raise ValidationError(f"cannot read the file as {encoding}")
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -220,18 +239,24 @@ def _header_index(rows: list[list[str]]) -> int:
 
 @dataclass
 class CsvSource:
-    """A CSV file, decoded and sniffed; ``records()`` yields its rows after the header."""
+    """A CSV file, its encoding, delimiter and header found; ``records()`` yields its rows
+    after the header, read a block at a time (a large file is never held whole)."""
 
     name: str
-    text: str
     encoding: str
     delimiter: str
     header: list[str]
     header_line: int
-    _body_start: int
+    lines: int  # physical lines (quoted newlines too): near enough for a progress bar
+    opener: Callable[[], TextIO]  # the file as text, from its start (after any BOM)
+    _body_start: int  # the characters before the first record
 
     def records(self) -> Iterator[Record | Problem]:
-        stream = io.StringIO(self.text[self._body_start :])
+        with self.opener() as stream:
+            _skip(stream, self._body_start)
+            yield from self._records(stream)
+
+    def _records(self, stream: TextIO) -> Iterator[Record | Problem]:
         reader = csv.reader(stream, delimiter=self.delimiter, strict=True)
         width = len(self.header)
         line_before = self.header_line
@@ -258,6 +283,14 @@ class CsvSource:
             yield Record(start, (cells + [""] * width)[:width])
 
 
+def _skip(stream: TextIO, characters: int) -> None:
+    while characters > 0:
+        read = len(stream.read(min(characters, BLOCK)))
+        if not read:
+            return
+        characters -= read
+
+
 def open_csv(
     path: Path,
     *,
@@ -265,14 +298,17 @@ def open_csv(
     delimiter: str | None = None,
     name: str | None = None,
 ) -> CsvSource:
-    """Read ``path`` and find its encoding, delimiter and header; ``name``: what messages
-    call the file (default: its path)."""
+    """Find ``path``'s encoding, delimiter and header (reading the file once through, a block
+    at a time); ``name``: what messages call the file (default: its path)."""
     name = name or str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ValidationError(f"cannot read {name}: {error.strerror}") from None
-    return parse_csv(data, name=name, encoding=encoding, delimiter=delimiter)
+
+    def opener() -> BinaryIO:
+        try:
+            return path.open("rb")
+        except OSError as error:
+            raise ValidationError(f"cannot read {name}: {error.strerror}") from None
+
+    return _source(opener, name, encoding, delimiter)
 
 
 def parse_csv(
@@ -282,38 +318,117 @@ def parse_csv(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> CsvSource:
-    _refuse_what_is_not_text(data, name, encoding)
-    text, used = decode(data, encoding)
-    text = text.lstrip("\ufeff")
-    if not text.strip():
+    return _source(lambda: io.BytesIO(data), name, encoding, delimiter)
+
+
+def _source(
+    opener: Callable[[], BinaryIO], name: str, encoding: str | None, delimiter: str | None
+) -> CsvSource:
+    with opener() as handle:
+        head = handle.read(HEAD_BYTES)
+    _refuse_what_is_not_text(head, name, encoding)
+    passes: dict[str, _Pass | None] = {}
+
+    def decodes(candidate: str) -> bool:
+        passes[candidate] = _read_through(opener, candidate)
+        return passes[candidate] is not None
+
+    used, errors = _encoding(head, encoding, decodes)
+    through = passes.get(used) or _read_through(opener, used, errors)
+    assert through is not None  # errors="replace" reads anything
+
+    def text() -> TextIO:
+        return io.TextIOWrapper(opener(), encoding=used, errors=errors, newline="")
+
+    if not through.has_text:
         raise ValidationError(f"{name} is empty")
-    head = _first_rows(text, delimiter)
-    header_at = _header_index(head[1])
-    chosen = delimiter or head[0]
-    lines_before, offset = _skip_rows(text, chosen, header_at)
-    reader = csv.reader(io.StringIO(text[offset:]), delimiter=chosen)
+    with text() as stream:
+        lead, chosen = _sniffed(stream, delimiter)
+    with text() as stream:
+        _skip(stream, lead)
+        head_text = _head(stream, chosen)
+    rows = _first_rows(head_text, chosen)
+    header_at = _header_index(rows)
+    lines_before, offset = _skip_rows(head_text, chosen, header_at)
+    reader = csv.reader(io.StringIO(head_text[offset:]), delimiter=chosen)
     header = [cell.strip() for cell in next(reader)]
-    body_start = offset + _consumed(text[offset:], chosen)
-    return CsvSource(name, text, used, chosen, header, lines_before + reader.line_num, body_start)
+    body_start = lead + offset + _consumed(head_text[offset:], chosen)
+    header_line = lines_before + reader.line_num
+    return CsvSource(name, used, chosen, header, header_line, through.lines, text, body_start)
+
+
+@dataclass
+class _Pass:
+    lines: int
+    has_text: bool
+
+
+def _read_through(
+    opener: Callable[[], BinaryIO], encoding: str, errors: str = "strict"
+) -> _Pass | None:
+    """The file's lines and whether it has more than white space, read as ``encoding``;
+    None if it does not read as that."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
+    lines, has_text = 1, False
+    with opener() as handle:
+        while True:
+            block = handle.read(BLOCK)
+            try:
+                text = decoder.decode(block, final=not block)
+            except UnicodeDecodeError:
+                return None
+            lines += text.count("\n")
+            has_text = has_text or bool(text.replace("\ufeff", "").strip())
+            if not block:
+                return _Pass(lines, has_text)
+
+
+def _sniffed(stream: TextIO, delimiter: str | None) -> tuple[int, str]:
+    """How many BOM characters the text starts with, and its delimiter (given, or told from
+    the first SNIFF_CHARS characters after them)."""
+    text = stream.read(SNIFF_CHARS + 1)
+    lead = len(text) - len(text.lstrip("\ufeff"))
+    while text and lead == len(text):  # a file of BOMs: read on
+        text = stream.read(SNIFF_CHARS + 1)
+        lead += len(text) - len(text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    if lead and len(text) <= SNIFF_CHARS:
+        text += stream.read(SNIFF_CHARS + 1 - len(text))
+    return lead, delimiter or sniff_delimiter(_after_preamble(_whole_records(text, SNIFF_CHARS)))
+
+
+def _head(stream: TextIO, delimiter: str) -> str:
+    """The text of the first HEAD_ROWS records, read whole: a row cut at the end of a
+    sample (a note of 64 KB, say) would look shorter than the header and make the header
+    look like a preamble."""
+    taken: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in stream:
+            taken.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    with contextlib.suppress(StopIteration, csv.Error):
+        for _ in range(HEAD_ROWS):
+            next(reader)
+    return "".join(taken)
 
 
 SNIFF_CHARS = 64 * 1024  # what the delimiter is told from (csv.Sniffer is slow on more)
 HEAD_ROWS = 12  # the rows a preamble and the header are looked for among
 
 
-def _first_rows(text: str, delimiter: str | None) -> tuple[str, list[list[str]]]:
-    """The delimiter, and the first rows of ``text`` read whole: a row cut at the end of
-    the sniffing sample (a note of 64 KB, say) would look shorter than the header and
-    make the header look like a preamble."""
-    chosen = delimiter or sniff_delimiter(_after_preamble(_whole_records(text, SNIFF_CHARS)))
+def _first_rows(text: str, delimiter: str) -> list[list[str]]:
+    """The first rows of ``text`` (see ``_head``)."""
     rows = []
-    reader = csv.reader(_lines(text), delimiter=chosen)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         for _ in range(HEAD_ROWS):
             rows.append(next(reader))
     except (StopIteration, csv.Error):
         pass
-    return chosen, rows
+    return rows
 
 
 def _lines(text: str) -> Iterator[str]:

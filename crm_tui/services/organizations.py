@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, Organization
 from crm_tui.services import search
-from crm_tui.services.common import live_row, touch, utcnow
+from crm_tui.services.common import bulk_insert, chunked, live_row, reserve_ids, touch, utcnow
 from crm_tui.text import sort_key
+
+# What an import knows of an organization: its id, name and sort key.
+Named = tuple[int, str, str]
 
 
 def organization_named(*, session: Session, name: str) -> Organization | None:
@@ -30,6 +35,41 @@ def organization_named(*, session: Session, name: str) -> Organization | None:
     session.add(organization)
     session.flush()
     return organization
+
+
+def organizations_named(
+    *, session: Session, names: Iterable[str]
+) -> tuple[dict[str, Named], set[int]]:
+    """``organization_named`` for many names at once (an import's new contacts): by sort
+    key, the live organization each name is, those not stored yet created with one insert;
+    and the ids of the ones created."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        name = " ".join(name.split())
+        if name:
+            wanted.setdefault(sort_key(name), name)
+    found: dict[str, Named] = {}
+    for keys in chunked(sorted(wanted), 500):
+        rows = session.execute(
+            select(Organization.id, Organization.name, Organization.sort_name)
+            .where(col(Organization.sort_name).in_(keys), col(Organization.deleted_at).is_(None))
+            .order_by(Organization.id)
+        )
+        for row_id, name, key in rows:
+            found.setdefault(key, (row_id, name, key))
+    missing = [key for key in wanted if key not in found]
+    ids = reserve_ids(session=session, model=Organization, count=len(missing))
+    now = utcnow()
+    bulk_insert(
+        session=session,
+        model=Organization,
+        rows=[
+            {"id": i, "name": wanted[key], "sort_name": key, "created_at": now, "updated_at": now}
+            for i, key in zip(ids, missing, strict=True)
+        ],
+    )
+    found.update({key: (i, wanted[key], key) for i, key in zip(ids, missing, strict=True)})
+    return found, set(ids)
 
 
 def rename_organization(*, session: Session, organization_id: int, name: str) -> None:
