@@ -275,3 +275,35 @@ def test_a_first_import_lays_bands_out_from_its_first_rows(
         if BACKEND == "sqlite":
             assert _bands(session) > 70
         _check_every_search(session, SEARCHES)
+
+
+def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many contacts under a few names: the bands laid out from the first rows leave room
+    for the later ids of each name, so the rows are filed as they come. (Bands laid out from
+    the first rows' own ids sent every later row of a name to its last band, held back to
+    the end and split then, moving the rows filed so far: 300,000 contacts under 256 names
+    took 96 s to import, 100,000 took 9.)"""
+    monkeypatch.setattr(search, "TARGET_BAND", 4)
+    monkeypatch.setattr(search, "MAX_BAND", 10)
+    monkeypatch.setattr(imports, "WRITE_CHUNK", 500)
+    held_back: list[object] = []
+    file_at_the_end = search._file
+
+    def _file(session: Session, keys: list[search.Key]) -> dict[int, int]:
+        held_back.extend(keys)
+        return file_at_the_end(session, keys)
+
+    monkeypatch.setattr(search, "_file", _file)
+    names = ["Sara Ahmadi", "سارا احمدی", "Ali Karimi", "Zoë Salo"]
+    rows = [
+        ContactValues(name=names[n % 4], emails=[Labeled(f"s{n}@x.example", "", f"s{n}@x.example")])
+        for n in range(2_000)
+    ]
+    with db.write() as session:
+        assert import_contacts(session=session, rows=rows, source="test").created == 2_000
+    with db.read() as session:
+        _check_every_search(session, SEARCHES)
+    if BACKEND == "sqlite":
+        assert len(held_back) < 100

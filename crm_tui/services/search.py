@@ -586,11 +586,19 @@ class _Held:
     filed: list[tuple[int, str]] = field(default_factory=list)  # (rowid, document) to write
 
 
+# FTS5's settings for a bulk write, and the defaults they go back to. ``hashsize``: the
+# terms FTS5 gathers in memory before it writes them out as a segment of the index; with
+# the default 1 MB a large import writes many small segments, merged again and again.
+_BULK_SETTINGS = (("automerge", 0), ("hashsize", 4 << 20))
+_USUAL_SETTINGS = (("automerge", 4), ("hashsize", 1 << 20))
+
+
 @contextmanager
 def bulk_indexing(*, session: Session, expected: int = 0) -> Iterator[None]:
     """Index many rows in one go (about ``expected`` contacts): FTS5's background segment
     merges wait (merging as it goes would write the index several times over; they resume on
-    later writes once the default, automerge 4, is back), and contacts are filed as they come
+    later writes once the default, automerge 4, is back), its terms are written out in larger
+    segments (``_BULK_SETTINGS``), and contacts are filed as they come
     into bands with room for them, the others held back and filed at the end (SQLite: see
     ``add_contact_documents``).
     """
@@ -599,16 +607,18 @@ def bulk_indexing(*, session: Session, expected: int = 0) -> Iterator[None]:
         return
     connection = session.connection()
     for fts_table in ("contact_fts", "interaction_fts"):
-        connection.exec_driver_sql(
-            f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 0)"
-        )
+        for name, value in _BULK_SETTINGS:
+            connection.exec_driver_sql(
+                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('{name}', {value})"
+            )
     session.info[_PENDING] = _Held(expected)
     try:
         with restoring(
             session=session,
             statements=[
-                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('automerge', 4)"
+                f"INSERT INTO {fts_table}({fts_table}, rank) VALUES ('{name}', {value})"
                 for fts_table in ("contact_fts", "interaction_fts")
+                for name, value in _USUAL_SETTINGS
             ],
         ):
             yield
@@ -694,7 +704,12 @@ def _sampled_bands(
 ) -> _Bands:
     """Bands for about ``expected`` contacts, laid out from ``documents`` (a sample of them)
     and recorded, empty."""
-    keys = sorted((key, contact_id) for contact_id, key, _ in documents)
+    # The sample's ids spread over the ids to come: a name many contacts share (a file
+    # of 300,000 with 256 names) then has bands for the later ones too, not one last band
+    # that all of them overflow (split at the end, moving the search rows filed so far).
+    first = min(contact_id for contact_id, _, _ in documents)
+    spread = max(1.0, expected / len(documents))
+    keys = sorted((key, first + int((i - first) * spread)) for i, key, _ in documents)
     every = max(1, round(len(keys) * TARGET_BAND / expected))  # sample keys in a band
     lows = [("", 0), *keys[every::every]]
     step = BAND_LIMIT // len(lows)
