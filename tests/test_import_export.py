@@ -779,21 +779,24 @@ def test_reading_a_large_file_reports_its_progress(
 
     A large file is read in a process of its own: forked on Linux, spawned elsewhere (or
     when this process has threads)."""
-    from crm_tui.commands import io as io_commands
+    from crm_tui.importing import reading
     from crm_tui.io import background
+    from crm_tui.io.contact_file import Opened, ReadOptions
+    from crm_tui.io.prepare import Match
 
-    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 10**9 if reader == "inline" else 0)
+    monkeypatch.setattr(reading, "BACKGROUND_BYTES", 10**9 if reader == "inline" else 0)
     monkeypatch.setattr(background, "_start_method", lambda: reader)
     lines = [f"Person {i},p{i}@x.example,negar" for i in range(5_000)]
     source = _write(tmp_path / "big.csv", "name,email,owner\n" + "\n".join(lines) + "\n")
     seen: list[tuple[str, int, int]] = []
-    options = {"encoding": None, "delimiter": None, "profile": "auto", "maps": [], "region": None}
-    how = {"tag": None, "match": "email", "on_duplicate": "skip"}
     team = {"user negar": 7}  # the reading process is sent it (see contact_rows.Team)
-    items = io_commands._start_reading(source, options, how, creating=True, team=lambda: team)
+    items = reading.start_reading(
+        source, ReadOptions(), tag=None, match=Match.EMAIL, creating=True, team=lambda: team
+    )
     opened = next(items)
+    assert isinstance(opened, Opened)
     profile, total = opened.profile, opened.lines
-    rows = list(io_commands._rows(items, total, lambda *step: seen.append(step)))
+    rows = list(reading.rows(items, total, lambda *step: seen.append(step)))
     assert profile == "generic" and len(rows) == 5_000
     last = rows[-1]  # read in a process: slimmed to what it is matched on, not its emails
     keys = last.matched_on[1] if reader != "inline" else [email.key for email in last.emails]
@@ -821,9 +824,9 @@ def test_a_bad_row_after_rows_were_written_leaves_nothing(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rows are written as they are read; a bad row further down still means nothing."""
-    from crm_tui.commands import io as io_commands
+    from crm_tui.importing import reading
 
-    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 0)  # read in a process of its own
+    monkeypatch.setattr(reading, "BACKGROUND_BYTES", 0)  # read in a process of its own
     source = _many_then_bad(tmp_path / "late.csv", 11_000, 50)
     code, out, err = crm(db_url, "import", "contacts", str(source))
     assert code == 1
@@ -845,9 +848,10 @@ def test_the_reading_process_never_loads_the_database_layer(tmp_path: Path) -> N
     script = f"""
 import sys
 from pathlib import Path
-from crm_tui.commands.io import _prepared_chunks
-options = dict(encoding=None, delimiter=None, profile="auto", maps=[], region=None)
-items = list(_prepared_chunks(Path({str(source)!r}), options, "2026", "email", True))
+from crm_tui.importing.reading import prepared_chunks
+from crm_tui.io.contact_file import ReadOptions
+from crm_tui.io.prepare import Match
+items = list(prepared_chunks(Path({str(source)!r}), ReadOptions(), "2026", Match.EMAIL, True))
 assert len(items[1].rows) == 1, items
 heavy = sorted(m for m in ("sqlalchemy", "sqlmodel", "pydantic") if m in sys.modules)
 print(",".join(heavy) or "none")
@@ -883,9 +887,9 @@ def test_a_bulk_import_leaves_every_reference_whole(
     """A creating import writes without SQLite's foreign-key checks (``write(bulk=True)``):
     its rows must point at what exists all the same, and deleting what they point at must
     still reach them."""
-    from crm_tui.commands import io as io_commands
+    from crm_tui.importing import reading
 
-    monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", 0)  # read in a process of its own
+    monkeypatch.setattr(reading, "BACKGROUND_BYTES", 0)  # read in a process of its own
     crm(db_url, "contacts", "add", "Before", "--email", "before@x.example", "--org", "Acme")
     rows = [
         f"شخص {i},p{i}@x.example,+49 30 {1000000 + i},{['ACME', 'پارس', ''][i % 3]},vip; ل{i % 5}"
@@ -924,7 +928,7 @@ def test_a_bulk_import_leaves_every_reference_whole(
 def test_a_file_read_in_the_background_imports_as_one_read_inline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from crm_tui.commands import io as io_commands
+    from crm_tui.importing import reading
 
     source = _write(
         tmp_path / "mixed.csv",
@@ -938,7 +942,7 @@ def test_a_file_read_in_the_background_imports_as_one_read_inline(
     )
     seen = []
     for threshold in (10**9, 0):
-        monkeypatch.setattr(io_commands, "BACKGROUND_BYTES", threshold)
+        monkeypatch.setattr(reading, "BACKGROUND_BYTES", threshold)
         db_url = f"sqlite:///{tmp_path / f'{threshold}.db'}"
         code, out, _ = crm(db_url, "import", "contacts", str(source), "--skip-bad", "--tag", "expo")
         assert code == 3 and "created 3, updated 0, skipped 1, rejected 1" in out
@@ -1256,3 +1260,48 @@ def test_an_import_finds_or_creates_its_organizations_all_at_once(db_url: str) -
         ).all()
     database.close()
     assert left == ["Globex"]
+
+
+def test_an_import_job_runs_without_the_cli(db_url: str, tmp_path: Path) -> None:
+    """The core owns an import from file to batch: a job reports what it did, how the file
+    was read and, when rows were rejected, the columns a rejects file repeats; committing
+    is announced once the batch is written."""
+    from crm_tui.importing.job import ImportJob, Kind
+    from crm_tui.io.contact_file import ReadOptions
+    from crm_tui.services.team import ensure_member
+
+    people = _write(
+        tmp_path / "people.csv",
+        "Name,Email,Firma\nمریم رضایی,maryam@x.example,پارس\nBad,not-an-email,\n",
+    )
+    tasks = _write(tmp_path / "tasks.csv", "title,contact_email,due\nCall back,maryam@x.example,\n")
+    database = open_database(db_url)
+    told: list[str] = []
+
+    def actor(session: object) -> int | None:
+        return ensure_member(session=session, username="sara").id  # type: ignore[arg-type]
+
+    try:
+        job = ImportJob(
+            kind=Kind.CONTACTS,
+            path=people,
+            read=ReadOptions(maps=["Firma=organization"]),
+            skip_bad=True,
+            tag="expo",
+        )
+        outcome = job.run(
+            database=lambda: database, actor=actor, committing=lambda: told.append("commit")
+        )
+        assert (outcome.report.created, outcome.report.rejected) == (1, 1)
+        assert outcome.profile == "generic" and outcome.header == ["Name", "Email", "Firma"]
+        dry = ImportJob(kind=Kind.TASKS, path=tasks, dry_run=True)
+        assert dry.run(database=lambda: database, actor=actor).report.created == 1
+        done = ImportJob(kind=Kind.TASKS, path=tasks).run(database=lambda: database, actor=actor)
+        assert (done.report.created, done.profile, done.header) == (1, "tasks", [])
+    finally:
+        database.close()
+    assert told == ["commit"]
+    [maryam] = contacts(db_url)
+    assert (maryam["organization"], maryam["tags"]) == ("پارس", ["expo"])
+    code, out, _ = crm(db_url, "tasks", "list", "--json")
+    assert code == 0 and [t["title"] for t in json.loads(out)] == ["Call back"]

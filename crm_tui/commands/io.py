@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +29,6 @@ from crm_tui.text import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from crm_tui.commands.common import Interrupts
-    from crm_tui.io.background import InBackground
 
 import_app = command_group(
     "Bring contacts, interactions and tasks in from files.", no_args_is_help=True
@@ -80,72 +77,6 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
                 task = bar.add_task(what, total=None)
 
         yield update
-
-
-# Smaller files are read before they are written: a reading process costs more than it saves.
-BACKGROUND_BYTES = 1_000_000
-
-
-def _start_reading(
-    path: Path,
-    options: dict[str, Any],
-    how: dict[str, Any],
-    *,
-    creating: bool,
-    team: Callable[[], dict[str, int]],
-) -> Generator[Any, None, None] | InBackground:
-    """The file's items (``Opened``, then ``Chunk``s), read and prepared for writing in a
-    process of its own when the file is large, so that writing the first rows overlaps
-    reading the rest: started at once, before this process imports the database layer.
-    ``options`` are ``ReadOptions``' fields, ``how`` the import's (see ``import_contacts``);
-    ``creating``: the import only creates contacts (see ``_prepared_chunks``); ``team``
-    reads the team's directory (see ``contact_rows.Team``)."""
-    if path.stat().st_size >= BACKGROUND_BYTES:
-        import multiprocessing
-
-        from crm_tui.io.background import InBackground
-
-        receiver, sender = multiprocessing.Pipe(duplex=False)
-        options = {**options, "team": _FromParent(receiver)}
-        reading = InBackground(_prepared_chunks, path, options, how["tag"], how["match"], creating)
-        receiver.close()  # the child's copy is the only one: a child gone breaks the pipe
-        with closing(sender), suppress(BrokenPipeError):  # the child ended without owners
-            sender.send(team())
-        return reading
-    from crm_tui.io.contact_file import ReadOptions, read_contact_file
-
-    return read_contact_file(path, ReadOptions(**options, team=team))
-
-
-def _prepared_chunks(
-    path: Path, options: dict[str, Any], tag: str | None, match: str, creating: bool
-) -> Iterator[Any]:
-    """What the reading process sends: the file's chunks packed for the pipe. ``creating``
-    (no contact will be updated from the rows): each row slimmed to what a new contact
-    needs and what ``match`` compares, and made ready to be written; else (--on-duplicate
-    update: most rows of a file imported again update or match a contact) as read."""
-    from crm_tui.io.contact_file import Chunk, ReadOptions, read_contact_file
-    from crm_tui.io.contact_rows import pack_rows
-    from crm_tui.io.prepare import Match, prepare_rows
-
-    for item in read_contact_file(path, ReadOptions(**options)):
-        if isinstance(item, Chunk):
-            if creating:
-                prepare_rows(item.rows, tag, Match(match))
-            item.rows = pack_rows(item.rows, slim=creating)
-            item.packed = True
-        yield item
-
-
-def _rows(
-    chunks: Iterator[Any], lines: int, progress: Callable[[str, int, int], None] | None
-) -> Iterator[Any]:
-    from crm_tui.io.contact_rows import unpack_rows
-
-    for chunk in chunks:
-        yield from unpack_rows(chunk.rows) if chunk.packed else chunk.rows
-        if progress:
-            progress("importing", chunk.line, lines)
 
 
 def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
@@ -203,94 +134,47 @@ def import_contacts(
     as_json: bool = JsonOption,
 ) -> None:
     """Import contacts; all or nothing unless --skip-bad. Prints a summary line."""
-    from crm_tui.io.contact_file import STDIN, readable_copy
+    from crm_tui.importing.job import ImportJob, Kind
+    from crm_tui.io.contact_file import STDIN, ReadOptions, readable_copy
+    from crm_tui.io.prepare import Match, OnDuplicate
 
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
     cli = state(ctx)
     shown = "<stdin>" if str(file) == STDIN else str(file)
-    options = {
-        "encoding": encoding,
-        "delimiter": _delimiter(delimiter),
-        "profile": profile,
-        "maps": maps or [],
-        "region": cli.settings.default_region,
-        "name": shown,
-    }
-    how = {
-        "match": match,
-        "on_duplicate": on_duplicate,
-        "skip_bad": skip_bad,
-        "dry_run": dry_run,
-        "tag": tag,
-    }
+    read = ReadOptions(
+        encoding=encoding,
+        delimiter=_delimiter(delimiter),
+        profile=profile,
+        maps=maps or [],
+        region=cli.settings.default_region,
+        name=shown,
+    )
     # A stream (stdin, a pipe) is copied to a private file first: it is read more than once.
     with interrupts_handled() as ctrl_c, readable_copy(file) as readable:
+        job = ImportJob(
+            kind=Kind.CONTACTS,
+            path=readable,
+            read=read,
+            match=Match(match),
+            on_duplicate=OnDuplicate(on_duplicate),
+            tag=tag,
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+        )
         with collector.paused(), progress_bar("reading") as progress:
-            report, used = _import_file(cli, readable, options, how, progress, ctrl_c)
+            outcome = job.run(
+                database=cli.database,
+                actor=cli.actor_id,
+                progress=progress,
+                committing=ctrl_c.hold,  # committed whole from here, and reported
+            )
+        report = outcome.report
         if rejects is not None and report.errors:
-            _write_rejects(rejects, _header(readable, options), report.errors)
-        _report(Path(shown), report, used, dry_run, skip_bad, as_json)
+            _write_rejects(rejects, outcome.header, report.errors)
+        _report(Path(shown), report, outcome.profile, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
-
-
-def _team(cli: Any) -> dict[str, int]:
-    """What names each team member, for the file's owners (see ``contact_rows.Team``)."""
-    from crm_tui.services.team import team_directory
-
-    with cli.read() as session:
-        return team_directory(session=session)
-
-
-class _FromParent:
-    """The team's directory in the reading process: sent by the importing process once it
-    has read it, while the child opens the file (a callable that pickles, for a spawned
-    child)."""
-
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
-
-    def __call__(self) -> dict[str, int]:
-        team: dict[str, int] = self.connection.recv()
-        return team
-
-
-def _import_file(
-    cli: Any,
-    path: Path,
-    options: dict[str, Any],
-    how: dict[str, Any],
-    progress: Callable[[str, int, int], None] | None,
-    ctrl_c: Interrupts,
-) -> tuple[Any, str]:
-    """Read ``path`` and import it as ``how`` says, in one write unit (a read one for a dry
-    run); returns the report and the profile the file was read with."""
-    creating = how["on_duplicate"] != "update"  # no contact is updated from the file
-    items = _start_reading(
-        path, options, how, creating=creating, team=functools.partial(_team, cli)
-    )
-    with closing(items):
-        from crm_tui.services.imports import Match, OnDuplicate, import_contacts
-
-        opened = next(items)  # the file's errors (an unknown --map column…) come first
-        dry_run = how["dry_run"]
-        with cli.read() if dry_run else cli.write(bulk=creating) as session:
-            report = import_contacts(
-                session=session,
-                rows=_rows(items, opened.lines, progress),
-                source=options.get("name") or str(path),
-                match=Match(how["match"]),
-                on_duplicate=OnDuplicate(how["on_duplicate"]),
-                skip_bad=how["skip_bad"],
-                dry_run=dry_run,
-                tag=how["tag"],
-                actor_id=None if dry_run else cli.actor_id(session),
-                progress=progress,
-                expected=opened.lines,
-            )
-            ctrl_c.hold()  # committed whole from here, and reported
-    return report, opened.profile
 
 
 def _delimiter(value: str | None) -> str | None:
@@ -301,16 +185,6 @@ def _delimiter(value: str | None) -> str | None:
     if len(value) != 1:
         raise typer.BadParameter("one character, or tab/comma/semicolon", param_hint="--delimiter")
     return value
-
-
-def _header(path: Path, options: dict[str, Any]) -> list[str]:
-    from crm_tui.io.csv_reader import open_csv
-    from crm_tui.io.json_contacts import is_json
-    from crm_tui.io.vcard import is_vcard
-
-    if is_vcard(path) or is_json(path):
-        return ["item"]
-    return open_csv(path, encoding=options["encoding"], delimiter=options["delimiter"]).header
 
 
 # A file with a column read the wrong way has a bad row per line: the first ones say what
@@ -656,40 +530,23 @@ def _import_work(
     encoding: str | None,
     as_json: bool,
 ) -> None:
-    from crm_tui.io.contact_rows import RowError
-    from crm_tui.io.csv_reader import Problem, open_csv
-    from crm_tui.io.json_contacts import is_json
-    from crm_tui.io.work_rows import interaction_row, json_work_rows, task_row
-    from crm_tui.services.imports import import_work
+    from crm_tui.importing.job import ImportJob, Kind
+    from crm_tui.io.contact_file import ReadOptions
 
-    source = None  # JSON, as `crm export … --format json` writes it, else CSV
-    if not is_json(file):
-        source = open_csv(file, encoding=encoding, delimiter=_delimiter(delimiter))
-    header = ["item"] if source is None else source.header  # a JSON reject: its object
-    read = interaction_row if kind == "interactions" else task_row
     cli = state(ctx)
-    unit = cli.read if dry_run else cli.write
+    job = ImportJob(
+        kind=Kind(kind),
+        path=file,
+        read=ReadOptions(encoding=encoding, delimiter=_delimiter(delimiter)),
+        skip_bad=skip_bad,
+        dry_run=dry_run,
+    )
     with interrupts_handled() as ctrl_c:
         with collector.paused():
-            rows: list[Any] = [] if source is not None else json_work_rows(file, kind)
-            for record in source.records() if source is not None else ():
-                if isinstance(record, Problem):
-                    rows.append(RowError(record.line, record.reason, record.cells))
-                else:
-                    rows.append(read(record.line, record.cells, header))
-            with unit() as session:
-                report = import_work(
-                    session=session,
-                    kind=kind,
-                    rows=rows,
-                    source=str(file),
-                    skip_bad=skip_bad,
-                    dry_run=dry_run,
-                    actor_id=None if dry_run else cli.actor_id(session),
-                )
-                ctrl_c.hold()  # committed whole from here, and reported
+            outcome = job.run(database=cli.database, actor=cli.actor_id, committing=ctrl_c.hold)
+        report = outcome.report
         if rejects is not None and report.errors:
-            _write_rejects(rejects, header, report.errors)
+            _write_rejects(rejects, outcome.header, report.errors)
         for note in report.notes:
             warn(f"{file}: {note}")
         _report(file, report, kind, dry_run, skip_bad, as_json)

@@ -76,9 +76,8 @@ Progress = Callable[[str, int, int], None]
 CHUNK = 500  # bound parameters in one IN list
 WRITE_CHUNK = 5_000  # rows planned and written at a time
 # SQLite's page cache while an import writes: new rows go at the tables' ends, so a larger
-# one saves little, and it is memory held until the import ends (256 MiB: 337 MiB at the
-# peak of a 100k import, 150 with 16 MiB).
-CACHE_MIB = 16
+# one saves no time, and it is memory held until the import ends.
+CACHE_MIB = 8
 
 
 @dataclass
