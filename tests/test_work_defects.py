@@ -183,7 +183,9 @@ def _assert_months_labelled(gantt: GanttChart, case: object) -> None:
         if column == 0 and day.day != 1:
             continue  # the month the view opens in: named only if room is left
         room = gantt.chart_width - column
-        assert header[column:].startswith(f"{day:%b}"[:room]), (case, column, day, header)
+        name = f"{day:%b}"  # cut at the right edge with "…", its start kept
+        shown = name if len(name) <= room else name[: room - 1] + "…" if room > 1 else name[:1]
+        assert header[column:].startswith(shown), (case, column, day, header)
         assert column == 0 or header[column - 1] == " ", (case, column, day, header)
 
 
@@ -639,3 +641,72 @@ async def test_the_gantt_label_column_grows_with_the_screen_and_cuts_with_an_ell
         [row] = [line for line in lines if line[1:4] == "#1 "]  # after the marker
         shown = row[: label + 1]
         assert shown.rstrip().endswith("…") and long_title[:20] in shown
+
+
+@pytest.mark.parametrize(
+    ("calendar", "weekend"), [("gregorian", {5, 6}), ("jalali", {4})], ids=["gregorian", "jalali"]
+)
+async def test_the_gantt_shades_the_weekend_of_its_calendar(
+    demo_db: Database, calendar: str, weekend: set[int]
+) -> None:
+    """Saturday and Sunday; in the Jalali calendar Friday, Iran's weekend (issue 23: "Friday
+    as the weekend"): the columns of those days are shaded on every task's line and in the
+    workload strip, on the day and week scales; the month scale (four days a column) has
+    none."""
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+
+    settings = Settings(user="tester", label="demo.db", bidi="terminal", calendar=calendar)
+    app = CrmApp(database=demo_db, settings=settings, today=FIXED_TODAY)
+    async with app.run_test(size=(120, 35)) as pilot:
+        _, gantt = await _open_gantt(pilot)
+        for scale in ("week", "day", "month"):
+            while gantt.scale.name != scale:
+                await pilot.press("plus" if scale == "day" else "minus")
+                await settle(pilot)
+            shade = gantt.get_component_rich_style("gantt--weekend").bgcolor
+            assert shade is not None
+            for y in (HEADER + 1, gantt.size.height - 1):  # a task's line, a person's load
+                cells = [
+                    segment.style.bgcolor if segment.style else None
+                    for segment in gantt.render_line(y)
+                    for _ in segment.text
+                ]
+                chart = cells[gantt.label_width + 1 :][: gantt.chart_width - 1]
+                shaded = {
+                    gantt.scale.day_at(gantt.start, column).weekday()
+                    for column, colour in enumerate(chart)
+                    if colour == shade
+                }
+                if scale == "month":
+                    assert shaded == set(), (y, scale)
+                else:
+                    assert weekend <= shaded <= weekend | {7}, (y, scale, shaded)
+
+
+async def test_a_persian_month_cut_at_the_right_edge_keeps_its_start(demo_db: Database) -> None:
+    """A month starting near the right edge is named as far as there is room: a Persian
+    name laid out right to left lost its first letters when the laid-out text was cut at
+    the edge (its logical start is at its right)."""
+    from crm_tui import bidi, display
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+
+    settings = Settings(user="tester", label="demo.db", bidi="app", calendar="jalali")
+    app = CrmApp(database=demo_db, settings=settings, today=FIXED_TODAY)
+    async with app.run_test(size=(120, 35)) as pilot:
+        _, gantt = await _open_gantt(pilot)
+        gantt.scale_index = [s.name for s in SCALES].index("day")
+        await settle(pilot, rounds=1)
+        # Day scale, 3 columns a day: the Jalali month بهمن (1 Bahman 1405 is 2027-01-21);
+        # its first column two columns before the right edge.
+        first = date(2027, 1, 21)
+        gantt.start = first - timedelta(days=(gantt.chart_width - 2) // 3)
+        gantt.refresh()
+        await pilot.pause()
+        header = _line_text(gantt, 0)[gantt.label_width + 1 :][: gantt.chart_width]
+        column = gantt.scale.column_at(gantt.start, first)
+        room = gantt.chart_width - column
+    assert 0 < room < 3, room
+    assert display.month_forms(first)[2] == "بهمن"
+    assert header[column:].rstrip() == bidi.layout("بهمن"[: room - 1] + "…" if room > 1 else "ب")

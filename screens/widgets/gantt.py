@@ -1,6 +1,7 @@
 """The Gantt chart: one row per task, grouped by project or assignee, on a day, week or month
-scale, with a today line, progress shading, milestones, overdue in red, done dimmed, and
-dependency markers; a workload strip per person along the bottom.
+scale, with a today line, progress shading, milestones, overdue in red, done dimmed,
+dependency markers and the weekend shaded (Saturday and Sunday; Friday in the Jalali
+calendar); a workload strip per person along the bottom.
 
 A line-API widget: each repaint draws only the rows and the days on screen, so hundreds or
 thousands of tasks scroll and pan without lag.
@@ -42,6 +43,13 @@ def _cut(text: str, width: int) -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + "…"
+
+
+def _cut_logical(text: str, room: int) -> str:
+    """``text`` in at most ``room`` characters, its end replaced by "…" when cut."""
+    if len(text) <= room:
+        return text
+    return text[: room - 1] + "…" if room > 1 else text[:room]
 
 
 HEADER = 2
@@ -125,6 +133,7 @@ class GanttChart(ScrollView, can_focus=True):
         "gantt--muted",
         "gantt--milestone",
         "gantt--over",
+        "gantt--weekend",
     }
     DEFAULT_CSS = """
     GanttChart { height: 1fr; background: $surface; overflow-x: hidden; }
@@ -142,6 +151,7 @@ class GanttChart(ScrollView, can_focus=True):
     GanttChart > .gantt--muted { color: $text-muted; }
     GanttChart > .gantt--milestone { color: $accent; text-style: bold; }
     GanttChart > .gantt--over { color: $error; text-style: bold; }
+    GanttChart > .gantt--weekend { background: $boost; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "select(-1)", "Up", show=False),
@@ -206,6 +216,7 @@ class GanttChart(ScrollView, can_focus=True):
         self.start = today - timedelta(days=7)
         self.broken: dict[int, list[Violation]] = {}
         self.load: dict[str, list[int]] = {}
+        self._weekend_for: tuple[object, frozenset[int]] = (None, frozenset())
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -329,15 +340,17 @@ class GanttChart(ScrollView, can_focus=True):
             room = starts[number + 1][0] if number + 1 < len(starts) else width + 1
             named = any(cells)  # the first month named says its year too
             _, month_number, day_number = display.calendar_day(day)
-            long, short_year, short = (bidi.layout(f) for f in display.month_forms(day))
+            long, short_year, short = display.month_forms(day)
             year = [short_year] if month_number == 1 or not named else []
             forms = [long, *year, short]
             fitting = [form for form in forms if len(form) < room - column]
             leading = column == 0 and day_number != 1
             if fitting:
-                cells[column] = fitting[0]
+                cells[column] = bidi.layout(fitting[0])
             elif not leading or len(starts) == 1:
-                cells[column] = forms[-1]  # cut at the right edge, never left out
+                # Cut at the right edge, never left out: in logical order, so that a
+                # right-to-left name keeps its start ("آ…", not the end of "آذر").
+                cells[column] = bidi.layout(_cut_logical(short, width - column))
         return cells
 
     def _day_labels(self) -> list[str]:
@@ -396,6 +409,21 @@ class GanttChart(ScrollView, can_focus=True):
             style += self._style("gantt--done")
         return [Segment(text + " ", style)]
 
+    def _weekend(self) -> frozenset[int]:
+        """The columns of weekend days on the day and week scales (none on the month scale,
+        where a column is four days), worked out once for what is on screen."""
+        key = (self.start, self.scale_index, self.chart_width, display.current())
+        if self._weekend_for[0] != key:
+            scale = self.scale
+            columns = frozenset(
+                column
+                for column in range(self.chart_width)
+                if scale.columns_per_day >= 1
+                and display.is_weekend(scale.day_at(self.start, column))
+            )
+            self._weekend_for = (key, columns)
+        return self._weekend_for[1]
+
     def _task_line(self, task: TaskRead, selected: bool, base: Style) -> Strip:
         segments = self._label(task, selected, base)
         span = task_span(task)
@@ -404,9 +432,10 @@ class GanttChart(ScrollView, can_focus=True):
         done_style = base + self._style("gantt--progress")
         first, last = self._columns(span) if span is not None else (0, 0)
         filled = first + (last - first) * task.progress / 100
+        weekend, weekend_style = self._weekend(), base + self._style("gantt--weekend")
         runs: list[tuple[str, Style]] = []
         for column in range(self.chart_width):
-            char, style = " ", base
+            char, style = " ", weekend_style if column in weekend else base
             if span is None:
                 pass
             elif task.milestone and column == first:
@@ -448,13 +477,14 @@ class GanttChart(ScrollView, can_focus=True):
         counts = self.load[person]
         runs: list[tuple[str, Style]] = []
         scale = self.scale
+        weekend, weekend_style = self._weekend(), base + self._style("gantt--weekend")
         for column in range(self.chart_width):
             first = int(column / scale.columns_per_day)
             last = int((column + 1) / scale.columns_per_day)
             window = counts[first : max(last, first + 1)]
             value = max(window) if window else 0
             char = "·" if value == 0 else (display.digits(str(value)) if value < 10 else "+")
-            style = base + (
+            style = (weekend_style if column in weekend else base) + (
                 self._style("gantt--over")
                 if value > self.capacity
                 else self._style("gantt--muted")
