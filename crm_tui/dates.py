@@ -264,6 +264,15 @@ def birthday_text(day: date | None) -> str:
     return f"--{day:%m-%d}" if day.year == NO_YEAR else day.isoformat()
 
 
+def written_day(text: str) -> date | None:
+    """The day a date written in numbers names ("1990-12-24", "24.12.1990", "1369/10/03" and
+    "۱۳۶۹-۱۰-۰۳" in Jalali: a year below 1700); None for other text (no words: "tomorrow"
+    is nobody's birthday)."""
+    word = _english(text)
+    written = _written_date(word)
+    return _calendar_day(*written, word) if written is not None else None
+
+
 def month_day(text: str) -> date | None:
     """``--12-24`` (or ``--1224``) as the stored year-less birthday; None for other text."""
     match = _MONTH_DAY.match(text.strip())

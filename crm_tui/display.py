@@ -127,6 +127,14 @@ def birthday(value: date | None) -> str:
     return digits(f"--{value:%m-%d}")
 
 
+def birthday_field(value: date | None) -> str:
+    """A birthday as a form's field holds it, read back as typed: a day as ``day`` writes it
+    (Jalali in the Jalali calendar), one without a year as --12-24."""
+    if value is None:
+        return ""
+    return day(value) if value.year != NO_YEAR else digits(f"--{value:%m-%d}")
+
+
 def _this_year(value: date) -> date:
     year = date.today().year
     try:

@@ -12,7 +12,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from crm_tui.dates import NO_YEAR, DateError, check_day, month_day
+from crm_tui.dates import NO_YEAR, DateError, check_day, month_day, written_day
 from crm_tui.errors import FieldErrors
 from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
 from crm_tui.validation import MAX_HOURS, MAX_ID, InvalidValue, normalize_email, normalize_phone
@@ -140,10 +140,11 @@ def _check_tags(values: list[str]) -> list[str]:
 
 
 def _year_less(value: Any) -> Any:
-    """A birthday typed "--12-24" (no year) is stored in the year that stands for none."""
-    if isinstance(value, str):
+    """A birthday typed "--12-24" (no year) is stored in the year that stands for none; one
+    typed with its year is read like every date field's (a year below 1700 is Jalali)."""
+    if isinstance(value, str) and value.strip():
         try:
-            return month_day(value) or value
+            return month_day(value) or written_day(value) or value
         except DateError as error:
             raise ValueError(str(error)) from None
     return value

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from crm_tui.dates import birthday_text
+from crm_tui import display
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
@@ -70,7 +70,7 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
         "custom": list(contact.custom.items()),
         "address": contact.address,
         "website": contact.website,
-        "birthday": birthday_text(contact.birthday),
+        "birthday": display.birthday_field(contact.birthday),
         "source": contact.source,
         "notes": contact.notes,
     }
@@ -212,6 +212,7 @@ class ContactForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[ContactR
                         "Birthday (YYYY-MM-DD or --MM-DD)",
                         Input(v.get("birthday", ""), id="f-birthday"),
                         field="birthday",
+                        dated=True,
                     )
                     yield Field("Source", Input(v.get("source", ""), id="f-source"), field="source")
                 yield Field("Website", Input(v.get("website", ""), id="f-website"), field="website")

@@ -153,3 +153,74 @@ async def test_the_task_form_shows_and_saves_the_gregorian_day_of_a_jalali_date(
     with demo_db.read() as session:
         [task] = [t for t in list_tasks(session=session) if t.title == "پیگیری قرارداد"]
     assert task.due == date(2026, 12, 11)
+
+
+def test_a_birthday_is_read_like_every_date(db_url: str) -> None:
+    """A birthday typed with a Jalali year (below 1700), in either digits, is that day;
+    the CLI says what it was read as; `show` writes it in the chosen calendar. (It was
+    refused: "invalid date separator", "1369-09-20 is out of range".)"""
+
+    def crm(*args: str, calendar: str = "gregorian") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "CRM_CALENDAR": calendar},
+            timeout=60,
+            check=False,
+        )
+
+    done = crm("contacts", "add", "سارا", "--birthday", "1369/09/20", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["birthday"] == "1990-12-11"
+    assert done.stderr == "crm: 1369/09/20 (Jalali) is 1990-12-11\n"
+    done = crm("contacts", "edit", "سارا", "--birthday", "۱۳۶۹-۰۹-۲۱", "--json")
+    assert json.loads(done.stdout)["birthday"] == "1990-12-12", done.stderr
+    assert (
+        "  Birthday       1369-09-21\n" in crm("contacts", "show", "سارا", calendar="jalali").stdout
+    )
+    assert "  Birthday       1990-12-12\n" in crm("contacts", "show", "سارا").stdout
+    done = crm("contacts", "edit", "سارا", "--birthday", "1369-13-01")
+    assert done.returncode != 0 and "no such day in the Jalali calendar" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+async def test_the_contact_form_shows_and_saves_a_birthday_in_jalali(demo_db: Database) -> None:
+    """In the Jalali calendar the form holds the birthday as a Jalali day (saving it
+    unchanged changes nothing), and a Jalali day typed in Persian digits is saved as its
+    Gregorian day, which the label says at once."""
+    from textual.widgets import Input, Label
+
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from crm_tui.schemas import ContactCreate
+    from crm_tui.services.contacts import create_contact, get_contact
+    from screens.contact_form import ContactForm
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import settle
+
+    with demo_db.write() as session:
+        data = ContactCreate.build(None, name="آرش کمانگیر", birthday="1990-12-11")
+        contact_id = create_contact(session=session, data=data).id
+        assert contact_id is not None
+        contact = get_contact(session=session, contact_id=contact_id)
+    settings = Settings(user="tester", label="demo.db", bidi="terminal", calendar="jalali")
+    app = CrmApp(database=demo_db, settings=settings, today=FIXED_TODAY)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        app.push_screen(ContactForm(contact))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        birthday = form.query_one("#f-birthday", Input)
+        assert birthday.value == "1369-09-20"
+        assert form.values() == form.original  # nothing typed: nothing to save
+        label = birthday.parent.query_one(".field-label", Label)  # type: ignore[union-attr]
+        birthday.value = "۱۳۶۹-۰۹-۲۲"
+        await settle(pilot)
+        assert str(label.render()).endswith("= 1990-12-13")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+    with demo_db.read() as session:
+        assert get_contact(session=session, contact_id=contact_id).birthday == date(1990, 12, 13)

@@ -17,6 +17,7 @@ from crm_tui.commands.common import (
     parse_pairs,
     plain_console,
     print_json,
+    say_jalali,
     shown,
     state,
     warn,
@@ -185,6 +186,7 @@ def _contact_fields(
     address: str | None,
     birthday: str | None,
 ) -> dict[str, Any]:
+    say_jalali(birthday)
     values: dict[str, Any] = {
         "birthday": (birthday or None) if birthday is not None else None,
         "name": name,
@@ -253,7 +255,8 @@ BirthdayOpt = typer.Option(
     None,
     "--birthday",
     metavar="DATE",
-    help="YYYY-MM-DD, or --MM-DD without a year (write --birthday=--12-24); '' clears it.",
+    help="YYYY-MM-DD (a year below 1700 is Jalali), or --MM-DD without a year "
+    "(write --birthday=--12-24); '' clears it.",
 )
 OwnerOpt = typer.Option(
     None, "--owner", metavar="MEMBER", help="Team member who owns it ('' for nobody)."
