@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,6 +22,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui import bidi, display
+from crm_tui.bidi import ELLIPSIS
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.agenda import (
     Agenda,
@@ -30,11 +32,11 @@ from crm_tui.services.agenda import (
 )
 from crm_tui.services.interactions import resolve_complaint
 from crm_tui.services.tasks import complete_task
+from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
 from screens.contact_detail import CHANNEL_ICONS
 from screens.interaction_form import InteractionForm
 from screens.task_form import TaskForm
-from screens.text import safe
 from screens.widgets.charts import BarChart
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -50,18 +52,54 @@ class TodayData:
 FOLLOW_UP = "↩"  # marks a follow-up among the tasks listed by day
 
 
-def _task_line(task: TaskRead, today: date) -> Content:
+Parts = list[tuple[str, str]]  # a line's pieces in logical order: (text, style)
+
+
+def _one_line(value: str | None) -> str:
+    return for_terminal(value, single_line=True)
+
+
+def _task_line(task: TaskRead, today: date) -> Parts:
     late = task.due is not None and task.due < today
     # The gap outside the name: laid out right to left, a name would carry it to its end.
-    who = f"  {safe(task.contact_name, single_line=True)}" if task.contact_name else ""
-    due = bidi.layout(display.day_words(task.due)) if task.due else "no date"
+    who = f"  {_one_line(task.contact_name)}" if task.contact_name else ""
+    due = display.day_words(task.due) if task.due else "no date"
     marker = f"{FOLLOW_UP} " if task.source_interaction_id is not None else ""
-    return Content.assemble(
+    return [
         (f"{due:<10} ", "$text-error" if late else "$text-muted"),
         (marker, "$text-accent"),
-        safe(task.title, single_line=True),
+        (_one_line(task.title), ""),
         (who, "$text-accent"),
-    )
+    ]
+
+
+def fitted(parts: Parts, width: int) -> Content:
+    """One line of the list: when crm lays right-to-left text out itself, cut to ``width``
+    cells in logical order first ("…" where it was cut), then each part laid out: a line
+    the list wrapped after layout would read in the wrong order, and cut after it would lose
+    the start of a name at its right end. Else as it is (the terminal orders what wraps)."""
+    if bidi.laying_out() and width > 0:
+        room, kept = width, []
+        for text, style in parts:
+            size = cell_len(text)
+            if size > room:
+                text, size = set_cell_size(text, max(room - 1, 0)) + ELLIPSIS, room
+            kept.append((text, style))
+            room -= size
+            if room <= 0:
+                break
+        parts = kept
+    return Content.assemble(*((_laid_out(text), style) for text, style in parts))
+
+
+def _laid_out(text: str) -> str:
+    """``text`` laid out, the spaces around it kept where they are (gaps between parts:
+    laid out right to left, a gap would move to the other end)."""
+    core = text.strip(" ")
+    if not core:
+        return text
+    start = text.index(core)
+    return text[:start] + bidi.layout(core) + text[start + len(core) :]
 
 
 def _count(shown: int, total: int) -> str:
@@ -86,23 +124,23 @@ def _follow_ups_count(agenda: Agenda, above: int, listed: int) -> str:
     )
 
 
-def _complaint_line(item: InteractionRead, today: date) -> Content:
+def _complaint_line(item: InteractionRead, today: date) -> Parts:
     age = (today - item.occurred_at.astimezone().date()).days
-    return Content.assemble(
+    return [
         (f"{display.number(age):>3} days ", "$text-error" if age > 7 else "$text-warning"),
-        safe(item.subject or item.body.split("\n", 1)[0], single_line=True),
-        (f"  {safe(item.contact_name or '', single_line=True)}", "$text-accent"),
-    )
+        (_one_line(item.subject or item.body.split("\n", 1)[0]), ""),
+        (f"  {_one_line(item.contact_name or '')}", "$text-accent"),
+    ]
 
 
-def _contact_line(row: ContactRow, today: date) -> Content:
+def _contact_line(row: ContactRow, today: date) -> Parts:
     days = (today - row.last_contacted_at.astimezone().date()).days if row.last_contacted_at else 0
-    return Content.assemble(
+    return [
         (f"{display.number(days):>3} days ", "$text-warning"),
-        safe(row.name, single_line=True),
-        (f"  {safe(row.organization, single_line=True)}", "$text-muted"),
+        (_one_line(row.name), ""),
+        (f"  {_one_line(row.organization)}", "$text-muted"),
         (f"  {row.status}", "$text-muted"),
-    )
+    ]
 
 
 # What a line of the list is and the key that acts on it, for x or r pressed on the wrong one.
@@ -146,6 +184,7 @@ class TodayScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[str, Any] = {}
+        self.data: TodayData | None = None
 
     def compose(self) -> ComposeResult:
         yield TopBar("today")
@@ -194,14 +233,26 @@ class TodayScreen(CrmScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        agenda, today = message.data.agenda, self.today
+        self.data = message.data
+        self._list(message.data)
+        self._side(message.data)
+
+    def on_resize(self) -> None:
+        if self.data is not None and bidi.laying_out():  # lines are cut to the width
+            self._list(self.data)
+
+    def _list(self, data: TodayData) -> None:
+        agenda, today = data.agenda, self.today
         options: list[Option] = []
         self.items = {}
+        listing = self.query_one("#today-list", OptionList)
+        padding = listing.get_component_styles("option-list--option").padding
+        width = listing.scrollable_content_region.width - padding.width
 
-        def add(kind: str, item: Any, prompt: Content) -> None:
+        def add(kind: str, item: Any, parts: Parts) -> None:
             key = f"{kind}:{item.id}:{len(self.items)}"
             self.items[key] = (kind, item)
-            options.append(Option(prompt, id=key))
+            options.append(Option(fitted(parts, width), id=key))
 
         sections = [
             ("Overdue", agenda.overdue, "bold $text-error"),
@@ -239,7 +290,6 @@ class TodayScreen(CrmScreen):
         for row in agenda.stale_contacts:
             add("contact", row, _contact_line(row, today))
         self._fill(options)
-        self._side(message.data)
 
     def _fill(self, options: list[Option]) -> None:
         listing = self.query_one("#today-list", OptionList)

@@ -205,3 +205,46 @@ async def test_the_log_in_jalali_persian_digits_and_laid_out(db: Database) -> No
         row = screen.table.render_line(1).text
     assert "۱۴۰۵-۰۹-۱۰" in row and "call" in row, row
     assert "ﯼﺪﻤﺣﺍ ﺍﺭﺎﺳ" in row and "ﺭﻮﺘﮐﺎﻓ‌ﺶﯿﭘ" in row, row
+
+
+@pytest.mark.parametrize("width", [80, 200])
+async def test_today_cuts_a_long_persian_line_before_laying_it_out(
+    db: Database, width: int
+) -> None:
+    """At 80 columns a task's line was wider than the list: wrapped after it was laid out,
+    its Persian title and name read in the wrong order over two lines. Each line is one line
+    now, cut in logical order ("…" at the logical end) and then laid out; the name survives
+    whole when there is room."""
+    from datetime import timedelta
+
+    from textual.widgets import OptionList
+
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from crm_tui.schemas import TaskCreate
+    from crm_tui.services.tasks import create_task
+    from screens.today import TodayScreen
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import settle
+
+    title = "پیگیری پیش‌فاکتور نصب سامانه‌ی حسابداری و آموزش کارکنان بخش فروش در دفتر مرکزی"
+    with db.write() as session:
+        sara = add_contact(session, "سارا احمدی")
+        data = TaskCreate.build(title=title, due_date=FIXED_TODAY - timedelta(days=2))
+        data.contact_id = sara
+        create_task(session=session, data=data)
+    settings = Settings(user="tester", bidi="app")
+    app = CrmApp(database=db, settings=settings, today=FIXED_TODAY, watch_changes=False)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        listing = screen.query_one("#today-list", OptionList)
+        header, shown, after = (listing.render_line(y).text for y in range(3))
+    assert header.lstrip().startswith("Overdue")
+    assert after.lstrip().startswith("Due today"), after  # the task's line did not wrap
+    assert bidi.layout("سارا احمدی") in shown or width == 80
+    if width == 80:
+        assert "…" in shown
+        first_words = bidi.layout(title.split()[0])
+        assert first_words in shown  # the title's start is kept; its end was cut
