@@ -247,7 +247,9 @@ class TodayScreen(CrmScreen):
         self.items = {}
         listing = self.query_one("#today-list", OptionList)
         padding = listing.get_component_styles("option-list--option").padding
-        width = listing.scrollable_content_region.width - padding.width
+        # Room for a scrollbar whether or not one is there yet: it comes with the options.
+        scrollbar = listing.styles.scrollbar_size_vertical
+        width = listing.size.width - listing.styles.gutter.width - scrollbar - padding.width
 
         def add(kind: str, item: Any, parts: Parts) -> None:
             key = f"{kind}:{item.id}:{len(self.items)}"
