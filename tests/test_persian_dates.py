@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import jdatetime
 import pytest
@@ -224,3 +225,32 @@ async def test_the_contact_form_shows_and_saves_a_birthday_in_jalali(demo_db: Da
         assert app.screen is not form
     with demo_db.read() as session:
         assert get_contact(session=session, contact_id=contact_id).birthday == date(1990, 12, 13)
+
+
+def test_an_import_reads_a_jalali_birthday_back_as_the_same_day(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`crm export contacts --calendar jalali` writes a birthday as 1369-09-20; importing
+    that file stored the year 1369 (Gregorian, and outside 1900-2200, which an import did
+    not check). A day outside the range is a bad row, as it is everywhere else."""
+    from tests.test_import_export import contacts, crm
+
+    assert crm(db_url, "contacts", "add", "سارا", "--birthday", "1990-12-11")[0] == 0
+    exported = tmp_path / "jalali.csv"
+    code, _, err = crm(db_url, "export", "contacts", "--calendar", "jalali", "-o", str(exported))
+    assert code == 0, err
+    assert ",1369-09-20," in exported.read_text("utf-8")
+    again = str(tmp_path / "again.db")
+    assert crm(again, "import", "contacts", str(exported))[0] == 0
+    [sara] = contacts(again)
+    assert sara["birthday"] == "1990-12-11"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        "name,birthday\nA,1850-01-01\nB,۱۳۶۹/۰۹/۲۱\nC,--12-24\nD,1369-13-01\n", "utf-8"
+    )
+    code, out, err = crm(db_url, "import", "contacts", str(mixed), "--skip-bad")
+    assert code == 3 and "created 2," in out, err
+    assert "line 2: column 'birthday': '1850-01-01' is out of range" in err
+    assert "line 5: column 'birthday': no such day in the Jalali calendar" in err
+    born = {c["name"]: c["birthday"] for c in contacts(db_url)}
+    assert (born["B"], born["C"]) == ("1990-12-12", "1604-12-24")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from crm_tui.dates import DateError, month_day
+from crm_tui.dates import JALALI_BEFORE, DateError, check_day, month_day, written_day
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
@@ -154,21 +154,27 @@ def _split_tags(raw: str) -> list[str]:
 
 
 def birthday_value(raw: str) -> date | None:
-    """A birthday as files write it: ISO, a few day-month orders, or --MM-DD without a year."""
+    """A birthday as files write it: ISO, a few day-month orders, --MM-DD without a year,
+    or a Jalali day (a year below 1700, in either digits: what `crm export --calendar
+    jalali` writes); a day outside 1900-2200 is refused like everywhere else."""
     text = raw.strip()
     if text in _EMPTY_DATES:
         return None
-    if text.startswith("--"):  # vCard/Google: a birthday without a year
-        try:
-            if (day := month_day(text)) is not None:
-                return day
-        except DateError as error:
-            raise InvalidValue(str(error)) from None
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
+    try:
+        if text.startswith("--") and (day := month_day(text)) is not None:  # vCard, Google
+            return day
+        head = text[:4]
+        jalali = head.isdigit() and int(head) < JALALI_BEFORE
+        if jalali and (day := written_day(text)) is not None:
+            return check_day(day, text)
+        for pattern in _DATE_FORMATS:
+            try:
+                day = datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+            return check_day(day, text)
+    except DateError as error:
+        raise InvalidValue(str(error)) from None
     raise InvalidValue(f"not a date: {raw!r} (use YYYY-MM-DD)")
 
 

@@ -14,10 +14,12 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from crm_tui.dates import NO_YEAR
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import (
     ContactValues,
@@ -209,10 +211,10 @@ def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactVal
 def _birthday(raw: str) -> date | None:
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)  # as crm exports it (a year-less one too)
-    except ValueError:
-        return birthday_value(raw)
+    if raw.startswith(f"{NO_YEAR}-"):  # a year-less one, as crm exports it
+        with suppress(ValueError):
+            return date.fromisoformat(raw)
+    return birthday_value(raw)
 
 
 def json_contacts(
