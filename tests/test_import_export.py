@@ -1174,48 +1174,56 @@ def test_a_reader_stopped_early_while_far_ahead_ends_with_its_caller() -> None:
 
 
 def _big_csv(tail: bytes) -> bytes:
-    """A CSV of a few MB after a BOM and a preamble: Persian names (2 bytes a letter), one
-    row with ``tail`` in its note."""
-    rows = "".join(f"سارا {n},s{n}@x.example,یادداشت {n}\r\n" for n in range(60_000))
+    """A CSV of many blocks after a BOM and a preamble: Persian names (2 bytes a letter),
+    one row with ``tail`` in its note."""
+    rows = "".join(f"سارا {n},s{n}@x.example,یادداشت {n}\r\n" for n in range(3_000))
     head = "\ufeffExported by Phone\r\n\r\nName,Email,Notes\r\n"
     return (head + rows).encode("utf-8") + b"Last,last@x.example,caf" + tail + b"\r\n"
 
 
-def test_a_large_csv_is_read_a_block_at_a_time_with_every_row_and_line() -> None:
+def test_a_large_csv_is_read_a_block_at_a_time_with_every_row_and_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Letters cut by a block's end, the BOM and the preamble before the header, and the
-    line numbers after them, read as from the whole text at once."""
-    from crm_tui.io.csv_reader import BLOCK, parse_csv
+    line numbers after them, read as from the whole text at once (blocks of 4 KB here,
+    1 MB in use: the same code, many more boundaries)."""
+    from crm_tui.io import csv_reader
 
+    monkeypatch.setattr(csv_reader, "BLOCK", 4_093)  # odd: a block ends inside letters
     data = _big_csv("é".encode())
-    assert len(data) > 3 * BLOCK
-    source = parse_csv(data)
+    assert len(data) > 30 * csv_reader.BLOCK
+    source = csv_reader.parse_csv(data)
     assert (source.encoding, source.header, source.header_line) == (
         "utf-8-sig",
         ["Name", "Email", "Notes"],
         3,
     )
     records = list(source.records())
-    assert len(records) == 60_001 and source.lines == 60_005
+    assert len(records) == 3_001 and source.lines == 3_005
     assert (records[0].line, records[0].cells) == (4, ["سارا 0", "s0@x.example", "یادداشت 0"])
-    assert (records[-1].line, records[-1].cells) == (60_004, ["Last", "last@x.example", "café"])
-    middle = records[30_000]
-    assert (middle.line, middle.cells) == (
-        30_004,
-        ["سارا 30000", "s30000@x.example", "یادداشت 30000"],
-    )
+    middle = records[1_500]
+    assert (middle.line, middle.cells) == (1_504, ["سارا 1500", "s1500@x.example", "یادداشت 1500"])
+    assert (records[-1].line, records[-1].cells) == (3_004, ["Last", "last@x.example", "café"])
 
 
-def test_a_byte_that_is_not_utf8_far_into_a_file_is_read_as_excel_would() -> None:
-    """Whether a file is UTF-8 is told from all of it, not from its first block: "café" in
-    cp1252 (byte E9) after megabytes of plain ASCII."""
-    from crm_tui.io.csv_reader import parse_csv
+def test_a_byte_that_is_not_utf8_far_into_a_file_is_read_as_excel_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a file is UTF-8 is told from all of it, not from its first block (nor from
+    the head the encoding is otherwise detected from): "café" in cp1252 (byte E9) after
+    plenty of plain ASCII."""
+    from crm_tui.io import csv_reader
 
-    rows = "".join(f"Sara {n},s{n}@x.example\n" for n in range(120_000)).encode()
-    source = parse_csv(b"Name,Email\n" + rows + b"Caf\xe9,cafe@x.example\n")
+    monkeypatch.setattr(csv_reader, "BLOCK", 4_096)
+    monkeypatch.setattr(csv_reader, "HEAD_BYTES", 8_192)
+    rows = "".join(f"Sara {n},s{n}@x.example\n" for n in range(2_000)).encode()
+    data = b"Name,Email\n" + rows + b"Caf\xe9,cafe@x.example\n"
+    assert len(data) > 4 * csv_reader.HEAD_BYTES
+    source = csv_reader.parse_csv(data)
     assert source.encoding == "cp1252"
     assert list(source.records())[-1].cells == ["Café", "cafe@x.example"]
     with pytest.raises(ValidationError, match="cannot read the file as utf-8"):
-        parse_csv(b"Name,Email\n" + rows + b"Caf\xe9,cafe@x.example\n", encoding="utf-8")
+        csv_reader.parse_csv(data, encoding="utf-8")
 
 
 def test_an_import_finds_or_creates_its_organizations_all_at_once(db_url: str) -> None:

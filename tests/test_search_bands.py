@@ -284,10 +284,10 @@ def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
     for the later ids of each name, so the rows are filed as they come. (Bands laid out from
     the first rows' own ids sent every later row of a name to its last band, held back to
     the end and split then, moving the rows filed so far: 300,000 contacts under 256 names
-    took 96 s to import, 100,000 took 9.)"""
+    took 96 s to import, 100,000 took 9; here 600 of 800 rows were held back.)"""
     monkeypatch.setattr(search, "TARGET_BAND", 4)
     monkeypatch.setattr(search, "MAX_BAND", 10)
-    monkeypatch.setattr(imports, "WRITE_CHUNK", 500)
+    monkeypatch.setattr(imports, "WRITE_CHUNK", 200)
     held_back: list[object] = []
     file_at_the_end = search._file
 
@@ -299,11 +299,11 @@ def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
     names = ["Sara Ahmadi", "سارا احمدی", "Ali Karimi", "Zoë Salo"]
     rows = [
         ContactValues(name=names[n % 4], emails=[Labeled(f"s{n}@x.example", "", f"s{n}@x.example")])
-        for n in range(2_000)
+        for n in range(800)
     ]
     with db.write() as session:
-        assert import_contacts(session=session, rows=rows, source="test").created == 2_000
+        assert import_contacts(session=session, rows=rows, source="test").created == 800
     with db.read() as session:
         _check_every_search(session, SEARCHES)
     if BACKEND == "sqlite":
-        assert len(held_back) < 100
+        assert len(held_back) < 40
