@@ -47,3 +47,16 @@ class Priority(enum.IntEnum):
     NORMAL = 1
     HIGH = 2
     URGENT = 3
+
+
+class ImportKind(enum.StrEnum):
+    """What an import brings in (an import batch's ``kind``)."""
+
+    CONTACTS = "contacts"
+    INTERACTIONS = "interactions"
+    TASKS = "tasks"
+
+    @property
+    def entity(self) -> str:
+        """One of them, as an import's change records name it ("interaction")."""
+        return {"contacts": "contact", "interactions": "interaction", "tasks": "task"}[self]

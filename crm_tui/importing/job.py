@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 from crm_tui.importing import reading
 from crm_tui.io.contact_file import Opened, ReadOptions
 from crm_tui.io.prepare import Match, OnDuplicate
+from crm_tui.vocabulary import ImportKind
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -21,10 +21,7 @@ if TYPE_CHECKING:
     from crm_tui.services.imports import ImportReport
 
 
-class Kind(enum.StrEnum):
-    CONTACTS = "contacts"
-    INTERACTIONS = "interactions"
-    TASKS = "tasks"
+Kind = ImportKind  # what a job imports
 
 
 @dataclass(frozen=True)
@@ -110,13 +107,13 @@ class ImportJob:
         actor: Callable[[Session], int | None],
         committing: Callable[[], None],
     ) -> ImportOutcome:
-        header, rows = reading.work_rows(self.path, self.kind.value, self.read)
+        header, rows = reading.work_rows(self.path, self.kind, self.read)
         from crm_tui.services.imports import import_work
 
         with self._unit(database(), bulk=False) as session:
             report = import_work(
                 session=session,
-                kind=self.kind.value,
+                kind=self.kind,
                 rows=rows,
                 source=self.source,
                 skip_bad=self.skip_bad,

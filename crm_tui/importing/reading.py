@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_tui.io.contact_file import Chunk, Opened, ReadOptions, read_contact_file
+from crm_tui.vocabulary import ImportKind
 
 if TYPE_CHECKING:
     from crm_tui.io.background import InBackground
@@ -107,7 +108,7 @@ def header(path: Path, options: ReadOptions) -> list[str]:
 
 
 def work_rows(
-    path: Path, kind: str, options: ReadOptions
+    path: Path, kind: ImportKind, options: ReadOptions
 ) -> tuple[list[str], list[WorkRow | RowError]]:
     """The columns and rows of a file of interactions or tasks (``kind``): CSV, or JSON as
     ``crm export … --format json`` writes it (a reject then shows its object: "item")."""
@@ -119,7 +120,7 @@ def work_rows(
     if is_json(path):
         return ["item"], json_work_rows(path, kind)
     source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
-    read = interaction_row if kind == "interactions" else task_row
+    read = interaction_row if kind is ImportKind.INTERACTIONS else task_row
     found: list[WorkRow | RowError] = []
     for record in source.records():
         if isinstance(record, Problem):

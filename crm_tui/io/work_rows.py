@@ -24,6 +24,7 @@ from crm_tui.io.csv_reader import shorten_quoted
 from crm_tui.io.json_contacts import json_array
 from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
+from crm_tui.vocabulary import ImportKind
 
 _TRUE = {"1", "yes", "y", "true", "x", "ja", "oui", "بله"}
 CONTACT_COLUMNS = ("contact_id", "contact_email", "email", "contact")
@@ -171,7 +172,9 @@ def task_row(
 # -- JSON ---------------------------------------------------------------------------------------
 
 
-def json_work_rows(path: Path, kind: str, *, name: str | None = None) -> list[WorkRow | RowError]:
+def json_work_rows(
+    path: Path, kind: ImportKind, *, name: str | None = None
+) -> list[WorkRow | RowError]:
     """The rows of a JSON array of interactions or tasks (``kind``), each object read as a
     CSV row whose columns are its keys; a bad object is a ``RowError`` at the line it
     starts on, holding the object as its one cell (for ``--rejects``). ``name``: what
@@ -182,14 +185,14 @@ def json_work_rows(path: Path, kind: str, *, name: str | None = None) -> list[Wo
     except OSError as error:
         raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
     read: Callable[..., WorkRow | RowError] = (
-        interaction_row if kind == "interactions" else task_row
+        interaction_row if kind is ImportKind.INTERACTIONS else task_row
     )
     rows: list[WorkRow | RowError] = []
     for line, item in json_array(data, shown, kind):
         whole = [json.dumps(item, ensure_ascii=False)]
         if not isinstance(item, dict):
             got = "a list" if isinstance(item, list) else "null" if item is None else whole[0]
-            reason = f"expected an object for {kind[:-1]}, got {got}"
+            reason = f"expected an object for {kind.entity}, got {got}"
             rows.append(RowError(line, shorten_quoted(reason), whole))
             continue
         row = read(line, [_cell(value) for value in item.values()], list(item), from_csv=False)

@@ -71,6 +71,7 @@ from crm_tui.services.snapshots import compared_states, contact_states, restore_
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
 from crm_tui.text import clean_line, fold, plural, sort_key
+from crm_tui.vocabulary import ImportKind
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 500  # bound parameters in one IN list
@@ -286,7 +287,10 @@ class _Writer:
         if self.batch is None:
             self.savepoint = self.session.begin_nested()
             self.batch = ImportBatch(
-                kind="contacts", source=self.source, created_at=utcnow(), author_id=self.actor_id
+                kind=ImportKind.CONTACTS.value,
+                source=self.source,
+                created_at=utcnow(),
+                author_id=self.actor_id,
             )
             self.session.add(self.batch)
             self.session.flush()
@@ -748,7 +752,7 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
     if batch.undone_at is not None:
         raise ValidationError(f"import batch #{batch_id} was already undone")
     report = UndoReport()
-    if batch.kind in ("interactions", "tasks"):
+    if ImportKind(batch.kind) is not ImportKind.CONTACTS:
         _undo_work(session, batch, report)
     else:
         _undo_contacts(session, batch, report)
@@ -973,7 +977,7 @@ MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a para
 def import_work(
     *,
     session: Session,
-    kind: str,
+    kind: ImportKind,
     rows: Sequence[WorkRow | RowError],
     source: str,
     skip_bad: bool = False,
@@ -995,7 +999,7 @@ def import_work(
             errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
             good.remove(row)
     members = {}
-    if kind == "tasks":
+    if kind is ImportKind.TASKS:
         for row in list(good):
             if row.assignee:
                 try:
@@ -1005,7 +1009,7 @@ def import_work(
                     good.remove(row)
     known: dict[str, int] = {}  # the file's ids of task rows already on the board
     # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
-    if kind == "interactions":
+    if kind is ImportKind.INTERACTIONS:
         repeated = _already_logged(session, good, contacts)
     else:
         there = _tasks_there(session, good, contacts)
@@ -1020,18 +1024,18 @@ def import_work(
     )
     if errors and not skip_bad and not dry_run:
         return report
-    report.notes = _trash_notes(good, contacts, trashed, kind[:-1], dry_run=dry_run)
+    report.notes = _trash_notes(good, contacts, trashed, kind.entity, dry_run=dry_run)
     if dry_run:
         return report
     if not good:  # nothing new: done (exit 3 if rows were left out)
         report.written = True
         return report
-    batch = ImportBatch(kind=kind, source=source, created_at=utcnow(), author_id=actor_id)
+    batch = ImportBatch(kind=kind.value, source=source, created_at=utcnow(), author_id=actor_id)
     session.add(batch)
     session.flush()
     assert batch.id is not None
     projects: list[int] = []
-    if kind == "interactions":
+    if kind is ImportKind.INTERACTIONS:
         created = _create_interactions(session, good, contacts, actor_id)
     else:
         created, projects = _create_tasks(
@@ -1048,7 +1052,7 @@ def import_work(
                 "action": "created",
                 "before": None,
             }
-            for entity, ids in ((kind[:-1], created), ("project", projects))
+            for entity, ids in ((kind.entity, created), ("project", projects))
             for i in ids
         ],
     )
@@ -1235,11 +1239,12 @@ def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None
     """Delete the interactions or tasks a batch created, but those edited since (unless in
     the trash) or that others refer to; then the projects it created that are left empty."""
     assert batch.id is not None
-    kind = batch.kind
-    model: Any = Interaction if kind == "interactions" else Task
-    label = (Interaction.subject, Interaction.channel) if kind == "interactions" else (Task.title,)
+    interactions = ImportKind(batch.kind) is ImportKind.INTERACTIONS  # else tasks
+    model: Any = Interaction if interactions else Task
+    label = (Interaction.subject, Interaction.channel) if interactions else (Task.title,)
     candidates: dict[int, str] = {}  # id -> how the report names it
-    for chunk in chunked(_created_ids(session, batch.id, kind[:-1]), CHUNK):
+    entity = ImportKind(batch.kind).entity
+    for chunk in chunked(_created_ids(session, batch.id, entity), CHUNK):
         for row_id, version, deleted_at, *text in session.execute(
             select(model.id, model.version, model.deleted_at, *label).where(
                 col(model.id).in_(chunk)
@@ -1247,26 +1252,24 @@ def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None
         ):
             named = (
                 f"interaction #{row_id} ({text[0] or text[1]})"
-                if kind == "interactions"
+                if interactions
                 else f"task #{row_id} {text[0]}"
             )
             if version != 1 and deleted_at is None:
                 report.kept.append(f"{named}: edited since the import (version {version})")
             else:
                 candidates[row_id] = named
-    if kind == "interactions":
+    if interactions:
         _keep_followed_up(session, candidates, report)
     else:
         _keep_waited_for(session, candidates, report)
     if report.kept and not candidates:
         return
     removed = sorted(candidates)
-    touched = (
-        contacts_of(session=session, interaction_ids=removed) if kind == "interactions" else []
-    )
+    touched = contacts_of(session=session, interaction_ids=removed) if interactions else []
     for chunk in chunked(removed, CHUNK):
         session.execute(delete(model).where(col(model.id).in_(chunk)))
-    if kind == "interactions":
+    if interactions:
         search.unindex_interactions(session=session, ids=removed)
         refresh_contacted(session=session, contact_ids=touched)  # back to before the import
     else:
