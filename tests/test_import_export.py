@@ -1239,10 +1239,11 @@ def test_an_import_finds_or_creates_its_organizations_all_at_once(db_url: str) -
 
     database = open_database(db_url)
     with database.write() as session:
-        globex = organization_named(session=session, name="Globex")
-        trashed = organization_named(session=session, name="Initech")
-        assert globex is not None and trashed is not None
-        trashed.deleted_at = trashed.created_at
+        globex, *_ = organization_named(session=session, name="Globex")
+        trashed, *_ = organization_named(session=session, name="Initech")
+        initech = session.get(Organization, trashed)
+        assert globex is not None and initech is not None
+        initech.deleted_at = initech.created_at
     spelled = ["Acme", "ACME", "Ácme ", "Globex", "Initech", "شرکت  پارس", "شرکت پارس", ""]
     rows = [ContactValues(name=f"P{n}", organization=o) for n, o in enumerate(spelled)]
     with database.write() as session:
@@ -1255,7 +1256,7 @@ def test_an_import_finds_or_creates_its_organizations_all_at_once(db_url: str) -
         ).all()
     names = {name: row_id for row_id, name in live}
     assert sorted(names) == ["Acme", "Globex", "Initech", "شرکت پارس"]
-    assert names["Globex"] == globex.id and names["Initech"] != trashed.id
+    assert names["Globex"] == globex and names["Initech"] != trashed
     people = by_name(db_url)
     assert [people[f"P{n}"]["organization"] for n in range(8)] == [
         "Acme", "Acme", "Acme", "Globex", "Initech", "شرکت پارس", "شرکت پارس", None

@@ -124,12 +124,14 @@ def create_contact(
     *, session: Session, data: ContactCreate, actor_id: int | None = None
 ) -> ContactRead:
     now = utcnow()
-    organization = organization_named(session=session, name=data.organization)
+    organization_id, organization_name, sort_org = organization_named(
+        session=session, name=data.organization
+    )
     contact = Contact(
         **contact_columns(data),
-        organization_id=organization.id if organization else None,
-        organization_name=organization.name if organization else "",
-        sort_org=organization.sort_name if organization else "",
+        organization_id=organization_id,
+        organization_name=organization_name,
+        sort_org=sort_org,
         created_at=now,
         updated_at=now,
         created_by_id=actor_id,
@@ -148,10 +150,9 @@ def create_contact(
 def apply_changes(*, session: Session, contact: Contact, changes: dict[str, Any]) -> None:
     assert contact.id is not None
     if "organization" in changes:
-        organization = organization_named(session=session, name=changes.pop("organization") or "")
-        contact.organization_id = organization.id if organization else None
-        contact.organization_name = organization.name if organization else ""
-        contact.sort_org = organization.sort_name if organization else ""
+        contact.organization_id, contact.organization_name, contact.sort_org = organization_named(
+            session=session, name=changes.pop("organization") or ""
+        )
     if "emails" in changes:
         emails = changes.pop("emails")
         _write_emails(session, contact.id, emails)

@@ -65,7 +65,12 @@ from crm_tui.services.common import (
 )
 from crm_tui.services.contacts import apply_changes, mark_contacted, refresh_contacted
 from crm_tui.services.interactions import contacts_of, new_row
-from crm_tui.services.organizations import Named, organizations_named
+from crm_tui.services.organizations import (
+    NO_ORGANIZATION,
+    Named,
+    NoOrganization,
+    organizations_named,
+)
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
 from crm_tui.services.tasks import create_task, set_dependencies
@@ -276,7 +281,7 @@ class _Writer:
         self.index_plan: tuple[int, bool] | None = None
         self.batch: ImportBatch | None = None
         self.savepoint: Any = None  # around everything the batch writes
-        self.organizations: dict[str | None, Named | tuple[None, str, str]] = {None: (None, "", "")}
+        self.organizations: dict[str | None, Named | NoOrganization] = {None: NO_ORGANIZATION}
         self.tags: dict[str, int] = {}
         # Ids of the organizations and tags this import created, for undo_import.
         self.created: dict[str, set[int]] = {"organization": set(), "tag": set()}
@@ -1239,12 +1244,12 @@ def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None
     """Delete the interactions or tasks a batch created, but those edited since (unless in
     the trash) or that others refer to; then the projects it created that are left empty."""
     assert batch.id is not None
-    interactions = ImportKind(batch.kind) is ImportKind.INTERACTIONS  # else tasks
+    kind = ImportKind(batch.kind)
+    interactions = kind is ImportKind.INTERACTIONS  # else tasks
     model: Any = Interaction if interactions else Task
     label = (Interaction.subject, Interaction.channel) if interactions else (Task.title,)
     candidates: dict[int, str] = {}  # id -> how the report names it
-    entity = ImportKind(batch.kind).entity
-    for chunk in chunked(_created_ids(session, batch.id, entity), CHUNK):
+    for chunk in chunked(_created_ids(session, batch.id, kind.entity), CHUNK):
         for row_id, version, deleted_at, *text in session.execute(
             select(model.id, model.version, model.deleted_at, *label).where(
                 col(model.id).in_(chunk)

@@ -233,10 +233,9 @@ def _combine(
         name, source = declared.name, str(declared.stored_as)
         value = _pick({**kept, name: kept[source]}, {**other, name: other[source]}, name, take)
         if declared.kind is Kind.ORGANIZATION:
-            organization = organization_named(session=session, name=value or "")
-            keep.organization_id = organization.id if organization else None
-            keep.organization_name = organization.name if organization else ""
-            keep.sort_org = organization.sort_name if organization else ""
+            keep.organization_id, keep.organization_name, keep.sort_org = organization_named(
+                session=session, name=value or ""
+            )
         elif declared.kind is Kind.DATE:
             setattr(keep, source, date.fromisoformat(value) if value else None)
         else:

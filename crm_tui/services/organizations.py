@@ -12,29 +12,18 @@ from crm_tui.services import search
 from crm_tui.services.common import bulk_insert, chunked, live_row, reserve_ids, touch, utcnow
 from crm_tui.text import sort_key
 
-# What an import knows of an organization: its id, name and sort key.
+# An organization as a contact refers to it: its id, name and sort key (the contact keeps a
+# copy of both); a contact without one has NO_ORGANIZATION.
 Named = tuple[int, str, str]
+NoOrganization = tuple[None, str, str]
+NO_ORGANIZATION: NoOrganization = (None, "", "")
 
 
-def organization_named(*, session: Session, name: str) -> Organization | None:
-    """The live organization called ``name`` (case and accents ignored), created if new."""
-    name = " ".join(name.split())
-    if not name:
-        return None
-    key = sort_key(name)
-    found = session.scalars(
-        select(Organization)
-        .where(Organization.sort_name == key, col(Organization.deleted_at).is_(None))
-        .order_by(Organization.id)
-        .limit(1)
-    ).first()
-    if found is not None:
-        return found
-    now = utcnow()
-    organization = Organization(name=name, sort_name=key, created_at=now, updated_at=now)
-    session.add(organization)
-    session.flush()
-    return organization
+def organization_named(*, session: Session, name: str) -> Named | NoOrganization:
+    """The live organization called ``name`` (case and accents ignored), created if new,
+    as (id, name, sort key); ``NO_ORGANIZATION`` for a blank name."""
+    found, _ = organizations_named(session=session, names=[name])
+    return next(iter(found.values()), NO_ORGANIZATION)
 
 
 def organizations_named(
