@@ -92,16 +92,17 @@ class Problem:
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """The text of ``data`` and the encoding used: given, from a BOM, UTF-8, or detected."""
-    name, errors = _encoding(data[:HEAD_BYTES], encoding, lambda name: _decodes(data, name))
-    return data.decode(name, errors), name
+    texts: dict[str, str] = {}  # each encoding tried, as it read
 
+    def decodes(name: str) -> bool:
+        try:
+            texts[name] = data.decode(name)
+        except UnicodeDecodeError:
+            return False
+        return True
 
-def _decodes(data: bytes, name: str) -> bool:
-    try:
-        data.decode(name)
-    except UnicodeDecodeError:
-        return False
-    return True
+    name, errors = _encoding(data[:HEAD_BYTES], encoding, decodes)
+    return texts[name] if name in texts else data.decode(name, errors), name
 
 
 def _encoding(head: bytes, encoding: str | None, decodes: Callable[[str], bool]) -> tuple[str, str]:
@@ -113,11 +114,10 @@ def _encoding(head: bytes, encoding: str | None, decodes: Callable[[str], bool])
             codecs.lookup(encoding)
         except LookupError:
             raise UsageError(f"--encoding {encoding!r}: no such encoding") from None
-        decodes(encoding) or _refuse(encoding)
-        return encoding, "strict"
+        return _checked(encoding, decodes)
     for bom, name in _BOMS:
         if head.startswith(bom):
-            return name, "strict"
+            return _checked(name, decodes)
     if (wide := _utf16_without_bom(head[:4096])) is not None and decodes(wide):
         return wide, "strict"
     if decodes("utf-8"):
@@ -128,8 +128,12 @@ def _encoding(head: bytes, encoding: str | None, decodes: Callable[[str], bool])
     return "cp1252", "replace"
 
 
-def _refuse(encoding: str) -> bool:
-    raise ValidationError(f"cannot read the file as {encoding}")
+def _checked(encoding: str, decodes: Callable[[str], bool]) -> tuple[str, str]:
+    """``encoding``, which the file says it is in (an option, a BOM): refused if the file
+    does not read as it."""
+    if not decodes(encoding):
+        raise ValidationError(f"cannot read the file as {encoding}")
+    return encoding, "strict"
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -334,8 +338,8 @@ def _source(
         return passes[candidate] is not None
 
     used, errors = _encoding(head, encoding, decodes)
-    through = passes.get(used) or _read_through(opener, used, errors)
-    assert through is not None  # errors="replace" reads anything
+    through = passes[used] if used in passes else _read_through(opener, used, errors)
+    assert through is not None  # only an encoding that read the file through is used
 
     def text() -> TextIO:
         return io.TextIOWrapper(opener(), encoding=used, errors=errors, newline="")
@@ -346,8 +350,7 @@ def _source(
         lead, chosen = _sniffed(stream, delimiter)
     with text() as stream:
         _skip(stream, lead)
-        head_text = _head(stream, chosen)
-    rows = _first_rows(head_text, chosen)
+        head_text, rows = _head(stream, chosen)
     header_at = _header_index(rows)
     lines_before, offset = _skip_rows(head_text, chosen, header_at)
     reader = csv.reader(io.StringIO(head_text[offset:]), delimiter=chosen)
@@ -386,19 +389,15 @@ def _read_through(
 def _sniffed(stream: TextIO, delimiter: str | None) -> tuple[int, str]:
     """How many BOM characters the text starts with, and its delimiter (given, or told from
     the first SNIFF_CHARS characters after them)."""
-    text = stream.read(SNIFF_CHARS + 1)
-    lead = len(text) - len(text.lstrip("\ufeff"))
-    while text and lead == len(text):  # a file of BOMs: read on
-        text = stream.read(SNIFF_CHARS + 1)
-        lead += len(text) - len(text.lstrip("\ufeff"))
-    text = text.lstrip("\ufeff")
-    if lead and len(text) <= SNIFF_CHARS:
-        text += stream.read(SNIFF_CHARS + 1 - len(text))
+    lead = 0
+    while (first := stream.read(1)) == "\ufeff":
+        lead += 1
+    text = first + stream.read(SNIFF_CHARS)
     return lead, delimiter or sniff_delimiter(_after_preamble(_whole_records(text, SNIFF_CHARS)))
 
 
-def _head(stream: TextIO, delimiter: str) -> str:
-    """The text of the first HEAD_ROWS records, read whole: a row cut at the end of a
+def _head(stream: TextIO, delimiter: str) -> tuple[str, list[list[str]]]:
+    """The first HEAD_ROWS records, read whole, and their text: a row cut at the end of a
     sample (a note of 64 KB, say) would look shorter than the header and make the header
     look like a preamble."""
     taken: list[str] = []
@@ -409,37 +408,15 @@ def _head(stream: TextIO, delimiter: str) -> str:
             yield line
 
     reader = csv.reader(lines(), delimiter=delimiter)
+    rows: list[list[str]] = []
     with contextlib.suppress(StopIteration, csv.Error):
         for _ in range(HEAD_ROWS):
-            next(reader)
-    return "".join(taken)
+            rows.append(next(reader))
+    return "".join(taken), rows
 
 
 SNIFF_CHARS = 64 * 1024  # what the delimiter is told from (csv.Sniffer is slow on more)
 HEAD_ROWS = 12  # the rows a preamble and the header are looked for among
-
-
-def _first_rows(text: str, delimiter: str) -> list[list[str]]:
-    """The first rows of ``text`` (see ``_head``)."""
-    rows = []
-    reader = csv.reader(_lines(text), delimiter=delimiter)
-    try:
-        for _ in range(HEAD_ROWS):
-            rows.append(next(reader))
-    except (StopIteration, csv.Error):
-        pass
-    return rows
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` one by one, each taken when the reader needs it (not a copy
-    of the whole text, as ``io.StringIO`` would make)."""
-    start, length = 0, len(text)
-    while start < length:
-        end = text.find("\n", start)
-        end = length if end < 0 else end + 1
-        yield text[start:end]
-        start = end
 
 
 _QUOTE_OR_LINE_END = re.compile(r'["\n]')
