@@ -102,14 +102,21 @@ def layout(text: str, *, ltr: bool = False) -> str:
     return "\n".join(_visual(line, base) if has_rtl(line) else line for line in lines)
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: cut in logical order, "…" where it was cut (a
+    cut is never silent). Cut before it is laid out, a right-to-left run keeps its start."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + ELLIPSIS
+
+
 def cell(text: str, width: int) -> str:
-    """One line of ``text`` in exactly ``width`` cells: cut in logical order with "…" (a
-    cut is never silent), then laid out; mainly right-to-left text aligned to the right."""
+    """One line of ``text`` in exactly ``width`` cells: ``cut``, then laid out; mainly
+    right-to-left text aligned to the right."""
     if width <= 0:
         return ""
+    text = cut(text, width)
     size = cell_len(text)
-    if size > width:
-        text, size = set_cell_size(text, width - 1) + ELLIPSIS, width
     if not _laying_out or not has_rtl(text):
         return text + " " * (width - size)
     shown = _visual(text)

@@ -264,6 +264,13 @@ def birthday_text(day: date | None) -> str:
     return f"--{day:%m-%d}" if day.year == NO_YEAR else day.isoformat()
 
 
+def jalali_year(text: str) -> bool:
+    """Whether ``text`` starts with a year below JALALI_BEFORE, in either digits: a Jalali
+    date, which ISO parsing would take for a Gregorian year ("1405-09-20" is 2026-12-11)."""
+    head = text.strip()[:4]
+    return head.isdigit() and int(head) < JALALI_BEFORE
+
+
 def written_day(text: str) -> date | None:
     """The day a date written in numbers names ("1990-12-24", "24.12.1990", "1369/10/03" and
     "۱۳۶۹-۱۰-۰۳" in Jalali: a year below 1700); None for other text (no words: "tomorrow"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -22,7 +22,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui import bidi, display
-from crm_tui.bidi import ELLIPSIS
 from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
 from crm_tui.services.agenda import (
     Agenda,
@@ -81,11 +80,9 @@ def fitted(parts: Parts, width: int) -> Content:
     if bidi.laying_out() and width > 0:
         room, kept = width, []
         for text, style in parts:
-            size = cell_len(text)
-            if size > room:
-                text, size = set_cell_size(text, max(room - 1, 0)) + ELLIPSIS, room
+            text = bidi.cut(text, room)
             kept.append((text, style))
-            room -= size
+            room -= cell_len(text)
             if room <= 0:
                 break
         parts = kept

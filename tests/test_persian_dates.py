@@ -94,18 +94,25 @@ def test_every_day_written_in_jalali_reads_back_as_itself(day: date, persian: bo
 _LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 
 
+def _crm_process(
+    db_url: str, *args: str, calendar: str = "gregorian"
+) -> subprocess.CompletedProcess[str]:
+    """``crm`` run as a script runs it: a real process, its streams and exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CRM_CALENDAR": calendar},
+        timeout=60,
+        check=False,
+    )
+
+
 def test_the_cli_says_what_a_jalali_date_was_read_as(db_url: str) -> None:
     """Through a real process: the note on stderr, stdout left as data, exit codes."""
 
     def crm(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            timeout=60,
-            check=False,
-        )
+        return _crm_process(db_url, *args)
 
     done = crm("tasks", "add", "پیگیری پیش‌فاکتور", "--due", "۱۴۰۵-۰۹-۲۰", "--json")
     assert done.returncode == 0, done.stderr
@@ -162,14 +169,7 @@ def test_a_birthday_is_read_like_every_date(db_url: str) -> None:
     refused: "invalid date separator", "1369-09-20 is out of range".)"""
 
     def crm(*args: str, calendar: str = "gregorian") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "crm_tui", "--db", db_url, *args],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "CRM_CALENDAR": calendar},
-            timeout=60,
-            check=False,
-        )
+        return _crm_process(db_url, *args, calendar=calendar)
 
     done = crm("contacts", "add", "سارا", "--birthday", "1369/09/20", "--json")
     assert done.returncode == 0, done.stderr

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from crm_tui.dates import JALALI_BEFORE, DateError, check_day, month_day, written_day
+from crm_tui.dates import DateError, check_day, jalali_year, month_day, written_day
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
@@ -163,9 +163,7 @@ def birthday_value(raw: str) -> date | None:
     try:
         if text.startswith("--") and (day := month_day(text)) is not None:  # vCard, Google
             return day
-        head = text[:4]
-        jalali = head.isdigit() and int(head) < JALALI_BEFORE
-        if jalali and (day := written_day(text)) is not None:
+        if jalali_year(text) and (day := written_day(text)) is not None:
             return check_day(day, text)
         for pattern in _DATE_FORMATS:
             try:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from crm_tui.dates import JALALI_BEFORE, DateError, parse_day, parse_when
+from crm_tui.dates import DateError, jalali_year, parse_day, parse_when
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
@@ -70,18 +70,11 @@ def _contact(cells: list[str], columns: dict[str, int]) -> str:
     return ""
 
 
-def _gregorian(raw: str) -> bool:
-    """Whether ``raw`` may be read as ISO 8601: not when its year is a Jalali one (below
-    1700), which Python would take for a Gregorian year ("1405-09-20" is 2026-12-11)."""
-    head = raw[:4]
-    return not (head.isdigit() and int(head) < JALALI_BEFORE)
-
-
 def _moment(raw: str) -> datetime | None:
     if not raw:
         return None
     try:
-        if not _gregorian(raw):
+        if jalali_year(raw):
             raise ValueError(raw)
         parsed = datetime.fromisoformat(raw)
     except ValueError:
@@ -96,7 +89,7 @@ def _day(raw: str) -> date | None:
     if not raw:
         return None
     try:
-        if not _gregorian(raw):
+        if jalali_year(raw):
             raise ValueError(raw)
         return date.fromisoformat(raw)
     except ValueError:
