@@ -1314,3 +1314,15 @@ def test_an_import_job_runs_without_the_cli(db_url: str, tmp_path: Path) -> None
     assert (maryam["organization"], maryam["tags"]) == ("پارس", ["expo"])
     code, out, _ = crm(db_url, "tasks", "list", "--json")
     assert code == 0 and [t["title"] for t in json.loads(out)] == ["Call back"]
+
+
+def test_a_file_its_byte_order_mark_belies_is_refused_in_one_line() -> None:
+    """A UTF-16 BOM on a file cut in the middle of a letter: refused like a wrong
+    --encoding (it raised an assertion, and before that Python's decoding error)."""
+    import codecs
+
+    from crm_tui.io.csv_reader import parse_csv
+
+    data = codecs.BOM_UTF16_LE + "Name,Email\nSara,s@x.example\n".encode("utf-16-le") + b"\x00"
+    with pytest.raises(ValidationError, match=r"^cannot read the file as utf-16$"):
+        parse_csv(data)
