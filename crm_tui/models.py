@@ -178,30 +178,6 @@ class ContactTag(SQLModel, table=True):
     )
 
 
-class ContactBand(SQLModel, table=True):
-    """A run of contacts next to each other in name order (SQLite search: see
-    ``services.search``, "Name bands"). A band holds the keys from its ``low`` up to the
-    next band's; numbers grow with the keys, with room left between them for splits."""
-
-    __tablename__ = "contact_band"
-    __table_args__ = (Index("ix_contact_band_low", "low_name", "low_id", unique=True),)
-
-    number: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    low_name: str
-    low_id: int
-    size: int = 0
-
-
-class ContactSearchRow(SQLModel, table=True):
-    """The band a contact's search row was filed under (none: band 0). No foreign key: the
-    search service removes it with the search row, which needs it to be found."""
-
-    __tablename__ = "contact_search_row"
-
-    contact_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    band: int
-
-
 class Project(SQLModel, table=True):
     __tablename__ = "project"
     __table_args__ = NEVER_REUSED
@@ -400,3 +376,8 @@ class MergeRecord(SQLModel, table=True):
     author_id: int | None = _fk("team_member.id", ondelete="SET NULL")
     snapshot: dict[str, Any] = _json_column()
     undone_at: datetime | None = None
+
+
+# The search package's own tables, registered on the same metadata as every other table
+# (migrations and schema checks compare against it).
+from crm_tui.search import tables as _search_tables  # noqa: E402, F401

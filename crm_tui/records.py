@@ -5,10 +5,10 @@ them; an import's reading process works them out ahead (it never loads SQLAlchem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from crm_tui.text import fold, index_text, sort_key
+from crm_tui.text import fold, sort_key
 from crm_tui.vocabulary import ContactStatus
 
 TAG_SEPARATOR = ", "
@@ -74,26 +74,3 @@ def contact_columns(data: Any) -> dict[str, Any]:
         "notes": data.notes,
         "custom": data.custom,
     }
-
-
-# A document in three parts, so a bulk import can build the parts before it knows the
-# stored organization's name (in its reading process, see ``crm_tui.io.prepare``).
-def document_head(name: str, first_name: str, last_name: str) -> str:
-    return _indexed([name, first_name, last_name])
-
-
-def document_tail(listed: Sequence[str], custom: Mapping[str, Any], rest: Sequence[str]) -> str:
-    return _indexed([*listed, *(f"{k} {v}" for k, v in custom.items()), *rest])
-
-
-def document_text(head: str, organization: str, tail: str) -> str:
-    middle = index_text(organization) if organization else ""
-    return " ".join([part for part in (head, middle, tail) if part])
-
-
-def _indexed(parts: Sequence[str]) -> str:
-    # Field by field: index_text remembers recent values, and fields repeat (orgs, tags…);
-    # ASCII text (emails, phones: new every row) is only lower-cased, without the cache.
-    return " ".join(
-        [part.lower() if part.isascii() else index_text(part) for part in parts if part]
-    )

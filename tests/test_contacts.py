@@ -333,13 +333,13 @@ def test_every_search_strategy_pages_the_same_rows(
     """Few matches are fetched and sorted, many are found by walking the sort order (testing
     each row against the set of matches, or against the index itself until time runs out):
     same rows, same order, same counts (capped or not), whatever filters come with it."""
-    from crm_tui.services import search
+    from crm_tui.search import plan, sqlite
 
-    monkeypatch.setattr(search, "MANY_MATCHES", many)
-    monkeypatch.setattr(search, "DENSE", dense)
-    monkeypatch.setattr(search, "VERY_DENSE", very_dense)
-    monkeypatch.setattr(search, "WALK_BUDGET", budget)
-    monkeypatch.setattr(search, "DEADLINE_STEPS", 1)
+    monkeypatch.setattr(sqlite, "MANY_MATCHES", many)
+    monkeypatch.setattr(sqlite, "DENSE", dense)
+    monkeypatch.setattr(sqlite, "VERY_DENSE", very_dense)
+    monkeypatch.setattr(sqlite, "WALK_BUDGET", budget)
+    monkeypatch.setattr(plan, "DEADLINE_STEPS", 1)
     names = ["Sara Karimi", "Saeed Rezaei", "Zahra Sadeghi", "سارا کریمی", "Bob Stone", "Sam Li"]
     ids = {
         name: add_contact(session, name, status="customer" if "a" in name else "lead")

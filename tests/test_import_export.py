@@ -909,13 +909,15 @@ def test_a_bulk_import_leaves_every_reference_whole(
     assert counts == (6_001, 6_001, 6_000, 6_000 * 3, 4_001)
     database = open_database(db_url)
     with database.read() as session:  # the documents built ahead, the stored "Acme" in them
-        from crm_tui.services.search import contact_documents, index_out_of_sync
+        from crm_tui.search.index import check
+        from crm_tui.search.sources import contact_documents
 
         ids = list(range(1, 6_002))
         by_id = "SELECT rowid & 4294967295, body FROM contact_fts"  # the id, without the band
         stored = dict(session.execute(text(by_id)).all())
-        assert stored == dict(contact_documents(session=session, ids=ids))
-        assert index_out_of_sync(session=session) == []  # each under its band's rowid
+        built = {i: body for i, _, body in contact_documents(session, ids)}
+        assert stored == built
+        assert check(session=session) == []  # each under its band's rowid
         assert "acme" in stored[2] and "پارس" in stored[3]
     with database.write() as session:  # checked again: the organization's delete reaches them
         session.execute(text("DELETE FROM organization WHERE name = 'Acme'"))

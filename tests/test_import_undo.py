@@ -16,8 +16,8 @@ from sqlmodel import col
 from crm_tui.db import open_database
 from crm_tui.models import Interaction, Organization, Project, Tag
 from crm_tui.schemas import InteractionUpdate
+from crm_tui.search.index import check as index_out_of_sync
 from crm_tui.services.interactions import delete_interactions, update_interaction
-from crm_tui.services.search import index_out_of_sync
 from tests.test_cli import crm
 
 

@@ -1,5 +1,5 @@
 """Name bands: a search's pages in name order read from the bands next to the cursor (see
-``services.search``). Bands are made small here so that a few hundred contacts fill many,
+``crm_tui.search.bands``). Bands are made small here so that a few hundred contacts fill many,
 and every way contacts come and go (one at a time, in bulk, renamed, trashed, merged, an
 import undone, a schema upgrade) is checked against the whole list sorted in Python."""
 
@@ -16,7 +16,10 @@ from sqlmodel import Session
 from crm_tui.db import Database, open_database
 from crm_tui.io.contact_rows import ContactValues, Labeled
 from crm_tui.schemas import ContactUpdate
-from crm_tui.services import contacts, imports, search
+from crm_tui.search import bands
+from crm_tui.search import index as search
+from crm_tui.search import sqlite as fts
+from crm_tui.services import imports
 from crm_tui.services.contacts import (
     ContactQuery,
     count_contacts,
@@ -37,9 +40,9 @@ LAST = ["Ahmadi", "Sanders", "Karimi", "Øberg", "Salo", "احمدی", "Brontë"
 
 @pytest.fixture
 def small_bands(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "TARGET_BAND", 4)
-    monkeypatch.setattr(search, "MAX_BAND", 10)
-    monkeypatch.setattr(contacts, "WINDOW_MATCHES", 8)  # a page reads a few bands, not all
+    monkeypatch.setattr(bands, "TARGET_BAND", 4)
+    monkeypatch.setattr(bands, "MAX_BAND", 10)
+    monkeypatch.setattr(fts, "WINDOW_MATCHES", 8)  # a page reads a few bands, not all
 
 
 def _names(count: int, seed: int) -> list[str]:
@@ -92,7 +95,7 @@ def _check_every_search(session: Session, searches: list[str]) -> None:
                 expected = _expected(session, query)
                 assert _paged(session, query, 7) == expected, (words, descending, status)
                 assert _paged_back(session, query, 5) == expected, (words, descending, status)
-    assert search.index_out_of_sync(session=session) == []
+    assert search.check(session=session) == []
     if BACKEND == "sqlite":
         _check_band_sizes(session)
 
@@ -105,7 +108,7 @@ def _check_band_sizes(session: Session) -> None:
     )
     recorded = dict(session.execute(text("SELECT number, size FROM contact_band")).all())
     assert {band: size for band, size in recorded.items() if size} == filed
-    assert max(filed.values(), default=0) <= search.MAX_BAND
+    assert max(filed.values(), default=0) <= bands.MAX_BAND
 
 
 SEARCHES = ["s", "sa", "sara", "ahmadi", "سا", "a", "美", "zz", "salo sa"]
@@ -188,10 +191,14 @@ def test_a_bulk_import_files_its_contacts_at_once_and_undoing_it_unfiles_them(
 
 @pytest.mark.sqlite_only
 @pytest.mark.usefixtures("small_bands")
-def test_an_upgrade_files_the_stored_contacts_under_bands(db_path: Path) -> None:
+def test_an_upgrade_files_the_stored_contacts_under_bands(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """0007 on a database of search rows filed by id: bands laid out, rows moved to them."""
+    from crm_tui.migrations import search_rows
     from tests.test_db import _without_name_bands
 
+    monkeypatch.setattr(search_rows, "_TARGET_BAND", 4)  # the migration's own copy
     database = open_database(f"sqlite:///{db_path}")
     with database.write() as session:
         _add_many(session, _names(120, seed=4))
@@ -217,12 +224,10 @@ def test_a_band_too_full_to_split_is_searched_as_before(
     searching, with the same pages."""
     with db.write() as session:
         _add_many(session, _names(60, seed=5))
-    monkeypatch.setattr(search, "WINDOW_LIMIT", 3)
+    monkeypatch.setattr(fts, "WINDOW_LIMIT", 3)
     with db.read() as session:
-        assert (
-            search.name_window(session=session, query="sa", start=None, downward=False, matches=4)
-            is None
-        )
+        window = fts.contacts(session).name_window("sa", start=None, downward=False, matches=4)
+        assert window is None
         _check_every_search(session, SEARCHES)
 
 
@@ -256,8 +261,8 @@ def test_a_first_import_lays_bands_out_from_its_first_rows(
     whose band is full wait for the end (a file sorted by name fills the last band), and
     both thresholds of what a bulk write holds back are crossed on the way."""
     monkeypatch.setattr(imports, "WRITE_CHUNK", 100)
-    monkeypatch.setattr(search, "WRITE_EVERY", 150)
-    monkeypatch.setattr(search, "PENDING_LIMIT", 250)
+    monkeypatch.setattr(bands, "WRITE_EVERY", 150)
+    monkeypatch.setattr(bands, "PENDING_LIMIT", 250)
     names = _names(700, seed=6)
     if order == "sorted by name":
         names.sort(key=sort_key)
@@ -285,17 +290,17 @@ def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
     the first rows' own ids sent every later row of a name to its last band, held back to
     the end and split then, moving the rows filed so far: 300,000 contacts under 256 names
     took 96 s to import, 100,000 took 9; here 600 of 800 rows were held back.)"""
-    monkeypatch.setattr(search, "TARGET_BAND", 4)
-    monkeypatch.setattr(search, "MAX_BAND", 10)
+    monkeypatch.setattr(bands, "TARGET_BAND", 4)
+    monkeypatch.setattr(bands, "MAX_BAND", 10)
     monkeypatch.setattr(imports, "WRITE_CHUNK", 200)
     held_back: list[object] = []
-    file_at_the_end = search._file
+    file_at_the_end = bands.NameBands.file
 
-    def _file(session: Session, keys: list[search.Key]) -> dict[int, int]:
+    def _file(self: bands.NameBands, keys: list[bands.Key]) -> dict[int, int]:
         held_back.extend(keys)
-        return file_at_the_end(session, keys)
+        return file_at_the_end(self, keys)
 
-    monkeypatch.setattr(search, "_file", _file)
+    monkeypatch.setattr(bands.NameBands, "file", _file)
     names = ["Sara Ahmadi", "سارا احمدی", "Ali Karimi", "Zoë Salo"]
     rows = [
         ContactValues(name=names[n % 4], emails=[Labeled(f"s{n}@x.example", "", f"s{n}@x.example")])

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from crm_tui.io.contact_rows import ContactValues, RowError
-from crm_tui.records import contact_columns, document_head, document_tail, document_text
+from crm_tui.records import contact_columns
+from crm_tui.search.document import contact_parts, joined
 from crm_tui.text import fold, sort_key
 
 
@@ -94,7 +95,7 @@ def prepared_document(prepared: Any, organization: str, stored_name: str) -> str
     if stored_name == organization:
         return document
     head, tail = prepared[_HEAD], prepared[_TAIL]
-    return document_text(document[:head], stored_name, document[len(document) - tail :])
+    return joined(document[:head], stored_name, document[len(document) - tail :])
 
 
 def prepare_rows(
@@ -126,20 +127,16 @@ def add_tag(row: ContactValues, tag: str | None, key: str | None) -> None:
 
 def prepared_row(row: ContactValues) -> Prepared:
     columns = contact_columns(row)
-    columns["birthday"] = row.birthday.isoformat() if row.birthday else None
-    columns["custom"] = custom_json(row.custom)
     emails = [e.value for e in row.emails]
     phones = [v for p in row.phones for v in (p.value, p.key)]
-    rest = [columns[name] for name in ("notes", "title", "address", "website", "source")]
-    head = document_head(row.name, row.first_name, row.last_name)
-    tail = document_tail(
-        [*emails, *phones, columns["tags"]], row.custom, [*rest, columns["status"]]
-    )
+    head, tail = contact_parts(columns, emails, phones)
+    columns["birthday"] = row.birthday.isoformat() if row.birthday else None
+    columns["custom"] = custom_json(row.custom)
     return Prepared(
         columns=tuple(columns.values()),
         # Keyed as organization_named keys them; "¨" is a name whose key is empty.
         organization_key=sort_key(row.organization) if row.organization.strip() else None,
-        document=document_text(head, row.organization, tail),
+        document=joined(head, row.organization, tail),
         head=len(head),
         tail=len(tail),
         emails=[(e.value, e.key, e.label, i) for i, e in enumerate(row.emails)],

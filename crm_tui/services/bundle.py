@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 from crm_tui import models
 from crm_tui.errors import ValidationError
 from crm_tui.migrations import HEAD
-from crm_tui.services import search
+from crm_tui.search import index as search
 from crm_tui.services.common import bulk_insert, bulk_writes, reset_id_sequences
 from crm_tui.text import clean_field, clean_line
 
@@ -195,7 +195,7 @@ def load(*, session: Session, folder: Path, progress: Progress | None = None) ->
     reset_id_sequences(
         session=session, tables=[t.name for t in tables if "id" in t.c and t.c.id.primary_key]
     )
-    search.rebuild_index(session=session)
+    search.rebuild(session=session)
     return counts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,8 @@ from crm_tui.models import (
 )
 from crm_tui.records import contact_columns, split_tags
 from crm_tui.schemas import ContactCreate, ContactRead, ContactRow, ContactUpdate, LabeledValue
-from crm_tui.services import search, tags
+from crm_tui.search import index as search
+from crm_tui.services import tags
 from crm_tui.services.common import (
     Cursor,
     Page,
@@ -48,7 +49,6 @@ from crm_tui.text import fold, full_name, sort_key
 from crm_tui.validation import MAX_ID, normalize_email, normalize_phone
 
 PAGE_SIZE = 50
-WINDOW_MATCHES = 256  # a search in name order reads this many matches, then 4 times more
 
 
 class ContactSort(enum.StrEnum):
@@ -392,8 +392,13 @@ def _segments(sort: ContactSort) -> list[Segment]:
 
 
 def _filtered(
-    session: Session, query: ContactQuery, base: Select[Any], *, ordered: bool = True
+    session: Session,
+    query: ContactQuery,
+    base: Select[Any],
+    *,
+    matching: ColumnElement[bool] | None,
 ) -> Select[Any]:
+    """``base`` filtered by ``query``; its search by ``matching``, its index's condition."""
     deleted = _LIST.deleted_at
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
@@ -406,10 +411,13 @@ def _filtered(
         tag_id = tags.tag_id(session=session, name=query.tag)
         conditions.append(_LIST.id.in_(select(_TAGS.contact_id).where(_TAGS.tag_id == tag_id)))
     if query.search.strip():
-        conditions.append(
-            search.contact_condition(session=session, query=query.search, ordered=ordered)
-        )
+        conditions.append(matching)
     return base.where(every(*conditions))
+
+
+def _matching(session: Session, query: ContactQuery) -> ColumnElement[bool] | None:
+    """The condition of ``query``'s search, for rows read whole or counted (not paged)."""
+    return search.contacts(session=session).plan(query.search, ordered=False).condition
 
 
 def _row(row: Any) -> ContactRow:
@@ -480,16 +488,23 @@ def _key_page(
         )
 
     base = select(*_key_columns(segments))
+    index = search.contacts(session=session)
     page = None
     if query.sort is ContactSort.NAME and query.search.strip() and offset is None:
         backwards = before is not None or from_end
         cursor = before if backwards else after
-        page = _read_by_bands(
-            session, query, base, read, limit=limit, cursor=cursor, backwards=backwards
+        filtered = _filtered(session, replace(query, search=""), base, matching=None)
+        page = index.name_page(
+            query.search,
+            start=cursor.key if cursor is not None else None,
+            downward=query.descending != backwards,
+            limit=limit,
+            read=lambda ids: read(filtered.where(_LIST.id.in_(ids))),
         )
     if page is None:
-        page = search.walk_first(
-            session=session, read=lambda: read(_filtered(session, query, base))
+        plan = index.plan(query.search)
+        page = index.read(
+            plan, lambda matching: read(_filtered(session, query, base, matching=matching))
         )
     return page
 
@@ -534,40 +549,6 @@ def _in_order(rows: list[ContactRow], ids: Sequence[int]) -> list[ContactRow]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _read_by_bands(
-    session: Session,
-    query: ContactQuery,
-    base: Select[Any],
-    read: Callable[[Select[Any]], Page[Any]],
-    *,
-    limit: int,
-    cursor: Cursor | None,
-    backwards: bool,
-) -> Page[Any] | None:
-    """A search's page in name order, read from the name bands next to the cursor (see
-    ``search.name_window``): at any size it sorts the matches of a band or two, where a
-    search matching 1 contact in 20 sorted every match. While other filters leave the page
-    short, it reads more bands. ``base`` selects the key columns. None where bands cannot
-    tell."""
-    base = _filtered(session, replace(query, search=""), base)
-    wanted = max(WINDOW_MATCHES, 4 * (limit + 1))
-    while True:
-        window = search.name_window(
-            session=session,
-            query=query.search,
-            start=cursor.key if cursor is not None else None,
-            downward=query.descending != backwards,
-            matches=wanted,
-        )
-        if window is None:
-            return None
-        ids, complete = window
-        page = read(base.where(_LIST.id.in_(ids)))
-        if complete or page.has_more:
-            return page
-        wanted *= 4
-
-
 def _key_columns(segments: Sequence[Segment]) -> list[Any]:
     """The id and the sort keys: all a page's query reads of each row it passes over (a
     search sorting 40k matches reads 40k rows), the page's rows being fetched afterwards."""
@@ -590,7 +571,7 @@ def contact_position(
     *, session: Session, query: ContactQuery = ContactQuery(), contact_id: int
 ) -> int | None:
     """The contact's row number in the list ``query`` shows (0 first), None if not in it."""
-    base = _filtered(session, query, select(_LIST.id), ordered=False)
+    base = _filtered(session, query, select(_LIST.id), matching=_matching(session, query))
     return keyset_position(
         session=session,
         base=base,
@@ -606,19 +587,18 @@ def count_contacts(
     """How many contacts the query matches; with ``cap``, stop counting past it (a search
     keystroke needs "more than 5,000", not the exact number, and counting is O(matches))."""
     if cap is None:
-        counted = _filtered(
-            session, query, select(func.count()).select_from(_LIST.id.table), ordered=False
-        )
+        everything = select(func.count()).select_from(_LIST.id.table)
+        counted = _filtered(session, query, everything, matching=_matching(session, query))
         return session.scalar(counted) or 0
     in_index = _counted_in_index(session, query, cap)
     if in_index is not None:
         return in_index
-    base, rest = search.counting_start(
-        session=session, fts_table="contact_fts", id_column=_LIST.id, query=query
-    )
-    return count_rows(
-        session=session, query=_filtered(session, rest, base, ordered=False).limit(cap + 1)
-    )
+    base = search.contacts(session=session).driving(query.search)
+    if base is None:  # every id, filtered (its search included)
+        counted = _filtered(session, query, select(_LIST.id), matching=_matching(session, query))
+    else:  # the search's matches, filtered row by row
+        counted = _filtered(session, replace(query, search=""), base, matching=None)
+    return count_rows(session=session, query=counted.limit(cap + 1))
 
 
 def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | None:
@@ -630,9 +610,7 @@ def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | 
     if not query.search.strip() or plain != ContactQuery():
         return None
     trashed = session.scalar(select(func.count()).where(_LIST.deleted_at.is_not(None))) or 0
-    found = search.count_contacts_matching(
-        session=session, query=query.search, cap=cap + trashed + 1
-    )
+    found = search.contacts(session=session).count(query.search, cap + trashed + 1)
     if found is None or (trashed and found <= cap + trashed):
         return None
     return min(found, cap + 1)
@@ -640,7 +618,8 @@ def _counted_in_index(session: Session, query: ContactQuery, cap: int) -> int | 
 
 def contact_ids_matching(*, session: Session, query: ContactQuery) -> list[int]:
     """Every id the query matches (for "select all" bulk actions)."""
-    return list(session.scalars(_filtered(session, query, select(_LIST.id))))
+    matching = _matching(session, query)
+    return list(session.scalars(_filtered(session, query, select(_LIST.id), matching=matching)))
 
 
 def find_contacts(*, session: Session, text: str, limit: int = 10) -> list[ContactRow]:

@@ -31,7 +31,9 @@ from crm_tui.models import (
     TeamMember,
 )
 from crm_tui.schemas import TaskCreate
-from crm_tui.services import demo_data, demo_data_fa, search
+from crm_tui.search import index as search
+from crm_tui.search.document import contact_text, interaction_text
+from crm_tui.services import demo_data, demo_data_fa
 from crm_tui.services.common import (
     bulk_insert,
     bulk_writes,
@@ -322,6 +324,7 @@ def _write_people(
     interactions: int,
     tags: dict[int, str],
     progress: Progress | None,
+    writing: search.Bulk,
 ) -> int:
     """Contacts and their interactions, a chunk of contacts at a time; returns complaints."""
     complaints, next_interaction = 0, 1
@@ -349,14 +352,20 @@ def _write_people(
             last = contact["last_contacted_at"]
             if last is None or event["occurred_at"] > last:
                 contact["last_contacted_at"] = event["occurred_at"]
-        _insert_chunk(session, rows, emails, phones, links, events)
+        _insert_chunk(session, writing, rows, emails, phones, links, events)
         if progress:
             progress("contacts", end, contacts)
     return complaints
 
 
 def _insert_chunk(
-    session: Session, rows: list, emails: list, phones: list, links: list, events: list
+    session: Session,
+    writing: search.Bulk,
+    rows: list,
+    emails: list,
+    phones: list,
+    links: list,
+    events: list,
 ) -> None:
     bulk_insert(session=session, model=Contact, rows=rows)
     bulk_insert(session=session, model=ContactEmail, rows=emails)
@@ -373,16 +382,17 @@ def _insert_chunk(
         keys[email["contact_id"]][0].append(email["value"])
     for phone in phones:
         keys[phone["contact_id"]][1].extend((phone["value"], phone["normalized"]))
-    search.add_contact_documents(
-        session=session,
-        documents=[
-            (row["id"], row["sort_name"], search.contact_document(row, *keys[row["id"]])[1])
+    writing.add_contacts(
+        [
+            (
+                row["id"],
+                row["sort_name"],
+                contact_text(row, row["organization_name"], *keys[row["id"]]),
+            )
             for row in rows
-        ],
+        ]
     )
-    search.add_interaction_documents(
-        session=session, documents=[search.interaction_document(e) for e in events]
-    )
+    writing.add_interactions([(e["id"], interaction_text(e["subject"], e["body"])) for e in events])
 
 
 def _write_work(
@@ -505,9 +515,9 @@ def build_demo(
     with (
         indexes_built_after(session=session, models=bulk_tables),
         bulk_writes(session=session),
-        search.bulk_indexing(session=session, expected=contacts),
+        search.bulk(session=session, expected=contacts) as writing,
     ):
-        complaints = _write_people(session, gen, contacts, interactions, tags, progress)
+        complaints = _write_people(session, gen, contacts, interactions, tags, progress, writing)
     reset_id_sequences(
         session=session, tables=("team_member", "organization", "tag", "contact", "interaction")
     )

@@ -11,7 +11,7 @@ from crm_tui.io.backup import integrity_problems
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.models import Interaction
 from crm_tui.schemas import CLOCK_SKEW
-from crm_tui.services import search
+from crm_tui.search import index as search
 from crm_tui.services.common import chunked, utcnow
 from crm_tui.text import plural
 
@@ -69,11 +69,11 @@ def _orphans(session: Session, fix: bool) -> list[Finding]:
 
 
 def _index(session: Session, fix: bool) -> list[Finding]:
-    problems = search.index_out_of_sync(session=session)
+    problems = search.check(session=session)
     if not problems:
         return []
     if fix:
-        search.rebuild_index(session=session)
+        search.rebuild(session=session)
     return [Finding(f"search index: {problem}", fixed=fix) for problem in problems]
 
 

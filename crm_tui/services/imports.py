@@ -52,7 +52,8 @@ from crm_tui.models import (
 )
 from crm_tui.records import contact_columns
 from crm_tui.schemas import InteractionCreate, TaskCreate
-from crm_tui.services import search, tags
+from crm_tui.search import index as search
+from crm_tui.services import tags
 from crm_tui.services.common import (
     bulk_insert,
     bulk_writes,
@@ -274,10 +275,16 @@ class _Writer:
     index filled from the prepared documents)."""
 
     def __init__(
-        self, session: Session, source: str, actor_id: int | None, indexes: ExitStack
+        self,
+        session: Session,
+        source: str,
+        actor_id: int | None,
+        indexes: ExitStack,
+        writing: search.Bulk,
     ) -> None:
         self.session, self.source, self.actor_id = session, source, actor_id
         self.indexes = indexes  # where the dropped indexes wait to be built again
+        self.writing = writing  # the search indexes, taking many rows at once
         self.index_plan: tuple[int, bool] | None = None
         self.batch: ImportBatch | None = None
         self.savepoint: Any = None  # around everything the batch writes
@@ -341,7 +348,7 @@ class _Writer:
         insert_tuples(
             session=session, model=ContactTag, names=("contact_id", "tag_id"), params=links
         )
-        search.add_contact_documents(session=session, documents=documents)
+        self.writing.add_contacts(documents)
         _record_created(session, batch_id, "contact", ids)
         self.note_created(before, (), tag_names)
 
@@ -466,7 +473,7 @@ def _update_all(
         bulk_insert(session=session, model=ImportChange, rows=records)
         writer.note_created(existing, organizations, tag_names)
     session.flush()
-    search.index_contacts(session=session, ids=updated)
+    writer.writing.index_contacts(updated)
     return len(updated), len(ids) - len(updated)
 
 
@@ -520,10 +527,10 @@ def import_contacts(
     planner = _Planner(session, match, on_duplicate, look_up=_any_live_contact(session))
     with (
         bulk_writes(session=session, cache_mib=CACHE_MIB),
-        search.bulk_indexing(session=session, expected=expected or 0),
+        search.bulk(session=session, expected=expected or 0) as writing,
         ExitStack() as indexes,
     ):
-        writer = None if dry_run else _Writer(session, source, actor_id, indexes)
+        writer = None if dry_run else _Writer(session, source, actor_id, indexes, writing)
         if writer is not None and on_duplicate is not OnDuplicate.UPDATE:
             writer.plan_indexes(expected or 0, keep_lookups=planner.look_up)
         writer = _plan_and_write(
@@ -603,7 +610,7 @@ def _abandon(writer: _Writer) -> None:
     on, to report what would have happened)."""
     if writer.savepoint is not None:
         writer.savepoint.rollback()
-        search.forget_pending(session=writer.session)
+        writer.writing.forget()
 
 
 def _any_live_contact(session: Session) -> bool:

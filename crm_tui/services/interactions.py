@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, Interaction, InteractionContact, Task, TaskStatus
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
-from crm_tui.services import search
+from crm_tui.search import index as search
 from crm_tui.services.common import (
     Cursor,
     Page,
@@ -297,8 +297,13 @@ def _follow_ups_of(session: Session, ids: Sequence[int]) -> dict[int, int]:
 
 
 def _filtered(
-    session: Session, query: InteractionQuery, base: Select[Any], *, ordered: bool = True
+    session: Session,
+    query: InteractionQuery,
+    base: Select[Any],
+    *,
+    matching: ColumnElement[bool] | None,
 ) -> Select[Any]:
+    """``base`` filtered by ``query``; its search by ``matching``, its index's condition."""
     deleted = col(Interaction.deleted_at)
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
@@ -326,10 +331,13 @@ def _filtered(
     if query.until is not None:
         conditions.append(Interaction.occurred_at < query.until)
     if query.search.strip():
-        conditions.append(
-            search.interaction_condition(session=session, query=query.search, ordered=ordered)
-        )
+        conditions.append(matching)
     return base.where(every(*conditions))
+
+
+def _matching(session: Session, query: InteractionQuery) -> ColumnElement[bool] | None:
+    """The condition of ``query``'s search, for rows counted (not paged)."""
+    return search.interactions(session=session).plan(query.search, ordered=False).condition
 
 
 _SEGMENTS = [Segment(true(), (col(Interaction.occurred_at), col(Interaction.id)))]
@@ -347,13 +355,13 @@ def list_interactions(
     oldest_first: bool = False,
 ) -> Page[InteractionRead]:
     """One page of the log, newest first, read through an index (``offset``: a far jump)."""
-    page = search.walk_first(
-        session=session,
-        read=lambda: keyset_page(
+    index = search.interactions(session=session)
+    base = select(col(Interaction.id), col(Interaction.occurred_at))
+    page = index.read(
+        index.plan(query.search),
+        lambda matching: keyset_page(
             session=session,
-            base=_filtered(
-                session, query, select(col(Interaction.id), col(Interaction.occurred_at))
-            ),
+            base=_filtered(session, query, base, matching=matching),
             segments=_SEGMENTS,
             limit=limit,
             descending=not oldest_first,
@@ -376,7 +384,7 @@ def interaction_position(
     *, session: Session, query: InteractionQuery = InteractionQuery(), interaction_id: int
 ) -> int | None:
     """The interaction's row number in the log ``query`` shows (0 first), None if not in it."""
-    base = _filtered(session, query, select(Interaction.id), ordered=False)
+    base = _filtered(session, query, select(Interaction.id), matching=_matching(session, query))
     return keyset_position(
         session=session,
         base=base,
@@ -391,12 +399,13 @@ def count_interactions(
 ) -> int:
     """How many interactions match; with ``cap``, stop counting past it."""
     if cap is None:
-        counted = select(func.count()).select_from(Interaction)
-        return session.scalar(_filtered(session, query, counted, ordered=False)) or 0
-    interaction_id = Interaction.__table__.c.id  # type: ignore[attr-defined]
-    base, rest = search.counting_start(
-        session=session, fts_table="interaction_fts", id_column=interaction_id, query=query
-    )
-    return count_rows(
-        session=session, query=_filtered(session, rest, base, ordered=False).limit(cap + 1)
-    )
+        everything = select(func.count()).select_from(Interaction)
+        counted = _filtered(session, query, everything, matching=_matching(session, query))
+        return session.scalar(counted) or 0
+    base = search.interactions(session=session).driving(query.search)
+    if base is None:  # every id, filtered (its search included)
+        every_id = select(col(Interaction.id))
+        counted = _filtered(session, query, every_id, matching=_matching(session, query))
+    else:  # the search's matches, filtered row by row
+        counted = _filtered(session, replace(query, search=""), base, matching=None)
+    return count_rows(session=session, query=counted.limit(cap + 1))

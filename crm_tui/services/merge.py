@@ -30,7 +30,8 @@ from crm_tui.models import (
     Task,
 )
 from crm_tui.schemas import ContactRead, ContactRow
-from crm_tui.services import search, tags
+from crm_tui.search import index as search
+from crm_tui.services import tags
 from crm_tui.services.common import delete_rows, live_row, utcnow
 from crm_tui.services.contacts import get_contact, list_rows, refresh_contacted
 from crm_tui.services.organizations import organization_named

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.models import Contact, Organization
-from crm_tui.services import search
+from crm_tui.search import index as search
 from crm_tui.services.common import bulk_insert, chunked, live_row, reserve_ids, touch, utcnow
 from crm_tui.text import sort_key
 

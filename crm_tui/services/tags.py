@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from crm_tui.models import Contact, ContactTag, Tag
 from crm_tui.records import tags_text
-from crm_tui.services import search
+from crm_tui.search import index as search
 from crm_tui.services.common import delete_rows, utcnow
 from crm_tui.text import clean_line, fold
 

@@ -618,7 +618,7 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# Full-text search. SQLite: FTS5 tables holding normalised text (see services/search.py),
+# Full-text search. SQLite: FTS5 tables holding normalised text (see crm_tui/search),
 # rowid = the contact's or interaction's id, written by the services on every change. One
 # column each: searches match any field, and a single column indexes a third faster.
 _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'"

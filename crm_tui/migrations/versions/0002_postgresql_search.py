@@ -6,7 +6,7 @@ Create Date: 2026-11-22
 
 Nothing changes on SQLite (its FTS5 index comes with 0001). On PostgreSQL the search index
 is a plain table per kind holding the same normalised text as the FTS5 tables (written by
-services/search.py), with a GIN index over its ``simple`` tsvector for whole words and word
+crm_tui/search), with a GIN index over its ``simple`` tsvector for whole words and word
 prefixes and a trigram GIN index for partial words anywhere. The sort columns hold keys built
 by ``text.sort_key`` and are compared byte by byte, as SQLite does, whatever the server's locale.
 """

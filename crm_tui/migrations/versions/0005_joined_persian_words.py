@@ -32,8 +32,7 @@ def _ids(sql: str) -> list[int]:
 
 
 def upgrade() -> None:
-    from crm_tui.migrations.search_rows import reindex_contacts_by_id
-    from crm_tui.services.search import index_interactions
+    from crm_tui.migrations.search_rows import reindex_contacts_by_id, reindex_interactions
 
     custom = "CAST(custom AS TEXT)" if op.get_bind().dialect.name == "postgresql" else "custom"
     fields = " OR ".join(f"{name} LIKE :zwnj" for name in (*_CONTACT_TEXT, custom))
@@ -41,7 +40,7 @@ def upgrade() -> None:
     interactions = _ids("SELECT id FROM interaction WHERE subject LIKE :zwnj OR body LIKE :zwnj")
     session = Session(bind=op.get_bind())
     reindex_contacts_by_id(session, contacts)
-    index_interactions(session=session, ids=interactions)
+    reindex_interactions(session, interactions)
     session.flush()
 
 

@@ -61,8 +61,7 @@ def _rekey(table: str, key_column: str, source: str) -> None:
 
 
 def upgrade() -> None:
-    from crm_tui.migrations.search_rows import reindex_contacts_by_id
-    from crm_tui.services.search import index_interactions
+    from crm_tui.migrations.search_rows import reindex_contacts_by_id, reindex_interactions
 
     _rekey("organization", "sort_name", "name")
     _rekey("contact", "sort_name", "name")
@@ -74,7 +73,7 @@ def upgrade() -> None:
     )
     session = Session(bind=op.get_bind())
     reindex_contacts_by_id(session, [row_id for row_id, _ in contacts])
-    index_interactions(session=session, ids=[row_id for row_id, _ in interactions])
+    reindex_interactions(session, [row_id for row_id, _ in interactions])
     session.flush()
 
 

@@ -7,7 +7,7 @@ Create Date: 2026-12-05
 A search's first page, sorted by name, read every match when matches were many but not
 most rows ("sara": 44k of a million contacts, 50-60 ms a keystroke). A contact's search
 row is now filed under rowid = band << 32 | id, bands following the names (see
-``services.search``, "Name bands"). This lays the bands out over the stored contacts and
+``crm_tui.search.bands``). This lays the bands out over the stored contacts and
 writes the search table again under the new rowids. PostgreSQL gets the (unused) tables.
 """
 
@@ -54,7 +54,7 @@ def _create_tables() -> None:
 
 
 def _file_every_contact() -> None:
-    from crm_tui.services.search import lay_out_bands
+    from crm_tui.migrations.search_rows import lay_out_bands
 
     connection = op.get_bind()
     connection.exec_driver_sql("DELETE FROM contact_band")
