@@ -31,6 +31,19 @@ class Kind(StrEnum):
     CUSTOM = "custom"  # name → value pairs, combined
 
 
+class Searched(StrEnum):
+    """Where a field's text goes in the search document (``crm_tui.search.document``):
+    the names first, then the organization (stored under another name by an import), then
+    every other searched field in the order declared."""
+
+    HEAD = "head"
+    ORGANIZATION = "organization"
+    TAIL = "tail"
+    NO = "no"  # not searched: dates and ids
+
+
+# The kinds whose values are text as typed (a file's cell is read into them unchanged).
+TEXT_KINDS = frozenset({Kind.TEXT, Kind.LONG_TEXT, Kind.NAME, Kind.ORGANIZATION})
 # The kinds a merge cannot choose one side of: it combines both.
 COMBINED = frozenset({Kind.TAGS, Kind.LABELED, Kind.CUSTOM})
 
@@ -44,7 +57,8 @@ class Field:
     ``csv``: the CSV and JSON export's column (None: not exported there);
     ``label``: as people read it, in ``show`` and the detail pane;
     ``shown``: listed there (False: shown in the heading instead, as a part of the name);
-    ``imported``: an import's rows carry it, and an update takes it from them.
+    ``imported``: an import's rows carry it, and an update takes it from them;
+    ``searched``: where a search finds it (see ``Searched``).
     """
 
     name: str
@@ -54,6 +68,7 @@ class Field:
     csv: str | None = ""  # "": the same as ``name``
     shown: bool = True
     imported: bool = True
+    searched: Searched = Searched.TAIL
 
     @property
     def stored_as(self) -> str | None:
@@ -111,10 +126,16 @@ class Entity:
 CONTACT = Entity(
     "contact",
     (
-        Field("name", "Name", Kind.NAME),
-        Field("first_name", "First name", shown=False),
-        Field("last_name", "Last name", shown=False),
-        Field("organization", "Organization", Kind.ORGANIZATION, column="organization_name"),
+        Field("name", "Name", Kind.NAME, searched=Searched.HEAD),
+        Field("first_name", "First name", shown=False, searched=Searched.HEAD),
+        Field("last_name", "Last name", shown=False, searched=Searched.HEAD),
+        Field(
+            "organization",
+            "Organization",
+            Kind.ORGANIZATION,
+            column="organization_name",
+            searched=Searched.ORGANIZATION,
+        ),
         Field("title", "Title"),
         Field("emails", "Email", Kind.LABELED, column=None, csv=None),
         Field("phones", "Phone", Kind.LABELED, column=None, csv=None),
@@ -123,10 +144,17 @@ CONTACT = Entity(
         Field("custom", "Custom fields", Kind.CUSTOM, csv=None),
         Field("address", "Address"),
         Field("website", "Website"),
-        Field("birthday", "Birthday", Kind.DATE),
+        Field("birthday", "Birthday", Kind.DATE, searched=Searched.NO),
         Field("source", "Source"),
-        Field("owner_id", "Owner", Kind.MEMBER, csv="owner"),
-        Field("referred_by_id", "Referred by", Kind.CONTACT, csv=None, imported=False),
+        Field("owner_id", "Owner", Kind.MEMBER, csv="owner", searched=Searched.NO),
+        Field(
+            "referred_by_id",
+            "Referred by",
+            Kind.CONTACT,
+            csv=None,
+            imported=False,
+            searched=Searched.NO,
+        ),
         Field("notes", "Notes", Kind.LONG_TEXT),
     ),
 )

@@ -1,5 +1,5 @@
 """A contact's stored values worked out from what was typed or read, without the database:
-its columns, its tags as the list shows them, its search document. The services write
+its columns and its tags as the list shows them. The services write
 them; an import's reading process works them out ahead (it never loads SQLAlchemy).
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from crm_tui.entities import CONTACT, Kind
 from crm_tui.text import fold, sort_key
 from crm_tui.vocabulary import ContactStatus
 
@@ -50,27 +51,36 @@ def member_in(directory: Mapping[str, int], ref: str) -> int | None:
     return found.pop() if len(found) == 1 else AMBIGUOUS
 
 
+# Each declared field with a column of the contact's own, but the organization (its id,
+# name and sort key come from ``organization_named``): most as the record holds them, the
+# tags as the list shows them, the status defaulted, the ids some records lack.
+_STORED = [f for f in CONTACT.fields if f.stored_as is not None and f.kind is not Kind.ORGANIZATION]
+_AS_HELD = [f for f in _STORED if f.kind not in (Kind.TAGS, Kind.STATUS, Kind.MEMBER, Kind.CONTACT)]
+_AS_HELD_COLUMNS = [str(f.stored_as) for f in _AS_HELD]
+_AS_HELD_NAMES = [f.name for f in _AS_HELD]
+_TAGS = [(str(f.stored_as), f.name) for f in _STORED if f.kind is Kind.TAGS]
+_STATUS = [(str(f.stored_as), f.name) for f in _STORED if f.kind is Kind.STATUS]
+_IDS = [(str(f.stored_as), f.name) for f in _STORED if f.kind in (Kind.MEMBER, Kind.CONTACT)]
+
+
 def contact_columns(data: Any) -> dict[str, Any]:
     """Column values of a new contact row, minus the organization (see ``organization_named``).
 
-    ``data`` is a ``ContactCreate`` or an import's ``ContactValues`` (the same fields).
+    ``data`` is a ``ContactCreate`` or an import's ``ContactValues`` (the same fields): each
+    declared field's column (``entities.CONTACT``), the name's sort key, and the first email
+    and phone, which the list shows.
     """
-    return {
-        "name": data.name,
-        "sort_name": sort_key(data.name),
-        "first_name": data.first_name,
-        "last_name": data.last_name,
-        "title": data.title,
-        "email": data.emails[0].value if data.emails else "",
-        "phone": data.phones[0].value if data.phones else "",
-        "tags": tags_text(data.tags),
-        "address": data.address,
-        "website": data.website,
-        "birthday": data.birthday,
-        "status": str(data.status or ContactStatus.LEAD),
-        "source": data.source,
-        "referred_by_id": getattr(data, "referred_by_id", None),
-        "owner_id": getattr(data, "owner_id", None),
-        "notes": data.notes,
-        "custom": data.custom,
+    columns = {
+        column: getattr(data, name)
+        for column, name in zip(_AS_HELD_COLUMNS, _AS_HELD_NAMES, strict=True)
     }
+    for column, name in _TAGS:
+        columns[column] = tags_text(getattr(data, name))
+    for column, name in _STATUS:
+        columns[column] = str(getattr(data, name) or ContactStatus.LEAD)
+    for column, name in _IDS:
+        columns[column] = getattr(data, name, None)
+    columns["sort_name"] = sort_key(data.name)
+    columns["email"] = data.emails[0].value if data.emails else ""
+    columns["phone"] = data.phones[0].value if data.phones else ""
+    return columns

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static, TextArea
 
 from crm_tui import display
+from crm_tui.entities import CONTACT, Kind
 from crm_tui.schemas import ContactCreate, ContactRead, ContactUpdate
 from crm_tui.services.contacts import create_contact, update_contact
 from crm_tui.text import full_name
@@ -32,24 +33,10 @@ from screens.text import editable, literal, safe
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-FIELDS = {
-    "name",
-    "first_name",
-    "last_name",
-    "organization",
-    "title",
-    "status",
-    "emails",
-    "phones",
-    "tags",
-    "custom",
-    "address",
-    "website",
-    "birthday",
-    "source",
-    "notes",
-}
-PAIRS = ("emails", "phones", "custom")
+# The declared fields the form edits (no picker for a team member or another contact yet),
+# and those it edits as lists of pairs.
+FIELDS = {f.name for f in CONTACT.fields if f.kind not in (Kind.MEMBER, Kind.CONTACT)}
+PAIRS = tuple(f.name for f in CONTACT.of_kind(Kind.LABELED, Kind.CUSTOM))
 NAMES = {"name", "first_name", "last_name"}
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.dates import NO_YEAR
+from crm_tui.entities import CONTACT, TEXT_KINDS
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import (
     ContactValues,
@@ -54,7 +55,11 @@ KEPT_BY_DATABASE = frozenset(
 )
 _LISTS = {"emails": "email", "phones": "phone"}
 KNOWN_KEYS = frozenset({*SCALARS, *MULTI, *_LISTS, "custom"}) | KEPT_BY_DATABASE
-_TEXT_FIELDS = [name for name in SCALARS if name not in ("birthday", "status", "id", "owner")]
+# Read as text as they are (a middle name joins the first name, read before it).
+_TEXT_FIELDS = [
+    *(str(f.exported_as) for f in CONTACT.imported if f.kind in TEXT_KINDS and f.exported_as),
+    "middle_name",
+]
 _SPACE = re.compile(r"[ \t\n\r]*")
 _WIDE_BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),

@@ -127,9 +127,11 @@ def add_tag(row: ContactValues, tag: str | None, key: str | None) -> None:
 
 def prepared_row(row: ContactValues) -> Prepared:
     columns = contact_columns(row)
-    emails = [e.value for e in row.emails]
-    phones = [v for p in row.phones for v in (p.value, p.key)]
-    head, tail = contact_parts(columns, emails, phones)
+    labeled = {
+        "emails": [e.value for e in row.emails],
+        "phones": [v for p in row.phones for v in (p.value, p.key)],
+    }
+    head, tail = contact_parts(columns, labeled)
     columns["birthday"] = row.birthday.isoformat() if row.birthday else None
     columns["custom"] = custom_json(row.custom)
     return Prepared(

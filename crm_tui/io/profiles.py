@@ -11,24 +11,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from crm_tui.entities import CONTACT
 from crm_tui.errors import UsageError, ValidationError
 from crm_tui.io.csv_reader import excerpt
 from crm_tui.text import fold
 
+# What a file's column can fill, by its export name: each imported field of the contact
+# holding one value (``entities.CONTACT``), a middle name (joined to the first name) and the
+# id (our own export's).
 SCALARS = (
-    "name",
-    "first_name",
+    *(str(f.exported_as) for f in CONTACT.imported if f.choosable and f.exported_as),
     "middle_name",
-    "last_name",
-    "organization",
-    "title",
-    "notes",
-    "address",
-    "website",
-    "birthday",
-    "status",
-    "source",
-    "owner",
     "id",
 )
 MULTI = ("email", "phone", "tags")

@@ -11,34 +11,42 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from crm_tui.entities import COMBINED, CONTACT, Kind, Searched
 from crm_tui.text import index_text
 
-# The contact's columns read into its document after its emails, phones, tags and custom
-# fields, in this order.
-TAIL_COLUMNS = ("notes", "title", "address", "website", "source", "status")
-# Every contact column a document reads (the stored contact's, from ``sources``).
+_SEARCHED = {part: [f for f in CONTACT.fields if f.searched is part] for part in Searched}
+_TAIL = _SEARCHED[Searched.TAIL]
+_HEAD_COLUMNS = tuple(str(f.stored_as) for f in _SEARCHED[Searched.HEAD])
+# The tail: the columns holding text as it is, then each labeled field's values, then the
+# custom fields' names and values.
+_PLAIN_COLUMNS = tuple(
+    str(f.stored_as) for f in _TAIL if f.kind not in COMBINED or f.kind is Kind.TAGS
+)
+_LABELED = tuple(f.name for f in _TAIL if f.kind is Kind.LABELED)
+_CUSTOM = tuple(str(f.stored_as) for f in _TAIL if f.kind is Kind.CUSTOM)
+# The contact's columns a document reads (its labeled values come from their own tables).
 CONTACT_COLUMNS: tuple[str, ...] = (
-    "name",
-    "first_name",
-    "last_name",
-    "organization_name",
-    "tags",
-    "custom",
-    *TAIL_COLUMNS,
+    *_HEAD_COLUMNS,
+    *(str(f.stored_as) for f in _SEARCHED[Searched.ORGANIZATION]),
+    *_PLAIN_COLUMNS,
+    *_CUSTOM,
 )
 
 
 def contact_parts(
-    fields: Mapping[str, Any], emails: Sequence[str], phones: Sequence[str]
+    fields: Mapping[str, Any], labeled: Mapping[str, Sequence[str]]
 ) -> tuple[str, str]:
-    """The head and tail of a contact's document. ``fields`` holds its columns by name
-    (custom fields as a mapping); ``emails``/``phones`` hold values and their keys."""
-    head = _indexed([fields["name"], fields["first_name"], fields["last_name"]])
-    listed = [*emails, *phones, fields["tags"]]
-    if fields["custom"]:
-        listed += [f"{k} {v}" for k, v in fields["custom"].items()]
-    tail = _indexed([*listed, *[fields[name] for name in TAIL_COLUMNS]])
-    return head, tail
+    """The head and tail of a contact's document, from the fields the declaration
+    (``crm_tui.entities.CONTACT``) says are searched. ``fields`` holds its columns by name
+    (tags as the list shows them, custom fields as a mapping); ``labeled`` holds each
+    labeled field's values (and keys) by the field's name."""
+    parts = [fields[column] for column in _PLAIN_COLUMNS]
+    for name in _LABELED:
+        parts += labeled[name]
+    for column in _CUSTOM:
+        if custom := fields[column]:
+            parts += [f"{k} {v}" for k, v in custom.items()]
+    return _indexed([fields[column] for column in _HEAD_COLUMNS]), _indexed(parts)
 
 
 def joined(head: str, organization: str, tail: str) -> str:
@@ -48,10 +56,10 @@ def joined(head: str, organization: str, tail: str) -> str:
 
 
 def contact_text(
-    fields: Mapping[str, Any], organization: str, emails: Sequence[str], phones: Sequence[str]
+    fields: Mapping[str, Any], organization: str, labeled: Mapping[str, Sequence[str]]
 ) -> str:
     """A contact's whole document (see ``contact_parts``)."""
-    head, tail = contact_parts(fields, emails, phones)
+    head, tail = contact_parts(fields, labeled)
     return joined(head, organization, tail)
 
 

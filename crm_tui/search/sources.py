@@ -45,9 +45,8 @@ def contact_documents(session: Session, ids: Sequence[int]) -> list[ContactDocum
     found = []
     for row in session.execute(query.where(_CONTACT_ID.in_(ids))):
         fields = cast(Mapping[str, Any], row._mapping)
-        text = contact_text(
-            fields, fields["organization_name"], emails.get(row.id, ()), phones.get(row.id, ())
-        )
+        labeled = {"emails": emails.get(row.id, []), "phones": phones.get(row.id, [])}
+        text = contact_text(fields, fields["organization_name"], labeled)
         found.append((row.id, row.sort_name, text))
     return found
 

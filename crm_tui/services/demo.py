@@ -377,17 +377,19 @@ def _insert_chunk(
         model=InteractionContact,
         rows=[{"interaction_id": e["id"], "contact_id": e["contact_id"]} for e in events],
     )
-    keys: dict[int, tuple[list[str], list[str]]] = {row["id"]: ([], []) for row in rows}
+    labeled: dict[int, dict[str, list[str]]] = {
+        row["id"]: {"emails": [], "phones": []} for row in rows
+    }
     for email in emails:
-        keys[email["contact_id"]][0].append(email["value"])
+        labeled[email["contact_id"]]["emails"].append(email["value"])
     for phone in phones:
-        keys[phone["contact_id"]][1].extend((phone["value"], phone["normalized"]))
+        labeled[phone["contact_id"]]["phones"].extend((phone["value"], phone["normalized"]))
     writing.add_contacts(
         [
             (
                 row["id"],
                 row["sort_name"],
-                contact_text(row, row["organization_name"], *keys[row["id"]]),
+                contact_text(row, row["organization_name"], labeled[row["id"]]),
             )
             for row in rows
         ]
