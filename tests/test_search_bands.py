@@ -19,7 +19,6 @@ from crm_tui.schemas import ContactUpdate
 from crm_tui.search import bands
 from crm_tui.search import index as search
 from crm_tui.search import sqlite as fts
-from crm_tui.services import imports
 from crm_tui.services.contacts import (
     ContactQuery,
     count_contacts,
@@ -28,6 +27,7 @@ from crm_tui.services.contacts import (
     list_contacts,
     update_contact,
 )
+from crm_tui.services.imports import contacts as contact_imports
 from crm_tui.services.imports import import_contacts, undo_import
 from crm_tui.services.merge import merge_contacts, undo_merge
 from crm_tui.text import sort_key
@@ -260,7 +260,7 @@ def test_a_first_import_lays_bands_out_from_its_first_rows(
     """Into an empty database, bands are laid out from the first rows as a sample; rows
     whose band is full wait for the end (a file sorted by name fills the last band), and
     both thresholds of what a bulk write holds back are crossed on the way."""
-    monkeypatch.setattr(imports, "WRITE_CHUNK", 100)
+    monkeypatch.setattr(contact_imports, "WRITE_CHUNK", 100)
     monkeypatch.setattr(bands, "WRITE_EVERY", 150)
     monkeypatch.setattr(bands, "PENDING_LIMIT", 250)
     names = _names(700, seed=6)
@@ -292,7 +292,7 @@ def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
     took 96 s to import, 100,000 took 9; here 600 of 800 rows were held back.)"""
     monkeypatch.setattr(bands, "TARGET_BAND", 4)
     monkeypatch.setattr(bands, "MAX_BAND", 10)
-    monkeypatch.setattr(imports, "WRITE_CHUNK", 200)
+    monkeypatch.setattr(contact_imports, "WRITE_CHUNK", 200)
     held_back: list[object] = []
     file_at_the_end = bands.NameBands.file
 

@@ -19,7 +19,7 @@ SEARCH = ROOT / "crm_tui" / "search"
 
 def _public_functions() -> list[tuple[str, ast.FunctionDef]]:
     found = []
-    for path in [*sorted(SERVICES.glob("*.py")), SEARCH / "index.py"]:
+    for path in [*sorted(SERVICES.rglob("*.py")), SEARCH / "index.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         found += [
             (path.name, node)

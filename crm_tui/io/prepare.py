@@ -83,18 +83,21 @@ class Prepared(NamedTuple):
     tag_keys: list[str]
 
 
-# Read from a Prepared or from the plain tuple it crossed the pipe as.
-_DOCUMENT, _HEAD, _TAIL, _TAG_KEYS = map(
-    Prepared._fields.index, ("document", "head", "tail", "tag_keys")
-)
+def as_prepared(row: ContactValues) -> Prepared:
+    """``row``'s Prepared: worked out now if it was not ahead, made again from the plain
+    tuple it crossed a pipe as (see ``contact_rows.pack_rows``)."""
+    prepared = row.prepared
+    if prepared is None:
+        return prepared_row(row)
+    return prepared if isinstance(prepared, Prepared) else Prepared._make(prepared)
 
 
-def prepared_document(prepared: Any, organization: str, stored_name: str) -> str:
+def prepared_document(prepared: Prepared, organization: str, stored_name: str) -> str:
     """``prepared``'s search document, for the organization as stored."""
-    document: str = prepared[_DOCUMENT]
+    document = prepared.document
     if stored_name == organization:
         return document
-    head, tail = prepared[_HEAD], prepared[_TAIL]
+    head, tail = prepared.head, prepared.tail
     return joined(document[:head], stored_name, document[len(document) - tail :])
 
 
@@ -119,7 +122,7 @@ def add_tag(row: ContactValues, tag: str | None, key: str | None) -> None:
     """Tag ``row`` with ``tag`` (folded: ``key``) unless it has it already."""
     if not tag:
         return
-    has = row.prepared[_TAG_KEYS] if row.prepared is not None else [fold(t) for t in row.tags]
+    has = as_prepared(row).tag_keys if row.prepared is not None else [fold(t) for t in row.tags]
     if key not in has:
         row.tags.append(tag)
         row.prepared = None

@@ -1,10 +1,5 @@
 """Importing contacts: match against what is stored, then write the batch in one transaction.
 
-Every import is an ``ImportBatch``; each row it created or updated is an ``ImportChange``
-(updates keep the contact as it was), which is what ``undo_import`` puts back. The
-organizations, tags and projects an import creates on the way are recorded too (entity
-"organization", "tag", "project"), so that undoing it removes those nothing uses any more.
-
 Rows may come as a stream (a file still being read in another process): they are planned
 and new contacts written 5,000 at a time (ids reserved up front, one executemany per table,
 the search index filled from documents built ahead, ``io.prepare``), inside a savepoint that
@@ -13,28 +8,25 @@ a bad row further down rolls back; 100k rows take a few seconds.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Iterable, Sequence, Sized
 from contextlib import ExitStack, nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from crm_tui.entities import CONTACT, Kind
-from crm_tui.errors import CrmError, NotFoundError, ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.prepare import (
     Identity,
     Match,
     OnDuplicate,
+    Prepared,
     add_tag,
+    as_prepared,
     identity_of,
     prepared_document,
-    prepared_row,
 )
-from crm_tui.io.work_rows import WorkRow
 from crm_tui.models import (
     Contact,
     ContactEmail,
@@ -48,10 +40,8 @@ from crm_tui.models import (
     Project,
     Tag,
     Task,
-    TaskDependency,
 )
 from crm_tui.records import contact_columns
-from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.search import index as search
 from crm_tui.services import tags
 from crm_tui.services.common import (
@@ -64,67 +54,43 @@ from crm_tui.services.common import (
     reserve_ids,
     utcnow,
 )
-from crm_tui.services.contacts import apply_changes, mark_contacted, refresh_contacted
-from crm_tui.services.interactions import contacts_of, new_row
+from crm_tui.services.contacts import apply_changes
+from crm_tui.services.imports.batches import (
+    CHUNK,
+    ImportReport,
+    Progress,
+    UndoReport,
+    created_ids,
+    record_created,
+    remove_unused,
+)
 from crm_tui.services.organizations import (
     NO_ORGANIZATION,
     Named,
     NoOrganization,
     organizations_named,
 )
-from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.snapshots import compared_states, contact_states, restore_contacts
-from crm_tui.services.tasks import create_task, set_dependencies
-from crm_tui.services.team import find_member
-from crm_tui.text import clean_line, fold, plural, sort_key
+from crm_tui.text import clean_line, fold, sort_key
 from crm_tui.vocabulary import ImportKind
 
-Progress = Callable[[str, int, int], None]
-CHUNK = 500  # bound parameters in one IN list
 WRITE_CHUNK = 5_000  # rows planned and written at a time
+
+
 # SQLite's page cache while an import writes: new rows go at the tables' ends, so a larger
 # one saves no time, and it is memory held until the import ends.
 CACHE_MIB = 8
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    batch_id: int | None = None
-    written: bool = False
-    notes: list[str] = field(default_factory=list)  # worth knowing, not wrong (one line each)
-
-    @property
-    def exit_code(self) -> int:
-        """0 all done, 1 nothing written because of bad rows, 3 written without bad rows."""
-        if self.errors and not self.written:
-            return 1
-        return 3 if self.errors else 0
-
-    def summary(self) -> str:
-        parts = (
-            f"created {self.created}, updated {self.updated}, skipped {self.skipped}, "
-            f"rejected {self.rejected}"
-        )
-        return parts + (f" (batch #{self.batch_id})" if self.batch_id else "")
 
 
 # What a row of an import sets one value of (the lists, tags and custom fields combine).
 _IMPORTED_SCALARS = tuple(f for f in CONTACT.imported if f.choosable)
 
 
-# -- matching ---------------------------------------------------------------------------------
-
-
-def _existing(
+def contacts_keyed(
+    *,
     session: Session,
     keys: Sequence[str],
     match: Match,
-    *,
     bare: bool = False,
     trash: bool = False,
 ) -> dict[str, int]:
@@ -242,12 +208,16 @@ class _Planner:
         stored: dict[tuple[Identity, str], int] = {}
         for identity in dict.fromkeys(identity for identity, _ in identities):
             wanted = dict.fromkeys(k for i, keys in identities if i == identity for k in keys)
-            found = _existing(self.session, list(wanted), identity[0], bare=identity[1])
+            found = contacts_keyed(
+                session=self.session, keys=list(wanted), match=identity[0], bare=identity[1]
+            )
             stored.update({(identity, key): owner for key, owner in found.items()})
         return stored
 
 
 _COLUMNS = tuple(contact_columns(ContactValues()))
+
+
 _WRITTEN = (
     "id",
     *_COLUMNS,
@@ -262,11 +232,12 @@ _WRITTEN = (
     "version",
     "deleted_at",
 )
+
+
 _SORT_NAME = _COLUMNS.index("sort_name")  # in a row's prepared columns
+
+
 _LABELED = ("contact_id", "value", "normalized", "label", "position")
-
-
-# -- writing ----------------------------------------------------------------------------------
 
 
 class _Writer:
@@ -324,8 +295,7 @@ class _Writer:
             self.index_plan = None
             self.indexes.enter_context(_indexes_for(session, expected, keep_lookups=keep_lookups))
         ids = reserve_ids(session=session, model=Contact, count=len(rows))
-        # A Prepared, or the plain tuple it crossed a pipe as.
-        prepared_rows = [row.prepared or prepared_row(row) for row in rows]
+        prepared_rows = [as_prepared(row) for row in rows]
         self._add_organizations(rows, prepared_rows)
         tag_names = {t for row in rows for t in row.tags if fold(t) not in self.tags}
         before = self.existing((), tag_names)
@@ -333,15 +303,14 @@ class _Writer:
             self.tags.update(tags.tag_ids(session=session, names=tag_names))
         contacts, documents, emails, phones, links = [], [], [], [], []
         for contact_id, row, prepared in zip(ids, rows, prepared_rows, strict=True):
-            columns, organization_key, _, _, _, labeled_emails, labeled_phones, tag_keys = prepared
             row.prepared = None  # written: its memory can go
-            organization = self.organizations[organization_key]
-            contacts.append((contact_id, *columns, *organization, *self.stamps))
+            organization = self.organizations[prepared.organization_key]
+            contacts.append((contact_id, *prepared.columns, *organization, *self.stamps))
             document = prepared_document(prepared, row.organization, organization[1])
-            documents.append((contact_id, columns[_SORT_NAME], document))
-            emails += [(contact_id, *item) for item in labeled_emails]
-            phones += [(contact_id, *item) for item in labeled_phones]
-            links += [(contact_id, self.tags[key]) for key in tag_keys]
+            documents.append((contact_id, prepared.columns[_SORT_NAME], document))
+            emails += [(contact_id, *item) for item in prepared.emails]
+            phones += [(contact_id, *item) for item in prepared.phones]
+            links += [(contact_id, self.tags[key]) for key in prepared.tag_keys]
         insert_tuples(session=session, model=Contact, names=_WRITTEN, params=contacts)
         insert_tuples(session=session, model=ContactEmail, names=_LABELED, params=emails)
         insert_tuples(session=session, model=ContactPhone, names=_LABELED, params=phones)
@@ -349,15 +318,17 @@ class _Writer:
             session=session, model=ContactTag, names=("contact_id", "tag_id"), params=links
         )
         self.writing.add_contacts(documents)
-        _record_created(session, batch_id, "contact", ids)
+        record_created(session=session, batch_id=batch_id, entity="contact", ids=ids)
         self.note_created(before, (), tag_names)
 
-    def _add_organizations(self, rows: Sequence[ContactValues], prepared: Sequence[Any]) -> None:
+    def _add_organizations(
+        self, rows: Sequence[ContactValues], prepared: Sequence[Prepared]
+    ) -> None:
         """Find or create the organizations of ``rows`` not met before, all at once."""
         names = {
             row.organization: None
             for row, ready in zip(rows, prepared, strict=True)
-            if ready[1] not in self.organizations  # its organization_key
+            if ready.organization_key not in self.organizations
         }
         if names:
             found, created = organizations_named(session=self.session, names=names)
@@ -394,7 +365,9 @@ class _Writer:
     def record_created(self) -> None:
         """Record the organizations and tags the batch created (see ``undo_import``)."""
         for entity, ids in self.created.items():
-            _record_created(self.session, self.batch_id(), entity, sorted(ids))
+            record_created(
+                session=self.session, batch_id=self.batch_id(), entity=entity, ids=sorted(ids)
+            )
 
 
 def _ids_keyed(session: Session, model: Any, column: Any, keys: set[str]) -> set[int]:
@@ -618,49 +591,6 @@ def _any_live_contact(session: Session) -> bool:
     return session.scalar(query) is not None
 
 
-def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
-    """Sorted ids as (first, last) runs of consecutive numbers."""
-    ordered = sorted(ids)
-    start = previous = ordered[0] if ordered else 0
-    for value in ordered[1:]:
-        if value != previous + 1:
-            yield start, previous
-            start = value
-        previous = value
-    if ordered:
-        yield start, previous
-
-
-def _record_created(session: Session, batch_id: int, entity: str, ids: Sequence[int]) -> None:
-    bulk_insert(
-        session=session,
-        model=ImportChange,
-        rows=[
-            {
-                "batch_id": batch_id,
-                "entity": entity,
-                "entity_id": first,
-                "last_id": last,
-                "action": "created",
-                "before": None,
-            }
-            for first, last in _runs(ids)
-        ],
-    )
-
-
-def _created_ids(session: Session, batch_id: int, entity: str) -> list[int]:
-    """Ids of the rows of ``entity`` ("contact", "tag"…) that the batch created."""
-    runs = session.execute(
-        select(ImportChange.entity_id, ImportChange.last_id).where(
-            ImportChange.batch_id == batch_id,
-            ImportChange.entity == entity,
-            ImportChange.action == "created",
-        )
-    )
-    return [i for first, last in runs for i in range(first, (last or first) + 1)]
-
-
 def _indexes_for(session: Session, expected: int, *, keep_lookups: bool) -> Any:
     """Build the contact indexes after the rows when the import at least doubles the table:
     one sort of every row beats updating each index row by row. SQLite only (a shared
@@ -690,99 +620,20 @@ _LOOKUP_INDEXES = frozenset(
 )
 
 
-# -- batches ----------------------------------------------------------------------------------
-
-
-def list_batches(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    rows = session.scalars(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit))
-    return [
-        {
-            "id": b.id,
-            "kind": b.kind,
-            "source": b.source,
-            "created_at": b.created_at,
-            "created": b.created,
-            "updated": b.updated,
-            "skipped": b.skipped,
-            "rejected": b.rejected,
-            "undone_at": b.undone_at,
-        }
-        for b in rows
-    ]
-
-
-@dataclass
-class UndoReport:
-    removed: int = 0
-    restored: int = 0
-    # What the batch created on the way and nothing uses any more, removed with it.
-    organizations: int = 0
-    tags: int = 0
-    projects: int = 0
-    kept: list[str] = field(default_factory=list)  # "#12 Sara Ahmadi: why", one each
-    undone: bool = False  # False: none of it could be undone; nothing changed
-
-    @property
-    def exit_code(self) -> int:
-        """0 all undone, 3 partly (some of it kept), 1 none of it (the batch stays open)."""
-        if not self.undone:
-            return 1
-        return 3 if self.kept else 0
-
-    def summary(self) -> str:
-        line = f"removed {self.removed}, restored {self.restored}"
-        also = [
-            plural(count, what)
-            for count, what in (
-                (self.organizations, "organization"),
-                (self.tags, "tag"),
-                (self.projects, "project"),
-            )
-            if count
-        ]
-        return line + (f" (and {', '.join(also)} it created)" if also else "")
-
-
-def undo_import(*, session: Session, batch_id: int) -> UndoReport:
-    """Revert a batch: remove what it created, put back what it updated, then remove the
-    organizations, tags and projects it created that nothing uses any more.
-
-    What somebody worked on since is kept, each with its reason in ``kept``, so undoing
-    never loses later work: a row edited since, or one that others refer to (a contact's
-    interactions, tasks, projects or referrals; an interaction's follow-up task; a task
-    another waits for). A row the batch created and somebody moved to the trash since goes
-    all the same when nothing refers to it: it was thrown away already.
-
-    When nothing at all can be undone, nothing changes and the batch is not marked undone
-    (``undone`` False): it can be undone once the user has dealt with what kept it (moved
-    those contacts to the trash, say). Otherwise the batch is marked undone: a second undo
-    would find the restored contacts one version on and take them for edited.
-    """
-    batch = session.get(ImportBatch, batch_id, with_for_update=True)
-    if batch is None:
-        raise NotFoundError(f"no import batch #{batch_id}")
-    if batch.undone_at is not None:
-        raise ValidationError(f"import batch #{batch_id} was already undone")
-    report = UndoReport()
-    if ImportKind(batch.kind) is not ImportKind.CONTACTS:
-        _undo_work(session, batch, report)
-    else:
-        _undo_contacts(session, batch, report)
-    if report.undone:
-        batch.undone_at = utcnow()
-    return report
-
-
-def _undo_contacts(session: Session, batch: ImportBatch, report: UndoReport) -> None:
+def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> None:
+    """Remove the contacts a batch created and put back those it updated, but those
+    somebody worked on since; then the organizations and tags it created that nothing uses."""
     assert batch.id is not None
-    removable = _removable_contacts(session, _created_ids(session, batch.id, "contact"), report)
+    removable = _removable_contacts(
+        session, created_ids(session=session, batch_id=batch.id, entity="contact"), report
+    )
     restorable = _restorable_contacts(session, batch.id, report)
     if report.kept and not removable and not restorable:
         return
     # The organizations created during the batch that these contacts have (read before they
     # go or get their own back): the batch's, also in a batch from before organizations
     # were recorded.
-    organizations = set(_created_ids(session, batch.id, "organization"))
+    organizations = set(created_ids(session=session, batch_id=batch.id, entity="organization"))
     touched = [*removable, *(change.entity_id for change in restorable)]
     organizations |= _organizations_since(session, touched, batch.created_at)
     for chunk in chunked(removable, CHUNK):
@@ -793,8 +644,9 @@ def _undo_contacts(session: Session, batch: ImportBatch, report: UndoReport) -> 
     session.flush()
     search.index_contacts(session=session, ids=restored)
     report.removed, report.restored = len(removable), len(restored)
-    _remove_unused(session, Organization, organizations, report)
-    _remove_unused(session, Tag, set(_created_ids(session, batch.id, "tag")), report)
+    remove_unused(session=session, model=Organization, ids=organizations, report=report)
+    tags_created = set(created_ids(session=session, batch_id=batch.id, entity="tag"))
+    remove_unused(session=session, model=Tag, ids=tags_created, report=report)
     report.undone = True
 
 
@@ -908,414 +760,3 @@ def _organizations_since(session: Session, contact_ids: list[int], since: Any) -
             )
         )
     return found
-
-
-# What uses an organization, a tag or a project: any contact or task, in the trash or not.
-_USED_BY: dict[Any, Any] = {
-    Organization: Contact.organization_id,
-    Tag: ContactTag.tag_id,
-    Project: Task.project_id,
-}
-_REPORTED_AS = {Organization: "organizations", Tag: "tags", Project: "projects"}
-
-
-def _remove_unused(session: Session, model: Any, ids: set[int], report: UndoReport) -> None:
-    """Remove the rows of ``model`` (created by the batch) that nothing uses now; one
-    edited since (a renamed organization) is kept and reported."""
-    used_by = _USED_BY[model]
-    removed = 0
-    for chunk in chunked(sorted(ids), CHUNK):
-        used = set(session.scalars(select(used_by).where(col(used_by).in_(chunk)).distinct()))
-        unused = [i for i in chunk if i not in used]
-        if hasattr(model, "version") and unused:
-            what = model.__tablename__
-            for row_id, name, version in session.execute(
-                select(model.id, model.name, model.version).where(
-                    col(model.id).in_(unused), model.version != 1
-                )
-            ):
-                report.kept.append(
-                    f"{what} #{row_id} {name}: edited since the import (version {version})"
-                )
-                unused.remove(row_id)
-        if unused:
-            session.execute(delete(model).where(col(model.id).in_(unused)))
-            removed += len(unused)
-    name = _REPORTED_AS[model]
-    setattr(report, name, getattr(report, name) + removed)
-
-
-# -- interactions and tasks -------------------------------------------------------------------
-
-
-def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int], dict[int, str]]:
-    """Contact references (ids or emails) -> contact ids, and the names of those in the
-    trash; unknown references are left out.
-
-    An id names its contact, in the trash or not: an export holds the interactions and
-    tasks of contacts in the trash (they stay theirs), and reading it back must find them.
-    An email is a live contact's, else one in the trash.
-    """
-    ids = {
-        ref: int(ref.lstrip("#"))
-        for ref in refs
-        if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= MAX_ID
-    }
-    stored: set[int] = set()
-    for chunk in chunked(sorted(set(ids.values())), CHUNK):
-        stored.update(session.scalars(select(Contact.id).where(col(Contact.id).in_(chunk))))
-    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in stored}
-    emails = {ref: fold(ref) for ref in refs if "@" in ref}
-    keys = sorted(set(emails.values()))
-    by_email = _existing(session, keys, Match.EMAIL)
-    missing = [key for key in keys if key not in by_email]
-    by_email.update(_existing(session, missing, Match.EMAIL, trash=True))
-    found.update({ref: by_email[key] for ref, key in emails.items() if key in by_email})
-    trashed: dict[int, str] = {}
-    for chunk in chunked(sorted(set(found.values())), CHUNK):
-        trashed.update(
-            session.execute(
-                select(Contact.id, Contact.name).where(
-                    col(Contact.id).in_(chunk), col(Contact.deleted_at).is_not(None)
-                )
-            ).all()
-        )
-    return found, trashed
-
-
-MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a parameter)
-
-
-def import_work(
-    *,
-    session: Session,
-    kind: ImportKind,
-    rows: Sequence[WorkRow | RowError],
-    source: str,
-    skip_bad: bool = False,
-    dry_run: bool = False,
-    actor_id: int | None = None,
-) -> ImportReport:
-    """Import interactions or tasks (``kind``) as one batch, all or nothing like contacts.
-
-    A row already there (see ``_already_logged``, ``_tasks_there``) is skipped, so a file
-    imported again adds only its new rows. A row for a contact in the trash is imported
-    and stays that contact's, as its interactions and tasks do when it goes to the trash
-    (and come back with it): said in ``notes``, one line per contact.
-    """
-    good = [row for row in rows if isinstance(row, WorkRow)]
-    errors = [row for row in rows if isinstance(row, RowError)]
-    contacts, trashed = _resolve_contacts(session, {row.contact for row in good if row.contact})
-    for row in list(good):
-        if row.contact and row.contact not in contacts:
-            errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
-            good.remove(row)
-    members = {}
-    if kind is ImportKind.TASKS:
-        for row in list(good):
-            if row.assignee:
-                try:
-                    members[row.assignee] = find_member(session=session, ref=row.assignee).id
-                except CrmError as error:
-                    errors.append(RowError(row.line, str(error), []))
-                    good.remove(row)
-    known: dict[str, int] = {}  # the file's ids of task rows already on the board
-    # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
-    if kind is ImportKind.INTERACTIONS:
-        repeated = _already_logged(session, good, contacts)
-    else:
-        there = _tasks_there(session, good, contacts)
-        repeated = set(there)
-        known = {row.file_id: there[i] for i, row in enumerate(good) if i in there and row.file_id}
-    good = [row for i, row in enumerate(good) if i not in repeated]
-    report = ImportReport(
-        errors=sorted(errors, key=lambda e: e.line),
-        rejected=len(errors),
-        created=len(good),
-        skipped=len(repeated),
-    )
-    if errors and not skip_bad and not dry_run:
-        return report
-    report.notes = _trash_notes(good, contacts, trashed, kind.entity, dry_run=dry_run)
-    if dry_run:
-        return report
-    if not good:  # nothing new: done (exit 3 if rows were left out)
-        report.written = True
-        return report
-    batch = ImportBatch(kind=kind.value, source=source, created_at=utcnow(), author_id=actor_id)
-    session.add(batch)
-    session.flush()
-    assert batch.id is not None
-    projects: list[int] = []
-    if kind is ImportKind.INTERACTIONS:
-        created = _create_interactions(session, good, contacts, actor_id)
-    else:
-        created, projects = _create_tasks(
-            session, good, contacts, set(trashed), members, actor_id, known
-        )
-    bulk_insert(
-        session=session,
-        model=ImportChange,
-        rows=[
-            {
-                "batch_id": batch.id,
-                "entity": entity,
-                "entity_id": i,
-                "action": "created",
-                "before": None,
-            }
-            for entity, ids in ((kind.entity, created), ("project", projects))
-            for i in ids
-        ],
-    )
-    batch.created, batch.rejected = len(created), report.rejected
-    batch.skipped = report.skipped
-    report.batch_id, report.written = batch.id, True
-    return report
-
-
-def _trash_notes(
-    rows: list[WorkRow],
-    contacts: dict[str, int],
-    trashed: dict[int, str],
-    noun: str,
-    *,
-    dry_run: bool,
-) -> list[str]:
-    counts = Counter(contacts[row.contact] for row in rows if row.contact)
-    attached = "would be attached" if dry_run else "attached"
-    return [
-        f"#{contact_id} {trashed[contact_id]} is in the trash: {plural(count, noun)} "
-        f"{attached} to it"
-        for contact_id, count in sorted(counts.items())
-        if contact_id in trashed
-    ]
-
-
-def _already_logged(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> set[int]:
-    """Places in ``rows`` of the interactions logged before, in the database or earlier in
-    the file: the same contact, time, channel, subject and notes (importing a call log again
-    must not log every call twice). A row without a time is "now" and cannot be told apart."""
-    seen: set[tuple[Any, ...]] = set()
-    repeated: set[int] = set()
-    for place, row in enumerate(rows):
-        values = {name: value for name, value in row.values.items() if name != "resolved_at"}
-        data = InteractionCreate.build(**{**values, "contact_ids": [contacts[row.contact]]})
-        if data.occurred_at is None:
-            continue
-        key = (data.contact_ids[0], data.occurred_at, data.channel.value, data.subject, data.body)
-        if key in seen or _logged(session, *key):
-            repeated.add(place)
-        seen.add(key)
-    return repeated
-
-
-def _logged(
-    session: Session, contact_id: int, at: Any, channel: str, subject: str, body: str
-) -> bool:
-    query = (
-        select(Interaction.id)
-        .join(InteractionContact, InteractionContact.interaction_id == Interaction.id)
-        .where(
-            InteractionContact.contact_id == contact_id,
-            Interaction.occurred_at == at,
-            Interaction.channel == channel,
-            Interaction.subject == subject,
-            Interaction.body == body,
-            col(Interaction.deleted_at).is_(None),
-        )
-        .limit(1)
-    )
-    return session.scalar(query) is not None
-
-
-def _create_interactions(
-    session: Session, rows: list[WorkRow], contacts: dict[str, int], actor_id: int | None
-) -> list[int]:
-    """Log the rows as ``create_interaction`` logs one, but with a contact in the trash too
-    (which it refuses: a new interaction is for a live contact, while an export read back
-    holds the interactions of contacts in the trash), all in a few statements."""
-    now = utcnow()
-    items = []
-    for row in rows:
-        values = dict(row.values)
-        resolved_at = values.pop("resolved_at", None)
-        contact_id = contacts[row.contact]
-        data = InteractionCreate.build(**{**values, "contact_ids": [contact_id]})
-        items.append(
-            new_row(
-                data, contact_id=contact_id, actor_id=actor_id, now=now, resolved_at=resolved_at
-            )
-        )
-    session.add_all(items)
-    session.flush()
-    links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
-    bulk_insert(session=session, model=InteractionContact, rows=links)
-    newest: dict[int, Any] = {}  # each contact's latest, as "last contacted"
-    for item in items:
-        assert item.contact_id is not None
-        if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
-            newest[item.contact_id] = item.occurred_at
-    for contact_id, when in newest.items():
-        mark_contacted(session=session, contact_ids=[contact_id], when=when)
-    ids = [item.id for item in items if item.id is not None]
-    search.index_interactions(session=session, ids=ids)
-    return ids
-
-
-def _create_tasks(
-    session: Session,
-    rows: list[WorkRow],
-    contacts: dict[str, int],
-    trashed: set[int],
-    members: dict[str, int],
-    actor_id: int | None,
-    by_file_id: dict[str, int],
-) -> tuple[list[int], list[int]]:
-    """Create the task rows; ``by_file_id`` starts with the file's ids of rows already on the
-    board (a new task may wait for one of them). Returns the ids of the new tasks and of
-    the new projects."""
-    projects: dict[str, int] = {}
-    new_projects: list[int] = []
-    created: list[tuple[WorkRow, int]] = []
-    for row in rows:
-        values = dict(row.values)
-        contact_id = contacts.get(row.contact) if row.contact else None
-        # create_task takes a live contact only (as the app's forms do): a task of a contact
-        # in the trash is given its contact once created.
-        values["contact_id"] = None if contact_id in trashed else contact_id
-        values["assignee_id"] = members.get(row.assignee)
-        if row.project:
-            if row.project not in projects:
-                projects[row.project], new = _project_id(session, row.project, contact_id)
-                new_projects += [projects[row.project]] if new else []
-            values["project_id"] = projects[row.project]
-        task = create_task(session=session, data=TaskCreate.build(**values), actor_id=actor_id)
-        if contact_id in trashed:
-            stored = session.get(Task, task.id)
-            assert stored is not None
-            stored.contact_id = contact_id
-        if row.file_id:
-            by_file_id[row.file_id] = task.id
-        created.append((row, task.id))
-    for row, task_id in created:
-        if row.depends_on:
-            targets = [
-                by_file_id.get(ref) or int(ref.lstrip("#"))
-                for ref in row.depends_on
-                if ref in by_file_id or ref.lstrip("#").isdigit()
-            ]
-            set_dependencies(session=session, task_id=task_id, depends_on=targets)
-    return [task_id for _, task_id in created], new_projects
-
-
-def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> dict[int, int]:
-    """Task rows already on the board, by place, with the stored task's id: the same title,
-    contact, project, start and due (a task file imported again must not add them twice)."""
-    found: dict[int, int] = {}
-    projects: dict[str, int | None] = {}
-    for place, row in enumerate(rows):
-        if row.project and row.project not in projects:
-            try:
-                projects[row.project] = find_project(session=session, ref=row.project).id
-            except NotFoundError:
-                projects[row.project] = None
-        project_id = projects[row.project] if row.project else None
-        if row.project and project_id is None:
-            continue  # a new project: new tasks
-        contact_id = contacts.get(row.contact) if row.contact else None
-        data = TaskCreate.build(**{**row.values, "contact_id": contact_id})
-        stored = select(Task.id).where(
-            Task.title == data.title,
-            Task.contact_id == contact_id,  # "== None" is IS NULL
-            Task.project_id == project_id,
-            Task.start_date == data.start_date,
-            Task.due_date == data.due_date,
-            col(Task.deleted_at).is_(None),
-        )
-        task_id = session.scalar(stored.limit(1))
-        if task_id is not None:
-            found[place] = task_id
-    return found
-
-
-def _project_id(session: Session, name: str, contact_id: int | None) -> tuple[int, bool]:
-    """The project called ``name``, created if new; and whether it was."""
-    try:
-        return find_project(session=session, ref=name).id, False
-    except NotFoundError:
-        return create_project(session=session, name=name, contact_id=contact_id).id, True
-
-
-def _undo_work(session: Session, batch: ImportBatch, report: UndoReport) -> None:
-    """Delete the interactions or tasks a batch created, but those edited since (unless in
-    the trash) or that others refer to; then the projects it created that are left empty."""
-    assert batch.id is not None
-    kind = ImportKind(batch.kind)
-    interactions = kind is ImportKind.INTERACTIONS  # else tasks
-    model: Any = Interaction if interactions else Task
-    label = (Interaction.subject, Interaction.channel) if interactions else (Task.title,)
-    candidates: dict[int, str] = {}  # id -> how the report names it
-    for chunk in chunked(_created_ids(session, batch.id, kind.entity), CHUNK):
-        for row_id, version, deleted_at, *text in session.execute(
-            select(model.id, model.version, model.deleted_at, *label).where(
-                col(model.id).in_(chunk)
-            )
-        ):
-            named = (
-                f"interaction #{row_id} ({text[0] or text[1]})"
-                if interactions
-                else f"task #{row_id} {text[0]}"
-            )
-            if version != 1 and deleted_at is None:
-                report.kept.append(f"{named}: edited since the import (version {version})")
-            else:
-                candidates[row_id] = named
-    if interactions:
-        _keep_followed_up(session, candidates, report)
-    else:
-        _keep_waited_for(session, candidates, report)
-    if report.kept and not candidates:
-        return
-    removed = sorted(candidates)
-    touched = contacts_of(session=session, interaction_ids=removed) if interactions else []
-    for chunk in chunked(removed, CHUNK):
-        session.execute(delete(model).where(col(model.id).in_(chunk)))
-    if interactions:
-        search.unindex_interactions(session=session, ids=removed)
-        refresh_contacted(session=session, contact_ids=touched)  # back to before the import
-    else:
-        _remove_unused(session, Project, set(_created_ids(session, batch.id, "project")), report)
-    report.removed = len(removed)
-    report.undone = True
-
-
-def _keep_followed_up(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
-    """Keep the interactions a task follows up (removing one would cut the task's link)."""
-    for chunk in chunked(sorted(candidates), CHUNK):
-        for task_id, interaction_id in session.execute(
-            select(Task.id, Task.source_interaction_id)
-            .where(col(Task.source_interaction_id).in_(chunk))
-            .order_by(Task.id)
-        ):
-            if interaction_id in candidates:
-                named = candidates.pop(interaction_id)
-                report.kept.append(f"{named}: task #{task_id} follows it up")
-
-
-def _keep_waited_for(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
-    """Keep the tasks that a task staying waits for (itself kept, perhaps, for another)."""
-    while True:
-        waiting: dict[int, int] = {}  # a candidate -> a task staying that waits for it
-        for chunk in chunked(sorted(candidates), CHUNK):
-            for task_id, target in session.execute(
-                select(TaskDependency.task_id, TaskDependency.depends_on_id)
-                .where(col(TaskDependency.depends_on_id).in_(chunk))
-                .order_by(TaskDependency.task_id)
-            ):
-                if task_id not in candidates:
-                    waiting.setdefault(target, task_id)
-        if not waiting:
-            return
-        for target, task_id in sorted(waiting.items()):
-            report.kept.append(f"{candidates.pop(target)}: task #{task_id} waits for it")

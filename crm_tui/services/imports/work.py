@@ -1,0 +1,428 @@
+"""Importing interactions and tasks: each row names its contacts (and a task its project
+and what it waits for), all or nothing like contacts, recorded as one batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from crm_tui.errors import CrmError, NotFoundError
+from crm_tui.io.contact_rows import RowError
+from crm_tui.io.prepare import (
+    Match,
+)
+from crm_tui.io.work_rows import WorkRow
+from crm_tui.models import (
+    Contact,
+    ImportBatch,
+    ImportChange,
+    Interaction,
+    InteractionContact,
+    Project,
+    Task,
+    TaskDependency,
+)
+from crm_tui.schemas import InteractionCreate, TaskCreate
+from crm_tui.search import index as search
+from crm_tui.services.common import (
+    bulk_insert,
+    chunked,
+    utcnow,
+)
+from crm_tui.services.contacts import mark_contacted, refresh_contacted
+from crm_tui.services.imports.batches import (
+    CHUNK,
+    ImportReport,
+    UndoReport,
+    created_ids,
+    remove_unused,
+)
+from crm_tui.services.imports.contacts import contacts_keyed
+from crm_tui.services.interactions import contacts_of, new_row
+from crm_tui.services.projects import create_project, find_project
+from crm_tui.services.tasks import create_task, set_dependencies
+from crm_tui.services.team import find_member
+from crm_tui.text import fold, plural
+from crm_tui.vocabulary import ImportKind
+
+
+def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """Contact references (ids or emails) -> contact ids, and the names of those in the
+    trash; unknown references are left out.
+
+    An id names its contact, in the trash or not: an export holds the interactions and
+    tasks of contacts in the trash (they stay theirs), and reading it back must find them.
+    An email is a live contact's, else one in the trash.
+    """
+    ids = {
+        ref: int(ref.lstrip("#"))
+        for ref in refs
+        if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= MAX_ID
+    }
+    stored: set[int] = set()
+    for chunk in chunked(sorted(set(ids.values())), CHUNK):
+        stored.update(session.scalars(select(Contact.id).where(col(Contact.id).in_(chunk))))
+    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in stored}
+    emails = {ref: fold(ref) for ref in refs if "@" in ref}
+    keys = sorted(set(emails.values()))
+    by_email = contacts_keyed(session=session, keys=keys, match=Match.EMAIL)
+    missing = [key for key in keys if key not in by_email]
+    trashed_ones = contacts_keyed(session=session, keys=missing, match=Match.EMAIL, trash=True)
+    by_email.update(trashed_ones)
+    found.update({ref: by_email[key] for ref, key in emails.items() if key in by_email})
+    trashed: dict[int, str] = {}
+    for chunk in chunked(sorted(set(found.values())), CHUNK):
+        trashed.update(
+            session.execute(
+                select(Contact.id, Contact.name).where(
+                    col(Contact.id).in_(chunk), col(Contact.deleted_at).is_not(None)
+                )
+            ).all()
+        )
+    return found, trashed
+
+
+MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a parameter)
+
+
+def import_work(
+    *,
+    session: Session,
+    kind: ImportKind,
+    rows: Sequence[WorkRow | RowError],
+    source: str,
+    skip_bad: bool = False,
+    dry_run: bool = False,
+    actor_id: int | None = None,
+) -> ImportReport:
+    """Import interactions or tasks (``kind``) as one batch, all or nothing like contacts.
+
+    A row already there (see ``_already_logged``, ``_tasks_there``) is skipped, so a file
+    imported again adds only its new rows. A row for a contact in the trash is imported
+    and stays that contact's, as its interactions and tasks do when it goes to the trash
+    (and come back with it): said in ``notes``, one line per contact.
+    """
+    good = [row for row in rows if isinstance(row, WorkRow)]
+    errors = [row for row in rows if isinstance(row, RowError)]
+    contacts, trashed = _resolve_contacts(session, {row.contact for row in good if row.contact})
+    for row in list(good):
+        if row.contact and row.contact not in contacts:
+            errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
+            good.remove(row)
+    members = {}
+    if kind is ImportKind.TASKS:
+        for row in list(good):
+            if row.assignee:
+                try:
+                    members[row.assignee] = find_member(session=session, ref=row.assignee).id
+                except CrmError as error:
+                    errors.append(RowError(row.line, str(error), []))
+                    good.remove(row)
+    known: dict[str, int] = {}  # the file's ids of task rows already on the board
+    # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
+    if kind is ImportKind.INTERACTIONS:
+        repeated = _already_logged(session, good, contacts)
+    else:
+        there = _tasks_there(session, good, contacts)
+        repeated = set(there)
+        known = {row.file_id: there[i] for i, row in enumerate(good) if i in there and row.file_id}
+    good = [row for i, row in enumerate(good) if i not in repeated]
+    report = ImportReport(
+        errors=sorted(errors, key=lambda e: e.line),
+        rejected=len(errors),
+        created=len(good),
+        skipped=len(repeated),
+    )
+    if errors and not skip_bad and not dry_run:
+        return report
+    report.notes = _trash_notes(good, contacts, trashed, kind.entity, dry_run=dry_run)
+    if dry_run:
+        return report
+    if not good:  # nothing new: done (exit 3 if rows were left out)
+        report.written = True
+        return report
+    batch = ImportBatch(kind=kind.value, source=source, created_at=utcnow(), author_id=actor_id)
+    session.add(batch)
+    session.flush()
+    assert batch.id is not None
+    projects: list[int] = []
+    if kind is ImportKind.INTERACTIONS:
+        created = _create_interactions(session, good, contacts, actor_id)
+    else:
+        created, projects = _create_tasks(
+            session, good, contacts, set(trashed), members, actor_id, known
+        )
+    bulk_insert(
+        session=session,
+        model=ImportChange,
+        rows=[
+            {
+                "batch_id": batch.id,
+                "entity": entity,
+                "entity_id": i,
+                "action": "created",
+                "before": None,
+            }
+            for entity, ids in ((kind.entity, created), ("project", projects))
+            for i in ids
+        ],
+    )
+    batch.created, batch.rejected = len(created), report.rejected
+    batch.skipped = report.skipped
+    report.batch_id, report.written = batch.id, True
+    return report
+
+
+def _trash_notes(
+    rows: list[WorkRow],
+    contacts: dict[str, int],
+    trashed: dict[int, str],
+    noun: str,
+    *,
+    dry_run: bool,
+) -> list[str]:
+    counts = Counter(contacts[row.contact] for row in rows if row.contact)
+    attached = "would be attached" if dry_run else "attached"
+    return [
+        f"#{contact_id} {trashed[contact_id]} is in the trash: {plural(count, noun)} "
+        f"{attached} to it"
+        for contact_id, count in sorted(counts.items())
+        if contact_id in trashed
+    ]
+
+
+def _already_logged(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> set[int]:
+    """Places in ``rows`` of the interactions logged before, in the database or earlier in
+    the file: the same contact, time, channel, subject and notes (importing a call log again
+    must not log every call twice). A row without a time is "now" and cannot be told apart."""
+    seen: set[tuple[Any, ...]] = set()
+    repeated: set[int] = set()
+    for place, row in enumerate(rows):
+        values = {name: value for name, value in row.values.items() if name != "resolved_at"}
+        data = InteractionCreate.build(**{**values, "contact_ids": [contacts[row.contact]]})
+        if data.occurred_at is None:
+            continue
+        key = (data.contact_ids[0], data.occurred_at, data.channel.value, data.subject, data.body)
+        if key in seen or _logged(session, *key):
+            repeated.add(place)
+        seen.add(key)
+    return repeated
+
+
+def _logged(
+    session: Session, contact_id: int, at: Any, channel: str, subject: str, body: str
+) -> bool:
+    query = (
+        select(Interaction.id)
+        .join(InteractionContact, InteractionContact.interaction_id == Interaction.id)
+        .where(
+            InteractionContact.contact_id == contact_id,
+            Interaction.occurred_at == at,
+            Interaction.channel == channel,
+            Interaction.subject == subject,
+            Interaction.body == body,
+            col(Interaction.deleted_at).is_(None),
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def _create_interactions(
+    session: Session, rows: list[WorkRow], contacts: dict[str, int], actor_id: int | None
+) -> list[int]:
+    """Log the rows as ``create_interaction`` logs one, but with a contact in the trash too
+    (which it refuses: a new interaction is for a live contact, while an export read back
+    holds the interactions of contacts in the trash), all in a few statements."""
+    now = utcnow()
+    items = []
+    for row in rows:
+        values = dict(row.values)
+        resolved_at = values.pop("resolved_at", None)
+        contact_id = contacts[row.contact]
+        data = InteractionCreate.build(**{**values, "contact_ids": [contact_id]})
+        items.append(
+            new_row(
+                data, contact_id=contact_id, actor_id=actor_id, now=now, resolved_at=resolved_at
+            )
+        )
+    session.add_all(items)
+    session.flush()
+    links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
+    bulk_insert(session=session, model=InteractionContact, rows=links)
+    newest: dict[int, Any] = {}  # each contact's latest, as "last contacted"
+    for item in items:
+        assert item.contact_id is not None
+        if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
+            newest[item.contact_id] = item.occurred_at
+    for contact_id, when in newest.items():
+        mark_contacted(session=session, contact_ids=[contact_id], when=when)
+    ids = [item.id for item in items if item.id is not None]
+    search.index_interactions(session=session, ids=ids)
+    return ids
+
+
+def _create_tasks(
+    session: Session,
+    rows: list[WorkRow],
+    contacts: dict[str, int],
+    trashed: set[int],
+    members: dict[str, int],
+    actor_id: int | None,
+    by_file_id: dict[str, int],
+) -> tuple[list[int], list[int]]:
+    """Create the task rows; ``by_file_id`` starts with the file's ids of rows already on the
+    board (a new task may wait for one of them). Returns the ids of the new tasks and of
+    the new projects."""
+    projects: dict[str, int] = {}
+    new_projects: list[int] = []
+    created: list[tuple[WorkRow, int]] = []
+    for row in rows:
+        values = dict(row.values)
+        contact_id = contacts.get(row.contact) if row.contact else None
+        # create_task takes a live contact only (as the app's forms do): a task of a contact
+        # in the trash is given its contact once created.
+        values["contact_id"] = None if contact_id in trashed else contact_id
+        values["assignee_id"] = members.get(row.assignee)
+        if row.project:
+            if row.project not in projects:
+                projects[row.project], new = _project_id(session, row.project, contact_id)
+                new_projects += [projects[row.project]] if new else []
+            values["project_id"] = projects[row.project]
+        task = create_task(session=session, data=TaskCreate.build(**values), actor_id=actor_id)
+        if contact_id in trashed:
+            stored = session.get(Task, task.id)
+            assert stored is not None
+            stored.contact_id = contact_id
+        if row.file_id:
+            by_file_id[row.file_id] = task.id
+        created.append((row, task.id))
+    for row, task_id in created:
+        if row.depends_on:
+            targets = [
+                by_file_id.get(ref) or int(ref.lstrip("#"))
+                for ref in row.depends_on
+                if ref in by_file_id or ref.lstrip("#").isdigit()
+            ]
+            set_dependencies(session=session, task_id=task_id, depends_on=targets)
+    return [task_id for _, task_id in created], new_projects
+
+
+def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> dict[int, int]:
+    """Task rows already on the board, by place, with the stored task's id: the same title,
+    contact, project, start and due (a task file imported again must not add them twice)."""
+    found: dict[int, int] = {}
+    projects: dict[str, int | None] = {}
+    for place, row in enumerate(rows):
+        if row.project and row.project not in projects:
+            try:
+                projects[row.project] = find_project(session=session, ref=row.project).id
+            except NotFoundError:
+                projects[row.project] = None
+        project_id = projects[row.project] if row.project else None
+        if row.project and project_id is None:
+            continue  # a new project: new tasks
+        contact_id = contacts.get(row.contact) if row.contact else None
+        data = TaskCreate.build(**{**row.values, "contact_id": contact_id})
+        stored = select(Task.id).where(
+            Task.title == data.title,
+            Task.contact_id == contact_id,  # "== None" is IS NULL
+            Task.project_id == project_id,
+            Task.start_date == data.start_date,
+            Task.due_date == data.due_date,
+            col(Task.deleted_at).is_(None),
+        )
+        task_id = session.scalar(stored.limit(1))
+        if task_id is not None:
+            found[place] = task_id
+    return found
+
+
+def _project_id(session: Session, name: str, contact_id: int | None) -> tuple[int, bool]:
+    """The project called ``name``, created if new; and whether it was."""
+    try:
+        return find_project(session=session, ref=name).id, False
+    except NotFoundError:
+        return create_project(session=session, name=name, contact_id=contact_id).id, True
+
+
+def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> None:
+    """Delete the interactions or tasks a batch created, but those edited since (unless in
+    the trash) or that others refer to; then the projects it created that are left empty."""
+    assert batch.id is not None
+    kind = ImportKind(batch.kind)
+    interactions = kind is ImportKind.INTERACTIONS  # else tasks
+    model: Any = Interaction if interactions else Task
+    label = (Interaction.subject, Interaction.channel) if interactions else (Task.title,)
+    candidates: dict[int, str] = {}  # id -> how the report names it
+    for chunk in chunked(
+        created_ids(session=session, batch_id=batch.id, entity=kind.entity), CHUNK
+    ):
+        for row_id, version, deleted_at, *text in session.execute(
+            select(model.id, model.version, model.deleted_at, *label).where(
+                col(model.id).in_(chunk)
+            )
+        ):
+            named = (
+                f"interaction #{row_id} ({text[0] or text[1]})"
+                if interactions
+                else f"task #{row_id} {text[0]}"
+            )
+            if version != 1 and deleted_at is None:
+                report.kept.append(f"{named}: edited since the import (version {version})")
+            else:
+                candidates[row_id] = named
+    if interactions:
+        _keep_followed_up(session, candidates, report)
+    else:
+        _keep_waited_for(session, candidates, report)
+    if report.kept and not candidates:
+        return
+    removed = sorted(candidates)
+    touched = contacts_of(session=session, interaction_ids=removed) if interactions else []
+    for chunk in chunked(removed, CHUNK):
+        session.execute(delete(model).where(col(model.id).in_(chunk)))
+    if interactions:
+        search.unindex_interactions(session=session, ids=removed)
+        refresh_contacted(session=session, contact_ids=touched)  # back to before the import
+    else:
+        projects = created_ids(session=session, batch_id=batch.id, entity="project")
+        remove_unused(session=session, model=Project, ids=set(projects), report=report)
+    report.removed = len(removed)
+    report.undone = True
+
+
+def _keep_followed_up(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
+    """Keep the interactions a task follows up (removing one would cut the task's link)."""
+    for chunk in chunked(sorted(candidates), CHUNK):
+        for task_id, interaction_id in session.execute(
+            select(Task.id, Task.source_interaction_id)
+            .where(col(Task.source_interaction_id).in_(chunk))
+            .order_by(Task.id)
+        ):
+            if interaction_id in candidates:
+                named = candidates.pop(interaction_id)
+                report.kept.append(f"{named}: task #{task_id} follows it up")
+
+
+def _keep_waited_for(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
+    """Keep the tasks that a task staying waits for (itself kept, perhaps, for another)."""
+    while True:
+        waiting: dict[int, int] = {}  # a candidate -> a task staying that waits for it
+        for chunk in chunked(sorted(candidates), CHUNK):
+            for task_id, target in session.execute(
+                select(TaskDependency.task_id, TaskDependency.depends_on_id)
+                .where(col(TaskDependency.depends_on_id).in_(chunk))
+                .order_by(TaskDependency.task_id)
+            ):
+                if task_id not in candidates:
+                    waiting.setdefault(target, task_id)
+        if not waiting:
+            return
+        for target, task_id in sorted(waiting.items()):
+            report.kept.append(f"{candidates.pop(target)}: task #{task_id} waits for it")
