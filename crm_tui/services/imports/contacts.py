@@ -8,6 +8,7 @@ a bad row further down rolls back; 100k rows take a few seconds.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence, Sized
 from contextlib import ExitStack, nullcontext
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from crm_tui.entities import CONTACT, Kind
+from crm_tui.entities import CONTACT, Field, Kind
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.prepare import (
     Identity,
@@ -138,6 +139,12 @@ def _merge_values(into: ContactValues, extra: ContactValues) -> None:
     into.custom.update(extra.custom)
 
 
+class _Planned(enum.Enum):
+    NEW = "new"
+    SKIPPED = "skipped"
+    UPDATED = "updated"
+
+
 class _Planner:
     """Decides, row by row, to create, update or skip (nothing is written), a chunk at a
     time: a row is matched against the stored contacts and the rows before it in the file.
@@ -168,35 +175,46 @@ class _Planner:
         create: list[ContactValues] = []
         for row, (identity, row_keys) in zip(rows, identities, strict=True):
             keys = [(identity, key) for key in row_keys]
-            owner: int | None = None
-            for key in keys:  # the first key that is known wins
-                owner = stored.get(key)
-                if owner is not None:
-                    break
-            if not self.merging:
-                taken = self.keys.setdefault(identity, set())
-                if owner is None and taken.isdisjoint(row_keys):
-                    create.append(row)
-                    taken.update(row_keys)
-                else:
-                    self.skipped += 1
-                continue
-            earlier = next((self.seen[key] for key in keys if key in self.seen), None)
-            if owner is None and earlier is None:
+            # the first key that is known wins
+            owner = next((stored[key] for key in keys if key in stored), None)
+            planned = (
+                self._merged(row, keys, owner)
+                if self.merging
+                else self._first(identity, row_keys, owner)
+            )
+            if planned is _Planned.NEW:
                 create.append(row)
-                self._take(keys, row)
-            elif earlier is not None:
-                _merge_values(earlier, row)
+            elif planned is _Planned.SKIPPED:
                 self.skipped += 1
-            else:
-                assert owner is not None
-                if owner in self.update:
-                    _merge_values(self.update[owner], row)
-                    self.skipped += 1
-                else:
-                    self.update[owner] = row
-                    self._take(keys, row)
         return create
+
+    def _first(self, identity: Identity, row_keys: list[str], owner: int | None) -> _Planned:
+        """A row when duplicates are skipped: new if stored nowhere and none of its keys is
+        taken by an earlier row."""
+        taken = self.keys.setdefault(identity, set())
+        if owner is None and taken.isdisjoint(row_keys):
+            taken.update(row_keys)
+            return _Planned.NEW
+        return _Planned.SKIPPED
+
+    def _merged(
+        self, row: ContactValues, keys: list[tuple[Identity, str]], owner: int | None
+    ) -> _Planned:
+        """A row when duplicates update: merged into an earlier row of the file (skipped),
+        else an update of its stored owner (merged with an earlier update of it: skipped),
+        else new."""
+        earlier = next((self.seen[key] for key in keys if key in self.seen), None)
+        if earlier is not None:
+            _merge_values(earlier, row)
+            return _Planned.SKIPPED
+        if owner is not None and owner in self.update:
+            _merge_values(self.update[owner], row)
+            return _Planned.SKIPPED
+        self._take(keys, row)
+        if owner is None:
+            return _Planned.NEW
+        self.update[owner] = row
+        return _Planned.UPDATED
 
     def _take(self, keys: list[tuple[Identity, str]], row: ContactValues) -> None:
         for key in keys:
@@ -385,19 +403,29 @@ def _changes(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]
     """What an update changes: non-blank values win, lists grow, custom fields merge."""
     changes: dict[str, Any] = {}
     for declared in _IMPORTED_SCALARS:
-        name, column, kind = declared.name, str(declared.stored_as), declared.kind
-        value = getattr(incoming, name)
-        if not value:
-            continue
-        if kind is Kind.DATE:
-            if value.isoformat() != current[column]:
-                changes[name] = value
-            continue
-        if value == current[column] or (kind is Kind.NAME and not incoming.named):
-            continue
-        if kind is Kind.ORGANIZATION and sort_key(value) == current["sort_org"]:
-            continue  # the organization it has, spelled otherwise ("ACME" for "Acme")
-        changes[name] = value
+        value = _new_value(declared, current, incoming)
+        if value is not None:
+            changes[declared.name] = value
+    return changes | _grown(current, incoming)
+
+
+def _new_value(declared: Field, current: dict[str, Any], incoming: ContactValues) -> Any:
+    """The value ``incoming`` sets ``declared`` to, None where it keeps what it has."""
+    value, stored = getattr(incoming, declared.name), current[str(declared.stored_as)]
+    if not value:
+        return None
+    if declared.kind is Kind.DATE:
+        return value if value.isoformat() != stored else None
+    if value == stored or (declared.kind is Kind.NAME and not incoming.named):
+        return None
+    if declared.kind is Kind.ORGANIZATION and sort_key(value) == current["sort_org"]:
+        return None  # the organization it has, spelled otherwise ("ACME" for "Acme")
+    return value
+
+
+def _grown(current: dict[str, Any], incoming: ContactValues) -> dict[str, Any]:
+    """The lists ``incoming`` adds to (emails, phones, tags) and the custom fields it sets."""
+    changes: dict[str, Any] = {}
     for name, stored in (("emails", current["_emails"]), ("phones", current["_phones"])):
         keys = {item["normalized"] for item in stored}
         new = [item for item in getattr(incoming, name) if item.key not in keys]

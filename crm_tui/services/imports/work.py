@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,7 +21,6 @@ from crm_tui.io.work_rows import WorkRow
 from crm_tui.models import (
     Contact,
     ImportBatch,
-    ImportChange,
     Interaction,
     InteractionContact,
     Project,
@@ -40,6 +40,7 @@ from crm_tui.services.imports.batches import (
     ImportReport,
     UndoReport,
     created_ids,
+    record_created,
     remove_unused,
 )
 from crm_tui.services.imports.contacts import contacts_keyed
@@ -90,6 +91,144 @@ def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int],
 MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a parameter)
 
 
+@dataclass
+class _Contacts:
+    """The contacts a work file's rows name: ids by reference, and those in the trash."""
+
+    ids: dict[str, int]
+    trashed: dict[int, str]
+
+    def of(self, row: WorkRow) -> int | None:
+        return self.ids.get(row.contact) if row.contact else None
+
+
+class _Work:
+    """What importing and undoing one kind of work row takes (``_KINDS``)."""
+
+    kind: ImportKind
+    model: Any
+    label: tuple[Any, ...]  # the columns an undo's report names a row by
+
+    def checked(self, session: Session, rows: list[WorkRow], errors: list[RowError]) -> None:
+        """Check what only this kind's rows hold, moving the bad ones to ``errors``."""
+
+    def repeated(self, session: Session, rows: list[WorkRow], contacts: _Contacts) -> set[int]:
+        """Places in ``rows`` of the rows stored already (a file imported again)."""
+        raise NotImplementedError
+
+    def create(
+        self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
+    ) -> tuple[list[int], list[int]]:
+        """Write the rows; the ids of the new rows and of the new projects."""
+        raise NotImplementedError
+
+    def named(self, row_id: int, text: list[Any]) -> str:
+        raise NotImplementedError
+
+    def keep_referred(
+        self, session: Session, candidates: dict[int, str], report: UndoReport
+    ) -> None:
+        """Keep the candidates others refer to, each with its reason."""
+        raise NotImplementedError
+
+    def contacts_touched(self, session: Session, ids: list[int]) -> list[int]:
+        """The contacts whose "last contacted" the rows ``ids`` may have set."""
+        return []
+
+    def removed(self, session: Session, batch_id: int, ids: list[int], report: UndoReport) -> None:
+        """After the rows ``ids`` are deleted by an undo."""
+
+
+class _Interactions(_Work):
+    kind, model = ImportKind.INTERACTIONS, Interaction
+    label = (Interaction.subject, Interaction.channel)
+
+    def repeated(self, session: Session, rows: list[WorkRow], contacts: _Contacts) -> set[int]:
+        return _already_logged(session, rows, contacts.ids)
+
+    def create(
+        self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
+    ) -> tuple[list[int], list[int]]:
+        return _create_interactions(session, rows, contacts.ids, actor_id), []
+
+    def named(self, row_id: int, text: list[Any]) -> str:
+        return f"interaction #{row_id} ({text[0] or text[1]})"
+
+    def keep_referred(
+        self, session: Session, candidates: dict[int, str], report: UndoReport
+    ) -> None:
+        _keep_followed_up(session, candidates, report)
+
+    def contacts_touched(self, session: Session, ids: list[int]) -> list[int]:
+        return contacts_of(session=session, interaction_ids=ids)
+
+    def removed(self, session: Session, batch_id: int, ids: list[int], report: UndoReport) -> None:
+        search.unindex_interactions(session=session, ids=ids)
+
+
+class _Tasks(_Work):
+    kind, model = ImportKind.TASKS, Task
+    label = (Task.title,)
+
+    def __init__(self) -> None:
+        self.members: dict[str, int] = {}  # assignees by the file's reference
+        self.by_file_id: dict[str, int] = {}  # the file's ids of tasks on the board
+
+    def checked(self, session: Session, rows: list[WorkRow], errors: list[RowError]) -> None:
+        for row in list(rows):
+            if row.assignee:
+                try:
+                    self.members[row.assignee] = find_member(session=session, ref=row.assignee).id
+                except CrmError as error:
+                    errors.append(RowError(row.line, str(error), []))
+                    rows.remove(row)
+
+    def repeated(self, session: Session, rows: list[WorkRow], contacts: _Contacts) -> set[int]:
+        there = _tasks_there(session, rows, contacts.ids)
+        self.by_file_id = {
+            row.file_id: there[i] for i, row in enumerate(rows) if i in there and row.file_id
+        }
+        return set(there)
+
+    def create(
+        self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
+    ) -> tuple[list[int], list[int]]:
+        return _create_tasks(session, rows, contacts, self, actor_id)
+
+    def named(self, row_id: int, text: list[Any]) -> str:
+        return f"task #{row_id} {text[0]}"
+
+    def keep_referred(
+        self, session: Session, candidates: dict[int, str], report: UndoReport
+    ) -> None:
+        _keep_waited_for(session, candidates, report)
+
+    def removed(self, session: Session, batch_id: int, ids: list[int], report: UndoReport) -> None:
+        projects = created_ids(session=session, batch_id=batch_id, entity="project")
+        remove_unused(session=session, model=Project, ids=set(projects), report=report)
+
+
+_KINDS: dict[ImportKind, type[_Work]] = {
+    ImportKind.INTERACTIONS: _Interactions,
+    ImportKind.TASKS: _Tasks,
+}
+
+
+def _checked(
+    session: Session, rows: Sequence[WorkRow | RowError]
+) -> tuple[list[WorkRow], list[RowError], _Contacts]:
+    """The good rows, the bad ones (a row naming no stored contact among them), and the
+    contacts the good ones name."""
+    good = [row for row in rows if isinstance(row, WorkRow)]
+    errors = [row for row in rows if isinstance(row, RowError)]
+    contacts = _Contacts(*_resolve_contacts(session, {row.contact for row in good if row.contact}))
+    for row in list(good):
+        if row.contact and row.contact not in contacts.ids:
+            errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
+            good.remove(row)
+    return good, errors, contacts
+
+
 def import_work(
     *,
     session: Session,
@@ -107,30 +246,11 @@ def import_work(
     and stays that contact's, as its interactions and tasks do when it goes to the trash
     (and come back with it): said in ``notes``, one line per contact.
     """
-    good = [row for row in rows if isinstance(row, WorkRow)]
-    errors = [row for row in rows if isinstance(row, RowError)]
-    contacts, trashed = _resolve_contacts(session, {row.contact for row in good if row.contact})
-    for row in list(good):
-        if row.contact and row.contact not in contacts:
-            errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
-            good.remove(row)
-    members = {}
-    if kind is ImportKind.TASKS:
-        for row in list(good):
-            if row.assignee:
-                try:
-                    members[row.assignee] = find_member(session=session, ref=row.assignee).id
-                except CrmError as error:
-                    errors.append(RowError(row.line, str(error), []))
-                    good.remove(row)
-    known: dict[str, int] = {}  # the file's ids of task rows already on the board
+    work = _KINDS[kind]()
+    good, errors, contacts = _checked(session, rows)
+    work.checked(session, good, errors)
     # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
-    if kind is ImportKind.INTERACTIONS:
-        repeated = _already_logged(session, good, contacts)
-    else:
-        there = _tasks_there(session, good, contacts)
-        repeated = set(there)
-        known = {row.file_id: there[i] for i, row in enumerate(good) if i in there and row.file_id}
+    repeated = work.repeated(session, good, contacts)
     good = [row for i, row in enumerate(good) if i not in repeated]
     report = ImportReport(
         errors=sorted(errors, key=lambda e: e.line),
@@ -140,7 +260,7 @@ def import_work(
     )
     if errors and not skip_bad and not dry_run:
         return report
-    report.notes = _trash_notes(good, contacts, trashed, kind.entity, dry_run=dry_run)
+    report.notes = _trash_notes(good, contacts.ids, contacts.trashed, kind.entity, dry_run=dry_run)
     if dry_run:
         return report
     if not good:  # nothing new: done (exit 3 if rows were left out)
@@ -150,28 +270,9 @@ def import_work(
     session.add(batch)
     session.flush()
     assert batch.id is not None
-    projects: list[int] = []
-    if kind is ImportKind.INTERACTIONS:
-        created = _create_interactions(session, good, contacts, actor_id)
-    else:
-        created, projects = _create_tasks(
-            session, good, contacts, set(trashed), members, actor_id, known
-        )
-    bulk_insert(
-        session=session,
-        model=ImportChange,
-        rows=[
-            {
-                "batch_id": batch.id,
-                "entity": entity,
-                "entity_id": i,
-                "action": "created",
-                "before": None,
-            }
-            for entity, ids in ((kind.entity, created), ("project", projects))
-            for i in ids
-        ],
-    )
+    created, projects = work.create(session, good, contacts, actor_id)
+    record_created(session=session, batch_id=batch.id, entity=kind.entity, ids=created)
+    record_created(session=session, batch_id=batch.id, entity="project", ids=projects)
     batch.created, batch.rejected = len(created), report.rejected
     batch.skipped = report.skipped
     report.batch_id, report.written = batch.id, True
@@ -270,47 +371,62 @@ def _create_interactions(
 def _create_tasks(
     session: Session,
     rows: list[WorkRow],
-    contacts: dict[str, int],
-    trashed: set[int],
-    members: dict[str, int],
+    contacts: _Contacts,
+    tasks: _Tasks,
     actor_id: int | None,
-    by_file_id: dict[str, int],
 ) -> tuple[list[int], list[int]]:
-    """Create the task rows; ``by_file_id`` starts with the file's ids of rows already on the
-    board (a new task may wait for one of them). Returns the ids of the new tasks and of
-    the new projects."""
-    projects: dict[str, int] = {}
-    new_projects: list[int] = []
+    """Create the task rows (a new task may wait for one on the board already, by the
+    file's id: ``tasks.by_file_id``). Returns the ids of the new tasks and projects."""
+    projects = _Projects(session)
     created: list[tuple[WorkRow, int]] = []
     for row in rows:
         values = dict(row.values)
-        contact_id = contacts.get(row.contact) if row.contact else None
+        contact_id = contacts.of(row)
+        trashed = contact_id in contacts.trashed
         # create_task takes a live contact only (as the app's forms do): a task of a contact
         # in the trash is given its contact once created.
-        values["contact_id"] = None if contact_id in trashed else contact_id
-        values["assignee_id"] = members.get(row.assignee)
+        values["contact_id"] = None if trashed else contact_id
+        values["assignee_id"] = tasks.members.get(row.assignee)
         if row.project:
-            if row.project not in projects:
-                projects[row.project], new = _project_id(session, row.project, contact_id)
-                new_projects += [projects[row.project]] if new else []
-            values["project_id"] = projects[row.project]
+            values["project_id"] = projects.named(row.project, contact_id)
         task = create_task(session=session, data=TaskCreate.build(**values), actor_id=actor_id)
-        if contact_id in trashed:
+        if trashed:
             stored = session.get(Task, task.id)
             assert stored is not None
             stored.contact_id = contact_id
         if row.file_id:
-            by_file_id[row.file_id] = task.id
+            tasks.by_file_id[row.file_id] = task.id
         created.append((row, task.id))
     for row, task_id in created:
         if row.depends_on:
-            targets = [
-                by_file_id.get(ref) or int(ref.lstrip("#"))
-                for ref in row.depends_on
-                if ref in by_file_id or ref.lstrip("#").isdigit()
-            ]
+            targets = _waited_for(row.depends_on, tasks.by_file_id)
             set_dependencies(session=session, task_id=task_id, depends_on=targets)
-    return [task_id for _, task_id in created], new_projects
+    return [task_id for _, task_id in created], projects.new
+
+
+def _waited_for(refs: Sequence[str], by_file_id: dict[str, int]) -> list[int]:
+    """The ids of the tasks ``refs`` name: the file's own ids, or stored ids ("#12")."""
+    return [
+        by_file_id.get(ref) or int(ref.lstrip("#"))
+        for ref in refs
+        if ref in by_file_id or ref.lstrip("#").isdigit()
+    ]
+
+
+@dataclass
+class _Projects:
+    """The projects a task file names, found or created once each."""
+
+    session: Session
+    ids: dict[str, int] = field(default_factory=dict)
+    new: list[int] = field(default_factory=list)
+
+    def named(self, name: str, contact_id: int | None) -> int:
+        if name not in self.ids:
+            self.ids[name], created = _project_id(self.session, name, contact_id)
+            if created:
+                self.new.append(self.ids[name])
+        return self.ids[name]
 
 
 def _tasks_there(session: Session, rows: list[WorkRow], contacts: dict[str, int]) -> dict[int, int]:
@@ -355,44 +471,30 @@ def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> N
     """Delete the interactions or tasks a batch created, but those edited since (unless in
     the trash) or that others refer to; then the projects it created that are left empty."""
     assert batch.id is not None
-    kind = ImportKind(batch.kind)
-    interactions = kind is ImportKind.INTERACTIONS  # else tasks
-    model: Any = Interaction if interactions else Task
-    label = (Interaction.subject, Interaction.channel) if interactions else (Task.title,)
+    work = _KINDS[ImportKind(batch.kind)]()
+    model = work.model
     candidates: dict[int, str] = {}  # id -> how the report names it
-    for chunk in chunked(
-        created_ids(session=session, batch_id=batch.id, entity=kind.entity), CHUNK
-    ):
+    created = created_ids(session=session, batch_id=batch.id, entity=work.kind.entity)
+    for chunk in chunked(created, CHUNK):
         for row_id, version, deleted_at, *text in session.execute(
-            select(model.id, model.version, model.deleted_at, *label).where(
+            select(model.id, model.version, model.deleted_at, *work.label).where(
                 col(model.id).in_(chunk)
             )
         ):
-            named = (
-                f"interaction #{row_id} ({text[0] or text[1]})"
-                if interactions
-                else f"task #{row_id} {text[0]}"
-            )
+            named = work.named(row_id, text)
             if version != 1 and deleted_at is None:
                 report.kept.append(f"{named}: edited since the import (version {version})")
             else:
                 candidates[row_id] = named
-    if interactions:
-        _keep_followed_up(session, candidates, report)
-    else:
-        _keep_waited_for(session, candidates, report)
+    work.keep_referred(session, candidates, report)
     if report.kept and not candidates:
         return
     removed = sorted(candidates)
-    touched = contacts_of(session=session, interaction_ids=removed) if interactions else []
+    touched = work.contacts_touched(session, removed)
     for chunk in chunked(removed, CHUNK):
         session.execute(delete(model).where(col(model.id).in_(chunk)))
-    if interactions:
-        search.unindex_interactions(session=session, ids=removed)
-        refresh_contacted(session=session, contact_ids=touched)  # back to before the import
-    else:
-        projects = created_ids(session=session, batch_id=batch.id, entity="project")
-        remove_unused(session=session, model=Project, ids=set(projects), report=report)
+    work.removed(session, batch.id, removed, report)
+    refresh_contacted(session=session, contact_ids=touched)  # back to before the import
     report.removed = len(removed)
     report.undone = True
 
