@@ -41,6 +41,23 @@ from screens.widgets.topbar import TopBar
 DONE_SHOWN_DAYS = 30  # the Done column keeps a month of finished work
 
 
+def _facts(task: TaskRead) -> list[str]:
+    """What the detail line says about a task; empty ones are left out by the caller."""
+    facts = [task.status, f"{display.digits(str(task.progress))}%"]
+    if task.start or task.due:
+        facts.append(f"{display.day(task.start) or '…'} → {display.day(task.due) or '…'}")
+    facts += [
+        f"for {task.contact_name}" if task.contact_name else "",
+        task.assignee or "unassigned",
+        task.project or "",
+    ]
+    if task.depends_on:
+        facts.append("waits for " + ", ".join(f"#{i}" for i in task.depends_on))
+    if task.updated_by:
+        facts.append(f"changed by {task.updated_by}")
+    return facts
+
+
 class TasksScreen(CrmScreen):
     """Plan and move work; see who has too much of it."""
 
@@ -173,30 +190,24 @@ class TasksScreen(CrmScreen):
             (f"{display.ident(task.id)} ", "$text-muted"),
             (safe(task.title, single_line=True), "bold"),
         ]
-        facts = [task.status, f"{display.digits(str(task.progress))}%"]
-        if task.start or task.due:
-            facts.append(f"{display.day(task.start) or '…'} → {display.day(task.due) or '…'}")
-        facts += [
-            f"for {task.contact_name}" if task.contact_name else "",
-            task.assignee or "unassigned",
-            task.project or "",
-        ]
-        if task.depends_on:
-            facts.append("waits for " + ", ".join(f"#{i}" for i in task.depends_on))
-        if task.updated_by:
-            facts.append(f"changed by {task.updated_by}")
         parts.append(
-            ("  " + " · ".join(safe(f, single_line=True) for f in facts if f), "$text-muted")
+            ("  " + " · ".join(safe(f, single_line=True) for f in _facts(task) if f), "$text-muted")
         )
-        for violation in self.gantt.broken.get(task.id, []) if self.view == "gantt" else []:
-            parts.append(
-                (
-                    f"\n⚠ starts {display.day(violation.starts)} but #{violation.depends_on_id} "
-                    f"ends {display.day(violation.blocker_ends)}",
-                    "$text-warning",
-                )
-            )
+        parts += self._violations(task)
         detail.update(Content.assemble(*parts))
+
+    def _violations(self, task: TaskRead) -> list[tuple[str, str]]:
+        """A warning for each blocker the task starts before it ends (the Gantt view checks)."""
+        if self.view != "gantt":
+            return []
+        return [
+            (
+                f"\n⚠ starts {display.day(violation.starts)} but #{violation.depends_on_id} "
+                f"ends {display.day(violation.blocker_ends)}",
+                "$text-warning",
+            )
+            for violation in self.gantt.broken.get(task.id, [])
+        ]
 
     @on(GanttChart.Zoomed)
     def _zoomed(self) -> None:

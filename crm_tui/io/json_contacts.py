@@ -168,12 +168,7 @@ def _custom(value: Any) -> dict[str, str]:
 
 def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactValues:
     values = ContactValues()
-    for name in _TEXT_FIELDS:
-        text = clean_field(name, _as_text(item.get(name), name))
-        if name == "middle_name":
-            values.first_name = f"{values.first_name} {text}".strip()
-        else:
-            setattr(values, name, text)
+    _text_fields(item, values)
     emails: list[Labeled] = []
     phones: list[Labeled] = []
 
@@ -185,6 +180,32 @@ def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactVal
     values.emails = _with_primary(emails, item.get("email"), "email", normalize_email)
     values.phones = _with_primary(phones, item.get("phone"), "phone", phone)
     values.tags = unique_folded(_tags(item.get("tags")))
+    values.custom = _custom_fields(item)
+    values.status = _status(item)
+    values.birthday = _birthday(_as_text(item.get("birthday"), "birthday"))
+    if owner := clean_line(_as_text(item.get("owner"), "owner")):
+        values.owner_id = _owner_id(owner, team)
+    identifier = _as_text(item.get("id"), "id")
+    values.id = int(identifier) if identifier.isdigit() else None
+    if not values.name:
+        values.name = full_name(values.first_name, values.last_name)
+    if not values.name:  # as from CSV: named after what it has, for a new contact
+        values.name, values.named = fallback_name(values), False
+    return values
+
+
+def _text_fields(item: dict[str, Any], values: ContactValues) -> None:
+    for name in _TEXT_FIELDS:
+        text = clean_field(name, _as_text(item.get(name), name))
+        if name == "middle_name":
+            values.first_name = f"{values.first_name} {text}".strip()
+        else:
+            setattr(values, name, text)
+
+
+def _custom_fields(item: dict[str, Any]) -> dict[str, str]:
+    """Unknown keys and the ``custom`` object together; a field in both must agree, as
+    either value silently winning would lose the other."""
     custom = {k: v for k, v in item.items() if k not in KNOWN_KEYS}
     custom = {clean_line(str(k)): _any_text(v) for k, v in custom.items()}
     for key, value in _custom(item.get("custom")).items():
@@ -193,24 +214,21 @@ def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactVal
                 f"custom field {key!r} is given twice (a key and in custom) with other values"
             )
         custom[key] = value
-    values.custom = {k: v for k, v in custom.items() if k and v}
+    return {k: v for k, v in custom.items() if k and v}
+
+
+def _status(item: dict[str, Any]) -> str:
     status = _as_text(item.get("status"), "status").lower()
     if status and status not in _STATUSES:
         raise InvalidValue(f"unknown status {status!r} ({', '.join(sorted(_STATUSES))})")
-    values.status = status
-    values.birthday = _birthday(_as_text(item.get("birthday"), "birthday"))
-    if owner := clean_line(_as_text(item.get("owner"), "owner")):
-        try:
-            values.owner_id = team.owner_id(owner)
-        except InvalidValue as error:
-            raise InvalidValue(f"owner: {error}") from None
-    identifier = _as_text(item.get("id"), "id")
-    values.id = int(identifier) if identifier.isdigit() else None
-    if not values.name:
-        values.name = full_name(values.first_name, values.last_name)
-    if not values.name:  # as from CSV: named after what it has, for a new contact
-        values.name, values.named = fallback_name(values), False
-    return values
+    return status
+
+
+def _owner_id(owner: str, team: Team) -> int:
+    try:
+        return team.owner_id(owner)
+    except InvalidValue as error:
+        raise InvalidValue(f"owner: {error}") from None
 
 
 def _birthday(raw: str) -> date | None:

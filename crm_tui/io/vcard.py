@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.csv_reader import EXCERPT_CHARS, decode, excerpt, shorten_quoted
 from crm_tui.text import full_name, strip_control, unique_folded
-from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.validation import InvalidValue, Normalized, normalize_email, normalize_phone
 
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead
@@ -65,40 +65,60 @@ def _label(line: Any) -> str:
 
 def _card_values(card: Any, region: str | None) -> ContactValues:
     values = ContactValues()
-    names = _values(card, "n")
-    if names:
-        structured = names[0].value
-        values.first_name = strip_control(str(getattr(structured, "given", "") or "")).strip()
-        values.last_name = strip_control(str(getattr(structured, "family", "") or "")).strip()
+    _structured_name(card, values)
     values.name = _text(card, "fn")
-    organizations = _values(card, "org")
-    if organizations:
-        org = organizations[0].value
-        values.organization = strip_control(org[0] if isinstance(org, list) else str(org)).strip()
+    _organization(card, values)
     values.title = _text(card, "title")
     values.notes = _text(card, "note")
     values.website = _text(card, "url")
-    for line in _values(card, "email"):
-        checked = normalize_email(str(line.value))
-        if checked.key not in {e.key for e in values.emails}:
-            values.emails.append(Labeled(checked.value, _label(line), checked.key))
-    for line in _values(card, "tel"):
-        checked = normalize_phone(str(line.value), region)
-        if checked.key not in {p.key for p in values.phones}:
-            values.phones.append(Labeled(checked.value, _label(line), checked.key))
+    _add_labeled(values.emails, _values(card, "email"), normalize_email)
+    _add_labeled(values.phones, _values(card, "tel"), lambda raw: normalize_phone(raw, region))
     for line in _values(card, "categories"):
         raw = line.value if isinstance(line.value, list) else str(line.value).split(",")
         values.tags = unique_folded([*values.tags, *raw])
-    addresses = _values(card, "adr")
-    if addresses:
-        adr = addresses[0].value
-        parts = [getattr(adr, part, "") for part in ("street", "city", "region", "code", "country")]
-        values.address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
+    _address(card, values)
     values.birthday = _birthday(_text(card, "bday"))
     _crm_properties(card, values)
     if not values.name:
         values.name = full_name(values.first_name, values.last_name)
     return values
+
+
+def _structured_name(card: Any, values: ContactValues) -> None:
+    """First and last name from N (FN, the name shown, is read on its own)."""
+    names = _values(card, "n")
+    if names:
+        structured = names[0].value
+        values.first_name = strip_control(str(getattr(structured, "given", "") or "")).strip()
+        values.last_name = strip_control(str(getattr(structured, "family", "") or "")).strip()
+
+
+def _organization(card: Any, values: ContactValues) -> None:
+    """The first ORG's company name (its units, if any, are not kept)."""
+    organizations = _values(card, "org")
+    if organizations:
+        org = organizations[0].value
+        values.organization = strip_control(org[0] if isinstance(org, list) else str(org)).strip()
+
+
+def _add_labeled(
+    found: list[Labeled], lines: list[Any], normalize: Callable[[str], Normalized]
+) -> None:
+    """Add each line's value to ``found`` once: a second line for the same address or
+    number, written differently, is the same one."""
+    for line in lines:
+        checked = normalize(str(line.value))
+        if checked.key not in {item.key for item in found}:
+            found.append(Labeled(checked.value, _label(line), checked.key))
+
+
+def _address(card: Any, values: ContactValues) -> None:
+    """The first ADR as one line: its non-empty parts joined by commas."""
+    addresses = _values(card, "adr")
+    if addresses:
+        adr = addresses[0].value
+        parts = [getattr(adr, part, "") for part in ("street", "city", "region", "code", "country")]
+        values.address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
 
 
 def _crm_properties(card: Any, values: ContactValues) -> None:
@@ -218,6 +238,27 @@ def card_uid(contact: ContactRead) -> str:
     return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{contact.id}:{contact.created_at.isoformat()}')}"
 
 
+def _types(label: str) -> str:
+    return f";TYPE={_param(label)}" if label else ""
+
+
+def _bday(birthday: date) -> str:
+    year_less = birthday.year == NO_YEAR  # RFC 6350: --MMDD
+    return f"BDAY:{birthday:--%m%d}" if year_less else f"BDAY:{birthday:%Y%m%d}"
+
+
+def _crm_lines(contact: ContactRead) -> list[str]:
+    """The X-CRM-* properties: what vCard has no property for."""
+    lines = [f"X-CRM-STATUS:{contact.status}", f"X-CRM-ID:{contact.id}"]
+    if contact.source:
+        lines.append(f"X-CRM-SOURCE:{escape(contact.source)}")
+    for key, value in contact.custom.items():
+        # The name goes in a parameter, percent-encoded: any text survives, and parsers
+        # that unescape values of unknown properties cannot confuse name and value.
+        lines.append(f"X-CRM-CUSTOM;X-KEY={quote(key, safe='')}:{escape(value)}")
+    return lines
+
+
 def vcard(contact: ContactRead) -> str:
     lines = [
         "BEGIN:VCARD",
@@ -230,32 +271,19 @@ def vcard(contact: ContactRead) -> str:
         lines.append(f"ORG:{escape(contact.organization)}")
     if contact.title:
         lines.append(f"TITLE:{escape(contact.title)}")
-    for item in contact.emails:
-        types = f";TYPE={_param(item.label)}" if item.label else ""
-        lines.append(f"EMAIL{types}:{escape(item.value)}")
-    for item in contact.phones:
-        types = f";TYPE={_param(item.label)}" if item.label else ""
-        lines.append(f"TEL;VALUE=text{types}:{escape(item.value)}")
+    lines += [f"EMAIL{_types(item.label)}:{escape(item.value)}" for item in contact.emails]
+    lines += [f"TEL;VALUE=text{_types(item.label)}:{escape(item.value)}" for item in contact.phones]
     if contact.address:
         lines.append(f"ADR:;;{escape(contact.address)};;;;")
     if contact.website:
         lines.append(f"URL:{escape(contact.website)}")
     if contact.birthday:
-        year_less = contact.birthday.year == NO_YEAR  # RFC 6350: --MMDD
-        lines.append(
-            f"BDAY:{contact.birthday:--%m%d}" if year_less else f"BDAY:{contact.birthday:%Y%m%d}"
-        )
+        lines.append(_bday(contact.birthday))
     if contact.tags:
         lines.append("CATEGORIES:" + ",".join(escape(tag) for tag in contact.tags))
     if contact.notes:
         lines.append(f"NOTE:{escape(contact.notes)}")
-    lines += [f"X-CRM-STATUS:{contact.status}", f"X-CRM-ID:{contact.id}"]
-    if contact.source:
-        lines.append(f"X-CRM-SOURCE:{escape(contact.source)}")
-    for key, value in contact.custom.items():
-        # The name goes in a parameter, percent-encoded: any text survives, and parsers
-        # that unescape values of unknown properties cannot confuse name and value.
-        lines.append(f"X-CRM-CUSTOM;X-KEY={quote(key, safe='')}:{escape(value)}")
+    lines += _crm_lines(contact)
     lines.append("END:VCARD")
     return "".join(fold(line) + "\r\n" for line in lines)
 

@@ -105,6 +105,32 @@ def _phone(rng: random.Random, script: str, pool: ModuleType) -> str:
     return f"{pool.COUNTRY_PREFIX[script]} {digits}"
 
 
+def _email_rows(contact_id: int, emails: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "contact_id": contact_id,
+            "value": v,
+            "normalized": fold(v),
+            "label": label,
+            "position": i,
+        }
+        for i, (v, label) in enumerate(zip(emails, ["work", "home"], strict=False))
+    ]
+
+
+def _phone_rows(contact_id: int, phones: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "contact_id": contact_id,
+            "value": v,
+            "normalized": normalize_phone(v).key,
+            "label": "mobile",
+            "position": i,
+        }
+        for i, v in enumerate(phones)
+    ]
+
+
 class _Generator:
     """Draws contacts and interactions from one seeded random stream."""
 
@@ -147,28 +173,15 @@ class _Generator:
         return copy, new_emails, new_phones, []
 
     def contact(self, contact_id: int) -> tuple[dict[str, Any], list[dict], list[dict], list[int]]:
+        # The helpers draw from ``rng`` in the order this code always has: reordering the
+        # draws would change every contact a seed makes.
         rng, pool = self.rng, self.pool
         person = _person(rng, pool)
-        org_index = rng.randrange(len(pool.ORGANIZATIONS)) if rng.random() < 0.7 else None
-        org_name, domain = pool.ORGANIZATIONS[org_index] if org_index is not None else ("", "")
-        domain = domain or rng.choice(["mail.example", "post.example", "inbox.example"])
-        local = (
-            person.local if person.local not in self.emails_seen else f"{person.local}{contact_id}"
-        )
-        self.emails_seen.add(local)
-        emails = [f"{local}@{domain}"]
-        if rng.random() < 0.2:
-            emails.append(f"{local}@home.example")
+        org_index, org_name, domain = self._organization()
+        emails = self._emails(person, contact_id, domain)
         phones = [_phone(rng, person.script, pool)] if rng.random() < 0.85 else []
         tag_ids = rng.sample(self.tag_ids, k=rng.choice([0, 0, 1, 1, 2]))
-        custom: dict[str, str] = {}
-        city, subscription, vat = pool.CUSTOM_FIELDS
-        if rng.random() < 0.4:
-            custom[city] = rng.choice(pool.CITIES)
-        if rng.random() < 0.15:
-            custom[subscription] = f"A-{rng.randrange(1000, 9999)}"
-        if rng.random() < 0.1:
-            custom[vat] = f"{pool.VAT_PREFIX}{rng.randrange(10**8, 10**9)}"
+        custom = self._custom()
         now = self.now
         created = now - timedelta(days=rng.randrange(30, 900))
         row = {
@@ -184,11 +197,7 @@ class _Generator:
             "email": emails[0],
             "phone": phones[0] if phones else "",
             "tags": "",  # filled in by the caller, which knows the tag names
-            "address": pool.ADDRESS.format(
-                number=rng.randrange(1, 200), city=rng.choice(pool.CITIES)
-            )
-            if rng.random() < 0.3
-            else "",
+            "address": self._address(),
             "website": "",
             "birthday": None,
             "status": rng.choice(_STATUSES),
@@ -202,29 +211,50 @@ class _Generator:
             "updated_at": created,
             "last_contacted_at": None,
         }
-        email_rows = [
-            {
-                "contact_id": contact_id,
-                "value": v,
-                "normalized": fold(v),
-                "label": label,
-                "position": i,
-            }
-            for i, (v, label) in enumerate(zip(emails, ["work", "home"], strict=False))
-        ]
-        phone_rows = [
-            {
-                "contact_id": contact_id,
-                "value": v,
-                "normalized": normalize_phone(v).key,
-                "label": "mobile",
-                "position": i,
-            }
-            for i, v in enumerate(phones)
-        ]
+        email_rows = _email_rows(contact_id, emails)
+        phone_rows = _phone_rows(contact_id, phones)
         if len(self.originals) < 3:
             self.originals.append((row, email_rows, phone_rows))
         return row, email_rows, phone_rows, tag_ids
+
+    def _organization(self) -> tuple[int | None, str, str]:
+        """Where most contacts work (index, name, mail domain); the rest get a mail
+        provider's domain."""
+        rng, pool = self.rng, self.pool
+        org_index = rng.randrange(len(pool.ORGANIZATIONS)) if rng.random() < 0.7 else None
+        org_name, domain = pool.ORGANIZATIONS[org_index] if org_index is not None else ("", "")
+        domain = domain or rng.choice(["mail.example", "post.example", "inbox.example"])
+        return org_index, org_name, domain
+
+    def _emails(self, person: _Person, contact_id: int, domain: str) -> list[str]:
+        """A work address (unique: a namesake's gets the contact id), sometimes a home one."""
+        local = (
+            person.local if person.local not in self.emails_seen else f"{person.local}{contact_id}"
+        )
+        self.emails_seen.add(local)
+        emails = [f"{local}@{domain}"]
+        if self.rng.random() < 0.2:
+            emails.append(f"{local}@home.example")
+        return emails
+
+    def _custom(self) -> dict[str, str]:
+        """Some of the pool's custom fields, each on its own share of contacts."""
+        rng, pool = self.rng, self.pool
+        custom: dict[str, str] = {}
+        city, subscription, vat = pool.CUSTOM_FIELDS
+        if rng.random() < 0.4:
+            custom[city] = rng.choice(pool.CITIES)
+        if rng.random() < 0.15:
+            custom[subscription] = f"A-{rng.randrange(1000, 9999)}"
+        if rng.random() < 0.1:
+            custom[vat] = f"{pool.VAT_PREFIX}{rng.randrange(10**8, 10**9)}"
+        return custom
+
+    def _address(self) -> str:
+        rng, pool = self.rng, self.pool
+        if rng.random() < 0.3:
+            return pool.ADDRESS.format(number=rng.randrange(1, 200), city=rng.choice(pool.CITIES))
+        return ""
 
     def moment(self) -> datetime:
         """A working-hours moment in the past year; complaints cluster around the holidays."""
