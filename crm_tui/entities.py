@@ -29,6 +29,14 @@ class Kind(StrEnum):
     TAGS = "tags"  # a list, combined on merge and import
     LABELED = "labeled"  # emails and phones: (label, value) pairs, combined
     CUSTOM = "custom"  # name → value pairs, combined
+    MOMENT = "moment"  # a date and time (stored in UTC, written ISO with its offset)
+    CHOICE = "choice"  # one of a vocabulary's values (a channel, a task's status)
+    FLAG = "flag"  # yes or no; a file writes "yes" or nothing
+    WHOLE = "whole"  # a whole number
+    PERCENT = "percent"  # a whole number of percent (a file may write "50.0")
+    HOURS = "hours"  # a number of hours, perhaps with a fraction
+    PROJECT = "project"  # a project's id; files name the project
+    WAITS_FOR = "waits for"  # the ids of the tasks a task waits for
 
 
 class Searched(StrEnum):
@@ -58,7 +66,9 @@ class Field:
     ``label``: as people read it, in ``show`` and the detail pane;
     ``shown``: listed there (False: shown in the heading instead, as a part of the name);
     ``imported``: an import's rows carry it, and an update takes it from them;
-    ``searched``: where a search finds it (see ``Searched``).
+    ``searched``: where a search finds it (see ``Searched``);
+    ``read``: the read model's attribute, where it is not the rule of ``read_as``;
+    ``aliases``: the other names a file's column may give it (lower case, "_" for spaces).
     """
 
     name: str
@@ -69,6 +79,8 @@ class Field:
     shown: bool = True
     imported: bool = True
     searched: Searched = Searched.TAIL
+    read: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def stored_as(self) -> str | None:
@@ -81,7 +93,14 @@ class Field:
     @property
     def read_as(self) -> str:
         """The read model's attribute for it: a team member by name rather than id."""
+        if self.read:
+            return self.read
         return self.name.removesuffix("_id") if self.kind is Kind.MEMBER else self.name
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The names a file's column may give it, the export's first."""
+        return tuple(dict.fromkeys(n for n in (self.exported_as, *self.aliases) if n))
 
     @property
     def choosable(self) -> bool:
@@ -156,5 +175,55 @@ CONTACT = Entity(
             searched=Searched.NO,
         ),
         Field("notes", "Notes", Kind.LONG_TEXT),
+    ),
+)
+
+
+# A contact as an interaction or a task file names it: by id or email (``contact`` also by
+# a name, which an import does not read: an id or an email in it is read).
+CONTACT_REFERENCES = ("contact_id", "contact_email", "email", "contact")
+
+# In the order the CSV export writes them (after the id). Only the fields a file brings;
+# who resolved a complaint and when it was logged are the database's.
+INTERACTION = Entity(
+    "interaction",
+    (
+        Field(
+            "contact_ids", "Contact", Kind.CONTACT, column=None, csv="contact_id", read="contact_id"
+        ),
+        Field("occurred_at", "When", Kind.MOMENT, aliases=("when", "date", "time")),
+        Field("channel", "Channel", Kind.CHOICE, aliases=("type",)),
+        Field("direction", "Direction", Kind.CHOICE),
+        Field("subject", "Subject", aliases=("title", "summary")),
+        Field("body", "Notes", Kind.LONG_TEXT, aliases=("notes", "note", "text", "description")),
+        Field("sentiment", "Sentiment", Kind.CHOICE, aliases=("outcome",)),
+        Field("complaint", "Complaint", Kind.FLAG),
+        Field("resolved_at", "Resolved", Kind.MOMENT),
+        Field("author_id", "Author", Kind.MEMBER, csv="author", imported=False),
+    ),
+)
+
+TASK = Entity(
+    "task",
+    (
+        Field("title", "Title", aliases=("task", "summary", "name")),
+        Field("status", "Status", Kind.CHOICE),
+        Field("priority", "Priority", Kind.WHOLE),
+        Field("start_date", "Start", Kind.DATE, csv="start", read="start", aliases=("start_date",)),
+        Field(
+            "due_date", "Due", Kind.DATE, csv="due", read="due", aliases=("due_date", "deadline")
+        ),
+        Field("progress", "Progress", Kind.PERCENT, aliases=("percent",)),
+        Field("milestone", "Milestone", Kind.FLAG),
+        Field("estimate_hours", "Estimate", Kind.HOURS, aliases=("estimate",)),
+        Field(
+            "assignee_id", "Assignee", Kind.MEMBER, csv="assignee", aliases=("owner", "assigned_to")
+        ),
+        Field("contact_id", "Contact", Kind.CONTACT),
+        Field("project_id", "Project", Kind.PROJECT, csv="project", read="project"),
+        Field(
+            "depends_on", "Waits for", Kind.WAITS_FOR, column=None, aliases=("after", "waits_for")
+        ),
+        Field("description", "Description", Kind.LONG_TEXT, aliases=("notes",)),
     ),
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.dates import DateError, jalali_year, parse_day, parse_when
+from crm_tui.entities import CONTACT_REFERENCES, INTERACTION, TASK, Entity, Kind
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
@@ -27,7 +28,6 @@ from crm_tui.text import fold, strip_control
 from crm_tui.vocabulary import ImportKind
 
 _TRUE = {"1", "yes", "y", "true", "x", "ja", "oui", "بله"}
-CONTACT_COLUMNS = ("contact_id", "contact_email", "email", "contact")
 
 
 @dataclass
@@ -63,7 +63,7 @@ def _readable(cells: list[str], from_csv: bool) -> list[str]:
 
 
 def _contact(cells: list[str], columns: dict[str, int]) -> str:
-    for name in CONTACT_COLUMNS:
+    for name in CONTACT_REFERENCES:
         value = _get(cells, columns, name)
         if value and (name != "contact" or "@" in value or value.lstrip("#").isdigit()):
             return value
@@ -99,6 +99,50 @@ def _day(raw: str) -> date | None:
             raise ValueError(f"not a date: {raw!r}") from None
 
 
+# How a cell becomes a field's value, by its kind; a blank cell leaves a field of these
+# kinds to its default (text and choices are read as written, blank or not).
+_READ: dict[Kind, Callable[[str], Any]] = {
+    Kind.MOMENT: _moment,
+    Kind.DATE: _day,
+    Kind.WHOLE: int,
+    Kind.PERCENT: lambda raw: int(float(raw)),
+    Kind.HOURS: float,
+}
+# The kinds a row names something by, resolved by the import service (``WorkRow``).
+_NAMED = frozenset({Kind.CONTACT, Kind.MEMBER, Kind.PROJECT, Kind.WAITS_FOR})
+
+
+def _values(entity: Entity, cells: list[str], columns: dict[str, int]) -> dict[str, Any]:
+    """The values of ``entity``'s imported fields in a row, by the create model's names;
+    a date or a time that is not one raises ValueError."""
+    values: dict[str, Any] = {}
+    for declared in entity.imported:
+        if declared.kind in _NAMED:
+            continue
+        raw = _get(cells, columns, *declared.column_names)
+        if declared.kind is Kind.FLAG:
+            values[declared.name] = raw.lower() in _TRUE
+        elif declared.kind in (Kind.MOMENT, Kind.DATE):
+            values[declared.name] = _READ[declared.kind](raw)
+        elif declared.kind in _READ:
+            if raw:
+                values[declared.name] = _READ[declared.kind](raw)
+        elif raw or declared.kind is not Kind.CHOICE:
+            values[declared.name] = raw
+    return values
+
+
+def _named(entity: Entity, kind: Kind, cells: list[str], columns: dict[str, int]) -> str:
+    """What a row's cell names as ``entity``'s field of ``kind`` (a project, an assignee)."""
+    (declared,) = entity.of_kind(kind)
+    return _get(cells, columns, *declared.column_names)
+
+
+def _checked(model: Any, values: dict[str, Any]) -> None:
+    """Check ``values`` as the create model will (what it does not take is left out)."""
+    model.build(**{name: value for name, value in values.items() if name in model.model_fields})
+
+
 def interaction_row(
     line: int, cells: list[str], header: list[str], *, from_csv: bool = True
 ) -> WorkRow | RowError:
@@ -106,24 +150,13 @@ def interaction_row(
     given, cells = cells, _readable(cells, from_csv)
     contact = _contact(cells, columns)
     try:
-        occurred = _moment(_get(cells, columns, "occurred_at", "when", "date", "time"))
-        resolved = _moment(_get(cells, columns, "resolved_at"))
-        values = {
-            "contact_ids": [0],
-            "occurred_at": occurred or datetime.now(UTC),
-            "channel": _get(cells, columns, "channel", "type") or "note",
-            "direction": _get(cells, columns, "direction") or "out",
-            "subject": _get(cells, columns, "subject", "title", "summary"),
-            "body": _get(cells, columns, "body", "notes", "note", "text", "description"),
-            "sentiment": _get(cells, columns, "sentiment", "outcome") or None,
-            "complaint": _get(cells, columns, "complaint").lower() in _TRUE,
-        }
-        InteractionCreate.build(**values)
+        values = {"contact_ids": [0], **_values(INTERACTION, cells, columns)}
+        values["occurred_at"] = values["occurred_at"] or datetime.now(UTC)  # logged now
+        _checked(InteractionCreate, values)
     except (ValueError, FieldErrors) as error:
         return RowError(line, str(error), given)
     if not contact:
         return RowError(line, "no contact (a contact_id or contact_email column)", given)
-    values["resolved_at"] = resolved
     return WorkRow(line, values, contact=contact)
 
 
@@ -133,32 +166,18 @@ def task_row(
     columns = _columns(header)
     given, cells = cells, _readable(cells, from_csv)
     try:
-        progress = _get(cells, columns, "progress", "percent")
-        priority = _get(cells, columns, "priority")
-        estimate = _get(cells, columns, "estimate_hours", "estimate")
-        values = {
-            "title": _get(cells, columns, "title", "task", "summary", "name"),
-            "status": _get(cells, columns, "status") or "todo",
-            "priority": int(priority) if priority else 1,
-            "start_date": _day(_get(cells, columns, "start", "start_date")),
-            "due_date": _day(_get(cells, columns, "due", "due_date", "deadline")),
-            "progress": int(float(progress)) if progress else 0,
-            "milestone": _get(cells, columns, "milestone").lower() in _TRUE,
-            "estimate_hours": float(estimate) if estimate else None,
-            "description": _get(cells, columns, "description", "notes"),
-        }
-        TaskCreate.build(**values)
+        values = _values(TASK, cells, columns)
+        _checked(TaskCreate, values)
     except (ValueError, FieldErrors) as error:
         return RowError(line, str(error), given)
-    depends = _get(cells, columns, "depends_on", "after", "waits_for")
     return WorkRow(
         line,
         values,
         contact=_contact(cells, columns),
         file_id=_get(cells, columns, "id"),
-        depends_on=re.findall(r"[^\s,;]+", depends),
-        project=_get(cells, columns, "project"),
-        assignee=_get(cells, columns, "assignee", "owner", "assigned_to"),
+        depends_on=re.findall(r"[^\s,;]+", _named(TASK, Kind.WAITS_FOR, cells, columns)),
+        project=_named(TASK, Kind.PROJECT, cells, columns),
+        assignee=_named(TASK, Kind.MEMBER, cells, columns),
     )
 
 

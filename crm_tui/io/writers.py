@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
+from crm_tui.entities import INTERACTION, TASK, Entity, Field, Kind
 from crm_tui.io.contact_rows import FORMULA_STARTS
 
 if TYPE_CHECKING:
@@ -61,78 +62,51 @@ def write_json(out: IO[str], items: Iterable[Any]) -> int:
     return count
 
 
-INTERACTION_COLUMNS = [
-    "id",
-    "contact_id",
-    "contact",
-    "occurred_at",
-    "channel",
-    "direction",
-    "subject",
-    "body",
-    "sentiment",
-    "complaint",
-    "resolved_at",
-    "author",
-]
+def _columns(entity: Entity) -> list[str]:
+    """An entity's CSV columns: its id, then each exported field's; a contact by id, then
+    by name (for people reading it; an import reads the id)."""
+    columns = ["id"]
+    for field in entity.exported:
+        columns += (
+            [str(field.exported_as), "contact"]
+            if field.kind is Kind.CONTACT
+            else [str(field.exported_as)]
+        )
+    return columns
+
+
+def _cells(field: Field, item: Any) -> list[Any]:
+    """``field``'s cells in a CSV row of ``item``, a read model."""
+    value = getattr(item, field.read_as)
+    if field.kind is Kind.CONTACT:
+        return [value or "", item.contact_name or ""]
+    if field.kind in (Kind.MOMENT, Kind.DATE):
+        return [value.isoformat() if value else ""]
+    if field.kind is Kind.FLAG:
+        return ["yes" if value else ""]
+    if field.kind is Kind.WAITS_FOR:
+        return [" ".join(str(i) for i in value)]
+    if field.kind in (Kind.WHOLE, Kind.PERCENT):
+        return [value]
+    return [value or ""]
+
+
+def _rows(entity: Entity, items: Iterable[Any]) -> Iterable[list[Any]]:
+    fields = entity.exported
+    for item in items:
+        yield [item.id, *(cell for field in fields for cell in _cells(field, item))]
+
+
+INTERACTION_COLUMNS = _columns(INTERACTION)
+TASK_COLUMNS = _columns(TASK)
 
 
 def interaction_rows(items: Iterable[InteractionRead]) -> Iterable[list[Any]]:
-    for item in items:
-        yield [
-            item.id,
-            item.contact_id or "",
-            item.contact_name or "",
-            item.occurred_at.isoformat(),
-            item.channel,
-            item.direction,
-            item.subject,
-            item.body,
-            item.sentiment or "",
-            "yes" if item.complaint else "",
-            item.resolved_at.isoformat() if item.resolved_at else "",
-            item.author or "",
-        ]
-
-
-TASK_COLUMNS = [
-    "id",
-    "title",
-    "status",
-    "priority",
-    "start",
-    "due",
-    "progress",
-    "milestone",
-    "estimate_hours",
-    "assignee",
-    "contact_id",
-    "contact",
-    "project",
-    "depends_on",
-    "description",
-]
+    return _rows(INTERACTION, items)
 
 
 def task_rows(tasks: Iterable[TaskRead]) -> Iterable[list[Any]]:
-    for task in tasks:
-        yield [
-            task.id,
-            task.title,
-            task.status,
-            task.priority,
-            task.start.isoformat() if task.start else "",
-            task.due.isoformat() if task.due else "",
-            task.progress,
-            "yes" if task.milestone else "",
-            task.estimate_hours or "",
-            task.assignee or "",
-            task.contact_id or "",
-            task.contact_name or "",
-            task.project or "",
-            " ".join(str(i) for i in task.depends_on),
-            task.description,
-        ]
+    return _rows(TASK, tasks)
 
 
 _ICAL_STATUS = {
