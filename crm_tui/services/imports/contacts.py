@@ -65,6 +65,7 @@ from crm_tui.services.imports.batches import (
     record_created,
     remove_unused,
 )
+from crm_tui.services.imports.taken import TakenKeys
 from crm_tui.services.organizations import (
     NO_ORGANIZATION,
     Named,
@@ -152,7 +153,8 @@ class _Planner:
     ``look_up``: whether any contact was stored before the import (else the file's own
     rows are all there is to match, and no query is needed). The rows taken are kept (by
     key) only where a later row may merge into them (--on-duplicate update); else their
-    keys are enough (about 100 bytes a row), and a large file's rows go once written.
+    keys are enough (``TakenKeys``: in memory that does not grow with the file), and a
+    large file's rows go once written. ``close`` when done.
     """
 
     def __init__(
@@ -164,7 +166,7 @@ class _Planner:
         self.skipped = 0
         self.merging = on_duplicate is OnDuplicate.UPDATE
         self.seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken, by key
-        self.keys: dict[Identity, set[str]] = {}  # the keys of the rows taken (not merging)
+        self.taken = TakenKeys()  # the keys of the rows taken (not merging)
 
     def plan(self, rows: Sequence[ContactValues]) -> list[ContactValues]:
         """The rows to create; updates gather in ``update``, skips in ``skipped``."""
@@ -173,6 +175,8 @@ class _Planner:
         identities = [row.matched_on or identity_of(row, self.match) for row in rows]
         stored = self._stored(identities) if self.look_up else {}
         create: list[ContactValues] = []
+        if not self.merging:
+            self.taken.start_chunk(identities)
         for row, (identity, row_keys) in zip(rows, identities, strict=True):
             keys = [(identity, key) for key in row_keys]
             # the first key that is known wins
@@ -186,14 +190,15 @@ class _Planner:
                 create.append(row)
             elif planned is _Planned.SKIPPED:
                 self.skipped += 1
+        if not self.merging:
+            self.taken.end_chunk()
         return create
 
     def _first(self, identity: Identity, row_keys: list[str], owner: int | None) -> _Planned:
         """A row when duplicates are skipped: new if stored nowhere and none of its keys is
         taken by an earlier row."""
-        taken = self.keys.setdefault(identity, set())
-        if owner is None and taken.isdisjoint(row_keys):
-            taken.update(row_keys)
+        if owner is None and self.taken.free(identity, row_keys):
+            self.taken.take(identity, row_keys)
             return _Planned.NEW
         return _Planned.SKIPPED
 
@@ -215,6 +220,9 @@ class _Planner:
             return _Planned.NEW
         self.update[owner] = row
         return _Planned.UPDATED
+
+    def close(self) -> None:
+        self.taken.close()
 
     def _take(self, keys: list[tuple[Identity, str]], row: ContactValues) -> None:
         for key in keys:
@@ -531,6 +539,7 @@ def import_contacts(
         search.bulk(session=session, expected=expected or 0) as writing,
         ExitStack() as indexes,
     ):
+        indexes.callback(planner.close)
         writer = None if dry_run else _Writer(session, source, actor_id, indexes, writing)
         if writer is not None and on_duplicate is not OnDuplicate.UPDATE:
             writer.plan_indexes(expected or 0, keep_lookups=planner.look_up)
