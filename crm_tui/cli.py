@@ -18,7 +18,7 @@ from typer.exceptions import TyperException
 
 from crm_tui import __version__
 from crm_tui.collector import before_exit
-from crm_tui.commands import agenda, contacts, io, log, maintenance, misc, tasks
+from crm_tui.commands import agenda, contacts, deals, io, log, maintenance, misc, tasks
 from crm_tui.commands.common import CliState, one_line, state
 from crm_tui.commands.terminal import guard_output, unguard_output
 from crm_tui.errors import CrmError
@@ -170,6 +170,7 @@ def _launch(ctx: typer.Context) -> None:
 
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(tasks.app, name="tasks")
+app.add_typer(deals.app, name="deals")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.vocabulary import (  # the columns' values, defined without the database layer
     Channel,
     ContactStatus,
     Direction,
+    Outcome,
     Priority,
     TaskStatus,
 )
@@ -376,6 +377,110 @@ class MergeRecord(SQLModel, table=True):
     author_id: int | None = _fk("team_member.id", ondelete="SET NULL")
     snapshot: dict[str, Any] = _json_column()
     undone_at: datetime | None = None
+
+
+class Pipeline(SQLModel, table=True):
+    """A sales process: its stages in order (``DealStage``); one pipeline is the default."""
+
+    __tablename__ = "pipeline"
+    __table_args__ = NEVER_REUSED
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    position: int = 0
+    is_default: bool = False
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class DealStage(SQLModel, table=True):
+    """A step of a pipeline, with the probability a deal in it gets by default; a stage
+    whose ``outcome`` is won or lost closes the deals moved into it."""
+
+    __tablename__ = "deal_stage"
+    __table_args__ = (Index("ix_deal_stage_pipeline", "pipeline_id", "position"), NEVER_REUSED)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pipeline_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pipeline.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str
+    position: int = 0
+    probability: int = 0  # percent
+    outcome: str = Outcome.OPEN.value
+    deleted_at: datetime | None = None
+
+
+class LostReason(SQLModel, table=True):
+    """Why deals are lost: an editable list."""
+
+    __tablename__ = "lost_reason"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    position: int = 0
+    deleted_at: datetime | None = None
+
+
+class Deal(SQLModel, table=True):
+    """A sale in the making: its value in whole minor units of one currency (never a
+    float; see ``crm_tui.money``), its stage and when it is expected to close."""
+
+    __tablename__ = "deal"
+    __table_args__ = (
+        # Not partial: a stage's deals, in the trash too, are found by it when it goes.
+        Index("ix_deal_stage", "stage_id", "id"),
+        _partial("ix_deal_live_close", "expected_close", "id"),
+        _partial("ix_deal_live_title", "sort_title", "id"),
+        Index("ix_deal_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    sort_title: str
+    contact_id: int | None = _fk("contact.id", ondelete="SET NULL", index=True)
+    organization_id: int | None = _fk("organization.id", ondelete="SET NULL", index=True)
+    value_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    currency: str
+    pipeline_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pipeline.id"), nullable=False, index=True)
+    )
+    stage_id: int = Field(sa_column=Column(Integer, ForeignKey("deal_stage.id"), nullable=False))
+    probability: int | None = None  # percent; None: the stage's
+    expected_close: date | None = None
+    owner_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    source: str = ""
+    notes: str = ""
+    custom: dict[str, str] = _json_column()
+    stage_entered_at: datetime
+    closed_at: datetime | None = None
+    lost_reason_id: int | None = _fk("lost_reason.id", ondelete="SET NULL", index=True)
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    created_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    updated_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    deleted_at: datetime | None = None
+
+
+class DealStageChange(SQLModel, table=True):
+    """Each move of a deal from one stage to another, when and by whom: time in a stage
+    and the length of a sale are read from these, not guessed."""
+
+    __tablename__ = "deal_stage_change"
+    __table_args__ = (Index("ix_deal_stage_change_deal", "deal_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("deal.id", ondelete="CASCADE"), nullable=False)
+    )
+    from_stage_id: int | None = _fk("deal_stage.id", ondelete="SET NULL", index=True)
+    to_stage_id: int | None = _fk("deal_stage.id", ondelete="SET NULL", index=True)
+    changed_at: datetime
+    actor_id: int | None = _fk("team_member.id", ondelete="SET NULL")
 
 
 # The search package's own tables, registered on the same metadata as every other table

@@ -520,3 +520,81 @@ class TimelineEntry(BaseModel):
         if not self.complaint:
             return ""
         return "complaint, resolved" if self.resolved else "open complaint"
+
+
+def _currency(value: str | None) -> str | None:
+    """An ISO 4217 code, as typed in any case."""
+    from crm_tui.errors import ValidationError
+    from crm_tui.money import currency_code
+
+    if value is None:
+        return None
+    try:
+        return currency_code(value)
+    except ValidationError as error:
+        raise ValueError(str(error)) from None
+
+
+class DealCreate(_Input):
+    """A new deal: its value in whole minor units of ``currency`` (see ``crm_tui.money``);
+    without a stage, the first stage of the default pipeline."""
+
+    title: str = Field(min_length=1)
+    value_minor: int = Field(default=0, ge=0)
+    currency: str
+    contact_id: int | None = None
+    organization: str = ""
+    stage_id: int | None = None
+    probability: int | None = Field(default=None, ge=0, le=100)
+    expected_close: date | None = None
+    owner_id: int | None = None
+    source: str = ""
+    notes: str = ""
+    custom: dict[str, str] = Field(default_factory=dict)
+
+    _known_currency = field_validator("currency")(lambda value: _currency(value))
+
+
+class DealUpdate(_Input):
+    """What an edit sets (None: kept). The stage changes by moving the deal."""
+
+    title: str | None = Field(default=None, min_length=1)
+    value_minor: int | None = Field(default=None, ge=0)
+    currency: str | None = None
+    contact_id: int | None = None
+    probability: int | None = Field(default=None, ge=0, le=100)
+    expected_close: date | None = None
+    owner_id: int | None = None
+    source: str | None = None
+    notes: str | None = None
+
+    _known_currency = field_validator("currency")(lambda value: _currency(value))
+
+
+class DealRead(BaseModel):
+    id: int
+    title: str
+    value_minor: int
+    currency: str
+    contact_id: int | None
+    contact_name: str | None
+    organization: str | None
+    pipeline_id: int
+    pipeline: str
+    stage_id: int
+    stage: str
+    outcome: str
+    probability: int  # the deal's own, else its stage's
+    expected_close: date | None
+    owner_id: int | None
+    owner: str | None
+    source: str
+    notes: str
+    custom: dict[str, str]
+    stage_entered_at: datetime
+    closed_at: datetime | None
+    lost_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    version: int

@@ -60,3 +60,12 @@ class ImportKind(enum.StrEnum):
     def entity(self) -> str:
         """One of them, as an import's change records name it ("interaction")."""
         return {"contacts": "contact", "interactions": "interaction", "tasks": "task"}[self]
+
+
+class Outcome(enum.StrEnum):
+    """Where a deal in a stage stands: still open, or closed as won or lost (the two
+    terminal stages of every pipeline)."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"

@@ -29,6 +29,9 @@ KEPT_IDS = {
     "import_batch",
     "merge_record",
     "workflow_template",
+    "pipeline",
+    "deal_stage",
+    "deal",
 }
 
 

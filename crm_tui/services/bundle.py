@@ -39,6 +39,11 @@ TABLES: list[type[SQLModel]] = [
     models.ContactEmail,
     models.ContactPhone,
     models.ContactTag,
+    models.Pipeline,
+    models.DealStage,
+    models.LostReason,
+    models.Deal,
+    models.DealStageChange,
     models.Project,
     models.Interaction,
     models.InteractionContact,
@@ -182,7 +187,7 @@ def load(*, session: Session, folder: Path, progress: Progress | None = None) ->
     file of the bundle does not match its manifest)."""
     manifest = read_manifest(folder)
     check_files(folder, manifest)
-    for table in ("contact", "task", "interaction"):
+    for table in ("contact", "task", "interaction", "deal"):
         present = session.scalar(text(f"SELECT count(*) FROM {table}"))
         if present:
             raise ValidationError(
@@ -247,13 +252,23 @@ def _measure(path: Path) -> tuple[int, str]:
     return lines + (last != b"\n"), digest.hexdigest()
 
 
+# What a new database holds of its own (the first member, the default pipeline and its
+# stages, the lost reasons), replaced by the bundle's.
+_REPLACED: tuple[type[SQLModel], ...] = (
+    models.TeamMember,
+    models.Pipeline,
+    models.DealStage,
+    models.LostReason,
+)
+
+
 def _import_tables(session: Session, folder: Path, progress: Progress | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     for number, model in enumerate(TABLES, start=1):
         path = folder / f"{_name(model)}.jsonl"
         if not path.exists():
             continue  # not in the manifest either (see check_files)
-        if model is models.TeamMember:
+        if model in _REPLACED:
             session.execute(model.__table__.delete())  # type: ignore[attr-defined]
         batch: list[dict[str, Any]] = []
         count = 0

@@ -24,6 +24,7 @@ LINK_TABLES = {
     "task_dependency",
     "import_change",
     "template_step",
+    "deal_stage_change",
 }
 
 

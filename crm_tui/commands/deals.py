@@ -1,0 +1,315 @@
+"""``crm deals …``: the sales pipeline from the command line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.commands.common import JsonOption, an_id, command_group, echo, print_json, state
+from crm_tui.text import plural
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from crm_tui.schemas import DealRead
+
+app = command_group("The sales pipeline: deals, their value and stage.", no_args_is_help=True)
+
+IdArgument = typer.Argument(..., callback=an_id, help="The deal's id.")
+ValueOption = typer.Option(
+    None, "--value", "-v", help='e.g. "1,200.50", "1.200,50", "۱٬۲۰۰", "1.2k".'
+)
+CurrencyOption = typer.Option(None, "--currency", help="An ISO 4217 code: EUR, IRR, USD…")
+ContactOption = typer.Option(None, "--contact", "-c", help="A contact: id, email or name.")
+CloseOption = typer.Option(None, "--close", help='Expected close, e.g. "2026-12-31", "fri".')
+OwnerOption = typer.Option(None, "--owner", help="A team member.")
+ProbabilityOption = typer.Option(
+    None, "--probability", "-p", min=0, max=100, metavar="PERCENT", help="0 to 100."
+)
+
+
+def _day(value: str | None) -> date | None:
+    from crm_tui.commands.common import say_jalali
+    from crm_tui.dates import DateError, parse_day
+
+    if value is None:
+        return None
+    try:
+        day = parse_day(value)
+    except DateError as error:
+        raise typer.BadParameter(str(error), param_hint="--close") from None
+    say_jalali(value)
+    return day
+
+
+def _minor(value: str | None, currency: str) -> int | None:
+    from crm_tui.money import parse_amount
+
+    return None if value is None else parse_amount(value, currency).minor
+
+
+def _refs(session: Session, contact: str | None, owner: str | None) -> dict[str, Any]:
+    from crm_tui.services.contacts import resolve_contact
+    from crm_tui.services.team import find_member
+
+    found: dict[str, Any] = {}
+    if contact is not None:
+        found["contact_id"] = resolve_contact(session=session, ref=contact).id if contact else None
+    if owner is not None:
+        found["owner_id"] = find_member(session=session, ref=owner).id if owner else None
+    return found
+
+
+def _money(deal: DealRead) -> str:
+    from crm_tui import display
+    from crm_tui.money import Money, format_money
+
+    return display.digits(format_money(Money(deal.value_minor, deal.currency)))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    stage: str | None = typer.Option(None, "--stage", help="A stage's name or id."),
+    owner: str | None = OwnerOption,
+    contact: str | None = ContactOption,
+    open_only: bool = typer.Option(False, "--open", help="Only deals not won or lost."),
+    limit: int = typer.Option(
+        200, "--limit", "-n", min=1, metavar="N", help="At most this many (default 200)."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """List deals by expected close; the first 200 unless --limit."""
+    from crm_tui.commands.tables import write_table
+    from crm_tui.services.deals import DealQuery, count_deals, find_stage, list_deals
+
+    with state(ctx).read() as session:
+        refs = _refs(session, contact, owner)
+        query = DealQuery(
+            stage_id=find_stage(session=session, ref=stage).id if stage else None,
+            owner_id=refs.get("owner_id"),
+            contact_id=refs.get("contact_id"),
+            open_only=open_only,
+        )
+        found = list_deals(session=session, query=query, limit=limit)
+        total = count_deals(session=session) if len(found) == limit else len(found)
+    if as_json:
+        print_json(found)
+        return
+    from crm_tui import display
+
+    rows = [
+        [
+            display.ident(deal.id),
+            deal.title,
+            _money(deal),
+            deal.stage,
+            display.number(deal.probability) + "%",
+            display.day(deal.expected_close) or "",
+            deal.contact_name or deal.organization or "",
+            deal.owner or "",
+        ]
+        for deal in found
+    ]
+    write_table(["id", "title", "value", "stage", "prob.", "close", "client", "owner"], [rows])
+    if len(found) == limit and total > limit:
+        echo(f"{display.number(limit)} of {display.number(total)} deals (--limit to see more)")
+
+
+@app.command()
+def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """A deal, with each stage it went through."""
+    from crm_tui import display
+    from crm_tui.services.deals import get_deal, stage_history
+
+    with state(ctx).read() as session:
+        deal = get_deal(session=session, deal_id=deal_id)
+        history = stage_history(session=session, deal_id=deal_id)
+    if as_json:
+        print_json(
+            {
+                **deal.model_dump(mode="json"),
+                "stages": [
+                    {"stage": name, "entered": entered, "left": left}
+                    for name, entered, left in history
+                ],
+            }
+        )
+        return
+    facts = [
+        ("Value", _money(deal)),
+        ("Stage", f"{deal.stage} ({deal.pipeline})"),
+        ("Probability", display.number(deal.probability) + "%"),
+        ("Expected close", display.day(deal.expected_close) or ""),
+        ("Contact", deal.contact_name or ""),
+        ("Organization", deal.organization or ""),
+        ("Owner", deal.owner or ""),
+        ("Source", deal.source),
+        ("Lost because", deal.lost_reason or ""),
+        ("Notes", deal.notes),
+    ]
+    echo(f"{display.ident(deal.id)} {deal.title}")
+    for label, value in facts:
+        if value:
+            echo(f"  {label}: {value}")
+    echo("  Stages:")
+    for name, entered, left in history:
+        until = display.moment(left) if left else "now"
+        echo(f"    {name}: {display.moment(entered)} → {until}")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    title: str = typer.Argument(..., help="What is being sold."),
+    value: str | None = ValueOption,
+    currency: str = typer.Option("EUR", "--currency", help="An ISO 4217 code (EUR)."),
+    contact: str | None = ContactOption,
+    organization: str = typer.Option("", "--organization", "--org", help="An organization."),
+    stage: str | None = typer.Option(None, "--stage", help="A stage (the first one)."),
+    close: str | None = CloseOption,
+    owner: str | None = OwnerOption,
+    probability: int | None = ProbabilityOption,
+    source: str = typer.Option("", "--source", help="Where it came from."),
+    notes: str = typer.Option("", "--notes", help="Notes."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a deal."""
+    from crm_tui.schemas import DealCreate
+    from crm_tui.services.deals import create_deal, find_stage
+
+    cli = state(ctx)
+    with cli.write() as session:
+        data = DealCreate.build(
+            title=title,
+            value_minor=_minor(value, currency) or 0,
+            currency=currency,
+            organization=organization,
+            stage_id=find_stage(session=session, ref=stage).id if stage else None,
+            expected_close=_day(close),
+            probability=probability,
+            source=source,
+            notes=notes,
+            **_refs(session, contact, owner),
+        )
+        deal = create_deal(session=session, data=data, actor_id=cli.actor_id(session))
+    _said(deal, "added", as_json)
+
+
+def _said(deal: DealRead, what: str, as_json: bool) -> None:
+    from crm_tui import display
+
+    if as_json:
+        print_json(deal)
+    else:
+        echo(f"{what} deal {display.ident(deal.id)} {deal.title}: {_money(deal)}, {deal.stage}")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    deal_id: int = IdArgument,
+    title: str | None = typer.Option(None, "--title", help="A new title."),
+    value: str | None = ValueOption,
+    currency: str | None = CurrencyOption,
+    contact: str | None = ContactOption,
+    close: str | None = CloseOption,
+    owner: str | None = OwnerOption,
+    probability: int | None = ProbabilityOption,
+    source: str | None = typer.Option(None, "--source", help="Where it came from."),
+    notes: str | None = typer.Option(None, "--notes", help="Notes."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a deal's details (not its stage: see move, won, lost)."""
+    from crm_tui.schemas import DealUpdate
+    from crm_tui.services.deals import get_deal, update_deal
+
+    cli = state(ctx)
+    with cli.write() as session:
+        stored = get_deal(session=session, deal_id=deal_id)
+        given = {
+            "title": title,
+            "currency": currency,
+            "value_minor": _minor(value, currency or stored.currency),
+            "expected_close": _day(close),
+            "probability": probability,
+            "source": source,
+            "notes": notes,
+        }
+        changes = {name: v for name, v in given.items() if v is not None}
+        data = DealUpdate.build(**changes, **_refs(session, contact, owner))
+        deal = update_deal(
+            session=session, deal_id=deal_id, data=data, actor_id=cli.actor_id(session)
+        )
+    _said(deal, "changed", as_json)
+
+
+@app.command()
+def move(
+    ctx: typer.Context,
+    deal_id: int = IdArgument,
+    stage: str = typer.Argument(..., help="A stage's name or id."),
+    reason: str | None = typer.Option(None, "--reason", help="Why it was lost (to Lost)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Move a deal to another stage of its pipeline."""
+    from crm_tui.services.deals import find_stage, get_deal, move_deal
+
+    cli = state(ctx)
+    with cli.write() as session:
+        pipeline = get_deal(session=session, deal_id=deal_id).pipeline_id
+        target = find_stage(session=session, ref=stage, pipeline_id=pipeline)
+        deal = move_deal(
+            session=session,
+            deal_id=deal_id,
+            stage_id=target.id,
+            lost_reason=reason,
+            actor_id=cli.actor_id(session),
+        )
+    _said(deal, "moved", as_json)
+
+
+@app.command()
+def won(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOption) -> None:
+    """Mark a deal won."""
+    from crm_tui.services.deals import win_deal
+
+    cli = state(ctx)
+    with cli.write() as session:
+        deal = win_deal(session=session, deal_id=deal_id, actor_id=cli.actor_id(session))
+    _said(deal, "won", as_json)
+
+
+@app.command()
+def lost(
+    ctx: typer.Context,
+    deal_id: int = IdArgument,
+    reason: str = typer.Option(..., "--reason", help="Why: one of the lost reasons."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Mark a deal lost, saying why."""
+    from crm_tui.services.deals import lose_deal
+
+    cli = state(ctx)
+    with cli.write() as session:
+        deal = lose_deal(
+            session=session, deal_id=deal_id, reason=reason, actor_id=cli.actor_id(session)
+        )
+    _said(deal, "lost", as_json)
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    deal_ids: list[int] = typer.Argument(..., callback=an_id, help="Ids of deals."),
+) -> None:
+    """Move deals to the trash."""
+    from crm_tui.services.deals import delete_deals
+
+    cli = state(ctx)
+    with cli.write() as session:
+        count = delete_deals(session=session, deal_ids=deal_ids, actor_id=cli.actor_id(session))
+    echo(f"moved {plural(count, 'deal')} to the trash")

@@ -1,0 +1,372 @@
+"""Deals: a sale's value, stage and expected close, and every move between stages.
+
+A deal sits in one stage of one pipeline. Moving it records a ``DealStageChange`` (so time
+in a stage and the length of a sale are read, not guessed); a stage whose outcome is won or
+lost closes it (``closed_at``; a lost one keeps its reason), and moving it back to an open
+stage opens it again. Its probability is its own when set, else its stage's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import (
+    Contact,
+    Deal,
+    DealStage,
+    DealStageChange,
+    LostReason,
+    Organization,
+    Pipeline,
+    TeamMember,
+)
+from crm_tui.schemas import DealCreate, DealRead, DealUpdate
+from crm_tui.services.common import check_version, live_row, touch, utcnow
+from crm_tui.services.organizations import organization_named
+from crm_tui.text import fold, sort_key
+from crm_tui.validation import MAX_ID
+from crm_tui.vocabulary import Outcome
+
+LIST_LIMIT = 200  # deals a list shows unless told otherwise
+
+
+@dataclass(frozen=True)
+class StageRead:
+    id: int
+    pipeline_id: int
+    name: str
+    position: int
+    probability: int
+    outcome: str
+
+
+def default_pipeline(*, session: Session) -> Pipeline:
+    found = session.scalars(
+        select(Pipeline)
+        .where(col(Pipeline.deleted_at).is_(None))
+        .order_by(col(Pipeline.is_default).desc(), Pipeline.position, Pipeline.id)
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFoundError("no pipeline: add one first")
+    return found
+
+
+def stages(*, session: Session, pipeline_id: int | None = None) -> list[StageRead]:
+    """The stages of a pipeline (the default one if not said), in order."""
+    pipeline = pipeline_id or default_pipeline(session=session).id
+    rows = session.scalars(
+        select(DealStage)
+        .where(DealStage.pipeline_id == pipeline, col(DealStage.deleted_at).is_(None))
+        .order_by(DealStage.position, DealStage.id)
+    )
+    return [
+        StageRead(r.id or 0, r.pipeline_id, r.name, r.position, r.probability, r.outcome)
+        for r in rows
+    ]
+
+
+def find_stage(*, session: Session, ref: str, pipeline_id: int | None = None) -> StageRead:
+    """The stage ``ref`` names: its id, or its name (ignoring case) in the pipeline."""
+    found = stages(session=session, pipeline_id=pipeline_id)
+    ref = ref.strip()
+    for stage in found:
+        if ref.lstrip("#") == str(stage.id) or fold(ref) == fold(stage.name):
+            return stage
+    names = ", ".join(stage.name for stage in found)
+    raise NotFoundError(f"no stage {ref!r} (stages: {names})")
+
+
+def _stage_of_outcome(session: Session, pipeline_id: int, outcome: Outcome) -> StageRead:
+    for stage in stages(session=session, pipeline_id=pipeline_id):
+        if stage.outcome == outcome.value:
+            return stage
+    raise NotFoundError(f"the pipeline has no {outcome.value} stage")
+
+
+def lost_reason_id(*, session: Session, reason: str) -> int:
+    """The id of the lost reason named ``reason`` (ignoring case), from the editable list."""
+    rows = session.execute(
+        select(LostReason.id, LostReason.name).where(col(LostReason.deleted_at).is_(None))
+    ).all()
+    for reason_id, name in rows:
+        if fold(name) == fold(reason.strip()):
+            return int(reason_id)
+    known = ", ".join(name for _, name in rows)
+    raise ValidationError(f"no lost reason {reason.strip()!r} (reasons: {known})")
+
+
+def create_deal(*, session: Session, data: DealCreate, actor_id: int | None = None) -> DealRead:
+    stage = _first_stage(session) if data.stage_id is None else _stage(session, data.stage_id)
+    now = utcnow()
+    organization_id, _, _ = organization_named(session=session, name=data.organization)
+    deal = Deal(
+        title=data.title,
+        sort_title=sort_key(data.title),
+        contact_id=_live_contact(session, data.contact_id),
+        organization_id=organization_id,
+        value_minor=data.value_minor,
+        currency=data.currency,
+        pipeline_id=stage.pipeline_id,
+        stage_id=stage.id,
+        probability=data.probability,
+        expected_close=data.expected_close,
+        owner_id=data.owner_id,
+        source=data.source,
+        notes=data.notes,
+        custom=data.custom,
+        stage_entered_at=now,
+        closed_at=now if stage.outcome != Outcome.OPEN else None,
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+    )
+    session.add(deal)
+    session.flush()
+    assert deal.id is not None
+    session.add(
+        DealStageChange(deal_id=deal.id, to_stage_id=stage.id, changed_at=now, actor_id=actor_id)
+    )
+    session.flush()
+    return get_deal(session=session, deal_id=deal.id)
+
+
+def _first_stage(session: Session) -> StageRead:
+    found = stages(session=session)
+    if not found:
+        raise NotFoundError("the default pipeline has no stages")
+    return found[0]
+
+
+def _stage(session: Session, stage_id: int) -> StageRead:
+    row = session.get(DealStage, stage_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFoundError(f"no stage with id {stage_id}")
+    return StageRead(
+        stage_id, row.pipeline_id, row.name, row.position, row.probability, row.outcome
+    )
+
+
+def _live_contact(session: Session, contact_id: int | None) -> int | None:
+    if contact_id is not None:
+        live_row(session=session, model=Contact, row_id=contact_id, what="contact")
+    return contact_id
+
+
+def update_deal(
+    *,
+    session: Session,
+    deal_id: int,
+    data: DealUpdate,
+    actor_id: int | None = None,
+    expected_version: int | None = None,
+) -> DealRead:
+    deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
+    check_version(deal, expected_version, describe=f"deal #{deal_id}")
+    changes = data.model_dump(exclude_unset=True)
+    if "contact_id" in changes:
+        _live_contact(session, changes["contact_id"])
+    for name, value in changes.items():
+        if value is not None or name in ("contact_id", "probability", "expected_close"):
+            setattr(deal, name, value)
+    if "title" in changes and data.title:
+        deal.sort_title = sort_key(data.title)
+    touch(deal, actor_id=actor_id)
+    session.flush()
+    return get_deal(session=session, deal_id=deal_id)
+
+
+def move_deal(
+    *,
+    session: Session,
+    deal_id: int,
+    stage_id: int,
+    actor_id: int | None = None,
+    lost_reason: str | None = None,
+    expected_version: int | None = None,
+) -> DealRead:
+    """Move a deal into a stage of its pipeline; a lost stage takes the reason it was lost.
+    Moving into the stage it is in changes nothing."""
+    deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
+    check_version(deal, expected_version, describe=f"deal #{deal_id}")
+    stage = _stage(session, stage_id)
+    if stage.pipeline_id != deal.pipeline_id:
+        raise ValidationError(f"stage {stage.name!r} is not in the deal's pipeline")
+    reason_id = None
+    if stage.outcome == Outcome.LOST:
+        if not lost_reason:
+            raise ValidationError("say why the deal was lost (a reason from the list)")
+        reason_id = lost_reason_id(session=session, reason=lost_reason)
+    if stage.id == deal.stage_id:
+        return get_deal(session=session, deal_id=deal_id)
+    now = utcnow()
+    session.add(
+        DealStageChange(
+            deal_id=deal_id,
+            from_stage_id=deal.stage_id,
+            to_stage_id=stage.id,
+            changed_at=now,
+            actor_id=actor_id,
+        )
+    )
+    deal.stage_id, deal.stage_entered_at = stage.id, now
+    deal.closed_at = now if stage.outcome != Outcome.OPEN else None
+    deal.lost_reason_id = reason_id
+    touch(deal, actor_id=actor_id)
+    session.flush()
+    return get_deal(session=session, deal_id=deal_id)
+
+
+def win_deal(*, session: Session, deal_id: int, actor_id: int | None = None) -> DealRead:
+    deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
+    won = _stage_of_outcome(session, deal.pipeline_id, Outcome.WON)
+    return move_deal(session=session, deal_id=deal_id, stage_id=won.id, actor_id=actor_id)
+
+
+def lose_deal(
+    *, session: Session, deal_id: int, reason: str, actor_id: int | None = None
+) -> DealRead:
+    deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
+    lost = _stage_of_outcome(session, deal.pipeline_id, Outcome.LOST)
+    return move_deal(
+        session=session, deal_id=deal_id, stage_id=lost.id, actor_id=actor_id, lost_reason=reason
+    )
+
+
+def delete_deals(*, session: Session, deal_ids: list[int], actor_id: int | None = None) -> int:
+    """Move deals to the trash; returns how many were live."""
+    count = 0
+    for deal_id in deal_ids:
+        deal = session.get(Deal, deal_id)
+        if deal is not None and deal.deleted_at is None:
+            deal.deleted_at = utcnow()
+            touch(deal, actor_id=actor_id)
+            count += 1
+    session.flush()
+    return count
+
+
+def stage_history(*, session: Session, deal_id: int) -> list[tuple[str, datetime, datetime | None]]:
+    """Each stage the deal was in, oldest first: (stage, entered, left; None: still there)."""
+    stage = aliased(DealStage)
+    rows = session.execute(
+        select(stage.name, DealStageChange.changed_at)
+        .join(stage, stage.id == DealStageChange.to_stage_id, isouter=True)
+        .where(DealStageChange.deal_id == deal_id)
+        .order_by(DealStageChange.changed_at, DealStageChange.id)
+    ).all()
+    return [
+        (name or "(a removed stage)", entered, rows[i + 1][1] if i + 1 < len(rows) else None)
+        for i, (name, entered) in enumerate(rows)
+    ]
+
+
+@dataclass(frozen=True)
+class DealQuery:
+    stage_id: int | None = None
+    pipeline_id: int | None = None
+    owner_id: int | None = None
+    contact_id: int | None = None
+    open_only: bool = False
+    trash: bool = False
+
+
+def list_deals(
+    *, session: Session, query: DealQuery = DealQuery(), limit: int = LIST_LIMIT
+) -> list[DealRead]:
+    """Deals by expected close (undated last), then id; up to ``limit``."""
+    statement = _read_query().order_by(
+        col(Deal.expected_close).is_(None), Deal.expected_close, Deal.id
+    )
+    deleted = col(Deal.deleted_at)
+    statement = statement.where(deleted.is_not(None) if query.trash else deleted.is_(None))
+    for column, value in (
+        (Deal.stage_id, query.stage_id),
+        (Deal.pipeline_id, query.pipeline_id),
+        (Deal.owner_id, query.owner_id),
+        (Deal.contact_id, query.contact_id),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    if query.open_only:
+        statement = statement.where(col(Deal.closed_at).is_(None))
+    # More than the databases hold ids for is all of them (a LIMIT past 2**63 - 1 overflows).
+    return [_read(row) for row in session.execute(statement.limit(min(limit, MAX_ID)))]
+
+
+def count_deals(*, session: Session, query: DealQuery = DealQuery()) -> int:
+    deleted = col(Deal.deleted_at)
+    statement = select(func.count()).select_from(Deal)
+    statement = statement.where(deleted.is_not(None) if query.trash else deleted.is_(None))
+    return session.scalar(statement) or 0
+
+
+def get_deal(*, session: Session, deal_id: int) -> DealRead:
+    row = session.execute(_read_query().where(Deal.id == deal_id)).first()
+    if row is None:
+        raise NotFoundError(f"no deal with id {deal_id}")
+    return _read(row)
+
+
+def _read_query() -> Any:
+    owner = aliased(TeamMember)
+    return (
+        select(
+            Deal,
+            DealStage.name.label("stage_name"),  # type: ignore[attr-defined]
+            DealStage.outcome.label("outcome"),  # type: ignore[attr-defined]
+            DealStage.probability.label("stage_probability"),  # type: ignore[attr-defined]
+            Pipeline.name.label("pipeline_name"),  # type: ignore[attr-defined]
+            Contact.name.label("contact_name"),  # type: ignore[attr-defined]
+            Organization.name.label("organization_name"),  # type: ignore[attr-defined]
+            owner.name.label("owner_name"),  # type: ignore[attr-defined]
+            LostReason.name.label("lost_reason"),  # type: ignore[attr-defined]
+        )
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .join(Pipeline, Pipeline.id == Deal.pipeline_id)
+        .join(Contact, Contact.id == Deal.contact_id, isouter=True)
+        .join(Organization, Organization.id == Deal.organization_id, isouter=True)
+        .join(owner, owner.id == Deal.owner_id, isouter=True)
+        .join(LostReason, LostReason.id == Deal.lost_reason_id, isouter=True)
+    )
+
+
+def _read(row: Any) -> DealRead:
+    deal: Deal = row[0]
+    assert deal.id is not None
+    return DealRead(
+        id=deal.id,
+        title=deal.title,
+        value_minor=deal.value_minor,
+        currency=deal.currency,
+        contact_id=deal.contact_id,
+        contact_name=row.contact_name,
+        organization=row.organization_name,
+        pipeline_id=deal.pipeline_id,
+        pipeline=row.pipeline_name,
+        stage_id=deal.stage_id,
+        stage=row.stage_name,
+        outcome=row.outcome,
+        probability=deal.probability if deal.probability is not None else row.stage_probability,
+        expected_close=deal.expected_close,
+        owner_id=deal.owner_id,
+        owner=row.owner_name,
+        source=deal.source,
+        notes=deal.notes,
+        custom=deal.custom,
+        stage_entered_at=deal.stage_entered_at,
+        closed_at=deal.closed_at,
+        lost_reason=row.lost_reason,
+        created_at=deal.created_at,
+        updated_at=deal.updated_at,
+        deleted_at=deal.deleted_at,
+        version=deal.version,
+    )

@@ -1,0 +1,152 @@
+"""Deals on both databases: exact values per currency, stages and their history, won and
+lost, and the rules that keep a pipeline's numbers facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import DealStage, Pipeline
+from crm_tui.money import parse_amount
+from crm_tui.schemas import DealCreate, DealUpdate
+from crm_tui.services import deals
+from crm_tui.services.common import utcnow
+from tests.conftest import add_contact
+
+
+def _deal(session: Session, **values: object) -> int:
+    data = {"title": "Website redesign", "currency": "EUR", **values}
+    return deals.create_deal(session=session, data=DealCreate.build(**data)).id
+
+
+def test_a_new_deal_starts_in_the_first_stage_with_its_exact_value(session: Session) -> None:
+    contact = add_contact(session, "Sara Ahmadi")
+    value = parse_amount("۱٬۲۰۰٫۵۰", "eur")
+    deal = deals.get_deal(
+        session=session,
+        deal_id=_deal(
+            session,
+            contact_id=contact,
+            value_minor=value.minor,
+            organization="شرکت پارس",
+            expected_close=date(2026, 12, 31),
+        ),
+    )
+    assert (deal.value_minor, deal.currency) == (120050, "EUR")
+    assert (deal.stage, deal.outcome, deal.probability) == ("Lead", "open", 10)
+    assert (deal.contact_name, deal.organization, deal.pipeline) == (
+        "Sara Ahmadi",
+        "شرکت پارس",
+        "Sales",
+    )
+    assert deal.closed_at is None
+    assert [stage for stage, _, left in deals.stage_history(session=session, deal_id=deal.id)] == [
+        "Lead"
+    ]
+
+
+def test_moves_are_recorded_and_the_probability_follows_the_stage(session: Session) -> None:
+    deal_id = _deal(session)
+    proposal = deals.find_stage(session=session, ref="proposal")
+    moved = deals.move_deal(session=session, deal_id=deal_id, stage_id=proposal.id)
+    assert (moved.stage, moved.probability, moved.version) == ("Proposal", 50, 2)
+    again = deals.move_deal(session=session, deal_id=deal_id, stage_id=proposal.id)
+    assert again.version == 2  # the stage it is in: nothing changes
+    history = deals.stage_history(session=session, deal_id=deal_id)
+    assert [(stage, left is None) for stage, _, left in history] == [
+        ("Lead", False),
+        ("Proposal", True),
+    ]
+    assert history[0][2] == history[1][1]  # left the lead stage as it entered the next
+    own = deals.update_deal(session=session, deal_id=deal_id, data=DealUpdate(probability=65))
+    assert own.probability == 65  # its own, over the stage's
+
+
+def test_won_and_lost_close_a_deal_and_reopening_clears_them(session: Session) -> None:
+    deal_id = _deal(session, value_minor=500)
+    with pytest.raises(ValidationError, match="say why the deal was lost"):
+        lost = deals.find_stage(session=session, ref="Lost")
+        deals.move_deal(session=session, deal_id=deal_id, stage_id=lost.id)
+    with pytest.raises(ValidationError, match=r"no lost reason 'cheaper' \(reasons: Price"):
+        deals.lose_deal(session=session, deal_id=deal_id, reason="cheaper")
+    lost_deal = deals.lose_deal(session=session, deal_id=deal_id, reason=" price ")
+    assert (lost_deal.outcome, lost_deal.lost_reason) == ("lost", "Price")
+    assert lost_deal.closed_at is not None
+    qualified = deals.find_stage(session=session, ref="Qualified")
+    reopened = deals.move_deal(session=session, deal_id=deal_id, stage_id=qualified.id)
+    assert (reopened.outcome, reopened.closed_at, reopened.lost_reason) == ("open", None, None)
+    won = deals.win_deal(session=session, deal_id=deal_id)
+    assert (won.stage, won.outcome, won.probability) == ("Won", "won", 100)
+    stages = [stage for stage, _, _ in deals.stage_history(session=session, deal_id=deal_id)]
+    assert stages == ["Lead", "Lost", "Qualified", "Won"]
+
+
+def test_a_stage_of_another_pipeline_is_refused(session: Session) -> None:
+    deal_id = _deal(session)
+    now = utcnow()
+    other = Pipeline(name="Renewals", position=1, created_at=now, updated_at=now)
+    session.add(other)
+    session.flush()
+    assert other.id is not None
+    stage = DealStage(pipeline_id=other.id, name="Due", probability=80)
+    session.add(stage)
+    session.flush()
+    assert stage.id is not None
+    with pytest.raises(ValidationError, match="not in the deal's pipeline"):
+        deals.move_deal(session=session, deal_id=deal_id, stage_id=stage.id)
+    with pytest.raises(NotFoundError, match=r"no stage 'Due' \(stages: Lead, Qualified"):
+        deals.find_stage(session=session, ref="Due")
+
+
+def test_values_and_currencies_are_checked_on_the_way_in(session: Session) -> None:
+    with pytest.raises(ValidationError, match="unknown currency 'EURO'"):
+        _deal(session, currency="EURO")
+    with pytest.raises(ValidationError, match="value_minor"):
+        _deal(session, value_minor=-1)
+    deal_id = _deal(session, currency="irr", value_minor=12_000_000_000_000)  # past 2**31
+    assert deals.get_deal(session=session, deal_id=deal_id).value_minor == 12_000_000_000_000
+
+
+def test_deals_go_to_the_trash_and_out_of_the_list(session: Session) -> None:
+    kept, gone = _deal(session, title="Kept"), _deal(session, title="Gone")
+    assert deals.delete_deals(session=session, deal_ids=[gone]) == 1
+    assert [d.id for d in deals.list_deals(session=session)] == [kept]
+    trash = deals.list_deals(session=session, query=deals.DealQuery(trash=True))
+    assert [d.id for d in trash] == [gone]
+    assert deals.count_deals(session=session) == 1
+    with pytest.raises(NotFoundError, match=f"no deal with id {gone}"):
+        deals.move_deal(session=session, deal_id=gone, stage_id=1)
+
+
+def test_the_deals_command_through_a_real_process(db_url: str) -> None:
+    """Exit codes and bytes: a deal added with a Persian amount, moved, lost without a
+    reason from the list (refused, exit 1, one line), lost with one, listed as JSON."""
+
+    def crm(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "crm_tui", "--db", db_url, "deals", *args]
+        env = {**os.environ, "CRM_DIGITS": "latin"}
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+    added = crm("add", "قرارداد پشتیبانی", "--value", "۱۲۰٬۰۰۰٬۰۰۰", "--currency", "irr")
+    assert (added.returncode, added.stdout) == (
+        0,
+        "added deal #1 قرارداد پشتیبانی: 120,000,000 IRR, Lead\n",
+    )
+    assert crm("move", "1", "Proposal").returncode == 0
+    refused = crm("lost", "1", "--reason", "cheap")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1 and "no lost reason 'cheap'" in refused.stderr
+    assert crm("lost", "1", "--reason", "Price").returncode == 0
+    listed = json.loads(crm("list", "--json").stdout)
+    assert [(d["value_minor"], d["currency"], d["stage"], d["lost_reason"]) for d in listed] == [
+        (120_000_000, "IRR", "Lost", "Price")
+    ]
+    bad = crm("add", "X", "--value", "12.5", "--currency", "IRR")
+    assert (bad.returncode, bad.stderr) == (1, "crm: error: IRR has 0 decimals: 12.5 has more\n")
