@@ -56,7 +56,9 @@ def completion_offer(tasks: list[TaskRead]) -> Content:
         return literal(
             f"Complete follow-up #{task.id}{due} '{_short(task.title, 48)}'", single_line=True
         )
-    named = ", ".join(f"#{task.id} '{_short(task.title, 24)}'" for task in tasks[:OFFERED])
+    named = ", ".join(
+        f"{display.ident(task.id)} '{_short(task.title, 24)}'" for task in tasks[:OFFERED]
+    )
     more = f" and {len(tasks) - OFFERED} more" if len(tasks) > OFFERED else ""
     return literal(f"Complete {len(tasks)} follow-ups: {named}{more}", single_line=True)
 
@@ -302,6 +304,6 @@ class InteractionForm(
             )
         done = complete_follow_ups(session=session, task_ids=complete, actor_id=self.actor_id)
         if done:
-            names = ", ".join(f"#{task.id}" for task in done)
+            names = ", ".join(display.ident(task.id) for task in done)
             self.app.notify(f"follow-up {names} done", timeout=3)
         return created

@@ -99,7 +99,7 @@ def interaction_content(
             "\n",
             ("Follow-up ", "$text-muted"),
             safe(
-                f"#{follow_up.id} {follow_up.title} "
+                f"{display.ident(follow_up.id)} {follow_up.title} "
                 f"(due {display.day(follow_up.due)}, {follow_up.status})",
                 single_line=True,
             ),
@@ -503,7 +503,9 @@ class LogScreen(CrmScreen):
     def _finish_follow_up(self, task_id: int, interaction_id: int) -> None:
         def done(finished: list[TaskRead]) -> None:
             self.notify(
-                f"follow-up #{task_id} done" if finished else f"#{task_id} was done already"
+                f"follow-up {display.ident(task_id)} done"
+                if finished
+                else f"{display.ident(task_id)} was done already"
             )
             self._load_detail(interaction_id)
 

@@ -52,7 +52,7 @@ def _facts(task: TaskRead) -> list[str]:
         task.project or "",
     ]
     if task.depends_on:
-        facts.append("waits for " + ", ".join(f"#{i}" for i in task.depends_on))
+        facts.append("waits for " + ", ".join(display.ident(i) for i in task.depends_on))
     if task.updated_by:
         facts.append(f"changed by {task.updated_by}")
     return facts
@@ -202,7 +202,8 @@ class TasksScreen(CrmScreen):
             return []
         return [
             (
-                f"\n⚠ starts {display.day(violation.starts)} but #{violation.depends_on_id} "
+                f"\n⚠ starts {display.day(violation.starts)} but "
+                f"{display.ident(violation.depends_on_id)} "
                 f"ends {display.day(violation.blocker_ends)}",
                 "$text-warning",
             )
@@ -272,7 +273,7 @@ class TasksScreen(CrmScreen):
         if not waiting:
             self._write_reschedule(task.id, message.shift, message.stretch, False)
             return
-        names = ", ".join(f"#{other.id}" for other in waiting[:5])
+        names = ", ".join(display.ident(other.id) for other in waiting[:5])
         verb, them = ("waits", "it") if len(waiting) == 1 else ("wait", "them")
         question = (
             f"{plural(len(waiting), 'task')} ({names}) {verb} for #{task.id}. Push {them} later?"
@@ -287,7 +288,7 @@ class TasksScreen(CrmScreen):
     def _write_reschedule(self, task_id: int, shift: int, stretch: int, push: bool) -> None:
         def done(changed: list[TaskRead]) -> None:
             if not changed:  # only shortening can leave the dates as they were
-                self.notify(f"#{task_id} is one day long already", timeout=3)
+                self.notify(f"{display.ident(task_id)} is one day long already", timeout=3)
                 return
             if len(changed) > 1:
                 self.notify(f"moved {plural(len(changed) - 1, 'waiting task')} too", timeout=3)

@@ -310,7 +310,8 @@ class TodayScreen(CrmScreen):
         agenda = data.agenda
         week = (
             ", ".join(
-                f"{CHANNEL_ICONS.get(c, '·')} {c} {n}" for c, n in agenda.week_by_channel.items()
+                f"{CHANNEL_ICONS.get(c, '·')} {c} {display.number(n)}"
+                for c, n in agenda.week_by_channel.items()
             )
             or "nothing yet"
         )

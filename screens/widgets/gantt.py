@@ -390,9 +390,11 @@ class GanttChart(ScrollView, can_focus=True):
     def _label(self, task: TaskRead, selected: bool, base: Style) -> list[Segment]:
         broken = self.broken.get(task.id)
         marker = "⚠" if broken else ("◆" if task.milestone else " ")
-        waits = f" ←{','.join(f'#{i}' for i in task.depends_on)}" if task.depends_on else ""
+        waits = (
+            f" ←{','.join(display.ident(i) for i in task.depends_on)}" if task.depends_on else ""
+        )
         width = self.label_width
-        prefix = f"{marker}#{task.id} "
+        prefix = f"{marker}{display.ident(task.id)} "
         title = for_terminal(task.title, single_line=True)
         room = width - cell_len(prefix) - cell_len(waits)
         if bidi.laying_out() and bidi.has_rtl(title) and room > 0:
