@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlmodel import Session
 
+from crm_tui.search.rows import Key
 from crm_tui.search.sources import ContactDocument
 from crm_tui.search.tables import ContactSearchRow
 from crm_tui.services.common import chunked
@@ -41,7 +42,6 @@ PENDING_LIMIT = 100_000  # documents a bulk write holds back before filing them
 WRITE_EVERY = 25_000  # search rows a bulk write gathers before writing them
 SAMPLE_BANDS = 8
 
-Key = tuple[str, int]  # (sort_name, id): the list's order by name
 Rows = Sequence[tuple[int, str]]  # (rowid, document)
 
 

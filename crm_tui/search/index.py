@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from crm_tui.search import sources
 from crm_tui.search.plan import Plan
+from crm_tui.search.rows import Key
 from crm_tui.services.common import Page, chunked
 
 T = TypeVar("T")
 CHUNK = 500
-Key = tuple[str, int]  # (sort key, id): a place in the list's order by name
 
 
 class Filing(Protocol):

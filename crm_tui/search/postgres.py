@@ -5,16 +5,14 @@ finds "Ahmadi" there."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
-    bindparam,
     column,
     func,
     or_,
@@ -28,14 +26,14 @@ from crm_tui.models import Contact, Interaction
 from crm_tui.search import sources
 from crm_tui.search.plan import NO_WORDS, How, Plan
 from crm_tui.search.query import tsquery_terms
-from crm_tui.services.common import Page, chunked
+from crm_tui.search.rows import SearchRows
 from crm_tui.text import words
 
 T = TypeVar("T")
 CHUNK = 500
 
 
-class TsIndex:
+class TsIndex(SearchRows):
     """A table ``name`` holding each row of ``source``'s document and its words."""
 
     def __init__(
@@ -47,17 +45,8 @@ class TsIndex:
         documents: Callable[[Session, Sequence[int]], list[Any]],
         written: Callable[[Any], tuple[int, str]],
     ) -> None:
-        self.session = session
-        self.name = name
-        self.source = source
-        self.id_column = id_column
-        self.documents = documents
+        super().__init__(session, name, source, id_column, documents)
         self.written = written  # (rowid, document) of a document
-
-    def index(self, ids: Iterable[int]) -> None:
-        for batch in chunked(ids, CHUNK):
-            self.remove(batch)
-            self.add(self.documents(self.session, batch))
 
     def add(self, documents: Sequence[Any]) -> None:
         if not documents:
@@ -66,15 +55,6 @@ class TsIndex:
         rows = [(rowid, words(body)) for rowid, body in map(self.written, documents)]
         statement = f"INSERT INTO {self.name}(rowid, body) VALUES (%s, %s)"
         self.session.connection().exec_driver_sql(statement, rows)
-
-    def remove(self, ids: Sequence[int]) -> None:
-        statement = text(f"DELETE FROM {self.name} WHERE rowid IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        )
-        self.session.execute(statement, {"ids": list(ids)})
-
-    def clear(self) -> None:
-        self.session.execute(text(f"DELETE FROM {self.name}"))
 
     def plan(self, query: str, *, ordered: bool = True) -> Plan:
         """Every term matches a word start (phrase-wise), or anywhere in a word when long
@@ -96,23 +76,6 @@ class TsIndex:
 
     def read(self, plan: Plan, read: Callable[[ColumnElement[bool] | None], T]) -> T:
         return read(plan.condition)
-
-    def count(self, query: str, cap: int) -> int | None:
-        return None
-
-    def driving(self, query: str) -> Select[Any] | None:
-        return None
-
-    def name_page(
-        self,
-        query: str,
-        *,
-        start: tuple[str, int] | None,
-        downward: bool,
-        limit: int,
-        read: Callable[[list[int]], Page[T]],
-    ) -> Page[T] | None:
-        return None
 
     def check(self) -> tuple[int, int]:
         missing = self.session.scalar(

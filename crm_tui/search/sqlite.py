@@ -16,7 +16,7 @@ organization, "acme"), it gets WALK_BUDGET seconds, then gives way to the set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ from crm_tui.search import sources
 from crm_tui.search.bands import ID_MASK, BandFiling, Key, NameBands, band_of_rowid, contact_rowid
 from crm_tui.search.plan import NO_WORDS, Deadline, How, Plan, raw_sqlite
 from crm_tui.search.query import match_expression, prefixes
+from crm_tui.search.rows import SearchRows
 from crm_tui.services.common import Page, chunked, restoring
 
 T = TypeVar("T")
@@ -62,22 +63,8 @@ _BULK_SETTINGS = (("automerge", 0), ("hashsize", 4 << 20))
 _USUAL_SETTINGS = (("automerge", 4), ("hashsize", 1 << 20))
 
 
-class FtsIndex:
+class FtsIndex(SearchRows):
     """An FTS5 table ``name`` with a row per row of ``source``, rowid = the row's id."""
-
-    def __init__(
-        self,
-        session: Session,
-        name: str,
-        source: str,
-        id_column: Any,
-        documents: Callable[[Session, Sequence[int]], list[Any]],
-    ) -> None:
-        self.session = session
-        self.name = name
-        self.source = source
-        self.id_column = id_column
-        self.documents = documents
 
     # --- how rowids stand for rows (a contact's rowid also holds its band) -------------
     def id_of(self, rowid: Any) -> Any:
@@ -93,11 +80,6 @@ class FtsIndex:
         return f"SELECT id AS rowid FROM {self.source}"
 
     # --- writing -----------------------------------------------------------------------
-    def index(self, ids: Iterable[int]) -> None:
-        for batch in chunked(ids, CHUNK):
-            self.remove(batch)
-            self.add(self.documents(self.session, batch))
-
     def add(self, documents: Sequence[Any]) -> None:
         self.write(documents)
 
@@ -106,18 +88,6 @@ class FtsIndex:
         if rows:
             statement = f"INSERT INTO {self.name}(rowid, body) VALUES (?, ?)"
             self.session.connection().exec_driver_sql(statement, list(rows))
-
-    def remove(self, ids: Sequence[int]) -> None:
-        self.delete(ids)
-
-    def delete(self, rowids: Sequence[int]) -> None:
-        statement = text(f"DELETE FROM {self.name} WHERE rowid IN :ids").bindparams(
-            bindparam("ids", expanding=True)
-        )
-        self.session.execute(statement, {"ids": list(rowids)})
-
-    def clear(self) -> None:
-        self.session.execute(text(f"DELETE FROM {self.name}"))
 
     @contextmanager
     def bulk_settings(self) -> Iterator[None]:
@@ -209,17 +179,6 @@ class FtsIndex:
             .join(self.id_column.table, self.id_column == self.id_of(fts.c.rowid))
             .where(match)
         )
-
-    def name_page(
-        self,
-        query: str,
-        *,
-        start: Key | None,
-        downward: bool,
-        limit: int,
-        read: Callable[[list[int]], Page[T]],
-    ) -> Page[T] | None:
-        return None
 
     def check(self) -> tuple[int, int]:
         rowids = self.expected_rowids()
