@@ -15,8 +15,7 @@ from textual.widgets import Static
 from crm_tui import bidi, display
 from crm_tui.schemas import ContactRead, TimelineEntry
 from crm_tui.shown import contact_lines, long_texts
-from crm_tui.text import for_terminal
-from screens.text import safe
+from screens.text import flowing, safe
 
 CHANNEL_ICONS = {
     "call": "☎",
@@ -31,8 +30,9 @@ CHANNEL_ICONS = {
 STATUS_ICONS = {"todo": "☐", "doing": "◐", "blocked": "⊘", "done": "☑"}
 
 
-def timeline_line(entry: TimelineEntry) -> Content:
-    """One entry: day, an icon for the channel or task state, the title (shown literally)."""
+def timeline_line(entry: TimelineEntry, width: int = 0) -> Content:
+    """One entry: day, an icon for the channel or task state, the title (shown literally;
+    see ``flowing`` for ``width``, the pane's)."""
     if entry.kind == "interaction":
         icon = CHANNEL_ICONS.get(entry.channel or "", "·")
         kind, colour = entry.channel or "", "$text-accent"
@@ -42,10 +42,11 @@ def timeline_line(entry: TimelineEntry) -> Content:
     flag: tuple[str, str] | str = ""
     if entry.complaint:
         flag = (f" [{entry.complaint_state}]", "$text-success" if entry.resolved else "$text-error")
+    day = f"{display.moment(entry.at, with_time=False)} "
     return Content.assemble(
-        (f"{display.moment(entry.at, with_time=False)} ", "$text-muted"),
+        (day, "$text-muted"),
         (f"{icon} ", colour),
-        safe(entry.title, single_line=True),
+        flowing(entry.title, width, taken=cell_len(day) + cell_len(icon) + 1),
         flag,
         (f"  {kind}", "$text-muted"),
     )
@@ -77,7 +78,7 @@ def contact_content(contact: ContactRead, width: int = 0) -> Content:
     for label, value in fields:
         if value:
             parts += ["\n", (f"{safe(label, single_line=True)[:14]:<14} ", "$text-muted")]
-            parts.append(_value(value, width - LABEL_WIDTH))
+            parts.append(flowing(value, width, taken=LABEL_WIDTH))
     for label, text in long_texts(contact):
         if text:
             parts += ["\n\n", (label, "$text-muted"), "\n", bidi.paragraphs(safe(text), width)]
@@ -85,15 +86,6 @@ def contact_content(contact: ContactRead, width: int = 0) -> Content:
 
 
 LABEL_WIDTH = 15  # a field's label and the space after it
-
-
-def _value(value: str, width: int) -> str:
-    """A field's value; one that is laid out right to left and runs over the pane's
-    ``width`` is wrapped first (in logical order), its further lines under its first."""
-    line = for_terminal(value, single_line=True)
-    if not bidi.laying_out() or not bidi.has_rtl(line) or cell_len(line) <= width:
-        return safe(value, single_line=True)
-    return bidi.paragraphs(line, width).replace("\n", "\n" + " " * LABEL_WIDTH)
 
 
 class ContactDetail(VerticalScroll, can_focus=True):
@@ -105,27 +97,31 @@ class ContactDetail(VerticalScroll, can_focus=True):
     ]
 
     shown: ContactRead | None = None
+    timeline: list[TimelineEntry] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-fields")
         yield Static("", id="detail-timeline")
 
     def show(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
-        self.shown = contact
+        self.shown, self.timeline = contact, timeline
+        self._render_contact()
+        self.scroll_home(animate=False)
+
+    def _render_contact(self) -> None:
+        assert self.shown is not None
         width = self.scrollable_content_region.width
-        self.query_one("#detail-fields", Static).update(contact_content(contact, width))
+        self.query_one("#detail-fields", Static).update(contact_content(self.shown, width))
         lines = [Content.styled("Timeline", "bold"), Content("")]
-        lines += [timeline_line(entry) for entry in timeline] or [
+        lines += [timeline_line(entry, width) for entry in self.timeline] or [
             Content.styled("nothing yet: l logs an interaction, t adds a task", "$text-muted")
         ]
         self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
-        self.scroll_home(animate=False)
 
     def on_resize(self) -> None:
-        """Notes laid out right to left are wrapped to the pane: again at its new width."""
+        """Text laid out right to left is wrapped to the pane: again at its new width."""
         if self.shown is not None and bidi.laying_out():
-            width = self.scrollable_content_region.width
-            self.query_one("#detail-fields", Static).update(contact_content(self.shown, width))
+            self._render_contact()
 
     def clear(self) -> None:
         self.shown = None

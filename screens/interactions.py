@@ -34,7 +34,7 @@ from screens.dialogs import ConfirmDialog
 from screens.interaction_form import InteractionForm
 from screens.log_dialogs import DueDialog, FollowUpDialog, LogFilterDialog
 from screens.paging import COUNT_CAP, PagedTable
-from screens.text import safe
+from screens.text import flowing, safe
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
 from screens.widgets.virtual_table import Column, VirtualTable
@@ -98,10 +98,11 @@ def interaction_content(
         parts += [
             "\n",
             ("Follow-up ", "$text-muted"),
-            safe(
+            flowing(
                 f"{display.ident(follow_up.id)} {follow_up.title} "
                 f"(due {display.day(follow_up.due)}, {follow_up.status})",
-                single_line=True,
+                width,
+                taken=len("Follow-up "),
             ),
         ]
     if item.body:

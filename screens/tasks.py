@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,7 +18,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.schemas import TaskRead
 from crm_tui.services import tasks as service
 from crm_tui.services.tasks import TaskQuery
@@ -32,7 +33,7 @@ from screens.task_dialogs import (
     board_choices,
 )
 from screens.task_form import TaskForm
-from screens.text import safe
+from screens.text import flowing, safe
 from screens.widgets.gantt import GanttChart, task_span
 from screens.widgets.kanban import KanbanBoard
 from screens.widgets.keybar import KeyBar
@@ -56,6 +57,24 @@ def _facts(task: TaskRead) -> list[str]:
     if task.updated_by:
         facts.append(f"changed by {task.updated_by}")
     return facts
+
+
+def _fact_lines(facts: list[str], width: int, taken: int) -> str:
+    """The facts, " · " between them, each laid out on its own (a list of names read left to
+    right); when crm lays right-to-left text out itself, broken between facts to the pane's
+    ``width`` (the first line after ``taken`` cells), as the pane would break them after
+    layout in the wrong order."""
+    shown = [safe(fact, single_line=True) for fact in facts if fact]
+    if not bidi.laying_out() or width <= 0:
+        return " · ".join(shown)
+    lines, room = [""], width - taken
+    for fact in shown:
+        piece = f" · {fact}" if lines[-1] else fact
+        if lines[-1] and cell_len(lines[-1] + piece) > room:
+            lines.append("")
+            room, piece = width, fact
+        lines[-1] += piece
+    return "\n".join(lines)
 
 
 class TasksScreen(CrmScreen):
@@ -186,13 +205,16 @@ class TasksScreen(CrmScreen):
         if task is None:
             detail.update("")
             return
+        width = detail.content_region.width
+        number = f"{display.ident(task.id)} "
+        title = flowing(task.title, width, taken=cell_len(number))
+        last = title.rsplit("\n", 1)[-1]
+        taken = cell_len(last) + (0 if "\n" in title else cell_len(number)) + 2
         parts: list[Any] = [
-            (f"{display.ident(task.id)} ", "$text-muted"),
-            (safe(task.title, single_line=True), "bold"),
+            (number, "$text-muted"),
+            (title, "bold"),
+            ("  " + _fact_lines(_facts(task), width, taken), "$text-muted"),
         ]
-        parts.append(
-            ("  " + " · ".join(safe(f, single_line=True) for f in _facts(task) if f), "$text-muted")
-        )
         parts += self._violations(task)
         detail.update(Content.assemble(*parts))
 

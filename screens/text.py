@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from rich.cells import cell_len
 from textual import events
 from textual.content import Content
 from textual.widget import Widget
@@ -23,6 +24,19 @@ def safe(value: str | None, *, single_line: bool = False) -> str:
     (``crm_tui.bidi``; several lines are wrapped by Textual, so stay in logical order)."""
     text = for_terminal(value, single_line=single_line)
     return bidi.layout(text) if single_line else text
+
+
+def flowing(value: str | None, width: int, *, taken: int = 0) -> str:
+    """One line of text for a pane ``width`` cells wide, after ``taken`` cells of what
+    comes before it on its first line. When crm lays right-to-left text out itself and the
+    line does not fit, it is wrapped at word ends in logical order first and each piece laid
+    out, the pieces after the first indented by ``taken``: wrapped by the pane after layout,
+    a line's pieces would read in the wrong order. Else as ``safe`` gives it."""
+    line = for_terminal(value, single_line=True)
+    room = width - taken
+    if not bidi.laying_out() or not bidi.has_rtl(line) or cell_len(line) <= room or room < 2:
+        return safe(value, single_line=True)
+    return bidi.paragraphs(line, room).replace("\n", "\n" + " " * taken)
 
 
 def editable(value: str | None) -> str:
