@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,23 @@ async def test_today_cuts_a_long_persian_line_before_laying_it_out(
         assert "…" in shown
         first_words = bidi.layout(title.split()[0])
         assert first_words in shown  # the title's start is kept; its end was cut
+
+
+def test_a_line_after_a_label_flows_in_logical_order_then_is_laid_out() -> None:
+    """A timeline title or a detail value too long for its pane: its first words on the
+    first line after what precedes it, the rest below it, each piece laid out."""
+    from screens.text import flowing
+
+    title = "در استوری ما را تگ کردند و پیام دادند"
+    bidi.use(True)
+    try:
+        lines = flowing(title, 30, taken=12).split("\n")
+        assert len(lines) == 2 and all(cell_len(line) <= 30 for line in lines)
+        assert lines[1].startswith(" " * 12)  # under the first piece, not under the label
+        # back to logical order: a right-to-left piece is laid out reversed, letters shaped
+        first, rest = (unicodedata.normalize("NFKC", line.strip()[::-1]) for line in lines)
+        assert f"{first} {rest}" == title
+        assert flowing("short", 30, taken=12) == "short"
+    finally:
+        bidi.use(False)
+    assert flowing(title, 30, taken=12) == title  # the terminal lays it out, the pane wraps
