@@ -37,6 +37,7 @@ class Kind(StrEnum):
     HOURS = "hours"  # a number of hours, perhaps with a fraction
     PROJECT = "project"  # a project's id; files name the project
     WAITS_FOR = "waits for"  # the ids of the tasks a task waits for
+    MONEY = "money"  # whole minor units of the record's currency (``crm_tui.money``)
 
 
 class Searched(StrEnum):
@@ -225,5 +226,27 @@ TASK = Entity(
             "depends_on", "Waits for", Kind.WAITS_FOR, column=None, aliases=("after", "waits_for")
         ),
         Field("description", "Description", Kind.LONG_TEXT, aliases=("notes",)),
+    ),
+)
+
+# In the order the CSV export writes them (after the id). The stage, pipeline and lost reason
+# are read by name.
+DEAL = Entity(
+    "deal",
+    (
+        Field("title", "Title"),
+        Field("value_minor", "Value", Kind.MONEY, csv="value"),
+        Field("currency", "Currency", Kind.CHOICE),
+        Field("pipeline_id", "Pipeline", Kind.CHOICE, csv="pipeline", read="pipeline"),
+        Field("stage_id", "Stage", Kind.CHOICE, csv="stage", read="stage"),
+        Field("probability", "Probability", Kind.PERCENT),
+        Field("expected_close", "Expected close", Kind.DATE),
+        Field("contact_id", "Contact", Kind.CONTACT),
+        Field("organization", "Organization", Kind.ORGANIZATION, column="organization_id"),
+        Field("owner_id", "Owner", Kind.MEMBER, csv="owner"),
+        Field("source", "Source"),
+        Field("closed_at", "Closed", Kind.MOMENT, imported=False),
+        Field("lost_reason_id", "Lost because", Kind.CHOICE, csv="lost_reason", read="lost_reason"),
+        Field("notes", "Notes", Kind.LONG_TEXT),
     ),
 )

@@ -3,15 +3,19 @@ lost, and the rules that keep a pipeline's numbers facts."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
+from crm_tui.db import open_database
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import DealStage, Pipeline
 from crm_tui.money import parse_amount
@@ -150,3 +154,47 @@ def test_the_deals_command_through_a_real_process(db_url: str) -> None:
     ]
     bad = crm("add", "X", "--value", "12.5", "--currency", "IRR")
     assert (bad.returncode, bad.stderr) == (1, "crm: error: IRR has 0 decimals: 12.5 has more\n")
+
+
+def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> None:
+    """The CSV export's columns come from the declaration, each with the deal's value (the
+    amount as a decimal beside its currency), file 0600; JSON carries the read model."""
+    from crm_tui.entities import DEAL, Kind
+    from tests.test_cli import crm as run
+
+    database = open_database(db_url)
+    with database.write() as session:
+        contact = add_contact(session, "Sara Ahmadi")
+        deal_id = _deal(
+            session,
+            title="قرارداد پشتیبانی",
+            currency="IRR",
+            value_minor=120_000_000,
+            contact_id=contact,
+            organization="شرکت پارس",
+            expected_close=date(2026, 12, 31),
+            source="نمایشگاه",
+            notes="two\nlines",
+        )
+        deal = deals.lose_deal(session=session, deal_id=deal_id, reason="Timing")
+    database.close()
+    out = tmp_path / "deals.csv"
+    assert run(db_url, "export", "deals", "-o", str(out))[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    header, row = list(csv.reader(out.read_text(encoding="utf-8").splitlines(True)))
+    cells = dict(zip(header, row, strict=True))
+    for declared in DEAL.exported:
+        value = getattr(deal, declared.read_as)
+        if declared.kind is Kind.MONEY:
+            assert cells["value"] == "120000000" and cells["currency"] == "IRR"
+        elif declared.kind is Kind.CONTACT:
+            assert (cells["contact_id"], cells["contact"]) == (str(contact), "Sara Ahmadi")
+        elif value is not None and not hasattr(value, "isoformat"):
+            assert cells[str(declared.exported_as)] == str(value), declared.name
+    assert (cells["stage"], cells["lost_reason"], cells["expected_close"]) == (
+        "Lost",
+        "Timing",
+        "2026-12-31",
+    )
+    code, printed, _ = run(db_url, "export", "deals", "--format", "json")
+    assert code == 0 and json.loads(printed)[0]["value_minor"] == 120_000_000

@@ -283,6 +283,7 @@ FORMATS = {
     "contacts": ["csv", "json", "vcard"],
     "interactions": ["csv", "json"],
     "tasks": ["csv", "json", "ics"],
+    "deals": ["csv", "json"],
 }
 
 
@@ -464,6 +465,28 @@ def export_tasks(
             else:
                 write_json(out, tasks)
     _done(len(tasks), "task", output)
+
+
+@export_app.command("deals")
+def export_deals(
+    ctx: typer.Context,
+    fmt: str | None = FormatOpt,
+    output: Path | None = OutputOpt,
+    calendar: str = CalendarOpt,
+) -> None:
+    """Export deals (not those in the trash), by id."""
+    from crm_tui.io.writers import DEAL_COLUMNS, deal_rows, write_csv, write_json
+    from crm_tui.services.deals import deals_read
+
+    fmt = _format("deals", fmt, output)
+    jalali = _calendar(calendar, fmt)
+    with _reading_all(ctx) as session, _output(output) as out:
+        items = deals_read(session=session)
+        if fmt == "csv":
+            count = write_csv(out, DEAL_COLUMNS, _dated(DEAL_COLUMNS, deal_rows(items), jalali))
+        else:
+            count = write_json(out, items)
+    _done(count, "deal", output)
 
 
 @export_app.command("all")

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from crm_tui.entities import INTERACTION, TASK, Entity, Field, Kind
+from crm_tui.entities import DEAL, INTERACTION, TASK, Entity, Field, Kind
 from crm_tui.io.contact_rows import FORMULA_STARTS
+from crm_tui.money import Money
 
 if TYPE_CHECKING:
-    from crm_tui.schemas import InteractionRead, TaskRead
+    from crm_tui.schemas import DealRead, InteractionRead, TaskRead
 
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
@@ -33,6 +34,7 @@ def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int
 DATED_COLUMNS = frozenset(
     {"birthday", "last_contacted_at", "created_at", "updated_at"}
     | {"occurred_at", "resolved_at", "start", "due"}
+    | {"expected_close", "closed_at"}
 )
 
 
@@ -84,6 +86,8 @@ def _cells(field: Field, item: Any) -> list[Any]:
         return [value.isoformat() if value else ""]
     if field.kind is Kind.FLAG:
         return ["yes" if value else ""]
+    if field.kind is Kind.MONEY:  # the amount as a decimal, its currency in its own column
+        return [str(Money(value, item.currency).amount)]
     if field.kind is Kind.WAITS_FOR:
         return [" ".join(str(i) for i in value)]
     if field.kind in (Kind.WHOLE, Kind.PERCENT):
@@ -99,6 +103,7 @@ def _rows(entity: Entity, items: Iterable[Any]) -> Iterable[list[Any]]:
 
 INTERACTION_COLUMNS = _columns(INTERACTION)
 TASK_COLUMNS = _columns(TASK)
+DEAL_COLUMNS = _columns(DEAL)
 
 
 def interaction_rows(items: Iterable[InteractionRead]) -> Iterable[list[Any]]:
@@ -107,6 +112,10 @@ def interaction_rows(items: Iterable[InteractionRead]) -> Iterable[list[Any]]:
 
 def task_rows(tasks: Iterable[TaskRead]) -> Iterable[list[Any]]:
     return _rows(TASK, tasks)
+
+
+def deal_rows(deals: Iterable[DealRead]) -> Iterable[list[Any]]:
+    return _rows(DEAL, deals)
 
 
 _ICAL_STATUS = {

@@ -8,6 +8,7 @@ stage opens it again. Its probability is its own when set, else its stage's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -300,6 +301,25 @@ def list_deals(
         statement = statement.where(col(Deal.closed_at).is_(None))
     # More than the databases hold ids for is all of them (a LIMIT past 2**63 - 1 overflows).
     return [_read(row) for row in session.execute(statement.limit(min(limit, MAX_ID)))]
+
+
+def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
+    """Every deal not in the trash, by id, ``page`` at a time (an export of all of them)."""
+    after = 0
+    while True:
+        ids = list(
+            session.scalars(
+                select(Deal.id)
+                .where(col(Deal.deleted_at).is_(None), col(Deal.id) > after)
+                .order_by(Deal.id)
+                .limit(page)
+            )
+        )
+        if not ids:
+            return
+        rows = session.execute(_read_query().where(col(Deal.id).in_(ids)).order_by(Deal.id))
+        yield from (_read(row) for row in rows)
+        after = ids[-1]
 
 
 def count_deals(*, session: Session, query: DealQuery = DealQuery()) -> int:
