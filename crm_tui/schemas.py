@@ -501,9 +501,9 @@ class MemberRead(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    """One line of a contact's unified timeline: an interaction or a task."""
+    """One line of a contact's unified timeline: an interaction, a task or a deal."""
 
-    kind: str  # "interaction" | "task"
+    kind: str  # "interaction" | "task" | "deal"
     id: int
     at: datetime
     title: str
@@ -513,6 +513,7 @@ class TimelineEntry(BaseModel):
     complaint: bool = False
     resolved: bool = False
     sentiment: str | None = None
+    outcome: str | None = None  # a deal's: open, won or lost
 
     @property
     def complaint_state(self) -> str:

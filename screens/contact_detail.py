@@ -28,6 +28,7 @@ CHANNEL_ICONS = {
     "other": "·",
 }
 STATUS_ICONS = {"todo": "☐", "doing": "◐", "blocked": "⊘", "done": "☑"}
+_DEAL_COLOURS = {"won": "$text-success", "lost": "$text-error"}
 
 
 def timeline_line(entry: TimelineEntry, width: int = 0) -> Content:
@@ -36,6 +37,10 @@ def timeline_line(entry: TimelineEntry, width: int = 0) -> Content:
     if entry.kind == "interaction":
         icon = CHANNEL_ICONS.get(entry.channel or "", "·")
         kind, colour = entry.channel or "", "$text-accent"
+    elif entry.kind == "deal":
+        icon = "¤"
+        kind = f"{display.digits(entry.detail)} · deal {entry.status}"
+        colour = _DEAL_COLOURS.get(entry.outcome or "", "$text-primary")
     else:
         icon = STATUS_ICONS.get(entry.status or "", "☐")
         kind, colour = f"task {entry.status}", "$text-warning"

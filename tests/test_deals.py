@@ -198,3 +198,23 @@ def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> N
     )
     code, printed, _ = run(db_url, "export", "deals", "--format", "json")
     assert code == 0 and json.loads(printed)[0]["value_minor"] == 120_000_000
+
+
+def test_a_contact_s_deals_are_on_its_timeline(session: Session) -> None:
+    """Each deal once, when it last changed stage, with its value and stage: in the
+    service's timeline, the app's detail pane and ``crm contacts show``."""
+    from crm_tui.commands.contacts import _timeline_line
+    from crm_tui.services.timeline import contact_timeline
+    from screens.contact_detail import timeline_line
+
+    contact = add_contact(session, "Sara Ahmadi")
+    deal_id = _deal(session, contact_id=contact, value_minor=120050)
+    _deal(session, title="Someone else's")
+    deals.win_deal(session=session, deal_id=deal_id)
+    entries = [e for e in contact_timeline(session=session, contact_id=contact) if e.kind == "deal"]
+    assert [(e.id, e.title, e.detail, e.status, e.outcome) for e in entries] == [
+        (deal_id, "Website redesign", "1,200.50 EUR", "Won", "won")
+    ]
+    assert "Website redesign" in timeline_line(entries[0]).plain
+    assert "1,200.50 EUR · deal Won" in timeline_line(entries[0]).plain
+    assert _timeline_line(entries[0]).endswith("deal/Won    Website redesign  1,200.50 EUR")

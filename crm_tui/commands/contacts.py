@@ -162,6 +162,10 @@ def _timeline_line(entry: TimelineEntry) -> str:
     """Local time for an interaction, the day alone for a task (its due day has no time)."""
     if entry.kind == "interaction":
         moment, kind = display.moment(entry.at), entry.channel or ""
+    elif entry.kind == "deal":
+        moment, kind = display.moment(entry.at), f"deal/{entry.status}"
+        flag = f"  {display.digits(entry.detail)}"
+        return f"{moment:<16}  {kind:<11} {shown(one_line(entry.title))}{flag}"
     else:
         moment, kind = display.moment(entry.at, with_time=False), f"task/{entry.status}"
     flag = f"  [{entry.complaint_state}]" if entry.complaint else ""

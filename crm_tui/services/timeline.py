@@ -1,7 +1,8 @@
-"""A contact's unified timeline: its interactions and tasks in one list, newest first.
+"""A contact's unified timeline: its interactions, tasks and deals in one list, newest
+first.
 
-Both halves come from the interaction and task services' own read paths, so the timeline
-shows exactly the rows the log and the board show.
+Each part comes from its service's own read path, so the timeline shows exactly the rows
+the log, the board and the deals list show.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from crm_tui.dates import local_day_start
-from crm_tui.schemas import InteractionRead, TaskRead, TimelineEntry
+from crm_tui.money import Money, format_money
+from crm_tui.schemas import DealRead, InteractionRead, TaskRead, TimelineEntry
+from crm_tui.services.deals import DealQuery, list_deals
 from crm_tui.services.interactions import InteractionQuery, list_interactions
 from crm_tui.services.tasks import TaskQuery, list_tasks
 
@@ -52,15 +55,30 @@ def task_entry(task: TaskRead) -> TimelineEntry:
     )
 
 
+def deal_entry(deal: DealRead) -> TimelineEntry:
+    """A deal sits on a timeline when it last changed stage (opened, won, lost…)."""
+    return TimelineEntry(
+        kind="deal",
+        id=deal.id,
+        at=deal.stage_entered_at,
+        title=deal.title,
+        detail=format_money(Money(deal.value_minor, deal.currency)),
+        status=deal.stage,
+        outcome=deal.outcome,
+    )
+
+
 def contact_timeline(
     *, session: Session, contact_id: int, limit: int = DEFAULT_LIMIT
 ) -> list[TimelineEntry]:
-    """The newest ``limit`` entries of the contact's interactions and tasks together."""
+    """The newest ``limit`` entries of the contact's interactions, tasks and deals."""
     interactions = list_interactions(
         session=session, query=InteractionQuery(contact_id=contact_id), limit=limit
     ).rows
     tasks = list_tasks(session=session, query=TaskQuery(contact_id=contact_id), limit=limit * 2)
     entries = [interaction_entry(item) for item in interactions]
     entries += [task_entry(task) for task in tasks]
+    deals = list_deals(session=session, query=DealQuery(contact_id=contact_id), limit=limit)
+    entries += [deal_entry(deal) for deal in deals]
     entries.sort(key=lambda entry: (entry.at, entry.kind, entry.id), reverse=True)
     return entries[:limit]
