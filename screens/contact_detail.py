@@ -112,6 +112,10 @@ class ContactDetail(VerticalScroll, can_focus=True):
         self.shown, self.timeline = contact, timeline
         self._render_contact()
         self.scroll_home(animate=False)
+        if bidi.laying_out():
+            # The pane's width may not be settled on its first show (the first contact at
+            # 80 columns wrapped to 20 cells, not 28): laid out again once it is.
+            self.call_after_refresh(self._rendered_again, contact)
 
     def _render_contact(self) -> None:
         assert self.shown is not None
@@ -122,6 +126,10 @@ class ContactDetail(VerticalScroll, can_focus=True):
             Content.styled("nothing yet: l logs an interaction, t adds a task", "$text-muted")
         ]
         self.query_one("#detail-timeline", Static).update(Content("\n").join(lines))
+
+    def _rendered_again(self, contact: ContactRead) -> None:
+        if self.shown is contact:
+            self._render_contact()
 
     def on_resize(self) -> None:
         """Text laid out right to left is wrapped to the pane: again at its new width."""
