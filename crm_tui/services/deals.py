@@ -29,7 +29,7 @@ from crm_tui.models import (
     TeamMember,
 )
 from crm_tui.schemas import DealCreate, DealRead, DealUpdate
-from crm_tui.services.common import check_version, live_row, touch, utcnow
+from crm_tui.services.common import check_version, live_row, set_deleted, touch, utcnow
 from crm_tui.services.organizations import organization_named
 from crm_tui.text import fold, sort_key
 from crm_tui.validation import MAX_ID
@@ -243,16 +243,10 @@ def lose_deal(
 
 
 def delete_deals(*, session: Session, deal_ids: list[int], actor_id: int | None = None) -> int:
-    """Move deals to the trash; returns how many were live."""
-    count = 0
-    for deal_id in deal_ids:
-        deal = session.get(Deal, deal_id)
-        if deal is not None and deal.deleted_at is None:
-            deal.deleted_at = utcnow()
-            touch(deal, actor_id=actor_id)
-            count += 1
-    session.flush()
-    return count
+    """Move deals to the trash; returns how many were moved."""
+    return set_deleted(
+        session=session, model=Deal, ids=deal_ids, deleted_at=utcnow(), actor_id=actor_id
+    )
 
 
 def stage_history(*, session: Session, deal_id: int) -> list[tuple[str, datetime, datetime | None]]:
