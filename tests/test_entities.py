@@ -18,13 +18,7 @@ from crm_tui.io.contact_rows import RowError, RowReader, Team
 from crm_tui.io.csv_reader import parse_csv
 from crm_tui.io.profiles import column_map
 from crm_tui.io.work_rows import interaction_row, task_row
-from crm_tui.io.writers import (
-    INTERACTION_COLUMNS,
-    TASK_COLUMNS,
-    interaction_rows,
-    task_rows,
-    write_csv,
-)
+from crm_tui.io.writers import entity_columns, entity_rows, write_csv
 from crm_tui.schemas import (
     ContactCreate,
     ContactRead,
@@ -375,12 +369,10 @@ def test_every_imported_work_field_survives_export_then_import(
             values |= {"project_id": project, "depends_on": [first]}
             item = create_task(session=session, data=TaskCreate(**values))
     if kind is ImportKind.INTERACTIONS:
-        header = INTERACTION_COLUMNS
-        rows = lambda s: interaction_rows(list_interactions(session=s).rows)  # noqa: E731
+        rows = lambda s: entity_rows(entity, list_interactions(session=s).rows)  # noqa: E731
     else:
-        header = TASK_COLUMNS
-        rows = lambda s: task_rows(list_tasks(session=s))  # noqa: E731
-    read = _work_file(db, entity, rows, header, kind)
+        rows = lambda s: entity_rows(entity, list_tasks(session=s))  # noqa: E731
+    read = _work_file(db, entity, rows, entity_columns(entity), kind)
     assert all(not isinstance(row, RowError) for row in read), read
     target = open_database(databases.clone(migrated_template, "target"))
     try:

@@ -425,18 +425,15 @@ def export_interactions(
     calendar: str = CalendarOpt,
 ) -> None:
     """Export interactions, oldest first."""
-    from crm_tui.io.writers import INTERACTION_COLUMNS, interaction_rows, write_csv, write_json
+    from crm_tui.entities import INTERACTION
+    from crm_tui.io.writers import write_records
     from crm_tui.services.exports import interactions_read
 
     fmt = _format("interactions", fmt, output)
     jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session, _output(output) as out:
         items = interactions_read(session=session)
-        if fmt == "csv":
-            rows = _dated(INTERACTION_COLUMNS, interaction_rows(items), jalali)
-            count = write_csv(out, INTERACTION_COLUMNS, rows)
-        else:
-            count = write_json(out, items)
+        count = write_records(out, INTERACTION, items, fmt=fmt, jalali=jalali)
     _done(count, "interaction", output)
 
 
@@ -448,7 +445,8 @@ def export_tasks(
     calendar: str = CalendarOpt,
 ) -> None:
     """Export tasks: CSV, JSON, or iCalendar VTODO for calendars."""
-    from crm_tui.io.writers import TASK_COLUMNS, task_rows, tasks_ics, write_csv, write_json
+    from crm_tui.entities import TASK
+    from crm_tui.io.writers import tasks_ics, write_records
     from crm_tui.services.exports import tasks_read
 
     fmt = _format("tasks", fmt, output)
@@ -460,10 +458,7 @@ def export_tasks(
             out.write(tasks_ics(tasks))
     else:
         with _output(output) as out:
-            if fmt == "csv":
-                write_csv(out, TASK_COLUMNS, _dated(TASK_COLUMNS, task_rows(tasks), jalali))
-            else:
-                write_json(out, tasks)
+            write_records(out, TASK, tasks, fmt=fmt, jalali=jalali)
     _done(len(tasks), "task", output)
 
 
@@ -475,17 +470,14 @@ def export_deals(
     calendar: str = CalendarOpt,
 ) -> None:
     """Export deals (not those in the trash), by id."""
-    from crm_tui.io.writers import DEAL_COLUMNS, deal_rows, write_csv, write_json
+    from crm_tui.entities import DEAL
+    from crm_tui.io.writers import write_records
     from crm_tui.services.deals import deals_read
 
     fmt = _format("deals", fmt, output)
     jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session, _output(output) as out:
-        items = deals_read(session=session)
-        if fmt == "csv":
-            count = write_csv(out, DEAL_COLUMNS, _dated(DEAL_COLUMNS, deal_rows(items), jalali))
-        else:
-            count = write_json(out, items)
+        count = write_records(out, DEAL, deals_read(session=session), fmt=fmt, jalali=jalali)
     _done(count, "deal", output)
 
 

@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from crm_tui.entities import DEAL, INTERACTION, TASK, Entity, Field, Kind
+from crm_tui.entities import Entity, Field, Kind
 from crm_tui.io.contact_rows import FORMULA_STARTS
-from crm_tui.money import Money
 
 if TYPE_CHECKING:
-    from crm_tui.schemas import DealRead, InteractionRead, TaskRead
+    from crm_tui.schemas import TaskRead
 
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
@@ -64,7 +63,7 @@ def write_json(out: IO[str], items: Iterable[Any]) -> int:
     return count
 
 
-def _columns(entity: Entity) -> list[str]:
+def entity_columns(entity: Entity) -> list[str]:
     """An entity's CSV columns: its id, then each exported field's; a contact by id, then
     by name (for people reading it; an import reads the id)."""
     columns = ["id"]
@@ -87,6 +86,8 @@ def _cells(field: Field, item: Any) -> list[Any]:
     if field.kind is Kind.FLAG:
         return ["yes" if value else ""]
     if field.kind is Kind.MONEY:  # the amount as a decimal, its currency in its own column
+        from crm_tui.money import Money  # Babel: for an export of deals only
+
         return [str(Money(value, item.currency).amount)]
     if field.kind is Kind.WAITS_FOR:
         return [" ".join(str(i) for i in value)]
@@ -95,27 +96,24 @@ def _cells(field: Field, item: Any) -> list[Any]:
     return [value or ""]
 
 
-def _rows(entity: Entity, items: Iterable[Any]) -> Iterable[list[Any]]:
+def entity_rows(entity: Entity, items: Iterable[Any]) -> Iterable[list[Any]]:
+    """``items`` (read models of ``entity``) as CSV rows under ``entity_columns``."""
     fields = entity.exported
     for item in items:
         yield [item.id, *(cell for field in fields for cell in _cells(field, item))]
 
 
-INTERACTION_COLUMNS = _columns(INTERACTION)
-TASK_COLUMNS = _columns(TASK)
-DEAL_COLUMNS = _columns(DEAL)
-
-
-def interaction_rows(items: Iterable[InteractionRead]) -> Iterable[list[Any]]:
-    return _rows(INTERACTION, items)
-
-
-def task_rows(tasks: Iterable[TaskRead]) -> Iterable[list[Any]]:
-    return _rows(TASK, tasks)
-
-
-def deal_rows(deals: Iterable[DealRead]) -> Iterable[list[Any]]:
-    return _rows(DEAL, deals)
+def write_records(
+    out: IO[str], entity: Entity, items: Iterable[Any], *, fmt: str, jalali: bool = False
+) -> int:
+    """``items`` (read models of ``entity``) as ``fmt``: CSV under the declared columns
+    (with ``jalali``, its days and times in the Jalali calendar, see ``in_jalali``), or
+    JSON. Returns how many were written."""
+    if fmt != "csv":
+        return write_json(out, items)
+    columns = entity_columns(entity)
+    rows = entity_rows(entity, items)
+    return write_csv(out, columns, in_jalali(columns, rows) if jalali else rows)
 
 
 _ICAL_STATUS = {
