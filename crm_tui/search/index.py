@@ -17,11 +17,10 @@ from sqlmodel import Session
 
 from crm_tui.search import sources
 from crm_tui.search.plan import Plan
-from crm_tui.search.rows import Key
+from crm_tui.search.rows import CHUNK, Key
 from crm_tui.services.common import Page, chunked
 
 T = TypeVar("T")
-CHUNK = 500
 
 
 class Filing(Protocol):

@@ -30,7 +30,6 @@ from crm_tui.search.rows import SearchRows
 from crm_tui.text import words
 
 T = TypeVar("T")
-CHUNK = 500
 
 
 class TsIndex(SearchRows):

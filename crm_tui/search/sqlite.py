@@ -40,11 +40,10 @@ from crm_tui.search import sources
 from crm_tui.search.bands import ID_MASK, BandFiling, Key, NameBands, band_of_rowid, contact_rowid
 from crm_tui.search.plan import NO_WORDS, Deadline, How, Plan, raw_sqlite
 from crm_tui.search.query import match_expression, prefixes
-from crm_tui.search.rows import SearchRows
+from crm_tui.search.rows import CHUNK, SearchRows
 from crm_tui.services.common import Page, chunked, restoring
 
 T = TypeVar("T")
-CHUNK = 500
 MANY_MATCHES = 2_000
 DENSE = 20
 VERY_DENSE = 4

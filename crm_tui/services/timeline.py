@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from crm_tui.dates import local_day_start
-from crm_tui.money import Money, format_money
 from crm_tui.schemas import DealRead, InteractionRead, TaskRead, TimelineEntry
 from crm_tui.services.deals import DealQuery, list_deals
 from crm_tui.services.interactions import InteractionQuery, list_interactions
@@ -57,6 +56,8 @@ def task_entry(task: TaskRead) -> TimelineEntry:
 
 def deal_entry(deal: DealRead) -> TimelineEntry:
     """A deal sits on a timeline when it last changed stage (opened, won, lost…)."""
+    from crm_tui.money import Money, format_money  # Babel: when a deal is shown, not at start
+
     return TimelineEntry(
         kind="deal",
         id=deal.id,
