@@ -134,3 +134,35 @@ def test_a_persian_demo_is_a_persian_business(db: Database) -> None:
         assert "no demo locale 'de' (choose mixed, fa)" in str(error)
     else:
         raise AssertionError("an unknown locale was accepted")
+
+
+def test_the_demo_has_a_year_of_selling(demo_db: Database) -> None:
+    """Deals in every stage, won and lost with reasons, EUR and IRR, three owners, and
+    a stage history behind each: the dashboard and the reports tell a story at once."""
+    from crm_tui.models import Deal, DealStage, DealStageChange
+
+    with demo_db.read() as session:
+        by_stage = dict(
+            session.execute(
+                select(DealStage.name, func.count(Deal.id))
+                .join(Deal, Deal.stage_id == DealStage.id, isouter=True)
+                .group_by(DealStage.name)
+            ).all()
+        )
+        currencies = set(session.scalars(select(Deal.currency)))
+        owners = set(session.scalars(select(Deal.owner_id)))
+        lost_without_reason = session.scalar(
+            select(func.count())
+            .select_from(Deal)
+            .join(DealStage, DealStage.id == Deal.stage_id)
+            .where(DealStage.outcome == "lost", Deal.lost_reason_id.is_(None))  # type: ignore[union-attr]
+        )
+        first_moves = session.scalar(
+            select(func.count()).where(DealStageChange.from_stage_id.is_(None))  # type: ignore[union-attr]
+        )
+        deals = session.scalar(select(func.count()).select_from(Deal))
+    assert all(by_stage.values()), by_stage
+    assert currencies == {"EUR", "IRR"}
+    assert owners == {1, 2, 3}
+    assert lost_without_reason == 0
+    assert first_moves == deals  # every deal's history starts where it was created

@@ -62,7 +62,8 @@ def demo(
             f"demo data written to {location_label(cli.database().url)}: {summary.contacts} "
             f"contacts, {summary.organizations} organizations, {summary.interactions} "
             f"interactions ({summary.complaints} complaints), {summary.projects} projects, "
-            f"{summary.tasks} tasks, {summary.members} team members, {summary.templates} templates"
+            f"{summary.tasks} tasks, {summary.members} team members, "
+            f"{summary.templates} templates, {summary.deals} deals"
         )
         ctrl_c.say_if_late("demo data")
 

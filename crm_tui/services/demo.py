@@ -40,6 +40,7 @@ from crm_tui.services.common import (
     indexes_built_after,
     reset_id_sequences,
 )
+from crm_tui.services.demo_deals import write_deals
 from crm_tui.services.projects import create_project
 from crm_tui.services.tasks import create_follow_up, create_task, list_tasks
 from crm_tui.services.templates import StepSpec, save_template
@@ -70,6 +71,7 @@ class DemoSummary:
     tasks: int = 0
     members: int = 0
     templates: int = 0
+    deals: int = 0
 
 
 @dataclass
@@ -554,6 +556,14 @@ def build_demo(
         session=session, tables=("team_member", "organization", "tag", "contact", "interaction")
     )
     projects, tasks, templates = _write_work(session, today, gen.rng, pool)
+    deals = write_deals(
+        session=session,
+        contacts=contacts - DUPLICATES,
+        seed=seed,
+        now=now,
+        member_ids=member_ids,
+        pool=pool,
+    )
     return DemoSummary(
         contacts=contacts,
         organizations=len(pool.ORGANIZATIONS),
@@ -563,4 +573,5 @@ def build_demo(
         tasks=tasks,
         members=len(member_ids),
         templates=templates,
+        deals=deals,
     )

@@ -301,3 +301,20 @@ TEMPLATES = [
         ],
     ),
 ]
+# What the demo business sells (deal titles) and in which currencies, by weight.
+DEALS = [
+    "Website redesign",
+    "Annual support contract",
+    "Spring catalogue print run",
+    "Team training workshop",
+    "Packaging refresh",
+    "Online shop build",
+    "Brand guidelines",
+    "Trade fair stand",
+    "Photo shoot for new range",
+    "Newsletter templates",
+    "طراحی کاتالوگ",
+    "عقد صيانة سنوي",
+    "展会展台设计",
+]
+CURRENCIES = {"EUR": 85, "IRR": 15}
