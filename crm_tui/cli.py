@@ -18,7 +18,17 @@ from typer.exceptions import TyperException
 
 from crm_tui import __version__
 from crm_tui.collector import before_exit
-from crm_tui.commands import agenda, contacts, deals, io, log, maintenance, misc, tasks
+from crm_tui.commands import (
+    agenda,
+    contacts,
+    deals,
+    io,
+    log,
+    maintenance,
+    misc,
+    reports,
+    tasks,
+)
 from crm_tui.commands.common import CliState, one_line, state
 from crm_tui.commands.terminal import guard_output, unguard_output
 from crm_tui.errors import CrmError
@@ -179,6 +189,7 @@ app.command("restore")(maintenance.restore)
 app.command("doctor")(maintenance.doctor)
 app.command("log")(log.log)
 app.command("agenda")(agenda.agenda)
+app.command("report")(reports.report)
 app.command("demo")(misc.demo)
 
 

@@ -314,3 +314,26 @@ def month_firsts(day: date, count: int, *, jalali: bool = False) -> list[date]:
     if jalali:
         return [jdatetime.date(y, m, 1).togregorian() for y, m in months]
     return [date(y, m, 1) for y, m in months]
+
+
+def month_starts(start: date, end: date, *, jalali: bool = False) -> list[date]:
+    """The first day of each month from ``start``'s to ``end``'s (Gregorian or Jalali
+    months), then the first day of the month after ``end``'s."""
+    if jalali:
+        import jdatetime
+
+        first, last = (jdatetime.date.fromgregorian(date=day) for day in (start, end))
+        count = (last.year - first.year) * 12 + last.month - first.month + 1
+    else:
+        count = (end.year - start.year) * 12 + end.month - start.month + 1
+    return month_firsts(end, max(count, 1), jalali=jalali)
+
+
+def month_label(first: date, *, jalali: bool = False) -> str:
+    """``2026-03`` for the month that starts on ``first`` (``1405-01`` in Jalali)."""
+    if jalali:
+        import jdatetime
+
+        shown = jdatetime.date.fromgregorian(date=first)
+        return f"{shown.year:04d}-{shown.month:02d}"
+    return f"{first.year:04d}-{first.month:02d}"

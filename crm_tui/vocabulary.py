@@ -69,3 +69,22 @@ class Outcome(enum.StrEnum):
     OPEN = "open"
     WON = "won"
     LOST = "lost"
+
+
+class ReportName(enum.StrEnum):
+    """The reports on selling (``crm report``, ``crm_tui.services.reports``)."""
+
+    PIPELINE = "pipeline"
+    FORECAST = "forecast"
+    SALES = "sales"
+    CYCLE = "cycle"
+    TEAM = "team"
+
+
+class GroupBy(enum.StrEnum):
+    """What a report's rows are: one per month, owner, source or stage."""
+
+    MONTH = "month"
+    OWNER = "owner"
+    SOURCE = "source"
+    STAGE = "stage"

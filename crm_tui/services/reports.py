@@ -1,0 +1,498 @@
+"""Reports on selling: what is in the pipeline, what will close when, what was won and lost,
+how long a sale takes and how each team member does (``crm report``, the dashboard).
+
+A report is rows of named figures, one row per group of one dimension (``By``: month,
+owner, source or stage), over a ``Period`` of local days. Amounts stay per currency
+(``Amounts``: currency → minor units), never added across currencies.
+
+Everything is counted and summed by the database, grouped by the dimension and the
+currency, so a report reads a few rows however many deals there are. A month is the
+user's calendar's (Jalali when it is Jalali), in local time: a timestamp is put in its
+month by comparing it with each month's first instant, in the query. Sums of minor units
+are taken as two sums of 32-bit halves, which no number of deals overflows (SQLite's
+integers are 64-bit and its ``sum`` fails past them; values reach 10**18 minor units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import Date, case, extract, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from crm_tui.dates import local_day_start, month_label, month_starts
+from crm_tui.errors import ValidationError
+from crm_tui.models import Deal, DealStage, DealStageChange, Task, TeamMember
+from crm_tui.vocabulary import GroupBy as By
+from crm_tui.vocabulary import Outcome, TaskStatus
+from crm_tui.vocabulary import ReportName as Name
+
+Amounts = dict[str, int]  # currency → minor units
+MAX_MONTHS = 240  # a report by month covers at most twenty years
+_HALF = 2**32
+NO_OWNER = "(no owner)"
+NO_SOURCE = "(no source)"
+NO_DATE = "(no date)"
+BEFORE = "(before)"
+AFTER = "(after)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValidationError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def instants(self) -> tuple[datetime, datetime]:
+        """Its first moment and the first moment after it, here."""
+        return local_day_start(self.start), local_day_start(self.end + timedelta(days=1))
+
+    @classmethod
+    def month_of(cls, day: date, *, jalali: bool = False, months: int = 1) -> Period:
+        """``months`` whole months from the one ``day`` is in."""
+        firsts = month_starts(day, day, jalali=jalali)
+        last = firsts[0]
+        for _ in range(months):
+            last = month_starts(last, last, jalali=jalali)[1]
+        return cls(firsts[0], last - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "text", "count", "money", "percent", "days"
+
+
+@dataclass
+class Report:
+    name: Name
+    by: By
+    period: Period | None
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Group:
+    """Figures gathered for one group, per currency where they are money."""
+
+    label: str
+    order: tuple[Any, ...]
+    starts: date | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    amounts: dict[str, Amounts] = field(default_factory=dict)
+    days: dict[str, float | None] = field(default_factory=dict)
+
+    def add(self, name: str, value: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def add_amount(self, name: str, currency: str, minor: int) -> None:
+        found = self.amounts.setdefault(name, {})
+        found[currency] = found.get(currency, 0) + minor
+
+
+# -- grouping ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Grouping:
+    """How rows are put in groups: the SQL expression and how its values are named."""
+
+    key: Any
+    name: Callable[[Any], _Group]
+
+
+def _grouping(
+    session: Session,
+    by: By,
+    *,
+    moment: Any = None,
+    period: Period | None = None,
+    jalali: bool = False,
+) -> _Grouping:
+    if by is By.MONTH:
+        return _months(moment, period, jalali)
+    if by is By.OWNER:
+        names: dict[Any, str] = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
+        return _Grouping(
+            Deal.owner_id,
+            lambda key: _Group(names.get(key, NO_OWNER), (key is None, names.get(key, ""))),
+        )
+    if by is By.SOURCE:
+        return _Grouping(Deal.source, lambda key: _Group(key or NO_SOURCE, (not key, key or "")))
+    rows = session.execute(select(DealStage.id, DealStage.name, DealStage.position)).all()
+    stages = {row.id: (row.name, row.position) for row in rows}
+    return _Grouping(
+        Deal.stage_id,
+        lambda key: _Group(stages.get(key, ("?", 0))[0], (stages.get(key, ("?", 0))[1], key)),
+    )
+
+
+def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
+    """Groups by the month ``moment`` (a date or timestamp column) falls in."""
+    if period is None:
+        raise ValidationError("a report by month needs a period (--from and --to)")
+    firsts = month_starts(period.start, period.end, jalali=jalali)
+    if len(firsts) - 1 > MAX_MONTHS:
+        raise ValidationError(f"a report by month covers at most {MAX_MONTHS} months")
+    timestamp = not isinstance(moment.type, Date)
+    bounds = [local_day_start(day) if timestamp else day for day in firsts]
+    key = case(
+        (moment.is_(None), literal(-2)),
+        (moment < bounds[0], literal(-1)),
+        *((moment < bound, literal(index)) for index, bound in enumerate(bounds[1:])),
+        else_=literal(len(firsts)),
+    )
+
+    def name(index: int) -> _Group:
+        if index == -2:
+            return _Group(NO_DATE, (2, 0))
+        if index == -1:
+            return _Group(BEFORE, (-1, 0))
+        if index >= len(firsts) - 1:
+            return _Group(AFTER, (1, 0))
+        return _Group(month_label(firsts[index], jalali=jalali), (0, index), firsts[index])
+
+    return _Grouping(key, name)
+
+
+def _sums(value: Any, times: Any = None) -> list[Any]:
+    """``value`` (times ``times``, a percent) summed as two halves that no count of 64-bit
+    values overflows; split before the product, which would overflow first."""
+    high, low = value // _HALF, value % _HALF
+    if times is not None:
+        high, low = high * times, low * times
+    return [func.sum(high), func.sum(low)]
+
+
+def _total(high: int | None, low: int | None) -> int:
+    return int(high or 0) * _HALF + int(low or 0)
+
+
+def _live() -> ColumnElement[bool]:
+    return col(Deal.deleted_at).is_(None)
+
+
+def _probability() -> Any:
+    return func.coalesce(Deal.probability, DealStage.probability)
+
+
+# -- the reports ---------------------------------------------------------------------------
+
+
+def pipeline(
+    *,
+    session: Session,
+    by: By = By.STAGE,
+    period: Period | None = None,
+    jalali: bool = False,
+) -> Report:
+    """Open deals now: how many, their value and their value weighted by probability, per
+    group; with a period, only those expected to close in it."""
+    grouping = _grouping(session, by, moment=col(Deal.expected_close), period=period, jalali=jalali)
+    statement = (
+        select(grouping.key, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        .add_columns(*_sums(Deal.value_minor, _probability()))
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(_live(), col(Deal.closed_at).is_(None))
+        .group_by(grouping.key, Deal.currency)
+    )
+    if period is not None:
+        statement = statement.where(
+            col(Deal.expected_close) >= period.start, col(Deal.expected_close) <= period.end
+        )
+    groups: dict[Any, _Group] = {}
+    for key, currency, count, high, low, weighted_high, weighted_low in session.execute(statement):
+        group = groups.setdefault(key, grouping.name(key))
+        group.add("deals", count)
+        group.add_amount("value", currency, _total(high, low))
+        group.add_amount("weighted", currency, _total(weighted_high, weighted_low))
+    for group in groups.values():
+        group.amounts["weighted"] = {
+            currency: _percent_of(minor) for currency, minor in group.amounts["weighted"].items()
+        }
+    return _report(
+        Name.PIPELINE,
+        by,
+        period,
+        groups.values(),
+        (Column("deals", "count"), Column("value", "money"), Column("weighted", "money")),
+    )
+
+
+def forecast(
+    *, session: Session, period: Period, by: By = By.MONTH, jalali: bool = False
+) -> Report:
+    """Open deals by when they are expected to close (the pipeline over time)."""
+    report = pipeline(session=session, by=by, period=period, jalali=jalali)
+    report.name = Name.FORECAST
+    return report
+
+
+def _percent_of(hundredths: int) -> int:
+    """``hundredths`` / 100, rounded half to even: a sum of value × percent, in minor units."""
+    return int((Decimal(hundredths) / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool = False) -> Report:
+    """Deals closed in the period: won, lost, the win rate, revenue and average deal size."""
+    grouping = _grouping(session, by, moment=col(Deal.closed_at), period=period, jalali=jalali)
+    start, end = period.instants
+    statement = (
+        select(grouping.key, DealStage.outcome, Deal.currency, func.count())
+        .add_columns(*_sums(Deal.value_minor))
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(_live(), col(Deal.closed_at) >= start, col(Deal.closed_at) < end)
+        .group_by(grouping.key, DealStage.outcome, Deal.currency)
+    )
+    groups: dict[Any, _Group] = {}
+    won_by_currency: dict[tuple[Any, str], int] = {}
+    for key, outcome, currency, count, high, low in session.execute(statement):
+        group = groups.setdefault(key, grouping.name(key))
+        if outcome == Outcome.WON:
+            group.add("won", count)
+            group.add_amount("revenue", currency, _total(high, low))
+            won_by_currency[key, currency] = won_by_currency.get((key, currency), 0) + count
+        elif outcome == Outcome.LOST:
+            group.add("lost", count)
+    for key, group in groups.items():
+        won, lost = group.counts.get("won", 0), group.counts.get("lost", 0)
+        group.days["win_rate"] = round(100 * won / (won + lost), 1) if won + lost else None
+        group.amounts["average"] = {
+            currency: _divide(minor, won_by_currency[key, currency])
+            for currency, minor in group.amounts.get("revenue", {}).items()
+        }
+    return _report(
+        Name.SALES,
+        by,
+        period,
+        groups.values(),
+        (
+            Column("won", "count"),
+            Column("lost", "count"),
+            Column("win_rate", "percent"),
+            Column("revenue", "money"),
+            Column("average", "money"),
+        ),
+    )
+
+
+def _divide(minor: int, count: int) -> int:
+    return int((Decimal(minor) / count).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool = False) -> Report:
+    """How long the deals won in the period took: from created to won (the sales cycle),
+    and by stage, how long they sat in each."""
+    start, end = period.instants
+    won = (
+        select(Deal.id)
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(
+            _live(),
+            DealStage.outcome == Outcome.WON.value,
+            col(Deal.closed_at) >= start,
+            col(Deal.closed_at) < end,
+        )
+    )
+    whole = _days(session, Deal.created_at, Deal.closed_at)
+    count, average = session.execute(
+        select(func.count(), func.avg(whole)).where(col(Deal.id).in_(won))
+    ).one()
+    summary = {"won": count, "sales_cycle": _round(average)}
+    if by is By.STAGE:
+        groups = _stage_days(session, won)
+        columns = (Column("deals", "count"), Column("days", "days"))
+    else:
+        grouping = _grouping(session, by, moment=col(Deal.closed_at), period=period, jalali=jalali)
+        groups = {}
+        rows = session.execute(
+            select(grouping.key, func.count(), func.avg(whole))
+            .where(col(Deal.id).in_(won))
+            .group_by(grouping.key)
+        )
+        for key, deals, days in rows:
+            group = groups.setdefault(key, grouping.name(key))
+            group.add("won", deals)
+            group.days["sales_cycle"] = _round(days)
+        columns = (Column("won", "count"), Column("sales_cycle", "days"))
+    return _report(Name.CYCLE, by, period, groups.values(), columns, summary)
+
+
+def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
+    """For each open stage the won deals passed through: how many, and their average days
+    in it (entered to left; a deal that entered a stage twice counts both stays)."""
+    left = (
+        func.lead(DealStageChange.changed_at)
+        .over(
+            partition_by=DealStageChange.deal_id,
+            order_by=(DealStageChange.changed_at, DealStageChange.id),
+        )
+        .label("left_at")
+    )
+    stays = (
+        select(
+            DealStageChange.deal_id,
+            col(DealStageChange.to_stage_id).label("stage_id"),
+            DealStageChange.changed_at.label("entered_at"),  # type: ignore[attr-defined]
+            left,
+        )
+        .where(col(DealStageChange.deal_id).in_(won))
+        .subquery()
+    )
+    days = _days(session, stays.c.entered_at, stays.c.left_at)
+    rows = session.execute(
+        select(
+            DealStage.id,
+            DealStage.name,
+            DealStage.position,
+            func.count(func.distinct(stays.c.deal_id)),
+            func.avg(days),
+        )
+        .join(DealStage, DealStage.id == stays.c.stage_id)
+        .where(stays.c.left_at.is_not(None), DealStage.outcome == Outcome.OPEN.value)
+        .group_by(DealStage.id, DealStage.name, DealStage.position)
+    )
+    groups: dict[Any, _Group] = {}
+    for stage_id, name, position, deals, average in rows:
+        group = groups.setdefault(stage_id, _Group(name, (position, stage_id)))
+        group.add("deals", deals)
+        group.days["days"] = _round(average)
+    return groups
+
+
+def _days(session: Session, start: Any, end: Any) -> Any:
+    """Days from ``start`` to ``end`` (timestamps), with the fraction, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def _round(days: Any) -> float | None:
+    return None if days is None else round(float(days), 1)
+
+
+def team(*, session: Session, period: Period) -> Report:
+    """Per team member: deals won in the period and their value; open deals and their value
+    now; open tasks now."""
+    start, end = period.instants
+    names: dict[Any, str] = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
+    groups: dict[Any, _Group] = {}
+
+    def group_of(key: Any) -> _Group:
+        label = names.get(key, NO_OWNER)
+        return groups.setdefault(key, _Group(label, (key is None, label)))
+
+    won = session.execute(
+        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(
+            _live(),
+            DealStage.outcome == Outcome.WON.value,
+            col(Deal.closed_at) >= start,
+            col(Deal.closed_at) < end,
+        )
+        .group_by(Deal.owner_id, Deal.currency)
+    )
+    for owner, currency, count, high, low in won:
+        group_of(owner).add("won", count)
+        group_of(owner).add_amount("value_won", currency, _total(high, low))
+    still_open = session.execute(
+        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        .where(_live(), col(Deal.closed_at).is_(None))
+        .group_by(Deal.owner_id, Deal.currency)
+    )
+    for owner, currency, count, high, low in still_open:
+        group_of(owner).add("open_deals", count)
+        group_of(owner).add_amount("open_value", currency, _total(high, low))
+    tasks = session.execute(
+        select(Task.assignee_id, func.count())
+        .where(col(Task.deleted_at).is_(None), Task.status != TaskStatus.DONE.value)
+        .group_by(Task.assignee_id)
+    )
+    for assignee, count in tasks:
+        group_of(assignee).add("open_tasks", count)
+    columns = (
+        Column("won", "count"),
+        Column("value_won", "money"),
+        Column("open_deals", "count"),
+        Column("open_value", "money"),
+        Column("open_tasks", "count"),
+    )
+    return _report(Name.TEAM, By.OWNER, period, groups.values(), columns)
+
+
+def _report(
+    name: Name,
+    by: By,
+    period: Period | None,
+    groups: Iterable[_Group],
+    columns: Sequence[Column],
+    summary: dict[str, Any] | None = None,
+) -> Report:
+    rows = []
+    for group in sorted(groups, key=lambda g: g.order):
+        row: dict[str, Any] = {by.value: group.label}
+        if group.starts is not None:
+            row["starts"] = group.starts
+        for column in columns:
+            if column.kind == "count":
+                row[column.name] = group.counts.get(column.name, 0)
+            elif column.kind == "money":
+                row[column.name] = dict(group.amounts.get(column.name, {}))
+            else:
+                row[column.name] = group.days.get(column.name)
+        rows.append(row)
+    return Report(name, by, period, (Column(by.value, "text"), *columns), rows, summary or {})
+
+
+def run(
+    *,
+    session: Session,
+    name: Name,
+    period: Period,
+    by: By | None = None,
+    jalali: bool = False,
+) -> Report:
+    """The report ``name`` over ``period``, grouped by ``by`` (each report's own default
+    when None). The pipeline is of now: its period only applies when grouped by month."""
+    allowed = _ALLOWED[name]
+    chosen = by or allowed[0]
+    if chosen not in allowed:
+        choices = ", ".join(b.value for b in allowed)
+        raise ValidationError(f"the {name.value} report is grouped by {choices}, not {chosen}")
+    if name is Name.PIPELINE:
+        return pipeline(
+            session=session,
+            by=chosen,
+            period=period if chosen is By.MONTH else None,
+            jalali=jalali,
+        )
+    if name is Name.FORECAST:
+        return forecast(session=session, period=period, by=chosen, jalali=jalali)
+    if name is Name.SALES:
+        return sales(session=session, period=period, by=chosen, jalali=jalali)
+    if name is Name.CYCLE:
+        return cycle(session=session, period=period, by=chosen, jalali=jalali)
+    return team(session=session, period=period)
+
+
+_ALLOWED: dict[Name, tuple[By, ...]] = {
+    Name.PIPELINE: (By.STAGE, By.OWNER, By.SOURCE, By.MONTH),
+    Name.FORECAST: (By.MONTH, By.OWNER, By.SOURCE, By.STAGE),
+    Name.SALES: (By.MONTH, By.OWNER, By.SOURCE, By.STAGE),
+    Name.CYCLE: (By.STAGE, By.MONTH, By.OWNER, By.SOURCE),
+    Name.TEAM: (By.OWNER,),
+}
