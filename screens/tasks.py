@@ -200,7 +200,7 @@ class TasksScreen(CrmScreen):
     @on(KanbanBoard.Highlighted)
     @on(GanttChart.Highlighted)
     def _highlighted(self, message: KanbanBoard.Highlighted | GanttChart.Highlighted) -> None:
-        task = message.task
+        task = message.card if isinstance(message, KanbanBoard.Highlighted) else message.task
         detail = self.query_one("#task-detail", Static)
         if task is None:
             detail.update("")
@@ -261,7 +261,7 @@ class TasksScreen(CrmScreen):
 
     @on(KanbanBoard.Move)
     def _move(self, message: KanbanBoard.Move) -> None:
-        self._write_move(message.task, message.status, message.offset)
+        self._write_move(message.card, message.key, message.offset)
 
     def _write_move(self, task: TaskRead, status: str | None, offset: int) -> None:
         self.write_in_worker(
@@ -336,7 +336,7 @@ class TasksScreen(CrmScreen):
             self.load(getattr(result, "id", None))
 
     def action_new(self) -> None:
-        status = self.board.current_status if self.view == "board" else "todo"
+        status = self.board.current_key if self.view == "board" else "todo"
         project = self.board_filter.project_id
         self.app.push_screen(
             TaskForm(

@@ -220,7 +220,7 @@ async def test_kanban_moves_cards(demo_db: Database) -> None:
         await settle(pilot)
         with demo_db.read() as session:
             assert get_task(session=session, task_id=card.id).status == "doing"
-        assert screen.board.current.id == card.id and screen.board.current_status == "doing"
+        assert screen.board.current.id == card.id and screen.board.current_key == "doing"
         with demo_db.read() as session:
             before = [t.id for t in list_tasks(session=session, query=TaskQuery(status="doing"))]
         assert before[-1] == card.id, "a moved card goes to the end of its new column"
