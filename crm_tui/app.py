@@ -24,6 +24,7 @@ from screens.commands import CrmCommands
 from screens.contacts import ContactsScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
+from screens.pipeline import PipelineScreen
 from screens.tasks import TasksScreen
 from screens.text import joiner, on_latin_layout, type_joiner
 from screens.textual_compat import style_app_first
@@ -44,12 +45,14 @@ class CrmApp(App[None]):
         "contacts": ContactsScreen,
         "log": LogScreen,
         "tasks": TasksScreen,
+        "pipeline": PipelineScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('today')", "Today", show=False, id="screen.today"),
         Binding("2", "switch_mode('contacts')", "Contacts", show=False, id="screen.contacts"),
         Binding("3", "switch_mode('log')", "Log", show=False, id="screen.log"),
         Binding("4", "switch_mode('tasks')", "Tasks", show=False, id="screen.tasks"),
+        Binding("5", "switch_mode('pipeline')", "Pipeline", show=False, id="screen.pipeline"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f2", "toggle_calendar", "Calendar", show=False, id="app.calendar"),
         Binding("f3", "toggle_digits", "Digits", show=False, id="app.digits"),

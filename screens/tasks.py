@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from crm_tui import bidi, display
+from crm_tui import display
 from crm_tui.schemas import TaskRead
 from crm_tui.services import tasks as service
 from crm_tui.services.tasks import TaskQuery
@@ -33,7 +33,7 @@ from screens.task_dialogs import (
     board_choices,
 )
 from screens.task_form import TaskForm
-from screens.text import flowing, safe
+from screens.text import fact_lines, flowing
 from screens.widgets.gantt import GanttChart, task_span
 from screens.widgets.kanban import KanbanBoard
 from screens.widgets.keybar import KeyBar
@@ -57,24 +57,6 @@ def _facts(task: TaskRead) -> list[str]:
     if task.updated_by:
         facts.append(f"changed by {task.updated_by}")
     return facts
-
-
-def _fact_lines(facts: list[str], width: int, taken: int) -> str:
-    """The facts, " · " between them, each laid out on its own (a list of names read left to
-    right); when crm lays right-to-left text out itself, broken between facts to the pane's
-    ``width`` (the first line after ``taken`` cells), as the pane would break them after
-    layout in the wrong order."""
-    shown = [safe(fact, single_line=True) for fact in facts if fact]
-    if not bidi.laying_out() or width <= 0:
-        return " · ".join(shown)
-    lines, room = [""], width - taken
-    for fact in shown:
-        piece = f" · {fact}" if lines[-1] else fact
-        if lines[-1] and cell_len(lines[-1] + piece) > room:
-            lines.append("")
-            room, piece = width, fact
-        lines[-1] += piece
-    return "\n".join(lines)
 
 
 class TasksScreen(CrmScreen):
@@ -213,7 +195,7 @@ class TasksScreen(CrmScreen):
         parts: list[Any] = [
             (number, "$text-muted"),
             (title, "bold"),
-            ("  " + _fact_lines(_facts(task), width, taken), "$text-muted"),
+            ("  " + fact_lines(_facts(task), width, taken), "$text-muted"),
         ]
         parts += self._violations(task)
         detail.update(Content.assemble(*parts))

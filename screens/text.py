@@ -39,6 +39,24 @@ def flowing(value: str | None, width: int, *, taken: int = 0) -> str:
     return bidi.paragraphs(line, room).replace("\n", "\n" + " " * taken)
 
 
+def fact_lines(facts: list[str], width: int, taken: int) -> str:
+    """The facts, " · " between them, each laid out on its own (a list of names read left to
+    right); when crm lays right-to-left text out itself, broken between facts to the pane's
+    ``width`` (the first line after ``taken`` cells), as the pane would break them after
+    layout in the wrong order."""
+    shown = [safe(fact, single_line=True) for fact in facts if fact]
+    if not bidi.laying_out() or width <= 0:
+        return " · ".join(shown)
+    lines, room = [""], width - taken
+    for fact in shown:
+        piece = f" · {fact}" if lines[-1] else fact
+        if lines[-1] and cell_len(lines[-1] + piece) > room:
+            lines.append("")
+            room, piece = width, fact
+        lines[-1] += piece
+    return "\n".join(lines)
+
+
 def editable(value: str | None) -> str:
     """Stored text as a form shows it for editing: cleaned by the rule text is saved by
     (rows written by older versions or other tools may hold control characters)."""

@@ -43,10 +43,10 @@ def test_contact_form_with_errors(snap_compare: Any, demo_db: Database) -> None:
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=bad_save)
 
 
-def _open_tasks(*keys: str) -> object:
+def _open_tasks(*keys: str, screen: str = "4") -> object:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        await pilot.press("4")
+        await pilot.press(screen)
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
@@ -58,6 +58,12 @@ def _open_tasks(*keys: str) -> object:
 
 def test_kanban_board(snap_compare: Any, demo_db: Database) -> None:
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=_open_tasks())
+
+
+def test_pipeline(snap_compare: Any, demo_db: Database) -> None:
+    """Stages with their totals per currency; the selected deal two stages along."""
+    opened = _open_tasks("right", "right", "down", screen="5")
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=opened)
 
 
 def test_gantt_week_scale(snap_compare: Any, demo_db: Database) -> None:

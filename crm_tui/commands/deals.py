@@ -95,7 +95,7 @@ def list_(
             open_only=open_only,
         )
         found = list_deals(session=session, query=query, limit=limit)
-        total = count_deals(session=session) if len(found) == limit else len(found)
+        total = count_deals(session=session, query=query) if len(found) == limit else len(found)
     if as_json:
         print_json(found)
         return

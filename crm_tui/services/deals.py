@@ -8,13 +8,15 @@ stage opens it again. Its probability is its own when set, else its stage's.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
@@ -46,6 +48,34 @@ class StageRead:
     position: int
     probability: int
     outcome: str
+
+
+@dataclass(frozen=True)
+class PipelineRead:
+    id: int
+    name: str
+    is_default: bool
+
+
+def pipelines(*, session: Session) -> list[PipelineRead]:
+    """Every pipeline, the default one first."""
+    rows = session.scalars(
+        select(Pipeline)
+        .where(col(Pipeline.deleted_at).is_(None))
+        .order_by(col(Pipeline.is_default).desc(), Pipeline.position, Pipeline.id)
+    )
+    return [PipelineRead(row.id or 0, row.name, row.is_default) for row in rows]
+
+
+def lost_reasons(*, session: Session) -> list[str]:
+    """The reasons a deal can be lost for, in the list's order."""
+    return list(
+        session.scalars(
+            select(LostReason.name)
+            .where(col(LostReason.deleted_at).is_(None))
+            .order_by(LostReason.position, LostReason.id)
+        )
+    )
 
 
 def default_pipeline(*, session: Session) -> Pipeline:
@@ -272,17 +302,21 @@ class DealQuery:
     contact_id: int | None = None
     open_only: bool = False
     trash: bool = False
+    search: str = ""  # in the title, ignoring case and accents
+    closed_since: datetime | None = None  # closed deals only when closed since then
 
 
-def list_deals(
-    *, session: Session, query: DealQuery = DealQuery(), limit: int = LIST_LIMIT
-) -> list[DealRead]:
-    """Deals by expected close (undated last), then id; up to ``limit``."""
-    statement = _read_query().order_by(
-        col(Deal.expected_close).is_(None), Deal.expected_close, Deal.id
-    )
+class DealOrder(enum.StrEnum):
+    CLOSE = "close"  # expected close, undated last
+    VALUE = "value"  # by currency, the largest first
+
+
+def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
+    """What ``query`` asks of a deal, as conditions on ``Deal``."""
     deleted = col(Deal.deleted_at)
-    statement = statement.where(deleted.is_not(None) if query.trash else deleted.is_(None))
+    conditions: list[ColumnElement[bool]] = [
+        deleted.is_not(None) if query.trash else deleted.is_(None)
+    ]
     for column, value in (
         (Deal.stage_id, query.stage_id),
         (Deal.pipeline_id, query.pipeline_id),
@@ -290,11 +324,35 @@ def list_deals(
         (Deal.contact_id, query.contact_id),
     ):
         if value is not None:
-            statement = statement.where(column == value)
+            conditions.append(column == value)
+    closed = col(Deal.closed_at)
     if query.open_only:
-        statement = statement.where(col(Deal.closed_at).is_(None))
+        conditions.append(closed.is_(None))
+    elif query.closed_since is not None:
+        conditions.append(or_(closed.is_(None), closed >= query.closed_since))
+    if query.search.strip():
+        conditions.append(col(Deal.sort_title).contains(sort_key(query.search), autoescape=True))
+    return conditions
+
+
+def list_deals(
+    *,
+    session: Session,
+    query: DealQuery = DealQuery(),
+    limit: int = LIST_LIMIT,
+    offset: int = 0,
+    order: DealOrder = DealOrder.CLOSE,
+) -> list[DealRead]:
+    """Deals by expected close (undated last) or by value, then id; up to ``limit`` from
+    the ``offset``-th (a page of a board's column)."""
+    if order is DealOrder.VALUE:
+        ordering: tuple[Any, ...] = (Deal.currency, col(Deal.value_minor).desc(), Deal.id)
+    else:
+        ordering = (col(Deal.expected_close).is_(None), Deal.expected_close, Deal.id)
+    statement = _read_query().where(*deal_conditions(query)).order_by(*ordering)
     # More than the databases hold ids for is all of them (a LIMIT past 2**63 - 1 overflows).
-    return [_read(row) for row in session.execute(statement.limit(min(limit, MAX_ID)))]
+    statement = statement.limit(min(limit, MAX_ID)).offset(min(offset, MAX_ID))
+    return [_read(row) for row in session.execute(statement)]
 
 
 def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
@@ -317,9 +375,7 @@ def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
 
 
 def count_deals(*, session: Session, query: DealQuery = DealQuery()) -> int:
-    deleted = col(Deal.deleted_at)
-    statement = select(func.count()).select_from(Deal)
-    statement = statement.where(deleted.is_not(None) if query.trash else deleted.is_(None))
+    statement = select(func.count()).select_from(Deal).where(*deal_conditions(query))
     return session.scalar(statement) or 0
 
 

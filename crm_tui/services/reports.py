@@ -28,6 +28,7 @@ from sqlmodel import Session, col
 from crm_tui.dates import local_day_start, month_label, month_starts
 from crm_tui.errors import ValidationError
 from crm_tui.models import Deal, DealStage, DealStageChange, Task, TeamMember
+from crm_tui.services.deals import DealQuery, deal_conditions
 from crm_tui.vocabulary import GroupBy as By
 from crm_tui.vocabulary import Outcome, TaskStatus
 from crm_tui.vocabulary import ReportName as Name
@@ -202,17 +203,29 @@ def pipeline(
     """Open deals now: how many, their value and their value weighted by probability, per
     group; with a period, only those expected to close in it."""
     grouping = _grouping(session, by, moment=col(Deal.expected_close), period=period, jalali=jalali)
+    conditions = deal_conditions(DealQuery(open_only=True))
+    if period is not None:
+        close = col(Deal.expected_close)
+        conditions += [close >= period.start, close <= period.end]
+    return _report(
+        Name.PIPELINE,
+        by,
+        period,
+        _values(session, grouping, conditions).values(),
+        (Column("deals", "count"), Column("value", "money"), Column("weighted", "money")),
+    )
+
+
+def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dict[Any, _Group]:
+    """Per group, the deals meeting ``conditions``: how many, their value, their value
+    weighted by probability."""
     statement = (
         select(grouping.key, Deal.currency, func.count(), *_sums(Deal.value_minor))
         .add_columns(*_sums(Deal.value_minor, _probability()))
         .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(_live(), col(Deal.closed_at).is_(None))
+        .where(*conditions)
         .group_by(grouping.key, Deal.currency)
     )
-    if period is not None:
-        statement = statement.where(
-            col(Deal.expected_close) >= period.start, col(Deal.expected_close) <= period.end
-        )
     groups: dict[Any, _Group] = {}
     for key, currency, count, high, low, weighted_high, weighted_low in session.execute(statement):
         group = groups.setdefault(key, grouping.name(key))
@@ -223,13 +236,24 @@ def pipeline(
         group.amounts["weighted"] = {
             currency: _percent_of(minor) for currency, minor in group.amounts["weighted"].items()
         }
-    return _report(
-        Name.PIPELINE,
-        by,
-        period,
-        groups.values(),
-        (Column("deals", "count"), Column("value", "money"), Column("weighted", "money")),
-    )
+    return groups
+
+
+@dataclass(frozen=True)
+class Totals:
+    deals: int
+    value: Amounts
+    weighted: Amounts
+
+
+def stage_totals(*, session: Session, query: DealQuery) -> dict[int, Totals]:
+    """Per stage, the deals ``query`` finds: how many, their value and weighted value (the
+    pipeline board's column headers)."""
+    grouping = _Grouping(Deal.stage_id, lambda key: _Group(str(key), (key,)))
+    return {
+        key: Totals(group.counts["deals"], group.amounts["value"], group.amounts["weighted"])
+        for key, group in _values(session, grouping, deal_conditions(query)).items()
+    }
 
 
 def forecast(

@@ -1,4 +1,4 @@
-"""The top line: the four screens as tabs (number keys switch), the database and the user."""
+"""The top line: the screens as tabs (number keys switch), the database and the user."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ TABS = [
     ("2", "contacts", "Contacts"),
     ("3", "log", "Log"),
     ("4", "tasks", "Tasks"),
+    ("5", "pipeline", "Pipeline"),
 ]
 
 

@@ -1,0 +1,104 @@
+"""The pipeline's dialogs: why a deal was lost, and which deals to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.services.deals import PipelineRead
+from crm_tui.services.team import MemberRead
+from screens.base import DialogStyles
+from screens.contact_picker import ContactPicker
+from screens.dialogs import FilterDialog, chosen
+from screens.text import literal, safe
+
+
+class LostReasonDialog(DialogStyles, ModalScreen[str | None]):
+    """Pick why the deal was lost (the editable list); Escape cancels, nothing moves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, title: str, reasons: list[str]) -> None:
+        super().__init__()
+        self.deal_title, self.reasons = title, reasons
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(f"Why was '{self.deal_title}' lost?"), classes="dialog-title")
+            yield OptionList(
+                *(
+                    Option(safe(name, single_line=True), id=str(i))
+                    for i, name in enumerate(self.reasons)
+                ),
+                id="lost-reasons",
+            )
+            yield Static("Enter picks a reason · Escape cancels", classes="dialog-detail")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.reasons[int(event.option.id or 0)])
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    pipeline_id: int | None = None  # None: the default pipeline
+    owner_id: int | None = None
+    contact_id: int | None = None
+    label: str = ""
+
+
+class DealFilterDialog(FilterDialog[DealFilter]):
+    """Pipeline, owner and client; they combine."""
+
+    def __init__(
+        self, current: DealFilter, pipelines: list[PipelineRead], members: list[MemberRead]
+    ) -> None:
+        super().__init__()
+        self.current, self.pipelines, self.members = current, pipelines, members
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Show deals of…", classes="dialog-title")
+            yield Label("Pipeline", classes="field-label")
+            yield Select(
+                [(p.name, p.id) for p in self.pipelines],
+                prompt="the default pipeline",
+                value=self.current.pipeline_id or Select.NULL,
+                id="f-pipeline",
+                compact=True,
+            )
+            yield Label("Owner", classes="field-label")
+            yield Select(
+                [(m.name, m.id) for m in self.members],
+                prompt="anyone",
+                value=self.current.owner_id or Select.NULL,
+                id="f-owner",
+                compact=True,
+            )
+            yield Label("Client", classes="field-label")
+            yield ContactPicker(self.current.contact_id, "", id="f-contact")
+            yield from self.buttons()
+
+    def cleared(self) -> DealFilter:
+        return DealFilter()
+
+    def apply(self) -> None:
+        pipeline = chosen(self.query_one("#f-pipeline", Select).value)
+        owner = chosen(self.query_one("#f-owner", Select).value)
+        picker = self.query_one("#f-contact", ContactPicker)
+        contact = picker.contact_id if picker.query_one(Input).value.strip() else None
+        names = [p.name for p in self.pipelines if p.id == pipeline and not p.is_default]
+        names += [m.name for m in self.members if m.id == owner]
+        names += [picker.contact_name] if contact else []
+        self.dismiss(DealFilter(pipeline, owner, contact, " · ".join(names)))

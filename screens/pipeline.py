@@ -1,0 +1,432 @@
+"""The pipeline (``5``): a column per stage of deals, each with its count and its totals per
+currency (weighted by probability for open stages); won and lost deals of the last
+``CLOSED_SHOWN_DAYS`` days in the last two columns.
+
+Each column loads a page of cards at a time (the next as the selection nears its end),
+and its header counts and totals come from the database, so they are the whole truth at
+any size. Everything is read and written in thread workers; a change reloads the board
+keeping the selection on the same deal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.cells import cell_len
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from crm_tui import bidi, display
+from crm_tui.dates import local_day_start
+from crm_tui.schemas import DealRead
+from crm_tui.services import deals as service
+from crm_tui.services.deals import DealQuery, StageRead
+from crm_tui.text import for_terminal
+from crm_tui.vocabulary import Outcome
+from screens.base import CrmScreen, plural
+from screens.deal_dialogs import DealFilter, DealFilterDialog, LostReasonDialog
+from screens.dialogs import ConfirmDialog
+from screens.text import flowing, safe
+from screens.widgets.board import Board, CardLine
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from crm_tui.services.reports import Totals
+
+PAGE = 50  # cards a column loads at a time
+CLOSED_SHOWN_DAYS = 30  # the Won and Lost columns keep a month of closed deals
+SEARCH_PAUSE = 0.25  # seconds of no typing before a search runs
+
+
+def amount(minor: int, currency: str) -> str:
+    # Babel's data loads with the first amount shown, not with the app.
+    from crm_tui.money import Money, format_money
+
+    return display.digits(format_money(Money(minor, currency)))
+
+
+def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
+    """How a deal reads on its card: title; client and owner; value; close and probability
+    (or why it was lost)."""
+    client = deal.contact_name or deal.organization or ""
+    who = " · ".join(part for part in (client, deal.owner or "") if part)
+    facts = []
+    if deal.expected_close:
+        facts.append("close " + bidi.layout(display.day_month(deal.expected_close)))
+    if deal.outcome == Outcome.OPEN:
+        facts.append(display.digits(f"{deal.probability}%"))
+    elif deal.lost_reason:
+        facts.append(safe(deal.lost_reason, single_line=True))
+    late = deal.outcome == Outcome.OPEN and deal.expected_close and deal.expected_close < today
+    won = deal.outcome == Outcome.WON
+    return [
+        CardLine(for_terminal(deal.title, single_line=True)),
+        CardLine(for_terminal(who, single_line=True) or "—", "board--muted"),
+        CardLine(amount(deal.value_minor, deal.currency), "board--good" * won, laid_out=True),
+        CardLine(" · ".join(facts), "board--late" if late else "board--muted", laid_out=True),
+    ]
+
+
+def header_lines(stage: StageRead, totals: Totals | None) -> list[CardLine]:
+    """A column's header: the stage and its count, then per currency its total and, for an
+    open stage, the total weighted by probability."""
+    count = totals.deals if totals else 0
+    when = "" if stage.outcome == Outcome.OPEN else f", {CLOSED_SHOWN_DAYS} days"
+    lines = [CardLine(f"{stage.name} ({display.number(count)}{when})")]
+    for currency, minor in sorted((totals.value if totals else {}).items()):
+        lines.append(CardLine(amount(minor, currency), "board--muted", laid_out=True))
+        if stage.outcome == Outcome.OPEN and totals is not None:
+            weighted = amount(totals.weighted.get(currency, 0), currency)
+            lines.append(CardLine(f"weighted {weighted}", "board--muted", laid_out=True))
+    return lines
+
+
+@dataclass
+class _Loaded:
+    stages: list[StageRead]
+    totals: dict[int, Totals]
+    cards: dict[str, list[DealRead]]
+
+
+class PipelineScreen(CrmScreen):
+    """Sell: see every deal by stage, move it along, win it or lose it."""
+
+    SUB_TITLE = "Pipeline"
+    DEFAULT_CSS = """
+    PipelineScreen #pipeline-status { height: 1; padding: 0 1; color: $text-muted; }
+    PipelineScreen #pipeline-search { display: none; }
+    PipelineScreen #deal-board > BoardColumn { width: 31; }
+    PipelineScreen #deal-detail { height: auto; max-height: 4; padding: 0 1;
+                                  background: $panel; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "won", "Won", id="pipeline.won"),
+        Binding("x", "lost", "Lost", id="pipeline.lost"),
+        Binding("d", "delete", "Delete", id="pipeline.delete"),
+        Binding("slash", "search", "Search", key_display="/", id="pipeline.search"),
+        Binding("f", "filter", "Filter", id="pipeline.filter"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, loaded: _Loaded) -> None:
+            super().__init__()
+            self.loaded = loaded
+
+    class PageLoaded(Message):
+        def __init__(self, key: str, offset: int, cards: list[DealRead]) -> None:
+            super().__init__()
+            self.key, self.offset, self.cards = key, offset, cards
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deal_filter = DealFilter()
+        self.search = ""
+        self.stages: list[StageRead] = []
+        self.wanted: int | None = None
+        self.asked: set[tuple[str, int]] = set()  # pages asked for, not yet arrived
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("pipeline")
+        yield Static("", id="pipeline-status")
+        yield Input(placeholder="search deal titles (esc closes)", id="pipeline-search")
+        yield Board([], lambda deal: card_lines(deal, self.today), card_lines=4, id="deal-board")
+        yield Static("", id="deal-detail")
+        yield KeyBar()
+
+    @property
+    def board(self) -> Board:
+        return self.query_one("#deal-board", Board)
+
+    def on_mount(self) -> None:
+        self.board.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    # -- loading --------------------------------------------------------------------------
+
+    def _query(self) -> DealQuery:
+        since = local_day_start(self.today - timedelta(days=CLOSED_SHOWN_DAYS))
+        chosen = self.deal_filter
+        return DealQuery(
+            pipeline_id=chosen.pipeline_id,
+            owner_id=chosen.owner_id,
+            contact_id=chosen.contact_id,
+            search=self.search,
+            closed_since=since,
+        )
+
+    def load(self, keep: int | None = None) -> None:
+        """Load the board again; the selection stays, or moves to deal ``keep``."""
+        if keep is not None:
+            self.wanted = keep
+        self._load(self._query())
+
+    @work(thread=True, exclusive=True, group="pipeline")
+    def _load(self, query: DealQuery) -> None:
+        def load() -> _Loaded:
+            from crm_tui.services import reports
+
+            with self.read() as session:
+                found = service.stages(session=session, pipeline_id=query.pipeline_id)
+                pipeline = replace(query, pipeline_id=found[0].pipeline_id if found else None)
+                totals = reports.stage_totals(session=session, query=pipeline)
+                cards = {
+                    str(stage.id): service.list_deals(
+                        session=session, query=replace(pipeline, stage_id=stage.id), limit=PAGE
+                    )
+                    for stage in found
+                }
+            return _Loaded(found, totals, cards)
+
+        loaded = self.guarded(load)
+        if loaded is not None:
+            self.post_message(self.Loaded(loaded))
+
+    @on(Loaded)
+    async def _loaded(self, message: Loaded) -> None:
+        loaded = message.loaded
+        self.stages = loaded.stages
+        board = self.board
+        current = board.current
+        keep = self.wanted if self.wanted is not None else (current.id if current else None)
+        await board.set_keys([str(stage.id) for stage in loaded.stages])
+        headers = {
+            str(stage.id): header_lines(stage, loaded.totals.get(stage.id))
+            for stage in loaded.stages
+        }
+        totals = {str(key): found.deals for key, found in loaded.totals.items()}
+        self.asked.clear()
+        board.set_cards(loaded.cards, headers, totals=totals, keep=keep)
+        self.wanted = None
+        self._status(loaded)
+
+    def _status(self, loaded: _Loaded) -> None:
+        open_ids = {stage.id for stage in loaded.stages if stage.outcome == Outcome.OPEN}
+        count = sum(found.deals for key, found in loaded.totals.items() if key in open_ids)
+        parts = [plural(count, "open deal")]
+        if self.deal_filter.label:
+            parts.append(f"only {self.deal_filter.label} (f changes)")
+        if self.search:
+            parts.append(f"titles with “{self.search}” (/ changes)")
+        self.query_one("#pipeline-status", Static).update(
+            Content(" · ".join(safe(part, single_line=True) for part in parts))
+        )
+
+    @on(Board.NeedMore)
+    def _need_more(self, message: Board.NeedMore) -> None:
+        asked = (message.key, message.loaded)
+        if asked not in self.asked:
+            self.asked.add(asked)
+            self._load_page(self._query(), message.key, message.loaded)
+
+    @work(thread=True, group="pipeline-page")
+    def _load_page(self, query: DealQuery, key: str, offset: int) -> None:
+        def load() -> list[DealRead]:
+            with self.read() as session:
+                stage = replace(query, stage_id=int(key))
+                return service.list_deals(session=session, query=stage, limit=PAGE, offset=offset)
+
+        cards = self.guarded(load)
+        if cards:
+            self.post_message(self.PageLoaded(key, offset, cards))
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        column = next((c for c in self.board.columns if c.key == message.key), None)
+        # A page that no longer follows the column's last card (it was reloaded) is dropped.
+        if column is not None and len(column.cards) == message.offset:
+            self.board.add_cards(message.key, message.cards)
+
+    # -- the selected deal ----------------------------------------------------------------
+
+    @on(Board.Highlighted)
+    def _highlighted(self, message: Board.Highlighted) -> None:
+        deal: DealRead | None = message.card
+        detail = self.query_one("#deal-detail", Static)
+        if deal is None:
+            detail.update("")
+            return
+        width = detail.content_region.width
+        number = f"{display.ident(deal.id)} "
+        title = flowing(deal.title, width, taken=cell_len(number))
+        facts = [amount(deal.value_minor, deal.currency), deal.stage]
+        if deal.outcome == Outcome.OPEN:
+            days = (self.today - deal.stage_entered_at.astimezone().date()).days
+            facts.append(f"{plural(days, 'day')} in stage")
+        if deal.expected_close:
+            facts.append(f"close {bidi.layout(display.day(deal.expected_close))}")
+        facts += [deal.contact_name or deal.organization or "", deal.owner or "", deal.source]
+        if deal.lost_reason:
+            facts.append(f"lost: {deal.lost_reason}")
+        shown = " · ".join(safe(fact, single_line=True) for fact in facts if fact)
+        detail.update(
+            Content.assemble(
+                (number, "$text-muted"), (title, "bold"), ("  " + shown, "$text-muted")
+            )
+        )
+
+    # -- moving ---------------------------------------------------------------------------
+
+    def _stage(self, key: str | int) -> StageRead | None:
+        return next((stage for stage in self.stages if str(stage.id) == str(key)), None)
+
+    @on(Board.Move)
+    def _move(self, message: Board.Move) -> None:
+        if message.key is None:
+            self.notify("a stage's deals are in order of expected close", timeout=3)
+            return
+        stage = self._stage(message.key)
+        if stage is not None:
+            self._move_to(message.card, stage)
+
+    def _move_to(self, deal: DealRead, stage: StageRead) -> None:
+        if stage.outcome == Outcome.LOST:
+            self._ask_reason(deal, stage)
+            return
+        self._write_move(deal, stage, None)
+
+    def _write_move(self, deal: DealRead, stage: StageRead, reason: str | None) -> None:
+        def moved(result: DealRead) -> None:
+            if result.outcome != Outcome.OPEN:
+                self.notify(f"{display.ident(result.id)} {result.outcome}", timeout=3)
+            self.load(result.id)
+
+        self.write_in_worker(
+            lambda session: service.move_deal(
+                session=session,
+                deal_id=deal.id,
+                stage_id=stage.id,
+                lost_reason=reason,
+                expected_version=deal.version,
+                actor_id=self.actor_id,
+            ),
+            moved,
+            group="pipeline-write",
+        )
+
+    @work(thread=True, group="pipeline-reasons")
+    def _ask_reason(self, deal: DealRead, stage: StageRead) -> None:
+        def load() -> list[str]:
+            with self.read() as session:
+                return service.lost_reasons(session=session)
+
+        reasons = self.guarded(load)
+        if reasons is not None:
+            self.app.call_from_thread(self._reason_dialog, deal, stage, reasons)
+
+    def _reason_dialog(self, deal: DealRead, stage: StageRead, reasons: list[str]) -> None:
+        def answered(reason: str | None) -> None:
+            if reason is not None:  # None: cancelled, nothing moves
+                self._write_move(deal, stage, reason)
+
+        self.app.push_screen(LostReasonDialog(deal.title, reasons), answered)
+
+    def _close_as(self, outcome: Outcome) -> None:
+        deal: DealRead | None = self.board.current
+        stage = next((s for s in self.stages if s.outcome == outcome), None)
+        if deal is None or stage is None:
+            return
+        if deal.outcome == outcome:
+            self.notify(f"{display.ident(deal.id)} is {outcome} already", timeout=3)
+            return
+        self._move_to(deal, stage)
+
+    def action_won(self) -> None:
+        self._close_as(Outcome.WON)
+
+    def action_lost(self) -> None:
+        self._close_as(Outcome.LOST)
+
+    def action_delete(self) -> None:
+        deal: DealRead | None = self.board.current
+        if deal is None:
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"Move deal '{deal.title}' to the trash?"),
+            lambda yes: self._trash(deal.id) if yes else None,
+        )
+
+    def _trash(self, deal_id: int) -> None:
+        def done(count: int) -> None:
+            if count:
+                self.notify("moved to the trash", timeout=3)
+                self.load()
+
+        self.write_in_worker(
+            lambda session: service.delete_deals(
+                session=session, deal_ids=[deal_id], actor_id=self.actor_id
+            ),
+            done,
+            group="pipeline-write",
+        )
+
+    # -- search and filter ----------------------------------------------------------------
+
+    def action_search(self) -> None:
+        field = self.query_one("#pipeline-search", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#pipeline-search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        value = event.value.strip()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, lambda: self._searched(value))
+
+    def _searched(self, value: str) -> None:
+        if value != self.search:
+            self.search = value
+            self.load()
+
+    @on(Input.Submitted, "#pipeline-search")
+    def _submitted(self) -> None:
+        self.board.focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#pipeline-search", Input)
+        if field.has_focus or field.display:
+            field.value = ""
+            field.display = False
+            self._searched("")
+            self.board.focus()
+
+    def action_filter(self) -> None:
+        self._with_choices()
+
+    @work(thread=True, group="pipeline-choices")
+    def _with_choices(self) -> None:
+        from crm_tui.services.team import list_members
+
+        def load() -> tuple[Any, Any]:
+            with self.read() as session:
+                return service.pipelines(session=session), list_members(session=session)
+
+        found = self.guarded(load)
+        if found is not None:
+            self.app.call_from_thread(self._filter_dialog, *found)
+
+    def _filter_dialog(self, pipelines: Any, members: Any) -> None:
+        def chosen(result: DealFilter | None) -> None:
+            if result is not None:
+                self.deal_filter = result
+                self.load()
+
+        self.app.push_screen(DealFilterDialog(self.deal_filter, pipelines, members), chosen)
+
+    def show_deal(self, deal_id: int) -> None:
+        """Select a deal (opened from elsewhere)."""
+        self.load(deal_id)

@@ -1,0 +1,116 @@
+"""The pipeline (``5``) through its keys: the headers are the database's counts and totals,
+a card moves a stage, a deal is won, a lost one asks why (and a cancelled question moves
+nothing), a column loads its next page as the selection nears its end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from crm_tui.dates import local_day_start
+from crm_tui.db import Database
+from crm_tui.models import Deal
+from crm_tui.schemas import DealCreate
+from crm_tui.services import deals
+from screens.pipeline import PAGE, PipelineScreen
+from tests.conftest import FIXED_TODAY
+from tests.screens_helpers import make_app, settle
+
+
+async def _open(pilot) -> PipelineScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PipelineScreen)
+    return screen
+
+
+async def test_the_board_counts_moves_wins_and_loses_with_a_reason(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        board = screen.board
+        since = local_day_start(FIXED_TODAY - timedelta(days=30))
+        with demo_db.read() as session:
+            query = deals.DealQuery(closed_since=since)
+            for stage in deals.stages(session=session):
+                column = next(c for c in board.columns if c.key == str(stage.id))
+                expected = deals.count_deals(
+                    session=session, query=deals.DealQuery(stage_id=stage.id, closed_since=since)
+                )
+                assert column.total == expected, stage.name
+                assert column.header[0].text.startswith(f"{stage.name} ({expected:,}")
+            assert sum(c.total for c in board.columns) == deals.count_deals(
+                session=session, query=query
+            )
+        card = board.current
+        assert card is not None and card.stage == "Lead"
+        await pilot.press("L")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert deals.get_deal(session=session, deal_id=card.id).stage == "Qualified"
+        assert board.current.id == card.id and board.current.stage == "Qualified"
+        await pilot.press("w")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert deals.get_deal(session=session, deal_id=card.id).outcome == "won"
+        assert board.current.id == card.id  # followed into the Won column
+        await pilot.press("left")
+        await settle(pilot)
+        target = board.current
+        assert target is not None and target.outcome == "open"
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("escape")  # not now: nothing moves
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert deals.get_deal(session=session, deal_id=target.id).outcome == "open"
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # the second reason: Competitor
+        await settle(pilot)
+        with demo_db.read() as session:
+            lost = deals.get_deal(session=session, deal_id=target.id)
+        assert (lost.outcome, lost.lost_reason) == ("lost", "Competitor")
+
+
+async def test_a_long_column_loads_a_page_at_a_time(db: Database) -> None:
+    with db.write() as session:
+        for number in range(PAGE * 2 + 5):
+            data = DealCreate.build(title=f"Deal {number:03d}", currency="EUR", value_minor=100)
+            deals.create_deal(session=session, data=data)
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        lead = screen.board.columns[0]
+        assert (len(lead.cards), lead.total) == (PAGE, PAGE * 2 + 5)
+        assert lead.header[0].text == f"Lead ({PAGE * 2 + 5:,})"
+        assert lead.header[1].text == f"{PAGE * 2 + 5:,}.00 EUR"  # all of them, not the page
+        for _ in range(PAGE // 10):
+            await pilot.press("pagedown")
+            await settle(pilot)
+        assert len(lead.cards) >= PAGE * 2
+        for _ in range(PAGE // 10 + 1):
+            await pilot.press("pagedown")
+            await settle(pilot)
+        assert [deal.title for deal in lead.cards] == [f"Deal {n:03d}" for n in range(PAGE * 2 + 5)]
+        with db.read() as session:
+            assert session.scalar(select(func.count()).select_from(Deal)) == PAGE * 2 + 5
+
+
+async def test_search_narrows_the_board_to_titles(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"website")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        titles = [deal.title for column in screen.board.columns for deal in column.cards]
+        assert titles and all("website" in title.lower() for title in titles)
+        await pilot.press("escape")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert len([d for c in screen.board.columns for d in c.cards]) > len(titles)
