@@ -563,6 +563,7 @@ class DealUpdate(_Input):
     value_minor: int | None = Field(default=None, ge=0)
     currency: str | None = None
     contact_id: int | None = None
+    organization: str | None = None  # "": none
     probability: int | None = Field(default=None, ge=0, le=100)
     expected_close: date | None = None
     owner_id: int | None = None

@@ -32,6 +32,7 @@ from crm_tui.text import for_terminal
 from crm_tui.vocabulary import Outcome
 from screens.base import CrmScreen, plural
 from screens.deal_dialogs import DealFilter, DealFilterDialog, LostReasonDialog
+from screens.deal_form import DealForm
 from screens.dialogs import ConfirmDialog
 from screens.text import flowing, safe
 from screens.widgets.board import Board, CardLine
@@ -108,6 +109,8 @@ class PipelineScreen(CrmScreen):
                                   background: $panel; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="pipeline.new"),
+        Binding("e,enter", "edit", "Edit", key_display="e", id="pipeline.edit"),
         Binding("w", "won", "Won", id="pipeline.won"),
         Binding("x", "lost", "Lost", id="pipeline.lost"),
         Binding("d", "delete", "Delete", id="pipeline.delete"),
@@ -349,6 +352,20 @@ class PipelineScreen(CrmScreen):
 
     def action_lost(self) -> None:
         self._close_as(Outcome.LOST)
+
+    def _reload_after(self, result: DealRead | None) -> None:
+        if result is not None:
+            self.load(result.id)
+
+    def action_new(self) -> None:
+        stage = self._stage(self.board.current_key) if self.board.keys else None
+        chosen = stage.id if stage and stage.outcome == Outcome.OPEN else None
+        self.app.push_screen(DealForm(None, stage_id=chosen), self._reload_after)
+
+    def action_edit(self) -> None:
+        deal: DealRead | None = self.board.current
+        if deal is not None:
+            self.app.push_screen(DealForm(deal), self._reload_after)
 
     def action_delete(self) -> None:
         deal: DealRead | None = self.board.current

@@ -205,6 +205,9 @@ def update_deal(
     changes = data.model_dump(exclude_unset=True)
     if "contact_id" in changes:
         _live_contact(session, changes["contact_id"])
+    if "organization" in changes:
+        named = changes.pop("organization") or ""
+        deal.organization_id = organization_named(session=session, name=named)[0]
     for name, value in changes.items():
         if value is not None or name in ("contact_id", "probability", "expected_close"):
             setattr(deal, name, value)
