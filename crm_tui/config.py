@@ -112,6 +112,7 @@ class Settings:
     user: str = field(default_factory=lambda: _os_user())
     stale_days: int = 30
     due_soon_days: int = 7
+    stuck_days: int = 30  # an open deal this long in one stage is listed on Today
     default_region: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     label: str = ""  # shown in the top bar instead of the file or database name
@@ -157,6 +158,7 @@ _KINDS: dict[str, tuple[type, str]] = {
     "default_region": (str, 'a two-letter country code in quotes, e.g. "IR"'),
     "stale_days": (int, "a whole number of days"),
     "due_soon_days": (int, "a whole number of days"),
+    "stuck_days": (int, "a whole number of days"),
     "keymap": (dict, 'a table of binding ids to keys, e.g. "app.quit" = "ctrl+q"'),
     "calendar": (str, '"gregorian" or "jalali"'),
     "digits": (str, '"latin" or "persian"'),
@@ -199,7 +201,7 @@ def _problem(key: str, value: Any) -> str:
 
 
 def _value_problem(key: str, value: Any) -> str:
-    if key in ("stale_days", "due_soon_days") and not 0 <= value <= MAX_DAYS:
+    if key in ("stale_days", "due_soon_days", "stuck_days") and not 0 <= value <= MAX_DAYS:
         return f"{key} must be a number of days from 0 to {MAX_DAYS}"
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):
         return 'keymap: each binding takes keys in quotes, e.g. "app.quit" = "ctrl+q"'

@@ -22,7 +22,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui import bidi, display
-from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
+from crm_tui.schemas import ContactRow, DealRead, InteractionRead, TaskRead
 from crm_tui.services.agenda import (
     Agenda,
     build_agenda,
@@ -140,11 +140,34 @@ def _contact_line(row: ContactRow, today: date) -> Parts:
     ]
 
 
+def _deal_line(deal: DealRead, today: date, *, stuck: bool) -> Parts:
+    """A deal on Today: when it should close (overdue in the error colour), or how long it
+    has sat in its stage; its title, stage, client and value."""
+    from crm_tui.money import Money, format_money
+
+    if stuck:
+        days = (today - deal.stage_entered_at.astimezone().date()).days
+        when = (f"{display.number(days):>3} days ", "$text-warning")
+    else:
+        late = deal.expected_close is not None and deal.expected_close < today
+        shown = display.day_words(deal.expected_close) if deal.expected_close else ""
+        when = (f"{shown:<10} ", "$text-error" if late else "$text-warning")
+    value = display.digits(format_money(Money(deal.value_minor, deal.currency)))
+    return [
+        when,
+        (f"{value}  ", "$text-muted"),
+        (_one_line(deal.title), ""),
+        (f"  {_one_line(deal.contact_name or deal.organization or '')}", "$text-accent"),
+        (f"  {deal.stage}", "$text-muted"),
+    ]
+
+
 # What a line of the list is and the key that acts on it, for x or r pressed on the wrong one.
 _WHAT_APPLIES = {
     "task": "this is a task (x marks it done)",
     "interaction": "this is a complaint (r resolves it)",
     "contact": "this is a contact (l logs a touchpoint)",
+    "deal": "this is a deal (Enter opens it on the pipeline)",
 }
 
 
@@ -218,6 +241,8 @@ class TodayScreen(CrmScreen):
                     today=self.today,
                     days=settings.due_soon_days,
                     stale_days=settings.stale_days,
+                    stuck_days=settings.stuck_days,
+                    jalali=display.current().calendar is display.Calendar.JALALI,
                 )
                 jalali = display.current().calendar is display.Calendar.JALALI
                 weeks = interactions_per_week(session=session, today=self.today, jalali=jalali)
@@ -271,6 +296,7 @@ class TodayScreen(CrmScreen):
         options.append(_header("Follow-ups", _follow_ups_count(agenda, above, len(rest))))
         for task in rest:
             add("task", task, _task_line(task, today))
+        self._deal_sections(agenda, options, add)
         options.append(
             _header(
                 "Open complaints, oldest first",
@@ -289,6 +315,24 @@ class TodayScreen(CrmScreen):
         for row in agenda.stale_contacts:
             add("contact", row, _contact_line(row, today))
         self._fill(options)
+
+    def _deal_sections(self, agenda: Agenda, options: list[Option], add: Any) -> None:
+        options.append(
+            _header(
+                "Deals to close this week",
+                _count(len(agenda.deals_closing), agenda.deals_closing_total),
+            )
+        )
+        for deal in agenda.deals_closing:
+            add("deal", deal, _deal_line(deal, self.today, stuck=False))
+        options.append(
+            _header(
+                f"Deals in one stage for {agenda.stuck_days}+ days",
+                _count(len(agenda.deals_stuck), agenda.deals_stuck_total),
+            )
+        )
+        for deal in agenda.deals_stuck:
+            add("deal", deal, _deal_line(deal, self.today, stuck=True))
 
     def _fill(self, options: list[Option]) -> None:
         listing = self.query_one("#today-list", OptionList)
@@ -371,6 +415,9 @@ class TodayScreen(CrmScreen):
                     item.contact_id, item.contact_name or "", item.id
                 )
             )
+        elif kind == "deal":
+            self.app.switch_mode("pipeline")
+            self.app.call_after_refresh(lambda: self.app.screen.show_deal(item.id))
         else:
             self.app.switch_mode("contacts")
             self.app.call_after_refresh(lambda: self._contacts_screen().show_contact(item.id))

@@ -143,3 +143,27 @@ async def test_a_deal_is_added_and_edited_from_the_board(demo_db: Database) -> N
         with demo_db.read() as session:
             edited = deals.get_deal(session=session, deal_id=found[0].id)
         assert (edited.value_minor, edited.currency, edited.version) == (2500, "IRR", 2)
+
+
+async def test_today_lists_deals_to_close_and_stuck_ones_and_opens_them(demo_db: Database) -> None:
+    from crm_tui.services.agenda import build_agenda
+
+    with demo_db.read() as session:
+        agenda = build_agenda(session=session, today=FIXED_TODAY)
+    assert agenda.deals_closing and agenda.deals_stuck, "the demo has both"
+    assert all(d.expected_close <= FIXED_TODAY + timedelta(days=2) for d in agenda.deals_closing)
+    stuck_since = local_day_start(FIXED_TODAY - timedelta(days=30))
+    assert all(d.stage_entered_at < stuck_since for d in agenda.deals_stuck)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        listing = app.screen.query_one("#today-list")
+        labels = [str(option.prompt) for option in listing.options]
+        header = next(i for i, label in enumerate(labels) if label.startswith("Deals to close"))
+        assert labels[header].endswith(f"  {len(agenda.deals_closing)}")
+        assert agenda.deals_closing[0].title in labels[header + 1]
+        listing.highlighted = header + 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        assert app.screen.board.current.id == agenda.deals_closing[0].id

@@ -25,12 +25,13 @@ def agenda(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show overdue and upcoming tasks, follow-ups and open complaints.
+    """Show overdue and upcoming tasks, follow-ups, open complaints and deals.
 
-    Follow-ups, open complaints and contacts not heard from are listed up to 50 each, the
-    oldest first: the complaints heading says "(50 of 5,200)" when there are more, and
-    --json gives each total beside its list (follow_ups_total, open_complaints_total,
-    stale_contacts_total).
+    Follow-ups, open complaints, contacts not heard from, deals to close this week and
+    deals in one stage for stuck_days (30) are listed up to 50 each, the most pressing
+    first: a heading says "(50 of 5,200)" when there are more, and --json gives each total
+    beside its list (follow_ups_total, open_complaints_total, stale_contacts_total,
+    deals_closing_total, deals_stuck_total).
     """
     from crm_tui.services.agenda import build_agenda
     from crm_tui.services.common import today
@@ -42,6 +43,8 @@ def agenda(
             today=today(),
             days=cli.settings.due_soon_days if days is None else days,
             stale_days=cli.settings.stale_days,
+            stuck_days=cli.settings.stuck_days,
+            jalali=display.current().calendar is display.Calendar.JALALI,
         )
     if as_json:
         print_json(
@@ -57,6 +60,10 @@ def agenda(
                 "week_by_channel": result.week_by_channel,
                 "stale_contacts": result.stale_contacts,
                 "stale_contacts_total": result.stale_contacts_total,
+                "deals_closing": result.deals_closing,
+                "deals_closing_total": result.deals_closing_total,
+                "deals_stuck": result.deals_stuck,
+                "deals_stuck_total": result.deals_stuck_total,
             }
         )
     else:
@@ -80,6 +87,25 @@ def _print(result: Any) -> None:
     for item in result.open_complaints:
         day = display.moment(item.occurred_at, with_time=False)
         echo(f"  {day}  {display.ident(item.id)} {item.subject} — {item.contact_name}")
+    closing = _count(len(result.deals_closing), result.deals_closing_total)
+    echo(f"Deals to close this week ({closing})")
+    for deal in result.deals_closing:
+        echo(f"  {display.day(deal.expected_close)}  {_deal(deal)}")
+    stuck = _count(len(result.deals_stuck), result.deals_stuck_total)
+    echo(f"Deals in one stage for {result.stuck_days}+ days ({stuck})")
+    for deal in result.deals_stuck:
+        since = display.moment(deal.stage_entered_at, with_time=False)
+        echo(f"  {since}  {_deal(deal)}")
+
+
+def _deal(deal: Any) -> str:
+    from crm_tui.money import Money, format_money
+
+    client = deal.contact_name or deal.organization
+    value = display.digits(format_money(Money(deal.value_minor, deal.currency)))
+    return f"{display.ident(deal.id)} {deal.title} ({deal.stage}, {value})" + (
+        f" — {client}" if client else ""
+    )
 
 
 def _count(listed: int, total: int) -> str:

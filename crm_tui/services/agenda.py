@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from crm_tui.dates import month_firsts, week_first
+from crm_tui.dates import local_day_start, month_firsts, week_first
 from crm_tui.models import Contact, ContactStatus, Interaction
-from crm_tui.schemas import ContactRow, InteractionRead, TaskRead
+from crm_tui.schemas import ContactRow, DealRead, InteractionRead, TaskRead
 from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
+from crm_tui.services.deals import DealOrder, DealQuery, count_deals, list_deals
 from crm_tui.services.interactions import (
     ComplaintFilter,
     InteractionQuery,
@@ -47,6 +48,13 @@ class Agenda:
     follow_ups_total: int = 0
     open_complaints_total: int = 0
     stale_contacts_total: int = 0
+    # Open deals expected to close by the end of this week (overdue ones too), and those
+    # sitting in their stage for ``stuck_days`` or more; each with its true total.
+    deals_closing: list[DealRead] = field(default_factory=list)
+    deals_closing_total: int = 0
+    deals_stuck: list[DealRead] = field(default_factory=list)
+    deals_stuck_total: int = 0
+    stuck_days: int = 30
 
     @property
     def has_overdue(self) -> bool:
@@ -62,8 +70,16 @@ def week_start(day: date) -> datetime:
     return datetime.combine(monday, time(0, 0)).astimezone(UTC)
 
 
-def build_agenda(*, session: Session, today: date, days: int = 7, stale_days: int = 30) -> Agenda:
-    agenda = Agenda(today=today, stale_days=stale_days)
+def build_agenda(
+    *,
+    session: Session,
+    today: date,
+    days: int = 7,
+    stale_days: int = 30,
+    stuck_days: int = 30,
+    jalali: bool = False,
+) -> Agenda:
+    agenda = Agenda(today=today, stale_days=stale_days, stuck_days=stuck_days)
     horizon = today + timedelta(days=days + 1)
     upcoming = list_tasks(session=session, query=TaskQuery(open_only=True, due_before=horizon))
     for task in _by_due(upcoming):
@@ -93,7 +109,24 @@ def build_agenda(*, session: Session, today: date, days: int = 7, stale_days: in
         agenda.stale_contacts,
         lambda: stale_count(session=session, today=today, stale_days=stale_days),
     )
+    _deals(session, agenda, week_first(today, jalali=jalali) + timedelta(days=6))
     return agenda
+
+
+def _deals(session: Session, agenda: Agenda, week_end: date) -> None:
+    closing = DealQuery(open_only=True, close_by=week_end)
+    agenda.deals_closing = list_deals(session=session, query=closing, limit=LIST_LIMIT)
+    agenda.deals_closing_total = _total(
+        agenda.deals_closing, lambda: count_deals(session=session, query=closing)
+    )
+    entered = local_day_start(agenda.today - timedelta(days=agenda.stuck_days))
+    stuck = DealQuery(open_only=True, entered_before=entered)
+    agenda.deals_stuck = list_deals(
+        session=session, query=stuck, limit=LIST_LIMIT, order=DealOrder.ENTERED
+    )
+    agenda.deals_stuck_total = _total(
+        agenda.deals_stuck, lambda: count_deals(session=session, query=stuck)
+    )
 
 
 def _total(listed: list[Any], count: Callable[[], int]) -> int:

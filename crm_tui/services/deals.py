@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -307,11 +307,14 @@ class DealQuery:
     trash: bool = False
     search: str = ""  # in the title, ignoring case and accents
     closed_since: datetime | None = None  # closed deals only when closed since then
+    close_by: date | None = None  # expected to close on or before this day
+    entered_before: datetime | None = None  # in their stage since before this moment
 
 
 class DealOrder(enum.StrEnum):
     CLOSE = "close"  # expected close, undated last
     VALUE = "value"  # by currency, the largest first
+    ENTERED = "entered"  # longest in their stage first
 
 
 def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
@@ -333,6 +336,10 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
         conditions.append(closed.is_(None))
     elif query.closed_since is not None:
         conditions.append(or_(closed.is_(None), closed >= query.closed_since))
+    if query.close_by is not None:
+        conditions.append(col(Deal.expected_close) <= query.close_by)
+    if query.entered_before is not None:
+        conditions.append(col(Deal.stage_entered_at) < query.entered_before)
     if query.search.strip():
         conditions.append(col(Deal.sort_title).contains(sort_key(query.search), autoescape=True))
     return conditions
@@ -350,6 +357,8 @@ def list_deals(
     the ``offset``-th (a page of a board's column)."""
     if order is DealOrder.VALUE:
         ordering: tuple[Any, ...] = (Deal.currency, col(Deal.value_minor).desc(), Deal.id)
+    elif order is DealOrder.ENTERED:
+        ordering = (Deal.stage_entered_at, Deal.id)
     else:
         ordering = (col(Deal.expected_close).is_(None), Deal.expected_close, Deal.id)
     statement = _read_query().where(*deal_conditions(query)).order_by(*ordering)

@@ -28,7 +28,7 @@ MIN_DEALS = 48
 # Whole major units a deal is worth, by currency (IRR deals are large numbers of rials).
 _VALUES = {"EUR": (800, 60_000, 50), "IRR": (200_000_000, 30_000_000_000, 10_000_000)}
 _LOSE_AT_EACH_STAGE = 0.15
-_DWELL_DAYS = (4, 40)
+_DWELL_DAYS = (4, 60)
 
 
 @dataclass
