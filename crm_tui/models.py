@@ -27,6 +27,7 @@ from crm_tui.vocabulary import (  # the columns' values, defined without the dat
 
 NOT_DELETED = text("deleted_at IS NULL")
 DELETED = text("deleted_at IS NOT NULL")
+OPEN_DEAL = text("deleted_at IS NULL AND closed_at IS NULL")
 # The tables whose ids people and scripts keep (printed by the CLI, in --json, in import and
 # merge records): SQLite hands out ids above every id it ever gave (AUTOINCREMENT), not just
 # above the highest row left, so the id of a contact an import undo or a merge removed never
@@ -435,6 +436,19 @@ class Deal(SQLModel, table=True):
         _partial("ix_deal_live_close", "expected_close", "id"),
         _partial("ix_deal_live_title", "sort_title", "id"),
         Index("ix_deal_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED),
+        # The pipeline board: a stage's open deals by close, its closed ones newest first,
+        # and the open deals' totals from the index alone.
+        _partial("ix_deal_live_stage_close", "stage_id", "expected_close", "id"),
+        _partial("ix_deal_live_stage_closed", "stage_id", "closed_at", "id"),
+        Index(
+            "ix_deal_open_totals",
+            "stage_id",
+            "currency",
+            "value_minor",
+            "probability",
+            sqlite_where=OPEN_DEAL,
+            postgresql_where=OPEN_DEAL,
+        ),
         NEVER_REUSED,
     )
 

@@ -27,19 +27,24 @@ from crm_tui import bidi, display
 from crm_tui.dates import local_day_start
 from crm_tui.schemas import DealRead
 from crm_tui.services import deals as service
-from crm_tui.services.deals import DealQuery, StageRead
+from crm_tui.services.deals import DealOrder, DealQuery, StageRead
 from crm_tui.text import for_terminal
 from crm_tui.vocabulary import Outcome
 from screens.base import CrmScreen, plural
 from screens.deal_dialogs import DealFilter, DealFilterDialog, LostReasonDialog
 from screens.deal_form import DealForm
 from screens.dialogs import ConfirmDialog
+from screens.paging import PagedTable
 from screens.text import flowing, safe
 from screens.widgets.board import Board, CardLine
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
+from screens.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from crm_tui.services.common import Cursor, Page
     from crm_tui.services.reports import Totals
 
 PAGE = 50  # cards a column loads at a time
@@ -90,11 +95,59 @@ def header_lines(stage: StageRead, totals: Totals | None) -> list[CardLine]:
     return lines
 
 
+LIST_COLUMNS = (
+    Column("close", "Close", width=10),
+    Column("title", "Title", weight=3, min_width=14),
+    Column("value", "Value", width=20),
+    Column("stage", "Stage", width=12, drop_order=2),
+    Column("probability", "Prob.", width=5, drop_order=4),
+    Column("client", "Client", weight=2, min_width=10, drop_order=1),
+    Column("owner", "Owner", width=14, drop_order=3),
+)
+
+
+def list_cells(deal: DealRead) -> list[str]:
+    return [
+        display.day(deal.expected_close),
+        deal.title,
+        amount(deal.value_minor, deal.currency),
+        deal.stage,
+        display.digits(f"{deal.probability}%"),
+        deal.contact_name or deal.organization or "",
+        deal.owner or "",
+    ]
+
+
 @dataclass
 class _Loaded:
     stages: list[StageRead]
     totals: dict[int, Totals]
-    cards: dict[str, list[DealRead]]
+    pages: dict[str, Page[DealRead]]
+
+
+def _open(query: DealQuery) -> DealQuery:
+    return replace(query, open_only=True, closed_since=None)
+
+
+def _closed(query: DealQuery) -> DealQuery:
+    return replace(query, closed_only=True)
+
+
+def _column(
+    session: Session, query: DealQuery, stage: StageRead, after: Cursor | None = None
+) -> Page[DealRead]:
+    """A page of a stage's column: open deals by expected close, closed ones newest first."""
+    if stage.outcome == Outcome.OPEN:
+        query, order = _open(query), DealOrder.CLOSE
+    else:
+        query, order = _closed(query), DealOrder.CLOSED
+    return service.page_deals(
+        session=session,
+        query=replace(query, stage_id=stage.id),
+        order=order,
+        limit=PAGE,
+        after=after,
+    )
 
 
 class PipelineScreen(CrmScreen):
@@ -116,6 +169,8 @@ class PipelineScreen(CrmScreen):
         Binding("d", "delete", "Delete", id="pipeline.delete"),
         Binding("slash", "search", "Search", key_display="/", id="pipeline.search"),
         Binding("f", "filter", "Filter", id="pipeline.filter"),
+        Binding("v", "toggle_view", "List ⇄ board", id="pipeline.view"),
+        Binding("s", "sort", "Sort", id="pipeline.sort"),
     ]
 
     class Loaded(Message):
@@ -124,9 +179,9 @@ class PipelineScreen(CrmScreen):
             self.loaded = loaded
 
     class PageLoaded(Message):
-        def __init__(self, key: str, offset: int, cards: list[DealRead]) -> None:
+        def __init__(self, key: str, offset: int, page: Page[DealRead]) -> None:
             super().__init__()
-            self.key, self.offset, self.cards = key, offset, cards
+            self.key, self.offset, self.page = key, offset, page
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,13 +190,31 @@ class PipelineScreen(CrmScreen):
         self.stages: list[StageRead] = []
         self.wanted: int | None = None
         self.asked: set[tuple[str, int]] = set()  # pages asked for, not yet arrived
+        self.cursors: dict[str, Cursor | None] = {}  # where each column's next page starts
         self._search_timer: Timer | None = None
+        self.order = DealOrder.CLOSE  # the list view's
+        self.listing = False  # the list view is shown, not the board
 
     def compose(self) -> ComposeResult:
         yield TopBar("pipeline")
         yield Static("", id="pipeline-status")
         yield Input(placeholder="search deal titles (esc closes)", id="pipeline-search")
         yield Board([], lambda deal: card_lines(deal, self.today), card_lines=4, id="deal-board")
+        yield PagedTable(
+            LIST_COLUMNS,
+            cells=list_cells,
+            key=lambda deal: deal.id,
+            fetch=lambda session, **kw: service.page_deals(
+                session=session, query=self._query(), order=self.order, **kw
+            ),
+            count=lambda session, cap: service.count_deals(
+                session=session, query=self._query(), cap=cap
+            ),
+            group="pipeline-list",
+            on_count=lambda total, exact: self._list_status(total, exact),
+            selectable=False,
+            id="deal-list",
+        )
         yield Static("", id="deal-detail")
         yield KeyBar()
 
@@ -149,7 +222,16 @@ class PipelineScreen(CrmScreen):
     def board(self) -> Board:
         return self.query_one("#deal-board", Board)
 
+    @property
+    def table(self) -> PagedTable[DealRead]:
+        return self.query_one("#deal-list", PagedTable)
+
+    @property
+    def current(self) -> DealRead | None:
+        return self.table.current if self.listing else self.board.current
+
     def on_mount(self) -> None:
+        self.table.display = False
         self.board.focus()
 
     def on_screen_resume(self) -> None:
@@ -175,6 +257,8 @@ class PipelineScreen(CrmScreen):
         """Load the board again; the selection stays, or moves to deal ``keep``."""
         if keep is not None:
             self.wanted = keep
+        if self.listing:
+            self.table.reload(keep_current=keep is None, follow=keep)
         self._load(self._query())
 
     @work(thread=True, exclusive=True, group="pipeline")
@@ -184,15 +268,13 @@ class PipelineScreen(CrmScreen):
 
             with self.read() as session:
                 found = service.stages(session=session, pipeline_id=query.pipeline_id)
-                pipeline = replace(query, pipeline_id=found[0].pipeline_id if found else None)
-                totals = reports.stage_totals(session=session, query=pipeline)
-                cards = {
-                    str(stage.id): service.list_deals(
-                        session=session, query=replace(pipeline, stage_id=stage.id), limit=PAGE
-                    )
-                    for stage in found
-                }
-            return _Loaded(found, totals, cards)
+                # Its stages rather than the pipeline: a stage's indexes then serve each part.
+                pipeline = replace(query, pipeline_id=None, stage_ids=tuple(s.id for s in found))
+                totals: dict[int, Totals] = {}
+                for part in (_open(pipeline), _closed(pipeline)):  # each through its index
+                    totals.update(reports.stage_totals(session=session, query=part))
+                pages = {str(stage.id): _column(session, pipeline, stage) for stage in found}
+            return _Loaded(found, totals, pages)
 
         loaded = self.guarded(load)
         if loaded is not None:
@@ -212,9 +294,12 @@ class PipelineScreen(CrmScreen):
         }
         totals = {str(key): found.deals for key, found in loaded.totals.items()}
         self.asked.clear()
-        board.set_cards(loaded.cards, headers, totals=totals, keep=keep)
+        self.cursors = {key: page.last for key, page in loaded.pages.items()}
+        cards = {key: page.rows for key, page in loaded.pages.items()}
+        board.set_cards(cards, headers, totals=totals, keep=keep)
         self.wanted = None
-        self._status(loaded)
+        if not self.listing:  # the list says what it holds itself
+            self._status(loaded)
 
     def _status(self, loaded: _Loaded) -> None:
         open_ids = {stage.id for stage in loaded.stages if stage.outcome == Outcome.OPEN}
@@ -233,25 +318,28 @@ class PipelineScreen(CrmScreen):
         asked = (message.key, message.loaded)
         if asked not in self.asked:
             self.asked.add(asked)
-            self._load_page(self._query(), message.key, message.loaded)
+            stage = self._stage(message.key)
+            after = self.cursors.get(message.key)
+            if stage is not None and after is not None:
+                self._load_page(self._query(), stage, message.loaded, after)
 
     @work(thread=True, group="pipeline-page")
-    def _load_page(self, query: DealQuery, key: str, offset: int) -> None:
-        def load() -> list[DealRead]:
+    def _load_page(self, query: DealQuery, stage: StageRead, loaded: int, after: Cursor) -> None:
+        def load() -> Page[DealRead]:
             with self.read() as session:
-                stage = replace(query, stage_id=int(key))
-                return service.list_deals(session=session, query=stage, limit=PAGE, offset=offset)
+                return _column(session, query, stage, after)
 
-        cards = self.guarded(load)
-        if cards:
-            self.post_message(self.PageLoaded(key, offset, cards))
+        page = self.guarded(load)
+        if page is not None and page.rows:
+            self.post_message(self.PageLoaded(str(stage.id), loaded, page))
 
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         column = next((c for c in self.board.columns if c.key == message.key), None)
         # A page that no longer follows the column's last card (it was reloaded) is dropped.
         if column is not None and len(column.cards) == message.offset:
-            self.board.add_cards(message.key, message.cards)
+            self.cursors[message.key] = message.page.last
+            self.board.add_cards(message.key, message.page.rows)
 
     # -- the selected deal ----------------------------------------------------------------
 
@@ -338,7 +426,7 @@ class PipelineScreen(CrmScreen):
         self.app.push_screen(LostReasonDialog(deal.title, reasons), answered)
 
     def _close_as(self, outcome: Outcome) -> None:
-        deal: DealRead | None = self.board.current
+        deal = self.current
         stage = next((s for s in self.stages if s.outcome == outcome), None)
         if deal is None or stage is None:
             return
@@ -363,12 +451,12 @@ class PipelineScreen(CrmScreen):
         self.app.push_screen(DealForm(None, stage_id=chosen), self._reload_after)
 
     def action_edit(self) -> None:
-        deal: DealRead | None = self.board.current
+        deal = self.current
         if deal is not None:
             self.app.push_screen(DealForm(deal), self._reload_after)
 
     def action_delete(self) -> None:
-        deal: DealRead | None = self.board.current
+        deal = self.current
         if deal is None:
             return
         self.app.push_screen(
@@ -443,6 +531,38 @@ class PipelineScreen(CrmScreen):
                 self.load()
 
         self.app.push_screen(DealFilterDialog(self.deal_filter, pipelines, members), chosen)
+
+    # -- the list view ----------------------------------------------------------------------
+
+    def action_toggle_view(self) -> None:
+        keep = self.current.id if self.current else None
+        self.listing = not self.listing
+        self.table.display, self.board.display = self.listing, not self.listing
+        (self.table if self.listing else self.board).focus()
+        self.load(keep)
+
+    def action_sort(self) -> None:
+        if not self.listing:
+            self.action_toggle_view()
+        self.order = DealOrder.VALUE if self.order is DealOrder.CLOSE else DealOrder.CLOSE
+        self.table.reload()
+
+    def _list_status(self, total: int | None, exact: bool) -> None:
+        if total is None or not self.listing:
+            return
+        shown = plural(total, "deal") if exact else f"{display.number(total)}+ deals"
+        order = "largest first, by currency" if self.order is DealOrder.VALUE else "by close"
+        self.query_one("#pipeline-status", Static).update(
+            Content(f"{shown} (open, and closed in {CLOSED_SHOWN_DAYS} days) · {order} (s)")
+        )
+
+    @on(VirtualTable.Highlighted, "#deal-list")
+    def _row_highlighted(self, message: VirtualTable.Highlighted) -> None:
+        self._highlighted(Board.Highlighted(message.row))
+
+    @on(VirtualTable.Chosen, "#deal-list")
+    def _row_chosen(self) -> None:
+        self.action_edit()
 
     def show_deal(self, deal_id: int) -> None:
         """Select a deal (opened from elsewhere)."""

@@ -167,3 +167,27 @@ async def test_today_lists_deals_to_close_and_stuck_ones_and_opens_them(demo_db:
         await settle(pilot)
         assert isinstance(app.screen, PipelineScreen)
         assert app.screen.board.current.id == agenda.deals_closing[0].id
+
+
+async def test_the_list_view_pages_the_same_deals_by_close_or_by_value(demo_db: Database) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        on_board = sum(column.total for column in screen.board.columns)
+        await pilot.press("v")
+        await settle(pilot)
+        table = screen.table
+        assert table.display and not screen.board.display
+        assert table.total == on_board  # the same deals: open, and closed in 30 days
+        await pilot.press("s")
+        await settle(pilot)
+        rows = [table.row_at(i) for i in range(min(table.total, 20))]
+        keys = [(deal.currency, deal.value_minor) for deal in rows]
+        assert keys == sorted(keys, reverse=True)  # largest first within each currency
+        chosen = screen.current  # the deal the board had selected, followed into the list
+        assert chosen is not None and chosen.outcome == "open"
+        await pilot.press("w")  # acts on the row under the cursor
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert deals.get_deal(session=session, deal_id=chosen.id).outcome == "won"
+        assert screen.current.id == chosen.id

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -31,7 +31,18 @@ from crm_tui.models import (
     TeamMember,
 )
 from crm_tui.schemas import DealCreate, DealRead, DealUpdate
-from crm_tui.services.common import check_version, live_row, set_deleted, touch, utcnow
+from crm_tui.services.common import (
+    Cursor,
+    Page,
+    Segment,
+    check_version,
+    count_rows,
+    keyset_page,
+    live_row,
+    set_deleted,
+    touch,
+    utcnow,
+)
 from crm_tui.services.organizations import organization_named
 from crm_tui.text import fold, sort_key
 from crm_tui.validation import MAX_ID
@@ -300,6 +311,7 @@ def stage_history(*, session: Session, deal_id: int) -> list[tuple[str, datetime
 @dataclass(frozen=True)
 class DealQuery:
     stage_id: int | None = None
+    stage_ids: tuple[int, ...] = ()  # any of these stages (a pipeline's, through its index)
     pipeline_id: int | None = None
     owner_id: int | None = None
     contact_id: int | None = None
@@ -307,12 +319,14 @@ class DealQuery:
     trash: bool = False
     search: str = ""  # in the title, ignoring case and accents
     closed_since: datetime | None = None  # closed deals only when closed since then
+    closed_only: bool = False  # won or lost ones only
     close_by: date | None = None  # expected to close on or before this day
     entered_before: datetime | None = None  # in their stage since before this moment
 
 
 class DealOrder(enum.StrEnum):
     CLOSE = "close"  # expected close, undated last
+    CLOSED = "closed"  # the latest closed first
     VALUE = "value"  # by currency, the largest first
     ENTERED = "entered"  # longest in their stage first
 
@@ -331,11 +345,16 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
     ):
         if value is not None:
             conditions.append(column == value)
+    if query.stage_ids:
+        conditions.append(col(Deal.stage_id).in_(query.stage_ids))
     closed = col(Deal.closed_at)
+    since = query.closed_since
     if query.open_only:
         conditions.append(closed.is_(None))
-    elif query.closed_since is not None:
-        conditions.append(or_(closed.is_(None), closed >= query.closed_since))
+    elif query.closed_only:
+        conditions.append(closed.is_not(None) if since is None else closed >= since)
+    elif since is not None:
+        conditions.append(or_(closed.is_(None), closed >= since))
     if query.close_by is not None:
         conditions.append(col(Deal.expected_close) <= query.close_by)
     if query.entered_before is not None:
@@ -359,12 +378,60 @@ def list_deals(
         ordering: tuple[Any, ...] = (Deal.currency, col(Deal.value_minor).desc(), Deal.id)
     elif order is DealOrder.ENTERED:
         ordering = (Deal.stage_entered_at, Deal.id)
+    elif order is DealOrder.CLOSED:
+        ordering = (col(Deal.closed_at).desc(), col(Deal.id).desc())
     else:
         ordering = (col(Deal.expected_close).is_(None), Deal.expected_close, Deal.id)
     statement = _read_query().where(*deal_conditions(query)).order_by(*ordering)
     # More than the databases hold ids for is all of them (a LIMIT past 2**63 - 1 overflows).
     statement = statement.limit(min(limit, MAX_ID)).offset(min(offset, MAX_ID))
     return [_read(row) for row in session.execute(statement)]
+
+
+def _segments(order: DealOrder) -> tuple[list[Segment], bool]:
+    """How ``order`` pages through indexes, and whether it runs backwards."""
+    if order is DealOrder.VALUE:  # the largest first, within each currency
+        return [Segment(true(), (Deal.currency, Deal.value_minor, Deal.id))], True
+    if order is DealOrder.ENTERED:
+        return [Segment(true(), (Deal.stage_entered_at, Deal.id))], False
+    if order is DealOrder.CLOSED:
+        return [Segment(true(), (Deal.stage_id, Deal.closed_at, Deal.id))], True
+    close = col(Deal.expected_close)
+    dated = Segment(close.is_not(None), (Deal.expected_close, Deal.id))
+    return [dated, Segment(close.is_(None), (Deal.id,))], False
+
+
+def page_deals(
+    *,
+    session: Session,
+    query: DealQuery = DealQuery(),
+    order: DealOrder = DealOrder.CLOSE,
+    limit: int = LIST_LIMIT,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    from_end: bool = False,
+    offset: int | None = None,
+) -> Page[DealRead]:
+    """A page of the deals ``query`` finds in ``order``, after or before a cursor (a list
+    that scrolls through 100k deals a page at a time)."""
+    segments, descending = _segments(order)
+
+    def key_of(segment: int, row: Any) -> tuple[Any, ...]:
+        return tuple(getattr(row[0], column.key) for column in segments[segment].columns)
+
+    found = keyset_page(
+        session=session,
+        base=_read_query().where(*deal_conditions(query)),
+        segments=segments,
+        limit=limit,
+        descending=descending,
+        after=after,
+        before=before,
+        from_end=from_end,
+        offset=offset,
+        key_of=key_of,
+    )
+    return Page([_read(row) for row in found.rows], found.first, found.last, found.has_more)
 
 
 def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
@@ -386,9 +453,10 @@ def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
         after = ids[-1]
 
 
-def count_deals(*, session: Session, query: DealQuery = DealQuery()) -> int:
-    statement = select(func.count()).select_from(Deal).where(*deal_conditions(query))
-    return session.scalar(statement) or 0
+def count_deals(*, session: Session, query: DealQuery = DealQuery(), cap: int | None = None) -> int:
+    """How many deals ``query`` finds (at most ``cap``: a count that stops early)."""
+    found = select(Deal.id).where(*deal_conditions(query))
+    return count_rows(session=session, query=found if cap is None else found.limit(cap))
 
 
 def get_deal(*, session: Session, deal_id: int) -> DealRead:

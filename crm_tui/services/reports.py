@@ -186,6 +186,13 @@ def _live() -> ColumnElement[bool]:
     return col(Deal.deleted_at).is_(None)
 
 
+def _won_in(period: Period) -> list[ColumnElement[bool]]:
+    """Deals won in ``period`` (with ``DealStage`` joined on the deal's stage)."""
+    start, end = period.instants
+    closed = col(Deal.closed_at)
+    return [_live(), col(DealStage.outcome) == Outcome.WON.value, closed >= start, closed < end]
+
+
 def _probability() -> Any:
     return func.coalesce(Deal.probability, DealStage.probability)
 
@@ -320,17 +327,7 @@ def _divide(minor: int, count: int) -> int:
 def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool = False) -> Report:
     """How long the deals won in the period took: from created to won (the sales cycle),
     and by stage, how long they sat in each."""
-    start, end = period.instants
-    won = (
-        select(Deal.id)
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(
-            _live(),
-            DealStage.outcome == Outcome.WON.value,
-            col(Deal.closed_at) >= start,
-            col(Deal.closed_at) < end,
-        )
-    )
+    won = select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
     whole = _days(session, Deal.created_at, Deal.closed_at)
     count, average = session.execute(
         select(func.count(), func.avg(whole)).where(col(Deal.id).in_(won))
@@ -411,7 +408,6 @@ def _round(days: Any) -> float | None:
 def team(*, session: Session, period: Period) -> Report:
     """Per team member: deals won in the period and their value; open deals and their value
     now; open tasks now."""
-    start, end = period.instants
     names: dict[Any, str] = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
     groups: dict[Any, _Group] = {}
 
@@ -422,12 +418,7 @@ def team(*, session: Session, period: Period) -> Report:
     won = session.execute(
         select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(
-            _live(),
-            DealStage.outcome == Outcome.WON.value,
-            col(Deal.closed_at) >= start,
-            col(Deal.closed_at) < end,
-        )
+        .where(*_won_in(period))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in won:
