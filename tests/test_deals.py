@@ -218,3 +218,21 @@ def test_a_contact_s_deals_are_on_its_timeline(session: Session) -> None:
     assert "Website redesign" in timeline_line(entries[0]).plain
     assert "1,200.50 EUR · deal Won" in timeline_line(entries[0]).plain
     assert _timeline_line(entries[0]).endswith("deal/Won    Website redesign  1,200.50 EUR")
+
+
+def test_a_merge_takes_the_other_contacts_deals_and_its_undo_gives_them_back(
+    session: Session,
+) -> None:
+    from crm_tui.services.merge import merge_contacts, undo_merge
+
+    keep = add_contact(session, "Sara Ahmadi", emails=[{"value": "sara@example.com"}])
+    other = add_contact(session, "Sara Ahmady", emails=[{"value": "sara@work.example"}])
+    theirs = _deal(session, contact_id=other, value_minor=9900)
+    ours = _deal(session, contact_id=keep)
+    merge_id, _ = merge_contacts(session=session, keep_id=keep, other_id=other)
+    moved = deals.get_deal(session=session, deal_id=theirs)
+    assert (moved.contact_id, moved.contact_name) == (keep, "Sara Ahmadi")
+    assert deals.count_deals(session=session, query=deals.DealQuery(contact_id=keep)) == 2
+    undo_merge(session=session, merge_id=merge_id)
+    assert deals.get_deal(session=session, deal_id=theirs).contact_id == other
+    assert deals.get_deal(session=session, deal_id=ours).contact_id == keep

@@ -23,6 +23,7 @@ from crm_tui.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    Deal,
     Interaction,
     InteractionContact,
     MergeRecord,
@@ -268,8 +269,14 @@ def _items(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return unique
 
 
+# The records that name their contact in a ``contact_id`` of their own: a merge points the
+# other contact's at the survivor, and an undo points them back (by the ids it moved).
+_OWNED: dict[str, Any] = {"tasks": Task, "projects": Project, "deals": Deal}
+
+
 def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str, list[int]]:
-    """Point the other contact's interactions, tasks, projects and referrals at the survivor."""
+    """Point the other contact's interactions, tasks, projects, deals and referrals at the
+    survivor."""
     shared = set(
         _ids(session, InteractionContact.interaction_id, InteractionContact.contact_id == keep_id)
     )
@@ -280,10 +287,13 @@ def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str,
         "interactions": _ids(session, Interaction.id, Interaction.contact_id == other_id),
         "links_moved": [i for i in links if i not in shared],
         "links_dropped": [i for i in links if i in shared],
-        "tasks": _ids(session, Task.id, Task.contact_id == other_id),
-        "projects": _ids(session, Project.id, Project.contact_id == other_id),
         "referrals": _ids(session, Contact.id, Contact.referred_by_id == other_id),
     }
+    for name, model in _OWNED.items():
+        moved[name] = _ids(session, model.id, model.contact_id == other_id)
+        session.execute(
+            update(model).where(model.contact_id == other_id).values(contact_id=keep_id)
+        )
     session.execute(
         update(Interaction).where(Interaction.contact_id == other_id).values(contact_id=keep_id)
     )
@@ -299,10 +309,6 @@ def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str,
         update(InteractionContact)
         .where(InteractionContact.contact_id == other_id)
         .values(contact_id=keep_id)
-    )
-    session.execute(update(Task).where(Task.contact_id == other_id).values(contact_id=keep_id))
-    session.execute(
-        update(Project).where(Project.contact_id == other_id).values(contact_id=keep_id)
     )
     session.execute(
         update(Contact).where(Contact.referred_by_id == other_id).values(referred_by_id=keep_id)
@@ -377,12 +383,9 @@ def _move_back(session: Session, moved: dict[str, list[int]], keep_id: int, othe
             insert(InteractionContact),
             [{"interaction_id": i, "contact_id": other_id} for i in moved["links_dropped"]],
         )
-    session.execute(
-        update(Task).where(col(Task.id).in_(moved["tasks"])).values(contact_id=other_id)
-    )
-    session.execute(
-        update(Project).where(col(Project.id).in_(moved["projects"])).values(contact_id=other_id)
-    )
+    for name, model in _OWNED.items():  # a merge made before deals existed moved none
+        ids = moved.get(name, [])
+        session.execute(update(model).where(col(model.id).in_(ids)).values(contact_id=other_id))
     session.execute(
         update(Contact)
         .where(col(Contact.id).in_(moved["referrals"]))
