@@ -95,19 +95,24 @@ def test_contacts_used_since_the_import_are_kept_with_the_reason(
     db_url: str, tmp_path: Path
 ) -> None:
     source = _write(
-        tmp_path / "three.csv",
-        "name,email\nSara,sara@x.example\nAli,ali@x.example\nBea,bea@x.example\n",
+        tmp_path / "four.csv",
+        "name,email,organization\nSara,sara@x.example,\nAli,ali@x.example,\n"
+        "Bea,bea@x.example,Newco\nDan,dan@x.example,\n",
     )
     crm(db_url, "import", "contacts", str(source))
     crm(db_url, "log", "Called about the quote", "--contact", "sara@x.example")
     crm(db_url, "tasks", "add", "Send the quote", "--contact", "ali@x.example")
+    # A deal keeps its client, and the organization it names (Bea's, who goes).
+    crm(db_url, "deals", "add", "Brochure", "--contact", "dan@x.example", "--org", "Newco")
     code, out, err = crm(db_url, "import", "undo", "1")
     assert code == 3 and "removed 1, restored 0" in out, (out, err)
     assert sorted(err.splitlines()) == [
         "crm: kept #1 Sara: has interactions since the import",
         "crm: kept #2 Ali: has tasks since the import",
+        "crm: kept #4 Dan: has deals since the import",
     ]
-    assert _names(db_url) == ["Ali", "Sara"]
+    assert _names(db_url) == ["Ali", "Dan", "Sara"]
+    assert _stored(db_url)[0] == ["Newco"]
 
 
 def test_undo_removes_the_organizations_and_tags_it_created_and_nothing_else(

@@ -62,3 +62,33 @@ def test_only_the_search_package_names_the_search_tables() -> None:
     ]
     assert len(code) > 80  # the walk finds the code
     assert naming == []
+
+
+def test_every_reference_to_a_contact_or_organization_is_known_to_undo_and_merge() -> None:
+    """A new table that names a contact (or an organization) must be known to an import's
+    undo, which keeps a contact or organization something uses, and to a merge, which
+    moves a contact's records to the survivor: else its rows lose what they point at."""
+    from sqlmodel import SQLModel
+
+    import crm_tui.models
+    from crm_tui.services import merge
+    from crm_tui.services.imports import batches
+    from crm_tui.services.imports import contacts as imported
+
+    owned = {("contact_email", "contact_id"), ("contact_phone", "contact_id")}
+    owned.add(("contact_tag", "contact_id"))  # the contact's own: removed with it
+    uses = {(c.table.name, c.name) for _, c in imported._CONTACT_USES}
+    moved = {(m.__tablename__, "contact_id") for m in merge._OWNED.values()}
+    moved |= {("interaction", "contact_id"), ("interaction_contact", "contact_id")}
+    moved.add(("contact", "referred_by_id"))
+    for table in SQLModel.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            where = (table.name, key.parent.name)
+            if key.column.table.name == "contact" and where not in owned:
+                assert where in uses, f"{where}: add it to the import undo's _CONTACT_USES"
+                assert where in moved, f"{where}: add it to the merge's _OWNED"
+            if key.column.table.name == "organization":
+                known = {
+                    (c.table.name, c.name) for c in batches._USED_BY[crm_tui.models.Organization]
+                }
+                assert where in known, f"{where}: add it to the import undo's _USED_BY"

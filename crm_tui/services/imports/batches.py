@@ -19,6 +19,7 @@ from crm_tui.io.contact_rows import RowError
 from crm_tui.models import (
     Contact,
     ContactTag,
+    Deal,
     ImportBatch,
     ImportChange,
     Organization,
@@ -159,10 +160,11 @@ class UndoReport:
 
 
 # What uses an organization, a tag or a project: any contact or task, in the trash or not.
-_USED_BY: dict[Any, Any] = {
-    Organization: Contact.organization_id,
-    Tag: ContactTag.tag_id,
-    Project: Task.project_id,
+# What uses a row an import created: it stays while any of these names it.
+_USED_BY: dict[Any, tuple[Any, ...]] = {
+    Organization: (Contact.organization_id, Deal.organization_id),
+    Tag: (ContactTag.tag_id,),
+    Project: (Task.project_id,),
 }
 
 
@@ -172,10 +174,13 @@ _REPORTED_AS = {Organization: "organizations", Tag: "tags", Project: "projects"}
 def remove_unused(*, session: Session, model: Any, ids: set[int], report: UndoReport) -> None:
     """Remove the rows of ``model`` (created by the batch) that nothing uses now; one
     edited since (a renamed organization) is kept and reported."""
-    used_by = _USED_BY[model]
     removed = 0
     for chunk in chunked(sorted(ids), CHUNK):
-        used = set(session.scalars(select(used_by).where(col(used_by).in_(chunk)).distinct()))
+        used = {
+            row_id
+            for column in _USED_BY[model]
+            for row_id in session.scalars(select(column).where(col(column).in_(chunk)).distinct())
+        }
         unused = [i for i in chunk if i not in used]
         if hasattr(model, "version") and unused:
             what = model.__tablename__

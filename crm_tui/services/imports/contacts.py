@@ -33,6 +33,7 @@ from crm_tui.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
+    Deal,
     ImportBatch,
     ImportChange,
     Interaction,
@@ -715,6 +716,7 @@ _CONTACT_USES = (
     ("interactions", Interaction.contact_id),
     ("tasks", Task.contact_id),
     ("projects", Project.contact_id),
+    ("deals", Deal.contact_id),
     ("contacts it referred", Contact.referred_by_id),
 )
 
