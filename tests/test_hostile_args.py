@@ -3,6 +3,7 @@ never a traceback (numbers past 64 bits, dates past any calendar, inf, broken UR
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -65,8 +66,14 @@ def _benign(command: Any, param: Any, tmp: Path) -> list[str]:
     return [{"integer": "1", "float": "1", "path": str(tmp / "ok.csv")}.get(kind, "1")]
 
 
+@functools.cache
+def _cli() -> Any:
+    """The click command tree of ``app``, built once (building it takes 70 ms)."""
+    return typer.main.get_command(app)
+
+
 def _cases() -> list[tuple[tuple[str, ...], str, str]]:
-    cli = typer.main.get_command(app)
+    cli = _cli()
     cases = []
     for path, command in _commands(cli):
         if path in (("demo",), ("restore",)):  # each run fills or replaces the database
@@ -79,7 +86,7 @@ def _cases() -> list[tuple[tuple[str, ...], str, str]]:
 
 
 def _args(path: tuple[str, ...], under_test: str, value: str, tmp: Path) -> list[str]:
-    command: Any = typer.main.get_command(app)
+    command: Any = _cli()
     for name in path:
         command = command.commands[name]
     args = list(path)

@@ -179,7 +179,7 @@ async def test_a_card_moved_elsewhere_moves_on_the_board(demo_db: Database, demo
         other.close()
 
         def moved() -> bool:
-            doing = next(c for c in screen.board.columns if c.status == "doing")
+            doing = next(c for c in screen.board.columns if c.key == "doing")
             return any(task.id == todo.id for task in doing.cards)
 
         await until(pilot, moved)

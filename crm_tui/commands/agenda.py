@@ -25,7 +25,7 @@ def agenda(
     ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Show overdue and upcoming tasks, follow-ups, open complaints and deals.
+    """Show overdue and due work: tasks, complaints, deals.
 
     Follow-ups, open complaints, contacts not heard from, deals to close this week and
     deals in one stage for stuck_days (30) are listed up to 50 each, the most pressing

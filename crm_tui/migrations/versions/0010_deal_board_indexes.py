@@ -30,12 +30,14 @@ def _partial(name: str, columns: list[str], where: str) -> None:
         "deal",
         columns,
         unique=False,
+        if_not_exists=True,
         sqlite_where=sa.text(where),
         postgresql_where=sa.text(where),
     )
 
 
 def upgrade() -> None:
+    """Safe to run again (a database marked older than it is): indexes there are kept."""
     _partial("ix_deal_live_stage_close", ["stage_id", "expected_close", "id"], _LIVE)
     _partial("ix_deal_live_stage_closed", ["stage_id", "closed_at", "id"], _LIVE)
     _partial("ix_deal_open_totals", ["stage_id", "currency", "value_minor", "probability"], _OPEN)
