@@ -22,6 +22,7 @@ from crm_tui.db import Database
 from screens.base import DataChanged
 from screens.commands import CrmCommands
 from screens.contacts import ContactsScreen
+from screens.dashboard import DashboardScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.pipeline import PipelineScreen
@@ -46,6 +47,7 @@ class CrmApp(App[None]):
         "log": LogScreen,
         "tasks": TasksScreen,
         "pipeline": PipelineScreen,
+        "dashboard": DashboardScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('today')", "Today", show=False, id="screen.today"),
@@ -53,6 +55,7 @@ class CrmApp(App[None]):
         Binding("3", "switch_mode('log')", "Log", show=False, id="screen.log"),
         Binding("4", "switch_mode('tasks')", "Tasks", show=False, id="screen.tasks"),
         Binding("5", "switch_mode('pipeline')", "Pipeline", show=False, id="screen.pipeline"),
+        Binding("6", "switch_mode('dashboard')", "Dashboard", show=False, id="screen.dashboard"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f2", "toggle_calendar", "Calendar", show=False, id="app.calendar"),
         Binding("f3", "toggle_digits", "Digits", show=False, id="app.digits"),

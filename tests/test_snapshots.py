@@ -66,6 +66,12 @@ def test_pipeline(snap_compare: Any, demo_db: Database) -> None:
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=opened)
 
 
+def test_dashboard(snap_compare: Any, demo_db: Database) -> None:
+    """A year of the demo beside the year before, its charts and the numbers beside them."""
+    opened = _open_tasks("y", screen="6")
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=opened)
+
+
 def test_gantt_week_scale(snap_compare: Any, demo_db: Database) -> None:
     assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=_open_tasks("g"))
 

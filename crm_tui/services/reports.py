@@ -169,7 +169,7 @@ def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
     return _Grouping(key, name)
 
 
-def _sums(value: Any, times: Any = None) -> list[Any]:
+def sums(value: Any, times: Any = None) -> list[Any]:
     """``value`` (times ``times``, a percent) summed as two halves that no count of 64-bit
     values overflows; split before the product, which would overflow first."""
     high, low = value // _HALF, value % _HALF
@@ -178,7 +178,7 @@ def _sums(value: Any, times: Any = None) -> list[Any]:
     return [func.sum(high), func.sum(low)]
 
 
-def _total(high: int | None, low: int | None) -> int:
+def total(high: int | None, low: int | None) -> int:
     return int(high or 0) * _HALF + int(low or 0)
 
 
@@ -227,8 +227,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     """Per group, the deals meeting ``conditions``: how many, their value, their value
     weighted by probability."""
     statement = (
-        select(grouping.key, Deal.currency, func.count(), *_sums(Deal.value_minor))
-        .add_columns(*_sums(Deal.value_minor, _probability()))
+        select(grouping.key, Deal.currency, func.count(), *sums(Deal.value_minor))
+        .add_columns(*sums(Deal.value_minor, _probability()))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*conditions)
         .group_by(grouping.key, Deal.currency)
@@ -237,8 +237,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     for key, currency, count, high, low, weighted_high, weighted_low in session.execute(statement):
         group = groups.setdefault(key, grouping.name(key))
         group.add("deals", count)
-        group.add_amount("value", currency, _total(high, low))
-        group.add_amount("weighted", currency, _total(weighted_high, weighted_low))
+        group.add_amount("value", currency, total(high, low))
+        group.add_amount("weighted", currency, total(weighted_high, weighted_low))
     for group in groups.values():
         group.amounts["weighted"] = {
             currency: _percent_of(minor) for currency, minor in group.amounts["weighted"].items()
@@ -283,7 +283,7 @@ def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool =
     start, end = period.instants
     statement = (
         select(grouping.key, DealStage.outcome, Deal.currency, func.count())
-        .add_columns(*_sums(Deal.value_minor))
+        .add_columns(*sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(_live(), col(Deal.closed_at) >= start, col(Deal.closed_at) < end)
         .group_by(grouping.key, DealStage.outcome, Deal.currency)
@@ -294,7 +294,7 @@ def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool =
         group = groups.setdefault(key, grouping.name(key))
         if outcome == Outcome.WON:
             group.add("won", count)
-            group.add_amount("revenue", currency, _total(high, low))
+            group.add_amount("revenue", currency, total(high, low))
             won_by_currency[key, currency] = won_by_currency.get((key, currency), 0) + count
         elif outcome == Outcome.LOST:
             group.add("lost", count)
@@ -302,7 +302,7 @@ def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool =
         won, lost = group.counts.get("won", 0), group.counts.get("lost", 0)
         group.days["win_rate"] = round(100 * won / (won + lost), 1) if won + lost else None
         group.amounts["average"] = {
-            currency: _divide(minor, won_by_currency[key, currency])
+            currency: divide(minor, won_by_currency[key, currency])
             for currency, minor in group.amounts.get("revenue", {}).items()
         }
     return _report(
@@ -320,7 +320,7 @@ def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool =
     )
 
 
-def _divide(minor: int, count: int) -> int:
+def divide(minor: int, count: int) -> int:
     return int((Decimal(minor) / count).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
@@ -328,7 +328,7 @@ def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool =
     """How long the deals won in the period took: from created to won (the sales cycle),
     and by stage, how long they sat in each."""
     won = select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
-    whole = _days(session, Deal.created_at, Deal.closed_at)
+    whole = days_between(session, Deal.created_at, Deal.closed_at)
     count, average = session.execute(
         select(func.count(), func.avg(whole)).where(col(Deal.id).in_(won))
     ).one()
@@ -373,7 +373,7 @@ def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
         .where(col(DealStageChange.deal_id).in_(won))
         .subquery()
     )
-    days = _days(session, stays.c.entered_at, stays.c.left_at)
+    days = days_between(session, stays.c.entered_at, stays.c.left_at)
     rows = session.execute(
         select(
             DealStage.id,
@@ -394,7 +394,7 @@ def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
     return groups
 
 
-def _days(session: Session, start: Any, end: Any) -> Any:
+def days_between(session: Session, start: Any, end: Any) -> Any:
     """Days from ``start`` to ``end`` (timestamps), with the fraction, in SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return extract("epoch", end - start) / 86400.0
@@ -416,22 +416,22 @@ def team(*, session: Session, period: Period) -> Report:
         return groups.setdefault(key, _Group(label, (key is None, label)))
 
     won = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*_won_in(period))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in won:
         group_of(owner).add("won", count)
-        group_of(owner).add_amount("value_won", currency, _total(high, low))
+        group_of(owner).add_amount("value_won", currency, total(high, low))
     still_open = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *sums(Deal.value_minor))
         .where(_live(), col(Deal.closed_at).is_(None))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in still_open:
         group_of(owner).add("open_deals", count)
-        group_of(owner).add_amount("open_value", currency, _total(high, low))
+        group_of(owner).add_amount("open_value", currency, total(high, low))
     tasks = session.execute(
         select(Task.assignee_id, func.count())
         .where(col(Task.deleted_at).is_(None), Task.status != TaskStatus.DONE.value)

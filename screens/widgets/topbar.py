@@ -16,6 +16,7 @@ TABS = [
     ("3", "log", "Log"),
     ("4", "tasks", "Tasks"),
     ("5", "pipeline", "Pipeline"),
+    ("6", "dashboard", "Dashboard"),
 ]
 
 

@@ -1,0 +1,286 @@
+"""The dashboard (``6``): the numbers that run the business for a month, quarter or year,
+each beside the period before it; the forecast of the pipeline by month; why deals were
+lost; how people were reached; each team member's numbers.
+
+The figures are read in a thread worker (``crm_tui.services.dashboard``); the charts are
+drawn by plotext, their numbers written beside them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from crm_tui import bidi, display
+from crm_tui.services.dashboard import Dashboard, Figures, Span, before, period_of
+from crm_tui.services.reports import Amounts, Period
+from crm_tui.text import for_terminal
+from screens.base import CrmScreen, plural
+from screens.text import safe
+from screens.widgets.keybar import KeyBar
+from screens.widgets.topbar import TopBar
+
+
+def money(amounts: Amounts) -> str:
+    """Amounts per currency, one line each ("–" for none)."""
+    if not amounts:
+        return "–"
+    from crm_tui.money import Money, format_money
+
+    return "\n".join(
+        display.digits(format_money(Money(minor, code))) for code, minor in sorted(amounts.items())
+    )
+
+
+def _number(value: float | int | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return display.digits(shown + unit)
+
+
+def _label(text: str, width: int = 12) -> str:
+    """A chart's label: cleaned of control characters, cut, laid out."""
+    return bidi.layout(for_terminal(text, single_line=True)[:width])
+
+
+def tiles(now: Figures, then: Figures) -> list[tuple[str, str, str]]:
+    """(title, this period, the period before) for each figure tile."""
+    return [
+        ("Revenue won", money(now.revenue), money(then.revenue)),
+        (
+            "Deals won / lost",
+            f"{_number(now.won)} / {_number(now.lost)}",
+            f"{_number(then.won)} / {_number(then.lost)}",
+        ),
+        ("Win rate", _number(now.win_rate, "%"), _number(then.win_rate, "%")),
+        ("Average deal", money(now.average), money(then.average)),
+        ("Sales cycle", _number(now.cycle_days, " days"), _number(then.cycle_days, " days")),
+        (
+            "New leads → customers",
+            f"{_number(now.new_leads)} → {_number(now.converted)} ({_number(now.conversion, '%')})",
+            f"{_number(then.new_leads)} → {_number(then.converted)}",
+        ),
+        (
+            "Complaints opened / resolved",
+            f"{_number(now.complaints_opened)} / {_number(now.complaints_resolved)}",
+            f"{_number(then.complaints_opened)} / {_number(then.complaints_resolved)}",
+        ),
+        (
+            "Median days to resolve",
+            _number(now.resolve_median_days),
+            _number(then.resolve_median_days),
+        ),
+    ]
+
+
+class DashboardScreen(CrmScreen):
+    """How the business is doing, this period beside the last."""
+
+    SUB_TITLE = "Dashboard"
+    DEFAULT_CSS = """
+    DashboardScreen #dashboard-status { height: 1; padding: 0 1; color: $text-muted; }
+    DashboardScreen #dashboard-tiles { layout: grid; grid-size: 4; height: auto; }
+    DashboardScreen .tile { height: auto; min-height: 4; padding: 0 1;
+                            border: round $primary 40%; }
+    DashboardScreen #dashboard-charts { height: 16; }
+    DashboardScreen .chart-box { width: 1fr; }
+    DashboardScreen PlotextPlot { height: 1fr; }
+    DashboardScreen .chart-numbers { height: auto; max-height: 4; color: $text-muted;
+                                     padding: 0 1; }
+    DashboardScreen #dashboard-tables { height: auto; }
+    DashboardScreen #dashboard-team, DashboardScreen #dashboard-stages { width: 1fr;
+                                     padding: 0 1; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "span('month')", "Month", id="dashboard.month"),
+        Binding("Q", "span('quarter')", "Quarter", key_display="Q", id="dashboard.quarter"),
+        Binding("y", "span('year')", "Year", id="dashboard.year"),
+        Binding(
+            "left_square_bracket", "shift(-1)", "Earlier", key_display="[", id="dashboard.earlier"
+        ),
+        Binding("right_square_bracket", "shift(1)", "Later", key_display="]", id="dashboard.later"),
+        Binding("c", "currency", "Currency", id="dashboard.currency"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, dashboard: Dashboard) -> None:
+            super().__init__()
+            self.dashboard = dashboard
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.span = Span.MONTH
+        self.period: Period | None = None
+        self.dashboard: Dashboard | None = None
+        self.currency_index = 0
+
+    def compose(self) -> ComposeResult:
+        yield TopBar("dashboard")
+        yield Static("", id="dashboard-status")
+        with VerticalScroll(id="dashboard-body"):
+            with Horizontal(id="dashboard-tiles"):
+                for index in range(8):
+                    yield Static("", classes="tile", id=f"tile-{index}")
+            with Horizontal(id="dashboard-charts"):
+                for name in ("forecast", "lost", "channels"):
+                    with Vertical(classes="chart-box"):
+                        yield PlotextPlot(id=f"chart-{name}")
+                        yield Static("", classes="chart-numbers", id=f"numbers-{name}")
+            with Horizontal(id="dashboard-tables"):
+                yield Static("", id="dashboard-team")
+                yield Static("", id="dashboard-stages")
+        yield KeyBar()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    @property
+    def jalali(self) -> bool:
+        return display.current().calendar is display.Calendar.JALALI
+
+    def load(self) -> None:
+        if self.period is None:
+            self.period = period_of(self.today, self.span, jalali=self.jalali)
+        self._load(self.period)
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def _load(self, period: Period) -> None:
+        from crm_tui.services.dashboard import build_dashboard
+
+        def load() -> Dashboard:
+            with self.read() as session:
+                return build_dashboard(
+                    session=session, period=period, today=self.today, jalali=self.jalali
+                )
+
+        found = self.guarded(load)
+        if found is not None:
+            self.post_message(self.Loaded(found))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.dashboard = found = message.dashboard
+        now, then = found.current.period, found.previous.period
+        self.query_one("#dashboard-status", Static).update(
+            Content(
+                f"{self.span} {_span_text(now)} · beside {_span_text(then)} · "
+                "m month, Q quarter, y year; [ ] earlier, later"
+            )
+        )
+        for index, (title, current, previous) in enumerate(tiles(found.current, found.previous)):
+            self.query_one(f"#tile-{index}", Static).update(
+                Content.assemble(
+                    (title, "bold $text-accent"),
+                    "\n",
+                    (current, "bold"),
+                    "\n",
+                    (f"before: {previous}", "$text-muted"),
+                )
+            )
+        self._forecast()
+        self._bars("lost", "Lost reasons", found.current.lost_reasons)
+        self._bars("channels", "Interactions per channel", found.current.channels)
+        self._tables(found)
+
+    def _forecast(self) -> None:
+        """Pipeline value and its weighted part by month of expected close, one currency at
+        a time (c shows the next): amounts in different currencies are never drawn as one."""
+        assert self.dashboard is not None
+        rows = self.dashboard.forecast.rows
+        currencies = sorted({code for row in rows for code in row["value"]})
+        plot = self.query_one("#chart-forecast", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        numbers = self.query_one("#numbers-forecast", Static)
+        if not currencies:
+            plt.title("Forecast: no open deals with a close date")
+            numbers.update("")
+            plot.refresh()
+            return
+        code = currencies[self.currency_index % len(currencies)]
+        months = [bidi.layout(display.digits(row["month"][2:])) for row in rows]
+        values = [row["value"].get(code, 0) for row in rows]
+        weighted = [row["weighted"].get(code, 0) for row in rows]
+        # plotext takes ``labels``; textual-plotext's stub names it ``label`` (a str).
+        plt.multiple_bar(months, [values, weighted], labels=["value", "weighted"])  # type: ignore[call-arg]
+        others = f" (c: the next of {len(currencies)} currencies)" if len(currencies) > 1 else ""
+        plt.title(f"Forecast in {code}{others}")
+        plt.yticks([], [])
+        plot.refresh()
+        numbers.update(
+            Content(
+                "  ".join(
+                    f"{month}: {money({code: w})}"
+                    for month, w in zip(months, weighted, strict=True)
+                )
+            )
+        )
+
+    def _bars(self, name: str, title: str, points: list[tuple[str, int]]) -> None:
+        plot = self.query_one(f"#chart-{name}", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        if points:
+            plt.bar([_label(label) for label, _ in points], [count for _, count in points])
+        plot.refresh()
+        shown = "  ".join(f"{_label(label, 20)} {_number(count)}" for label, count in points)
+        self.query_one(f"#numbers-{name}", Static).update(Content(shown or "none"))
+
+    def _tables(self, found: Dashboard) -> None:
+        lines: list[Any] = [("Team", "bold $text-accent")]
+        for row in found.team.rows:
+            lines.append(
+                f"\n{safe(row['owner'], single_line=True)}: won {_number(row['won'])} "
+                f"({money(row['value_won']).replace(chr(10), ', ')}), "
+                f"open deals {_number(row['open_deals'])}, open tasks {_number(row['open_tasks'])}"
+            )
+        self.query_one("#dashboard-team", Static).update(Content.assemble(*lines))
+        stages: list[Any] = [("Days in each stage (deals won)", "bold $text-accent")]
+        for row in found.stage_days.rows:
+            stages.append(
+                f"\n{safe(row['stage'], single_line=True)}: "
+                f"{_number(row['days'])} days ({plural(row['deals'], 'deal')})"
+            )
+        self.query_one("#dashboard-stages", Static).update(Content.assemble(*stages))
+
+    # -- the period -----------------------------------------------------------------------
+
+    def action_span(self, span: str) -> None:
+        self.span = span
+        self.period = period_of(self.today, span, jalali=self.jalali)
+        self.load()
+
+    def action_shift(self, step: int) -> None:
+        if self.period is None:
+            return
+        if step < 0:
+            self.period = before(self.period, jalali=self.jalali)
+        else:
+            after = self.period.end + timedelta(days=1)
+            self.period = period_of(after, self.span, jalali=self.jalali)
+        self.load()
+
+    def action_currency(self) -> None:
+        self.currency_index += 1
+        if self.dashboard is not None:
+            self._forecast()
+
+
+def _span_text(period: Period) -> str:
+    return f"{display.day(period.start)} to {display.day(period.end)}"
