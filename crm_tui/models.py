@@ -440,6 +440,7 @@ class Deal(SQLModel, table=True):
         # and the open deals' totals from the index alone.
         _partial("ix_deal_live_stage_close", "stage_id", "expected_close", "id"),
         _partial("ix_deal_live_stage_closed", "stage_id", "closed_at", "id"),
+        _partial("ix_deal_live_closed", "closed_at", "id"),  # the reports of a period
         Index(
             "ix_deal_open_totals",
             "stage_id",

@@ -217,8 +217,7 @@ class DashboardScreen(CrmScreen):
         weighted = [row["weighted"].get(code, 0) for row in rows]
         # plotext takes ``labels``; textual-plotext's stub names it ``label`` (a str).
         plt.multiple_bar(months, [values, weighted], labels=["value", "weighted"])  # type: ignore[call-arg]
-        others = f" (c: the next of {len(currencies)} currencies)" if len(currencies) > 1 else ""
-        plt.title(f"Forecast in {code}{others}")
+        plt.title(f"Forecast, {code}" + (" (c: next)" if len(currencies) > 1 else ""))
         plt.yticks([], [])
         plot.refresh()
         numbers.update(

@@ -205,7 +205,9 @@ def _complaints(session: Session, found: Figures, start: Any, end: Any) -> None:
     found.complaints_opened = (
         session.scalar(select(func.count()).where(live, complaint, when >= start, when < end)) or 0
     )
-    took = reports.days_between(session, Interaction.occurred_at, Interaction.resolved_at)
+    took = reports.days_between(
+        session=session, start=Interaction.occurred_at, end=Interaction.resolved_at
+    )
     days = [
         float(value)
         for value in session.scalars(

@@ -328,7 +328,7 @@ def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool =
     """How long the deals won in the period took: from created to won (the sales cycle),
     and by stage, how long they sat in each."""
     won = select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
-    whole = days_between(session, Deal.created_at, Deal.closed_at)
+    whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
     count, average = session.execute(
         select(func.count(), func.avg(whole)).where(col(Deal.id).in_(won))
     ).one()
@@ -373,7 +373,7 @@ def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
         .where(col(DealStageChange.deal_id).in_(won))
         .subquery()
     )
-    days = days_between(session, stays.c.entered_at, stays.c.left_at)
+    days = days_between(session=session, start=stays.c.entered_at, end=stays.c.left_at)
     rows = session.execute(
         select(
             DealStage.id,
@@ -394,7 +394,7 @@ def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
     return groups
 
 
-def days_between(session: Session, start: Any, end: Any) -> Any:
+def days_between(*, session: Session, start: Any, end: Any) -> Any:
     """Days from ``start`` to ``end`` (timestamps), with the fraction, in SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return extract("epoch", end - start) / 86400.0
