@@ -89,6 +89,8 @@ class DashboardScreen(CrmScreen):
     SUB_TITLE = "Dashboard"
     DEFAULT_CSS = """
     DashboardScreen #dashboard-status { height: 1; padding: 0 1; color: $text-muted; }
+    /* The charts' width must not change when the figures make the body scroll. */
+    DashboardScreen #dashboard-body { scrollbar-gutter: stable; }
     DashboardScreen #dashboard-tiles { layout: grid; grid-size: 4; height: auto; }
     DashboardScreen .tile { height: auto; min-height: 4; padding: 0 1;
                             border: round $primary 40%; }
@@ -216,7 +218,9 @@ class DashboardScreen(CrmScreen):
         values = [row["value"].get(code, 0) for row in rows]
         weighted = [row["weighted"].get(code, 0) for row in rows]
         # plotext takes ``labels``; textual-plotext's stub names it ``label`` (a str).
-        plt.multiple_bar(months, [values, weighted], labels=["value", "weighted"])  # type: ignore[call-arg]
+        positions = list(range(1, len(months) + 1))
+        plt.multiple_bar(positions, [values, weighted], labels=["value", "weighted"])  # type: ignore[call-arg]
+        plt.xticks([])  # the months are named in order in the numbers below
         plt.title(f"Forecast, {code}" + (" (c: next)" if len(currencies) > 1 else ""))
         plt.yticks([], [])
         plot.refresh()
@@ -236,7 +240,10 @@ class DashboardScreen(CrmScreen):
         plt.clear_figure()
         plt.title(title)
         if points:
-            plt.bar([_label(label) for label, _ in points], [count for _, count in points])
+            plt.bar(list(range(1, len(points) + 1)), [count for _, count in points])
+            # The bars are named in order in the numbers below: plotext's own names under
+            # them were not the same ones from one drawing to the next.
+            plt.xticks([])
         plot.refresh()
         shown = "  ".join(f"{_label(label, 20)} {_number(count)}" for label, count in points)
         self.query_one(f"#numbers-{name}", Static).update(Content(shown or "none"))
