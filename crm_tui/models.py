@@ -93,6 +93,7 @@ class Contact(SQLModel, table=True):
         _partial("ix_contact_live_tags", "tags", "sort_name", "id"),
         _partial("ix_contact_live_last", "last_contacted_at", "id"),
         _partial("ix_contact_live_status", "status", "sort_name", "id"),
+        _partial("ix_contact_live_created", "created_at", "status"),  # new leads of a period
         # Partial, so the planner never picks it for the (far more common) live rows.
         Index(
             "ix_contact_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED

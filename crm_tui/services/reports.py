@@ -327,12 +327,10 @@ def divide(minor: int, count: int) -> int:
 def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool = False) -> Report:
     """How long the deals won in the period took: from created to won (the sales cycle),
     and by stage, how long they sat in each."""
-    won = select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
+    won = _won_ids(period)
     whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
-    count, average = session.execute(
-        select(func.count(), func.avg(whole)).where(col(Deal.id).in_(won))
-    ).one()
-    summary = {"won": count, "sales_cycle": _round(average)}
+    count, average = sales_cycle(session=session, period=period)
+    summary = {"won": count, "sales_cycle": average}
     if by is By.STAGE:
         groups = _stage_days(session, won)
         columns = (Column("deals", "count"), Column("days", "days"))
@@ -350,6 +348,21 @@ def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool =
             group.days["sales_cycle"] = _round(days)
         columns = (Column("won", "count"), Column("sales_cycle", "days"))
     return _report(Name.CYCLE, by, period, groups.values(), columns, summary)
+
+
+def _won_ids(period: Period) -> Any:
+    return select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
+
+
+def sales_cycle(*, session: Session, period: Period) -> tuple[int, float | None]:
+    """How many deals were won in ``period``, and their average days from created to won."""
+    whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
+    count, average = session.execute(
+        select(func.count(), func.avg(whole))
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(*_won_in(period))
+    ).one()
+    return count, _round(average)
 
 
 def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
