@@ -236,3 +236,53 @@ def test_a_merge_takes_the_other_contacts_deals_and_its_undo_gives_them_back(
     undo_merge(session=session, merge_id=merge_id)
     assert deals.get_deal(session=session, deal_id=theirs).contact_id == other
     assert deals.get_deal(session=session, deal_id=ours).contact_id == keep
+
+
+def test_stages_edited_while_deals_sit_in_them(session: Session) -> None:
+    from crm_tui.services import reports, stages
+
+    lead = deals.find_stage(session=session, ref="Lead")
+    sitting = _deal(session, value_minor=1000)
+    own = _deal(session, value_minor=3000, probability=60)
+    renamed = stages.edit_stage(session=session, stage_id=lead.id, name="Inbox", probability=20)
+    assert (renamed.name, renamed.probability) == ("Inbox", 20)
+    assert deals.get_deal(session=session, deal_id=sitting).stage == "Inbox"
+    assert deals.get_deal(session=session, deal_id=sitting).probability == 20  # the stage's
+    assert deals.get_deal(session=session, deal_id=own).probability == 60  # its own
+    demo = stages.add_stage(session=session, name="Demo", probability=35, after=lead.id)
+    assert [s.name for s in deals.stages(session=session)][:3] == ["Inbox", "Demo", "Qualified"]
+    with pytest.raises(ValidationError, match="2 deals in 'Inbox'"):
+        stages.remove_stage(session=session, stage_id=lead.id)
+    deals.delete_deals(session=session, deal_ids=[own])  # in the trash: moved all the same
+    assert stages.remove_stage(session=session, stage_id=lead.id, move_to=demo.id) == 2
+    assert deals.stages(session=session)[0].name == "Demo"
+    history = deals.stage_history(session=session, deal_id=sitting)
+    assert [name for name, _, _ in history] == ["Inbox", "Demo"]  # the removed one still named
+    rows = reports.pipeline(session=session).rows
+    assert rows == [{"stage": "Demo", "deals": 1, "value": {"EUR": 1000}, "weighted": {"EUR": 350}}]
+    won = deals.find_stage(session=session, ref="Won")
+    with pytest.raises(ValidationError, match="keeps its won stage"):
+        stages.remove_stage(session=session, stage_id=won.id)
+    with pytest.raises(ValidationError, match="stays at the end"):
+        stages.move_stage(session=session, stage_id=won.id, offset=-1)
+    with pytest.raises(ValidationError, match="a stage 'Demo' already"):
+        stages.add_stage(session=session, name="demo", probability=1)
+
+
+def test_a_new_pipeline_copies_the_stages_and_a_removed_reason_stays_on_its_deals(
+    session: Session,
+) -> None:
+    from crm_tui.services import stages
+
+    partners = stages.add_pipeline(session=session, name="Partners")
+    names = [s.name for s in deals.stages(session=session, pipeline_id=partners.id)]
+    assert names == ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
+    stages.set_default_pipeline(session=session, pipeline_id=partners.id)
+    assert deals.get_deal(session=session, deal_id=_deal(session)).pipeline == "Partners"
+    lost = _deal(session)
+    deals.lose_deal(session=session, deal_id=lost, reason="Price")
+    assert "Price" not in stages.remove_lost_reason(session=session, name="price")
+    assert deals.get_deal(session=session, deal_id=lost).lost_reason == "Price"
+    with pytest.raises(ValidationError, match="no lost reason 'Price'"):
+        deals.lose_deal(session=session, deal_id=_deal(session), reason="Price")
+    assert stages.add_lost_reason(session=session, name="Went quiet")[-1] == "Went quiet"

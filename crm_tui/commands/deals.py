@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from crm_tui.commands import stages
 from crm_tui.commands.common import JsonOption, an_id, command_group, echo, print_json, state
 from crm_tui.text import plural
 
@@ -313,3 +314,12 @@ def delete(
     with cli.write() as session:
         count = delete_deals(session=session, deal_ids=deal_ids, actor_id=cli.actor_id(session))
     echo(f"moved {plural(count, 'deal')} to the trash")
+
+
+# The sales process itself: stages, pipelines, lost reasons (commands/stages.py).
+app.command("stages")(stages.stages_)
+app.add_typer(stages.stage_app, name="stage")
+app.command("pipelines")(stages.pipelines_)
+app.add_typer(stages.pipeline_app, name="pipeline")
+app.command("reasons")(stages.reasons_)
+app.add_typer(stages.reason_app, name="reason")

@@ -78,6 +78,17 @@ def pipelines(*, session: Session) -> list[PipelineRead]:
     return [PipelineRead(row.id or 0, row.name, row.is_default) for row in rows]
 
 
+def find_pipeline(*, session: Session, ref: str) -> PipelineRead:
+    """The pipeline ``ref`` names: its id, or its name (ignoring case)."""
+    found = pipelines(session=session)
+    ref = ref.strip()
+    for pipeline in found:
+        if ref.lstrip("#") == str(pipeline.id) or fold(ref) == fold(pipeline.name):
+            return pipeline
+    names = ", ".join(pipeline.name for pipeline in found)
+    raise NotFoundError(f"no pipeline {ref!r} (pipelines: {names})")
+
+
 def lost_reasons(*, session: Session) -> list[str]:
     """The reasons a deal can be lost for, in the list's order."""
     return list(
