@@ -244,6 +244,15 @@ def test_the_report_command_agrees_with_the_service(db: Database, db_url: str) -
         "month,starts,won,lost,win_rate,revenue_EUR,revenue_IRR,average_EUR,average_IRR",
         "2026-04,2026-04-01,2,1,66.7,3000.00,10000000,3000.00,10000000",
     ]
+    # The months of the calendar chosen in the settings (found missing on a walk: the
+    # months were Gregorian until the settings were read).
+    jalali = {**env, "CRM_CALENDAR": "jalali"}
+    farvardin = [sys.executable, "-m", "crm_tui", "report", "sales", "--from", "1405-01-01"]
+    done = subprocess.run(
+        [*farvardin, "--to", "1405-01-31", "--csv"], env=jalali, capture_output=True, text=True
+    )
+    first = "1405-01,2026-03-21,2,1,66.7,3000.00,10000000,3000.00,10000000"
+    assert done.stdout.splitlines()[1] == first, done.stderr
     done = subprocess.run(
         [*command, "--by", "month", "--to", "2026-03-01"], env=env, capture_output=True, text=True
     )

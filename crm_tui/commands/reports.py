@@ -52,9 +52,10 @@ def report(
 
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--csv")
-    jalali = display.current().calendar is display.Calendar.JALALI
+    cli = state(ctx)
+    jalali = cli.settings.calendar == display.Calendar.JALALI
     period = _period(name, start, end, jalali)
-    with state(ctx).read() as session:
+    with cli.read() as session:
         found = reports.run(session=session, name=name, period=period, by=by, jalali=jalali)
     if as_json:
         print_json(_json(found))
@@ -143,6 +144,8 @@ def _table(found: Report) -> None:
     lines: list[list[str]] = []
     for row in found.rows:
         cells = [_cells(row.get(column.name), column.kind) for column in found.columns]
+        if found.by is By.MONTH:  # crm's own label ("1405-07"): in the digits chosen
+            cells[0] = [display.digits(cells[0][0])]
         depth = max(len(cell) for cell in cells)
         lines += [[cell[i] if i < len(cell) else "" for cell in cells] for i in range(depth)]
     if found.period is not None:
