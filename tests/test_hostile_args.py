@@ -68,7 +68,8 @@ def _benign(command: Any, param: Any, tmp: Path) -> list[str]:
 
 @functools.cache
 def _cli() -> Any:
-    """The click command tree of ``app``, built once (building it takes 70 ms)."""
+    """The click command tree of ``app``, built once: building it is most of what a case
+    would cost."""
     return typer.main.get_command(app)
 
 

@@ -6,10 +6,10 @@ Create Date: 2026-12-05
 
 Each column of the board is a stage's first page: open deals by expected close, closed ones
 newest first; each header is its stage's totals per currency. Without these, each column
-sorted all its stage's deals and the totals read every deal (at 100k deals, 40-90 ms a
-column). The open deals' totals read a covering index of their own; the reports of a
-period find the deals closed in it by the time they closed, and the dashboard counts the
-contacts added in a period (and which are customers now) from an index alone.
+sorted all its stage's deals and the totals read every deal. The open deals' totals read a
+covering index of their own; the reports of a period find the deals closed in it by the
+time they closed, and the dashboard counts the contacts added in a period (and which are
+customers now) from an index alone.
 """
 
 from collections.abc import Sequence
