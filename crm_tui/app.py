@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from crm_tui import display
@@ -22,7 +23,6 @@ from crm_tui.db import Database
 from screens.base import DataChanged
 from screens.commands import CrmCommands
 from screens.contacts import ContactsScreen
-from screens.dashboard import DashboardScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.pipeline import PipelineScreen
@@ -32,6 +32,14 @@ from screens.textual_compat import style_app_first
 from screens.today import TodayScreen
 
 WATCH_SECONDS = 0.5  # how long one wait for outside changes lasts (and quitting may take)
+
+
+def _dashboard() -> Screen[None]:
+    """The dashboard, imported when first opened: its chart library is not part of the
+    app's first paint."""
+    from screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
 
 
 class CrmApp(App[None]):
@@ -47,7 +55,7 @@ class CrmApp(App[None]):
         "log": LogScreen,
         "tasks": TasksScreen,
         "pipeline": PipelineScreen,
-        "dashboard": DashboardScreen,
+        "dashboard": _dashboard,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('today')", "Today", show=False, id="screen.today"),

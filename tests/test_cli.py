@@ -336,6 +336,20 @@ def test_help_and_version_import_neither_sqlmodel_nor_textual(flag: str) -> None
     assert "LOADED []" in result.stdout
 
 
+def test_the_app_loads_the_charts_and_money_data_only_when_shown() -> None:
+    """The dashboard's chart library and Babel's currency data are not part of the app's
+    first paint: loaded with the dashboard and the first amount shown."""
+    code = (
+        "import sys\n"
+        "import crm_tui.app\n"
+        "print('LOADED', [m for m in ('textual_plotext', 'babel') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "LOADED []" in result.stdout
+
+
 def test_doctor_finds_and_rebuilds_a_stale_search_index(demo_url: str) -> None:
     """On either database: a row missing from the search index is found, then fixed."""
     from sqlalchemy import text
