@@ -63,6 +63,14 @@ def digits(text: str) -> str:
     return text.translate(_PERSIAN_DIGITS) if _current.digits is Digits.PERSIAN else text
 
 
+def amount(minor: int, currency: str) -> str:
+    """An amount of money in its currency's grouping and decimals, in the chosen digits:
+    1,200.50 EUR or ۱٬۲۰۰.۵۰ EUR (Babel's data loads with the first amount shown)."""
+    from crm_tui.money import Money, format_money
+
+    return digits(format_money(Money(minor, currency)))
+
+
 def number(value: int) -> str:
     """A count or amount with thousands separators: 12,345 or ۱۲٬۳۴۵."""
     return digits(f"{value:,}")

@@ -34,11 +34,7 @@ def money(amounts: Amounts) -> str:
     """Amounts per currency, one line each ("–" for none)."""
     if not amounts:
         return "–"
-    from crm_tui.money import Money, format_money
-
-    return "\n".join(
-        display.digits(format_money(Money(minor, code))) for code, minor in sorted(amounts.items())
-    )
+    return "\n".join(display.amount(minor, code) for code, minor in sorted(amounts.items()))
 
 
 def _number(value: float | int | None, unit: str = "") -> str:

@@ -52,13 +52,6 @@ CLOSED_SHOWN_DAYS = 30  # the Won and Lost columns keep a month of closed deals
 SEARCH_PAUSE = 0.25  # seconds of no typing before a search runs
 
 
-def amount(minor: int, currency: str) -> str:
-    # Babel's data loads with the first amount shown, not with the app.
-    from crm_tui.money import Money, format_money
-
-    return display.digits(format_money(Money(minor, currency)))
-
-
 def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
     """How a deal reads on its card: title; client and owner; value; close and probability
     (or why it was lost)."""
@@ -73,10 +66,11 @@ def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
         facts.append(safe(deal.lost_reason, single_line=True))
     late = deal.outcome == Outcome.OPEN and deal.expected_close and deal.expected_close < today
     won = deal.outcome == Outcome.WON
+    value = display.amount(deal.value_minor, deal.currency)
     return [
         CardLine(for_terminal(deal.title, single_line=True)),
         CardLine(for_terminal(who, single_line=True) or "—", "board--muted"),
-        CardLine(amount(deal.value_minor, deal.currency), "board--good" * won, laid_out=True),
+        CardLine(value, "board--good" * won, laid_out=True),
         CardLine(" · ".join(facts), "board--late" if late else "board--muted", laid_out=True),
     ]
 
@@ -88,9 +82,9 @@ def header_lines(stage: StageRead, totals: Totals | None) -> list[CardLine]:
     when = "" if stage.outcome == Outcome.OPEN else f", {CLOSED_SHOWN_DAYS} days"
     lines = [CardLine(f"{stage.name} ({display.number(count)}{when})")]
     for currency, minor in sorted((totals.value if totals else {}).items()):
-        lines.append(CardLine(amount(minor, currency), "board--muted", laid_out=True))
+        lines.append(CardLine(display.amount(minor, currency), "board--muted", laid_out=True))
         if stage.outcome == Outcome.OPEN and totals is not None:
-            weighted = amount(totals.weighted.get(currency, 0), currency)
+            weighted = display.amount(totals.weighted.get(currency, 0), currency)
             lines.append(CardLine(f"weighted {weighted}", "board--muted", laid_out=True))
     return lines
 
@@ -110,7 +104,7 @@ def list_cells(deal: DealRead) -> list[str]:
     return [
         display.day(deal.expected_close),
         deal.title,
-        amount(deal.value_minor, deal.currency),
+        display.amount(deal.value_minor, deal.currency),
         deal.stage,
         display.digits(f"{deal.probability}%"),
         deal.contact_name or deal.organization or "",
@@ -353,7 +347,7 @@ class PipelineScreen(CrmScreen):
         width = detail.content_region.width
         number = f"{display.ident(deal.id)} "
         title = flowing(deal.title, width, taken=cell_len(number))
-        facts = [amount(deal.value_minor, deal.currency), deal.stage]
+        facts = [display.amount(deal.value_minor, deal.currency), deal.stage]
         if deal.outcome == Outcome.OPEN:
             days = (self.today - deal.stage_entered_at.astimezone().date()).days
             facts.append(f"{plural(days, 'day')} in stage")

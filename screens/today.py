@@ -143,7 +143,6 @@ def _contact_line(row: ContactRow, today: date) -> Parts:
 def _deal_line(deal: DealRead, today: date, *, stuck: bool) -> Parts:
     """A deal on Today: when it should close (overdue in the error colour), or how long it
     has sat in its stage; its title, stage, client and value."""
-    from crm_tui.money import Money, format_money
 
     if stuck:
         days = (today - deal.stage_entered_at.astimezone().date()).days
@@ -152,7 +151,7 @@ def _deal_line(deal: DealRead, today: date, *, stuck: bool) -> Parts:
         late = deal.expected_close is not None and deal.expected_close < today
         shown = display.day_words(deal.expected_close) if deal.expected_close else ""
         when = (f"{shown:<10} ", "$text-error" if late else "$text-warning")
-    value = display.digits(format_money(Money(deal.value_minor, deal.currency)))
+    value = display.amount(deal.value_minor, deal.currency)
     return [
         when,
         (f"{value}  ", "$text-muted"),

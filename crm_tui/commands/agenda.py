@@ -99,10 +99,9 @@ def _print(result: Any) -> None:
 
 
 def _deal(deal: Any) -> str:
-    from crm_tui.money import Money, format_money
 
     client = deal.contact_name or deal.organization
-    value = display.digits(format_money(Money(deal.value_minor, deal.currency)))
+    value = display.amount(deal.value_minor, deal.currency)
     return f"{display.ident(deal.id)} {deal.title} ({deal.stage}, {value})" + (
         f" — {client}" if client else ""
     )

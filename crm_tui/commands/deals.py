@@ -64,11 +64,10 @@ def _refs(session: Session, contact: str | None, owner: str | None) -> dict[str,
     return found
 
 
-def _money(deal: DealRead) -> str:
+def _value(deal: DealRead) -> str:
     from crm_tui import display
-    from crm_tui.money import Money, format_money
 
-    return display.digits(format_money(Money(deal.value_minor, deal.currency)))
+    return display.amount(deal.value_minor, deal.currency)
 
 
 @app.command("list")
@@ -106,7 +105,7 @@ def list_(
         [
             display.ident(deal.id),
             deal.title,
-            _money(deal),
+            _value(deal),
             deal.stage,
             display.number(deal.probability) + "%",
             display.day(deal.expected_close) or "",
@@ -141,7 +140,7 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
         )
         return
     facts = [
-        ("Value", _money(deal)),
+        ("Value", _value(deal)),
         ("Stage", f"{deal.stage} ({deal.pipeline})"),
         ("Probability", display.number(deal.probability) + "%"),
         ("Expected close", display.day(deal.expected_close) or ""),
@@ -206,7 +205,7 @@ def _said(deal: DealRead, what: str, as_json: bool) -> None:
     if as_json:
         print_json(deal)
     else:
-        echo(f"{what} deal {display.ident(deal.id)} {deal.title}: {_money(deal)}, {deal.stage}")
+        echo(f"{what} deal {display.ident(deal.id)} {deal.title}: {_value(deal)}, {deal.stage}")
 
 
 @app.command()

@@ -163,12 +163,11 @@ def _table(found: Report) -> None:
 def _cells(value: Any, kind: str) -> list[str]:
     """A cell's lines: one per currency for money, else one."""
     from crm_tui import display
-    from crm_tui.money import Money, format_money
 
     if value is None:
         return ["–"]
     if kind == "money":
-        amounts = [display.digits(format_money(Money(m, c))) for c, m in sorted(value.items())]
+        amounts = [display.amount(m, c) for c, m in sorted(value.items())]
         return amounts or ["–"]
     if kind == "count":
         return [display.number(value)]
