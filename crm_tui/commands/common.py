@@ -201,6 +201,21 @@ def say_jalali(typed: str | None) -> None:
         warn(note)
 
 
+def a_day(value: str | None, option: str) -> date | None:
+    """The day typed for ``option`` ("2026-12-31", "fri", "1405-09-20"…), None when not
+    given; refused as that option's bad value, and a Jalali one said as read."""
+    from crm_tui.dates import DateError, parse_day
+
+    if value is None:
+        return None
+    try:
+        day = parse_day(value)
+    except DateError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
+    say_jalali(value)
+    return day
+
+
 def an_id(value: Any) -> Any:
     """A Typer callback for ids (one or a list): 1 to 2^63 - 1, what the databases hold."""
     from crm_tui.validation import MAX_ID

@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui.commands import stages
-from crm_tui.commands.common import JsonOption, an_id, command_group, echo, print_json, state
+from crm_tui.commands.common import (
+    JsonOption,
+    a_day,
+    an_id,
+    command_group,
+    echo,
+    print_json,
+    state,
+)
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from sqlmodel import Session
 
     from crm_tui.schemas import DealRead
@@ -30,20 +36,6 @@ OwnerOption = typer.Option(None, "--owner", help="A team member.")
 ProbabilityOption = typer.Option(
     None, "--probability", "-p", min=0, max=100, metavar="PERCENT", help="0 to 100."
 )
-
-
-def _day(value: str | None) -> date | None:
-    from crm_tui.commands.common import say_jalali
-    from crm_tui.dates import DateError, parse_day
-
-    if value is None:
-        return None
-    try:
-        day = parse_day(value)
-    except DateError as error:
-        raise typer.BadParameter(str(error), param_hint="--close") from None
-    say_jalali(value)
-    return day
 
 
 def _minor(value: str | None, currency: str) -> int | None:
@@ -189,7 +181,7 @@ def add(
             currency=currency,
             organization=organization,
             stage_id=find_stage(session=session, ref=stage).id if stage else None,
-            expected_close=_day(close),
+            expected_close=a_day(close, "--close"),
             probability=probability,
             source=source,
             notes=notes,
@@ -234,7 +226,7 @@ def edit(
             "title": title,
             "currency": currency,
             "value_minor": _minor(value, currency or stored.currency),
-            "expected_close": _day(close),
+            "expected_close": a_day(close, "--close"),
             "probability": probability,
             "source": source,
             "notes": notes,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from crm_tui.commands.common import JsonOption, echo, print_json, say_jalali, state
+from crm_tui.commands.common import JsonOption, a_day, echo, print_json, state
 from crm_tui.vocabulary import GroupBy as By
 from crm_tui.vocabulary import ReportName as Name
 
@@ -72,22 +71,9 @@ def _period(name: Name, start: str | None, end: str | None, jalali: bool) -> Per
     months = FORECAST_MONTHS if name in (Name.FORECAST, Name.PIPELINE) else 1
     default = Period.month_of(today(), jalali=jalali, months=months)
     return Period(
-        _day(start, "--from") or default.start,
-        _day(end, "--to") or default.end,
+        a_day(start, "--from") or default.start,
+        a_day(end, "--to") or default.end,
     )
-
-
-def _day(value: str | None, option: str) -> date | None:
-    from crm_tui.dates import DateError, parse_day
-
-    if value is None:
-        return None
-    try:
-        day = parse_day(value)
-    except DateError as error:
-        raise typer.BadParameter(str(error), param_hint=option) from None
-    say_jalali(value)
-    return day
 
 
 def _json(found: Report) -> dict[str, Any]:

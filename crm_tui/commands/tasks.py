@@ -9,11 +9,11 @@ import typer
 from crm_tui import display
 from crm_tui.commands.common import (
     JsonOption,
+    a_day,
     an_id,
     command_group,
     echo,
     print_json,
-    say_jalali,
     state,
     warn,
 )
@@ -21,8 +21,6 @@ from crm_tui.text import plural
 from crm_tui.validation import MAX_HOURS
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from sqlmodel import Session
 
 app = command_group("List, add and finish tasks.", no_args_is_help=True)
@@ -30,19 +28,6 @@ templates_app = command_group("Workflow templates: steps that become tasks.", no
 app.add_typer(templates_app, name="template")
 
 STATUSES = ["todo", "doing", "blocked", "done"]
-
-
-def _day(value: str | None, hint: str) -> date | None:
-    from crm_tui.dates import DateError, parse_day
-
-    if value is None:
-        return None
-    try:
-        day = parse_day(value)
-    except DateError as error:
-        raise typer.BadParameter(str(error), param_hint=hint) from None
-    say_jalali(value)
-    return day
 
 
 def _member_id(session: Session, ref: str | None) -> int | None:
@@ -103,7 +88,7 @@ def list_(
             assignee_id=_member_id(session, assignee),
             project_id=find_project(session=session, ref=project).id if project else None,
             contact_id=resolve_contact(session=session, ref=contact).id if contact else None,
-            due_before=_day(due_before, "--due-before"),
+            due_before=a_day(due_before, "--due-before"),
             open_only=not include_done and status is None,
         )
         tasks = tasks_by_date(session=session, query=query)
@@ -175,8 +160,8 @@ def add(
         contact_id = resolve_contact(session=session, ref=contact).id if contact else None
         data = TaskCreate.build(
             title=title,
-            due_date=_day(due, "--due"),
-            start_date=_day(start, "--start"),
+            due_date=a_day(due, "--due"),
+            start_date=a_day(start, "--start"),
             contact_id=contact_id,
             project_id=_project_id(session, project, contact_id),
             assignee_id=_assignee_id(session, assignee),
@@ -296,7 +281,7 @@ def template_apply(
     from crm_tui.services.templates import apply_template
 
     cli = state(ctx)
-    begins = _day(start, "--start")
+    begins = a_day(start, "--start")
     assert begins is not None
     with cli.write() as session:
         contact_id = resolve_contact(session=session, ref=contact).id if contact else None
