@@ -81,7 +81,6 @@ def _service(path: Path) -> dict[str, float]:
             "figures of the year before": lambda: dashboard.figures(
                 session=session, period=before(year)
             ),
-            "pipeline": lambda: reports.pipeline(session=session),
             "cycle by stage": lambda: reports.cycle(session=session, period=year),
             "team": lambda: reports.team(session=session, period=year),
         }

@@ -1,6 +1,6 @@
 """The dashboard's figures for a period, beside the period before it: what was won and lost
 and why, how long a sale took, what came in (leads) and what it became (customers), how
-people were reached and what they complained about; with the pipeline and forecast of now
+people were reached and what they complained about; with the forecast of the pipeline now
 and each team member's numbers (``crm_tui.services.reports`` counts most of them).
 
 Every figure is counted by the database; amounts stay per currency.
@@ -100,7 +100,6 @@ class Figures:
 class Dashboard:
     current: Figures
     previous: Figures
-    pipeline: Report
     forecast: Report
     stage_days: Report
     team: Report
@@ -109,14 +108,13 @@ class Dashboard:
 def build_dashboard(
     *, session: Session, period: Period, today: date, jalali: bool = False
 ) -> Dashboard:
-    """The dashboard for ``period`` beside the period before it; the pipeline is of now,
-    its forecast from ``today``'s month on."""
+    """The dashboard for ``period`` beside the period before it; the forecast of the open
+    deals runs from ``today``'s month on."""
     previous = before(period, jalali=jalali)
     coming = Period.month_of(today, jalali=jalali, months=FORECAST_MONTHS)
     return Dashboard(
         current=figures(session=session, period=period),
         previous=figures(session=session, period=previous),
-        pipeline=reports.pipeline(session=session),
         forecast=reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
         stage_days=reports.cycle(session=session, period=period),
         team=reports.team(session=session, period=period),
