@@ -122,50 +122,25 @@ def build_dashboard(
 
 
 def figures(*, session: Session, period: Period) -> Figures:
-    found = Figures(period)
+    sales = reports.sales_totals(session=session, period=period)
+    found = Figures(period, sales.won, sales.lost, sales.revenue, sales.average)
     start, end = period.instants
-    closed = col(Deal.closed_at)
-    rows = session.execute(
-        select(DealStage.outcome, Deal.currency, func.count())
-        .add_columns(*reports.sums(Deal.value_minor))
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(col(Deal.deleted_at).is_(None), closed >= start, closed < end)
-        .group_by(DealStage.outcome, Deal.currency)
-    )
-    won_by_currency: dict[str, int] = {}
-    for outcome, currency, count, high, low in rows:
-        if outcome == Outcome.WON:
-            found.won += count
-            found.revenue[currency] = reports.total(high, low)
-            won_by_currency[currency] = count
-        elif outcome == Outcome.LOST:
-            found.lost += count
-    found.average = {
-        currency: reports.divide(minor, won_by_currency[currency])
-        for currency, minor in found.revenue.items()
-    }
     found.cycle_days = reports.sales_cycle(session=session, period=period)[1]
-    found.lost_reasons = _lost_reasons(session, start, end)
+    found.lost_reasons = _lost_reasons(session, period)
     _leads(session, found, start, end)
     found.channels = _channels(session, start, end)
     _complaints(session, found, start, end)
     return found
 
 
-def _lost_reasons(session: Session, start: Any, end: Any) -> list[tuple[str, int]]:
+def _lost_reasons(session: Session, period: Period) -> list[tuple[str, int]]:
     """Why deals were lost in the period, the most common first."""
-    closed = col(Deal.closed_at)
     rows = session.execute(
         select(LostReason.name, func.count())
         .select_from(Deal)
         .join(DealStage, DealStage.id == Deal.stage_id)
         .join(LostReason, LostReason.id == Deal.lost_reason_id, isouter=True)
-        .where(
-            col(Deal.deleted_at).is_(None),
-            DealStage.outcome == Outcome.LOST.value,
-            closed >= start,
-            closed < end,
-        )
+        .where(*reports.closed_in(period, Outcome.LOST))
         .group_by(LostReason.name)
     )
     found = [(name or NO_REASON, count) for name, count in rows]

@@ -169,7 +169,7 @@ def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
     return _Grouping(key, name)
 
 
-def sums(value: Any, times: Any = None) -> list[Any]:
+def _sums(value: Any, times: Any = None) -> list[Any]:
     """``value`` (times ``times``, a percent) summed as two halves that no count of 64-bit
     values overflows; split before the product, which would overflow first."""
     high, low = value // _HALF, value % _HALF
@@ -178,7 +178,7 @@ def sums(value: Any, times: Any = None) -> list[Any]:
     return [func.sum(high), func.sum(low)]
 
 
-def total(high: int | None, low: int | None) -> int:
+def _total(high: int | None, low: int | None) -> int:
     return int(high or 0) * _HALF + int(low or 0)
 
 
@@ -186,11 +186,19 @@ def _live() -> ColumnElement[bool]:
     return col(Deal.deleted_at).is_(None)
 
 
-def _won_in(period: Period) -> list[ColumnElement[bool]]:
-    """Deals won in ``period`` (with ``DealStage`` joined on the deal's stage)."""
+def closed_in(period: Period, outcome: Outcome | None = None) -> list[ColumnElement[bool]]:
+    """Deals closed in ``period``, won or lost, or as ``outcome`` says (with ``DealStage``
+    joined on the deal's stage)."""
     start, end = period.instants
     closed = col(Deal.closed_at)
-    return [_live(), col(DealStage.outcome) == Outcome.WON.value, closed >= start, closed < end]
+    found = [_live(), closed >= start, closed < end]
+    if outcome is not None:
+        found.append(col(DealStage.outcome) == outcome.value)
+    return found
+
+
+def _won_in(period: Period) -> list[ColumnElement[bool]]:
+    return closed_in(period, Outcome.WON)
 
 
 def _probability() -> Any:
@@ -227,8 +235,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     """Per group, the deals meeting ``conditions``: how many, their value, their value
     weighted by probability."""
     statement = (
-        select(grouping.key, Deal.currency, func.count(), *sums(Deal.value_minor))
-        .add_columns(*sums(Deal.value_minor, _probability()))
+        select(grouping.key, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        .add_columns(*_sums(Deal.value_minor, _probability()))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*conditions)
         .group_by(grouping.key, Deal.currency)
@@ -237,8 +245,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     for key, currency, count, high, low, weighted_high, weighted_low in session.execute(statement):
         group = groups.setdefault(key, grouping.name(key))
         group.add("deals", count)
-        group.add_amount("value", currency, total(high, low))
-        group.add_amount("weighted", currency, total(weighted_high, weighted_low))
+        group.add_amount("value", currency, _total(high, low))
+        group.add_amount("weighted", currency, _total(weighted_high, weighted_low))
     for group in groups.values():
         group.amounts["weighted"] = {
             currency: _percent_of(minor) for currency, minor in group.amounts["weighted"].items()
@@ -280,31 +288,7 @@ def _percent_of(hundredths: int) -> int:
 def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool = False) -> Report:
     """Deals closed in the period: won, lost, the win rate, revenue and average deal size."""
     grouping = _grouping(session, by, moment=col(Deal.closed_at), period=period, jalali=jalali)
-    start, end = period.instants
-    statement = (
-        select(grouping.key, DealStage.outcome, Deal.currency, func.count())
-        .add_columns(*sums(Deal.value_minor))
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(_live(), col(Deal.closed_at) >= start, col(Deal.closed_at) < end)
-        .group_by(grouping.key, DealStage.outcome, Deal.currency)
-    )
-    groups: dict[Any, _Group] = {}
-    won_by_currency: dict[tuple[Any, str], int] = {}
-    for key, outcome, currency, count, high, low in session.execute(statement):
-        group = groups.setdefault(key, grouping.name(key))
-        if outcome == Outcome.WON:
-            group.add("won", count)
-            group.add_amount("revenue", currency, total(high, low))
-            won_by_currency[key, currency] = won_by_currency.get((key, currency), 0) + count
-        elif outcome == Outcome.LOST:
-            group.add("lost", count)
-    for key, group in groups.items():
-        won, lost = group.counts.get("won", 0), group.counts.get("lost", 0)
-        group.days["win_rate"] = round(100 * won / (won + lost), 1) if won + lost else None
-        group.amounts["average"] = {
-            currency: divide(minor, won_by_currency[key, currency])
-            for currency, minor in group.amounts.get("revenue", {}).items()
-        }
+    groups = _sales_groups(session, period, grouping)
     return _report(
         Name.SALES,
         by,
@@ -320,7 +304,62 @@ def sales(*, session: Session, period: Period, by: By = By.MONTH, jalali: bool =
     )
 
 
-def divide(minor: int, count: int) -> int:
+def _sales_groups(session: Session, period: Period, grouping: _Grouping) -> dict[Any, _Group]:
+    """Per group (all in one when ``grouping.key`` is None), the deals closed in the
+    period: won, lost, the win rate, revenue and the average won deal per currency."""
+    keys = [] if grouping.key is None else [grouping.key]
+    statement = (
+        select(*keys, DealStage.outcome, Deal.currency, func.count())
+        .add_columns(*_sums(Deal.value_minor))
+        .join(DealStage, DealStage.id == Deal.stage_id)
+        .where(*closed_in(period))
+        .group_by(*keys, DealStage.outcome, Deal.currency)
+    )
+    groups: dict[Any, _Group] = {}
+    won_by_currency: dict[tuple[Any, str], int] = {}
+    for row in session.execute(statement):
+        key = row[0] if keys else None
+        outcome, currency, count, high, low = row[len(keys) :]
+        group = groups.setdefault(key, grouping.name(key))
+        if outcome == Outcome.WON:
+            group.add("won", count)
+            group.add_amount("revenue", currency, _total(high, low))
+            won_by_currency[key, currency] = won_by_currency.get((key, currency), 0) + count
+        elif outcome == Outcome.LOST:
+            group.add("lost", count)
+    for key, group in groups.items():
+        won, lost = group.counts.get("won", 0), group.counts.get("lost", 0)
+        group.days["win_rate"] = round(100 * won / (won + lost), 1) if won + lost else None
+        group.amounts["average"] = {
+            currency: _divide(minor, won_by_currency[key, currency])
+            for currency, minor in group.amounts.get("revenue", {}).items()
+        }
+    return groups
+
+
+@dataclass(frozen=True)
+class Sales:
+    """A period's deals closed, all together."""
+
+    won: int
+    lost: int
+    revenue: Amounts
+    average: Amounts
+
+
+def sales_totals(*, session: Session, period: Period) -> Sales:
+    """The deals closed in ``period``: won, lost, revenue and the average won deal."""
+    everything = _Grouping(None, lambda key: _Group("", ()))
+    group = _sales_groups(session, period, everything).get(None, _Group("", ()))
+    return Sales(
+        group.counts.get("won", 0),
+        group.counts.get("lost", 0),
+        group.amounts.get("revenue", {}),
+        group.amounts.get("average", {}),
+    )
+
+
+def _divide(minor: int, count: int) -> int:
     return int((Decimal(minor) / count).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
@@ -429,22 +468,22 @@ def team(*, session: Session, period: Period) -> Report:
         return groups.setdefault(key, _Group(label, (key is None, label)))
 
     won = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*_won_in(period))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in won:
         group_of(owner).add("won", count)
-        group_of(owner).add_amount("value_won", currency, total(high, low))
+        group_of(owner).add_amount("value_won", currency, _total(high, low))
     still_open = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
         .where(_live(), col(Deal.closed_at).is_(None))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in still_open:
         group_of(owner).add("open_deals", count)
-        group_of(owner).add_amount("open_value", currency, total(high, low))
+        group_of(owner).add_amount("open_value", currency, _total(high, low))
     tasks = session.execute(
         select(Task.assignee_id, func.count())
         .where(col(Task.deleted_at).is_(None), Task.status != TaskStatus.DONE.value)
