@@ -22,7 +22,14 @@ from crm_tui.schemas import DealCreate, DealRead, DealUpdate
 from crm_tui.vocabulary import Outcome
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
-from screens.forms import DiscardGuard, Field, changed_fields, input_value, save_failed, show_errors
+from screens.forms import (
+    DiscardGuard,
+    Field,
+    changed_fields,
+    checked_values,
+    input_value,
+    save_failed,
+)
 from screens.text import editable
 
 if TYPE_CHECKING:
@@ -223,10 +230,8 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        try:
-            values = self.values()
-        except FieldErrors as error:
-            show_errors(self, error.errors, FIELDS)
+        values = checked_values(self, FIELDS)
+        if values is None:
             return
         self.write_in_worker(
             lambda session: self._write(session, values),

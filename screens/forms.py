@@ -249,6 +249,17 @@ def errors_of(error: ValidationError) -> dict[str, str]:
     return {error.field or "record": str(error)}
 
 
+def checked_values(form: Any, known: set[str]) -> dict[str, Any] | None:
+    """What ``form`` holds, as its ``values()`` reads it; None when a field is wrong, each
+    problem then shown beside its field (``known``: the fields with an error line)."""
+    try:
+        values: dict[str, Any] = form.values()
+    except FieldErrors as error:
+        show_errors(form, error.errors, known)
+        return None
+    return values
+
+
 def input_value(screen: Widget, selector: str) -> str:
     return screen.query_one(selector, Input).value.strip()
 

@@ -33,7 +33,7 @@ from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_f
 from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
-from screens.forms import DiscardGuard, Field, input_value, save_failed, show_errors
+from screens.forms import DiscardGuard, Field, checked_values, input_value, save_failed
 from screens.text import editable, literal
 
 if TYPE_CHECKING:
@@ -260,10 +260,8 @@ class InteractionForm(
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        try:
-            values = self.values()
-        except FieldErrors as error:
-            show_errors(self, error.errors, FIELDS)
+        values = checked_values(self, FIELDS)
+        if values is None:
             return
         self._save(values)
 

@@ -26,9 +26,9 @@ from screens.forms import (
     DiscardGuard,
     Field,
     changed_fields,
+    checked_values,
     input_value,
     save_failed,
-    show_errors,
 )
 from screens.text import editable
 
@@ -273,10 +273,8 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        try:
-            values = self.values()
-        except FieldErrors as error:
-            show_errors(self, error.errors, FIELDS)
+        values = checked_values(self, FIELDS)
+        if values is None:
             return
         self._save(values, self.editing.version if self.editing else None)
 
