@@ -261,12 +261,20 @@ def move_deal(
         if not lost_reason:
             raise ValidationError("say why the deal was lost (a reason from the list)")
         reason_id = lost_reason_id(session=session, reason=lost_reason)
-    if stage.id == deal.stage_id:
-        return get_deal(session=session, deal_id=deal_id)
+    if stage.id != deal.stage_id:
+        _record_move(session, deal, stage, reason_id, actor_id)
+    return get_deal(session=session, deal_id=deal_id)
+
+
+def _record_move(
+    session: Session, deal: Deal, stage: StageRead, reason_id: int | None, actor_id: int | None
+) -> None:
+    """Put ``deal`` in ``stage``, the move recorded (its time in a stage starts now)."""
+    assert deal.id is not None
     now = utcnow()
     session.add(
         DealStageChange(
-            deal_id=deal_id,
+            deal_id=deal.id,
             from_stage_id=deal.stage_id,
             to_stage_id=stage.id,
             changed_at=now,
@@ -278,7 +286,24 @@ def move_deal(
     deal.lost_reason_id = reason_id
     touch(deal, actor_id=actor_id)
     session.flush()
-    return get_deal(session=session, deal_id=deal_id)
+
+
+def move_stage_deals(
+    *, session: Session, from_stage_id: int, to_stage_id: int, actor_id: int | None = None
+) -> int:
+    """Move every deal in one open stage, in the trash too, to another open stage of the
+    same pipeline, each move recorded; returns how many moved."""
+    source, target = _stage(session, from_stage_id), _stage(session, to_stage_id)
+    if source.outcome != Outcome.OPEN or target.outcome != Outcome.OPEN:
+        raise ValidationError("the deals move to another open stage of the same pipeline")
+    if source.pipeline_id != target.pipeline_id:
+        raise ValidationError("the deals move to another open stage of the same pipeline")
+    if source.id == target.id:
+        raise ValidationError("the deals move to another stage than the one removed")
+    sitting = list(session.scalars(select(Deal).where(Deal.stage_id == source.id)))
+    for deal in sitting:
+        _record_move(session, deal, target, None, actor_id)
+    return len(sitting)
 
 
 def win_deal(*, session: Session, deal_id: int, actor_id: int | None = None) -> DealRead:

@@ -9,7 +9,7 @@ so the stage history of the deals that went through it still names it.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
@@ -19,7 +19,7 @@ from crm_tui.services.deals import (
     PipelineRead,
     StageRead,
     default_pipeline,
-    move_deal,
+    move_stage_deals,
     pipelines,
     stages,
 )
@@ -141,33 +141,20 @@ def remove_stage(
         raise ValidationError(f"a pipeline keeps its {row.outcome} stage")
     if len(_open_ids(session, row.pipeline_id)) == 1:
         raise ValidationError("a pipeline keeps at least one open stage")
-    sitting = list(session.scalars(select(Deal.id).where(Deal.stage_id == stage_id)))
+    sitting = session.scalar(select(func.count()).where(Deal.stage_id == stage_id)) or 0
+    moved = 0
     if sitting:
         if move_to is None:
             raise ValidationError(
-                f"{plural(len(sitting), 'deal')} in {row.name!r}: say which stage they move to"
+                f"{plural(sitting, 'deal')} in {row.name!r}: say which stage they move to"
             )
-        target = _stage_row(session, move_to)
-        if target.pipeline_id != row.pipeline_id or target.outcome != Outcome.OPEN:
-            raise ValidationError("the deals move to another open stage of the same pipeline")
-        if move_to == stage_id:
-            raise ValidationError("the deals move to another stage than the one removed")
-        for deal_id in sitting:
-            _move_kept(session, deal_id, move_to, actor_id)
+        moved = move_stage_deals(
+            session=session, from_stage_id=stage_id, to_stage_id=move_to, actor_id=actor_id
+        )
     row.deleted_at = utcnow()
     session.flush()
     _renumber(session, row.pipeline_id, _open_ids(session, row.pipeline_id))
-    return len(sitting)
-
-
-def _move_kept(session: Session, deal_id: int, stage_id: int, actor_id: int | None) -> None:
-    """Move a deal (in the trash too) as any move is, its history recorded."""
-    deal = session.get(Deal, deal_id)
-    assert deal is not None
-    trashed, deal.deleted_at = deal.deleted_at, None
-    move_deal(session=session, deal_id=deal_id, stage_id=stage_id, actor_id=actor_id)
-    deal.deleted_at = trashed
-    session.flush()
+    return moved
 
 
 def add_pipeline(*, session: Session, name: str) -> PipelineRead:
