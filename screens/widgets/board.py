@@ -87,9 +87,13 @@ class BoardColumn(ScrollView, can_focus=False):
         self.cards: list[Any] = []
         self.total = 0
         self.selected: int | None = None
+        # Each card's lines, worked out once: a card is drawn a line at a time, and again on
+        # every refresh (a move of the selection).
+        self._lines: dict[int, Sequence[CardLine]] = {}
 
     def set_cards(self, cards: Sequence[Any], header: list[CardLine], total: int) -> None:
         self.cards, self.header, self.total = list(cards), header, total
+        self._lines.clear()
         self._fit()
         self.refresh()
 
@@ -108,14 +112,16 @@ class BoardColumn(ScrollView, can_focus=False):
         )
 
     def select(self, index: int | None) -> None:
-        self.selected = index
+        # Only a column whose selection changes is drawn again (every column is told).
+        changed, self.selected = index != self.selected, index
         if index is not None:
             top = self.header_height + index * self.card_height
             if top < self.scroll_y + self.header_height:
                 self.scroll_to(y=max(top - self.header_height, 0), animate=False)
             elif top + self.card_height > self.scroll_y + self.size.height:
                 self.scroll_to(y=top + self.card_height - self.size.height, animate=False)
-        self.refresh()
+        if changed:
+            self.refresh()
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name) if name else Style()
@@ -140,7 +146,9 @@ class BoardColumn(ScrollView, can_focus=False):
         style = base + self._style("board--card")
         if index == self.selected:
             style += self._style("board--selected")
-        lines = self.describe(self.cards[index])
+        lines = self._lines.get(index)
+        if lines is None:
+            lines = self._lines[index] = self.describe(self.cards[index])
         line = lines[row] if row < len(lines) else CardLine("")
         return self._strip(line, style + self._style(line.style))
 
