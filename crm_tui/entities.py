@@ -38,6 +38,7 @@ class Kind(StrEnum):
     PROJECT = "project"  # a project's id; files name the project
     WAITS_FOR = "waits for"  # the ids of the tasks a task waits for
     MONEY = "money"  # whole minor units of the record's currency (``crm_tui.money``)
+    LISTED = "listed"  # a row of an editable list (a stage): stored by id, named in files
 
 
 class Searched(StrEnum):
@@ -229,24 +230,26 @@ TASK = Entity(
     ),
 )
 
-# In the order the CSV export writes them (after the id). The stage, pipeline and lost reason
-# are read by name.
+# In the order the CSV export writes them (after the id). The pipeline, stage and lost reason
+# are read and written by name; an import takes when a deal was created and closed from its
+# file (a sales history brought from elsewhere keeps its cycle lengths).
 DEAL = Entity(
     "deal",
     (
         Field("title", "Title"),
         Field("value_minor", "Value", Kind.MONEY, csv="value"),
         Field("currency", "Currency", Kind.CHOICE),
-        Field("pipeline_id", "Pipeline", Kind.CHOICE, csv="pipeline", read="pipeline"),
-        Field("stage_id", "Stage", Kind.CHOICE, csv="stage", read="stage"),
+        Field("pipeline_id", "Pipeline", Kind.LISTED, csv="pipeline", read="pipeline"),
+        Field("stage_id", "Stage", Kind.LISTED, csv="stage", read="stage"),
         Field("probability", "Probability", Kind.PERCENT),
         Field("expected_close", "Expected close", Kind.DATE),
         Field("contact_id", "Contact", Kind.CONTACT),
         Field("organization", "Organization", Kind.ORGANIZATION, column="organization_id"),
         Field("owner_id", "Owner", Kind.MEMBER, csv="owner"),
         Field("source", "Source"),
-        Field("closed_at", "Closed", Kind.MOMENT, imported=False),
-        Field("lost_reason_id", "Lost because", Kind.CHOICE, csv="lost_reason", read="lost_reason"),
+        Field("created_at", "Created", Kind.MOMENT, searched=Searched.NO, aliases=("created",)),
+        Field("closed_at", "Closed", Kind.MOMENT, searched=Searched.NO, aliases=("closed",)),
+        Field("lost_reason_id", "Lost because", Kind.LISTED, csv="lost_reason", read="lost_reason"),
         Field("notes", "Notes", Kind.LONG_TEXT),
     ),
 )

@@ -55,11 +55,16 @@ class ImportKind(enum.StrEnum):
     CONTACTS = "contacts"
     INTERACTIONS = "interactions"
     TASKS = "tasks"
+    DEALS = "deals"
 
     @property
     def entity(self) -> str:
         """One of them, as an import's change records name it ("interaction")."""
-        return {"contacts": "contact", "interactions": "interaction", "tasks": "task"}[self]
+        return self.value.removesuffix("s")
+
+
+# A deal's currency when none is given (a form's first value, the CLI's and an import's).
+DEFAULT_CURRENCY = "EUR"
 
 
 class Outcome(enum.StrEnum):

@@ -19,7 +19,7 @@ from crm_tui.dates import DateError, parse_day
 from crm_tui.entities import DEAL, Kind
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.schemas import DealCreate, DealRead, DealUpdate
-from crm_tui.vocabulary import Outcome
+from crm_tui.vocabulary import DEFAULT_CURRENCY, Outcome
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
 from screens.forms import (
@@ -46,7 +46,6 @@ EDITED = [
     if field.kind is not Kind.MOMENT and field.name not in ("pipeline_id", "lost_reason_id")
 ]
 FIELDS = {field.name for field in EDITED}
-DEFAULT_CURRENCY = "EUR"
 
 
 def deal_values(deal: DealRead) -> dict[str, Any]:

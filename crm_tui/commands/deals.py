@@ -17,6 +17,7 @@ from crm_tui.commands.common import (
     state,
 )
 from crm_tui.text import plural
+from crm_tui.vocabulary import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -158,7 +159,9 @@ def add(
     ctx: typer.Context,
     title: str = typer.Argument(..., help="What is being sold."),
     value: str | None = ValueOption,
-    currency: str = typer.Option("EUR", "--currency", help="An ISO 4217 code (EUR)."),
+    currency: str = typer.Option(
+        DEFAULT_CURRENCY, "--currency", help=f"An ISO 4217 code ({DEFAULT_CURRENCY})."
+    ),
     contact: str | None = ContactOption,
     organization: str = typer.Option("", "--organization", "--org", help="An organization."),
     stage: str | None = typer.Option(None, "--stage", help="A stage (the first one)."),

@@ -618,3 +618,26 @@ def import_tasks(
     assignee, contact_id or contact_email, project, depends_on, id. JSON as `crm export
     tasks` writes it works too (those columns as keys)."""
     _import_work(ctx, "tasks", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)
+
+
+@import_app.command("deals")
+def import_deals(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
+    ),
+    dry_run: bool = DryRunOpt,
+    skip_bad: bool = SkipBadOpt,
+    rejects: Path | None = RejectsOpt,
+    delimiter: str | None = DelimiterOpt,
+    encoding: str | None = EncodingOpt,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import deals (CSV); deals already there are skipped.
+
+    Columns: title, value (as people write it: "1,200.50", "۱٬۲۰۰"), currency (EUR if
+    blank), pipeline, stage, probability, expected_close, contact_id or contact_email,
+    organization, owner, source, created_at, closed_at, lost_reason (a lost deal's), notes.
+    Pipeline, stage, reason and owner are names; JSON as `crm export deals` writes it works
+    too."""
+    _import_work(ctx, "deals", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)

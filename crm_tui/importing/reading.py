@@ -110,17 +110,17 @@ def header(path: Path, options: ReadOptions) -> list[str]:
 def work_rows(
     path: Path, kind: ImportKind, options: ReadOptions
 ) -> tuple[list[str], list[WorkRow | RowError]]:
-    """The columns and rows of a file of interactions or tasks (``kind``): CSV, or JSON as
+    """The columns and rows of a file of interactions, tasks or deals (``kind``): CSV, or JSON as
     ``crm export … --format json`` writes it (a reject then shows its object: "item")."""
     from crm_tui.io.contact_rows import RowError
     from crm_tui.io.csv_reader import Problem, open_csv
     from crm_tui.io.json_contacts import is_json
-    from crm_tui.io.work_rows import interaction_row, json_work_rows, task_row
+    from crm_tui.io.work_rows import READERS, json_work_rows
 
     if is_json(path):
         return ["item"], json_work_rows(path, kind)
     source = open_csv(path, encoding=options.encoding, delimiter=options.delimiter)
-    read = interaction_row if kind is ImportKind.INTERACTIONS else task_row
+    read = READERS[kind]
     found: list[WorkRow | RowError] = []
     for record in source.records():
         if isinstance(record, Problem):

@@ -1,10 +1,13 @@
-"""Rows of interactions and tasks from CSV or JSON: columns found by name, values checked.
+"""Rows of interactions, tasks and deals from CSV or JSON: columns found by name, values
+checked.
 
 Contacts are referred to by id or email (``contact_id``, ``contact_email``, ``email`` or
 ``contact``); the import service resolves them against the database. A JSON file is an
 array of objects, as ``crm export interactions|tasks --format json`` writes: each object's
 keys are read as a CSV row's columns (what the export adds that is not imported, such as
-``version``, is left out as an unknown column is).
+``version``, is left out as an unknown column is). A deal's value is an amount in its
+currency ("1,200.50"), or whole minor units under ``value_minor`` (as its JSON export
+writes it); its pipeline, stage, lost reason and owner are names the service resolves.
 """
 
 from __future__ import annotations
@@ -18,21 +21,24 @@ from pathlib import Path
 from typing import Any
 
 from crm_tui.dates import DateError, jalali_year, parse_day, parse_when
-from crm_tui.entities import CONTACT_REFERENCES, INTERACTION, TASK, Entity, Kind
-from crm_tui.errors import FieldErrors, ValidationError
+from crm_tui.entities import CONTACT_REFERENCES, DEAL, INTERACTION, TASK, Entity, Kind
+from crm_tui.errors import CrmError, FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
 from crm_tui.io.json_contacts import json_array
-from crm_tui.schemas import InteractionCreate, TaskCreate
+from crm_tui.schemas import DealCreate, InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
-from crm_tui.vocabulary import ImportKind
+from crm_tui.vocabulary import DEFAULT_CURRENCY, ImportKind
 
 _TRUE = {"1", "yes", "y", "true", "x", "ja", "oui", "بله"}
 
 
 @dataclass
 class WorkRow:
-    """One interaction or task to create; ``contact`` is resolved by the import service."""
+    """One interaction, task or deal to create; ``contact`` is resolved by the import
+    service, and so are ``named`` (a deal's fields that a file names: the stage…, by the
+    field's name). ``cells``: as the file has them, for a rejects file when the service
+    refuses the row."""
 
     line: int
     values: dict[str, Any]
@@ -41,6 +47,8 @@ class WorkRow:
     depends_on: list[str] = field(default_factory=list)
     project: str = ""
     assignee: str = ""
+    named: dict[str, str] = field(default_factory=dict)
+    cells: list[str] = field(default_factory=list)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -109,7 +117,7 @@ _READ: dict[Kind, Callable[[str], Any]] = {
     Kind.HOURS: float,
 }
 # The kinds a row names something by, resolved by the import service (``WorkRow``).
-_NAMED = frozenset({Kind.CONTACT, Kind.MEMBER, Kind.PROJECT, Kind.WAITS_FOR})
+_NAMED = frozenset({Kind.CONTACT, Kind.MEMBER, Kind.PROJECT, Kind.WAITS_FOR, Kind.LISTED})
 
 
 def _values(entity: Entity, cells: list[str], columns: dict[str, int]) -> dict[str, Any]:
@@ -157,7 +165,7 @@ def interaction_row(
         return RowError(line, str(error), given)
     if not contact:
         return RowError(line, "no contact (a contact_id or contact_email column)", given)
-    return WorkRow(line, values, contact=contact)
+    return WorkRow(line, values, contact=contact, cells=given)
 
 
 def task_row(
@@ -178,7 +186,41 @@ def task_row(
         depends_on=re.findall(r"[^\s,;]+", _named(TASK, Kind.WAITS_FOR, cells, columns)),
         project=_named(TASK, Kind.PROJECT, cells, columns),
         assignee=_named(TASK, Kind.MEMBER, cells, columns),
+        cells=given,
     )
+
+
+def deal_row(
+    line: int, cells: list[str], header: list[str], *, from_csv: bool = True
+) -> WorkRow | RowError:
+    columns = _columns(header)
+    given, cells = cells, _readable(cells, from_csv)
+    try:
+        values = _values(DEAL, cells, columns)
+        values["currency"] = values.get("currency") or DEFAULT_CURRENCY
+        values["value_minor"] = _minor(cells, columns, values["currency"])
+        _checked(DealCreate, values)
+    except (ValueError, CrmError) as error:
+        return RowError(line, str(error), given)
+    named = {
+        declared.name: _get(cells, columns, *declared.column_names)
+        for declared in DEAL.of_kind(Kind.LISTED, Kind.MEMBER)
+    }
+    return WorkRow(line, values, contact=_contact(cells, columns), named=named, cells=given)
+
+
+def _minor(cells: list[str], columns: dict[str, int], currency: str) -> int:
+    """A deal's value in whole minor units: ``value_minor`` as written (a JSON export's),
+    else the amount under ``value`` read as people write it; none is 0."""
+    from crm_tui.money import parse_amount
+
+    raw = _get(cells, columns, "value_minor")
+    if raw:
+        if not raw.isdigit():
+            raise ValueError(f"value_minor is whole minor units, not {raw!r}")
+        return int(raw)
+    raw = _get(cells, columns, *DEAL.field("value_minor").column_names)
+    return parse_amount(raw, currency).minor if raw else 0
 
 
 # -- JSON ---------------------------------------------------------------------------------------
@@ -187,7 +229,7 @@ def task_row(
 def json_work_rows(
     path: Path, kind: ImportKind, *, name: str | None = None
 ) -> list[WorkRow | RowError]:
-    """The rows of a JSON array of interactions or tasks (``kind``), each object read as a
+    """The rows of a JSON array of interactions, tasks or deals (``kind``), each object read as a
     CSV row whose columns are its keys; a bad object is a ``RowError`` at the line it
     starts on, holding the object as its one cell (for ``--rejects``). ``name``: what
     messages call the file (default: its path)."""
@@ -196,9 +238,7 @@ def json_work_rows(
         data = path.read_bytes()
     except OSError as error:
         raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
-    read: Callable[..., WorkRow | RowError] = (
-        interaction_row if kind is ImportKind.INTERACTIONS else task_row
-    )
+    read = READERS[kind]
     rows: list[WorkRow | RowError] = []
     for line, item in json_array(data, shown, kind):
         whole = [json.dumps(item, ensure_ascii=False)]
@@ -208,8 +248,7 @@ def json_work_rows(
             rows.append(RowError(line, shorten_quoted(reason), whole))
             continue
         row = read(line, [_cell(value) for value in item.values()], list(item), from_csv=False)
-        if isinstance(row, RowError):
-            row.cells = whole
+        row.cells = whole
         rows.append(row)
     return rows
 
@@ -226,3 +265,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+# How a row of each kind of work is read.
+READERS: dict[ImportKind, Callable[..., WorkRow | RowError]] = {
+    ImportKind.INTERACTIONS: interaction_row,
+    ImportKind.TASKS: task_row,
+    ImportKind.DEALS: deal_row,
+}

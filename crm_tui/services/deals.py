@@ -158,7 +158,36 @@ def lost_reason_id(*, session: Session, reason: str) -> int:
 
 def create_deal(*, session: Session, data: DealCreate, actor_id: int | None = None) -> DealRead:
     stage = _first_stage(session) if data.stage_id is None else _stage(session, data.stage_id)
+    if stage.outcome == Outcome.LOST:
+        raise ValidationError("a new deal is lost by moving it (it takes a reason)")
+    deal_id = add_deal(session=session, data=data, stage=stage, actor_id=actor_id)
+    return get_deal(session=session, deal_id=deal_id)
+
+
+@dataclass(frozen=True)
+class DealPast:
+    """A deal's history as a file brings it (a sales history from elsewhere): when it was
+    created and closed, and why it was lost; None: now, or not closed."""
+
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
+    lost_reason_id: int | None = None
+
+
+def add_deal(
+    *,
+    session: Session,
+    data: DealCreate,
+    stage: StageRead,
+    actor_id: int | None = None,
+    past: DealPast = DealPast(),
+) -> int:
+    """Store a new deal in ``stage`` (of its own pipeline) with its first stage change; its
+    id. A closed one's change is at its close: how long it sat in earlier stages is not
+    known, so none is made up."""
     now = utcnow()
+    created = past.created_at or now
+    closed = (past.closed_at or now) if stage.outcome != Outcome.OPEN else None
     organization_id, _, _ = organization_named(session=session, name=data.organization)
     deal = Deal(
         title=data.title,
@@ -175,9 +204,10 @@ def create_deal(*, session: Session, data: DealCreate, actor_id: int | None = No
         source=data.source,
         notes=data.notes,
         custom=data.custom,
-        stage_entered_at=now,
-        closed_at=now if stage.outcome != Outcome.OPEN else None,
-        created_at=now,
+        stage_entered_at=closed or created,
+        closed_at=closed,
+        lost_reason_id=past.lost_reason_id if stage.outcome == Outcome.LOST else None,
+        created_at=created,
         updated_at=now,
         created_by_id=actor_id,
         updated_by_id=actor_id,
@@ -185,11 +215,12 @@ def create_deal(*, session: Session, data: DealCreate, actor_id: int | None = No
     session.add(deal)
     session.flush()
     assert deal.id is not None
-    session.add(
-        DealStageChange(deal_id=deal.id, to_stage_id=stage.id, changed_at=now, actor_id=actor_id)
+    change = DealStageChange(
+        deal_id=deal.id, to_stage_id=stage.id, changed_at=closed or created, actor_id=actor_id
     )
+    session.add(change)
     session.flush()
-    return get_deal(session=session, deal_id=deal.id)
+    return deal.id
 
 
 def _first_stage(session: Session) -> StageRead:

@@ -24,6 +24,7 @@ _UNDO: dict[ImportKind, Callable[..., None]] = {
     ImportKind.CONTACTS: contacts.undo_batch,
     ImportKind.INTERACTIONS: work.undo_batch,
     ImportKind.TASKS: work.undo_batch,
+    ImportKind.DEALS: work.undo_batch,
 }
 
 

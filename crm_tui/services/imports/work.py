@@ -1,5 +1,6 @@
-"""Importing interactions and tasks: each row names its contacts (and a task its project
-and what it waits for), all or nothing like contacts, recorded as one batch.
+"""Importing interactions, tasks and deals: each row names its contacts (and a task its
+project and what it waits for), all or nothing like contacts, recorded as one batch. What
+one kind of row takes is a ``Work`` (deals': ``crm_tui.services.imports.deals``).
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ class _Contacts:
         return self.ids.get(row.contact) if row.contact else None
 
 
-class _Work:
-    """What importing and undoing one kind of work row takes (``_KINDS``)."""
+class Work:
+    """What importing and undoing one kind of work row takes (``work_of``)."""
 
     kind: ImportKind
     model: Any
@@ -118,8 +119,9 @@ class _Work:
 
     def create(
         self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
-    ) -> tuple[list[int], list[int]]:
-        """Write the rows; the ids of the new rows and of the new projects."""
+    ) -> tuple[list[int], dict[str, list[int]]]:
+        """Write the rows; the ids of the new rows, and of what else was created on the way
+        by its entity ("project"), for an undo to remove once nothing uses it."""
         raise NotImplementedError
 
     def named(self, row_id: int, text: list[Any]) -> str:
@@ -135,11 +137,14 @@ class _Work:
         """The contacts whose "last contacted" the rows ``ids`` may have set."""
         return []
 
+    def removing(self, session: Session, ids: list[int]) -> None:
+        """Before the rows ``ids`` are deleted by an undo: what is theirs goes first."""
+
     def removed(self, session: Session, batch_id: int, ids: list[int], report: UndoReport) -> None:
         """After the rows ``ids`` are deleted by an undo."""
 
 
-class _Interactions(_Work):
+class _Interactions(Work):
     kind, model = ImportKind.INTERACTIONS, Interaction
     label = (Interaction.subject, Interaction.channel)
 
@@ -148,8 +153,8 @@ class _Interactions(_Work):
 
     def create(
         self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
-    ) -> tuple[list[int], list[int]]:
-        return _create_interactions(session, rows, contacts.ids, actor_id), []
+    ) -> tuple[list[int], dict[str, list[int]]]:
+        return _create_interactions(session, rows, contacts.ids, actor_id), {}
 
     def named(self, row_id: int, text: list[Any]) -> str:
         return f"interaction #{row_id} ({text[0] or text[1]})"
@@ -166,7 +171,7 @@ class _Interactions(_Work):
         search.unindex_interactions(session=session, ids=ids)
 
 
-class _Tasks(_Work):
+class _Tasks(Work):
     kind, model = ImportKind.TASKS, Task
     label = (Task.title,)
 
@@ -180,7 +185,7 @@ class _Tasks(_Work):
                 try:
                     self.members[row.assignee] = find_member(session=session, ref=row.assignee).id
                 except CrmError as error:
-                    errors.append(RowError(row.line, str(error), []))
+                    errors.append(RowError(row.line, str(error), row.cells))
                     rows.remove(row)
 
     def repeated(self, session: Session, rows: list[WorkRow], contacts: _Contacts) -> set[int]:
@@ -192,8 +197,9 @@ class _Tasks(_Work):
 
     def create(
         self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
-    ) -> tuple[list[int], list[int]]:
-        return _create_tasks(session, rows, contacts, self, actor_id)
+    ) -> tuple[list[int], dict[str, list[int]]]:
+        created, projects = _create_tasks(session, rows, contacts, self, actor_id)
+        return created, {"project": projects}
 
     def named(self, row_id: int, text: list[Any]) -> str:
         return f"task #{row_id} {text[0]}"
@@ -208,10 +214,13 @@ class _Tasks(_Work):
         remove_unused(session=session, model=Project, ids=set(projects), report=report)
 
 
-_KINDS: dict[ImportKind, type[_Work]] = {
-    ImportKind.INTERACTIONS: _Interactions,
-    ImportKind.TASKS: _Tasks,
-}
+def work_of(kind: ImportKind) -> Work:
+    """What importing and undoing rows of ``kind`` takes."""
+    if kind is ImportKind.DEALS:
+        from crm_tui.services.imports.deals import Deals  # builds on this module
+
+        return Deals()
+    return {ImportKind.INTERACTIONS: _Interactions, ImportKind.TASKS: _Tasks}[kind]()
 
 
 def _checked(
@@ -224,7 +233,8 @@ def _checked(
     contacts = _Contacts(*_resolve_contacts(session, {row.contact for row in good if row.contact}))
     for row in list(good):
         if row.contact and row.contact not in contacts.ids:
-            errors.append(RowError(row.line, f"no contact with id or email {row.contact!r}", []))
+            reason = f"no contact with id or email {row.contact!r}"
+            errors.append(RowError(row.line, reason, row.cells))
             good.remove(row)
     return good, errors, contacts
 
@@ -239,14 +249,15 @@ def import_work(
     dry_run: bool = False,
     actor_id: int | None = None,
 ) -> ImportReport:
-    """Import interactions or tasks (``kind``) as one batch, all or nothing like contacts.
+    """Import interactions, tasks or deals (``kind``) as one batch, all or nothing like
+    contacts.
 
     A row already there (see ``_already_logged``, ``_tasks_there``) is skipped, so a file
     imported again adds only its new rows. A row for a contact in the trash is imported
     and stays that contact's, as its interactions and tasks do when it goes to the trash
     (and come back with it): said in ``notes``, one line per contact.
     """
-    work = _KINDS[kind]()
+    work = work_of(kind)
     good, errors, contacts = _checked(session, rows)
     work.checked(session, good, errors)
     # Rows by their place in ``good`` (not their line: a JSON file may hold all on one).
@@ -270,9 +281,10 @@ def import_work(
     session.add(batch)
     session.flush()
     assert batch.id is not None
-    created, projects = work.create(session, good, contacts, actor_id)
+    created, also = work.create(session, good, contacts, actor_id)
     record_created(session=session, batch_id=batch.id, entity=kind.entity, ids=created)
-    record_created(session=session, batch_id=batch.id, entity="project", ids=projects)
+    for entity, ids in also.items():
+        record_created(session=session, batch_id=batch.id, entity=entity, ids=ids)
     batch.created, batch.rejected = len(created), report.rejected
     batch.skipped = report.skipped
     report.batch_id, report.written = batch.id, True
@@ -468,10 +480,11 @@ def _project_id(session: Session, name: str, contact_id: int | None) -> tuple[in
 
 
 def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> None:
-    """Delete the interactions or tasks a batch created, but those edited since (unless in
-    the trash) or that others refer to; then the projects it created that are left empty."""
+    """Delete the interactions, tasks or deals a batch created, but those edited since
+    (unless in the trash) or that others refer to; then what it created on the way (a
+    project, an organization) that nothing uses now."""
     assert batch.id is not None
-    work = _KINDS[ImportKind(batch.kind)]()
+    work = work_of(ImportKind(batch.kind))
     model = work.model
     candidates: dict[int, str] = {}  # id -> how the report names it
     created = created_ids(session=session, batch_id=batch.id, entity=work.kind.entity)
@@ -491,6 +504,7 @@ def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> N
         return
     removed = sorted(candidates)
     touched = work.contacts_touched(session, removed)
+    work.removing(session, removed)
     for chunk in chunked(removed, CHUNK):
         session.execute(delete(model).where(col(model.id).in_(chunk)))
     work.removed(session, batch.id, removed, report)
