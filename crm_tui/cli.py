@@ -26,6 +26,7 @@ from crm_tui.commands import (
     log,
     maintenance,
     misc,
+    orgs,
     reports,
     tasks,
 )
@@ -181,6 +182,7 @@ def _launch(ctx: typer.Context) -> None:
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(deals.app, name="deals")
+app.add_typer(orgs.app, name="orgs")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -38,6 +38,7 @@ class Kind(StrEnum):
     PROJECT = "project"  # a project's id; files name the project
     WAITS_FOR = "waits for"  # the ids of the tasks a task waits for
     MONEY = "money"  # whole minor units of the record's currency (``crm_tui.money``)
+    DEAL = "deal"  # a deal's id
     LISTED = "listed"  # a row of an editable list (a stage): stored by id, named in files
 
 
@@ -201,6 +202,7 @@ INTERACTION = Entity(
         Field("sentiment", "Sentiment", Kind.CHOICE, aliases=("outcome",)),
         Field("complaint", "Complaint", Kind.FLAG),
         Field("resolved_at", "Resolved", Kind.MOMENT),
+        Field("deal_id", "Deal", Kind.DEAL, searched=Searched.NO, aliases=("deal",)),
         Field("author_id", "Author", Kind.MEMBER, csv="author", imported=False),
     ),
 )
@@ -222,6 +224,7 @@ TASK = Entity(
             "assignee_id", "Assignee", Kind.MEMBER, csv="assignee", aliases=("owner", "assigned_to")
         ),
         Field("contact_id", "Contact", Kind.CONTACT),
+        Field("deal_id", "Deal", Kind.DEAL, searched=Searched.NO, aliases=("deal",)),
         Field("project_id", "Project", Kind.PROJECT, csv="project", read="project"),
         Field(
             "depends_on", "Waits for", Kind.WAITS_FOR, column=None, aliases=("after", "waits_for")

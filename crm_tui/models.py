@@ -208,11 +208,14 @@ class Interaction(SQLModel, table=True):
         _partial("ix_interaction_live_sentiment", "sentiment", "occurred_at", "id"),
         # Every row, trash included: what deleting a contact looks up (migration 0004).
         Index("ix_interaction_contact_id", "contact_id"),
+        # Every row too: a deal's own timeline, and what deleting a deal looks up (0011).
+        Index("ix_interaction_deal", "deal_id", "occurred_at"),
         NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = _fk("contact.id", ondelete="SET NULL")
+    deal_id: int | None = _fk("deal.id", ondelete="SET NULL")  # the deal it was about
     occurred_at: datetime
     channel: str = Channel.NOTE.value
     direction: str = Direction.OUT.value
@@ -257,6 +260,7 @@ class Task(SQLModel, table=True):
         _partial("ix_task_live_contact", "contact_id", "due_date"),
         Index("ix_task_contact_id", "contact_id"),  # every row: for deleting contacts (0004)
         Index("ix_task_source_interaction", "source_interaction_id"),
+        Index("ix_task_deal", "deal_id", "due_date"),  # a deal's tasks; deleting a deal (0011)
         NEVER_REUSED,
     )
 
@@ -275,6 +279,7 @@ class Task(SQLModel, table=True):
     contact_id: int | None = _fk("contact.id", ondelete="SET NULL")
     project_id: int | None = _fk("project.id", ondelete="SET NULL")
     source_interaction_id: int | None = _fk("interaction.id", ondelete="SET NULL")
+    deal_id: int | None = _fk("deal.id", ondelete="SET NULL")  # the deal it moves forward
     completed_at: datetime | None = None
     version: int = 1
     created_at: datetime

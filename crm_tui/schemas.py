@@ -353,6 +353,7 @@ class InteractionCreate(_Input):
     body: str = ""
     sentiment: Sentiment | None = None
     complaint: bool = False
+    deal_id: int | None = None
 
     _happened = field_validator("occurred_at")(happened)
 
@@ -371,6 +372,7 @@ class InteractionUpdate(_Input):
     body: str | None = None
     sentiment: Sentiment | None = None
     complaint: bool | None = None
+    deal_id: int | None = None  # set to None: about no deal
 
     _happened = field_validator("occurred_at")(happened)
 
@@ -393,6 +395,8 @@ class InteractionRead(BaseModel):
     follow_up_task_id: int | None
     deleted_at: datetime | None
     version: int
+    deal_id: int | None = None
+    deal: str | None = None  # its title
 
 
 DUE_BEFORE_START = "the due date is before the start date"
@@ -418,6 +422,7 @@ class TaskCreate(_Input):
     project_id: int | None = None
     source_interaction_id: int | None = None
     depends_on: list[int] = Field(default_factory=list)
+    deal_id: int | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
@@ -446,6 +451,7 @@ class TaskUpdate(_Input):
     contact_id: int | None = None
     project_id: int | None = None
     depends_on: list[int] | None = None
+    deal_id: int | None = None
 
 
 class TaskRead(BaseModel):
@@ -475,6 +481,8 @@ class TaskRead(BaseModel):
     updated_at: datetime | None = None
     created_by: str | None = None
     updated_by: str | None = None
+    deal_id: int | None = None
+    deal: str | None = None  # its title
 
     def is_overdue(self, today: date) -> bool:
         return self.status != TaskStatus.DONE and self.due is not None and self.due < today

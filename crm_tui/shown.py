@@ -14,6 +14,7 @@ from crm_tui.entities import CONTACT, Field, Kind
 
 if TYPE_CHECKING:
     from crm_tui.schemas import ContactRead
+    from crm_tui.services.timeline import OrganizationOverview
 
 # In the heading (name and status) or below the fields (long text), not among them.
 _ELSEWHERE = frozenset({Kind.NAME, Kind.STATUS, Kind.LONG_TEXT})
@@ -49,3 +50,19 @@ def _lines(field: Field, value: Any) -> list[tuple[str, str]]:
     if kind is Kind.CONTACT:
         return [(field.label, display.ident(value) if value else "")]
     return [(field.label, str(value or ""))]
+
+
+def organization_lines(overview: OrganizationOverview) -> list[str]:
+    """An organization's numbers, a line each: its people, then its open and its won deals
+    (count and value per currency; amounts in two currencies are never added)."""
+    from crm_tui.text import plural
+
+    lines = [plural(overview.people, "person", "people")]
+    for label, deals in (("Open deals", overview.open_deals), ("Won", overview.won_deals)):
+        if deals:
+            amounts = "; ".join(
+                f"{plural(count, 'deal')}, {display.amount(total, currency)}"
+                for currency, (count, total) in deals.items()
+            )
+            lines.append(f"{label}: {amounts}")
+    return lines

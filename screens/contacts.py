@@ -67,6 +67,7 @@ class ContactsScreen(CrmScreen):
         Binding("d", "delete", "Delete", id="contacts.delete"),
         Binding("l", "log", "Log", id="contacts.log"),
         Binding("t", "task", "Task", id="contacts.task"),
+        Binding("o", "organization", "Organization", id="contacts.organization"),
         Binding("number_sign", "tag", "Tag", key_display="#", id="contacts.tag"),
         Binding("f", "filter", "Filter", id="contacts.filter"),
         Binding("s", "sort", "Sort", id="contacts.sort"),
@@ -423,6 +424,18 @@ class ContactsScreen(CrmScreen):
         if row is not None and not self.contact_query.trash:
             form = TaskForm(None, contact_id=row.id, contact_name=row.name)
             self.app.push_screen(form, self._refresh_after)
+
+    def action_organization(self) -> None:
+        """The contact's organization: its people, its deals, and its timeline."""
+        from screens.timeline_dialog import TimelineDialog, organization_story
+
+        row = self.table.current
+        if row is None:
+            return
+        if not row.organization:
+            self.notify(f"{display.ident(row.id)} has no organization", timeout=3)
+            return
+        self.app.push_screen(TimelineDialog(row.organization, organization_story(row.id)))
 
     def _refresh_after(self, result: object) -> None:
         if result is not None:

@@ -260,6 +260,14 @@ def checked_values(form: Any, known: set[str]) -> dict[str, Any] | None:
     return values
 
 
+def about_deal(deal_id: int, title: str) -> Static:
+    """The line under a form's title that says which deal the record is about."""
+    from crm_tui import display
+
+    shown = literal(f"About deal {display.ident(deal_id)} {title}", single_line=True)
+    return Static(shown, classes="form-about")
+
+
 def input_value(screen: Widget, selector: str) -> str:
     return screen.query_one(selector, Input).value.strip()
 

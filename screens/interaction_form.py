@@ -33,7 +33,14 @@ from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_f
 from crm_tui.vocabulary import Channel, Sentiment
 from screens.base import DialogStyles, UsesDatabase
 from screens.contact_picker import ContactPicker
-from screens.forms import DiscardGuard, Field, checked_values, input_value, save_failed
+from screens.forms import (
+    DiscardGuard,
+    Field,
+    about_deal,
+    checked_values,
+    input_value,
+    save_failed,
+)
 from screens.text import editable, literal
 
 if TYPE_CHECKING:
@@ -86,12 +93,20 @@ class InteractionForm(
         contact_id: int | None = None,
         contact_name: str = "",
         interaction: InteractionRead | None = None,
+        deal: tuple[int, str] | None = None,
     ) -> None:
+        """``deal``: the deal (id, title) a new interaction is about."""
         super().__init__()
         self.interaction = interaction
         if interaction is not None:
             contact_id, contact_name = interaction.contact_id, interaction.contact_name or ""
+            deal = (
+                (interaction.deal_id, interaction.deal or "")
+                if interaction.deal_id is not None
+                else None
+            )
         self.contact_id, self.contact_name = contact_id, contact_name
+        self.deal = deal
         self.offered: tuple[int, list[int]] | None = None  # (contact, follow-ups) on the box
 
     def compose(self) -> ComposeResult:
@@ -102,6 +117,8 @@ class InteractionForm(
             yield Static(
                 "Edit interaction" if item else "Log an interaction", classes="dialog-title"
             )
+            if self.deal is not None:
+                yield about_deal(*self.deal)
             with VerticalScroll(classes="form-body"):
                 yield Field(
                     "Contact",
@@ -248,6 +265,7 @@ class InteractionForm(
             "complaint": self.query_one("#f-complaint", Checkbox).value,
             "follow_up": follow_up,
             "complete": self._to_complete(picker.contact_id),
+            "deal_id": self.deal[0] if self.deal else None,
         }
 
     def _to_complete(self, contact_id: int | None) -> list[int]:
@@ -283,6 +301,7 @@ class InteractionForm(
         complete = values.pop("complete")
         if self.interaction is not None:
             values.pop("contact_ids")
+            values.pop("deal_id")  # an edit leaves what it is about as it was
             return update_interaction(
                 session=session,
                 interaction_id=self.interaction.id,

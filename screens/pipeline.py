@@ -161,6 +161,10 @@ class PipelineScreen(CrmScreen):
         Binding("w", "won", "Won", id="pipeline.won"),
         Binding("x", "lost", "Lost", id="pipeline.lost"),
         Binding("d", "delete", "Delete", id="pipeline.delete"),
+        Binding("o", "open", "Open", id="pipeline.open"),
+        # In ? and the palette; the key bar keeps room for filtering and the views.
+        Binding("i", "log", "Log about it", show=False, id="pipeline.log"),
+        Binding("t", "task", "Next step", show=False, id="pipeline.task"),
         Binding("slash", "search", "Search", key_display="/", id="pipeline.search"),
         Binding("f", "filter", "Filter", id="pipeline.filter"),
         Binding("v", "toggle_view", "List ⇄ board", id="pipeline.view"),
@@ -448,6 +452,43 @@ class PipelineScreen(CrmScreen):
         deal = self.current
         if deal is not None:
             self.app.push_screen(DealForm(deal), self._reload_after)
+
+    def action_open(self) -> None:
+        """The deal's stages, and the interactions and tasks about it."""
+        from screens.timeline_dialog import TimelineDialog, deal_story
+
+        deal = self.current
+        if deal is not None:
+            heading = f"Deal {display.ident(deal.id)} {deal.title}"
+            self.app.push_screen(TimelineDialog(heading, deal_story(deal.id)))
+
+    def action_log(self) -> None:
+        """Log an interaction about the deal, with its contact."""
+        from screens.interaction_form import InteractionForm
+
+        deal = self.current
+        if deal is not None:
+            form = InteractionForm(
+                contact_id=deal.contact_id,
+                contact_name=deal.contact_name or "",
+                deal=(deal.id, deal.title),
+            )
+            self.app.push_screen(form)
+
+    def action_task(self) -> None:
+        """Add the deal's next step: a task about it, for its contact and its owner."""
+        from screens.task_form import TaskForm
+
+        deal = self.current
+        if deal is not None:
+            form = TaskForm(
+                None,
+                contact_id=deal.contact_id,
+                contact_name=deal.contact_name or "",
+                deal=(deal.id, deal.title),
+                title=f"Follow up: {deal.title}",
+            )
+            self.app.push_screen(form)
 
     def action_delete(self) -> None:
         deal = self.current

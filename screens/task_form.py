@@ -25,6 +25,7 @@ from screens.contact_picker import ContactPicker
 from screens.forms import (
     DiscardGuard,
     Field,
+    about_deal,
     changed_fields,
     checked_values,
     input_value,
@@ -70,6 +71,7 @@ def task_values(task: TaskRead) -> dict[str, Any]:
         "priority": task.priority,
         "milestone": task.milestone,
         "description": task.description,
+        "deal_id": task.deal_id,
     }
 
 
@@ -92,23 +94,30 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
         contact_name: str = "",
         project_id: int | None = None,
         status: str = TaskStatus.TODO.value,
+        deal: tuple[int, str] | None = None,
+        title: str = "",
     ) -> None:
+        """``deal``: the deal (id, title) a new task is about; ``title``: its first title."""
         super().__init__()
         self.editing = self.shown = task  # shown: what the form holds (after a merge, more)
         if task is not None:
             contact_id, contact_name = task.contact_id, task.contact_name or ""
             project_id, status = task.project_id, task.status
+            deal = (task.deal_id, task.deal or "") if task.deal_id is not None else None
         self.contact_id, self.contact_name = contact_id, contact_name
         self.project_id, self.status = project_id, status
+        self.deal, self.first_title = deal, title
 
     def compose(self) -> ComposeResult:
         task = self.shown
         with Vertical(classes="dialog form-dialog"):
             yield Static(f"Edit task #{task.id}" if task else "New task", classes="dialog-title")
+            if self.deal is not None:
+                yield about_deal(*self.deal)
             with VerticalScroll(classes="form-body"):
                 yield Field(
                     "Title",
-                    Input(editable(task.title if task else ""), id="f-title"),
+                    Input(editable(task.title if task else self.first_title), id="f-title"),
                     field="title",
                 )
                 with Horizontal(classes="field-row"):
@@ -239,18 +248,7 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
     def values(self) -> dict[str, Any]:
         errors: dict[str, str] = {}
         values: dict[str, Any] = {"title": input_value(self, "#f-title")}
-        for key in ("start_date", "due_date"):
-            text = input_value(self, f"#f-{key}")
-            try:
-                values[key] = parse_day(text, today=self.today) if text else None
-            except DateError as error:
-                errors[key] = str(error)
-        for key, kind in (("progress", int), ("estimate_hours", float)):
-            text = input_value(self, f"#f-{key}")
-            try:
-                values[key] = kind(text) if text else (0 if key == "progress" else None)
-            except ValueError:
-                errors[key] = "a number, please"
+        self._typed_values(values, errors)
         ids = re.findall(r"\d+", input_value(self, "#f-depends_on"))
         values["depends_on"] = [int(i) for i in ids]
         assignee = self.query_one("#f-assignee", Select).value
@@ -267,9 +265,26 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
         values["priority"] = self.query_one("#f-priority", Select).value
         values["milestone"] = self.query_one("#f-milestone", Checkbox).value
         values["description"] = self.query_one("#f-description", TextArea).text.strip()
+        values["deal_id"] = self.deal[0] if self.deal else None
         if errors:
             raise FieldErrors(errors)
         return values
+
+    def _typed_values(self, values: dict[str, Any], errors: dict[str, str]) -> None:
+        """The dates and numbers as typed, into ``values``; what cannot be read, into
+        ``errors``."""
+        for key in ("start_date", "due_date"):
+            text = input_value(self, f"#f-{key}")
+            try:
+                values[key] = parse_day(text, today=self.today) if text else None
+            except DateError as error:
+                errors[key] = str(error)
+        for key, kind in (("progress", int), ("estimate_hours", float)):
+            text = input_value(self, f"#f-{key}")
+            try:
+                values[key] = kind(text) if text else (0 if key == "progress" else None)
+            except ValueError:
+                errors[key] = "a number, please"
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:

@@ -203,7 +203,7 @@ def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> N
 def test_a_contact_s_deals_are_on_its_timeline(session: Session) -> None:
     """Each deal once, when it last changed stage, with its value and stage: in the
     service's timeline, the app's detail pane and ``crm contacts show``."""
-    from crm_tui.commands.contacts import _timeline_line
+    from crm_tui.commands.contacts import timeline_line as cli_line
     from crm_tui.services.timeline import contact_timeline
     from screens.contact_detail import timeline_line
 
@@ -217,7 +217,7 @@ def test_a_contact_s_deals_are_on_its_timeline(session: Session) -> None:
     ]
     assert "Website redesign" in timeline_line(entries[0]).plain
     assert "1,200.50 EUR · deal Won" in timeline_line(entries[0]).plain
-    assert _timeline_line(entries[0]).endswith("deal/Won    Website redesign  1,200.50 EUR")
+    assert cli_line(entries[0]).endswith("deal/Won    Website redesign  1,200.50 EUR")
 
 
 def test_a_merge_takes_the_other_contacts_deals_and_its_undo_gives_them_back(

@@ -315,9 +315,11 @@ _WORK_SAMPLES: dict[str, Any] = {  # each differs from the field's default
 }
 
 
-def _work_values(session: Any, entity: Entity, contact: int, member: int) -> dict[str, Any]:
+def _work_values(
+    session: Any, entity: Entity, contact: int, member: int, deal: int
+) -> dict[str, Any]:
     """A sample for every field of ``entity`` its create model takes."""
-    by_kind = {Kind.CONTACT: contact, Kind.MEMBER: member}
+    by_kind = {Kind.CONTACT: contact, Kind.MEMBER: member, Kind.DEAL: deal}
     values = {}
     for declared in entity.fields:
         if declared.name in _WORK_SAMPLES:
@@ -327,6 +329,14 @@ def _work_values(session: Any, entity: Entity, contact: int, member: int) -> dic
     if entity is INTERACTION:
         values["contact_ids"] = [contact]
     return values
+
+
+def _a_deal(session: Any) -> int:
+    from crm_tui.schemas import DealCreate
+    from crm_tui.services.deals import create_deal
+
+    data = DealCreate(title="قرارداد", currency="IRR", value_minor=10**9)
+    return create_deal(session=session, data=data).id
 
 
 def _work_file(
@@ -359,7 +369,8 @@ def test_every_imported_work_field_survives_export_then_import(
     with db.write() as session:
         contact = create_contact(session=session, data=ContactCreate(name="Sara Ahmadi")).id
         member = add_member(session=session, name=MEMBER).id
-        values = _work_values(session, entity, contact, member)
+        deal = _a_deal(session)
+        values = _work_values(session, entity, contact, member, deal)
         if kind is ImportKind.INTERACTIONS:
             item = create_interaction(session=session, data=InteractionCreate(**values))
             item = resolve_complaint(session=session, interaction_id=item.id)
@@ -379,6 +390,7 @@ def test_every_imported_work_field_survives_export_then_import(
         with target.write() as session:
             create_contact(session=session, data=ContactCreate(name="Sara Ahmadi"))
             add_member(session=session, name=MEMBER)
+            assert _a_deal(session) == deal  # the file names it by its id
             report = import_work(session=session, kind=kind, rows=read, source="csv")
             assert (report.errors, report.created) == ([], len(read))
         with target.read() as session:
@@ -406,6 +418,12 @@ def test_every_work_field_has_a_place_in_its_models_and_a_sample(entity: Entity)
         assert declared.read_as in read.model_fields, declared.name
         if declared.imported:  # resolved_at: the import writes it beside the create model
             assert declared.name in {*create.model_fields, "resolved_at"}, declared.name
-            named = declared.kind in (Kind.CONTACT, Kind.MEMBER, Kind.PROJECT, Kind.WAITS_FOR)
+            named = declared.kind in (
+                Kind.CONTACT,
+                Kind.MEMBER,
+                Kind.PROJECT,
+                Kind.WAITS_FOR,
+                Kind.DEAL,
+            )
             sampled = {*_WORK_SAMPLES, "resolved_at"}  # resolved by resolving the complaint
             assert named or declared.name in sampled, declared.name

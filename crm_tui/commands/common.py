@@ -226,6 +226,9 @@ def an_id(value: Any) -> Any:
     return value
 
 
+DealOption = typer.Option(None, "--deal", callback=an_id, metavar="ID", help="About this deal.")
+
+
 def parse_pairs(values: list[str] | None, *, what: str) -> dict[str, str]:
     """``["City=Lyon", "VAT=DE1"]`` -> ``{"City": "Lyon", "VAT": "DE1"}``."""
     pairs: dict[str, str] = {}

@@ -155,10 +155,10 @@ def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
     if timeline:
         console.print("Timeline:")
     for entry in timeline:
-        console.print(f"  {_timeline_line(entry)}")
+        console.print(f"  {timeline_line(entry)}")
 
 
-def _timeline_line(entry: TimelineEntry) -> str:
+def timeline_line(entry: TimelineEntry) -> str:
     """Local time for an interaction, the day alone for a task (its due day has no time)."""
     if entry.kind == "interaction":
         moment, kind = display.moment(entry.at), entry.channel or ""

@@ -114,13 +114,17 @@ def list_(
 
 @app.command()
 def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOption) -> None:
-    """A deal, with each stage it went through."""
+    """A deal, its stages, and the interactions and tasks about it.
+
+    The timeline holds the newest 100."""
     from crm_tui import display
     from crm_tui.services.deals import get_deal, stage_history
+    from crm_tui.services.timeline import deal_timeline
 
     with state(ctx).read() as session:
         deal = get_deal(session=session, deal_id=deal_id)
         history = stage_history(session=session, deal_id=deal_id)
+        timeline = deal_timeline(session=session, deal_id=deal_id)
     if as_json:
         print_json(
             {
@@ -129,6 +133,7 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
                     {"stage": name, "entered": entered, "left": left}
                     for name, entered, left in history
                 ],
+                "timeline": [entry.model_dump(mode="json") for entry in timeline],
             }
         )
         return
@@ -152,6 +157,43 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
     for name, entered, left in history:
         until = display.moment(left) if left else "now"
         echo(f"    {name}: {display.moment(entered)} → {until}")
+    if timeline:
+        from crm_tui.commands.contacts import timeline_line
+
+        echo("  Timeline:")
+        for entry in timeline:
+            echo(f"    {timeline_line(entry)}")
+
+
+@app.command("follow-up")
+def follow_up(
+    ctx: typer.Context,
+    deal_id: int = IdArgument,
+    due: str | None = typer.Option(None, "--due", "-d", help='When: "3d", "fri", a date.'),
+    title: str = typer.Option("", "--title", help='What to do (default "Follow up: …").'),
+    as_json: bool = JsonOption,
+) -> None:
+    """Add a deal's next step: a task about it.
+
+    The task is for the deal's contact, given to its owner (else to you)."""
+    from crm_tui.services.tasks import create_deal_follow_up
+
+    cli = state(ctx)
+    with cli.write() as session:
+        task = create_deal_follow_up(
+            session=session,
+            deal_id=deal_id,
+            due=a_day(due, "--due"),
+            title=title,
+            actor_id=cli.actor_id(session),
+        )
+    if as_json:
+        print_json(task)
+        return
+    from crm_tui import display
+
+    when = f" due {display.day(task.due)}" if task.due else ""
+    echo(f"added task #{task.id} {task.title}{when}")
 
 
 @app.command()

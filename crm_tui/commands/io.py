@@ -270,7 +270,7 @@ def import_undo(
     if not report.undone:
         warn(
             f"nothing undone: import #{batch} stays open, to undo once what kept it is settled "
-            "(a contact it created goes, edited or not, once in the trash and unused)"
+            "(what it created goes, edited or not, once it is in the trash and unused)"
         )
     else:
         echo(f"undid import #{batch}: {report.summary()}")

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from crm_tui import display
-from crm_tui.commands.common import JsonOption, echo, is_tty, print_json, say_jalali, state
+from crm_tui.commands.common import (
+    DealOption,
+    JsonOption,
+    echo,
+    is_tty,
+    print_json,
+    say_jalali,
+    state,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -42,10 +50,26 @@ def resolve_interactively(session: Session, ref: str) -> Any:
         return get_contact(session=session, contact_id=contact_id)
 
 
+def _who(session: Session, contact: str | None, deal_id: int | None) -> str:
+    """Whom an interaction is with: ``contact``, else the deal's contact."""
+    if contact:
+        return contact
+    if deal_id is None:
+        raise typer.BadParameter("say who it was with", param_hint="--contact")
+    from crm_tui.services.deals import get_deal
+
+    deal = get_deal(session=session, deal_id=deal_id)
+    if deal.contact_id is None:
+        raise typer.BadParameter(f"deal #{deal_id} has no contact: say who", param_hint="--contact")
+    return f"#{deal.contact_id}"
+
+
 def log(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="What happened; the first line becomes the subject."),
-    contact: str = typer.Option(..., "--contact", "-c", help="Who: an id, an email or a name."),
+    contact: str | None = typer.Option(
+        None, "--contact", "-c", help="Who: an id, an email or a name (a --deal's contact)."
+    ),
     channel: str = typer.Option("note", "--channel", help=f"One of: {', '.join(CHANNELS)}."),
     direction: str = typer.Option("out", "--direction", help="in (they reached out) or out."),
     sentiment: str | None = typer.Option(None, "--sentiment", help="positive, neutral, negative."),
@@ -54,9 +78,12 @@ def log(
     follow_up: str | None = typer.Option(
         None, "--follow-up", help='Also add a follow-up task due then: "3d", "fri", a date.'
     ),
+    deal: int | None = DealOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Log an interaction (call, email, meeting…) with a contact."""
+    """Log an interaction (call, email, meeting…) with a contact.
+
+    With --deal, it is about that deal (and with the deal's contact unless --contact)."""
     from crm_tui.dates import DateError, parse_day, parse_when
     from crm_tui.schemas import InteractionCreate, happened
     from crm_tui.services.common import today
@@ -81,7 +108,7 @@ def log(
     subject, _, rest = text.strip().partition("\n")
     cli = state(ctx)
     with cli.write() as session:
-        who = resolve_interactively(session, contact)
+        who = resolve_interactively(session, _who(session, contact, deal))
         actor = cli.actor_id(session)
         data = InteractionCreate.build(
             contact_ids=[who.id],
@@ -92,6 +119,7 @@ def log(
             body=rest.strip(),
             sentiment=sentiment,
             complaint=complaint,
+            deal_id=deal,
         )
         interaction = create_interaction(session=session, data=data, actor_id=actor)
         task = None

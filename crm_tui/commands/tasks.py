@@ -8,6 +8,7 @@ import typer
 
 from crm_tui import display
 from crm_tui.commands.common import (
+    DealOption,
     JsonOption,
     a_day,
     an_id,
@@ -148,9 +149,10 @@ def add(
     estimate: float | None = typer.Option(
         None, "--estimate", min=0, max=MAX_HOURS, metavar="HOURS", help="Estimated hours."
     ),
+    deal: int | None = DealOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Add a task."""
+    """Add a task (for a --deal: the deal's contact unless --contact)."""
     from crm_tui.schemas import TaskCreate
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.tasks import create_task
@@ -158,8 +160,13 @@ def add(
     cli = state(ctx)
     with cli.write() as session:
         contact_id = resolve_contact(session=session, ref=contact).id if contact else None
+        if deal is not None and contact is None:
+            from crm_tui.services.deals import get_deal
+
+            contact_id = get_deal(session=session, deal_id=deal).contact_id
         data = TaskCreate.build(
             title=title,
+            deal_id=deal,
             due_date=a_day(due, "--due"),
             start_date=a_day(start, "--start"),
             contact_id=contact_id,

@@ -107,6 +107,13 @@ def _day(raw: str) -> date | None:
             raise ValueError(f"not a date: {raw!r}") from None
 
 
+def _deal(raw: str) -> int:
+    number = raw.strip().lstrip("#")
+    if not number.isdigit() or not 0 < int(number) < 2**63:
+        raise ValueError(f"not a deal's id: {raw!r}")
+    return int(number)
+
+
 # How a cell becomes a field's value, by its kind; a blank cell leaves a field of these
 # kinds to its default (text and choices are read as written, blank or not).
 _READ: dict[Kind, Callable[[str], Any]] = {
@@ -115,6 +122,7 @@ _READ: dict[Kind, Callable[[str], Any]] = {
     Kind.WHOLE: int,
     Kind.PERCENT: lambda raw: int(float(raw)),
     Kind.HOURS: float,
+    Kind.DEAL: _deal,  # checked to be stored by the import service
 }
 # The kinds a row names something by, resolved by the import service (``WorkRow``).
 _NAMED = frozenset({Kind.CONTACT, Kind.MEMBER, Kind.PROJECT, Kind.WAITS_FOR, Kind.LISTED})

@@ -239,6 +239,14 @@ def _stage(session: Session, stage_id: int) -> StageRead:
     )
 
 
+def check_deal(*, session: Session, deal_id: int | None) -> None:
+    """A deal an interaction or a task is to point at: stored, and not in the trash."""
+    if deal_id is not None:
+        row = session.get(Deal, deal_id) if 0 < deal_id <= MAX_ID else None
+        if row is None or row.deleted_at is not None:
+            raise ValidationError(f"no deal with id {deal_id}", field="deal_id")
+
+
 def _live_contact(session: Session, contact_id: int | None) -> int | None:
     if contact_id is not None:
         live_row(session=session, model=Contact, row_id=contact_id, what="contact")
@@ -382,6 +390,7 @@ class DealQuery:
     pipeline_id: int | None = None
     owner_id: int | None = None
     contact_id: int | None = None
+    organization_id: int | None = None  # its own, or one of its people's
     open_only: bool = False
     trash: bool = False
     search: str = ""  # in the title, ignoring case and accents
@@ -414,6 +423,11 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
             conditions.append(column == value)
     if query.stage_ids:
         conditions.append(col(Deal.stage_id).in_(query.stage_ids))
+    if query.organization_id is not None:
+        people = select(Contact.id).where(Contact.organization_id == query.organization_id)
+        conditions.append(
+            or_(Deal.organization_id == query.organization_id, col(Deal.contact_id).in_(people))
+        )
     closed = col(Deal.closed_at)
     since = query.closed_since
     if query.open_only:

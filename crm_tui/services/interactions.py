@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, select, true
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.models import Contact, Interaction, InteractionContact, Task, TaskStatus
+from crm_tui.models import Contact, Deal, Interaction, InteractionContact, Task, TaskStatus
 from crm_tui.schemas import InteractionCreate, InteractionRead, InteractionUpdate
 from crm_tui.search import index as search
 from crm_tui.services.common import (
@@ -32,6 +32,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.contacts import mark_contacted, refresh_contacted
+from crm_tui.services.deals import check_deal
 from crm_tui.services.team import member_names
 
 PAGE_SIZE = 50
@@ -51,6 +52,8 @@ class InteractionQuery:
     search: str = ""
     channel: str | None = None
     contact_id: int | None = None
+    organization_id: int | None = None  # with any of its people
+    deal_id: int | None = None  # about this deal
     sentiment: str | None = None
     complaint: ComplaintFilter = ComplaintFilter.ALL
     since: datetime | None = None
@@ -91,6 +94,7 @@ def new_row(
         body=data.body,
         sentiment=data.sentiment.value if data.sentiment else None,
         complaint=data.complaint,
+        deal_id=data.deal_id,
         resolved_at=resolved_at if resolved else None,
         resolved_by_id=actor_id if resolved else None,
         author_id=actor_id,
@@ -106,6 +110,7 @@ def create_interaction(
     """Log an interaction; its contacts' "last contacted" moves forward to it."""
     contact_ids = list(dict.fromkeys(data.contact_ids))
     _check_contacts(session, contact_ids)
+    check_deal(session=session, deal_id=data.deal_id)
     interaction = new_row(data, contact_id=contact_ids[0], actor_id=actor_id, now=utcnow())
     session.add(interaction)
     session.flush()
@@ -136,6 +141,8 @@ def update_interaction(
         describe=f"interaction #{interaction_id} ({interaction.subject or interaction.channel})",
         current=lambda: get_interaction(session=session, interaction_id=interaction_id),
     )
+    if "deal_id" in changes.model_fields_set:
+        check_deal(session=session, deal_id=changes.deal_id)
     for name, value in changes.model_dump(exclude_unset=True).items():
         setattr(interaction, name, value.value if isinstance(value, enum.Enum) else value)
     if interaction.complaint is False:
@@ -237,11 +244,17 @@ _COLUMNS: tuple[Any, ...] = (
     Interaction.author_id,
     Interaction.deleted_at,
     Interaction.version,
+    Interaction.deal_id,
+    col(Deal.title).label("deal_title"),
 )
 
 
 def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
-    rows = session.execute(query.outerjoin(Contact, Contact.id == Interaction.contact_id)).all()
+    rows = session.execute(
+        query.outerjoin(Contact, Contact.id == Interaction.contact_id).outerjoin(
+            Deal, Deal.id == Interaction.deal_id
+        )
+    ).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -273,6 +286,8 @@ def _read_rows(session: Session, query: Select[Any]) -> list[InteractionRead]:
             follow_up_task_id=follow_ups.get(row.id),
             deleted_at=row.deleted_at,
             version=row.version,
+            deal_id=row.deal_id,
+            deal=row.deal_title,
         )
         for row in rows
     ]
@@ -320,6 +335,17 @@ def _filtered(
                 )
             )
         )
+    if query.organization_id is not None:
+        people = select(Contact.id).where(Contact.organization_id == query.organization_id)
+        conditions.append(
+            col(Interaction.id).in_(
+                select(InteractionContact.interaction_id).where(
+                    col(InteractionContact.contact_id).in_(people)
+                )
+            )
+        )
+    if query.deal_id is not None:
+        conditions.append(Interaction.deal_id == query.deal_id)
     if query.complaint is not ComplaintFilter.ALL:
         conditions.append(col(Interaction.complaint).is_(True))
     if query.complaint is ComplaintFilter.OPEN:

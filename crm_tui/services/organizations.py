@@ -76,3 +76,52 @@ def rename_organization(*, session: Session, organization_id: int, name: str) ->
     )
     ids = session.scalars(select(Contact.id).where(Contact.organization_id == organization_id))
     search.index_contacts(session=session, ids=[i for i in ids if i is not None])
+
+
+def find_organization(*, session: Session, ref: str) -> Organization:
+    """The live organization ``ref`` names: its id ("#3", "3"), or its name (case and
+    accents ignored)."""
+    from crm_tui.errors import NotFoundError
+    from crm_tui.validation import MAX_ID
+
+    number = ref.strip().lstrip("#")
+    if number.isdigit() and 0 < int(number) <= MAX_ID:
+        found = session.get(Organization, int(number))
+        if found is not None and found.deleted_at is None:
+            return found
+    by_name = session.scalars(
+        select(Organization)
+        .where(Organization.sort_name == sort_key(ref), col(Organization.deleted_at).is_(None))
+        .order_by(Organization.id)
+        .limit(1)
+    ).first()
+    if by_name is None:
+        raise NotFoundError(f"no organization {ref.strip()!r}")
+    return by_name
+
+
+def list_organizations(*, session: Session, limit: int) -> list[tuple[int, str, int]]:
+    """Up to ``limit`` live organizations by name: (id, name, how many live people)."""
+    from sqlalchemy import func
+
+    from crm_tui.validation import MAX_ID
+
+    people = (
+        select(func.count())
+        .where(Contact.organization_id == Organization.id, col(Contact.deleted_at).is_(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Organization.id, Organization.name, people)
+        .where(col(Organization.deleted_at).is_(None))
+        .order_by(Organization.sort_name, Organization.id)
+        .limit(min(limit, MAX_ID))
+    )
+    return [(int(row_id), name, int(count)) for row_id, name, count in rows]
+
+
+def count_organizations(*, session: Session) -> int:
+    from sqlalchemy import func
+
+    counted = select(func.count()).where(col(Organization.deleted_at).is_(None))
+    return int(session.scalar(counted.select_from(Organization)) or 0)

@@ -13,7 +13,15 @@ from sqlmodel import Session, col
 
 from crm_tui.dates import DateError, check_day
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.models import Contact, Interaction, Project, Task, TaskDependency, TaskStatus
+from crm_tui.models import (
+    Contact,
+    Deal,
+    Interaction,
+    Project,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
 from crm_tui.schemas import (
     DUE_BEFORE_START,
     TaskCreate,
@@ -31,6 +39,7 @@ from crm_tui.services.common import (
     touch,
     utcnow,
 )
+from crm_tui.services.deals import check_deal
 from crm_tui.services.team import member_names
 from crm_tui.text import plural
 
@@ -45,6 +54,8 @@ class TaskQuery:
     assignee_id: int | None = None
     project_id: int | None = None
     contact_id: int | None = None
+    organization_id: int | None = None  # for any of its people
+    deal_id: int | None = None
     due_before: date | None = None
     open_only: bool = False
     trash: bool = False
@@ -72,32 +83,35 @@ _COLUMNS: tuple[Any, ...] = (
     Task,
     col(Contact.name).label("contact_name"),
     col(Project.name).label("project_name"),
+    col(Deal.title).label("deal_title"),
 )
 
 
 def _read_rows(session: Session, query: Select[Any]) -> list[TaskRead]:
     rows = session.execute(
-        query.outerjoin(Contact, Contact.id == Task.contact_id).outerjoin(
-            Project, Project.id == Task.project_id
-        )
+        query.outerjoin(Contact, Contact.id == Task.contact_id)
+        .outerjoin(Project, Project.id == Task.project_id)
+        .outerjoin(Deal, Deal.id == Task.deal_id)
     ).all()
     ids = [row.Task.id for row in rows]
     depends = dependencies_of(session=session, task_ids=ids)
     members = member_names(session=session)
     return [
-        _read(row.Task, row.contact_name, row.project_name, depends.get(row.Task.id, []), members)
+        _read(row.Task, (row.contact_name, row.project_name, row.deal_title), depends, members)
         for row in rows
     ]
 
 
 def _read(
     task: Task,
-    contact_name: str | None,
-    project_name: str | None,
-    depends_on: list[int],
+    names: tuple[str | None, str | None, str | None],
+    depends: dict[int, list[int]],
     members: dict[int, str],
 ) -> TaskRead:
+    """``names``: the task's contact's, project's and deal's; ``depends``: what each task
+    waits for."""
     assert task.id is not None
+    contact_name, project_name, deal_title = names
     return TaskRead(
         id=task.id,
         title=task.title,
@@ -116,7 +130,7 @@ def _read(
         contact_name=contact_name,
         project_id=task.project_id,
         project=project_name,
-        depends_on=sorted(depends_on),
+        depends_on=sorted(depends.get(task.id, [])),
         source_interaction_id=task.source_interaction_id,
         completed_at=task.completed_at,
         created_at=task.created_at,
@@ -125,6 +139,8 @@ def _read(
         updated_at=task.updated_at,
         created_by=members.get(task.created_by_id) if task.created_by_id else None,
         updated_by=members.get(task.updated_by_id) if task.updated_by_id else None,
+        deal_id=task.deal_id,
+        deal=deal_title,
     )
 
 
@@ -163,6 +179,11 @@ def _filtered(query: TaskQuery, base: Select[Any]) -> Select[Any]:
         conditions.append(Task.project_id == query.project_id)
     if query.contact_id is not None:
         conditions.append(Task.contact_id == query.contact_id)
+    if query.organization_id is not None:
+        people = select(Contact.id).where(Contact.organization_id == query.organization_id)
+        conditions.append(col(Task.contact_id).in_(people))
+    if query.deal_id is not None:
+        conditions.append(Task.deal_id == query.deal_id)
     if query.due_before is not None:
         conditions.append(col(Task.due_date) < query.due_before)
     if query.done_since is not None:
@@ -212,9 +233,11 @@ def _check_references(session: Session, data: TaskCreate | TaskUpdate) -> None:
         raise ValidationError(f"no contact with id {contact_id}", field="contact_id")
     if project_id is not None and not _is_live(session.get(Project, project_id)):
         raise ValidationError(f"no project with id {project_id}", field="project_id")
+    check_deal(session=session, deal_id=data.deal_id)
 
 
 def _is_live(row: Contact | Project | None) -> bool:
+    """``row`` is stored and out of the trash."""
     return row is not None and row.deleted_at is None
 
 
@@ -579,6 +602,36 @@ def create_follow_up(
         contact_id=contact.id if contact else None,
         assignee_id=assignee_id if assignee_id is not None else actor_id,
         source_interaction_id=interaction_id,
+        deal_id=_live_deal(session, interaction.deal_id),
+    )
+    return create_task(session=session, data=data, actor_id=actor_id)
+
+
+def _live_deal(session: Session, deal_id: int | None) -> int | None:
+    """``deal_id`` if that deal is out of the trash (a follow-up is not about a deal
+    thrown away)."""
+    deal = session.get(Deal, deal_id) if deal_id is not None else None
+    return deal_id if deal is not None and deal.deleted_at is None else None
+
+
+def create_deal_follow_up(
+    *,
+    session: Session,
+    deal_id: int,
+    due: date | None,
+    title: str = "",
+    actor_id: int | None = None,
+) -> TaskRead:
+    """The next step on a deal: a task about it, for its contact, given to its owner (else
+    to whoever adds it)."""
+    deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
+    contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
+    data = TaskCreate.build(
+        title=title or f"Follow up: {deal.title}",
+        due_date=due,
+        contact_id=deal.contact_id if _is_live(contact) else None,
+        assignee_id=deal.owner_id if deal.owner_id is not None else actor_id,
+        deal_id=deal_id,
     )
     return create_task(session=session, data=data, actor_id=actor_id)
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from crm_tui.errors import CrmError, ValidationError
 from crm_tui.io.contact_rows import RowError
 from crm_tui.io.work_rows import WorkRow
-from crm_tui.models import Deal, DealStageChange, Organization
+from crm_tui.models import Deal, DealStageChange, Interaction, Organization, Task
 from crm_tui.schemas import DealCreate
 from crm_tui.services.common import chunked, utcnow
 from crm_tui.services.deals import (
@@ -167,7 +167,18 @@ class Deals(Work):
     def keep_referred(
         self, session: Session, candidates: dict[int, str], report: UndoReport
     ) -> None:
-        """Nothing refers to a deal but its own stage changes, which go with it."""
+        """Keep the deals an interaction or a task points at, in the trash or not (its own
+        stage changes go with it)."""
+        for model, what in ((Interaction, "interaction"), (Task, "task")):
+            for chunk in chunked(sorted(candidates), CHUNK):
+                for row_id, deal_id in session.execute(
+                    select(model.id, model.deal_id)
+                    .where(col(model.deal_id).in_(chunk))
+                    .order_by(model.id)
+                ):
+                    if deal_id in candidates:
+                        named = candidates.pop(deal_id)
+                        report.kept.append(f"{named}: {what} #{row_id} is about it")
 
     def removing(self, session: Session, ids: list[int]) -> None:
         for chunk in chunked(ids, CHUNK):

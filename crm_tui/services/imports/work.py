@@ -21,6 +21,7 @@ from crm_tui.io.prepare import (
 from crm_tui.io.work_rows import WorkRow
 from crm_tui.models import (
     Contact,
+    Deal,
     ImportBatch,
     Interaction,
     InteractionContact,
@@ -231,12 +232,30 @@ def _checked(
     good = [row for row in rows if isinstance(row, WorkRow)]
     errors = [row for row in rows if isinstance(row, RowError)]
     contacts = _Contacts(*_resolve_contacts(session, {row.contact for row in good if row.contact}))
+    live_deals = _live_deals(session, {row.values.get("deal_id") for row in good} - {None})
     for row in list(good):
+        deal_id = row.values.get("deal_id")
+        reason = ""
         if row.contact and row.contact not in contacts.ids:
             reason = f"no contact with id or email {row.contact!r}"
+        elif deal_id is not None and deal_id not in live_deals:
+            reason = f"no deal with id {deal_id} (or it is in the trash)"
+        if reason:
             errors.append(RowError(row.line, reason, row.cells))
             good.remove(row)
     return good, errors, contacts
+
+
+def _live_deals(session: Session, ids: set[Any]) -> set[int]:
+    """Which of the deals ``ids`` are stored and out of the trash (what work may point at)."""
+    found: set[int] = set()
+    for chunk in chunked(sorted(ids), CHUNK):
+        found.update(
+            session.scalars(
+                select(Deal.id).where(col(Deal.id).in_(chunk), col(Deal.deleted_at).is_(None))
+            )
+        )
+    return found
 
 
 def import_work(
