@@ -8,6 +8,7 @@ worker too and reloads only what it changed.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -89,6 +90,7 @@ class ContactsScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.contact_query = ContactQuery()
+        self.added_label = ""  # the period of ``contact_query.added``, as people read it
         self._detail_timer: Timer | None = None
         self._search_timer: Timer | None = None
         self.shown: ContactRead | None = None
@@ -159,6 +161,8 @@ class ContactsScreen(CrmScreen):
             parts.append(self.contact_query.status)
         if self.contact_query.only_id is not None:
             parts.append(f"only #{self.contact_query.only_id} (esc shows everyone)")
+        if self.contact_query.added is not None:
+            parts.append(f"added {self.added_label} (esc shows everyone)")
         if self.table.selected:
             parts.append(f"{len(self.table.selected)} selected")
         status = self.query_one("#contact-status", Static)
@@ -247,8 +251,8 @@ class ContactsScreen(CrmScreen):
             self.table.focus()
         elif search.value:
             search.value = ""
-        elif self.contact_query.only_id is not None:
-            self.contact_query = replace(self.contact_query, only_id=None)
+        elif self.contact_query.only_id is not None or self.contact_query.added is not None:
+            self.contact_query = replace(self.contact_query, only_id=None, added=None)
             self.reload()
         elif self.table.selected:
             self.table.clear_selection()
@@ -445,6 +449,15 @@ class ContactsScreen(CrmScreen):
         from screens.duplicates import DuplicatesScreen
 
         self.app.push_screen(DuplicatesScreen(), lambda _: self.post_message(self.Changed()))
+
+    def show_added(self, start: datetime, end: datetime, label: str) -> None:
+        """Show the contacts added from ``start`` until before ``end`` (the dashboard's new
+        leads; ``label`` names the period); escape brings everyone back."""
+        self.contact_query = ContactQuery(added=(start, end))
+        self.added_label = label
+        self.table.cursor = 0
+        if self.is_mounted:
+            self.reload()
 
     def show_contact(self, contact_id: int) -> None:
         """Show just this contact (from Today); escape brings the whole list back."""

@@ -3,7 +3,10 @@ each beside the period before it; the forecast of the pipeline by month; why dea
 lost; how people were reached; each team member's numbers.
 
 The figures are read in a thread worker (``crm_tui.services.dashboard``); the charts are
-drawn by plotext, their numbers written beside them.
+drawn by plotext, their numbers written beside them. Each figure takes the focus (tab, or
+the arrow keys) and Enter opens the records behind it where they are worked on: the deals
+in the pipeline, the contacts in their list, the interactions in the log, each narrowed to
+the period (escape there shows everything again).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from textual_plotext import PlotextPlot
 
 from crm_tui import bidi, display
 from crm_tui.services.dashboard import Dashboard, Figures, Span, before, period_of
+from crm_tui.services.interactions import ComplaintFilter, InteractionQuery
 from crm_tui.services.reports import Amounts, Period
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
+from screens.deal_dialogs import DealFilter
 from screens.text import safe
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -47,6 +52,19 @@ def _number(value: float | int | None, unit: str = "") -> str:
 def _label(text: str, width: int = 12) -> str:
     """A chart's label: cleaned of control characters, cut, laid out."""
     return bidi.layout(for_terminal(text, single_line=True)[:width])
+
+
+class Figure(Static, can_focus=True):
+    """A figure on the dashboard; ``opens``: what Enter shows of the records behind it (a
+    key of ``DashboardScreen.open_records``)."""
+
+    def __init__(self, opens: str, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.opens = opens
+
+
+# What each tile opens, in the order of ``tiles``.
+TILE_OPENS = ("won", "closed", "closed", "won", "won", "leads", "complaints", "resolved")
 
 
 def tiles(now: Figures, then: Figures) -> list[tuple[str, str, str]]:
@@ -90,6 +108,9 @@ class DashboardScreen(CrmScreen):
     DashboardScreen #dashboard-tiles { layout: grid; grid-size: 4; height: auto; }
     DashboardScreen .tile { height: auto; min-height: 4; padding: 0 1;
                             border: round $primary 40%; }
+    DashboardScreen .tile:focus { border: round $accent; }
+    DashboardScreen Figure.chart-numbers:focus, DashboardScreen #dashboard-tables Figure:focus {
+        background: $boost; }
     DashboardScreen #dashboard-charts { height: 16; }
     DashboardScreen .chart-box { width: 1fr; }
     DashboardScreen PlotextPlot { height: 1fr; }
@@ -108,6 +129,9 @@ class DashboardScreen(CrmScreen):
         ),
         Binding("right_square_bracket", "shift(1)", "Later", key_display="]", id="dashboard.later"),
         Binding("c", "currency", "Currency", id="dashboard.currency"),
+        Binding("enter", "open", "Open", id="dashboard.open"),
+        Binding("right,l", "app.focus_next", "Next", show=False),
+        Binding("left,h", "app.focus_previous", "Previous", show=False),
     ]
 
     class Loaded(Message):
@@ -127,16 +151,16 @@ class DashboardScreen(CrmScreen):
         yield Static("", id="dashboard-status")
         with VerticalScroll(id="dashboard-body"):
             with Horizontal(id="dashboard-tiles"):
-                for index in range(8):
-                    yield Static("", classes="tile", id=f"tile-{index}")
+                for index, opens in enumerate(TILE_OPENS):
+                    yield Figure(opens, classes="tile", id=f"tile-{index}")
             with Horizontal(id="dashboard-charts"):
                 for name in ("forecast", "lost", "channels"):
                     with Vertical(classes="chart-box"):
                         yield PlotextPlot(id=f"chart-{name}")
-                        yield Static("", classes="chart-numbers", id=f"numbers-{name}")
+                        yield Figure(name, classes="chart-numbers", id=f"numbers-{name}")
             with Horizontal(id="dashboard-tables"):
-                yield Static("", id="dashboard-team")
-                yield Static("", id="dashboard-stages")
+                yield Figure("won", id="dashboard-team")
+                yield Figure("won", id="dashboard-stages")
         yield KeyBar()
 
     def on_screen_resume(self) -> None:
@@ -179,7 +203,7 @@ class DashboardScreen(CrmScreen):
             )
         )
         for index, (title, current, previous) in enumerate(tiles(found.current, found.previous)):
-            self.query_one(f"#tile-{index}", Static).update(
+            self.query_one(f"#tile-{index}", Figure).update(
                 Content.assemble(
                     (title, "bold $text-accent"),
                     "\n",
@@ -282,6 +306,42 @@ class DashboardScreen(CrmScreen):
         self.currency_index += 1
         if self.dashboard is not None:
             self._forecast()
+
+    # -- the records behind a figure ------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.query_one("#tile-0", Figure).focus()
+
+    def action_open(self) -> None:
+        focused = self.focused
+        if isinstance(focused, Figure) and self.dashboard is not None:
+            self.open_records(focused.opens, self.dashboard.current.period)
+
+    def open_records(self, opens: str, period: Period) -> None:
+        """Show the records behind a figure of ``period`` on the screen that works them."""
+        start, end = period.instants
+        span = _span_text(period)
+        if opens in ("won", "lost", "closed"):
+            outcome = None if opens == "closed" else opens
+            chosen = DealFilter(label=f"{opens} {span}", closed_in=(start, end), outcome=outcome)
+            self._switch("pipeline", lambda screen: screen.show_deals(chosen))
+        elif opens == "forecast":
+            self._switch("pipeline", lambda screen: screen.show_deals(DealFilter()))
+        elif opens == "leads":
+            self._switch("contacts", lambda screen: screen.show_added(start, end, span))
+        else:
+            query = {
+                "complaints": InteractionQuery(
+                    complaint=ComplaintFilter.ANY, since=start, until=end
+                ),
+                "resolved": InteractionQuery(complaint=ComplaintFilter.ANY, resolved=(start, end)),
+                "channels": InteractionQuery(since=start, until=end),
+            }[opens]
+            self._switch("log", lambda screen: screen.show_query(query, span))
+
+    def _switch(self, mode: str, then: Any) -> None:
+        self.app.switch_mode(mode)
+        self.app.call_after_refresh(lambda: then(self.app.screen))
 
 
 def _span_text(period: Period) -> str:

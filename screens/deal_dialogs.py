@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -56,6 +57,10 @@ class DealFilter:
     owner_id: int | None = None
     contact_id: int | None = None
     label: str = ""
+    # The deals closed in a period (the dashboard's, opened from a figure), of one outcome
+    # or both: the board shows only closed stages then, of every pipeline.
+    closed_in: tuple[datetime, datetime] | None = None
+    outcome: str | None = None
 
 
 class DealFilterDialog(FilterDialog[DealFilter]):

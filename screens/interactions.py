@@ -136,6 +136,7 @@ class LogScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.log_query = InteractionQuery()
+        self.period_label = ""  # when ``log_query.resolved`` is set, its period as people read it
         self.contact_name = ""
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
@@ -212,9 +213,11 @@ class LogScreen(CrmScreen):
         if query.contact_id is not None:
             parts.append(f"with {self.contact_name or '#' + str(query.contact_id)}")
         if query.since or query.until:
-            since = query.since.astimezone().date() if query.since else "…"
-            until = query.until.astimezone().date() if query.until else "…"
+            since = display.moment(query.since, with_time=False) if query.since else "…"
+            until = display.moment(query.until, with_time=False) if query.until else "…"
             parts.append(f"{since} → {until}")
+        if query.resolved is not None:
+            parts.append(f"resolved {self.period_label}")
         self.query_one("#log-status", Static).update(" · ".join(parts))
 
     # -- the detail pane ------------------------------------------------------------------
@@ -306,6 +309,7 @@ class LogScreen(CrmScreen):
                         "contact_id",
                         "since",
                         "until",
+                        "resolved",
                         "trash",
                     )
                 }
@@ -341,6 +345,14 @@ class LogScreen(CrmScreen):
 
     def action_trash(self) -> None:
         self._apply(trash=not self.log_query.trash)
+
+    def show_query(self, query: InteractionQuery, label: str = "") -> None:
+        """Show what ``query`` finds (a dashboard figure's interactions; ``label``: the
+        period they were resolved in, when that is what it asks); escape clears it."""
+        self.contact_name, self.period_label = "", label
+        self.log_query = query
+        if self.is_mounted:
+            self.reload()
 
     def show_contact(self, contact_id: int, name: str, interaction_id: int | None = None) -> None:
         """Filter to one contact's interactions (used by Today and Contacts)."""

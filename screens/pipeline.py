@@ -75,11 +75,12 @@ def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
     ]
 
 
-def header_lines(stage: StageRead, totals: Totals | None) -> list[CardLine]:
+def header_lines(stage: StageRead, totals: Totals | None, *, recent: bool = True) -> list[CardLine]:
     """A column's header: the stage and its count, then per currency its total and, for an
-    open stage, the total weighted by probability."""
+    open stage, the total weighted by probability. ``recent``: a closed stage holds the
+    last days' deals (else a period's, said in the status line)."""
     count = totals.deals if totals else 0
-    when = "" if stage.outcome == Outcome.OPEN else f", {CLOSED_SHOWN_DAYS} days"
+    when = f", {CLOSED_SHOWN_DAYS} days" if stage.outcome != Outcome.OPEN and recent else ""
     lines = [CardLine(f"{stage.name} ({display.number(count)}{when})")]
     for currency, minor in sorted((totals.value if totals else {}).items()):
         lines.append(CardLine(display.amount(minor, currency), "board--muted", laid_out=True))
@@ -125,6 +126,19 @@ def _open(query: DealQuery) -> DealQuery:
 
 def _closed(query: DealQuery) -> DealQuery:
     return replace(query, closed_only=True)
+
+
+def _shown_stages(session: Session, query: DealQuery) -> list[StageRead]:
+    """The board's columns: the pipeline's stages; for the deals closed in a period (a
+    dashboard figure's), the closed stages of every pipeline (of ``outcome``, when said)."""
+    if query.closed_before is None:
+        return service.stages(session=session, pipeline_id=query.pipeline_id)
+    return [
+        stage
+        for pipeline in service.pipelines(session=session)
+        for stage in service.stages(session=session, pipeline_id=pipeline.id)
+        if stage.outcome != Outcome.OPEN and query.outcome in (None, stage.outcome)
+    ]
 
 
 def _column(
@@ -243,12 +257,18 @@ class PipelineScreen(CrmScreen):
     def _query(self) -> DealQuery:
         since = local_day_start(self.today - timedelta(days=CLOSED_SHOWN_DAYS))
         chosen = self.deal_filter
-        return DealQuery(
+        query = DealQuery(
             pipeline_id=chosen.pipeline_id,
             owner_id=chosen.owner_id,
             contact_id=chosen.contact_id,
             search=self.search,
             closed_since=since,
+        )
+        if chosen.closed_in is None:
+            return query
+        start, end = chosen.closed_in
+        return replace(
+            query, closed_since=start, closed_before=end, closed_only=True, outcome=chosen.outcome
         )
 
     def load(self, keep: int | None = None) -> None:
@@ -265,7 +285,7 @@ class PipelineScreen(CrmScreen):
             from crm_tui.services import reports
 
             with self.read() as session:
-                found = service.stages(session=session, pipeline_id=query.pipeline_id)
+                found = _shown_stages(session, query)
                 # Its stages rather than the pipeline: a stage's indexes then serve each part.
                 pipeline = replace(query, pipeline_id=None, stage_ids=tuple(s.id for s in found))
                 totals: dict[int, Totals] = {}
@@ -287,7 +307,9 @@ class PipelineScreen(CrmScreen):
         keep = self.wanted if self.wanted is not None else (current.id if current else None)
         await board.set_keys([str(stage.id) for stage in loaded.stages])
         headers = {
-            str(stage.id): header_lines(stage, loaded.totals.get(stage.id))
+            str(stage.id): header_lines(
+                stage, loaded.totals.get(stage.id), recent=self.deal_filter.closed_in is None
+            )
             for stage in loaded.stages
         }
         totals = {str(key): found.deals for key, found in loaded.totals.items()}
@@ -300,10 +322,14 @@ class PipelineScreen(CrmScreen):
             self._status(loaded)
 
     def _status(self, loaded: _Loaded) -> None:
-        open_ids = {stage.id for stage in loaded.stages if stage.outcome == Outcome.OPEN}
-        count = sum(found.deals for key, found in loaded.totals.items() if key in open_ids)
-        parts = [plural(count, "open deal")]
-        if self.deal_filter.label:
+        if self.deal_filter.closed_in is not None:
+            count = sum(found.deals for found in loaded.totals.values())
+            parts = [f"{plural(count, 'deal')} {self.deal_filter.label} (esc: the pipeline)"]
+        else:
+            open_ids = {stage.id for stage in loaded.stages if stage.outcome == Outcome.OPEN}
+            count = sum(found.deals for key, found in loaded.totals.items() if key in open_ids)
+            parts = [plural(count, "open deal")]
+        if self.deal_filter.label and self.deal_filter.closed_in is None:
             parts.append(f"only {self.deal_filter.label} (f changes)")
         if self.search:
             parts.append(f"titles with “{self.search}” (/ changes)")
@@ -543,6 +569,13 @@ class PipelineScreen(CrmScreen):
             field.display = False
             self._searched("")
             self.board.focus()
+        elif self.deal_filter.closed_in is not None:
+            self.show_deals(DealFilter())
+
+    def show_deals(self, chosen: DealFilter) -> None:
+        """Show the deals ``chosen`` names (the dashboard's figures open theirs here)."""
+        self.deal_filter = chosen
+        self.load()
 
     def action_filter(self) -> None:
         self._with_choices()
@@ -587,8 +620,11 @@ class PipelineScreen(CrmScreen):
             return
         shown = plural(total, "deal") if exact else f"{display.number(total)}+ deals"
         order = "largest first, by currency" if self.order is DealOrder.VALUE else "by close"
+        which = f"open, and closed in {CLOSED_SHOWN_DAYS} days"
+        if self.deal_filter.closed_in is not None:
+            which = f"{self.deal_filter.label}; esc: the pipeline"
         self.query_one("#pipeline-status", Static).update(
-            Content(f"{shown} (open, and closed in {CLOSED_SHOWN_DAYS} days) · {order} (s)")
+            Content(f"{shown} ({safe(which, single_line=True)}) · {order} (s)")
         )
 
     @on(VirtualTable.Highlighted, "#deal-list")

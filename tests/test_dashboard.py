@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from crm_tui import display
 from crm_tui.db import Database
 from crm_tui.schemas import DealCreate, InteractionCreate
 from crm_tui.services import deals
@@ -104,3 +105,48 @@ async def test_a_deal_won_on_the_pipeline_shows_on_the_dashboard(demo_db: Databa
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert screen.dashboard.current.period == Period(date(2025, 1, 1), date(2025, 12, 31))
+
+
+async def test_enter_on_a_figure_opens_the_records_behind_it(demo_db: Database) -> None:
+    """The deals won in the year on the pipeline, their totals the revenue; the contacts
+    added in it; the complaints resolved in it; the deals lost in it: each as many as the
+    figure says, and escape there shows everything again."""
+    from screens.contacts import ContactsScreen
+    from screens.interactions import LogScreen
+    from screens.pipeline import PipelineScreen
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("6", "y")
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen) and dashboard.dashboard is not None
+        year = dashboard.dashboard.current
+        assert app.focused is dashboard.query_one("#tile-0")
+        await pilot.press("enter")
+        await settle(pilot)
+        pipeline = app.screen
+        assert isinstance(pipeline, PipelineScreen)
+        columns = {column.key: column.total for column in pipeline.board.columns}
+        assert [stage.outcome for stage in pipeline.stages] == ["won"]
+        assert sum(columns.values()) == year.won > 0
+        header = [line.text for line in pipeline.board.columns[0].header[1:]]
+        assert header == [display.amount(v, c) for c, v in sorted(year.revenue.items())]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "lost" in [stage.outcome for stage in pipeline.stages]  # the whole pipeline
+        for opens, screen_type, count in (
+            ("#tile-5", ContactsScreen, year.new_leads),
+            ("#tile-7", LogScreen, year.complaints_resolved),
+            ("#numbers-lost", PipelineScreen, year.lost),
+        ):
+            await pilot.press("6")
+            await settle(pilot)
+            dashboard.query_one(opens).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, screen_type), opens
+            shown = app.screen.board.columns if screen_type is PipelineScreen else None
+            total = sum(c.total for c in shown) if shown else app.screen.table.total
+            assert total == count > 0, opens

@@ -71,6 +71,7 @@ class ContactQuery:
     descending: bool = False
     trash: bool = False
     only_id: int | None = None  # one contact (opened from Today or a link)
+    added: tuple[datetime, datetime] | None = None  # added from the first, before the second
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -405,6 +406,8 @@ def _filtered(
     ]
     if query.only_id is not None:
         conditions.append(_LIST.id == query.only_id)
+    if query.added is not None:
+        conditions += [_LIST.created_at >= query.added[0], _LIST.created_at < query.added[1]]
     if query.status:
         conditions.append(_LIST.status == query.status)
     if query.tag:

@@ -395,7 +395,9 @@ class DealQuery:
     trash: bool = False
     search: str = ""  # in the title, ignoring case and accents
     closed_since: datetime | None = None  # closed deals only when closed since then
+    closed_before: datetime | None = None  # closed ones only, closed before this moment
     closed_only: bool = False  # won or lost ones only
+    outcome: str | None = None  # in a stage of this outcome (``Outcome``): won ones…
     close_by: date | None = None  # expected to close on or before this day
     entered_before: datetime | None = None  # in their stage since before this moment
 
@@ -436,6 +438,11 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
         conditions.append(closed.is_not(None) if since is None else closed >= since)
     elif since is not None:
         conditions.append(or_(closed.is_(None), closed >= since))
+    if query.closed_before is not None:
+        conditions.append(closed < query.closed_before)
+    if query.outcome is not None:
+        of_outcome = select(DealStage.id).where(DealStage.outcome == query.outcome)
+        conditions.append(col(Deal.stage_id).in_(of_outcome))
     if query.close_by is not None:
         conditions.append(col(Deal.expected_close) <= query.close_by)
     if query.entered_before is not None:

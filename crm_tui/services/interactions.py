@@ -58,6 +58,7 @@ class InteractionQuery:
     complaint: ComplaintFilter = ComplaintFilter.ALL
     since: datetime | None = None
     until: datetime | None = None
+    resolved: tuple[datetime, datetime] | None = None  # resolved from the first, before the second
     trash: bool = False
 
 
@@ -356,6 +357,9 @@ def _filtered(
         conditions.append(Interaction.occurred_at >= query.since)
     if query.until is not None:
         conditions.append(Interaction.occurred_at < query.until)
+    if query.resolved is not None:
+        resolved_at = col(Interaction.resolved_at)
+        conditions += [resolved_at >= query.resolved[0], resolved_at < query.resolved[1]]
     if query.search.strip():
         conditions.append(matching)
     return base.where(every(*conditions))
