@@ -250,6 +250,8 @@ DEAL = Entity(
         Field("organization", "Organization", Kind.ORGANIZATION, column="organization_id"),
         Field("owner_id", "Owner", Kind.MEMBER, csv="owner"),
         Field("source", "Source"),
+        Field("tags", "Tags", Kind.TAGS),
+        Field("custom", "Custom fields", Kind.CUSTOM, csv=None, aliases=("custom",)),
         Field("created_at", "Created", Kind.MOMENT, searched=Searched.NO, aliases=("created",)),
         Field("closed_at", "Closed", Kind.MOMENT, searched=Searched.NO, aliases=("closed",)),
         Field("lost_reason_id", "Lost because", Kind.LISTED, csv="lost_reason", read="lost_reason"),

@@ -487,6 +487,20 @@ class Deal(SQLModel, table=True):
     deleted_at: datetime | None = None
 
 
+class DealTag(SQLModel, table=True):
+    """The tags of a deal (the same tags as contacts', one list of words for both)."""
+
+    __tablename__ = "deal_tag"
+    __table_args__ = (Index("ix_deal_tag_tag", "tag_id", "deal_id"),)
+
+    deal_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
 class DealStageChange(SQLModel, table=True):
     """Each move of a deal from one stage to another, when and by whom: time in a stage
     and the length of a sale are read from these, not guessed."""

@@ -560,8 +560,13 @@ class DealCreate(_Input):
     source: str = ""
     notes: str = ""
     custom: dict[str, str] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
 
     _known_currency = field_validator("currency")(lambda value: _currency(value))
+    _clean_tags = field_validator("tags")(lambda values: _check_tags(values))
+    _clean_custom = field_validator("custom", mode="before")(
+        lambda values: _check_custom(values or {})
+    )
 
 
 class DealUpdate(_Input):
@@ -577,8 +582,16 @@ class DealUpdate(_Input):
     owner_id: int | None = None
     source: str | None = None
     notes: str | None = None
+    custom: dict[str, str] | None = None  # the whole set: a name left out goes
+    tags: list[str] | None = None  # the whole set
 
     _known_currency = field_validator("currency")(lambda value: _currency(value))
+    _clean_tags = field_validator("tags")(
+        lambda values: None if values is None else _check_tags(values)
+    )
+    _clean_custom = field_validator("custom", mode="before")(
+        lambda values: None if values is None else _check_custom(values)
+    )
 
 
 class DealRead(BaseModel):
@@ -601,6 +614,7 @@ class DealRead(BaseModel):
     source: str
     notes: str
     custom: dict[str, str]
+    tags: list[str] = Field(default_factory=list)
     stage_entered_at: datetime
     closed_at: datetime | None
     lost_reason: str | None

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from crm_tui.services.deals import PipelineRead
 from crm_tui.services.team import MemberRead
+from crm_tui.text import clean_line
 from screens.base import DialogStyles
 from screens.contact_picker import ContactPicker
 from screens.dialogs import FilterDialog, chosen
@@ -57,6 +58,7 @@ class DealFilter:
     owner_id: int | None = None
     contact_id: int | None = None
     label: str = ""
+    tag: str | None = None
     # The deals closed in a period (the dashboard's, opened from a figure), of one outcome
     # or both: the board shows only closed stages then, of every pipeline.
     closed_in: tuple[datetime, datetime] | None = None
@@ -64,7 +66,7 @@ class DealFilter:
 
 
 class DealFilterDialog(FilterDialog[DealFilter]):
-    """Pipeline, owner and client; they combine."""
+    """Pipeline, owner, client and tag; they combine."""
 
     def __init__(
         self, current: DealFilter, pipelines: list[PipelineRead], members: list[MemberRead]
@@ -93,6 +95,8 @@ class DealFilterDialog(FilterDialog[DealFilter]):
             )
             yield Label("Client", classes="field-label")
             yield ContactPicker(self.current.contact_id, "", id="f-contact")
+            yield Label("Tag", classes="field-label")
+            yield Input(self.current.tag or "", placeholder="any", id="f-tag", compact=True)
             yield from self.buttons()
 
     def cleared(self) -> DealFilter:
@@ -106,4 +110,6 @@ class DealFilterDialog(FilterDialog[DealFilter]):
         names = [p.name for p in self.pipelines if p.id == pipeline and not p.is_default]
         names += [m.name for m in self.members if m.id == owner]
         names += [picker.contact_name] if contact else []
-        self.dismiss(DealFilter(pipeline, owner, contact, " · ".join(names)))
+        tag = clean_line(self.query_one("#f-tag", Input).value) or None
+        names += [f"tag {tag}"] if tag else []
+        self.dismiss(DealFilter(pipeline, owner, contact, " · ".join(names), tag=tag))

@@ -18,6 +18,7 @@ from crm_tui import display
 from crm_tui.dates import DateError, parse_day
 from crm_tui.entities import DEAL, Kind
 from crm_tui.errors import FieldErrors, ValidationError
+from crm_tui.records import split_tags
 from crm_tui.schemas import DealCreate, DealRead, DealUpdate
 from crm_tui.vocabulary import DEFAULT_CURRENCY, Outcome
 from screens.base import DialogStyles, UsesDatabase
@@ -25,9 +26,11 @@ from screens.contact_picker import ContactPicker
 from screens.forms import (
     DiscardGuard,
     Field,
+    PairList,
     changed_fields,
     checked_values,
     input_value,
+    pair_problems,
     save_failed,
 )
 from screens.text import editable
@@ -61,6 +64,8 @@ def deal_values(deal: DealRead) -> dict[str, Any]:
         "organization": deal.organization or "",
         "owner_id": deal.owner_id,
         "source": deal.source,
+        "tags": deal.tags,
+        "custom": deal.custom,
         "notes": deal.notes,
     }
 
@@ -82,6 +87,9 @@ def _plain(name: str) -> Any:
 
     return typed
 
+
+# The kinds whose input takes a row of its own (the others sit three to a row).
+_OWN_ROW = frozenset({Kind.LONG_TEXT, Kind.CONTACT, Kind.CUSTOM})
 
 # What an input of each kind shows at first, and its placeholder.
 _TYPED: dict[Kind, Any] = {
@@ -118,7 +126,7 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
                         field=field.name,
                         dated=field.kind is Kind.DATE,
                     )
-                    if field.kind in (Kind.LONG_TEXT, Kind.CONTACT) or field.name == "title":
+                    if field.kind in _OWN_ROW or field.name == "title":
                         if row:  # the fields before it, in their order
                             yield Horizontal(*row, classes="field-row")
                             row = []
@@ -145,6 +153,18 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
             return Select([], prompt="nobody" if kind is Kind.MEMBER else "", id=identifier)
         if kind is Kind.LONG_TEXT:
             return TextArea(editable(deal.notes if deal else ""), id=identifier)
+        if kind is Kind.TAGS:
+            tags = ", ".join(deal.tags) if deal else ""
+            return Input(editable(tags), placeholder="vip, renewal", id=identifier)
+        if kind is Kind.CUSTOM:
+            pairs = [(editable(k), editable(v)) for k, v in (deal.custom if deal else {}).items()]
+            return PairList(
+                pairs,
+                placeholders=("field", "value"),
+                add_label="+ field",
+                id=identifier,
+                named=True,
+            )
         text, hint = _TYPED.get(kind, _plain(name))(deal)
         return Input(text, placeholder=hint, id=identifier)
 
@@ -223,6 +243,9 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
         values["stage_id"] = stage if isinstance(stage, int) else None
         values["source"] = input_value(self, "#f-source")
         values["notes"] = self.query_one("#f-notes", TextArea).text.strip()
+        values["tags"] = split_tags(input_value(self, "#f-tags"))
+        values["custom"] = dict(self.query_one("#f-custom", PairList).values())
+        errors.update(pair_problems(self, {"custom"}))
         if errors:
             raise FieldErrors(errors)
         return values

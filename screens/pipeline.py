@@ -261,6 +261,7 @@ class PipelineScreen(CrmScreen):
             pipeline_id=chosen.pipeline_id,
             owner_id=chosen.owner_id,
             contact_id=chosen.contact_id,
+            tag=chosen.tag,
             search=self.search,
             closed_since=since,
         )

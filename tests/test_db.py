@@ -345,7 +345,7 @@ KEPT_IDS = (
     "workflow_template", "import_batch", "merge_record",
 )  # fmt: skip
 SEARCHES = ("sara", "ahmadi", "美", "lefèvre", "a", "zz")
-_DEALS = {"deal_stage_change", "lost_reason"}  # 0009's other tables
+_DEALS = {"deal_stage_change", "lost_reason", "deal_tag"}  # 0009's other tables, and 0012's
 
 
 def _declared_never_reused(connection: sqlite3.Connection) -> set[str]:

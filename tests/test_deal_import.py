@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from crm_tui.db import open_database
-from crm_tui.models import Deal, DealStageChange, Organization
+from crm_tui.models import Deal, DealStageChange, Organization, Tag
 from crm_tui.schemas import DealCreate, DealUpdate
 from crm_tui.services import deals
 from tests.conftest import add_contact
@@ -39,6 +39,7 @@ _KEPT = (
     "lost_reason",
     "closed_at",
     "created_at",
+    "tags",
 )
 
 
@@ -54,7 +55,14 @@ def _sample(db_url: str) -> list[dict[str, object]]:
             data = {"title": title, "currency": "EUR", **values}
             return deals.create_deal(session=session, data=DealCreate.build(**data)).id
 
-        own = add("Website redesign", value_minor=120_050, contact_id=sara, probability=35)
+        own = add(
+            "Website redesign",
+            value_minor=120_050,
+            contact_id=sara,
+            probability=35,
+            tags=["vip", "مشتری ویژه"],
+            custom={"Contract": "ق-۱۲"},
+        )
         deals.update_deal(session=session, deal_id=own, data=DealUpdate(notes="two\nlines"))
         won = add("Logo", value_minor=50_000, expected_close=date(2026, 11, 30), source="وب")
         deals.win_deal(session=session, deal_id=won)
@@ -81,9 +89,11 @@ def _kept(listed: list[dict[str, object]]) -> list[dict[str, object]]:
 
 def test_exported_deals_come_back_whole_from_csv_and_json(db_url: str, tmp_path: Path) -> None:
     before = _sample(db_url)
-    for fmt in ("csv", "json"):
+    for fmt in ("csv", "json"):  # both of the deals as they were first
         out = tmp_path / f"deals.{fmt}"
         assert crm(db_url, "export", "deals", "--format", fmt, "-o", str(out))[0] == 0
+    for fmt in ("csv", "json"):
+        out = tmp_path / f"deals.{fmt}"
         _trash_all(db_url)  # a deal in the trash is not "already there": all four come back
         code, printed, err = crm(db_url, "import", "deals", str(out))
         assert (code, err) == (0, ""), printed
@@ -91,6 +101,9 @@ def test_exported_deals_come_back_whole_from_csv_and_json(db_url: str, tmp_path:
         code, listed, _ = crm(db_url, "deals", "list", "--json")
         after = sorted(json.loads(listed), key=lambda deal: deal["title"])
         assert _kept(after) == _kept(before), fmt
+        # Custom fields travel in JSON (a CSV has a column per field it names: none here).
+        custom = {deal["title"]: deal["custom"] for deal in after if deal["custom"]}
+        assert custom == ({"Website redesign": {"Contract": "ق-۱۲"}} if fmt == "json" else {})
     database = open_database(db_url)
     with database.read() as session:
         live = list(session.scalars(select(Deal).where(col(Deal.deleted_at).is_(None))))
@@ -192,7 +205,8 @@ def test_undo_keeps_a_deal_moved_since_and_removes_the_rest_and_its_organization
 ) -> None:
     path = tmp_path / "deals.csv"
     path.write_text(
-        "title,value,organization\nLogo,100,شرکت تازه\nSite,200,\nAds,300,شرکت تازه\n",
+        "title,value,organization,tags\n"
+        'Logo,100,شرکت تازه,تازه\nSite,200,,\nAds,300,شرکت تازه,"تازه, hot"\n',
         encoding="utf-8",
     )
     assert crm(db_url, "import", "deals", str(path))[0] == 0
@@ -206,11 +220,12 @@ def test_undo_keeps_a_deal_moved_since_and_removes_the_rest_and_its_organization
     code, out, err = crm(db_url, "import", "undo", "1")
     assert code == 3, (out, err)
     assert err == f"crm: kept deal #{site} Site: edited since the import (version 2)\n"
-    assert "removed 2" in out and "1 organization" in out
+    assert "removed 2" in out and "1 organization" in out and "2 tags" in out
     assert [d["title"] for d in json.loads(crm(db_url, "deals", "list", "--json")[1])] == ["Site"]
     database = open_database(db_url)
     with database.read() as session:
         assert list(session.scalars(select(Organization.name))) == []
+        assert list(session.scalars(select(Tag.name))) == []
         changes = session.scalars(select(DealStageChange.deal_id).distinct())
         assert list(changes) == [site]
     database.close()

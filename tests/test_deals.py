@@ -189,6 +189,8 @@ def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> N
             assert cells["value"] == "120000000" and cells["currency"] == "IRR"
         elif declared.kind is Kind.CONTACT:
             assert (cells["contact_id"], cells["contact"]) == (str(contact), "Sara Ahmadi")
+        elif declared.kind is Kind.TAGS:
+            assert cells["tags"] == ", ".join(value)
         elif value is not None and not hasattr(value, "isoformat"):
             assert cells[str(declared.exported_as)] == str(value), declared.name
     assert (cells["stage"], cells["lost_reason"], cells["expected_close"]) == (
@@ -286,3 +288,25 @@ def test_a_new_pipeline_copies_the_stages_and_a_removed_reason_stays_on_its_deal
     with pytest.raises(ValidationError, match="no lost reason 'Price'"):
         deals.lose_deal(session=session, deal_id=_deal(session), reason="Price")
     assert stages.add_lost_reason(session=session, name="Went quiet")[-1] == "Went quiet"
+
+
+def test_tags_are_set_replaced_and_found_ignoring_case(session: Session) -> None:
+    tagged = _deal(session, tags=["VIP", "renewal", "vip"], custom={"Contract": "C-12"})
+    other = _deal(session, title="Logo", tags=["renewal"])
+    _deal(session, title="Plain")
+    deal = deals.get_deal(session=session, deal_id=tagged)
+    assert (deal.tags, deal.custom) == (["renewal", "VIP"], {"Contract": "C-12"})
+
+    def found(tag: str) -> list[int]:
+        query = deals.DealQuery(tag=tag)
+        return sorted(d.id for d in deals.list_deals(session=session, query=query))
+
+    assert (found("vip"), found("Renewal"), found("nothing")) == ([tagged], [tagged, other], [])
+    assert deals.count_deals(session=session, query=deals.DealQuery(tag="RENEWAL")) == 2
+    kept = deals.update_deal(session=session, deal_id=tagged, data=DealUpdate(notes="n"))
+    assert kept.tags == ["renewal", "VIP"]  # not given: kept
+    changed = deals.update_deal(session=session, deal_id=tagged, data=DealUpdate(tags=["hot"]))
+    assert (changed.tags, changed.custom) == (["hot"], {"Contract": "C-12"})
+    assert found("vip") == []
+    with pytest.raises(ValidationError, match="comma"):
+        DealCreate.build(title="X", currency="EUR", tags=["a,b"])

@@ -143,6 +143,25 @@ async def test_a_deal_is_added_and_edited_from_the_board(demo_db: Database) -> N
         with demo_db.read() as session:
             edited = deals.get_deal(session=session, deal_id=found[0].id)
         assert (edited.value_minor, edited.currency, edited.version) == (2500, "IRR", 2)
+        # Tags typed in the form; the filter's tag then shows that deal alone.
+        await pilot.press("e")
+        await settle(pilot)
+        app.screen.query_one("#f-tags").focus()
+        await pilot.press(*"lead-magnet, vip", "ctrl+s")
+        await settle(pilot)
+        with demo_db.read() as session:
+            assert deals.get_deal(session=session, deal_id=found[0].id).tags == [
+                "lead-magnet",
+                "vip",
+            ]
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#f-tag").focus()
+        await pilot.press(*"LEAD-MAGNET", "enter")
+        await settle(pilot)
+        shown = [card.id for column in screen.board.columns for card in column.cards]
+        assert shown == [found[0].id]
+        assert "tag LEAD-MAGNET" in str(screen.query_one("#pipeline-status").render())
 
 
 async def test_today_lists_deals_to_close_and_stuck_ones_and_opens_them(demo_db: Database) -> None:

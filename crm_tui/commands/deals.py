@@ -13,6 +13,7 @@ from crm_tui.commands.common import (
     an_id,
     command_group,
     echo,
+    parse_pairs,
     print_json,
     state,
 )
@@ -34,6 +35,10 @@ CurrencyOption = typer.Option(None, "--currency", help="An ISO 4217 code: EUR, I
 ContactOption = typer.Option(None, "--contact", "-c", help="A contact: id, email or name.")
 CloseOption = typer.Option(None, "--close", help='Expected close, e.g. "2026-12-31", "fri".')
 OwnerOption = typer.Option(None, "--owner", help="A team member.")
+TagOption = typer.Option(None, "--tag", "-t", metavar="TAG", help="A tag (repeatable).")
+FieldOption = typer.Option(
+    None, "--field", "-f", metavar="NAME=VALUE", help="A custom field (repeatable)."
+)
 ProbabilityOption = typer.Option(
     None, "--probability", "-p", min=0, max=100, metavar="PERCENT", help="0 to 100."
 )
@@ -70,6 +75,7 @@ def list_(
     owner: str | None = OwnerOption,
     contact: str | None = ContactOption,
     open_only: bool = typer.Option(False, "--open", help="Only deals not won or lost."),
+    tag: str | None = typer.Option(None, "--tag", "-t", help="Only deals with this tag."),
     limit: int = typer.Option(
         200, "--limit", "-n", min=1, metavar="N", help="At most this many (default 200)."
     ),
@@ -86,6 +92,7 @@ def list_(
             owner_id=refs.get("owner_id"),
             contact_id=refs.get("contact_id"),
             open_only=open_only,
+            tag=tag,
         )
         found = list_deals(session=session, query=query, limit=limit)
         total = count_deals(session=session, query=query) if len(found) == limit else len(found)
@@ -146,6 +153,8 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
         ("Organization", deal.organization or ""),
         ("Owner", deal.owner or ""),
         ("Source", deal.source),
+        ("Tags", ", ".join(deal.tags)),
+        *sorted(deal.custom.items()),
         ("Lost because", deal.lost_reason or ""),
         ("Notes", deal.notes),
     ]
@@ -212,6 +221,8 @@ def add(
     probability: int | None = ProbabilityOption,
     source: str = typer.Option("", "--source", help="Where it came from."),
     notes: str = typer.Option("", "--notes", help="Notes."),
+    tag: list[str] | None = TagOption,
+    field: list[str] | None = FieldOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Add a deal."""
@@ -230,6 +241,8 @@ def add(
             probability=probability,
             source=source,
             notes=notes,
+            tags=tag or [],
+            custom=parse_pairs(field, what="--field"),
             **_refs(session, contact, owner),
         )
         deal = create_deal(session=session, data=data, actor_id=cli.actor_id(session))
@@ -258,6 +271,12 @@ def edit(
     probability: int | None = ProbabilityOption,
     source: str | None = typer.Option(None, "--source", help="Where it came from."),
     notes: str | None = typer.Option(None, "--notes", help="Notes."),
+    tag: list[str] | None = typer.Option(
+        None, "--tag", "-t", metavar="TAG", help="Replace the tags (repeatable)."
+    ),
+    field: list[str] | None = typer.Option(
+        None, "--field", "-f", metavar="NAME=VALUE", help="Set a custom field; NAME= drops it."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Change a deal's details (not its stage: see move, won, lost)."""
@@ -275,6 +294,8 @@ def edit(
             "probability": probability,
             "source": source,
             "notes": notes,
+            "tags": tag,
+            "custom": {**stored.custom, **parse_pairs(field, what="--field")} if field else None,
         }
         changes = {name: v for name, v in given.items() if v is not None}
         data = DealUpdate.build(**changes, **_refs(session, contact, owner))

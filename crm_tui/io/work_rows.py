@@ -26,6 +26,7 @@ from crm_tui.errors import CrmError, FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
 from crm_tui.io.json_contacts import json_array
+from crm_tui.records import split_tags
 from crm_tui.schemas import DealCreate, InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
 from crm_tui.vocabulary import DEFAULT_CURRENCY, ImportKind
@@ -138,6 +139,10 @@ def _values(entity: Entity, cells: list[str], columns: dict[str, int]) -> dict[s
         raw = _get(cells, columns, *declared.column_names)
         if declared.kind is Kind.FLAG:
             values[declared.name] = raw.lower() in _TRUE
+        elif declared.kind is Kind.TAGS:
+            values[declared.name] = split_tags(raw)
+        elif declared.kind is Kind.CUSTOM:
+            values[declared.name] = _custom(raw)
         elif declared.kind in (Kind.MOMENT, Kind.DATE):
             values[declared.name] = _READ[declared.kind](raw)
         elif declared.kind in _READ:
@@ -146,6 +151,19 @@ def _values(entity: Entity, cells: list[str], columns: dict[str, int]) -> dict[s
         elif raw or declared.kind is not Kind.CHOICE:
             values[declared.name] = raw
     return values
+
+
+def _custom(raw: str) -> dict[str, Any]:
+    """Custom fields as a JSON export holds them: an object of names and values."""
+    if not raw:
+        return {}
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        raise ValueError(f"custom is an object of names and values, not {raw[:40]!r}")
+    return found
 
 
 def _named(entity: Entity, kind: Kind, cells: list[str], columns: dict[str, int]) -> str:
@@ -263,13 +281,13 @@ def json_work_rows(
 
 def _cell(value: Any) -> str:
     """A JSON value as the CSV export writes it: "yes" or blank for true or false, a list
-    (``depends_on``) as its items separated by spaces, nothing for null."""
+    (``depends_on``, tags) as its items separated by commas, nothing for null."""
     if value is None or value is False:
         return ""
     if value is True:
         return "yes"
     if isinstance(value, list):
-        return " ".join(_cell(item) for item in value)
+        return ", ".join(_cell(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -91,6 +91,10 @@ def _cells(field: Field, item: Any) -> list[Any]:
         return [str(Money(value, item.currency).amount)]
     if field.kind is Kind.WAITS_FOR:
         return [" ".join(str(i) for i in value)]
+    if field.kind is Kind.TAGS:
+        from crm_tui.records import tags_text
+
+        return [tags_text(value)]
     if field.kind in (Kind.WHOLE, Kind.PERCENT):
         return [value]
     return [value or ""]

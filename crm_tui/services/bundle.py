@@ -43,6 +43,7 @@ TABLES: list[type[SQLModel]] = [
     models.DealStage,
     models.LostReason,
     models.Deal,
+    models.DealTag,
     models.DealStageChange,
     models.Project,
     models.Interaction,

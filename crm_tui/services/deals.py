@@ -9,12 +9,12 @@ stage opens it again. Its probability is its own when set, else its stage's.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import delete, insert, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -25,9 +25,11 @@ from crm_tui.models import (
     Deal,
     DealStage,
     DealStageChange,
+    DealTag,
     LostReason,
     Organization,
     Pipeline,
+    Tag,
     TeamMember,
 )
 from crm_tui.schemas import DealCreate, DealRead, DealUpdate
@@ -36,6 +38,7 @@ from crm_tui.services.common import (
     Page,
     Segment,
     check_version,
+    chunked,
     count_rows,
     keyset_page,
     live_row,
@@ -44,6 +47,7 @@ from crm_tui.services.common import (
     utcnow,
 )
 from crm_tui.services.organizations import organization_named
+from crm_tui.services.tags import tag_ids
 from crm_tui.text import fold, sort_key
 from crm_tui.validation import MAX_ID
 from crm_tui.vocabulary import Outcome
@@ -215,6 +219,8 @@ def add_deal(
     session.add(deal)
     session.flush()
     assert deal.id is not None
+    if data.tags:
+        _set_tags(session, deal.id, data.tags)
     change = DealStageChange(
         deal_id=deal.id, to_stage_id=stage.id, changed_at=closed or created, actor_id=actor_id
     )
@@ -237,6 +243,28 @@ def _stage(session: Session, stage_id: int) -> StageRead:
     return StageRead(
         stage_id, row.pipeline_id, row.name, row.position, row.probability, row.outcome
     )
+
+
+def _set_tags(session: Session, deal_id: int, names: list[str]) -> None:
+    """Make the deal's tags ``names`` (new tags are created)."""
+    session.execute(delete(DealTag).where(DealTag.deal_id == deal_id))
+    ids = tag_ids(session=session, names=names)
+    if ids:
+        session.execute(insert(DealTag), [{"deal_id": deal_id, "tag_id": t} for t in ids.values()])
+
+
+def _tags_of(session: Session, deal_ids: list[int]) -> dict[int, list[str]]:
+    """Each deal's tags, by name (the deals of one page or one list at a time)."""
+    found: dict[int, list[str]] = {}
+    for chunk in chunked(sorted(set(deal_ids)), 500):
+        rows = session.execute(
+            select(DealTag.deal_id, Tag.name)
+            .join(Tag, Tag.id == DealTag.tag_id)
+            .where(col(DealTag.deal_id).in_(chunk))
+        )
+        for deal_id, name in rows:
+            found.setdefault(deal_id, []).append(name)
+    return {deal_id: sorted(names, key=fold) for deal_id, names in found.items()}
 
 
 def check_deal(*, session: Session, deal_id: int | None) -> None:
@@ -264,6 +292,9 @@ def update_deal(
     deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
     check_version(deal, expected_version, describe=f"deal #{deal_id}")
     changes = data.model_dump(exclude_unset=True)
+    tags = changes.pop("tags", None)
+    if tags is not None:
+        _set_tags(session, deal_id, tags)
     if "contact_id" in changes:
         _live_contact(session, changes["contact_id"])
     if "organization" in changes:
@@ -391,6 +422,7 @@ class DealQuery:
     owner_id: int | None = None
     contact_id: int | None = None
     organization_id: int | None = None  # its own, or one of its people's
+    tag: str | None = None  # carrying this tag (by name, ignoring case)
     open_only: bool = False
     trash: bool = False
     search: str = ""  # in the title, ignoring case and accents
@@ -430,16 +462,10 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
         conditions.append(
             or_(Deal.organization_id == query.organization_id, col(Deal.contact_id).in_(people))
         )
-    closed = col(Deal.closed_at)
-    since = query.closed_since
-    if query.open_only:
-        conditions.append(closed.is_(None))
-    elif query.closed_only:
-        conditions.append(closed.is_not(None) if since is None else closed >= since)
-    elif since is not None:
-        conditions.append(or_(closed.is_(None), closed >= since))
-    if query.closed_before is not None:
-        conditions.append(closed < query.closed_before)
+    conditions += _closing(query)
+    if query.tag is not None:
+        tagged = select(DealTag.deal_id).join(Tag, Tag.id == DealTag.tag_id)
+        conditions.append(col(Deal.id).in_(tagged.where(Tag.key == fold(query.tag))))
     if query.outcome is not None:
         of_outcome = select(DealStage.id).where(DealStage.outcome == query.outcome)
         conditions.append(col(Deal.stage_id).in_(of_outcome))
@@ -449,6 +475,22 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
         conditions.append(col(Deal.stage_entered_at) < query.entered_before)
     if query.search.strip():
         conditions.append(col(Deal.sort_title).contains(sort_key(query.search), autoescape=True))
+    return conditions
+
+
+def _closing(query: DealQuery) -> list[ColumnElement[bool]]:
+    """What ``query`` asks of when a deal closed (open ones have not)."""
+    closed = col(Deal.closed_at)
+    since = query.closed_since
+    conditions: list[ColumnElement[bool]] = []
+    if query.open_only:
+        conditions.append(closed.is_(None))
+    elif query.closed_only:
+        conditions.append(closed.is_not(None) if since is None else closed >= since)
+    elif since is not None:
+        conditions.append(or_(closed.is_(None), closed >= since))
+    if query.closed_before is not None:
+        conditions.append(closed < query.closed_before)
     return conditions
 
 
@@ -473,7 +515,7 @@ def list_deals(
     statement = _read_query().where(*deal_conditions(query)).order_by(*ordering)
     # More than the databases hold ids for is all of them (a LIMIT past 2**63 - 1 overflows).
     statement = statement.limit(min(limit, MAX_ID)).offset(min(offset, MAX_ID))
-    return [_read(row) for row in session.execute(statement)]
+    return _reads(session, session.execute(statement))
 
 
 def _segments(order: DealOrder) -> tuple[list[Segment], bool]:
@@ -519,7 +561,7 @@ def page_deals(
         offset=offset,
         key_of=key_of,
     )
-    return Page([_read(row) for row in found.rows], found.first, found.last, found.has_more)
+    return Page(_reads(session, found.rows), found.first, found.last, found.has_more)
 
 
 def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
@@ -537,7 +579,7 @@ def deals_read(*, session: Session, page: int = 1000) -> Iterator[DealRead]:
         if not ids:
             return
         rows = session.execute(_read_query().where(col(Deal.id).in_(ids)).order_by(Deal.id))
-        yield from (_read(row) for row in rows)
+        yield from _reads(session, rows)
         after = ids[-1]
 
 
@@ -551,7 +593,7 @@ def get_deal(*, session: Session, deal_id: int) -> DealRead:
     row = session.execute(_read_query().where(Deal.id == deal_id)).first()
     if row is None:
         raise NotFoundError(f"no deal with id {deal_id}")
-    return _read(row)
+    return _reads(session, [row])[0]
 
 
 def _read_query() -> Any:
@@ -577,10 +619,18 @@ def _read_query() -> Any:
     )
 
 
-def _read(row: Any) -> DealRead:
+def _reads(session: Session, rows: Iterable[Any]) -> list[DealRead]:
+    """Rows of ``_read_query`` as deals, with their tags."""
+    rows = list(rows)
+    tags = _tags_of(session, [row[0].id for row in rows])
+    return [_read(row, tags.get(row[0].id, [])) for row in rows]
+
+
+def _read(row: Any, tags: list[str]) -> DealRead:
     deal: Deal = row[0]
     assert deal.id is not None
     return DealRead(
+        tags=tags,
         id=deal.id,
         title=deal.title,
         value_minor=deal.value_minor,

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from crm_tui.models import Contact, Deal, DealStageChange, LostReason
+from crm_tui.models import Contact, Deal, DealStageChange, DealTag, LostReason
 from crm_tui.services.common import bulk_insert, reset_id_sequences
 from crm_tui.services.deals import StageRead, stages
 from crm_tui.text import sort_key
 from crm_tui.vocabulary import Outcome
 
 CONTACTS_PER_DEAL = 4
+VIP_TAG = 1  # the id of the demo's first tag
 MIN_DEALS = 48
 # Whole major units a deal is worth, by currency (IRR deals are large numbers of rials).
 _VALUES = {"EUR": (800, 60_000, 50), "IRR": (200_000_000, 30_000_000_000, 10_000_000)}
@@ -118,6 +119,10 @@ def write_deals(
             )
             before = moved.id
     bulk_insert(session=session, model=Deal, rows=deals)
+    # Every fifth deal carries the first of the demo's tags ("vip"): the pipeline's tag
+    # filter has something to find.
+    tagged = [{"deal_id": i, "tag_id": VIP_TAG} for i in range(5, count + 1, 5)]
+    bulk_insert(session=session, model=DealTag, rows=tagged)
     bulk_insert(session=session, model=DealStageChange, rows=changes)
     reset_id_sequences(session=session, tables=("deal", "deal_stage_change"))
     return count

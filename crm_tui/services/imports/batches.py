@@ -20,6 +20,7 @@ from crm_tui.models import (
     Contact,
     ContactTag,
     Deal,
+    DealTag,
     ImportBatch,
     ImportChange,
     Organization,
@@ -163,7 +164,7 @@ class UndoReport:
 # What uses a row an import created: it stays while any of these names it.
 _USED_BY: dict[Any, tuple[Any, ...]] = {
     Organization: (Contact.organization_id, Deal.organization_id),
-    Tag: (ContactTag.tag_id,),
+    Tag: (ContactTag.tag_id, DealTag.tag_id),
     Project: (Task.project_id,),
 }
 

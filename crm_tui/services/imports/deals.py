@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from crm_tui.errors import CrmError, ValidationError
 from crm_tui.io.contact_rows import RowError
 from crm_tui.io.work_rows import WorkRow
-from crm_tui.models import Deal, DealStageChange, Interaction, Organization, Task
+from crm_tui.models import Deal, DealStageChange, Interaction, Organization, Tag, Task
 from crm_tui.schemas import DealCreate
 from crm_tui.services.common import chunked, utcnow
 from crm_tui.services.deals import (
@@ -137,6 +137,8 @@ class Deals(Work):
     ) -> tuple[list[int], dict[str, list[int]]]:
         names = [row.values.get("organization", "") for row in rows]
         _, organizations = organizations_named(session=session, names=names)
+        tags = {fold(tag) for row in rows for tag in row.values.get("tags", [])}
+        tags_before = _tags_there(session, tags)
         by_id = {stage.id: stage for stage in self.stages.values()}
         created: list[int] = []
         for row in rows:
@@ -159,7 +161,8 @@ class Deals(Work):
                 assert stored is not None
                 stored.contact_id = contact_id
             created.append(deal_id)
-        return created, {"organization": sorted(organizations)}
+        new_tags = _tags_there(session, tags - set(tags_before))
+        return created, {"organization": sorted(organizations), "tag": sorted(new_tags.values())}
 
     def named(self, row_id: int, text: list[Any]) -> str:
         return f"deal #{row_id} {text[0]}"
@@ -185,8 +188,9 @@ class Deals(Work):
             session.execute(delete(DealStageChange).where(col(DealStageChange.deal_id).in_(chunk)))
 
     def removed(self, session: Session, batch_id: int, ids: list[int], report: UndoReport) -> None:
-        organizations = created_ids(session=session, batch_id=batch_id, entity="organization")
-        remove_unused(session=session, model=Organization, ids=set(organizations), report=report)
+        for entity, model in (("organization", Organization), ("tag", Tag)):
+            made = created_ids(session=session, batch_id=batch_id, entity=entity)
+            remove_unused(session=session, model=model, ids=set(made), report=report)
 
 
 # What a row gives the create model (the rest is looked up or is the deal's history).
@@ -210,6 +214,14 @@ def _check_times(values: dict[str, Any], stage: StageRead) -> None:
         raise ValidationError(f"closed_at is for a won or lost deal, and {stage.name!r} is open")
     if created is not None and closed is not None and created > closed:
         raise ValidationError("created_at is after closed_at")
+
+
+def _tags_there(session: Session, keys: set[str]) -> dict[str, int]:
+    """The stored tags of ``keys`` (folded names): their ids by key."""
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(keys), CHUNK):
+        found.update(session.execute(select(Tag.key, Tag.id).where(col(Tag.key).in_(chunk))).all())
+    return found
 
 
 def _stored(session: Session, key: tuple[Any, ...]) -> bool:
