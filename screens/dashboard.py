@@ -194,6 +194,8 @@ class DashboardScreen(CrmScreen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if message.dashboard.current.period != self.period:
+            return  # read for a period left since (the newer one's load follows)
         self.dashboard = found = message.dashboard
         now, then = found.current.period, found.previous.period
         self.query_one("#dashboard-status", Static).update(

@@ -118,6 +118,7 @@ class _Loaded:
     stages: list[StageRead]
     totals: dict[int, Totals]
     pages: dict[str, Page[DealRead]]
+    query: DealQuery  # what was read: a board since asked for other deals drops it
 
 
 def _open(query: DealQuery) -> DealQuery:
@@ -293,7 +294,7 @@ class PipelineScreen(CrmScreen):
                 for part in (_open(pipeline), _closed(pipeline)):  # each through its index
                     totals.update(reports.stage_totals(session=session, query=part))
                 pages = {str(stage.id): _column(session, pipeline, stage) for stage in found}
-            return _Loaded(found, totals, pages)
+            return _Loaded(found, totals, pages, query)
 
         loaded = self.guarded(load)
         if loaded is not None:
@@ -302,6 +303,8 @@ class PipelineScreen(CrmScreen):
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
         loaded = message.loaded
+        if loaded.query != self._query():
+            return  # read for a filter or a search changed since (a newer load follows)
         self.stages = loaded.stages
         board = self.board
         current = board.current
