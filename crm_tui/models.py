@@ -446,7 +446,20 @@ class Deal(SQLModel, table=True):
         # and the open deals' totals from the index alone.
         _partial("ix_deal_live_stage_close", "stage_id", "expected_close", "id"),
         _partial("ix_deal_live_stage_closed", "stage_id", "closed_at", "id"),
-        _partial("ix_deal_live_closed", "closed_at", "id"),  # the reports of a period
+        # The figures of a period (0013): its closed deals, and what they sum and group by;
+        # the forecast: the open ones (no close time) by expected close, likewise.
+        _partial(
+            "ix_deal_live_closed_figures",
+            "closed_at",
+            "expected_close",
+            "stage_id",
+            "currency",
+            "value_minor",
+            "probability",
+            "owner_id",
+            "lost_reason_id",
+            "created_at",
+        ),
         Index(
             "ix_deal_open_totals",
             "stage_id",
@@ -506,7 +519,17 @@ class DealStageChange(SQLModel, table=True):
     and the length of a sale are read from these, not guessed."""
 
     __tablename__ = "deal_stage_change"
-    __table_args__ = (Index("ix_deal_stage_change_deal", "deal_id", "changed_at"),)
+    __table_args__ = (
+        Index("ix_deal_stage_change_deal", "deal_id", "changed_at"),
+        # A won deal's stays, each one row: the stage left, when it was left and entered.
+        Index(
+            "ix_deal_stage_change_stays",
+            "deal_id",
+            "from_stage_id",
+            "changed_at",
+            "from_entered_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     deal_id: int = Field(
@@ -515,6 +538,7 @@ class DealStageChange(SQLModel, table=True):
     from_stage_id: int | None = _fk("deal_stage.id", ondelete="SET NULL", index=True)
     to_stage_id: int | None = _fk("deal_stage.id", ondelete="SET NULL", index=True)
     changed_at: datetime
+    from_entered_at: datetime | None = None  # when the stage it left was entered
     actor_id: int | None = _fk("team_member.id", ondelete="SET NULL")
 
 

@@ -10,9 +10,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 from sqlmodel import Session, col
 
 from crm_tui.db import Database
@@ -45,11 +46,12 @@ def _history(session: Session, deal_id: int, created: datetime, *moves: tuple[st
         .order_by(DealStageChange.id)
     ).all()
     times = [created, *(when for _, when in moves)]
-    for change_id, when in zip(changes, times, strict=True):
+    entered = [None, *times[:-1]]  # each change left the stage the one before entered
+    for change_id, when, since in zip(changes, times, entered, strict=True):
         session.execute(
             update(DealStageChange)
             .where(col(DealStageChange.id) == change_id)
-            .values(changed_at=when)
+            .values(changed_at=when, from_entered_at=since)
         )
     closed = times[-1] if moves and moves[-1][0] in ("Won", "Lost") else None
     session.execute(
@@ -258,3 +260,26 @@ def test_the_report_command_agrees_with_the_service(db: Database, db_url: str) -
     )
     assert done.returncode == 1
     assert done.stderr.startswith("crm: error: the period ends (2026-03-01) before it starts")
+
+
+def test_the_upgrade_gives_each_stored_change_when_the_stage_it_left_was_entered(
+    fixture: Session,
+) -> None:
+    """Migration 0013's backfill: stage changes stored without it get it from the change
+    before them, and the days in each stage come out as they did."""
+    import importlib.util
+
+    from crm_tui import migrations
+
+    path = Path(migrations.__file__).parent / "versions" / "0013_stage_stays.py"
+    spec = importlib.util.spec_from_file_location("stage_stays", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    before = reports.cycle(session=fixture, period=APRIL).rows
+    stored = select(DealStageChange.id, DealStageChange.from_entered_at)
+    kept = dict(fixture.execute(stored).all())
+    fixture.execute(update(DealStageChange).values(from_entered_at=None))
+    fixture.execute(text(migration._BACKFILL))
+    assert dict(fixture.execute(stored).all()) == kept
+    assert reports.cycle(session=fixture, period=APRIL).rows == before

@@ -114,22 +114,25 @@ def build_dashboard(
     coming = Period.month_of(today, jalali=jalali, months=FORECAST_MONTHS)
     return Dashboard(
         current=figures(session=session, period=period),
-        previous=figures(session=session, period=previous),
+        previous=figures(session=session, period=previous, charts=False),
         forecast=reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
         stage_days=reports.cycle(session=session, period=period),
         team=reports.team(session=session, period=period),
     )
 
 
-def figures(*, session: Session, period: Period) -> Figures:
+def figures(*, session: Session, period: Period, charts: bool = True) -> Figures:
+    """The figures of ``period``; ``charts``: with what its charts draw (lost reasons and
+    channels), which the period shown beside it does without."""
     sales = reports.sales_totals(session=session, period=period)
     found = Figures(period, sales.won, sales.lost, sales.revenue, sales.average)
     start, end = period.instants
     found.cycle_days = reports.sales_cycle(session=session, period=period)[1]
-    found.lost_reasons = _lost_reasons(session, period)
     _leads(session, found, start, end)
-    found.channels = _channels(session, start, end)
     _complaints(session, found, start, end)
+    if charts:
+        found.lost_reasons = _lost_reasons(session, period)
+        found.channels = _channels(session, start, end)
     return found
 
 

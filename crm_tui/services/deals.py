@@ -348,6 +348,7 @@ def _record_move(
             from_stage_id=deal.stage_id,
             to_stage_id=stage.id,
             changed_at=now,
+            from_entered_at=deal.stage_entered_at,
             actor_id=actor_id,
         )
     )

@@ -106,6 +106,7 @@ def write_deals(
             }
         )
         before: int | None = None
+        since: datetime | None = None  # when the stage left was entered
         for moved, when in path.moves:
             changes.append(
                 {
@@ -114,10 +115,11 @@ def write_deals(
                     "from_stage_id": before,
                     "to_stage_id": moved.id,
                     "changed_at": when,
+                    "from_entered_at": since,
                     "actor_id": owner,
                 }
             )
-            before = moved.id
+            before, since = moved.id, when
     bulk_insert(session=session, model=Deal, rows=deals)
     # Every fifth deal carries the first of the demo's tags ("vip"): the pipeline's tag
     # filter has something to find.

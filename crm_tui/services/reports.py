@@ -406,36 +406,24 @@ def sales_cycle(*, session: Session, period: Period) -> tuple[int, float | None]
 
 def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
     """For each open stage the won deals passed through: how many, and their average days
-    in it (entered to left; a deal that entered a stage twice counts both stays)."""
-    left = (
-        func.lead(DealStageChange.changed_at)
-        .over(
-            partition_by=DealStageChange.deal_id,
-            order_by=(DealStageChange.changed_at, DealStageChange.id),
-        )
-        .label("left_at")
-    )
-    stays = (
-        select(
-            DealStageChange.deal_id,
-            col(DealStageChange.to_stage_id).label("stage_id"),
-            DealStageChange.changed_at.label("entered_at"),  # type: ignore[attr-defined]
-            left,
-        )
-        .where(col(DealStageChange.deal_id).in_(won))
-        .subquery()
-    )
-    days = days_between(session=session, start=stays.c.entered_at, end=stays.c.left_at)
+    in it (entered to left; a deal that entered a stage twice counts both stays). A stay is
+    the change that left the stage, which says when it was entered."""
+    left = DealStageChange
+    days = days_between(session=session, start=left.from_entered_at, end=left.changed_at)
     rows = session.execute(
         select(
             DealStage.id,
             DealStage.name,
             DealStage.position,
-            func.count(func.distinct(stays.c.deal_id)),
+            func.count(func.distinct(left.deal_id)),
             func.avg(days),
         )
-        .join(DealStage, DealStage.id == stays.c.stage_id)
-        .where(stays.c.left_at.is_not(None), DealStage.outcome == Outcome.OPEN.value)
+        .join(DealStage, DealStage.id == left.from_stage_id)
+        .where(
+            col(left.deal_id).in_(won),
+            col(left.from_entered_at).is_not(None),
+            DealStage.outcome == Outcome.OPEN.value,
+        )
         .group_by(DealStage.id, DealStage.name, DealStage.position)
     )
     groups: dict[Any, _Group] = {}
