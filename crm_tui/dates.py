@@ -140,7 +140,7 @@ def _calendar_day(year: int, month: int, day: int, word: str) -> date:
         raise DateError(f"no such day: {word!r}") from None
 
 
-def _english(text: str) -> str:
+def english_words(text: str) -> str:
     """``text`` with Persian and Arabic digits and Persian date words in the English
     grammar's terms (lower-cased, whitespace kept as one space)."""
     text = text.translate(_DIGITS).strip().lower()
@@ -170,7 +170,7 @@ def jalali_day(text: str) -> date | None:
 
 
 def _jalali(text: str) -> tuple[str, date] | None:
-    for word in _english(text).split():
+    for word in english_words(text).split():
         written = _written_date(word)
         if written is not None and written[0] < JALALI_BEFORE:
             try:
@@ -205,7 +205,7 @@ def parse_when(text: str, *, now: datetime | None = None) -> datetime:
 
 
 def _parse_when(text: str, now: datetime) -> datetime:
-    words = _english(text).split()
+    words = english_words(text).split()
     if not words or words == ["now"]:
         return now
     if len(words) == 1 and (delta := _offset(words[0])) is not None:
@@ -234,7 +234,7 @@ def parse_day(text: str, *, today: date | None = None) -> date:
 
 
 def _parse_day(text: str, today: date) -> date:
-    word = _english(text)
+    word = english_words(text)
     if not word:
         raise DateError("a date is required")
     delta = _offset(word)
@@ -275,7 +275,7 @@ def written_day(text: str) -> date | None:
     """The day a date written in numbers names ("1990-12-24", "24.12.1990", "1369/10/03" and
     "۱۳۶۹-۱۰-۰۳" in Jalali: a year below 1700); None for other text (no words: "tomorrow"
     is nobody's birthday)."""
-    word = _english(text)
+    word = english_words(text)
     written = _written_date(word)
     return _calendar_day(*written, word) if written is not None else None
 

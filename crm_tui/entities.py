@@ -39,6 +39,7 @@ class Kind(StrEnum):
     WAITS_FOR = "waits for"  # the ids of the tasks a task waits for
     MONEY = "money"  # whole minor units of the record's currency (``crm_tui.money``)
     DEAL = "deal"  # a deal's id
+    REPEAT = "repeat"  # an iCalendar RRULE ("" for none), read as people say it too
     LISTED = "listed"  # a row of an editable list (a stage): stored by id, named in files
 
 
@@ -229,6 +230,7 @@ TASK = Entity(
         Field(
             "depends_on", "Waits for", Kind.WAITS_FOR, column=None, aliases=("after", "waits_for")
         ),
+        Field("repeat", "Repeats", Kind.REPEAT, searched=Searched.NO, aliases=("rrule",)),
         Field("description", "Description", Kind.LONG_TEXT, aliases=("notes",)),
     ),
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, text
 from sqlmodel import Field, SQLModel
 
 from crm_tui.vocabulary import (  # the columns' values, defined without the database layer
@@ -261,6 +261,16 @@ class Task(SQLModel, table=True):
         Index("ix_task_contact_id", "contact_id"),  # every row: for deleting contacts (0004)
         Index("ix_task_source_interaction", "source_interaction_id"),
         Index("ix_task_deal", "deal_id", "due_date"),  # a deal's tasks; deleting a deal (0011)
+        # One live task of a repeating series a day: finishing an occurrence twice at once
+        # makes one next task (0014).
+        Index(
+            "ux_task_series_due",
+            "series_id",
+            "due_date",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL AND series_id IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NULL AND series_id IS NOT NULL"),
+        ),
         NEVER_REUSED,
     )
 
@@ -280,6 +290,9 @@ class Task(SQLModel, table=True):
     project_id: int | None = _fk("project.id", ondelete="SET NULL")
     source_interaction_id: int | None = _fk("interaction.id", ondelete="SET NULL")
     deal_id: int | None = _fk("deal.id", ondelete="SET NULL")  # the deal it moves forward
+    # An iCalendar RRULE ("" for none), and the series: the id of its first task.
+    repeat: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    series_id: int | None = None
     completed_at: datetime | None = None
     version: int = 1
     created_at: datetime

@@ -400,6 +400,14 @@ class InteractionRead(BaseModel):
 
 
 DUE_BEFORE_START = "the due date is before the start date"
+REPEAT_WITHOUT_DUE = "a repeating task needs a due date (its first time)"
+
+
+def _repeat_rule(value: str) -> str:
+    """A repeat rule as people write it, as the RRULE it is kept as."""
+    from crm_tui.recurrence import parse_repeat
+
+    return parse_repeat(value)
 
 
 def due_before_start(start: Any, due: Any) -> bool:
@@ -423,17 +431,24 @@ class TaskCreate(_Input):
     source_interaction_id: int | None = None
     depends_on: list[int] = Field(default_factory=list)
     deal_id: int | None = None
+    repeat: str = ""  # as people say it ("every 2 weeks on mon") or an RRULE; kept an RRULE
+
+    _repeat = field_validator("repeat")(lambda value: _repeat_rule(value))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
         if due_before_start(self.start_date, self.due_date):
             raise ValueError(DUE_BEFORE_START)
+        if self.repeat and self.due_date is None:
+            raise ValueError(REPEAT_WITHOUT_DUE)
         return self
 
     @classmethod
     def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
         if due_before_start(values.get("start_date"), values.get("due_date")):
             return {"due_date": DUE_BEFORE_START}
+        if values.get("repeat") and not values.get("due_date"):
+            return {"due_date": REPEAT_WITHOUT_DUE}
         return {}
 
 
@@ -452,6 +467,11 @@ class TaskUpdate(_Input):
     project_id: int | None = None
     depends_on: list[int] | None = None
     deal_id: int | None = None
+    repeat: str | None = None  # "": it stops repeating
+
+    _repeat = field_validator("repeat")(
+        lambda value: None if value is None else _repeat_rule(value)
+    )
 
 
 class TaskRead(BaseModel):
@@ -483,6 +503,8 @@ class TaskRead(BaseModel):
     updated_by: str | None = None
     deal_id: int | None = None
     deal: str | None = None  # its title
+    repeat: str = ""  # an RRULE
+    series_id: int | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.status != TaskStatus.DONE and self.due is not None and self.due < today

@@ -16,6 +16,7 @@ from crm_tui import display
 from crm_tui.dates import DateError, parse_day
 from crm_tui.errors import FieldErrors
 from crm_tui.models import TaskStatus
+from crm_tui.recurrence import describe
 from crm_tui.schemas import MemberRead, ProjectRead, TaskCreate, TaskRead, TaskUpdate
 from crm_tui.services.projects import create_project, list_projects
 from crm_tui.services.tasks import create_task, update_task
@@ -46,6 +47,7 @@ FIELDS = {
     "priority",
     "status",
     "project",
+    "repeat",
 }
 PRIORITIES = [("low", 0), ("normal", 1), ("high", 2), ("urgent", 3)]
 NEW_PROJECT = "__new__"
@@ -72,6 +74,7 @@ def task_values(task: TaskRead) -> dict[str, Any]:
         "milestone": task.milestone,
         "description": task.description,
         "deal_id": task.deal_id,
+        "repeat": describe(task.repeat),
     }
 
 
@@ -185,14 +188,7 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
                     ContactPicker(self.contact_id, self.contact_name, id="f-contact"),
                     field="contact",
                 )
-                yield Field(
-                    "Waits for (task ids, e.g. 12, 15)",
-                    Input(
-                        ", ".join(str(i) for i in task.depends_on) if task else "",
-                        id="f-depends_on",
-                    ),
-                    field="depends_on",
-                )
+                yield from self._series_fields(task)
                 yield Field(
                     "Description",
                     TextArea(editable(task.description if task else ""), id="f-description"),
@@ -202,6 +198,26 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def _series_fields(self, task: TaskRead | None) -> ComposeResult:
+        """How the task repeats, and what it waits for."""
+        yield Field(
+            "Repeats (e.g. every 2 weeks on mon, monthly on the last fri)",
+            Input(
+                describe(task.repeat) if task else "",
+                placeholder="does not repeat",
+                id="f-repeat",
+            ),
+            field="repeat",
+        )
+        yield Field(
+            "Waits for (task ids, e.g. 12, 15)",
+            Input(
+                ", ".join(str(i) for i in task.depends_on) if task else "",
+                id="f-depends_on",
+            ),
+            field="depends_on",
+        )
 
     def on_mount(self) -> None:
         self._prepare()
@@ -266,6 +282,7 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
         values["milestone"] = self.query_one("#f-milestone", Checkbox).value
         values["description"] = self.query_one("#f-description", TextArea).text.strip()
         values["deal_id"] = self.deal[0] if self.deal else None
+        values["repeat"] = input_value(self, "#f-repeat")
         if errors:
             raise FieldErrors(errors)
         return values

@@ -312,6 +312,7 @@ _WORK_SAMPLES: dict[str, Any] = {  # each differs from the field's default
     "milestone": True,
     "estimate_hours": 2.5,
     "description": "with\nlines",
+    "repeat": "FREQ=MONTHLY;BYDAY=-1FR",
 }
 
 

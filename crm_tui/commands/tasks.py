@@ -111,7 +111,7 @@ def _print_tasks(tasks: list[Any], early: set[int]) -> None:
             display.digits(str(task.id)),
             task.status,
             display.day(task.due),
-            f"⚠ {task.title}" if task.id in early else task.title,
+            ("⚠ " if task.id in early else "↻ " if task.repeat else "") + task.title,
             task.assignee or "",
             task.contact_name or "",
             task.project or "",
@@ -150,6 +150,9 @@ def add(
         None, "--estimate", min=0, max=MAX_HOURS, metavar="HOURS", help="Estimated hours."
     ),
     deal: int | None = DealOption,
+    repeat: str = typer.Option(
+        "", "--repeat", help='e.g. "every 2 weeks on mon", "monthly on the last fri".'
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Add a task (for a --deal: the deal's contact unless --contact)."""
@@ -167,6 +170,7 @@ def add(
         data = TaskCreate.build(
             title=title,
             deal_id=deal,
+            repeat=repeat,
             due_date=a_day(due, "--due"),
             start_date=a_day(start, "--start"),
             contact_id=contact_id,
@@ -182,8 +186,11 @@ def add(
     if as_json:
         print_json(task)
     else:
+        from crm_tui.recurrence import describe
+
         due = f" due {display.day(task.due)}" if task.due else ""
-        echo(f"added task #{task.id} {task.title}{due}")
+        repeats = f", {describe(task.repeat)}" if task.repeat else ""
+        echo(f"added task #{task.id} {task.title}{due}{repeats}")
     for violation in broken:
         warn(
             f"#{violation.task_id} starts {display.day(violation.starts)}, "
@@ -205,15 +212,36 @@ def done(
     ctx: typer.Context,
     ids: list[int] = typer.Argument(..., callback=an_id, help="Task ids."),
 ) -> None:
-    """Mark tasks done."""
-    from crm_tui.services.tasks import complete_task
+    """Mark tasks done; a repeating one gets its next time."""
+    from crm_tui.services.tasks import complete_task, next_in_series
 
     cli = state(ctx)
     with cli.write() as session:
         actor = cli.actor_id(session)
         finished = [complete_task(session=session, task_id=i, actor_id=actor) for i in ids]
-    for task in finished:
+        following = [next_in_series(session=session, task_id=i) for i in ids]
+    for task, after in zip(finished, following, strict=True):
         echo(f"done: #{task.id} {task.title}")
+        if after is not None:
+            echo(f"next: #{after.id} due {display.day(after.due)}")
+
+
+@app.command()
+def skip(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., callback=an_id, help="Task id."),
+) -> None:
+    """Skip one time of a repeating task.
+
+    That time goes to the trash (it can come back) and the next one comes."""
+    from crm_tui.services.tasks import skip_task
+
+    cli = state(ctx)
+    with cli.write() as session:
+        following = skip_task(session=session, task_id=task_id, actor_id=cli.actor_id(session))
+    echo(f"skipped #{task_id}")
+    if following is not None:
+        echo(f"next: #{following.id} due {display.day(following.due)}")
 
 
 @app.command()

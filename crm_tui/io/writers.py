@@ -133,8 +133,20 @@ def task_uid(task: TaskRead) -> str:
     return f"task-{task.id}-{int(task.created_at.timestamp())}@crm-tui"
 
 
+def _add_rule(todo: Any, task: TaskRead) -> None:
+    """A repeating task's rule, on the series' open time (a rule reckons from a start: the
+    due day when it has none)."""
+    if task.repeat and task.status != "done":
+        from icalendar import vRecur
+
+        if not task.start:
+            todo.add("dtstart", task.due)
+        todo.add("rrule", vRecur.from_ical(task.repeat))
+
+
 def tasks_ics(tasks: Iterable[TaskRead]) -> bytes:
-    """Tasks as an iCalendar file of VTODOs (RFC 5545); dependencies as RELATED-TO."""
+    """Tasks as an iCalendar file of VTODOs (RFC 5545); dependencies as RELATED-TO, a
+    repeating task's rule as RRULE."""
     from icalendar import Calendar, Todo
 
     calendar = Calendar()
@@ -153,6 +165,7 @@ def tasks_ics(tasks: Iterable[TaskRead]) -> bytes:
             todo.add("dtstart", task.start)
         if task.due:
             todo.add("due", task.due)
+        _add_rule(todo, task)
         todo.add("status", _ICAL_STATUS[task.status])
         todo.add("percent-complete", task.progress)
         todo.add("priority", _ICAL_PRIORITY.get(task.priority, 0))

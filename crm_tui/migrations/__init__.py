@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0013"
+HEAD = "0014"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -20,5 +20,6 @@ KNOWN_REVISIONS = frozenset(
         "0011",
         "0012",
         "0013",
+        "0014",
     }
 )

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from crm_tui.dates import DateError, check_day
@@ -22,8 +23,10 @@ from crm_tui.models import (
     TaskDependency,
     TaskStatus,
 )
+from crm_tui.recurrence import next_after
 from crm_tui.schemas import (
     DUE_BEFORE_START,
+    REPEAT_WITHOUT_DUE,
     TaskCreate,
     TaskRead,
     TaskUpdate,
@@ -141,6 +144,8 @@ def _read(
         updated_by=members.get(task.updated_by_id) if task.updated_by_id else None,
         deal_id=task.deal_id,
         deal=deal_title,
+        repeat=task.repeat,
+        series_id=task.series_id,
     )
 
 
@@ -260,6 +265,8 @@ def create_task(*, session: Session, data: TaskCreate, actor_id: int | None = No
     session.add(task)
     session.flush()
     assert task.id is not None
+    if task.repeat:
+        task.series_id = task.id  # the first of its series
     if data.depends_on:
         set_dependencies(session=session, task_id=task.id, depends_on=data.depends_on)
     return get_task(session=session, task_id=task.id)
@@ -269,15 +276,94 @@ def _describe(task: Task) -> str:
     return f"task {task.title!r} (#{task.id})"
 
 
-def _apply_status(task: Task, status: str) -> None:
+def _apply_status(task: Task, status: str) -> bool:
+    """Put ``task`` in ``status``; whether that finished it (it was not done before)."""
     if status == task.status:
-        return
+        return False
     task.status = status
     if status == TaskStatus.DONE.value:
         task.completed_at = utcnow()
         task.progress = 100
-    else:
-        task.completed_at = None
+        return True
+    task.completed_at = None
+    return False
+
+
+def _finished(session: Session, task: Task, status: str, actor_id: int | None) -> None:
+    """Put ``task`` in ``status``; a repeating task finished now makes its next one."""
+    if _apply_status(task, status):
+        continue_series(session=session, task=task, actor_id=actor_id)
+
+
+def continue_series(*, session: Session, task: Task, actor_id: int | None = None) -> int | None:
+    """The next task of ``task``'s series, made now: due on the rule's next day after this
+    one's due (its start as far before), the rest copied, todo; its id, or None when the
+    rule has no more or the next one exists already (someone finished this one too)."""
+    if not task.repeat or task.due_date is None:
+        return None
+    found = next_after(task.repeat, task.due_date)
+    if found is None:
+        return None
+    due, rule = found
+    start = due - (task.due_date - task.start_date) if task.start_date else None
+    now = utcnow()
+    following = Task(
+        title=task.title,
+        description=task.description,
+        priority=task.priority,
+        start_date=start,
+        due_date=due,
+        milestone=task.milestone,
+        estimate_hours=task.estimate_hours,
+        assignee_id=task.assignee_id,
+        contact_id=task.contact_id,
+        project_id=task.project_id,
+        deal_id=task.deal_id,
+        repeat=rule,
+        series_id=task.series_id or task.id,
+        position=_next_position(session, TaskStatus.TODO.value),
+        created_at=now,
+        updated_at=now,
+        created_by_id=actor_id,
+        updated_by_id=actor_id,
+    )
+    try:
+        with session.begin_nested():  # the series' one task a day (ux_task_series_due)
+            session.add(following)
+            session.flush()
+    except IntegrityError:
+        return None
+    return following.id
+
+
+def next_in_series(*, session: Session, task_id: int) -> TaskRead | None:
+    """The live task of ``task_id``'s series due next after it, if any."""
+    task = session.get(Task, task_id)
+    if task is None or task.series_id is None or task.due_date is None:
+        return None
+    found = session.scalar(
+        select(Task.id)
+        .where(
+            Task.series_id == task.series_id,
+            col(Task.due_date) > task.due_date,
+            col(Task.deleted_at).is_(None),
+        )
+        .order_by(Task.due_date)
+        .limit(1)
+    )
+    return get_task(session=session, task_id=found) if found is not None else None
+
+
+def skip_task(*, session: Session, task_id: int, actor_id: int | None = None) -> TaskRead | None:
+    """Skip one time of a repeating task: its next one is made and this one goes to the
+    trash (whence it can come back); the next one, or None when the rule has no more."""
+    task = live_row(session=session, model=Task, row_id=task_id, what="task")
+    if not task.repeat:
+        raise ValidationError(f"task #{task_id} does not repeat: finish it or delete it")
+    continue_series(session=session, task=task, actor_id=actor_id)
+    set_deleted(session=session, model=Task, ids=[task_id], deleted_at=utcnow(), actor_id=actor_id)
+    session.flush()
+    return next_in_series(session=session, task_id=task_id)
 
 
 def _editable(session: Session, task_id: int, expected_version: int | None) -> Task:
@@ -310,10 +396,14 @@ def update_task(
         setattr(task, name, value)
     if due_before_start(task.start_date, task.due_date):
         raise ValidationError(DUE_BEFORE_START, field="due_date")
+    if task.repeat and task.due_date is None:
+        raise ValidationError(REPEAT_WITHOUT_DUE, field="due_date")
+    if task.repeat and task.series_id is None:
+        task.series_id = task.id  # the first of its series from now
     if status is not None:
         if status != task.status:
             task.position = _next_position(session, str(status))
-        _apply_status(task, str(status))
+        _finished(session, task, str(status), actor_id)
     touch(task, actor_id=actor_id)
     session.flush()
     if depends_on is not None:
@@ -323,7 +413,7 @@ def update_task(
 
 def complete_task(*, session: Session, task_id: int, actor_id: int | None = None) -> TaskRead:
     task = live_row(session=session, model=Task, row_id=task_id, what="task")
-    _apply_status(task, TaskStatus.DONE.value)
+    _finished(session, task, TaskStatus.DONE.value, actor_id)
     touch(task, actor_id=actor_id)
     session.flush()
     return get_task(session=session, task_id=task_id)
@@ -344,7 +434,7 @@ def move_task(
     if status is not None and status != task.status:
         TaskStatus(status)  # refuses an unknown column
         task.position = _next_position(session, status)
-        _apply_status(task, status)
+        _finished(session, task, status, actor_id)
     if offset:
         _shift_position(session, task, offset)
     touch(task, actor_id=actor_id)
@@ -690,7 +780,7 @@ def complete_follow_ups(
             Task.status != TaskStatus.DONE.value,
         )
     ):
-        _apply_status(task, TaskStatus.DONE.value)
+        _finished(session, task, TaskStatus.DONE.value, actor_id)
         touch(task, actor_id=actor_id)
         done.append(task.id)
     session.flush()

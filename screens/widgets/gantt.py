@@ -389,7 +389,7 @@ class GanttChart(ScrollView, can_focus=True):
 
     def _label(self, task: TaskRead, selected: bool, base: Style) -> list[Segment]:
         broken = self.broken.get(task.id)
-        marker = "⚠" if broken else ("◆" if task.milestone else " ")
+        marker = "⚠" if broken else ("◆" if task.milestone else ("↻" if task.repeat else " "))
         waits = (
             f" ←{','.join(display.ident(i) for i in task.depends_on)}" if task.depends_on else ""
         )

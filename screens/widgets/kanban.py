@@ -36,7 +36,7 @@ class KanbanBoard(Board):
 
     def _lines(self, task: TaskRead) -> list[CardLine]:
         done = task.status == TaskStatus.DONE.value
-        marker = "◆ " if task.milestone else ""
+        marker = "◆ " if task.milestone else ("↻ " if task.repeat else "")
         who = " · ".join(p for p in (task.contact_name, task.assignee) if p)
         due = f"due {bidi.layout(display.day_month(task.due))}" if task.due else "no due date"
         progress = f"{progress_bar(task.progress, 8)} {display.digits(str(task.progress))}%"
