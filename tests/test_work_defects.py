@@ -11,7 +11,6 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, OptionList, Static
-from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli_app
 from crm_tui.db import Database
@@ -27,6 +26,7 @@ from screens.log_dialogs import DueDialog, FollowUpDialog
 from screens.tasks import TasksScreen
 from screens.today import TodayScreen
 from screens.widgets.gantt import HEADER, SCALES, GanttChart
+from tests.cli_runner import CliRunner
 from tests.conftest import FIXED_TODAY, add_contact
 from tests.screens_helpers import make_app, open_screen, settle, settle_until
 
@@ -623,6 +623,12 @@ def test_crm_log_names_the_follow_up_still_open(demo_db: Database, demo_url: str
     )
     assert f"follow-up #{task.id} '{task.title}' is still open" in out
     assert f"crm tasks done {task.id}" in out
+    # --done-follow-up marks it done with the next call.
+    args = ["--db", demo_url, "log", "Called again", "--contact", str(contact)]
+    out = CliRunner().invoke(cli_app, [*args, "--done-follow-up"]).stdout
+    assert f"follow-up #{task.id} '{task.title}' done" in out and "still open" not in out
+    with demo_db.read() as session:
+        assert get_task(session=session, task_id=task.id).status == "done"
 
 
 @pytest.mark.parametrize(("size", "label"), [((80, 24), 34), ((120, 35), 34), ((200, 50), 50)])

@@ -79,6 +79,9 @@ def log(
         None, "--follow-up", help='Also add a follow-up task due then: "3d", "fri", a date.'
     ),
     deal: int | None = DealOption,
+    done_follow_up: bool = typer.Option(
+        False, "--done-follow-up", help="Mark their open follow-ups due by today done."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Log an interaction (call, email, meeting…) with a contact.
@@ -88,7 +91,7 @@ def log(
     from crm_tui.schemas import InteractionCreate, happened
     from crm_tui.services.common import today
     from crm_tui.services.interactions import create_interaction
-    from crm_tui.services.tasks import create_follow_up, list_follow_ups
+    from crm_tui.services.tasks import complete_follow_ups, create_follow_up, list_follow_ups
 
     _choice(channel, CHANNELS, "--channel")
     _choice(direction, ["in", "out"], "--direction")
@@ -130,17 +133,30 @@ def log(
         waiting = list_follow_ups(
             session=session, contact_id=who.id, due_before=today() + timedelta(days=1)
         )
+        waiting = [open_task for open_task in waiting if task is None or open_task.id != task.id]
+        finished = []
+        if done_follow_up:
+            finished = complete_follow_ups(
+                session=session, task_ids=[t.id for t in waiting], actor_id=actor
+            )
+            waiting = []
     if as_json:
-        print_json({"interaction": interaction, "follow_up": task})
+        print_json({"interaction": interaction, "follow_up": task, "done": finished})
         return
-    echo(f"logged {channel} #{interaction.id} with {who.name}")
+    _said(f"logged {channel} #{interaction.id} with {who.name}", task, finished, waiting)
+
+
+def _said(logged: str, task: Any, finished: list[Any], waiting: list[Any]) -> None:
+    """What ``crm log`` did: the interaction, its new follow-up, those it marked done, and
+    those still open that it may have answered."""
+    echo(logged)
     if task is not None:
         echo(f"follow-up task #{task.id} due {display.day(task.due)}")
+    for done_task in finished:
+        echo(f"follow-up #{done_task.id} '{done_task.title}' done")
     for open_task in waiting:  # this touchpoint may be what they were waiting for
-        if task is not None and open_task.id == task.id:
-            continue
         when = f"due {display.day(open_task.due)}" if open_task.due else "no due date"
         echo(
             f"follow-up #{open_task.id} '{open_task.title}' is still open ({when}): "
-            f"crm tasks done {open_task.id}"
+            f"crm tasks done {open_task.id} (or log with --done-follow-up)"
         )
