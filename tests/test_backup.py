@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.io.backup import backups, describe, make_backup, sha256
+from tests.cli_runner import CliRunner
 from tests.conftest import in_mount_namespace
 
 pytestmark = pytest.mark.sqlite_only  # PostgreSQL: see test_team.py (pg_dump)

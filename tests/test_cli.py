@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.cli_runner import CliRunner
 
 runner = CliRunner()
 

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.config import load_settings
 from crm_tui.errors import ConfigError
+from tests.cli_runner import CliRunner
 
 
 def _config(tmp_path: Path, text: str) -> Path:

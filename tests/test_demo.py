@@ -87,9 +87,8 @@ def test_a_demo_made_early_in_the_day_logs_nothing_later(
 
 def test_ctrl_c_right_after_the_demo_is_saved_is_reported_as_it_happened(db_url: str) -> None:
     """Ctrl-C landing just after the commit printed "nothing was changed" over saved data."""
-    from typer.testing import CliRunner
-
     from crm_tui.cli import app
+    from tests.cli_runner import CliRunner
 
     with ctrl_c_after_each_commit():
         result = CliRunner().invoke(app, ["--db", db_url, "demo", "--contacts", "20"])

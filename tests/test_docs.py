@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import typer.main
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.cli_runner import CliRunner
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli_app
 from crm_tui.db import Database, open_database
@@ -34,6 +33,7 @@ from crm_tui.services.merge import CHOOSABLE, merge_contacts, undo_merge
 from crm_tui.services.team import add_member, team_directory
 from crm_tui.vocabulary import ImportKind
 from screens.contact_detail import contact_content
+from tests.cli_runner import CliRunner
 from tests.databases import Databases, Template
 
 MEMBER = "Nasrin Karimi"

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from tests.cli_runner import CliRunner
 from tests.conftest import in_mount_namespace
 from tests.test_cli import _run
 from tests.test_hostile_text import HOSTILE

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.db import open_database
@@ -24,6 +23,7 @@ from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues
 from crm_tui.records import contact_columns
 from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
+from tests.cli_runner import CliRunner
 from tests.conftest import ctrl_c_after_each_commit
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of shared/samples

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.db import Database, open_database
@@ -22,6 +21,7 @@ from crm_tui.services.contacts import get_contact, update_contact
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.team import add_member, ensure_member, find_member
 from crm_tui.services.templates import StepSpec, get_template, save_template
+from tests.cli_runner import CliRunner
 from tests.conftest import add_contact
 
 runner = CliRunner()
