@@ -576,68 +576,49 @@ DelimiterOpt = typer.Option(None, "--delimiter", help="Field separator (default:
 EncodingOpt = typer.Option(None, "--encoding", help="Text encoding (default: detected).")
 
 
-@import_app.command("interactions")
-def import_interactions(
-    ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
-    ),
-    dry_run: bool = DryRunOpt,
-    skip_bad: bool = SkipBadOpt,
-    rejects: Path | None = RejectsOpt,
-    delimiter: str | None = DelimiterOpt,
-    encoding: str | None = EncodingOpt,
-    as_json: bool = JsonOption,
-) -> None:
-    """Import interactions (CSV); rows already logged are skipped.
+# Each kind of work's import: one command each, the same options, its own columns.
+_WORK_IMPORTS = {
+    "interactions": """Import interactions (CSV); rows already logged are skipped.
 
     Columns: contact_id or contact_email, occurred_at, channel, direction, subject, body,
-    sentiment, complaint, resolved_at. JSON as `crm export interactions` writes it works
-    too (those columns as keys)."""
-    _import_work(
-        ctx, "interactions", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json
-    )
-
-
-@import_app.command("tasks")
-def import_tasks(
-    ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
-    ),
-    dry_run: bool = DryRunOpt,
-    skip_bad: bool = SkipBadOpt,
-    rejects: Path | None = RejectsOpt,
-    delimiter: str | None = DelimiterOpt,
-    encoding: str | None = EncodingOpt,
-    as_json: bool = JsonOption,
-) -> None:
-    """Import tasks (CSV); tasks already on the board are skipped.
+    sentiment, complaint, resolved_at, deal_id. JSON as `crm export interactions` writes it
+    works too (those columns as keys).""",
+    "tasks": """Import tasks (CSV); tasks already on the board are skipped.
 
     Columns: title, status, priority, start, due, progress, milestone, estimate_hours,
-    assignee, contact_id or contact_email, project, depends_on, id. JSON as `crm export
-    tasks` writes it works too (those columns as keys)."""
-    _import_work(ctx, "tasks", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)
-
-
-@import_app.command("deals")
-def import_deals(
-    ctx: typer.Context,
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
-    ),
-    dry_run: bool = DryRunOpt,
-    skip_bad: bool = SkipBadOpt,
-    rejects: Path | None = RejectsOpt,
-    delimiter: str | None = DelimiterOpt,
-    encoding: str | None = EncodingOpt,
-    as_json: bool = JsonOption,
-) -> None:
-    """Import deals (CSV); deals already there are skipped.
+    assignee, contact_id or contact_email, project, depends_on, id, deal_id, repeat. JSON
+    as `crm export tasks` writes it works too (those columns as keys).""",
+    "deals": """Import deals (CSV); deals already there are skipped.
 
     Columns: title, value (as people write it: "1,200.50", "۱٬۲۰۰"), currency (EUR if
     blank), pipeline, stage, probability, expected_close, contact_id or contact_email,
-    organization, owner, source, created_at, closed_at, lost_reason (a lost deal's), notes.
-    Pipeline, stage, reason and owner are names; JSON as `crm export deals` writes it works
-    too."""
-    _import_work(ctx, "deals", file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)
+    organization, owner, source, tags, created_at, closed_at, lost_reason (a lost deal's),
+    notes. Pipeline, stage, reason and owner are names; JSON as `crm export deals` writes it
+    works too.""",
+}
+
+
+def _work_import(kind: str) -> None:
+    """Register ``crm import KIND`` for interactions, tasks or deals."""
+
+    def command(
+        ctx: typer.Context,
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="CSV with a header, or JSON."
+        ),
+        dry_run: bool = DryRunOpt,
+        skip_bad: bool = SkipBadOpt,
+        rejects: Path | None = RejectsOpt,
+        delimiter: str | None = DelimiterOpt,
+        encoding: str | None = EncodingOpt,
+        as_json: bool = JsonOption,
+    ) -> None:
+        _import_work(ctx, kind, file, dry_run, skip_bad, rejects, delimiter, encoding, as_json)
+
+    command.__doc__ = _WORK_IMPORTS[kind]
+    command.__name__ = f"import_{kind}"
+    import_app.command(kind)(command)
+
+
+for _kind in _WORK_IMPORTS:
+    _work_import(_kind)
