@@ -637,6 +637,7 @@ class DealRead(BaseModel):
     notes: str
     custom: dict[str, str]
     tags: list[str] = Field(default_factory=list)
+    updated_by: str | None = None  # who saved this version
     stage_entered_at: datetime
     closed_at: datetime | None
     lost_reason: str | None

@@ -109,11 +109,12 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
 
     def __init__(self, deal: DealRead | None, *, stage_id: int | None = None) -> None:
         super().__init__()
-        self.editing = deal
+        # editing: the version saved over; shown: what the form holds (after a merge, more)
+        self.editing = self.shown = deal
         self.stage_id = deal.stage_id if deal else stage_id
 
     def compose(self) -> ComposeResult:
-        deal = self.editing
+        deal = self.shown
         title = f"Edit deal {display.ident(deal.id)}" if deal else "New deal"
         with Vertical(classes="dialog form-dialog"):
             yield Static(title, classes="dialog-title")
@@ -202,7 +203,7 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
     def _fill_owners(self, members: list[MemberRead]) -> None:
         owner = self.query_one("#f-owner_id", Select)
         options = [(m.name, m.id) for m in members]
-        deal = self.editing
+        deal = self.shown
         if deal and deal.owner_id and deal.owner_id not in {m.id for m in members}:
             options.append((f"{deal.owner} (deactivated)", deal.owner_id))
         owner.set_options(options)
@@ -255,19 +256,54 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
         values = checked_values(self, FIELDS)
         if values is None:
             return
+        self._save(values, self.editing.version if self.editing else None)
+
+    def _save(self, values: dict[str, Any], expected_version: int | None) -> None:
         self.write_in_worker(
-            lambda session: self._write(session, values),
+            lambda session: self._write(session, values, expected_version),
             self.dismiss,
             group="deal-save",
             exclusive=True,
-            failed=lambda error: save_failed(self, error, FIELDS),
+            failed=lambda error: save_failed(
+                self, error, FIELDS, lambda theirs: self._conflict(values, theirs)
+            ),
+        )
+
+    def _conflict(self, values: dict[str, Any], theirs: DealRead) -> None:
+        """Somebody saved the deal since it was opened: mine over theirs, theirs, or theirs
+        with my changes on top to check and save again."""
+        from screens.conflict import resolve_conflict
+
+        assert self.editing is not None
+        mine = changed_fields(deal_values(self.editing), values)
+        picker = self.query_one("#f-contact_id", ContactPicker)
+
+        async def merge() -> None:
+            shown = dict(mine)
+            if "contact_id" in mine:
+                shown["contact_name"] = picker.contact_name
+            self.editing, self.shown = theirs, theirs.model_copy(update=shown)
+            self.stage_id = self.shown.stage_id
+            await self.recompose()
+            self.query_one("#f-title", Input).focus()
+            self._load_choices()
+
+        resolve_conflict(
+            self,
+            mine=mine,
+            theirs=theirs,
+            theirs_values=deal_values(theirs),
+            save_mine=lambda: self._save(values, theirs.version),
+            merge=merge,
         )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()  # asks first when something was typed (DiscardGuard)
 
-    def _write(self, session: Session, values: dict[str, Any]) -> DealRead:
+    def _write(
+        self, session: Session, values: dict[str, Any], expected_version: int | None
+    ) -> DealRead:
         from crm_tui.services.deals import create_deal, move_deal, update_deal
 
         if self.editing is None:
@@ -282,9 +318,11 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
                 session=session,
                 deal_id=deal.id,
                 data=DealUpdate.build(**changes),
-                expected_version=deal.version,
+                expected_version=expected_version,
                 actor_id=self.actor_id,
             )
+        elif stage is not None and expected_version is not None:
+            deal = deal.model_copy(update={"version": expected_version})
         if stage is not None:
             deal = move_deal(
                 session=session,

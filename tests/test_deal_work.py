@@ -227,3 +227,48 @@ async def test_from_the_pipeline_a_call_and_a_next_step_about_a_deal(db: Databas
         assert dialog.story.heading == "شرکت پارس"
         assert dialog.story.facts[:2] == ["1 person", "Open deals: 1 deal, 0.00 EUR"]
         assert len(dialog.story.timeline) == 3  # the deal, the call and the task
+
+
+async def test_a_stale_deal_save_shows_both_versions_and_loses_nothing(db: Database) -> None:
+    """A teammate changed the deal while it was open: the form shows both; Enter takes
+    theirs with my change on top, and saving keeps both."""
+    from textual.widgets import Input, Static, TextArea
+
+    from crm_tui.schemas import DealUpdate
+    from screens.conflict import ConflictDialog
+    from screens.deal_form import DealForm
+
+    with db.write() as session:
+        deal = deals.get_deal(session=session, deal_id=_deal(session, "Logo", value_minor=500))
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, DealForm)
+        form.query_one("#f-title", Input).value = "Logo and letterhead"
+        with db.write() as session:
+            data = DealUpdate(notes="they want it by March", value_minor=90_000)
+            deals.update_deal(session=session, deal_id=deal.id, data=data)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConflictDialog)
+        table = str(dialog.query_one("#conflict-table", Static).render())
+        assert "Logo and letterhead" in table  # what I changed, beside what it is now
+        await pilot.press("enter")  # their version, my change on top
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#f-title", Input).value == "Logo and letterhead"
+        assert form.query_one("#f-notes", TextArea).text == "they want it by March"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    with db.read() as session:
+        saved = deals.get_deal(session=session, deal_id=deal.id)
+    assert (saved.title, saved.notes, saved.value_minor) == (
+        "Logo and letterhead",
+        "they want it by March",
+        90_000,
+    )
+    assert saved.version == deal.version + 2

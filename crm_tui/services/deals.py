@@ -290,7 +290,12 @@ def update_deal(
     expected_version: int | None = None,
 ) -> DealRead:
     deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
-    check_version(deal, expected_version, describe=f"deal #{deal_id}")
+    check_version(
+        deal,
+        expected_version,
+        describe=f"deal #{deal_id}",
+        current=lambda: get_deal(session=session, deal_id=deal_id),
+    )
     changes = data.model_dump(exclude_unset=True)
     tags = changes.pop("tags", None)
     if tags is not None:
@@ -322,7 +327,12 @@ def move_deal(
     """Move a deal into a stage of its pipeline; a lost stage takes the reason it was lost.
     Moving into the stage it is in changes nothing."""
     deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
-    check_version(deal, expected_version, describe=f"deal #{deal_id}")
+    check_version(
+        deal,
+        expected_version,
+        describe=f"deal #{deal_id}",
+        current=lambda: get_deal(session=session, deal_id=deal_id),
+    )
     stage = _stage(session, stage_id)
     if stage.pipeline_id != deal.pipeline_id:
         raise ValidationError(f"stage {stage.name!r} is not in the deal's pipeline")
@@ -598,7 +608,7 @@ def get_deal(*, session: Session, deal_id: int) -> DealRead:
 
 
 def _read_query() -> Any:
-    owner = aliased(TeamMember)
+    owner, updater = aliased(TeamMember), aliased(TeamMember)
     return (
         select(
             Deal,
@@ -609,6 +619,7 @@ def _read_query() -> Any:
             Contact.name.label("contact_name"),  # type: ignore[attr-defined]
             Organization.name.label("organization_name"),  # type: ignore[attr-defined]
             owner.name.label("owner_name"),  # type: ignore[attr-defined]
+            updater.name.label("updated_by"),  # type: ignore[attr-defined]
             LostReason.name.label("lost_reason"),  # type: ignore[attr-defined]
         )
         .join(DealStage, DealStage.id == Deal.stage_id)
@@ -616,6 +627,7 @@ def _read_query() -> Any:
         .join(Contact, Contact.id == Deal.contact_id, isouter=True)
         .join(Organization, Organization.id == Deal.organization_id, isouter=True)
         .join(owner, owner.id == Deal.owner_id, isouter=True)
+        .join(updater, updater.id == Deal.updated_by_id, isouter=True)
         .join(LostReason, LostReason.id == Deal.lost_reason_id, isouter=True)
     )
 
@@ -632,6 +644,7 @@ def _read(row: Any, tags: list[str]) -> DealRead:
     assert deal.id is not None
     return DealRead(
         tags=tags,
+        updated_by=row.updated_by,
         id=deal.id,
         title=deal.title,
         value_minor=deal.value_minor,
