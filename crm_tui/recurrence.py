@@ -200,6 +200,19 @@ def next_after(rule: str, day: date) -> tuple[date, str] | None:
     return following.date(), rule
 
 
+def coming(rule: str, day: date, until: date, *, most: int = 100) -> list[date]:
+    """The times a series will have after the one due on ``day``, up to ``until`` (at most
+    ``most``): the days its next tasks will be due, as finishing each makes the next."""
+    found: list[date] = []
+    while len(found) < most:
+        following = next_after(rule, day)
+        if following is None or following[0] > until:
+            break
+        day, rule = following
+        found.append(day)
+    return found
+
+
 def describe(rule: str) -> str:
     """``rule`` as people say it ("every 2 weeks on Mon", "monthly on the last Fri")."""
     if not rule:

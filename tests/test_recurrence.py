@@ -16,7 +16,14 @@ from sqlmodel import Session
 from crm_tui.db import Database
 from crm_tui.errors import FieldErrors, ValidationError
 from crm_tui.models import Task
-from crm_tui.recurrence import RepeatError, describe, next_after, occurrences, parse_repeat
+from crm_tui.recurrence import (
+    RepeatError,
+    coming,
+    describe,
+    next_after,
+    occurrences,
+    parse_repeat,
+)
 from crm_tui.schemas import TaskCreate, TaskUpdate
 from crm_tui.services.tasks import (
     complete_task,
@@ -98,6 +105,19 @@ def test_every_rule_said_reads_back_from_how_it_is_shown(
     following = next_after(rule, first[0]) if first else None
     if following is not None:
         assert following[0] > first[0]
+
+
+def test_a_series_times_to_come_follow_its_count() -> None:
+    assert coming("FREQ=WEEKLY;COUNT=3", START, date(2027, 12, 31)) == [
+        date(2026, 12, 12),
+        date(2026, 12, 19),
+    ]
+    assert coming("FREQ=DAILY", START, date(2026, 12, 8)) == [
+        date(2026, 12, 6),
+        date(2026, 12, 7),
+        date(2026, 12, 8),
+    ]
+    assert len(coming("FREQ=DAILY", START, date(2099, 1, 1), most=5)) == 5
 
 
 def _repeating(session: Session, said: str = "every 2 weeks on mon", **values: object) -> int:
@@ -262,3 +282,15 @@ async def test_the_form_sets_a_rule_and_the_board_finishes_a_time(db: Database) 
         await settle(pilot)
         shown = app.screen.query_one("#f-repeat", Input).value
         assert shown == "every month on the last Fri"
+        await pilot.press("escape", "g")
+        await settle(pilot)
+        from screens.widgets.gantt import GanttChart
+
+        gantt = board.query_one(GanttChart)
+        gantt.scale_index = 2  # months: four days a column, the coming months in view
+        await settle(pilot)
+        columns = gantt.coming_columns(following)
+        after = coming(following.repeat, following.due, date(2027, 12, 31))
+        assert after[:2] == [date(2027, 2, 26), date(2027, 3, 26)]
+        shown_first = gantt.scale.column_at(gantt.start, after[0])
+        assert 0 <= shown_first < gantt.chart_width and shown_first in columns

@@ -9,6 +9,7 @@ thousands of tasks scroll and pan without lag.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from textual.strip import Strip
 from crm_tui import bidi, display
 from crm_tui.dates import EARLIEST, LATEST
 from crm_tui.models import TaskStatus
+from crm_tui.recurrence import coming
 from crm_tui.schemas import TaskRead
 from crm_tui.services.tasks import Violation, violations
 from crm_tui.text import for_terminal
@@ -435,6 +437,7 @@ class GanttChart(ScrollView, can_focus=True):
         first, last = self._columns(span) if span is not None else (0, 0)
         filled = first + (last - first) * task.progress / 100
         weekend, weekend_style = self._weekend(), base + self._style("gantt--weekend")
+        coming = self.coming_columns(task)
         runs: list[tuple[str, Style]] = []
         for column in range(self.chart_width):
             char, style = " ", weekend_style if column in weekend else base
@@ -446,11 +449,31 @@ class GanttChart(ScrollView, can_focus=True):
                 char, style = ("█", done_style) if column < filled else ("▒", bar_style)
             elif task.depends_on and column == first - 1:  # right against the bar
                 char, style = "┤", base + self._style("gantt--muted")
-            if char == " " and column == today_column:
-                char, style = "│", base + self._style("gantt--today")
+            if char == " ":
+                char, style = self._blank(column, today_column, coming, base) or (char, style)
             runs.append((char, style))
         segments += _merge(runs)
         return Strip(segments, self.size.width)
+
+    def _blank(
+        self, column: int, today_column: int, coming: frozenset[int], base: Style
+    ) -> tuple[str, Style] | None:
+        """What an empty cell of a task's line shows: today's line, or a time to come of
+        the task's series."""
+        if column == today_column:
+            return "│", base + self._style("gantt--today")
+        if column in coming:
+            return "↻", base + self._style("gantt--muted")
+        return None
+
+    def coming_columns(self, task: TaskRead) -> frozenset[int]:
+        """The columns of the days a repeating task's next times will be due, in view."""
+        if not task.repeat or task.due is None or task.status == TaskStatus.DONE.value:
+            return frozenset()
+        last = self.scale.day_at(self.start, self.chart_width)
+        days = _coming(task.repeat, task.due, last)
+        columns = (self.scale.column_at(self.start, day) for day in days)
+        return frozenset(c for c in columns if 0 <= c < self.chart_width)
 
     def _columns(self, span: tuple[date, date]) -> tuple[int, int]:
         """The columns a bar covers, [first, last): every column holding one of its days
@@ -545,6 +568,12 @@ class GanttChart(ScrollView, can_focus=True):
             self.selected = index
             self.refresh()
             self.post_message(self.Highlighted(self.current))
+
+
+@functools.lru_cache(maxsize=1024)
+def _coming(rule: str, due: date, until: date) -> tuple[date, ...]:
+    """``crm_tui.recurrence.coming``, kept: each line of the chart is drawn again and again."""
+    return tuple(coming(rule, due, until))
 
 
 def _merge(runs: list[tuple[str, Style]]) -> list[Segment]:
