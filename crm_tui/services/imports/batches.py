@@ -172,6 +172,27 @@ _USED_BY: dict[Any, tuple[Any, ...]] = {
 _REPORTED_AS = {Organization: "organizations", Tag: "tags", Project: "projects"}
 
 
+def keep_referred(
+    *,
+    session: Session,
+    candidates: dict[int, str],
+    report: UndoReport,
+    referrer: Any,
+    reference: Any,
+    reason: str,
+) -> None:
+    """Keep the candidates (id -> how the report names one) that a row refers to through
+    ``reference`` (its id: ``referrer``), each said once with ``reason`` ("task #{id}
+    follows it up", formatted with the referring row's id)."""
+    for chunk in chunked(sorted(candidates), CHUNK):
+        rows = session.execute(
+            select(referrer, reference).where(col(reference).in_(chunk)).order_by(referrer)
+        )
+        for row_id, target in rows:
+            if target in candidates:
+                report.kept.append(f"{candidates.pop(target)}: {reason.format(id=row_id)}")
+
+
 def remove_unused(*, session: Session, model: Any, ids: set[int], report: UndoReport) -> None:
     """Remove the rows of ``model`` (created by the batch) that nothing uses now; one
     edited since (a renamed organization) is kept and reported."""

@@ -35,7 +35,13 @@ from crm_tui.services.deals import (
     pipelines,
     stages,
 )
-from crm_tui.services.imports.batches import CHUNK, UndoReport, created_ids, remove_unused
+from crm_tui.services.imports.batches import (
+    CHUNK,
+    UndoReport,
+    created_ids,
+    keep_referred,
+    remove_unused,
+)
 from crm_tui.services.imports.work import Work, _Contacts
 from crm_tui.services.organizations import organizations_named
 from crm_tui.services.team import find_member
@@ -72,9 +78,8 @@ class Deals(Work):
         stage = self._stage(session, row.named.get("pipeline_id", ""), row.named["stage_id"])
         row.values["stage_id"] = stage.id
         if row.values.get("probability") == stage.probability:
-            row.values["probability"] = (
-                None  # the stage's, as an export writes it: it follows moves
-            )
+            # the stage's, as an export writes it: it follows the deal's moves
+            row.values["probability"] = None
         row.values["lost_reason_id"] = self._reason(session, stage, row.named["lost_reason_id"])
         owner = row.named.get("owner_id", "")
         if owner and owner not in self.owners:
@@ -173,15 +178,14 @@ class Deals(Work):
         """Keep the deals an interaction or a task points at, in the trash or not (its own
         stage changes go with it)."""
         for model, what in ((Interaction, "interaction"), (Task, "task")):
-            for chunk in chunked(sorted(candidates), CHUNK):
-                for row_id, deal_id in session.execute(
-                    select(model.id, model.deal_id)
-                    .where(col(model.deal_id).in_(chunk))
-                    .order_by(model.id)
-                ):
-                    if deal_id in candidates:
-                        named = candidates.pop(deal_id)
-                        report.kept.append(f"{named}: {what} #{row_id} is about it")
+            keep_referred(
+                session=session,
+                candidates=candidates,
+                report=report,
+                referrer=model.id,
+                reference=model.deal_id,
+                reason=what + " #{id} is about it",
+            )
 
     def removing(self, session: Session, ids: list[int]) -> None:
         for chunk in chunked(ids, CHUNK):

@@ -42,6 +42,7 @@ from crm_tui.services.imports.batches import (
     ImportReport,
     UndoReport,
     created_ids,
+    keep_referred,
     record_created,
     remove_unused,
 )
@@ -534,15 +535,14 @@ def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> N
 
 def _keep_followed_up(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
     """Keep the interactions a task follows up (removing one would cut the task's link)."""
-    for chunk in chunked(sorted(candidates), CHUNK):
-        for task_id, interaction_id in session.execute(
-            select(Task.id, Task.source_interaction_id)
-            .where(col(Task.source_interaction_id).in_(chunk))
-            .order_by(Task.id)
-        ):
-            if interaction_id in candidates:
-                named = candidates.pop(interaction_id)
-                report.kept.append(f"{named}: task #{task_id} follows it up")
+    keep_referred(
+        session=session,
+        candidates=candidates,
+        report=report,
+        referrer=Task.id,
+        reference=Task.source_interaction_id,
+        reason="task #{id} follows it up",
+    )
 
 
 def _keep_waited_for(session: Session, candidates: dict[int, str], report: UndoReport) -> None:
