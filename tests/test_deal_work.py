@@ -272,3 +272,15 @@ async def test_a_stale_deal_save_shows_both_versions_and_loses_nothing(db: Datab
         90_000,
     )
     assert saved.version == deal.version + 2
+
+
+def test_an_organization_s_totals_do_not_overflow(session: Session) -> None:
+    """A hundred deals of 10^15 EUR sum past 2^63 minor units: the totals are summed as
+    the reports sum them, in two halves, and come out exact."""
+    add_contact(session, "Ali", organization="شرکت پارس")
+    for number in range(100):
+        _deal(session, f"Big {number}", organization="شرکت پارس", value_minor=10**17)
+    organization_id = session.scalar(select(Contact.organization_id))
+    assert organization_id is not None
+    overview = organization_overview(session=session, organization_id=organization_id)
+    assert overview.open_deals == {"EUR": (100, 100 * 10**17)}

@@ -169,7 +169,7 @@ def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
     return _Grouping(key, name)
 
 
-def _sums(value: Any, times: Any = None) -> list[Any]:
+def minor_sums(value: Any, times: Any = None) -> list[Any]:
     """``value`` (times ``times``, a percent) summed as two halves that no count of 64-bit
     values overflows; split before the product, which would overflow first."""
     high, low = value // _HALF, value % _HALF
@@ -178,7 +178,7 @@ def _sums(value: Any, times: Any = None) -> list[Any]:
     return [func.sum(high), func.sum(low)]
 
 
-def _total(high: int | None, low: int | None) -> int:
+def minor_total(high: int | None, low: int | None) -> int:
     return int(high or 0) * _HALF + int(low or 0)
 
 
@@ -235,8 +235,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     """Per group, the deals meeting ``conditions``: how many, their value, their value
     weighted by probability."""
     statement = (
-        select(grouping.key, Deal.currency, func.count(), *_sums(Deal.value_minor))
-        .add_columns(*_sums(Deal.value_minor, _probability()))
+        select(grouping.key, Deal.currency, func.count(), *minor_sums(Deal.value_minor))
+        .add_columns(*minor_sums(Deal.value_minor, _probability()))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*conditions)
         .group_by(grouping.key, Deal.currency)
@@ -245,8 +245,8 @@ def _values(session: Session, grouping: _Grouping, conditions: list[Any]) -> dic
     for key, currency, count, high, low, weighted_high, weighted_low in session.execute(statement):
         group = groups.setdefault(key, grouping.name(key))
         group.add("deals", count)
-        group.add_amount("value", currency, _total(high, low))
-        group.add_amount("weighted", currency, _total(weighted_high, weighted_low))
+        group.add_amount("value", currency, minor_total(high, low))
+        group.add_amount("weighted", currency, minor_total(weighted_high, weighted_low))
     for group in groups.values():
         group.amounts["weighted"] = {
             currency: _percent_of(minor) for currency, minor in group.amounts["weighted"].items()
@@ -310,7 +310,7 @@ def _sales_groups(session: Session, period: Period, grouping: _Grouping) -> dict
     keys = [] if grouping.key is None else [grouping.key]
     statement = (
         select(*keys, DealStage.outcome, Deal.currency, func.count())
-        .add_columns(*_sums(Deal.value_minor))
+        .add_columns(*minor_sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*closed_in(period))
         .group_by(*keys, DealStage.outcome, Deal.currency)
@@ -323,7 +323,7 @@ def _sales_groups(session: Session, period: Period, grouping: _Grouping) -> dict
         group = groups.setdefault(key, grouping.name(key))
         if outcome == Outcome.WON:
             group.add("won", count)
-            group.add_amount("revenue", currency, _total(high, low))
+            group.add_amount("revenue", currency, minor_total(high, low))
             won_by_currency[key, currency] = won_by_currency.get((key, currency), 0) + count
         elif outcome == Outcome.LOST:
             group.add("lost", count)
@@ -456,22 +456,22 @@ def team(*, session: Session, period: Period) -> Report:
         return groups.setdefault(key, _Group(label, (key is None, label)))
 
     won = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *minor_sums(Deal.value_minor))
         .join(DealStage, DealStage.id == Deal.stage_id)
         .where(*_won_in(period))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in won:
         group_of(owner).add("won", count)
-        group_of(owner).add_amount("value_won", currency, _total(high, low))
+        group_of(owner).add_amount("value_won", currency, minor_total(high, low))
     still_open = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *_sums(Deal.value_minor))
+        select(Deal.owner_id, Deal.currency, func.count(), *minor_sums(Deal.value_minor))
         .where(_live(), col(Deal.closed_at).is_(None))
         .group_by(Deal.owner_id, Deal.currency)
     )
     for owner, currency, count, high, low in still_open:
         group_of(owner).add("open_deals", count)
-        group_of(owner).add_amount("open_value", currency, _total(high, low))
+        group_of(owner).add_amount("open_value", currency, minor_total(high, low))
     tasks = session.execute(
         select(Task.assignee_id, func.count())
         .where(col(Task.deleted_at).is_(None), Task.status != TaskStatus.DONE.value)

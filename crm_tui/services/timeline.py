@@ -19,6 +19,7 @@ from crm_tui.schemas import DealRead, InteractionRead, TaskRead, TimelineEntry
 from crm_tui.services.common import live_row
 from crm_tui.services.deals import DealQuery, deal_conditions, list_deals
 from crm_tui.services.interactions import InteractionQuery, list_interactions
+from crm_tui.services.reports import minor_sums, minor_total
 from crm_tui.services.tasks import TaskQuery, list_tasks
 from crm_tui.vocabulary import Outcome
 
@@ -157,7 +158,7 @@ def organization_overview(*, session: Session, organization_id: int) -> Organiza
     overview = OrganizationOverview(organization_id, organization.name, people or 0)
     for outcome, into in ((Outcome.OPEN, overview.open_deals), (Outcome.WON, overview.won_deals)):
         rows = session.execute(
-            select(Deal.currency, func.count(), func.sum(Deal.value_minor))
+            select(Deal.currency, func.count(), *minor_sums(Deal.value_minor))
             .join(DealStage, DealStage.id == Deal.stage_id)
             .where(
                 *deal_conditions(DealQuery(organization_id=organization_id)),
@@ -166,5 +167,7 @@ def organization_overview(*, session: Session, organization_id: int) -> Organiza
             .group_by(Deal.currency)
             .order_by(Deal.currency)
         )
-        into.update({currency: (count, int(total or 0)) for currency, count, total in rows})
+        into.update(
+            {currency: (count, minor_total(high, low)) for currency, count, high, low in rows}
+        )
     return overview
