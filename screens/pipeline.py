@@ -485,11 +485,11 @@ class PipelineScreen(CrmScreen):
 
     def action_open(self) -> None:
         """The deal's stages, and the interactions and tasks about it."""
-        from screens.timeline_dialog import TimelineDialog, deal_story
+        from screens.timeline_dialog import TimelineDialog, deal_heading, deal_story
 
         deal = self.current
         if deal is not None:
-            heading = f"Deal {display.ident(deal.id)} {deal.title}"
+            heading = deal_heading(deal.id, deal.title)
             self.app.push_screen(TimelineDialog(heading, deal_story(deal.id)))
 
     def action_log(self) -> None:

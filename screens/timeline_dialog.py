@@ -108,6 +108,11 @@ class TimelineDialog(DialogStyles, UsesDatabase, ModalScreen[None]):
         self.query_one("#story", VerticalScroll).scroll_relative(y=by, animate=False)
 
 
+def deal_heading(deal_id: int, title: str) -> str:
+    """A deal's dialog heading: shown at once, and again when the deal is read."""
+    return f"Deal {display.ident(deal_id)} {title}"
+
+
 def deal_story(deal_id: int) -> Callable[[Session], Story]:
     """A deal's facts, each stage it went through, and what was done about it."""
 
@@ -134,8 +139,7 @@ def deal_story(deal_id: int) -> Callable[[Session], Story]:
             until = display.moment(left) if left else "now"
             facts.append(f"  {name}: {display.moment(entered)} → {until}")
         timeline = deal_timeline(session=session, deal_id=deal_id)
-        heading = f"Deal {display.ident(deal.id)} {deal.title}"
-        return Story(heading, facts, timeline, DEFAULT_LIMIT)
+        return Story(deal_heading(deal.id, deal.title), facts, timeline, DEFAULT_LIMIT)
 
     return read
 

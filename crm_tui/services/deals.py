@@ -375,9 +375,8 @@ def move_stage_deals(
     """Move every deal in one open stage, in the trash too, to another open stage of the
     same pipeline, each move recorded; returns how many moved."""
     source, target = _stage(session, from_stage_id), _stage(session, to_stage_id)
-    if source.outcome != Outcome.OPEN or target.outcome != Outcome.OPEN:
-        raise ValidationError("the deals move to another open stage of the same pipeline")
-    if source.pipeline_id != target.pipeline_id:
+    both_open = source.outcome == target.outcome == Outcome.OPEN
+    if not both_open or source.pipeline_id != target.pipeline_id:
         raise ValidationError("the deals move to another open stage of the same pipeline")
     if source.id == target.id:
         raise ValidationError("the deals move to another stage than the one removed")

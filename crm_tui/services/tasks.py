@@ -241,7 +241,7 @@ def _check_references(session: Session, data: TaskCreate | TaskUpdate) -> None:
     check_deal(session=session, deal_id=data.deal_id)
 
 
-def _is_live(row: Contact | Project | None) -> bool:
+def _is_live(row: Contact | Project | Deal | None) -> bool:
     """``row`` is stored and out of the trash."""
     return row is not None and row.deleted_at is None
 
@@ -700,8 +700,7 @@ def create_follow_up(
 def _live_deal(session: Session, deal_id: int | None) -> int | None:
     """``deal_id`` if that deal is out of the trash (a follow-up is not about a deal
     thrown away)."""
-    deal = session.get(Deal, deal_id) if deal_id is not None else None
-    return deal_id if deal is not None and deal.deleted_at is None else None
+    return deal_id if deal_id is not None and _is_live(session.get(Deal, deal_id)) else None
 
 
 def create_deal_follow_up(
