@@ -42,6 +42,12 @@ def _dashboard() -> Screen[None]:
     return DashboardScreen()
 
 
+def _agenda() -> Screen[None]:
+    from screens.agenda import AgendaScreen
+
+    return AgendaScreen()
+
+
 class CrmApp(App[None]):
     """crm-tui: Today, Contacts, the interaction log and the task board."""
 
@@ -56,6 +62,7 @@ class CrmApp(App[None]):
         "tasks": TasksScreen,
         "pipeline": PipelineScreen,
         "dashboard": _dashboard,
+        "agenda": _agenda,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('today')", "Today", show=False, id="screen.today"),
@@ -64,6 +71,7 @@ class CrmApp(App[None]):
         Binding("4", "switch_mode('tasks')", "Tasks", show=False, id="screen.tasks"),
         Binding("5", "switch_mode('pipeline')", "Pipeline", show=False, id="screen.pipeline"),
         Binding("6", "switch_mode('dashboard')", "Dashboard", show=False, id="screen.dashboard"),
+        Binding("7", "switch_mode('agenda')", "Agenda", show=False, id="screen.agenda"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("f2", "toggle_calendar", "Calendar", show=False, id="app.calendar"),
         Binding("f3", "toggle_digits", "Digits", show=False, id="app.digits"),

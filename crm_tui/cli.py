@@ -25,6 +25,7 @@ from crm_tui.commands import (
     io,
     log,
     maintenance,
+    meet,
     misc,
     orgs,
     reports,
@@ -183,6 +184,7 @@ app.add_typer(contacts.app, name="contacts")
 app.add_typer(tasks.app, name="tasks")
 app.add_typer(deals.app, name="deals")
 app.add_typer(orgs.app, name="orgs")
+app.add_typer(meet.app, name="meet")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -194,34 +194,43 @@ def _clock(word: str) -> time | None:
     return time(hour, minute)
 
 
-def parse_when(text: str, *, now: datetime | None = None) -> datetime:
-    """A past or present moment ("yesterday 15:00", "-2d", "fri 9:30", "now")."""
+def parse_when(text: str, *, now: datetime | None = None, ahead: bool = False) -> datetime:
+    """A past or present moment ("yesterday 15:00", "-2d", "fri 9:30", "now"); ``ahead``: a
+    coming one, as an appointment is booked ("tomorrow 10:00", "fri 9:30", "2h": in two
+    hours, a weekday the next one)."""
     try:
-        moment = _parse_when(text, now or _now())
+        moment = _parse_when(text, now or _now(), past=not ahead)
     except OverflowError:
         raise DateError(f"{text!r} is out of range: crm keeps dates from 1900 to 2200") from None
     check_day(moment.date(), text)
     return moment
 
 
-def _parse_when(text: str, now: datetime) -> datetime:
+def _parse_when(text: str, now: datetime, *, past: bool = True) -> datetime:
     words = english_words(text).split()
     if not words or words == ["now"]:
         return now
     if len(words) == 1 and (delta := _offset(words[0])) is not None:
-        return now + (delta if words[0][0] in "+-" else -delta)
-    day = _day(words[0], now.date(), past=True)
+        return now + (delta if words[0][0] in "+-" or not past else -delta)
+    day = _day(words[0], now.date(), past=past)
     clock_words = words[1:] if day is not None else words
     if day is None:
         day = now.date()
-    if len(clock_words) > 1:
-        raise DateError(f"cannot read {text!r} as a date and time")
-    clock = _clock(clock_words[0]) if clock_words else None
-    if clock_words and clock is None:
-        raise DateError(f"cannot read {text!r} as a date and time (try 'yesterday 15:00' or '-2d')")
+    clock = _clock_of(text, clock_words, past)
     check_day(day, text)  # before astimezone(), which fails on the year 1
     moment = datetime.combine(day, clock or (now.time() if day == now.date() else time(12, 0)))
     return moment.astimezone() if moment.tzinfo is None else moment
+
+
+def _clock_of(text: str, words: list[str], past: bool) -> time | None:
+    """The time of day the words after a day say (None: none said)."""
+    if len(words) > 1:
+        raise DateError(f"cannot read {text!r} as a date and time")
+    clock = _clock(words[0]) if words else None
+    if words and clock is None:
+        example = "'yesterday 15:00' or '-2d'" if past else "'tomorrow 10:00' or 'fri 9:30'"
+        raise DateError(f"cannot read {text!r} as a date and time (try {example})")
+    return clock
 
 
 def parse_day(text: str, *, today: date | None = None) -> date:
@@ -337,3 +346,21 @@ def month_label(first: date, *, jalali: bool = False) -> str:
         shown = jdatetime.date.fromgregorian(date=first)
         return f"{shown.year:04d}-{shown.month:02d}"
     return f"{first.year:04d}-{first.month:02d}"
+
+
+_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min)?)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """How long: "45m", "1h", "1h30", "1h 30m", "90" (minutes)."""
+    word = english_words(text).replace(" ", "")
+    match = _DURATION.match(word)
+    if not word or not match or not any(match.groups()):
+        raise DateError(f"cannot read {text!r} as a length of time (try '45m' or '1h30')")
+    hours, minutes = (int(part or 0) for part in match.groups())
+    if hours > 24 * 14 or minutes > 60 * 24 * 14:
+        raise DateError(f"{text!r} is too long for an appointment")
+    length = timedelta(hours=hours, minutes=minutes)
+    if not length:
+        raise DateError("an appointment lasts at least a minute")
+    return length

@@ -122,6 +122,18 @@ def moment(value: datetime | None, *, with_time: bool = True) -> str:
     return f"{shown} {digits(f'{local:%H:%M}')}" if with_time else shown
 
 
+def clock(value: datetime) -> str:
+    """A local time of day ("10:30"), in the digits shown."""
+    return digits(value.astimezone().strftime("%H:%M"))
+
+
+def time_span(starts: datetime, ends: datetime) -> str:
+    """When something booked takes place: its day and hours ("2026-12-07 10:00–11:30"), the
+    end's day too when it ends on another."""
+    end = clock(ends) if ends.astimezone().date() == starts.astimezone().date() else moment(ends)
+    return f"{moment(starts)}–{end}"
+
+
 def birthday(value: date | None) -> str:
     """A birthday; one without a year as --12-24, or "20 آذر" in Jalali ("" for none)."""
     if value is None:

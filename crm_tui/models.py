@@ -555,6 +555,69 @@ class DealStageChange(SQLModel, table=True):
     actor_id: int | None = _fk("team_member.id", ondelete="SET NULL")
 
 
+class Appointment(SQLModel, table=True):
+    """A meeting or call booked ahead: when it starts and ends (UTC), where (an address or
+    a link), whom it involves (``AppointmentContact``, ``AppointmentMember``). Once it has
+    happened it may be logged: ``interaction_id`` is the interaction it became. ``uid``
+    names it in calendar files, so importing the same event again updates it."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        _partial("ix_appointment_live_start", "starts_at", "id"),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(unique=True)
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    channel: str = Channel.MEETING.value
+    place: str = ""
+    notes: str = ""
+    interaction_id: int | None = _fk("interaction.id", ondelete="SET NULL", index=True)
+    version: int = 1
+    created_at: datetime
+    updated_at: datetime
+    created_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    updated_by_id: int | None = _fk("team_member.id", ondelete="SET NULL")
+    deleted_at: datetime | None = None
+
+
+class AppointmentContact(SQLModel, table=True):
+    """The contacts an appointment is with."""
+
+    __tablename__ = "appointment_contact"
+    __table_args__ = (Index("ix_appointment_contact_contact", "contact_id", "appointment_id"),)
+
+    appointment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class AppointmentMember(SQLModel, table=True):
+    """The team members who attend an appointment (whose diaries it may clash in)."""
+
+    __tablename__ = "appointment_member"
+    __table_args__ = (Index("ix_appointment_member_member", "member_id", "appointment_id"),)
+
+    appointment_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("team_member.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+
+
 # The search package's own tables, registered on the same metadata as every other table
 # (migrations and schema checks compare against it).
 from crm_tui.search import tables as _search_tables  # noqa: E402, F401

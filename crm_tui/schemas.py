@@ -531,9 +531,10 @@ class MemberRead(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    """One line of a contact's unified timeline: an interaction, a task or a deal."""
+    """One line of a contact's unified timeline: an interaction, a task, a deal or an
+    appointment."""
 
-    kind: str  # "interaction" | "task" | "deal"
+    kind: str  # "interaction" | "task" | "deal" | "appointment"
     id: int
     at: datetime
     title: str
@@ -645,3 +646,85 @@ class DealRead(BaseModel):
     updated_at: datetime
     deleted_at: datetime | None
     version: int
+
+
+MAX_APPOINTMENT = timedelta(days=14)  # longer than a fortnight is a typo (a trip is a task)
+ENDS_BEFORE_START = "it ends before it starts"
+TOO_LONG = "an appointment lasts at most 14 days"
+
+
+def span_error(starts: Any, ends: Any) -> str | None:
+    if isinstance(starts, datetime) and isinstance(ends, datetime):
+        if ends <= starts:
+            return ENDS_BEFORE_START
+        if ends - starts > MAX_APPOINTMENT:
+            return TOO_LONG
+    return None
+
+
+class AppointmentCreate(_Input):
+    """A meeting or call booked ahead; without an end it lasts ``DEFAULT_MINUTES``."""
+
+    title: str = Field(min_length=1)
+    starts_at: datetime
+    ends_at: datetime | None = None
+    channel: Channel = Channel.MEETING
+    place: str = ""  # an address or a link
+    notes: str = ""
+    contact_ids: list[int] = Field(default_factory=list)
+    member_ids: list[int] = Field(default_factory=list)
+    uid: str = ""  # a calendar file's UID ("": made up)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.ends_at is None:
+            self.ends_at = self.starts_at + timedelta(minutes=DEFAULT_MINUTES)
+        if error := span_error(self.starts_at, self.ends_at):
+            raise ValueError(error)
+        return self
+
+    @classmethod
+    def _cross_field_errors(cls, values: dict[str, Any]) -> dict[str, str]:
+        if error := span_error(values.get("starts_at"), values.get("ends_at")):
+            return {"ends_at": error}
+        return {}
+
+
+DEFAULT_MINUTES = 60
+
+
+class AppointmentUpdate(_Input):
+    """What an edit sets (None: kept); the lists are the whole set."""
+
+    title: str | None = Field(default=None, min_length=1)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    channel: Channel | None = None
+    place: str | None = None
+    notes: str | None = None
+    contact_ids: list[int] | None = None
+    member_ids: list[int] | None = None
+
+
+class AppointmentRead(BaseModel):
+    id: int
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    channel: str
+    place: str
+    notes: str
+    contact_ids: list[int]
+    contacts: list[str]  # their names, in the order of ``contact_ids``
+    member_ids: list[int]
+    members: list[str]
+    interaction_id: int | None  # the interaction it was logged as
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    version: int
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -20,6 +20,7 @@ class CrmCommands(Provider):
             ("Go to Tasks", "switch_mode('tasks')", "Kanban board and Gantt chart", app),
             ("Go to Pipeline", "switch_mode('pipeline')", "Deals by stage, won and lost", app),
             ("Go to Dashboard", "switch_mode('dashboard')", "This period beside the last", app),
+            ("Go to Agenda", "switch_mode('agenda')", "Appointments and tasks by week", app),
             ("Show keys", "help", "Every key binding", app),
             ("Switch calendar", "toggle_calendar", "Jalali or Gregorian dates (F2)", app),
             ("Switch digits", "toggle_digits", "Persian or Latin digits (F3)", app),

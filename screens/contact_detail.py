@@ -37,6 +37,9 @@ def timeline_line(entry: TimelineEntry, width: int = 0) -> Content:
     if entry.kind == "interaction":
         icon = CHANNEL_ICONS.get(entry.channel or "", "·")
         kind, colour = entry.channel or "", "$text-accent"
+    elif entry.kind == "appointment":
+        icon = "◷"
+        kind, colour = f"{entry.channel} booked", "$text-success"
     elif entry.kind == "deal":
         icon = "¤"
         kind = f"{display.digits(entry.detail)} · deal {entry.status}"
@@ -47,7 +50,7 @@ def timeline_line(entry: TimelineEntry, width: int = 0) -> Content:
     flag: tuple[str, str] | str = ""
     if entry.complaint:
         flag = (f" [{entry.complaint_state}]", "$text-success" if entry.resolved else "$text-error")
-    day = f"{display.moment(entry.at, with_time=False)} "
+    day = f"{display.moment(entry.at, with_time=entry.kind == 'appointment')} "
     return Content.assemble(
         (day, "$text-muted"),
         (f"{icon} ", colour),

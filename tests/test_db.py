@@ -345,7 +345,14 @@ KEPT_IDS = (
     "workflow_template", "import_batch", "merge_record",
 )  # fmt: skip
 SEARCHES = ("sara", "ahmadi", "美", "lefèvre", "a", "zz")
-_DEALS = {"deal_stage_change", "lost_reason", "deal_tag"}  # 0009's other tables, and 0012's
+# 0009's other tables, 0012's and 0015's
+_DEALS = {
+    "deal_stage_change",
+    "lost_reason",
+    "deal_tag",
+    "appointment_contact",
+    "appointment_member",
+}
 
 
 def _declared_never_reused(connection: sqlite3.Connection) -> set[str]:
@@ -453,7 +460,7 @@ def test_an_upgrade_to_0008_keeps_everything_and_ids_are_not_given_again(
         closing(sqlite3.connect(migrated_template.path)) as fresh,
     ):
         assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
-        made_later = {"pipeline", "deal_stage", "deal"}  # by 0009, declared so
+        made_later = {"pipeline", "deal_stage", "deal", "appointment"}  # by 0009, 0015
         assert _declared_never_reused(connection) == set(KEPT_IDS) | made_later
         after = _content(connection, but=frozenset({"deal_id", "repeat", "series_id"}))
         assert {table: rows for table, rows in after.items() if table in content} == content

@@ -32,6 +32,7 @@ KEPT_IDS = {
     "pipeline",
     "deal_stage",
     "deal",
+    "appointment",
 }
 
 

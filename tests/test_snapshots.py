@@ -100,3 +100,11 @@ def test_gantt_in_jalali_with_persian_digits(snap_compare: Any, demo_db: Databas
     )
     app = CrmApp(database=demo_db, settings=settings, today=FIXED_TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=_open_tasks("g", "plus"))
+
+
+def test_agenda_week(snap_compare: Any, demo_db: Database) -> None:
+    """The demo's week after FIXED_TODAY's: appointments in their hours, a double booking
+    on Monday at 10 in the error colour and described below, the tasks due each day above."""
+    keys = ("right_square_bracket", "left", "left", "left", "left", "down")
+    opened = _open_tasks(*keys, screen="7")
+    assert snap_compare(make_app(demo_db), terminal_size=SIZE, run_before=opened)

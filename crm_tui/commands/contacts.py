@@ -162,6 +162,8 @@ def timeline_line(entry: TimelineEntry) -> str:
     """Local time for an interaction, the day alone for a task (its due day has no time)."""
     if entry.kind == "interaction":
         moment, kind = display.moment(entry.at), entry.channel or ""
+    elif entry.kind == "appointment":
+        moment, kind = display.moment(entry.at), f"{entry.channel}/booked"
     elif entry.kind == "deal":
         moment, kind = display.moment(entry.at), f"deal/{entry.status}"
         flag = f"  {display.digits(entry.detail)}"

@@ -481,6 +481,28 @@ def export_deals(
     _done(count, "deal", output)
 
 
+@export_app.command("calendar")
+def export_calendar(ctx: typer.Context, output: Path | None = OutputOpt) -> None:
+    """Export appointments and dated tasks as iCalendar (.ics).
+
+    Appointments as events, tasks with a start or due day as to-dos (repeating ones with
+    their rule); times in UTC. Calendar apps open it or subscribe to it."""
+    from crm_tui.io.writers import calendar_ics
+    from crm_tui.services.appointments import all_appointments
+    from crm_tui.services.exports import tasks_read
+
+    with _reading_all(ctx) as session:
+        appointments = all_appointments(session=session)
+        tasks = [task for task in tasks_read(session=session) if task.due or task.start]
+    with _output(output, binary=True) as out:
+        out.write(calendar_ics(appointments, tasks))
+    if output is not None:
+        warn(
+            f"wrote {plural(len(appointments), 'appointment')} and "
+            f"{plural(len(tasks), 'dated task')} to {output}"
+        )
+
+
 @export_app.command("all")
 def export_all(
     ctx: typer.Context,
@@ -512,6 +534,49 @@ def _owner_only_files() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+@import_app.command("calendar")
+def import_calendar(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="An iCalendar file."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Report what would happen; write nothing."
+    ),
+    skip_bad: bool = typer.Option(
+        False, "--skip-bad", help="Book the good events anyway (exit 3 if any were rejected)."
+    ),
+) -> None:
+    """Book a calendar's events as appointments, matched by UID.
+
+    Events are matched by their UID: one imported before is updated, a new one booked. A
+    repeating event is booked as its first time. An event that cannot be booked is named
+    with its reason, and nothing is written (unless --skip-bad)."""
+    from crm_tui.services.appointments import import_calendar as book
+
+    cli = state(ctx)
+    data = file.read_bytes()
+    with cli.write() as session:
+        report = book(
+            session=session,
+            data=data,
+            actor_id=None if dry_run else cli.actor_id(session),
+            dry_run=dry_run,
+            skip_bad=skip_bad,
+        )
+    for rejected in report.rejected:
+        named = f" ({rejected.uid})" if rejected.uid else ""
+        warn(f"event {rejected.number}{named}: {rejected.reason}")
+    if report.rejected and not skip_bad:
+        warn(f"nothing imported: {plural(len(report.rejected), 'event')} cannot be booked")
+        raise typer.Exit(1)
+    said = "would be" if dry_run else "done"
+    echo(f"{said}: {report.summary()}")
+    if report.repeating:
+        echo(f"{plural(report.repeating, 'repeating event')} booked as the first time")
+    if report.moved_times:
+        echo(f"{plural(report.moved_times, 'changed time')} of repeating events left out")
+    raise typer.Exit(3 if report.rejected else 0)
 
 
 @import_app.command("all")

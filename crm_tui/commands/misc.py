@@ -63,7 +63,8 @@ def demo(
             f"contacts, {summary.organizations} organizations, {summary.interactions} "
             f"interactions ({summary.complaints} complaints), {summary.projects} projects, "
             f"{summary.tasks} tasks, {summary.members} team members, "
-            f"{summary.templates} templates, {summary.deals} deals"
+            f"{summary.templates} templates, {summary.deals} deals, "
+            f"{summary.appointments} appointments"
         )
         ctrl_c.say_if_late("demo data")
 

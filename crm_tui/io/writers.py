@@ -1,4 +1,4 @@
-"""Writing exports: CSV (formula-safe), JSON, vCard 4.0, iCalendar VTODO."""
+"""Writing exports: CSV (formula-safe), JSON, vCard 4.0, iCalendar (VEVENT and VTODO)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from crm_tui.entities import Entity, Field, Kind
 from crm_tui.io.contact_rows import FORMULA_STARTS
 
 if TYPE_CHECKING:
-    from crm_tui.schemas import TaskRead
+    from crm_tui.schemas import AppointmentRead, TaskRead
 
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
@@ -147,39 +147,78 @@ def _add_rule(todo: Any, task: TaskRead) -> None:
 def tasks_ics(tasks: Iterable[TaskRead]) -> bytes:
     """Tasks as an iCalendar file of VTODOs (RFC 5545); dependencies as RELATED-TO, a
     repeating task's rule as RRULE."""
-    from icalendar import Calendar, Todo
+    return calendar_ics([], tasks, name="tasks")
+
+
+def calendar_ics(
+    appointments: Iterable[AppointmentRead], tasks: Iterable[TaskRead], *, name: str = "calendar"
+) -> bytes:
+    """Appointments as VEVENTs and tasks as VTODOs, in one iCalendar file (RFC 5545) that
+    calendar apps open or subscribe to; times in UTC, each record under a UID that stays."""
+    from icalendar import Calendar
 
     calendar = Calendar()
-    calendar.add("prodid", "-//crm-tui//tasks//EN")
+    calendar.add("prodid", f"-//crm-tui//{name}//EN")
     calendar.add("version", "2.0")
+    stamp = datetime.now(UTC)
+    for appointment in appointments:
+        calendar.add_component(_event(appointment, stamp))
     tasks = list(tasks)
     uids = {task.id: task_uid(task) for task in tasks}
     for task in tasks:
-        todo = Todo()
-        todo.add("uid", uids[task.id])
-        todo.add("dtstamp", datetime.now(UTC))
-        todo.add("summary", task.title)
-        if task.description:
-            todo.add("description", task.description)
-        if task.start:
-            todo.add("dtstart", task.start)
-        if task.due:
-            todo.add("due", task.due)
-        _add_rule(todo, task)
-        todo.add("status", _ICAL_STATUS[task.status])
-        todo.add("percent-complete", task.progress)
-        todo.add("priority", _ICAL_PRIORITY.get(task.priority, 0))
-        if task.completed_at:
-            todo.add("completed", task.completed_at)
-        categories = [c for c in (task.project, "milestone" if task.milestone else "") if c]
-        if categories:
-            todo.add("categories", categories)
-        if task.assignee:
-            todo.add("x-crm-assignee", task.assignee)
-        if task.contact_name:
-            todo.add("x-crm-contact", task.contact_name)
-        for other in task.depends_on:
-            if other in uids:
-                todo.add("related-to", uids[other], parameters={"RELTYPE": "DEPENDS-ON"})
-        calendar.add_component(todo)
+        calendar.add_component(_todo(task, uids, stamp))
     return calendar.to_ical()
+
+
+def _event(appointment: AppointmentRead, stamp: datetime) -> Any:
+    from icalendar import Event
+
+    event = Event()
+    event.add("uid", appointment.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", appointment.starts_at.astimezone(UTC))
+    event.add("dtend", appointment.ends_at.astimezone(UTC))
+    event.add("summary", appointment.title)
+    if appointment.place:
+        event.add("location", appointment.place)
+    if appointment.notes:
+        event.add("description", appointment.notes)
+    event.add("categories", [appointment.channel])
+    event.add("status", "CONFIRMED")
+    for name in appointment.contacts:
+        event.add("x-crm-contact", name)
+    for name in appointment.members:
+        event.add("x-crm-member", name)
+    return event
+
+
+def _todo(task: TaskRead, uids: dict[int, str], stamp: datetime) -> Any:
+    from icalendar import Todo
+
+    todo = Todo()
+    todo.add("uid", uids[task.id])
+    todo.add("dtstamp", stamp)
+    todo.add("summary", task.title)
+    if task.description:
+        todo.add("description", task.description)
+    if task.start:
+        todo.add("dtstart", task.start)
+    if task.due:
+        todo.add("due", task.due)
+    _add_rule(todo, task)
+    todo.add("status", _ICAL_STATUS[task.status])
+    todo.add("percent-complete", task.progress)
+    todo.add("priority", _ICAL_PRIORITY.get(task.priority, 0))
+    if task.completed_at:
+        todo.add("completed", task.completed_at)
+    categories = [c for c in (task.project, "milestone" if task.milestone else "") if c]
+    if categories:
+        todo.add("categories", categories)
+    if task.assignee:
+        todo.add("x-crm-assignee", task.assignee)
+    if task.contact_name:
+        todo.add("x-crm-contact", task.contact_name)
+    for other in task.depends_on:
+        if other in uids:
+            todo.add("related-to", uids[other], parameters={"RELTYPE": "DEPENDS-ON"})
+    return todo

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0014"
+HEAD = "0015"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -21,5 +21,6 @@ KNOWN_REVISIONS = frozenset(
         "0012",
         "0013",
         "0014",
+        "0015",
     }
 )

@@ -40,6 +40,7 @@ from crm_tui.services.common import (
     indexes_built_after,
     reset_id_sequences,
 )
+from crm_tui.services.demo_appointments import write_appointments
 from crm_tui.services.demo_deals import write_deals
 from crm_tui.services.projects import create_project
 from crm_tui.services.tasks import create_follow_up, create_task, list_tasks
@@ -72,6 +73,7 @@ class DemoSummary:
     members: int = 0
     templates: int = 0
     deals: int = 0
+    appointments: int = 0
 
 
 @dataclass
@@ -564,6 +566,14 @@ def build_demo(
         member_ids=member_ids,
         pool=pool,
     )
+    appointments = write_appointments(
+        session=session,
+        contacts=contacts - DUPLICATES,
+        seed=seed,
+        today=today,
+        member_ids=member_ids,
+        pool=pool,
+    )
     return DemoSummary(
         contacts=contacts,
         organizations=len(pool.ORGANIZATIONS),
@@ -574,4 +584,5 @@ def build_demo(
         members=len(member_ids),
         templates=templates,
         deals=deals,
+        appointments=appointments,
     )

@@ -318,3 +318,16 @@ DEALS = [
     "展会展台设计",
 ]
 CURRENCIES = {"EUR": 85, "IRR": 15}
+
+# Appointments: what is booked, and where (a place, a link, or nowhere said).
+APPOINTMENTS = [
+    "Kickoff meeting",
+    "Design review",
+    "Quarterly check-in",
+    "Contract call",
+    "Site visit",
+    "Workshop planning",
+    "مراجعة التصميم",
+    "打合せ: カタログ",
+]
+PLACES = ["Studio, room 2", "https://meet.example/studio", "Client's office", ""]

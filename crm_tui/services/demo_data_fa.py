@@ -228,3 +228,14 @@ DEALS = [
     "قالب خبرنامه",
 ]
 CURRENCIES = {"IRR": 80, "EUR": 20}
+
+# Appointments: what is booked, and where (a place, a link, or nowhere said).
+APPOINTMENTS = [
+    "جلسه شروع پروژه",
+    "بازبینی طرح",
+    "جلسه فصلی",
+    "تماس درباره قرارداد",
+    "بازدید از کارگاه",
+    "برنامه‌ریزی کارگاه آموزشی",
+]
+PLACES = ["دفتر، اتاق ۲", "https://meet.example/studio", "دفتر مشتری", ""]

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from crm_tui.entities import CONTACT, Kind
 from crm_tui.errors import ConflictError, NotFoundError, ValidationError
 from crm_tui.models import (
+    AppointmentContact,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -274,41 +275,42 @@ def _items(items: list[dict[str, str]]) -> list[dict[str, str]]:
 _OWNED: dict[str, Any] = {"tasks": Task, "projects": Project, "deals": Deal}
 
 
+# The link tables that list a record's contacts (several per record), each with its record
+# column and the prefix of what a merge record keeps of it: a link the survivor has already
+# is dropped, the others move (the interactions' keys are as older merge records hold them).
+_LINKS: tuple[tuple[str, Any, Any], ...] = (
+    ("links", InteractionContact, InteractionContact.interaction_id),
+    ("appointment_links", AppointmentContact, AppointmentContact.appointment_id),
+)
+
+
 def _move_everything(session: Session, other_id: int, keep_id: int) -> dict[str, list[int]]:
-    """Point the other contact's interactions, tasks, projects, deals and referrals at the
-    survivor."""
-    shared = set(
-        _ids(session, InteractionContact.interaction_id, InteractionContact.contact_id == keep_id)
-    )
-    links = _ids(
-        session, InteractionContact.interaction_id, InteractionContact.contact_id == other_id
-    )
+    """Point the other contact's interactions, appointments, tasks, projects, deals and
+    referrals at the survivor."""
     moved = {
         "interactions": _ids(session, Interaction.id, Interaction.contact_id == other_id),
-        "links_moved": [i for i in links if i not in shared],
-        "links_dropped": [i for i in links if i in shared],
         "referrals": _ids(session, Contact.id, Contact.referred_by_id == other_id),
     }
-    for name, model in _OWNED.items():
-        moved[name] = _ids(session, model.id, model.contact_id == other_id)
+    for key, model, record in _LINKS:
+        shared = set(_ids(session, record, model.contact_id == keep_id))
+        links = _ids(session, record, model.contact_id == other_id)
+        moved[f"{key}_moved"] = [i for i in links if i not in shared]
+        moved[f"{key}_dropped"] = [i for i in links if i in shared]
+        delete_rows(
+            session=session,
+            model=model,
+            where=[col(model.contact_id) == other_id, col(record).in_(moved[f"{key}_dropped"])],
+        )
         session.execute(
             update(model).where(model.contact_id == other_id).values(contact_id=keep_id)
         )
+    for name, owner in _OWNED.items():
+        moved[name] = _ids(session, owner.id, owner.contact_id == other_id)
+        session.execute(
+            update(owner).where(owner.contact_id == other_id).values(contact_id=keep_id)
+        )
     session.execute(
         update(Interaction).where(Interaction.contact_id == other_id).values(contact_id=keep_id)
-    )
-    delete_rows(
-        session=session,
-        model=InteractionContact,
-        where=[
-            col(InteractionContact.contact_id) == other_id,
-            col(InteractionContact.interaction_id).in_(moved["links_dropped"]),
-        ],
-    )
-    session.execute(
-        update(InteractionContact)
-        .where(InteractionContact.contact_id == other_id)
-        .values(contact_id=keep_id)
     )
     session.execute(
         update(Contact).where(Contact.referred_by_id == other_id).values(referred_by_id=keep_id)
@@ -370,19 +372,16 @@ def _move_back(session: Session, moved: dict[str, list[int]], keep_id: int, othe
         .where(col(Interaction.id).in_(moved["interactions"]))
         .values(contact_id=other_id)
     )
-    session.execute(
-        update(InteractionContact)
-        .where(
-            InteractionContact.contact_id == keep_id,
-            col(InteractionContact.interaction_id).in_(moved["links_moved"]),
-        )
-        .values(contact_id=other_id)
-    )
-    if moved["links_dropped"]:
+    for key, model, record in _LINKS:  # a merge made before appointments moved none of theirs
         session.execute(
-            insert(InteractionContact),
-            [{"interaction_id": i, "contact_id": other_id} for i in moved["links_dropped"]],
+            update(model)
+            .where(model.contact_id == keep_id, col(record).in_(moved.get(f"{key}_moved", [])))
+            .values(contact_id=other_id)
         )
+        if dropped := moved.get(f"{key}_dropped", []):
+            session.execute(
+                insert(model), [{record.key: i, "contact_id": other_id} for i in dropped]
+            )
     for name, model in _OWNED.items():  # a merge made before deals existed moved none
         ids = moved.get(name, [])
         session.execute(update(model).where(col(model.id).in_(ids)).values(contact_id=other_id))

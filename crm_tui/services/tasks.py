@@ -60,6 +60,7 @@ class TaskQuery:
     organization_id: int | None = None  # for any of its people
     deal_id: int | None = None
     due_before: date | None = None
+    due_from: date | None = None  # due that day or later
     open_only: bool = False
     trash: bool = False
     done_since: datetime | None = None  # finished tasks only if completed since then
@@ -191,6 +192,8 @@ def _filtered(query: TaskQuery, base: Select[Any]) -> Select[Any]:
         conditions.append(Task.deal_id == query.deal_id)
     if query.due_before is not None:
         conditions.append(col(Task.due_date) < query.due_before)
+    if query.due_from is not None:
+        conditions.append(col(Task.due_date) >= query.due_from)
     if query.done_since is not None:
         conditions.append(
             (col(Task.status) != TaskStatus.DONE.value)

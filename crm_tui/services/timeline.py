@@ -15,7 +15,8 @@ from sqlmodel import Session, col
 
 from crm_tui.dates import local_day_start
 from crm_tui.models import Contact, Deal, DealStage, Organization
-from crm_tui.schemas import DealRead, InteractionRead, TaskRead, TimelineEntry
+from crm_tui.schemas import AppointmentRead, DealRead, InteractionRead, TaskRead, TimelineEntry
+from crm_tui.services.appointments import appointments_of_contact
 from crm_tui.services.common import live_row
 from crm_tui.services.deals import DealQuery, deal_conditions, list_deals
 from crm_tui.services.interactions import InteractionQuery, list_interactions
@@ -75,17 +76,37 @@ def deal_entry(deal: DealRead) -> TimelineEntry:
     )
 
 
+def appointment_entry(appointment: AppointmentRead) -> TimelineEntry:
+    """An appointment sits on a timeline when it starts (the coming ones on top)."""
+    return TimelineEntry(
+        kind="appointment",
+        id=appointment.id,
+        at=appointment.starts_at,
+        title=appointment.title,
+        detail=appointment.place,
+        channel=appointment.channel,
+    )
+
+
 def contact_timeline(
     *, session: Session, contact_id: int, limit: int = DEFAULT_LIMIT
 ) -> list[TimelineEntry]:
-    """The newest ``limit`` entries of the contact's interactions, tasks and deals."""
-    return _timeline(
+    """The newest ``limit`` entries of the contact's interactions, tasks, deals and
+    appointments (one logged as an interaction is that interaction there)."""
+    entries = _timeline(
         session,
         InteractionQuery(contact_id=contact_id),
         TaskQuery(contact_id=contact_id),
         DealQuery(contact_id=contact_id),
         limit,
     )
+    entries += [
+        appointment_entry(one)
+        for one in appointments_of_contact(session=session, contact_id=contact_id, limit=limit)
+        if one.interaction_id is None
+    ]
+    entries.sort(key=lambda entry: (entry.at, entry.kind, entry.id), reverse=True)
+    return entries[:limit]
 
 
 def organization_timeline(

@@ -17,6 +17,7 @@ TABS = [
     ("4", "tasks", "Tasks"),
     ("5", "pipeline", "Pipeline"),
     ("6", "dashboard", "Dashboard"),
+    ("7", "agenda", "Agenda"),
 ]
 
 

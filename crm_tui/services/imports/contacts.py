@@ -29,6 +29,7 @@ from crm_tui.io.prepare import (
     prepared_document,
 )
 from crm_tui.models import (
+    AppointmentContact,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -714,6 +715,7 @@ def _removable_contacts(session: Session, ids: list[int], report: UndoReport) ->
 _CONTACT_USES = (
     ("interactions", InteractionContact.contact_id),
     ("interactions", Interaction.contact_id),
+    ("appointments", AppointmentContact.contact_id),
     ("tasks", Task.contact_id),
     ("projects", Project.contact_id),
     ("deals", Deal.contact_id),
