@@ -28,6 +28,7 @@ from crm_tui.commands import (
     meet,
     misc,
     orgs,
+    remind,
     reports,
     tasks,
 )
@@ -38,7 +39,8 @@ from crm_tui.errors import CrmError
 # ``crm --help`` lists the commands by use, daily ones first (Typer lists lone commands
 # before groups, in the order they were added).
 COMMAND_ORDER = [
-    "contacts", "log", "tasks", "agenda", "import", "export", "backup", "restore", "doctor",
+    "contacts", "log", "tasks", "agenda", "remind", "import", "export", "backup", "restore",
+    "doctor",
     "team", "demo",
 ]  # fmt: skip
 
@@ -193,6 +195,7 @@ app.command("restore")(maintenance.restore)
 app.command("doctor")(maintenance.doctor)
 app.command("log")(log.log)
 app.command("agenda")(agenda.agenda)
+app.command("remind")(remind.remind)
 app.command("report")(reports.report)
 app.command("demo")(misc.demo)
 

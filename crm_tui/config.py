@@ -105,6 +105,22 @@ def location_label(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class RemindSettings:
+    """How ``crm remind`` reaches the user (the ``[remind]`` table). The SMTP password is
+    never a setting: it comes from ``CRM_SMTP_PASSWORD`` or the OS keyring."""
+
+    email: str = ""  # where reminders are mailed ("": not mailed)
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    sender: str = ""  # "": smtp_user, else email
+    starttls: bool = True  # false only for a relay on this machine (nothing leaves it)
+    desktop: bool = True  # a desktop notification where a session bus is present
+    minutes_before: int = 30  # an appointment is reminded this long before it starts
+    task_hour: int = 8  # a task is reminded at this hour of its due day
+
+
+@dataclass(frozen=True)
 class Settings:
     """User preferences; every field has a sensible default."""
 
@@ -119,6 +135,7 @@ class Settings:
     calendar: str = "gregorian"  # or "jalali": how dates are shown (stored: Gregorian)
     digits: str = "latin"  # or "persian": the digits of what crm shows
     bidi: str = "auto"  # "app": crm lays out right-to-left text; "terminal": the terminal does
+    remind: RemindSettings = field(default_factory=RemindSettings)
 
     @property
     def url(self) -> str:
@@ -163,6 +180,18 @@ _KINDS: dict[str, tuple[type, str]] = {
     "calendar": (str, '"gregorian" or "jalali"'),
     "digits": (str, '"latin" or "persian"'),
     "bidi": (str, '"auto", "app" or "terminal"'),
+    "remind": (dict, "a table: [remind] and its settings on the lines below"),
+}
+_REMIND_KINDS: dict[str, tuple[type, str]] = {
+    "email": (str, "an email address in quotes"),
+    "smtp_host": (str, "a host name in quotes"),
+    "smtp_port": (int, "a port number"),
+    "smtp_user": (str, "a user name in quotes"),
+    "sender": (str, "an address in quotes"),
+    "starttls": (bool, "true or false"),
+    "desktop": (bool, "true or false"),
+    "minutes_before": (int, "a whole number of minutes"),
+    "task_hour": (int, "an hour from 0 to 23"),
 }
 _CHOICES = {
     "calendar": ("gregorian", "jalali"),
@@ -188,6 +217,8 @@ def _read_config(file: Path) -> dict[str, Any]:
         raise ConfigError(f"{file}: " + "; ".join(found))
     if "default_region" in values:
         values["default_region"] = values["default_region"].upper()
+    if "remind" in values:
+        values["remind"] = RemindSettings(**values["remind"])
     return values
 
 
@@ -200,7 +231,27 @@ def _problem(key: str, value: Any) -> str:
     return _value_problem(key, value)
 
 
+def _remind_problem(values: dict[str, Any]) -> str:
+    for key, value in values.items():
+        if key == "password":
+            return "remind.password: keep it out of the file: CRM_SMTP_PASSWORD or the keyring"
+        if key not in _REMIND_KINDS:
+            return f"unknown setting remind.{key} (known: {', '.join(_REMIND_KINDS)})"
+        kind, wanted = _REMIND_KINDS[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"remind.{key} must be {wanted}"
+    if not 0 <= values.get("smtp_port", 587) <= 65535:
+        return "remind.smtp_port must be a port number from 0 to 65535"
+    if not 0 <= values.get("minutes_before", 30) <= 7 * 24 * 60:
+        return "remind.minutes_before must be from 0 to 10080 (a week)"
+    if not 0 <= values.get("task_hour", 8) <= 23:
+        return "remind.task_hour must be an hour from 0 to 23"
+    return ""
+
+
 def _value_problem(key: str, value: Any) -> str:
+    if key == "remind":
+        return _remind_problem(value)
     if key in ("stale_days", "due_soon_days", "stuck_days") and not 0 <= value <= MAX_DAYS:
         return f"{key} must be a number of days from 0 to {MAX_DAYS}"
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):

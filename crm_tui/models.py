@@ -618,6 +618,30 @@ class AppointmentMember(SQLModel, table=True):
     )
 
 
+class ReminderSent(SQLModel, table=True):
+    """A reminder ``crm remind`` sent: its key names whom, what and for when, so it is
+    never sent twice (a moved appointment or a task due another day is another key)."""
+
+    __tablename__ = "reminder_sent"
+
+    key: str = Field(primary_key=True)
+    sent_at: datetime
+
+
+class ReminderRun(SQLModel, table=True):
+    """When ``crm remind`` last ran for a team member: the next run looks back to it, so a
+    run skipped (the machine was off) misses nothing."""
+
+    __tablename__ = "reminder_run"
+
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("team_member.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    ran_at: datetime
+
+
 # The search package's own tables, registered on the same metadata as every other table
 # (migrations and schema checks compare against it).
 from crm_tui.search import tables as _search_tables  # noqa: E402, F401

@@ -345,13 +345,15 @@ KEPT_IDS = (
     "workflow_template", "import_batch", "merge_record",
 )  # fmt: skip
 SEARCHES = ("sara", "ahmadi", "美", "lefèvre", "a", "zz")
-# 0009's other tables, 0012's and 0015's
+# 0009's other tables, 0012's, 0015's and 0016's
 _DEALS = {
     "deal_stage_change",
     "lost_reason",
     "deal_tag",
     "appointment_contact",
     "appointment_member",
+    "reminder_sent",
+    "reminder_run",
 }
 
 

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0015"
+HEAD = "0016"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -22,5 +22,6 @@ KNOWN_REVISIONS = frozenset(
         "0013",
         "0014",
         "0015",
+        "0016",
     }
 )

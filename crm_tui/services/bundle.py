@@ -58,6 +58,8 @@ TABLES: list[type[SQLModel]] = [
     models.ImportBatch,
     models.ImportChange,
     models.MergeRecord,
+    models.ReminderSent,
+    models.ReminderRun,
 ]
 CHUNK = 5_000
 Progress = Callable[[str, int, int], None]
