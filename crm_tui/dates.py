@@ -348,7 +348,7 @@ def month_label(first: date, *, jalali: bool = False) -> str:
     return f"{first.year:04d}-{first.month:02d}"
 
 
-_DURATION = re.compile(r"^(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min)?)?$")
+_DURATION = re.compile(r"^(?:(\d{1,6})\s*h)?\s*(?:(\d{1,6})\s*(?:m|min)?)?$")
 
 
 def parse_duration(text: str) -> timedelta:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -88,7 +88,7 @@ class Week:
 def _hours_taken(appointment: AppointmentRead, day: date) -> range:
     """The local hours of ``day`` the appointment takes some of."""
     start = local_day_start(day)
-    end = start + timedelta(days=1)
+    end = local_day_start(day + timedelta(days=1))  # 23 or 25 hours on a clock change
     begins, ends = max(appointment.starts_at, start), min(appointment.ends_at, end)
     if begins >= ends:
         return range(0)
@@ -103,14 +103,8 @@ def _starts_in(appointment: AppointmentRead, day: date, hour: int) -> bool:
 
 
 def _fit(text: str, width: int) -> str:
-    """One cell of the grid: ``text`` cut to ``width`` columns (in reading order, then laid
-    out for the terminal) and padded."""
-    if width <= 0:
-        return ""
-    cut = set_cell_size(for_terminal(text, single_line=True), width).rstrip()
-    if cell_len(for_terminal(text, single_line=True)) > width and width > 1:
-        cut = set_cell_size(cut, width - 1).rstrip() + "…"
-    return set_cell_size(bidi.layout(cut), width)
+    """One cell of the grid: ``text`` cleaned, cut to ``width`` columns and laid out."""
+    return bidi.cell(for_terminal(text, single_line=True), width)
 
 
 class AgendaGrid(Widget, can_focus=True):
@@ -136,6 +130,8 @@ class AgendaGrid(Widget, can_focus=True):
     def show(self, week: Week, today: date) -> None:
         self.week, self.today = week, today
         self.column = min(self.column, week.days - 1)
+        if self.hour not in self.rows:  # the late hours it was on are no longer drawn
+            self.hour = min(self.rows[1:], key=lambda hour: abs(hour - self.hour))
         self.refresh(layout=True)
         self.post_message(self.Shown())
 
@@ -145,7 +141,10 @@ class AgendaGrid(Widget, can_focus=True):
 
     @property
     def day(self) -> date | None:
-        return self.week.day_list[self.column] if self.week else None
+        """The cursor's day (None until read, or while a range of another length is)."""
+        if self.week is None or not 0 <= self.column < self.week.days:
+            return None
+        return self.week.day_list[self.column]
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
         return len(self.rows) + 1

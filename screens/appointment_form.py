@@ -150,10 +150,13 @@ class AppointmentForm(
         values: dict[str, Any] = {"title": input_value(self, "#f-title")}
         if not values["title"]:
             errors["title"] = "an appointment needs a title"
+        typed = input_value(self, "#f-starts_at")
         try:
-            values["starts_at"] = parse_when(input_value(self, "#f-starts_at") or "", ahead=True)
+            values["starts_at"] = parse_when(typed, ahead=True) if typed else None
         except DateError as error:
             errors["starts_at"], values["starts_at"] = str(error), None
+        if not typed:
+            errors["starts_at"] = "when does it start? (tomorrow 10:00, fri 9:30, a date)"
         try:
             length = parse_duration(input_value(self, "#f-ends_at"))
             if values["starts_at"] is not None:
@@ -191,10 +194,13 @@ class AppointmentForm(
 
     def _write(self, session: Session, values: dict[str, Any]) -> AppointmentRead:
         from crm_tui.records import AMBIGUOUS, member_in, split_tags
-        from crm_tui.services.appointments import create_appointment, update_appointment
         from crm_tui.services.team import team_directory
 
-        names = split_tags(values.pop("member_names"))
+        typed = values.pop("member_names")
+        if self.editing is not None and typed == ", ".join(self.editing.members):
+            values["member_ids"] = self.editing.member_ids  # as they were: nothing to look up
+            return self._save_values(session, values)
+        names = split_tags(typed)
         directory = team_directory(session=session)
         members = []
         for name in names:
@@ -204,11 +210,18 @@ class AppointmentForm(
                 raise FieldErrors({"member_ids": f"{said} called “{name}”"})
             members.append(found)
         values["member_ids"] = members or ([self.actor_id] if self.actor_id else [])
+        return self._save_values(session, values)
+
+    def _save_values(self, session: Session, values: dict[str, Any]) -> AppointmentRead:
+        from crm_tui.services.appointments import create_appointment, update_appointment
+
         if self.editing is None:
             return create_appointment(
                 session=session, data=AppointmentCreate.build(**values), actor_id=self.actor_id
             )
         changes = changed_fields(appointment_values(self.editing), values)
+        if not changes:
+            return self.editing  # saved as it was: no new version
         return update_appointment(
             session=session,
             appointment_id=self.editing.id,

@@ -31,8 +31,8 @@ class Field(Vertical):
             widget.compact = True  # one line per input: a whole contact fits on a screen
 
     def compose(self) -> ComposeResult:
-        if self.label:
-            yield Label(self.label, classes="field-label")
+        if self.label:  # a label may name a record ("With (also: Ali [Acme])")
+            yield Label(literal(self.label), classes="field-label")
         yield self.widget
         yield Static("", id=f"error-{self.field}", classes="field-error")
 

@@ -13,9 +13,8 @@ from crm_tui.commands.common import (
     an_id,
     command_group,
     echo,
-    one_line,
     print_json,
-    shown,
+    say_jalali,
     state,
 )
 from crm_tui.text import plural
@@ -53,11 +52,12 @@ def _moment(value: str, option: str, *, after: datetime | None = None) -> dateti
 
     try:
         if after is not None and ":" in value and " " not in value.strip():
-            clock = parse_when(f"{after.astimezone().date().isoformat()} {value}", ahead=True)
-            return clock
-        return parse_when(value, ahead=True)
+            return parse_when(f"{after.astimezone().date().isoformat()} {value}", ahead=True)
+        moment = parse_when(value, ahead=True)
     except DateError as error:
         raise typer.BadParameter(str(error), param_hint=option) from None
+    say_jalali(value)
+    return moment
 
 
 def _length(value: str) -> timedelta:
@@ -111,10 +111,8 @@ def _said(appointment: AppointmentRead, what: str, as_json: bool) -> None:
     if as_json:
         print_json(appointment)
         return
-    echo(
-        f"{what} appointment {display.ident(appointment.id)} {shown(one_line(appointment.title))}: "
-        f"{when_text(appointment)}"
-    )
+    said = f"{what} appointment {display.ident(appointment.id)} {appointment.title}"
+    echo(f"{said}: {when_text(appointment)}")
 
 
 @app.command()
@@ -226,7 +224,7 @@ def show(ctx: typer.Context, appointment_id: int = IdArgument, as_json: bool = J
     if as_json:
         print_json(found)
         return
-    echo(f"{display.ident(found.id)} {shown(one_line(found.title))}")
+    echo(f"{display.ident(found.id)} {found.title}")
     facts = [
         ("When", when_text(found)),
         ("Kind", found.channel),
@@ -238,7 +236,7 @@ def show(ctx: typer.Context, appointment_id: int = IdArgument, as_json: bool = J
     ]
     for label, value in facts:
         if value:
-            echo(f"  {label}: {shown(value)}")
+            echo(f"  {label}: {value}")
 
 
 @app.command()

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from crm_tui.errors import ValidationError
-from crm_tui.schemas import DEFAULT_MINUTES, MAX_APPOINTMENT
+from crm_tui.errors import FieldErrors, ValidationError
+from crm_tui.schemas import DEFAULT_MINUTES, MAX_APPOINTMENT, AppointmentCreate
+from crm_tui.text import clean_line
 
 MAX_EVENTS = 100_000  # a calendar file with more is not a diary
 
@@ -64,11 +65,15 @@ def read_events(data: bytes) -> CalendarFile:
         if component.get("recurrence-id") is not None:
             found.moved_times += 1
             continue
-        uid = str(component.get("uid", "")).strip()
+        # Cleaned as it is stored (a line break or a control character in a UID would not
+        # find it again), so that an import of the same file matches it.
+        uid = clean_line(str(component.get("uid", "")))
         try:
             found.events.append(_event(number, uid, component))
         except _Refused as refused:
             found.rejected.append(Rejected(number, uid, str(refused)))
+        except (ValueError, TypeError, OverflowError) as error:  # icalendar's are ValueErrors
+            found.rejected.append(Rejected(number, uid, f"cannot read it: {error}"))
     return found
 
 
@@ -81,11 +86,14 @@ def _event(number: int, uid: str, component: Any) -> Event:
         raise _Refused("it has no UID, so importing it again could not find it")
     if str(component.get("status", "")).upper() == "CANCELLED":
         raise _Refused("it is cancelled")
-    starts = _moment(component.get("dtstart"), "DTSTART")
+    starts = _moment(component, "dtstart")
     if component.get("dtend") is not None:
-        ends = _moment(component.get("dtend"), "DTEND")
+        ends = _moment(component, "dtend")
     elif component.get("duration") is not None:
-        ends = starts + component.decoded("duration")
+        length = component.decoded("duration")
+        if not isinstance(length, timedelta):
+            raise _Refused("its DURATION is not a length of time")
+        ends = starts + length
     elif _is_day(component.get("dtstart")):
         ends = starts + timedelta(days=1)
     else:
@@ -94,14 +102,26 @@ def _event(number: int, uid: str, component: Any) -> Event:
         raise _Refused("it ends before it starts")
     if ends - starts > MAX_APPOINTMENT:
         raise _Refused("it lasts more than 14 days")
+    values = {
+        "title": clean_line(str(component.get("summary", ""))) or "(no title)",
+        "starts_at": starts,
+        "ends_at": ends,
+        "place": str(component.get("location", "")),
+        "notes": str(component.get("description", "")),
+        "uid": uid,
+    }
+    try:  # the checks every way in makes, said as this event's reason
+        checked = AppointmentCreate.build(**values)
+    except FieldErrors as error:
+        raise _Refused("; ".join(f"{k}: {v}" for k, v in error.errors.items())) from None
     return Event(
         number=number,
         uid=uid,
-        title=str(component.get("summary", "")).strip() or "(no title)",
-        starts_at=starts,
+        title=checked.title,
+        starts_at=checked.starts_at,
         ends_at=ends,
-        place=str(component.get("location", "")).strip(),
-        notes=str(component.get("description", "")).strip(),
+        place=checked.place,
+        notes=checked.notes,
         repeats=component.get("rrule") is not None,
     )
 
@@ -111,14 +131,16 @@ def _is_day(prop: Any) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def _moment(prop: Any, name: str) -> datetime:
+def _moment(component: Any, key: str) -> datetime:
     """An instant: a zone's time as that instant; a floating time or a day, here."""
-    value = getattr(prop, "dt", None)
-    if value is None:
+    name = key.upper()
+    if component.get(key) is None:
         raise _Refused(f"it has no {name}")
+    value = component.decoded(key)  # a property icalendar could not read raises here
+    if not isinstance(value, date):
+        raise _Refused(f"its {name} is not a date or a time")
+    if not 1900 <= value.year <= 2200:  # before astimezone(), which fails on the year 1
+        raise _Refused(f"its {name} ({value.isoformat()}) is out of range: crm keeps 1900 to 2200")
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0, 0))
-    moment = value.astimezone() if value.tzinfo is None else value
-    if not 1900 <= moment.year <= 2200:
-        raise _Refused(f"its {name} ({moment.date()}) is out of range: crm keeps 1900 to 2200")
-    return moment
+    return value.astimezone() if value.tzinfo is None else value

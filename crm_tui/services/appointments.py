@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 RANGE_LIMIT = 500  # appointments a range read returns (a week of a busy team is far fewer)
 
 
-def _check_ids(session: Session, model: Any, ids: Sequence[int], what: str) -> None:
+def _check_ids(session: Session, model: Any, ids: Sequence[int], what: str, field: str) -> None:
     found: set[int] = set()
     for chunk in chunked(ids):
         query = select(model.id).where(col(model.id).in_(chunk))
@@ -63,7 +63,7 @@ def _check_ids(session: Session, model: Any, ids: Sequence[int], what: str) -> N
         found.update(session.scalars(query))
     missing = [one for one in ids if one not in found]
     if missing:
-        raise ValidationError(f"no {what} with id {missing[0]}", field=what.replace(" ", "_"))
+        raise ValidationError(f"no {what} with id {missing[0]}", field=field)
 
 
 def _link(session: Session, appointment_id: int, contacts: list[int], members: list[int]) -> None:
@@ -85,8 +85,8 @@ def create_appointment(
     """Book an appointment; its contacts and team members must exist."""
     contacts = list(dict.fromkeys(data.contact_ids))
     members = list(dict.fromkeys(data.member_ids))
-    _check_ids(session, Contact, contacts, "contact")
-    _check_ids(session, TeamMember, members, "team member")
+    _check_ids(session, Contact, contacts, "contact", "contact_ids")
+    _check_ids(session, TeamMember, members, "team member", "member_ids")
     assert data.ends_at is not None  # the model fills it in
     now = utcnow()
     row = Appointment(
@@ -142,6 +142,8 @@ def update_appointment(
 
 
 def _relink(session: Session, appointment_id: int, data: AppointmentUpdate) -> None:
+    """The whole list of contacts or members ``data`` gives, in place of the old one; a
+    link to a contact in the trash (not shown, so not in the list) is kept for its return."""
     for ids, model, column, what in (
         (data.contact_ids, AppointmentContact, "contact_id", "contact"),
         (data.member_ids, AppointmentMember, "member_id", "team member"),
@@ -149,10 +151,13 @@ def _relink(session: Session, appointment_id: int, data: AppointmentUpdate) -> N
         if ids is None:
             continue
         ids = list(dict.fromkeys(ids))
-        _check_ids(session, Contact if model is AppointmentContact else TeamMember, ids, what)
-        delete_rows(
-            session=session, model=model, where=[col(model.appointment_id) == appointment_id]
-        )
+        target = Contact if model is AppointmentContact else TeamMember
+        _check_ids(session, target, ids, what, f"{column}s")
+        where = [col(model.appointment_id) == appointment_id]
+        if target is Contact:
+            live = select(Contact.id).where(col(Contact.deleted_at).is_(None))
+            where.append(col(AppointmentContact.contact_id).in_(live))
+        delete_rows(session=session, model=model, where=where)
         if ids:
             session.execute(
                 insert(model), [{"appointment_id": appointment_id, column: one} for one in ids]
@@ -265,7 +270,10 @@ def _read(session: Session, query: Any) -> list[AppointmentRead]:
         for appointment_id, contact_id, name in session.execute(
             select(AppointmentContact.appointment_id, Contact.id, Contact.name)
             .join(Contact, Contact.id == AppointmentContact.contact_id)
-            .where(col(AppointmentContact.appointment_id).in_(chunk))
+            .where(
+                col(AppointmentContact.appointment_id).in_(chunk),
+                col(Contact.deleted_at).is_(None),  # one in the trash is not shown
+            )
             .order_by(col(Contact.id))
         ):
             contacts[appointment_id].append((contact_id, name))
