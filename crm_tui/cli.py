@@ -30,6 +30,7 @@ from crm_tui.commands import (
     orgs,
     remind,
     reports,
+    tags,
     tasks,
 )
 from crm_tui.commands.common import CliState, one_line, state
@@ -187,6 +188,7 @@ app.add_typer(tasks.app, name="tasks")
 app.add_typer(deals.app, name="deals")
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(meet.app, name="meet")
+app.add_typer(tags.app, name="tags")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

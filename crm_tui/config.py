@@ -129,6 +129,7 @@ class Settings:
     stale_days: int = 30
     due_soon_days: int = 7
     stuck_days: int = 30  # an open deal this long in one stage is listed on Today
+    birthday_days: int = 7  # birthdays this many days ahead are listed and reminded
     default_region: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
     label: str = ""  # shown in the top bar instead of the file or database name
@@ -176,6 +177,7 @@ _KINDS: dict[str, tuple[type, str]] = {
     "stale_days": (int, "a whole number of days"),
     "due_soon_days": (int, "a whole number of days"),
     "stuck_days": (int, "a whole number of days"),
+    "birthday_days": (int, "a whole number of days"),
     "keymap": (dict, 'a table of binding ids to keys, e.g. "app.quit" = "ctrl+q"'),
     "calendar": (str, '"gregorian" or "jalali"'),
     "digits": (str, '"latin" or "persian"'),
@@ -252,6 +254,8 @@ def _remind_problem(values: dict[str, Any]) -> str:
 def _value_problem(key: str, value: Any) -> str:
     if key == "remind":
         return _remind_problem(value)
+    if key == "birthday_days" and not 0 <= value <= 365:
+        return "birthday_days must be a number of days from 0 to 365"
     if key in ("stale_days", "due_soon_days", "stuck_days") and not 0 <= value <= MAX_DAYS:
         return f"{key} must be a number of days from 0 to {MAX_DAYS}"
     if key == "keymap" and not all(isinstance(keys, str) for keys in value.values()):

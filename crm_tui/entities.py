@@ -72,7 +72,8 @@ class Field:
     ``imported``: an import's rows carry it, and an update takes it from them;
     ``searched``: where a search finds it (see ``Searched``);
     ``read``: the read model's attribute, where it is not the rule of ``read_as``;
-    ``aliases``: the other names a file's column may give it (lower case, "_" for spaces).
+    ``aliases``: the other names a file's column may give it (lower case, "_" for spaces);
+    ``unit``: what a number counts, shown after it.
     """
 
     name: str
@@ -85,6 +86,7 @@ class Field:
     searched: Searched = Searched.TAIL
     read: str = ""
     aliases: tuple[str, ...] = ()
+    unit: str = ""  # what a number counts, shown after it ("30 days")
 
     @property
     def stored_as(self) -> str | None:
@@ -168,6 +170,14 @@ CONTACT = Entity(
         Field("address", "Address"),
         Field("website", "Website"),
         Field("birthday", "Birthday", Kind.DATE, searched=Searched.NO),
+        Field(
+            "touch_every",
+            "In touch every",
+            Kind.WHOLE,
+            searched=Searched.NO,
+            aliases=("keep_in_touch", "touch_every_days"),
+            unit="days",
+        ),
         Field("source", "Source"),
         Field("owner_id", "Owner", Kind.MEMBER, csv="owner", searched=Searched.NO),
         Field(

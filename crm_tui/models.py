@@ -94,6 +94,24 @@ class Contact(SQLModel, table=True):
         _partial("ix_contact_live_last", "last_contacted_at", "id"),
         _partial("ix_contact_live_status", "status", "sort_name", "id"),
         _partial("ix_contact_live_created", "created_at", "status"),  # new leads of a period
+        # Birthdays coming up: month and day read from this index alone (0017).
+        Index(
+            "ix_contact_live_birthday",
+            "birthday",
+            "id",
+            "owner_id",
+            "name",
+            sqlite_where=text("deleted_at IS NULL AND birthday IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NULL AND birthday IS NOT NULL"),
+        ),
+        # The few with a keep-in-touch rhythm of their own (0017).
+        Index(
+            "ix_contact_live_touch",
+            "touch_every",
+            "id",
+            sqlite_where=text("deleted_at IS NULL AND touch_every IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NULL AND touch_every IS NOT NULL"),
+        ),
         # Partial, so the planner never picks it for the (far more common) live rows.
         Index(
             "ix_contact_trash", "deleted_at", "id", sqlite_where=DELETED, postgresql_where=DELETED
@@ -123,6 +141,7 @@ class Contact(SQLModel, table=True):
     notes: str = ""
     custom: dict[str, str] = _json_column()
     last_contacted_at: datetime | None = None
+    touch_every: int | None = None  # keep in touch every this many days (None: its tags')
     version: int = 1
     created_at: datetime
     updated_at: datetime
@@ -167,6 +186,7 @@ class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     key: str = Field(unique=True)
+    touch_every: int | None = None  # keep in touch with its contacts every this many days
 
 
 class ContactTag(SQLModel, table=True):

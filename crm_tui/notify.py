@@ -31,6 +31,10 @@ def line(reminder: Reminder) -> str:
     title = for_terminal(reminder.title, single_line=True)
     if reminder.kind == "task":
         return f"task due {display.day(reminder.when.astimezone().date())}: {title}"
+    if reminder.kind == "birthday":
+        return f"birthday {display.day(reminder.when.astimezone().date())}: {title}"
+    if reminder.kind == "touch":
+        return f"keep in touch: {title} (due {display.day(reminder.when.astimezone().date())})"
     assert reminder.ends is not None
     said = f"{display.time_span(reminder.when, reminder.ends)} {title}"
     if reminder.place:

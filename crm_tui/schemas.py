@@ -15,7 +15,14 @@ from pydantic import ValidationError as PydanticValidationError
 from crm_tui.dates import NO_YEAR, DateError, check_day, month_day, written_day
 from crm_tui.errors import FieldErrors
 from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
-from crm_tui.validation import MAX_HOURS, MAX_ID, InvalidValue, normalize_email, normalize_phone
+from crm_tui.validation import (
+    MAX_HOURS,
+    MAX_ID,
+    MAX_TOUCH_DAYS,
+    InvalidValue,
+    normalize_email,
+    normalize_phone,
+)
 from crm_tui.vocabulary import Channel, ContactStatus, Direction, Sentiment, TaskStatus
 
 
@@ -179,6 +186,7 @@ class ContactCreate(_Input):
     address: str = ""
     website: str = ""
     birthday: date | None = None
+    touch_every: int | None = Field(default=None, ge=1, le=MAX_TOUCH_DAYS)
     status: ContactStatus = ContactStatus.LEAD
     source: str = ""
     referred_by_id: int | None = None
@@ -238,6 +246,7 @@ class ContactUpdate(_Input):
     address: str | None = None
     website: str | None = None
     birthday: date | None = None
+    touch_every: int | None = Field(default=None, ge=1, le=MAX_TOUCH_DAYS)  # None: its tags'
     status: ContactStatus | None = None
     source: str | None = None
     referred_by_id: int | None = None
@@ -317,6 +326,7 @@ class ContactRead(BaseModel):
     birthday: date | None
     notes: str
     last_contacted_at: datetime | None
+    touch_every: int | None = None
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None

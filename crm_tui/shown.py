@@ -49,6 +49,8 @@ def _lines(field: Field, value: Any) -> list[tuple[str, str]]:
         return [(field.label, display.birthday(value))]
     if kind is Kind.CONTACT:
         return [(field.label, display.ident(value) if value else "")]
+    if kind is Kind.WHOLE and value is not None:
+        return [(field.label, f"{display.number(value)} {field.unit}".strip())]
     return [(field.label, str(value or ""))]
 
 

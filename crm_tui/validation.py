@@ -27,6 +27,7 @@ _PLAIN_INTERNATIONAL = re.compile(r"^\+[1-9][\d \-.]{6,24}$")
 # Ids and counts are 64-bit integers in both databases: a larger number is refused where it
 # is typed, not by the database driver deep inside a query.
 MAX_ID = 2**63 - 1
+MAX_TOUCH_DAYS = 3650  # keep in touch at least once in ten years, or it is no rhythm
 MAX_HOURS = 100_000  # an estimate beyond this (11 years of work) is a typo
 
 

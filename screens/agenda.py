@@ -32,6 +32,7 @@ from crm_tui import bidi, display
 from crm_tui.dates import local_day_start, week_first
 from crm_tui.schemas import AppointmentRead, TaskRead
 from crm_tui.services.appointments import RANGE_LIMIT, Clash, clashes
+from crm_tui.services.birthdays import BirthdayDue
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
 from screens.dialogs import ConfirmDialog
@@ -56,6 +57,7 @@ class Week:
     more_appointments: bool = False
     more_tasks: bool = False
     clashes: list[Clash] = field(default_factory=list)
+    birthdays: list[BirthdayDue] = field(default_factory=list)
 
     @property
     def day_list(self) -> list[date]:
@@ -83,6 +85,9 @@ class Week:
 
     def due(self, day: date) -> list[TaskRead]:
         return [task for task in self.tasks if task.due == day]
+
+    def born(self, day: date) -> list[BirthdayDue]:
+        return [one for one in self.birthdays if one.day == day]
 
 
 def _hours_taken(appointment: AppointmentRead, day: date) -> range:
@@ -182,11 +187,7 @@ class AgendaGrid(Widget, can_focus=True):
 
     def _cell(self, week: Week, day: date, hour: int, clashing: set[int]) -> tuple[str, str]:
         if hour == TASK_ROW:
-            due = week.due(day)
-            if not due:
-                return "", ""
-            text = due[0].title if len(due) == 1 else f"{display.number(len(due))} tasks"
-            return text, "$warning" if any(t.is_overdue(self.today) for t in due) else ""
+            return self._day_row(week, day)
         found = week.in_cell(day, hour)
         if not found:
             return "", ""
@@ -201,6 +202,19 @@ class AgendaGrid(Widget, can_focus=True):
         if first.interaction_id is not None:
             style = "$text-muted"
         return text, style
+
+    def _day_row(self, week: Week, day: date) -> tuple[str, str]:
+        """The row above the hours: tasks due that day, and birthdays (a name alone, beside
+        tasks a star: the pane below names them)."""
+        due, born = week.due(day), week.born(day)
+        if not (due or born):
+            return "", ""
+        if born and not due:
+            return f"★ {born[0].name}", "$success"
+        parts = ["★"] if born else []
+        parts.append(due[0].title if len(due) == 1 else f"{display.number(len(due))} tasks")
+        late = any(t.is_overdue(self.today) for t in due)
+        return " ".join(parts), "$warning" if late else "$success" if born else ""
 
     # -- the cursor -----------------------------------------------------------------------
 
@@ -295,6 +309,7 @@ class AgendaScreen(CrmScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def _load(self, first: date, days: int) -> None:
         from crm_tui.services.appointments import list_appointments
+        from crm_tui.services.birthdays import upcoming_birthdays
         from crm_tui.services.tasks import TaskQuery, tasks_by_date
 
         def load() -> Week:
@@ -311,6 +326,9 @@ class AgendaScreen(CrmScreen):
                     query=TaskQuery(due_from=first, due_before=last),
                     limit=TASK_LIMIT + 1,
                 )
+                born, _ = upcoming_birthdays(
+                    session=session, today=first, days=days - 1, limit=TASK_LIMIT
+                )
             return Week(
                 first,
                 days,
@@ -319,6 +337,7 @@ class AgendaScreen(CrmScreen):
                 more_appointments=len(found) > RANGE_LIMIT,
                 more_tasks=len(tasks) > TASK_LIMIT,
                 clashes=clashes(found[:RANGE_LIMIT]),
+                birthdays=born,
             )
 
         found = self.guarded(load)
@@ -381,9 +400,13 @@ class AgendaScreen(CrmScreen):
             pane.update("")
             return
         if grid.hour == TASK_ROW:
-            due = week.due(grid.day)
-            lines = [f"#{t.id} {safe(t.title, single_line=True)}" for t in due[:6]]
-            pane.update(Content("\n".join(lines) or "no tasks due this day"))
+            lines = [
+                f"★ birthday: {safe(one.name, single_line=True)}"
+                + (f", turns {display.number(one.turns)}" if one.turns is not None else "")
+                for one in week.born(grid.day)
+            ]
+            lines += [f"#{t.id} {safe(t.title, single_line=True)}" for t in week.due(grid.day)]
+            pane.update(Content("\n".join(lines[:6]) or "no tasks due this day"))
             return
         found = self._in_cell()
         if not found:

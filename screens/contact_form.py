@@ -58,6 +58,7 @@ def form_values(contact: ContactRead | None) -> dict[str, Any]:
         "address": contact.address,
         "website": contact.website,
         "birthday": display.birthday_field(contact.birthday),
+        "touch_every": str(contact.touch_every or ""),
         "source": contact.source,
         "notes": contact.notes,
     }
@@ -95,7 +96,7 @@ def to_model_values(values: dict[str, Any]) -> dict[str, Any]:
             converted[key] = dict(value)
         elif key == "tags":
             converted[key] = [tag.strip() for tag in value.split(",") if tag.strip()]
-        elif key == "birthday":
+        elif key in ("birthday", "touch_every"):
             converted[key] = value or None
         else:
             converted[key] = value
@@ -201,6 +202,15 @@ class ContactForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[ContactR
                         field="birthday",
                         dated=True,
                     )
+                    yield Field(
+                        "In touch every (days)",
+                        Input(
+                            v.get("touch_every", ""),
+                            placeholder="by its tags",
+                            id="f-touch_every",
+                        ),
+                        field="touch_every",
+                    )
                     yield Field("Source", Input(v.get("source", ""), id="f-source"), field="source")
                 yield Field("Website", Input(v.get("website", ""), id="f-website"), field="website")
                 yield Field("Address", Input(v.get("address", ""), id="f-address"), field="address")
@@ -231,6 +241,7 @@ class ContactForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[ContactR
                     "address",
                     "website",
                     "birthday",
+                    "touch_every",
                     "source",
                 )
             },

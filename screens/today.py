@@ -29,8 +29,10 @@ from crm_tui.services.agenda import (
     complaints_per_month,
     interactions_per_week,
 )
+from crm_tui.services.birthdays import BirthdayDue
 from crm_tui.services.interactions import resolve_complaint
 from crm_tui.services.tasks import complete_task
+from crm_tui.services.touch import TouchDue
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
 from screens.contact_detail import CHANNEL_ICONS
@@ -140,6 +142,22 @@ def _contact_line(row: ContactRow, today: date) -> Parts:
     ]
 
 
+def _touch_line(one: TouchDue, today: date) -> Parts:
+    """A contact due by its rhythm: how many days overdue (0: today), its name, the rhythm."""
+    late = (today - one.due).days
+    return [
+        (f"{display.number(late):>3} days ", "$text-warning" if late else ""),
+        (_one_line(one.name), ""),
+        (f"  every {display.number(one.every)} days", "$text-muted"),
+    ]
+
+
+def _birthday_line(one: BirthdayDue, today: date) -> Parts:
+    when = "today" if one.day == today else display.day_words(one.day)
+    turns = f"  turns {display.number(one.turns)}" if one.turns is not None else ""
+    return [(f"{when:<10} ", "$text-success"), (_one_line(one.name), ""), (turns, "$text-muted")]
+
+
 def _deal_line(deal: DealRead, today: date, *, stuck: bool) -> Parts:
     """A deal on Today: when it should close (overdue in the error colour), or how long it
     has sat in its stage; its title, stage, client and value."""
@@ -241,6 +259,7 @@ class TodayScreen(CrmScreen):
                     days=settings.due_soon_days,
                     stale_days=settings.stale_days,
                     stuck_days=settings.stuck_days,
+                    birthday_days=settings.birthday_days,
                     jalali=display.current().calendar is display.Calendar.JALALI,
                 )
                 jalali = display.current().calendar is display.Calendar.JALALI
@@ -313,6 +332,23 @@ class TodayScreen(CrmScreen):
         )
         for row in agenda.stale_contacts:
             add("contact", row, _contact_line(row, today))
+        options.append(
+            _header(
+                "Keep in touch: due",
+                _count(len(agenda.touch_due), agenda.touch_due_total),
+                "bold $text-warning",
+            )
+        )
+        for one in agenda.touch_due:
+            add("contact", one, _touch_line(one, today))
+        options.append(
+            _header(
+                f"Birthdays ({agenda.birthday_days} days)",
+                _count(len(agenda.birthdays), agenda.birthdays_total),
+            )
+        )
+        for born in agenda.birthdays:
+            add("contact", born, _birthday_line(born, today))
         self._fill(options)
 
     def _deal_sections(self, agenda: Agenda, options: list[Option], add: Any) -> None:

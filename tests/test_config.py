@@ -66,7 +66,7 @@ def test_the_cli_says_what_is_wrong_in_one_line(
     assert result.stderr == (
         f"crm: error: {path}: stale_days must be a whole number of days; unknown setting 'who' "
         "(known: db, user, label, default_region, stale_days, due_soon_days, stuck_days, "
-        "keymap, calendar, digits, bidi, remind)\n"
+        "birthday_days, keymap, calendar, digits, bidi, remind)\n"
     )
 
 

@@ -52,6 +52,7 @@ def _sample(field: Field, *, member: int, referrer: int, tell: str = "") -> Any:
         Kind.LABELED: [LabeledValue(value=f"{field.name}{tell}@x.example", label="work")],
         Kind.CUSTOM: {f"City{tell}": f"تهران{tell}"},
         Kind.LONG_TEXT: f"first line of {field.name}{tell}\nsecond خط",
+        Kind.WHOLE: 30 + len(tell),
     }
     if field.name == "phones":
         return [LabeledValue(value=f"+98 912 555 {1200 + len(tell)}", label="mobile")]

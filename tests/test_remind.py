@@ -152,14 +152,17 @@ def test_a_skipped_run_misses_nothing_and_a_moved_appointment_reminds_again(
     today = dt.date.today()
     crm(db_url, "tasks", "add", "Due two days ago", "--due", str(today - timedelta(days=2)))
     crm(db_url, "tasks", "add", "Due long ago", "--due", str(today - timedelta(days=9)))
+    crm(db_url, "contacts", "add", "Sara", "--touch-every", "1")
+    crm(db_url, "log", "Called", "--contact", "Sara", "--when", "-3d")  # due two days ago
     assert crm(db_url, "remind")[1] == "nothing to remind\n"  # the first run looks back a day
     # The runs of the last three days did not happen: the next one looks back to the last.
     database = open_database(db_url)
     with database.write() as session:
         session.execute(update(ReminderRun).values(ran_at=datetime.now(UTC) - timedelta(days=3)))
     database.close()
-    assert crm(db_url, "remind")[1] == "sent 1 reminder by email\n"
+    assert crm(db_url, "remind")[1] == "sent 2 reminders by email\n"
     assert "Due two days ago" in mail_server.inbox.bodies()[0]
+    assert "keep in touch: Sara" in mail_server.inbox.bodies()[0]
     assert "Due long ago" not in mail_server.inbox.bodies()[0]
     crm(db_url, "meet", "add", "Call", "--at", _soon(10))
     assert crm(db_url, "remind")[1] == "sent 1 reminder by email\n"
@@ -308,3 +311,17 @@ def test_a_remind_setting_crm_cannot_use_is_named(
     monkeypatch.setenv("CRM_CONFIG", str(config))
     code, _, err = crm(db_url, "remind", "--dry-run")
     assert code == 1 and said in err
+
+
+def test_a_birthday_is_reminded_the_set_days_ahead_once(
+    db_url: str, mail_server: MailServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _configure(tmp_path, monkeypatch, mail_server.port, task_hour=0)
+    # birthday_days is a top-level setting: written above [remind].
+    text = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text("birthday_days = 2\n" + text, encoding="utf-8")
+    born = (dt.date.today() + timedelta(days=2)).replace(year=1990)
+    crm(db_url, "contacts", "add", "Sara", "--birthday", born.isoformat())
+    assert crm(db_url, "remind")[1] == "sent 1 reminder by email\n"
+    assert "birthday" in mail_server.inbox.bodies()[0] and "Sara" in mail_server.inbox.bodies()[0]
+    assert crm(db_url, "remind")[1] == "nothing to remind\n"

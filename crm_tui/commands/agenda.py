@@ -44,6 +44,7 @@ def agenda(
             days=cli.settings.due_soon_days if days is None else days,
             stale_days=cli.settings.stale_days,
             stuck_days=cli.settings.stuck_days,
+            birthday_days=cli.settings.birthday_days,
             jalali=display.current().calendar is display.Calendar.JALALI,
         )
     if as_json:
@@ -64,6 +65,27 @@ def agenda(
                 "deals_closing_total": result.deals_closing_total,
                 "deals_stuck": result.deals_stuck,
                 "deals_stuck_total": result.deals_stuck_total,
+                "touch_due": [
+                    {
+                        "contact_id": one.contact_id,
+                        "name": one.name,
+                        "every": one.every,
+                        "last_contacted_at": one.last,
+                        "due": one.due,
+                    }
+                    for one in result.touch_due
+                ],
+                "touch_due_total": result.touch_due_total,
+                "birthdays": [
+                    {
+                        "contact_id": one.contact_id,
+                        "name": one.name,
+                        "day": one.day,
+                        "turns": one.turns,
+                    }
+                    for one in result.birthdays
+                ],
+                "birthdays_total": result.birthdays_total,
             }
         )
     else:
@@ -91,6 +113,16 @@ def _print(result: Any) -> None:
     echo(f"Deals to close this week ({closing})")
     for deal in result.deals_closing:
         echo(f"  {display.day(deal.expected_close)}  {_deal(deal)}")
+    due = _count(len(result.touch_due), result.touch_due_total)
+    echo(f"Keep in touch ({due})")
+    for one in result.touch_due:
+        who = f"{display.ident(one.contact_id)} {one.name}"
+        echo(f"  {display.day(one.due)}  {who} (every {one.every} days)")
+    born = _count(len(result.birthdays), result.birthdays_total)
+    echo(f"Birthdays, the next {result.birthday_days} days ({born})")
+    for one in result.birthdays:
+        turns = f" turns {one.turns}" if one.turns is not None else ""
+        echo(f"  {display.day(one.day)}  {display.ident(one.contact_id)} {one.name}{turns}")
     stuck = _count(len(result.deals_stuck), result.deals_stuck_total)
     echo(f"Deals in one stage for {result.stuck_days}+ days ({stuck})")
     for deal in result.deals_stuck:

@@ -267,6 +267,14 @@ BirthdayOpt = typer.Option(
 OwnerOpt = typer.Option(
     None, "--owner", metavar="MEMBER", help="Team member who owns it ('' for nobody)."
 )
+TouchOpt = typer.Option(
+    None,
+    "--touch-every",
+    min=0,
+    max=3650,
+    metavar="DAYS",
+    help="Keep in touch every DAYS days (0: by its tags, as without).",
+)
 ReferredOpt = typer.Option(
     None, "--referred-by", metavar="REF", help="The contact who referred it ('' for none)."
 )
@@ -290,6 +298,7 @@ def add(
     website: str | None = WebsiteOpt,
     address: str | None = AddressOpt,
     birthday: str | None = BirthdayOpt,
+    touch_every: int | None = TouchOpt,
     owner: str | None = OwnerOpt,
     referred_by: str | None = ReferredOpt,
     as_json: bool = JsonOption,
@@ -316,6 +325,8 @@ def add(
         address=address,
         birthday=birthday,
     )
+    if touch_every is not None:
+        values["touch_every"] = touch_every or None
     with cli.write() as session:
         values |= _references(session, owner, referred_by)
         data = ContactCreate.build(cli.settings.default_region, **values)
@@ -357,6 +368,7 @@ def edit(
     website: str | None = WebsiteOpt,
     address: str | None = AddressOpt,
     birthday: str | None = BirthdayOpt,
+    touch_every: int | None = TouchOpt,
     owner: str | None = OwnerOpt,
     referred_by: str | None = ReferredOpt,
     if_version: int | None = typer.Option(
@@ -390,6 +402,8 @@ def edit(
         address=address,
         birthday=birthday,
     )
+    if touch_every is not None:
+        values["touch_every"] = touch_every or None
     with cli.write() as session:
         contact = resolve_contact(session=session, ref=ref)
         values |= _references(session, owner, referred_by)

@@ -13,7 +13,6 @@ from crm_tui.text import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from crm_tui.config import RemindSettings
     from crm_tui.services.reminders import Reminder
 
 
@@ -64,7 +63,7 @@ def _rehearse(cli: CliState, channels: list[str], now: datetime) -> None:
             member: int | None = find_member(session=session, ref=cli.settings.user).id
         except NotFoundError:
             member = None
-        found = [] if member is None else _due(session, member, now, cli.settings.remind)
+        found = [] if member is None else _due(session, member, now, cli)
     for one in found:
         echo(line(one))
     means = " and ".join(channels) or "nothing to send them with"
@@ -83,7 +82,7 @@ def _send(cli: CliState, channels: list[str], now: datetime) -> tuple[int, str]:
     partly = ""
     with cli.write() as session:
         member = cli.actor_id(session)
-        found = _due(session, member, now, settings)
+        found = _due(session, member, now, cli)
         if found and not channels:
             raise CrmError(
                 "nothing to send reminders with: set [remind] email and smtp_host in the "
@@ -102,13 +101,15 @@ def _send(cli: CliState, channels: list[str], now: datetime) -> tuple[int, str]:
     return len(found), partly
 
 
-def _due(session: Session, member: int, now: datetime, settings: RemindSettings) -> list[Reminder]:
+def _due(session: Session, member: int, now: datetime, cli: CliState) -> list[Reminder]:
     from crm_tui.services.reminders import due, window
 
+    settings, birthday_days = cli.settings.remind, cli.settings.birthday_days
     return due(
         session=session,
         member_id=member,
         span=window(session=session, member_id=member, now=now),
         minutes_before=settings.minutes_before,
         task_hour=settings.task_hour,
+        birthday_days=birthday_days,
     )

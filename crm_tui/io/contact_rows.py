@@ -18,7 +18,7 @@ from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
 from crm_tui.text import full_name, strip_control, unique_folded
-from crm_tui.validation import InvalidValue, normalize_email, normalize_phone
+from crm_tui.validation import MAX_TOUCH_DAYS, InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus
 
 MULTI_SEPARATOR = " ::: "
@@ -52,6 +52,7 @@ class ContactValues:
     address: str = ""
     website: str = ""
     birthday: date | None = None
+    touch_every: int | None = None  # keep in touch every this many days
     status: str = ""  # blank: not in the file (a new contact becomes a lead)
     source: str = ""
     owner_id: int | None = None  # the team member the file names (see ``RowReader._owner``)
@@ -235,6 +236,7 @@ class RowReader:
             "tags": self._tags,
             "custom": self._custom,
             "birthday": self._birthday,
+            "touch_every": self._touch_every,
             "status": self._status,
             "id": self._id,
             "notes": self._notes,
@@ -322,6 +324,13 @@ class RowReader:
     @staticmethod
     def _birthday(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
         values.birthday = birthday_value(raw)
+
+    @staticmethod
+    def _touch_every(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
+        days = raw.removesuffix("days").removesuffix("d").strip()
+        if not days.isdigit() or not 1 <= int(days) <= MAX_TOUCH_DAYS:
+            raise InvalidValue(f"keep in touch every 1 to {MAX_TOUCH_DAYS} days, not {raw!r}")
+        values.touch_every = int(days)
 
     @staticmethod
     def _status(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:

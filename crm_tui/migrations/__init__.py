@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0016"
+HEAD = "0017"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -23,5 +23,6 @@ KNOWN_REVISIONS = frozenset(
         "0014",
         "0015",
         "0016",
+        "0017",
     }
 )

@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 from crm_tui.dates import local_day_start, month_firsts, week_first
 from crm_tui.models import Contact, ContactStatus, Interaction
 from crm_tui.schemas import ContactRow, DealRead, InteractionRead, TaskRead
+from crm_tui.services.birthdays import BirthdayDue, upcoming_birthdays
 from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
 from crm_tui.services.deals import DealOrder, DealQuery, count_deals, list_deals
 from crm_tui.services.interactions import (
@@ -28,6 +29,7 @@ from crm_tui.services.interactions import (
     list_interactions,
 )
 from crm_tui.services.tasks import TaskQuery, count_follow_ups, list_follow_ups, list_tasks
+from crm_tui.services.touch import TouchDue, due_contacts
 
 LIST_LIMIT = 50  # follow-ups, open complaints and quiet clients listed (their totals are not)
 STALE_STATUSES = (ContactStatus.CUSTOMER.value, ContactStatus.PROSPECT.value)
@@ -55,6 +57,14 @@ class Agenda:
     deals_stuck: list[DealRead] = field(default_factory=list)
     deals_stuck_total: int = 0
     stuck_days: int = 30
+    # Contacts due by their keep-in-touch rhythm (today or before), the longest overdue
+    # first, and how many are due in all.
+    touch_due: list[TouchDue] = field(default_factory=list)
+    touch_due_total: int = 0
+    # Birthdays from today to ``birthday_days`` on, the soonest first.
+    birthdays: list[BirthdayDue] = field(default_factory=list)
+    birthdays_total: int = 0
+    birthday_days: int = 7
 
     @property
     def has_overdue(self) -> bool:
@@ -77,9 +87,12 @@ def build_agenda(
     days: int = 7,
     stale_days: int = 30,
     stuck_days: int = 30,
+    birthday_days: int = 7,
     jalali: bool = False,
 ) -> Agenda:
-    agenda = Agenda(today=today, stale_days=stale_days, stuck_days=stuck_days)
+    agenda = Agenda(
+        today=today, stale_days=stale_days, stuck_days=stuck_days, birthday_days=birthday_days
+    )
     horizon = today + timedelta(days=days + 1)
     upcoming = list_tasks(session=session, query=TaskQuery(open_only=True, due_before=horizon))
     for task in _by_due(upcoming):
@@ -110,6 +123,12 @@ def build_agenda(
         lambda: stale_count(session=session, today=today, stale_days=stale_days),
     )
     _deals(session, agenda, week_first(today, jalali=jalali) + timedelta(days=6))
+    agenda.touch_due, agenda.touch_due_total = due_contacts(
+        session=session, by=today, limit=LIST_LIMIT
+    )
+    agenda.birthdays, agenda.birthdays_total = upcoming_birthdays(
+        session=session, today=today, days=birthday_days, limit=LIST_LIMIT
+    )
     return agenda
 
 

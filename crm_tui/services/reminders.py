@@ -46,7 +46,7 @@ class AlreadyRunning(CrmError):
 class Reminder:
     key: str
     due_at: datetime  # when it fell due to be sent
-    kind: str  # "appointment" or "task"
+    kind: str  # "appointment", "task", "touch" (a contact due by its rhythm), "birthday"
     record_id: int
     title: str
     when: datetime  # the appointment's start, or the task's due day (local midnight)
@@ -75,11 +75,14 @@ def due(
     span: Window,
     minutes_before: int = 30,
     task_hour: int = 8,
+    birthday_days: int = 7,
 ) -> list[Reminder]:
     """The member's reminders that fell due in ``span`` and were not sent, the earliest first
     (at most ``MAX_REMINDERS``)."""
     found = _appointments(session, member_id, span, timedelta(minutes=minutes_before))
     found += _tasks(session, member_id, span, task_hour)
+    found += _touches(session, member_id, span, task_hour)
+    found += _birthdays(session, member_id, span, task_hour, birthday_days)
     sent: set[str] = set()
     for chunk in chunked([one.key for one in found]):
         sent.update(
@@ -155,6 +158,63 @@ def _tasks(session: Session, member_id: int, span: Window, hour: int) -> list[Re
                     record_id=task_id,
                     title=title,
                     when=_at(due_day, 0),
+                )
+            )
+    return found
+
+
+def _touches(session: Session, member_id: int, span: Window, hour: int) -> list[Reminder]:
+    """Contacts the member owns (or nobody does) who fell due by their keep-in-touch rhythm
+    in the span (at ``hour`` of the day they are due)."""
+    from crm_tui.services.touch import due_contacts
+
+    due, _ = due_contacts(
+        session=session,
+        by=span.now.astimezone().date(),
+        after=span.since.astimezone().date() - timedelta(days=1),
+        limit=MAX_REMINDERS,
+    )
+    found = []
+    for one in due:
+        at = _at(one.due, hour)
+        if one.owner_id in (member_id, None) and span.since < at <= span.now:
+            found.append(
+                Reminder(
+                    key=f"{member_id}:touch:{one.contact_id}:{one.due.isoformat()}",
+                    due_at=at,
+                    kind="touch",
+                    record_id=one.contact_id,
+                    title=one.name,
+                    when=_at(one.due, 0),
+                )
+            )
+    return found
+
+
+def _birthdays(
+    session: Session, member_id: int, span: Window, hour: int, ahead: int
+) -> list[Reminder]:
+    """Birthdays of the contacts the member owns (or nobody does), ``ahead`` days before
+    each, at ``hour``, when that fell in the span."""
+    from crm_tui.services.birthdays import upcoming_birthdays
+
+    first = span.since.astimezone().date()
+    days = (span.now.astimezone().date() - first).days + ahead + 1
+    coming, _ = upcoming_birthdays(
+        session=session, today=first, days=min(days, 365), limit=MAX_REMINDERS
+    )
+    found = []
+    for one in coming:
+        at = _at(one.day - timedelta(days=ahead), hour)
+        if one.owner_id in (member_id, None) and span.since < at <= span.now:
+            found.append(
+                Reminder(
+                    key=f"{member_id}:birthday:{one.contact_id}:{one.day.isoformat()}",
+                    due_at=at,
+                    kind="birthday",
+                    record_id=one.contact_id,
+                    title=one.name,
+                    when=_at(one.day, 0),
                 )
             )
     return found

@@ -1,0 +1,134 @@
+"""Keep-in-touch rhythms: every how many days a contact should hear from us.
+
+A contact's own rhythm (``contact.touch_every``) wins; else the shortest of its tags'
+(``tag.touch_every``: "every customer tagged vip, every 30 days"). A contact is due that
+many days after it was last contacted (after it was added, when never), so logging an
+interaction resets it with nothing else written. The global ``stale_days`` list of quiet
+customers stays as it is; a rhythm is a promise made to one client or one group.
+
+Only contacts with a rhythm are read: those with their own through a partial index, and the
+people of each tag with one through the tag's index. Their due days are worked out here,
+in the reader's calendar days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import Contact, ContactTag, Tag
+from crm_tui.services.common import chunked
+from crm_tui.services.tags import tag_id
+from crm_tui.validation import MAX_TOUCH_DAYS
+
+
+@dataclass(frozen=True)
+class TouchDue:
+    contact_id: int
+    name: str
+    every: int  # days
+    last: datetime | None  # last contacted (None: never)
+    due: date
+    owner_id: int | None = None
+
+    @property
+    def id(self) -> int:  # the contact's: lists that open a contact read ``id`` and ``name``
+        return self.contact_id
+
+
+def set_tag_rhythm(*, session: Session, name: str, days: int | None) -> int:
+    """Keep in touch with the people tagged ``name`` every ``days`` (None: no rhythm);
+    returns how many live contacts carry the tag."""
+    if days is not None and not 1 <= days <= MAX_TOUCH_DAYS:
+        raise ValidationError(f"keep in touch every 1 to {MAX_TOUCH_DAYS} days, not {days}")
+    found = tag_id(session=session, name=name)
+    if found is None:
+        raise NotFoundError(f"no tag {name!r}")
+    session.execute(update(Tag).where(col(Tag.id) == found).values(touch_every=days))
+    return len(_tagged(session, [found]))
+
+
+def tag_rhythms(*, session: Session) -> dict[int, int]:
+    """The tags with a rhythm: tag id -> days."""
+    rows = session.execute(
+        select(Tag.id, Tag.touch_every).where(col(Tag.touch_every).is_not(None))
+    ).all()
+    return {tag: days for tag, days in rows if tag is not None and days is not None}
+
+
+def _tagged(session: Session, tags: list[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in chunked(tags):
+        found.update(
+            session.scalars(select(ContactTag.contact_id).where(col(ContactTag.tag_id).in_(chunk)))
+        )
+    return found
+
+
+def _rhythms(session: Session) -> dict[int, int]:
+    """Every contact with a rhythm (own or a tag's) -> its days."""
+    rhythms: dict[int, int] = {}
+    by_tag = tag_rhythms(session=session)
+    for tag, days in by_tag.items():
+        for contact_id in _tagged(session, [tag]):
+            rhythms[contact_id] = min(days, rhythms.get(contact_id, days))
+    own = session.execute(
+        select(Contact.id, Contact.touch_every).where(
+            col(Contact.deleted_at).is_(None), col(Contact.touch_every).is_not(None)
+        )
+    )
+    for contact_id, days in own:
+        if contact_id is not None and days is not None:
+            rhythms[contact_id] = days  # its own wins over its tags'
+    return rhythms
+
+
+def due_contacts(
+    *, session: Session, by: date, after: date | None = None, limit: int = 50
+) -> tuple[list[TouchDue], int]:
+    """The live contacts due to be contacted on or before ``by`` (and after ``after``), the
+    longest overdue first (at most ``limit``), and how many are due in all."""
+    rhythms = _rhythms(session)
+    due: list[TouchDue] = []
+    for chunk in chunked(sorted(rhythms)):
+        rows = session.execute(
+            select(
+                Contact.id,
+                Contact.name,
+                Contact.last_contacted_at,
+                Contact.created_at,
+                Contact.owner_id,
+            ).where(col(Contact.id).in_(chunk), col(Contact.deleted_at).is_(None))
+        )
+        for contact_id, name, last, created, owner in rows:
+            every = rhythms[contact_id]
+            day = (last or created).astimezone().date() + timedelta(days=every)
+            if day <= by and (after is None or day > after):
+                due.append(TouchDue(contact_id, name, every, last, day, owner))
+    due.sort(key=lambda one: (one.due, one.contact_id))
+    return due[:limit], len(due)
+
+
+def next_touch(*, session: Session, contact_id: int) -> TouchDue | None:
+    """When a contact is next due to hear from us (None: no rhythm)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.id is None:
+        return None
+    every = contact.touch_every
+    if every is None:
+        tags = list(
+            session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == contact_id))
+        )
+        days = [d for t, d in tag_rhythms(session=session).items() if t in tags]
+        every = min(days) if days else None
+    if every is None:
+        return None
+    since = contact.last_contacted_at or contact.created_at
+    day = since.astimezone().date() + timedelta(days=every)
+    return TouchDue(
+        contact.id, contact.name, every, contact.last_contacted_at, day, contact.owner_id
+    )
