@@ -30,6 +30,7 @@ from crm_tui.commands import (
     orgs,
     remind,
     reports,
+    segments,
     tags,
     tasks,
 )
@@ -189,6 +190,7 @@ app.add_typer(deals.app, name="deals")
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(meet.app, name="meet")
 app.add_typer(tags.app, name="tags")
+app.add_typer(segments.app, name="segments")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -662,6 +662,18 @@ class ReminderRun(SQLModel, table=True):
     ran_at: datetime
 
 
+class Segment(SQLModel, table=True):
+    """A named rule over contacts (``crm_tui.rules``): a view, never a stored list."""
+
+    __tablename__ = "segment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    rule: str
+    created_at: datetime
+    updated_at: datetime
+
+
 # The search package's own tables, registered on the same metadata as every other table
 # (migrations and schema checks compare against it).
 from crm_tui.search import tables as _search_tables  # noqa: E402, F401

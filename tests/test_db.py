@@ -354,6 +354,7 @@ _DEALS = {
     "appointment_member",
     "reminder_sent",
     "reminder_run",
+    "segment",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -46,6 +47,24 @@ def _status(value: str | None) -> str | None:
     return value
 
 
+SegmentOpt = typer.Option(
+    None, "--segment", metavar="NAME", help="Only the contacts of this saved segment."
+)
+RuleOpt = typer.Option(
+    None, "--rule", metavar="RULE", help='Only those a rule holds, e.g. "tag:vip won:>=2".'
+)
+
+
+def _rule(session: Any, segment: str | None, rule: str | None) -> str:
+    """The rule of --segment and --rule together (both must hold)."""
+    from crm_tui.services.segments import get_segment
+
+    parts = [f"({get_segment(session=session, name=segment).rule})"] if segment else []
+    if rule is not None:
+        parts.append(f"({rule})")
+    return " ".join(parts)
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -66,6 +85,8 @@ def list_(
         "how many there are.",
     ),
     trash: bool = typer.Option(False, "--trash", help="List the trash instead."),
+    segment: str | None = SegmentOpt,
+    rule: str | None = RuleOpt,
     as_json: bool = JsonOption,
 ) -> None:
     """List contacts, optionally searched and filtered.
@@ -89,6 +110,7 @@ def list_(
     from crm_tui.services.common import bulk_reads
 
     with collector.paused(), state(ctx).read() as session, bulk_reads(session=session):
+        query = replace(query, rule=_rule(session, segment, rule))
         pages = contacts.Listing(session, query, limit, whole=as_json)
         if as_json:
             listed = write_json_array(pages)
@@ -456,16 +478,23 @@ def restore(
 def tag_(
     ctx: typer.Context,
     tag: str = typer.Argument(..., help="The tag."),
-    refs: list[str] = typer.Argument(..., help="Ids, emails or names."),
+    refs: list[str] | None = typer.Argument(None, help="Ids, emails or names."),
     remove: bool = typer.Option(False, "--remove", help="Take the tag off instead."),
+    segment: str | None = SegmentOpt,
 ) -> None:
-    """Tag (or untag) contacts."""
-    from crm_tui.services.contacts import resolve_contact
+    """Tag (or untag) contacts: those named, or a whole segment's."""
+    from crm_tui.services.contacts import ContactQuery, contact_ids_matching, resolve_contact
     from crm_tui.services.tags import tag_contacts, untag_contacts
 
+    if not refs and segment is None:
+        raise typer.BadParameter("name the contacts, or give --segment", param_hint="REFS")
     cli = state(ctx)
     with cli.write() as session:
-        ids = [resolve_contact(session=session, ref=ref).id for ref in refs]
+        ids = [resolve_contact(session=session, ref=ref).id for ref in refs or []]
+        if segment is not None:
+            query = ContactQuery(rule=_rule(session, segment, None))
+            ids += contact_ids_matching(session=session, query=query)
+        ids = list(dict.fromkeys(ids))
         action = untag_contacts if remove else tag_contacts
         count = action(session=session, contact_ids=ids, tag=tag, actor_id=cli.actor_id(session))
     echo(f"{'untagged' if remove else 'tagged'} {plural(count, 'contact')}")

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0017"
+HEAD = "0018"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -24,5 +24,6 @@ KNOWN_REVISIONS = frozenset(
         "0015",
         "0016",
         "0017",
+        "0018",
     }
 )

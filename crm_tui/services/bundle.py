@@ -60,6 +60,7 @@ TABLES: list[type[SQLModel]] = [
     models.MergeRecord,
     models.ReminderSent,
     models.ReminderRun,
+    models.Segment,
 ]
 CHUNK = 5_000
 Progress = Callable[[str, int, int], None]

@@ -72,6 +72,7 @@ class ContactQuery:
     trash: bool = False
     only_id: int | None = None  # one contact (opened from Today or a link)
     added: tuple[datetime, datetime] | None = None  # added from the first, before the second
+    rule: str = ""  # a segment's rule (``crm_tui.rules``), on top of the rest
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -413,6 +414,10 @@ def _filtered(
     if query.tag:
         tag_id = tags.tag_id(session=session, name=query.tag)
         conditions.append(_LIST.id.in_(select(_TAGS.contact_id).where(_TAGS.tag_id == tag_id)))
+    if query.rule:
+        from crm_tui.services.segments import condition
+
+        conditions.append(condition(session=session, rule=query.rule))
     if query.search.strip():
         conditions.append(matching)
     return base.where(every(*conditions))

@@ -1,0 +1,89 @@
+"""``crm segments …``: named rules over contacts, each a view that stays true as data changes."""
+
+from __future__ import annotations
+
+import typer
+
+from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state
+
+app = command_group(
+    "Segments: saved rules over contacts (status:customer tag:vip …).", no_args_is_help=True
+)
+NameArg = typer.Argument(..., help="The segment's name.")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List segments with how many contacts each holds now."""
+    from crm_tui import display
+    from crm_tui.commands.tables import write_table
+    from crm_tui.services.contacts import ContactQuery, count_contacts
+    from crm_tui.services.segments import list_segments
+
+    with state(ctx).read() as session:
+        found = [
+            (one, count_contacts(session=session, query=ContactQuery(rule=one.rule)))
+            for one in list_segments(session=session)
+        ]
+    if as_json:
+        print_json([{"name": s.name, "rule": s.rule, "contacts": n} for s, n in found])
+        return
+    write_table(
+        ["segment", "contacts", "rule"], [[[s.name, display.number(n), s.rule] for s, n in found]]
+    )
+
+
+@app.command()
+def show(ctx: typer.Context, name: str = NameArg, as_json: bool = JsonOption) -> None:
+    """A segment: its rule and how many contacts it holds now."""
+    from crm_tui.services.contacts import ContactQuery, count_contacts
+    from crm_tui.services.segments import get_segment
+
+    with state(ctx).read() as session:
+        found = get_segment(session=session, name=name)
+        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
+    if as_json:
+        print_json({"name": found.name, "rule": found.rule, "contacts": count})
+        return
+    echo(f"{found.name}: {found.rule} ({count} contacts; crm contacts list --segment lists them)")
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: str = NameArg,
+    rule: str = typer.Argument(..., help='The rule, e.g. "status:customer last_contacted:>90d".'),
+) -> None:
+    """Save a rule under a name; a rule that cannot be read is refused."""
+    from crm_tui.services.contacts import ContactQuery, count_contacts
+    from crm_tui.services.segments import add_segment
+
+    with state(ctx).write() as session:
+        found = add_segment(session=session, name=name, rule=rule)
+        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
+    echo(f"saved segment {found.name}: {found.rule} ({count} contacts)")
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    name: str = NameArg,
+    rule: str | None = typer.Option(None, "--rule", metavar="RULE", help="A new rule."),
+    new_name: str | None = typer.Option(None, "--name", metavar="NAME", help="A new name."),
+) -> None:
+    """Change a segment's rule or name."""
+    from crm_tui.services.segments import edit_segment
+
+    with state(ctx).write() as session:
+        found = edit_segment(session=session, name=name, new_name=new_name, rule=rule)
+    echo(f"segment {found.name}: {found.rule}")
+
+
+@app.command()
+def delete(ctx: typer.Context, name: str = NameArg) -> None:
+    """Delete a segment (its contacts are not touched)."""
+    from crm_tui.services.segments import delete_segment
+
+    with state(ctx).write() as session:
+        delete_segment(session=session, name=name)
+    echo(f"deleted segment {name} (its contacts are as they were)")

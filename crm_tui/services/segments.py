@@ -1,0 +1,323 @@
+"""Segments: named rules over contacts (``crm_tui.rules``), and what each key of a rule
+means in SQL.
+
+A rule becomes one condition on the contact table, so a segment pages and counts as the
+contact list does (``ContactQuery.rule``). The keys:
+
+- ``status``, ``source``, ``name``, ``org`` (or ``organization``): text, compared ignoring
+  case (``=``, ``!=``; ``~`` contains; ``""`` empty);
+- ``tag``: has the tag (``!=``: has not);
+- ``owner``: a team member (by name, username or initials; ``""``: nobody);
+- ``created``, ``last_contacted``: a day (``>2026-01-01`` after it, ``<=`` up to it, ``=`` on
+  it) or an age (``>90d``: longer ago than 90 days, never contacted included; ``<2w``:
+  within two weeks; d, w, m = 30 days, y = 365 days);
+- ``complaint``: ``open`` (has an open complaint) or ``any`` (has had one);
+- ``won``: how many deals won (``won:>=2``);
+- any other key: the custom field of that name (text as above; ``<``, ``>`` compare numbers,
+  a value that is not one never matches).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, exists, false, func, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+
+from crm_tui import rules
+from crm_tui.dates import DateError, local_day_start, parse_day
+from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.models import (
+    Contact,
+    ContactTag,
+    Deal,
+    DealStage,
+    Interaction,
+    InteractionContact,
+    Segment,
+)
+from crm_tui.rules import Rule, RuleError, Term
+from crm_tui.services.common import utcnow
+from crm_tui.text import clean_line, sort_key
+from crm_tui.vocabulary import ContactStatus, Outcome
+
+_AGE = re.compile(r"^(\d{1,5})\s*([dwmy])$")
+_AGE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+_TEXT_KEYS = {"status", "source", "name", "org", "organization"}
+_DATE_KEYS = {"created": Contact.created_at, "last_contacted": Contact.last_contacted_at}
+
+
+def condition(*, session: Session, rule: str, now: datetime | None = None) -> ColumnElement[bool]:
+    """The SQL condition on ``contact`` that the rule ``rule`` says."""
+    return _Compiler(session, now or utcnow()).rule(rules.parse(rule))
+
+
+class _Compiler:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def rule(self, rule: Rule) -> ColumnElement[bool]:
+        if isinstance(rule, rules.Not):
+            # SQL's NOT of an unknown (a NULL compared) is unknown, where a rule means "not
+            # so": never contacted is NOT contacted in the last 30 days.
+            return not_(func.coalesce(self.rule(rule.rule), false()))
+        if isinstance(rule, rules.All):
+            return and_(*(self.rule(r) for r in rule.rules))
+        if isinstance(rule, rules.Any_):
+            return or_(*(self.rule(r) for r in rule.rules))
+        return self.term(rule)
+
+    def term(self, term: Term) -> ColumnElement[bool]:
+        key = term.key.lower()
+        if key == "tag":
+            return self._tag(term)
+        if key == "owner":
+            return self._owner(term)
+        if key in _DATE_KEYS:
+            return self._moment(_DATE_KEYS[key], term, never=key == "last_contacted")
+        if key == "complaint":
+            return self._complaint(term)
+        if key == "won":
+            return self._won(term)
+        if key in _TEXT_KEYS:
+            column = {
+                "status": Contact.status,
+                "source": Contact.source,
+                "name": Contact.name,
+                "org": Contact.organization_name,
+                "organization": Contact.organization_name,
+            }[key]
+            if key == "status" and term.op in ("=", "!=") and term.value:
+                self._status(term.value)
+            return _text(col(column), term)
+        return self._custom(term)
+
+    @staticmethod
+    def _status(value: str) -> None:
+        known = [status.value for status in ContactStatus]
+        if value.lower() not in known:
+            raise RuleError(f"no status {value!r} (one of {', '.join(known)})")
+
+    def _tag(self, term: Term) -> ColumnElement[bool]:
+        from crm_tui.services.tags import tag_id
+
+        _only(term, "=", "!=")
+        found = tag_id(session=self.session, name=term.value)
+        has = (
+            col(Contact.id).in_(select(ContactTag.contact_id).where(ContactTag.tag_id == found))
+            if found is not None
+            else false()
+        )
+        return not_(has) if term.op == "!=" else has
+
+    def _owner(self, term: Term) -> ColumnElement[bool]:
+        from crm_tui.services.team import find_member
+
+        _only(term, "=", "!=")
+        if not term.value:
+            nobody = col(Contact.owner_id).is_(None)
+            return not_(nobody) if term.op == "!=" else nobody
+        member = find_member(session=self.session, ref=term.value).id
+        owned = col(Contact.owner_id) == member
+        return or_(col(Contact.owner_id).is_(None), not_(owned)) if term.op == "!=" else owned
+
+    def _moment(self, column: Any, term: Term, *, never: bool) -> ColumnElement[bool]:
+        moment = col(column)
+        if term.value.lower() == "never" or term.value == "":
+            _only(term, "=", "!=")
+            return moment.is_not(None) if term.op == "!=" else moment.is_(None)
+        age = _AGE.match(term.value.lower())
+        if age:
+            _only(term, ">", "<", ">=", "<=")
+            cutoff = self.now - timedelta(days=int(age.group(1)) * _AGE_DAYS[age.group(2)])
+            if term.op in (">", ">="):  # longer ago than that (never included)
+                older = moment < cutoff if term.op == ">" else moment <= cutoff
+                return or_(older, moment.is_(None)) if never else older
+            return moment > cutoff if term.op == "<" else moment >= cutoff
+        if term.op == "~":
+            raise RuleError(f"{term.key}:~{term.value}: a day is compared with = != > >= < <=")
+        start = local_day_start(_day(term))
+        end = local_day_start(_day(term) + timedelta(days=1))
+        return {
+            "=": and_(moment >= start, moment < end),
+            "!=": or_(moment < start, moment >= end, moment.is_(None)),
+            ">": moment >= end,
+            ">=": moment >= start,
+            "<": moment < start,
+            "<=": moment < end,
+        }[term.op]
+
+    def _complaint(self, term: Term) -> ColumnElement[bool]:
+        _only(term, "=")
+        value = term.value.lower()
+        if value not in ("open", "any"):
+            raise RuleError(f"complaint:{term.value}? write complaint:open or complaint:any")
+        conditions = [
+            InteractionContact.contact_id == Contact.id,
+            col(Interaction.deleted_at).is_(None),
+            col(Interaction.complaint) == true(),
+        ]
+        if value == "open":
+            conditions.append(col(Interaction.resolved_at).is_(None))
+        return exists(
+            select(InteractionContact.interaction_id)
+            .join(Interaction, Interaction.id == InteractionContact.interaction_id)
+            .where(*conditions)
+        )
+
+    def _won(self, term: Term) -> ColumnElement[bool]:
+        if not term.value.isdigit() or term.op == "~":
+            raise RuleError(f"won:{term.op}{term.value}? write a number of deals, e.g. won:>=2")
+        won = (
+            select(func.count())
+            .select_from(Deal)
+            .join(DealStage, DealStage.id == Deal.stage_id)
+            .where(
+                Deal.contact_id == Contact.id,
+                col(Deal.deleted_at).is_(None),
+                DealStage.outcome == Outcome.WON.value,
+            )
+            .scalar_subquery()
+        )
+        return _compare(won, term.op, int(term.value))
+
+    def _custom(self, term: Term) -> ColumnElement[bool]:
+        value = col(Contact.custom)[term.key].as_string()
+        if term.op in ("<", ">", "<=", ">="):
+            try:
+                number = float(term.value.replace(",", ""))
+            except ValueError:
+                raise RuleError(
+                    f"{term.key}:{term.op}{term.value}: compare with a number"
+                ) from None
+            return _compare(self._number(value), term.op, number)
+        return _text(value, term)
+
+    def _number(self, value: Any) -> Any:
+        """A custom value as a number where it is one (else NULL, which matches nothing)."""
+        if self.postgres:
+            numeric = value.op("~")(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
+        else:  # digits, a point and a minus only (CAST would read "12abc" as 12)
+            numeric = and_(value.op("GLOB")("*[0-9]*"), not_(value.op("GLOB")("*[^0-9.-]*")))
+        return case((numeric, cast(value, Float)), else_=None)
+
+
+def _compare(left: Any, op: str, right: Any) -> ColumnElement[bool]:
+    return {
+        "=": left == right,
+        "!=": left != right,
+        ">": left > right,
+        ">=": left >= right,
+        "<": left < right,
+        "<=": left <= right,
+    }[op]
+
+
+def _text(column: Any, term: Term) -> ColumnElement[bool]:
+    if term.op not in ("=", "!=", "~"):
+        raise RuleError(f"{term.key}:{term.op}{term.value}: text is compared with =, != or ~")
+    if term.value == "":
+        empty = or_(column.is_(None), column == "")
+        return not_(empty) if term.op == "!=" else empty
+    lowered = func.lower(column)
+    wanted = term.value.lower()
+    if term.op == "~":
+        return lowered.contains(wanted, autoescape=True)
+    same = lowered == wanted
+    return or_(column.is_(None), not_(same)) if term.op == "!=" else same
+
+
+def _only(term: Term, *ops: str) -> None:
+    if term.op not in ops:
+        raise RuleError(f"{term.key}:{term.op}{term.value}: {term.key} takes {' '.join(ops)}")
+
+
+def _day(term: Term) -> date:
+    try:
+        return parse_day(term.value)
+    except DateError as error:
+        raise RuleError(f"{term.key}:{term.op}{term.value}: {error}") from None
+
+
+# -- saved segments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SegmentRead:
+    id: int
+    name: str
+    rule: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _read(row: Segment) -> SegmentRead:
+    assert row.id is not None
+    return SegmentRead(row.id, row.name, row.rule, row.created_at, row.updated_at)
+
+
+def _checked(session: Session, name: str, rule: str) -> tuple[str, str]:
+    name = clean_line(name).strip()
+    if not name:
+        raise ValidationError("a segment needs a name", field="name")
+    condition(session=session, rule=rule)  # refused here, with its reason, if unreadable
+    return name, rules.text(rules.parse(rule))
+
+
+def _by_name(session: Session, name: str) -> Segment | None:
+    key = sort_key(name)
+    for row in session.scalars(select(Segment)):
+        if sort_key(row.name) == key:
+            return row
+    return None
+
+
+def add_segment(*, session: Session, name: str, rule: str) -> SegmentRead:
+    name, rule = _checked(session, name, rule)
+    if _by_name(session, name) is not None:
+        raise ValidationError(f"there is a segment {name!r} already", field="name")
+    now = utcnow()
+    row = Segment(name=name, rule=rule, created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    return _read(row)
+
+
+def edit_segment(
+    *, session: Session, name: str, new_name: str | None = None, rule: str | None = None
+) -> SegmentRead:
+    row = _by_name(session, name)
+    if row is None:
+        raise NotFoundError(f"no segment {name!r}")
+    new_name, rule = _checked(session, new_name or row.name, rule if rule is not None else row.rule)
+    other = _by_name(session, new_name)
+    if other is not None and other.id != row.id:
+        raise ValidationError(f"there is a segment {new_name!r} already", field="name")
+    row.name, row.rule, row.updated_at = new_name, rule, utcnow()
+    session.flush()
+    return _read(row)
+
+
+def delete_segment(*, session: Session, name: str) -> None:
+    row = _by_name(session, name)
+    if row is None:
+        raise NotFoundError(f"no segment {name!r}")
+    session.delete(row)
+    session.flush()
+
+
+def get_segment(*, session: Session, name: str) -> SegmentRead:
+    row = _by_name(session, name)
+    if row is None:
+        raise NotFoundError(f"no segment {name!r}")
+    return _read(row)
+
+
+def list_segments(*, session: Session) -> list[SegmentRead]:
+    rows = session.scalars(select(Segment))
+    return sorted((_read(row) for row in rows), key=lambda one: sort_key(one.name))
