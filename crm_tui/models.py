@@ -670,6 +670,7 @@ class Segment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     rule: str
+    touch_every: int | None = None  # keep in touch with its contacts every this many days
     created_at: datetime
     updated_at: datetime
 

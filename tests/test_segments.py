@@ -269,7 +269,9 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     code, out, _ = crm(db_url, "segments", "edit", "Tehran customers", "--rule", "City:tehran")
     assert (code, out) == (0, "segment Tehran customers: City:tehran\n")
     segments = json.loads(crm(db_url, "segments", "list", "--json")[1])
-    assert segments == [{"name": "Tehran customers", "rule": "City:tehran", "contacts": 2}]
+    assert segments == [
+        {"name": "Tehran customers", "rule": "City:tehran", "contacts": 2, "touch_every": None}
+    ]
     listed = json.loads(crm(db_url, "contacts", "list", "--rule", "tag:call-back", "--json")[1])
     assert [row["name"] for row in listed] == ["Sara"]
     assert crm(db_url, "segments", "delete", "Tehran customers")[0] == 0

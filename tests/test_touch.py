@@ -125,3 +125,25 @@ async def test_today_lists_who_is_due_and_a_call_logged_there_clears_it(db: Data
         await pilot.press(*"Checked in", "ctrl+s")
         await settle(pilot)
         assert screen.data is not None and screen.data.agenda.touch_due == []
+
+
+def test_a_segment_s_rhythm_covers_whom_its_rule_holds_now(db_url: str) -> None:
+    """A segment's rhythm follows its rule: a contact who comes to match it is due by it."""
+    crm(db_url, "contacts", "add", "Sara", "--status", "customer", "--field", "City=Tehran")
+    crm(db_url, "contacts", "add", "Ali", "--status", "lead", "--field", "City=Tehran")
+    crm(db_url, "log", "Called", "--contact", "Sara", "--when", "-20d")
+    crm(db_url, "log", "Called", "--contact", "Ali", "--when", "-20d")
+    crm(db_url, "segments", "add", "Tehran customers", "status:customer City:Tehran")
+    assert crm(db_url, "segments", "every", "Tehran customers", "14")[1] == (
+        "Tehran customers: every 14 days\n"
+    )
+    due = json.loads(crm(db_url, "agenda", "--json")[1])["touch_due"]
+    assert [(one["name"], one["every"]) for one in due] == [("Sara", 14)]
+    crm(db_url, "contacts", "edit", "Ali", "--status", "customer")
+    due = json.loads(crm(db_url, "agenda", "--json")[1])["touch_due"]
+    assert sorted(one["name"] for one in due) == ["Ali", "Sara"]
+    crm(db_url, "contacts", "edit", "Ali", "--touch-every", "60")  # its own wins
+    due = json.loads(crm(db_url, "agenda", "--json")[1])["touch_due"]
+    assert [one["name"] for one in due] == ["Sara"]
+    code, _, err = crm(db_url, "segments", "every", "Nobody", "3")
+    assert (code, err) == (1, "crm: error: no segment 'Nobody'\n")

@@ -26,7 +26,12 @@ def list_(ctx: typer.Context, as_json: bool = JsonOption) -> None:
             for one in list_segments(session=session)
         ]
     if as_json:
-        print_json([{"name": s.name, "rule": s.rule, "contacts": n} for s, n in found])
+        print_json(
+            [
+                {"name": s.name, "rule": s.rule, "contacts": n, "touch_every": s.touch_every}
+                for s, n in found
+            ]
+        )
         return
     write_table(
         ["segment", "contacts", "rule"], [[[s.name, display.number(n), s.rule] for s, n in found]]
@@ -77,6 +82,22 @@ def edit(
     with state(ctx).write() as session:
         found = edit_segment(session=session, name=name, new_name=new_name, rule=rule)
     echo(f"segment {found.name}: {found.rule}")
+
+
+@app.command()
+def every(
+    ctx: typer.Context,
+    name: str = NameArg,
+    days: int = typer.Argument(..., min=0, max=3650, help="Days (0: no rhythm)."),
+) -> None:
+    """Keep in touch with a segment's contacts every DAYS days.
+
+    A contact's own rhythm wins; of its tags' and segments', the shortest."""
+    from crm_tui.services.segments import set_segment_rhythm
+
+    with state(ctx).write() as session:
+        found = set_segment_rhythm(session=session, name=name, days=days or None)
+    echo(f"{found.name}: every {days} days" if days else f"{found.name}: no rhythm")
 
 
 @app.command()

@@ -254,11 +254,12 @@ class SegmentRead:
     rule: str
     created_at: datetime
     updated_at: datetime
+    touch_every: int | None = None
 
 
 def _read(row: Segment) -> SegmentRead:
     assert row.id is not None
-    return SegmentRead(row.id, row.name, row.rule, row.created_at, row.updated_at)
+    return SegmentRead(row.id, row.name, row.rule, row.created_at, row.updated_at, row.touch_every)
 
 
 def _checked(session: Session, name: str, rule: str) -> tuple[str, str]:
@@ -299,6 +300,20 @@ def edit_segment(
     if other is not None and other.id != row.id:
         raise ValidationError(f"there is a segment {new_name!r} already", field="name")
     row.name, row.rule, row.updated_at = new_name, rule, utcnow()
+    session.flush()
+    return _read(row)
+
+
+def set_segment_rhythm(*, session: Session, name: str, days: int | None) -> SegmentRead:
+    """Keep in touch with the segment's contacts every ``days`` (None: no rhythm)."""
+    from crm_tui.validation import MAX_TOUCH_DAYS
+
+    if days is not None and not 1 <= days <= MAX_TOUCH_DAYS:
+        raise ValidationError(f"keep in touch every 1 to {MAX_TOUCH_DAYS} days, not {days}")
+    row = _by_name(session, name)
+    if row is None:
+        raise NotFoundError(f"no segment {name!r}")
+    row.touch_every, row.updated_at = days, utcnow()
     session.flush()
     return _read(row)
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.models import Contact, ContactTag, Tag
+from crm_tui.models import Contact, ContactTag, Segment, Tag
 from crm_tui.services.common import chunked
 from crm_tui.services.tags import tag_id
 from crm_tui.validation import MAX_TOUCH_DAYS
@@ -60,6 +60,20 @@ def tag_rhythms(*, session: Session) -> dict[int, int]:
     return {tag: days for tag, days in rows if tag is not None and days is not None}
 
 
+def _segment_members(session: Session) -> list[tuple[int, set[int]]]:
+    """(days, its contacts) for each segment with a rhythm: its rule read now."""
+    from crm_tui.services.contacts import ContactQuery, contact_ids_matching
+
+    rows = session.execute(
+        select(Segment.rule, Segment.touch_every).where(col(Segment.touch_every).is_not(None))
+    ).all()
+    return [
+        (days, set(contact_ids_matching(session=session, query=ContactQuery(rule=rule))))
+        for rule, days in rows
+        if days is not None
+    ]
+
+
 def _tagged(session: Session, tags: list[int]) -> set[int]:
     found: set[int] = set()
     for chunk in chunked(tags):
@@ -70,11 +84,13 @@ def _tagged(session: Session, tags: list[int]) -> set[int]:
 
 
 def _rhythms(session: Session) -> dict[int, int]:
-    """Every contact with a rhythm (own or a tag's) -> its days."""
+    """Every contact with a rhythm (own, a tag's or a segment's) -> its days."""
     rhythms: dict[int, int] = {}
     by_tag = tag_rhythms(session=session)
-    for tag, days in by_tag.items():
-        for contact_id in _tagged(session, [tag]):
+    groups = [(days, _tagged(session, [tag])) for tag, days in by_tag.items()]
+    groups += [(days, members) for days, members in _segment_members(session)]
+    for days, members in groups:
+        for contact_id in members:
             rhythms[contact_id] = min(days, rhythms.get(contact_id, days))
     own = session.execute(
         select(Contact.id, Contact.touch_every).where(
@@ -120,11 +136,7 @@ def next_touch(*, session: Session, contact_id: int) -> TouchDue | None:
         return None
     every = contact.touch_every
     if every is None:
-        tags = list(
-            session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == contact_id))
-        )
-        days = [d for t, d in tag_rhythms(session=session).items() if t in tags]
-        every = min(days) if days else None
+        every = _rhythms(session).get(contact_id)
     if every is None:
         return None
     since = contact.last_contacted_at or contact.created_at

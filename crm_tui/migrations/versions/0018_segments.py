@@ -5,7 +5,8 @@ Revises: 0017
 Create Date: 2026-12-06
 
 A segment is a name and a rule (the rule language of ``crm_tui.rules``), read each time it
-is shown: a view over the contacts, never a stored list of them.
+is shown: a view over the contacts, never a stored list of them. It may carry a
+keep-in-touch rhythm for its contacts, as a tag may.
 """
 
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("rule", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("touch_every", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
