@@ -662,6 +662,26 @@ class ReminderRun(SQLModel, table=True):
     ran_at: datetime
 
 
+class ContactDate(SQLModel, table=True):
+    """A yearly date of a contact's besides the birthday: an anniversary, a renewal, the day
+    a shop opened. ``day`` without a year is kept in NO_YEAR (1604), as birthdays are."""
+
+    __tablename__ = "contact_date"
+    __table_args__ = (
+        Index("ix_contact_date_day", "day", "contact_id"),
+        Index("ix_contact_date_contact", "contact_id"),  # a contact's dates; merging, deleting
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), nullable=False)
+    )
+    label: str
+    day: date
+    created_at: datetime
+
+
 class Segment(SQLModel, table=True):
     """A named rule over contacts (``crm_tui.rules``): a view, never a stored list."""
 

@@ -32,7 +32,8 @@ def line(reminder: Reminder) -> str:
     if reminder.kind == "task":
         return f"task due {display.day(reminder.when.astimezone().date())}: {title}"
     if reminder.kind == "birthday":
-        return f"birthday {display.day(reminder.when.astimezone().date())}: {title}"
+        label = for_terminal(reminder.label or "birthday", single_line=True)
+        return f"{label} {display.day(reminder.when.astimezone().date())}: {title}"
     if reminder.kind == "touch":
         return f"keep in touch: {title} (due {display.day(reminder.when.astimezone().date())})"
     assert reminder.ends is not None

@@ -401,8 +401,8 @@ class AgendaScreen(CrmScreen):
             return
         if grid.hour == TASK_ROW:
             lines = [
-                f"★ birthday: {safe(one.name, single_line=True)}"
-                + (f", turns {display.number(one.turns)}" if one.turns is not None else "")
+                f"★ {safe(one.label, single_line=True)}: {safe(one.name, single_line=True)}"
+                + (f", {display.number(one.turns)} years" if one.turns is not None else "")
                 for one in week.born(grid.day)
             ]
             lines += [f"#{t.id} {safe(t.title, single_line=True)}" for t in week.due(grid.day)]

@@ -154,8 +154,14 @@ def _touch_line(one: TouchDue, today: date) -> Parts:
 
 def _birthday_line(one: BirthdayDue, today: date) -> Parts:
     when = "today" if one.day == today else display.day_words(one.day)
-    turns = f"  turns {display.number(one.turns)}" if one.turns is not None else ""
-    return [(f"{when:<10} ", "$text-success"), (_one_line(one.name), ""), (turns, "$text-muted")]
+    years = "turns" if one.label == "birthday" else "years:"
+    turns = f"  {years} {display.number(one.turns)}" if one.turns is not None else ""
+    return [
+        (f"{when:<10} ", "$text-success"),
+        (_one_line(one.name), ""),
+        (f"  {_one_line(one.label)}", "$text-muted"),
+        (turns, "$text-muted"),
+    ]
 
 
 def _deal_line(deal: DealRead, today: date, *, stuck: bool) -> Parts:
@@ -343,7 +349,7 @@ class TodayScreen(CrmScreen):
             add("contact", one, _touch_line(one, today))
         options.append(
             _header(
-                f"Birthdays ({agenda.birthday_days} days)",
+                f"Birthdays and dates ({agenda.birthday_days} days)",
                 _count(len(agenda.birthdays), agenda.birthdays_total),
             )
         )

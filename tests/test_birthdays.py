@@ -61,7 +61,13 @@ def test_crm_agenda_lists_them_and_the_setting_is_checked(
     crm(db_url, "contacts", "add", "Sara", "--birthday", soon.replace(year=1990).isoformat())
     agenda = json.loads(crm(db_url, "agenda", "--json")[1])
     assert agenda["birthdays"] == [
-        {"contact_id": 1, "name": "Sara", "day": soon.isoformat(), "turns": soon.year - 1990}
+        {
+            "contact_id": 1,
+            "name": "Sara",
+            "day": soon.isoformat(),
+            "turns": soon.year - 1990,
+            "label": "birthday",
+        }
     ]
     assert agenda["birthdays_total"] == 1
     config = tmp_path / "config.toml"
@@ -97,4 +103,54 @@ async def test_today_and_the_agenda_screen_show_a_birthday(db: Database) -> None
         await pilot.press("right", "up", "up", "up", "up", "up", "up", "up", "up", "up")
         await settle(pilot)
         detail = str(agenda.query_one("#agenda-detail").render())
-        assert "★ birthday: Negar Tehrani, turns 36" in detail
+        assert "★ birthday: Negar Tehrani, 36 years" in detail
+
+
+def test_yearly_dates_come_up_beside_birthdays_and_follow_a_merge(session: Session) -> None:
+    from crm_tui.services.birthdays import add_date, dates_of, remove_date
+    from crm_tui.services.merge import merge_contacts, undo_merge
+
+    sara = add_contact(session, "Sara", birthday=date(1990, 12, 9))
+    other = add_contact(session, "S. Nouri")
+    wedding = add_date(
+        session=session, contact_id=sara, label="سالگرد ازدواج", day=date(2015, 12, 7)
+    )
+    add_date(session=session, contact_id=other, label="renewal", day=date(1604, 12, 8))
+    today = date(2026, 12, 5)
+    assert [
+        (o.name, o.label, o.day, o.turns)
+        for o in upcoming_birthdays(session=session, today=today, days=7)[0]
+    ] == [
+        ("Sara", "سالگرد ازدواج", date(2026, 12, 7), 11),
+        ("S. Nouri", "renewal", date(2026, 12, 8), None),
+        ("Sara", "birthday", date(2026, 12, 9), 36),
+    ]
+    merge_id, _ = merge_contacts(session=session, keep_id=sara, other_id=other)
+    assert [d.label for d in dates_of(session=session, contact_id=sara)] == [
+        "سالگرد ازدواج",
+        "renewal",
+    ]
+    undo_merge(session=session, merge_id=merge_id)
+    assert [d.label for d in dates_of(session=session, contact_id=other)] == ["renewal"]
+    remove_date(session=session, date_id=wedding.id)
+    assert [o.label for o in upcoming_birthdays(session=session, today=today, days=7)[0]] == [
+        "renewal",
+        "birthday",
+    ]
+
+
+def test_crm_contacts_add_date_dates_and_remove_date(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Sara")
+    code, out, _ = crm(db_url, "contacts", "add-date", "Sara", "anniversary", "12-08")
+    assert (code, out) == (0, "added #1 anniversary --12-08 to Sara\n")
+    assert crm(db_url, "contacts", "add-date", "Sara", "renewal", "2020-03-01")[0] == 0
+    listed = json.loads(crm(db_url, "contacts", "dates", "Sara", "--json")[1])
+    assert listed == [
+        {"id": 1, "label": "anniversary", "day": "--12-08"},
+        {"id": 2, "label": "renewal", "day": "2020-03-01"},
+    ]
+    code, _, err = crm(db_url, "contacts", "add-date", "Sara", "x", "2020-13-40")
+    assert code == 2 and "no such day" in err
+    assert crm(db_url, "contacts", "drop-date", "1")[1] == "removed #1 anniversary\n"
+    code, _, err = crm(db_url, "contacts", "drop-date", "1")
+    assert (code, err) == (1, "crm: error: no yearly date with id 1\n")

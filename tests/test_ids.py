@@ -33,6 +33,7 @@ KEPT_IDS = {
     "deal_stage",
     "deal",
     "appointment",
+    "contact_date",
 }
 
 

@@ -5,6 +5,7 @@ people finish it at once (both databases); skipping; the CLI and the app's form.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -118,6 +119,29 @@ def test_a_series_times_to_come_follow_its_count() -> None:
         date(2026, 12, 8),
     ]
     assert len(coming("FREQ=DAILY", START, date(2099, 1, 1), most=5)) == 5
+
+
+def test_days_keep_their_place_across_the_clock_changes(
+    local_zone: Callable[[str], None],
+) -> None:
+    """In Europe/Berlin (and Tehran, which has none since 2022) a rule reckons in calendar
+    days: the spring and autumn clock changes move no time a day."""
+    for zone in ("Europe/Berlin", "Asia/Tehran", "America/New_York"):
+        local_zone(zone)
+        assert occurrences("FREQ=WEEKLY;BYDAY=SU", date(2026, 3, 22), 3) == [
+            date(2026, 3, 22),
+            date(2026, 3, 29),
+            date(2026, 4, 5),
+        ]
+        assert occurrences("FREQ=DAILY", date(2026, 10, 24), 4) == [
+            date(2026, 10, 24),
+            date(2026, 10, 25),
+            date(2026, 10, 26),
+            date(2026, 10, 27),
+        ]
+        assert next_after("FREQ=MONTHLY;BYDAY=-1SU", date(2026, 3, 29)) is not None
+        upcoming = next_after("FREQ=MONTHLY;BYDAY=-1SU", date(2026, 3, 29))
+        assert upcoming is not None and upcoming[0] == date(2026, 4, 26)
 
 
 def _repeating(session: Session, said: str = "every 2 weeks on mon", **values: object) -> int:

@@ -82,6 +82,7 @@ def agenda(
                         "name": one.name,
                         "day": one.day,
                         "turns": one.turns,
+                        "label": one.label,
                     }
                     for one in result.birthdays
                 ],
@@ -119,10 +120,11 @@ def _print(result: Any) -> None:
         who = f"{display.ident(one.contact_id)} {one.name}"
         echo(f"  {display.day(one.due)}  {who} (every {one.every} days)")
     born = _count(len(result.birthdays), result.birthdays_total)
-    echo(f"Birthdays, the next {result.birthday_days} days ({born})")
+    echo(f"Birthdays and dates, the next {result.birthday_days} days ({born})")
     for one in result.birthdays:
-        turns = f" turns {one.turns}" if one.turns is not None else ""
-        echo(f"  {display.day(one.day)}  {display.ident(one.contact_id)} {one.name}{turns}")
+        turns = f", {one.turns} years" if one.turns is not None else ""
+        who = f"{display.ident(one.contact_id)} {one.name}"
+        echo(f"  {display.day(one.day)}  {who} ({one.label}{turns})")
     stuck = _count(len(result.deals_stuck), result.deals_stuck_total)
     echo(f"Deals in one stage for {result.stuck_days}+ days ({stuck})")
     for deal in result.deals_stuck:

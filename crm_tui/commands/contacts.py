@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -583,3 +584,67 @@ def unmerge(
     with cli.write() as session:
         back = undo_merge(session=session, merge_id=merge_id, actor_id=cli.actor_id(session))
     echo(f"undid merge #{merge_id}: #{back.id} {back.name} is back, with what it brought")
+
+
+@app.command("dates")
+def dates_(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="An id, an email or a name."),
+    as_json: bool = JsonOption,
+) -> None:
+    """A contact's yearly dates besides the birthday."""
+    from crm_tui.services.birthdays import dates_of
+    from crm_tui.services.contacts import resolve_contact
+
+    with state(ctx).read() as session:
+        contact = resolve_contact(session=session, ref=ref)
+        found = dates_of(session=session, contact_id=contact.id)
+    if as_json:
+        print_json(
+            [{"id": d.id, "label": d.label, "day": display.birthday_field(d.day)} for d in found]
+        )
+        return
+    for one in found:
+        echo(f"#{one.id}  {display.birthday(one.day)}  {one.label}")
+    if not found:
+        echo(f"no yearly dates for {contact.name} (crm contacts add-date adds one)")
+
+
+@app.command("add-date")
+def add_date(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="An id, an email or a name."),
+    label: str = typer.Argument(..., help='What it is: "anniversary", "renewal"…'),
+    day: str = typer.Argument(..., help="YYYY-MM-DD, or MM-DD without a year."),
+) -> None:
+    """Add a yearly date (an anniversary), reminded as birthdays are."""
+    from crm_tui.dates import DateError, month_day, written_day
+    from crm_tui.services.birthdays import add_date as add
+    from crm_tui.services.contacts import resolve_contact
+
+    if re.fullmatch(r"\d{1,2}-\d{1,2}", day.strip()):  # "12-08": no year, as "--12-08"
+        day = "--" + "-".join(part.zfill(2) for part in day.strip().split("-"))
+    try:
+        parsed = month_day(day) or written_day(day)
+    except DateError as error:
+        raise typer.BadParameter(str(error), param_hint="DAY") from None
+    if parsed is None:
+        raise typer.BadParameter(f"cannot read {day!r} as a day", param_hint="DAY")
+    say_jalali(day)
+    with state(ctx).write() as session:
+        contact = resolve_contact(session=session, ref=ref)
+        found = add(session=session, contact_id=contact.id, label=label, day=parsed)
+    echo(f"added #{found.id} {found.label} {display.birthday(found.day)} to {contact.name}")
+
+
+@app.command("drop-date")
+def remove_date(
+    ctx: typer.Context,
+    date_id: int = typer.Argument(..., callback=an_id, help="The date's id (crm contacts dates)."),
+) -> None:
+    """Remove a yearly date of a contact's."""
+    from crm_tui.services.birthdays import remove_date as remove
+
+    with state(ctx).write() as session:
+        gone = remove(session=session, date_id=date_id)
+    echo(f"removed #{gone.id} {gone.label}")

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0018"
+HEAD = "0019"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -25,5 +25,6 @@ KNOWN_REVISIONS = frozenset(
         "0016",
         "0017",
         "0018",
+        "0019",
     }
 )

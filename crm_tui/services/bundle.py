@@ -39,6 +39,7 @@ TABLES: list[type[SQLModel]] = [
     models.ContactEmail,
     models.ContactPhone,
     models.ContactTag,
+    models.ContactDate,
     models.Pipeline,
     models.DealStage,
     models.LostReason,

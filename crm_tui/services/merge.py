@@ -22,6 +22,7 @@ from crm_tui.errors import ConflictError, NotFoundError, ValidationError
 from crm_tui.models import (
     AppointmentContact,
     Contact,
+    ContactDate,
     ContactEmail,
     ContactPhone,
     Deal,
@@ -272,7 +273,12 @@ def _items(items: list[dict[str, str]]) -> list[dict[str, str]]:
 
 # The records that name their contact in a ``contact_id`` of their own: a merge points the
 # other contact's at the survivor, and an undo points them back (by the ids it moved).
-_OWNED: dict[str, Any] = {"tasks": Task, "projects": Project, "deals": Deal}
+_OWNED: dict[str, Any] = {
+    "tasks": Task,
+    "projects": Project,
+    "deals": Deal,
+    "dates": ContactDate,
+}
 
 
 # The link tables that list a record's contacts (several per record), each with its record

@@ -53,6 +53,7 @@ class Reminder:
     ends: datetime | None = None
     place: str = ""
     people: tuple[str, ...] = ()
+    label: str = ""  # a yearly date's ("birthday", "anniversary")
 
 
 @dataclass(frozen=True)
@@ -209,11 +210,12 @@ def _birthdays(
         if one.owner_id in (member_id, None) and span.since < at <= span.now:
             found.append(
                 Reminder(
-                    key=f"{member_id}:birthday:{one.contact_id}:{one.day.isoformat()}",
+                    key=f"{member_id}:{one.label}:{one.contact_id}:{one.day.isoformat()}",
                     due_at=at,
                     kind="birthday",
                     record_id=one.contact_id,
                     title=one.name,
+                    label=one.label,
                     when=_at(one.day, 0),
                 )
             )

@@ -31,6 +31,7 @@ from crm_tui.io.prepare import (
 from crm_tui.models import (
     AppointmentContact,
     Contact,
+    ContactDate,
     ContactEmail,
     ContactPhone,
     ContactTag,
@@ -716,6 +717,7 @@ _CONTACT_USES = (
     ("interactions", InteractionContact.contact_id),
     ("interactions", Interaction.contact_id),
     ("appointments", AppointmentContact.contact_id),
+    ("yearly dates", ContactDate.contact_id),
     ("tasks", Task.contact_id),
     ("projects", Project.contact_id),
     ("deals", Deal.contact_id),
