@@ -147,3 +147,18 @@ def test_a_segment_s_rhythm_covers_whom_its_rule_holds_now(db_url: str) -> None:
     assert [one["name"] for one in due] == ["Sara"]
     code, _, err = crm(db_url, "segments", "every", "Nobody", "3")
     assert (code, err) == (1, "crm: error: no segment 'Nobody'\n")
+
+
+def test_a_rhythm_overrides_stale_days(db_url: str) -> None:
+    """A quiet customer with a rhythm is due by it: never on the stale_days list (30), its
+    total counted without them."""
+    for name in ("Quiet", "Rhythm 90", "Tagged"):
+        crm(db_url, "contacts", "add", name, "--status", "customer")
+        crm(db_url, "log", "Called", "--contact", name, "--when", "-40d")
+    crm(db_url, "contacts", "edit", "Rhythm 90", "--touch-every", "90")
+    crm(db_url, "contacts", "tag", "monthly", "Tagged")
+    crm(db_url, "tags", "every", "monthly", "30")
+    agenda = json.loads(crm(db_url, "agenda", "--json")[1])
+    assert [row["name"] for row in agenda["stale_contacts"]] == ["Quiet"]
+    assert agenda["stale_contacts_total"] == 1
+    assert [one["name"] for one in agenda["touch_due"]] == ["Tagged"]  # 90 days: not yet

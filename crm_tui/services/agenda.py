@@ -20,6 +20,7 @@ from crm_tui.dates import local_day_start, month_firsts, week_first
 from crm_tui.models import Contact, ContactStatus, Interaction
 from crm_tui.schemas import ContactRow, DealRead, InteractionRead, TaskRead
 from crm_tui.services.birthdays import BirthdayDue, upcoming_birthdays
+from crm_tui.services.common import chunked
 from crm_tui.services.contacts import ContactQuery, ContactSort, list_contacts
 from crm_tui.services.deals import DealOrder, DealQuery, count_deals, list_deals
 from crm_tui.services.interactions import (
@@ -29,7 +30,7 @@ from crm_tui.services.interactions import (
     list_interactions,
 )
 from crm_tui.services.tasks import TaskQuery, count_follow_ups, list_follow_ups, list_tasks
-from crm_tui.services.touch import TouchDue, due_contacts
+from crm_tui.services.touch import TouchDue, due_contacts, rhythms
 
 LIST_LIMIT = 50  # follow-ups, open complaints and quiet clients listed (their totals are not)
 STALE_STATUSES = (ContactStatus.CUSTOMER.value, ContactStatus.PROSPECT.value)
@@ -117,14 +118,21 @@ def build_agenda(
         agenda.open_complaints, lambda: count_interactions(session=session, query=complaints)
     )
     agenda.week_by_channel = _week_by_channel(session, today)
-    agenda.stale_contacts = _stale_contacts(session, today, stale_days)
+    # A contact with a rhythm of its own, its tag's or its segment's is due by that, not by
+    # stale_days: listed under "keep in touch", never here.
+    rhythm_of = rhythms(session=session)
+    rhythm = set(rhythm_of)
+    agenda.stale_contacts = _stale_contacts(session, today, stale_days, rhythm)
     agenda.stale_contacts_total = _total(
         agenda.stale_contacts,
-        lambda: stale_count(session=session, today=today, stale_days=stale_days),
+        lambda: (
+            stale_count(session=session, today=today, stale_days=stale_days)
+            - _stale_among(session, today, stale_days, rhythm)
+        ),
     )
     _deals(session, agenda, week_first(today, jalali=jalali) + timedelta(days=6))
     agenda.touch_due, agenda.touch_due_total = due_contacts(
-        session=session, by=today, limit=LIST_LIMIT
+        session=session, by=today, limit=LIST_LIMIT, known=rhythm_of
     )
     agenda.birthdays, agenda.birthdays_total = upcoming_birthdays(
         session=session, today=today, days=birthday_days, limit=LIST_LIMIT
@@ -166,8 +174,11 @@ def _week_by_channel(session: Session, today: date) -> dict[str, int]:
     return {channel: count for channel, count in rows}
 
 
-def _stale_contacts(session: Session, today: date, stale_days: int) -> list[ContactRow]:
-    """Customers and prospects not contacted for ``stale_days``, the longest-quiet first."""
+def _stale_contacts(
+    session: Session, today: date, stale_days: int, rhythm: set[int]
+) -> list[ContactRow]:
+    """Customers and prospects not contacted for ``stale_days``, the longest-quiet first,
+    but those with a keep-in-touch rhythm (``rhythm``: their ids)."""
     cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
     rows = []
     for status in STALE_STATUSES:
@@ -179,10 +190,33 @@ def _stale_contacts(session: Session, today: date, stale_days: int) -> list[Cont
         rows += [
             row
             for row in page.rows
-            if row.last_contacted_at is not None and row.last_contacted_at < cutoff
+            if row.last_contacted_at is not None
+            and row.last_contacted_at < cutoff
+            and row.id not in rhythm
         ]
     rows.sort(key=lambda row: row.last_contacted_at or datetime.min.replace(tzinfo=UTC))
     return rows[:LIST_LIMIT]
+
+
+def _stale_among(session: Session, today: date, stale_days: int, ids: set[int]) -> int:
+    """How many of ``ids`` ``stale_count`` counts."""
+    cutoff = datetime.combine(today - timedelta(days=stale_days), time(0, 0)).astimezone(UTC)
+    found = 0
+    for chunk in chunked(sorted(ids)):
+        found += (
+            session.scalar(
+                select(func.count())
+                .select_from(Contact)
+                .where(
+                    col(Contact.id).in_(chunk),
+                    col(Contact.deleted_at).is_(None),
+                    col(Contact.status).in_(STALE_STATUSES),
+                    col(Contact.last_contacted_at) < cutoff,
+                )
+            )
+            or 0
+        )
+    return found
 
 
 def stale_count(*, session: Session, today: date, stale_days: int) -> int:

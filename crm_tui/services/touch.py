@@ -83,6 +83,11 @@ def _tagged(session: Session, tags: list[int]) -> set[int]:
     return found
 
 
+def rhythms(*, session: Session) -> dict[int, int]:
+    """Every contact with a rhythm (own, a tag's or a segment's) -> its days."""
+    return _rhythms(session)
+
+
 def _rhythms(session: Session) -> dict[int, int]:
     """Every contact with a rhythm (own, a tag's or a segment's) -> its days."""
     rhythms: dict[int, int] = {}
@@ -104,11 +109,17 @@ def _rhythms(session: Session) -> dict[int, int]:
 
 
 def due_contacts(
-    *, session: Session, by: date, after: date | None = None, limit: int = 50
+    *,
+    session: Session,
+    by: date,
+    after: date | None = None,
+    limit: int = 50,
+    known: dict[int, int] | None = None,
 ) -> tuple[list[TouchDue], int]:
     """The live contacts due to be contacted on or before ``by`` (and after ``after``), the
-    longest overdue first (at most ``limit``), and how many are due in all."""
-    rhythms = _rhythms(session)
+    longest overdue first (at most ``limit``), and how many are due in all; ``known``: the
+    rhythms read already (``rhythms``)."""
+    rhythms = _rhythms(session) if known is None else known
     due: list[TouchDue] = []
     for chunk in chunked(sorted(rhythms)):
         rows = session.execute(
