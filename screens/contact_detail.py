@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -65,8 +65,11 @@ def _stamp(at: datetime, by: str | None, *, with_time: bool = True) -> str:
     return f"{moment} by {by}" if by else moment
 
 
-def contact_content(contact: ContactRead, width: int = 0) -> Content:
-    """The contact's fields; ``width``: the pane's, for notes laid out right to left."""
+def contact_content(
+    contact: ContactRead, width: int = 0, dates: list[Any] | None = None
+) -> Content:
+    """The contact's fields, then its yearly dates (``crm_tui.services.birthdays``);
+    ``width``: the pane's, for notes laid out right to left."""
     parts: list[str | Content | tuple[str, str]] = [
         (safe(contact.name, single_line=True), "bold"),
         (f"  #{contact.id} · {contact.status} · version {contact.version}", "$text-muted"),
@@ -75,6 +78,7 @@ def contact_content(contact: ContactRead, width: int = 0) -> Content:
         parts.append(("  (in the trash)", "$error"))
     fields: list[tuple[str, str]] = [
         *contact_lines(contact),
+        *((one.label, display.birthday(one.day)) for one in dates or []),
         ("Added", _stamp(contact.created_at, contact.created_by, with_time=False)),
         (
             "Changed",
@@ -106,13 +110,16 @@ class ContactDetail(VerticalScroll, can_focus=True):
 
     shown: ContactRead | None = None
     timeline: list[TimelineEntry] = []
+    dates: list[Any] = []  # its yearly dates besides the birthday
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-fields")
         yield Static("", id="detail-timeline")
 
-    def show(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
-        self.shown, self.timeline = contact, timeline
+    def show(
+        self, contact: ContactRead, timeline: list[TimelineEntry], dates: list[Any] | None = None
+    ) -> None:
+        self.shown, self.timeline, self.dates = contact, timeline, dates or []
         self._render_contact()
         self.scroll_home(animate=False)
         if bidi.laying_out():
@@ -123,7 +130,9 @@ class ContactDetail(VerticalScroll, can_focus=True):
     def _render_contact(self) -> None:
         assert self.shown is not None
         width = self.scrollable_content_region.width
-        self.query_one("#detail-fields", Static).update(contact_content(self.shown, width))
+        self.query_one("#detail-fields", Static).update(
+            contact_content(self.shown, width, self.dates)
+        )
         lines = [Content.styled("Timeline", "bold"), Content("")]
         lines += [timeline_line(entry, width) for entry in self.timeline] or [
             Content.styled("nothing yet: l logs an interaction, t adds a task", "$text-muted")

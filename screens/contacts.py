@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -23,13 +24,15 @@ from textual.worker import get_current_worker
 from crm_tui import display
 from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
 from crm_tui.services import contacts as service
+from crm_tui.services.birthdays import dates_of
 from crm_tui.services.contacts import ContactQuery, ContactSort
 from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
 from crm_tui.services.timeline import contact_timeline
+from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
 from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
-from screens.dialogs import ConfirmDialog, ContactFilterDialog, TagDialog
+from screens.dialogs import ConfirmDialog, ContactFilter, ContactFilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
 from screens.paging import COUNT_CAP, PagedTable
 from screens.task_form import TaskForm
@@ -80,9 +83,11 @@ class ContactsScreen(CrmScreen):
     ]
 
     class DetailLoaded(Message):
-        def __init__(self, contact: ContactRead, timeline: list[TimelineEntry]) -> None:
+        def __init__(
+            self, contact: ContactRead, timeline: list[TimelineEntry], dates: list[Any]
+        ) -> None:
             super().__init__()
-            self.contact, self.timeline = contact, timeline
+            self.contact, self.timeline, self.dates = contact, timeline, dates
 
     class Changed(Message):
         """Something this screen wrote; the list and the detail reload."""
@@ -90,6 +95,7 @@ class ContactsScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.contact_query = ContactQuery()
+        self.filter = ContactFilter()  # as the filter dialog last set it
         self.added_label = ""  # the period of ``contact_query.added``, as people read it
         self._detail_timer: Timer | None = None
         self._search_timer: Timer | None = None
@@ -159,6 +165,10 @@ class ContactsScreen(CrmScreen):
             parts.append(f"tag {self.contact_query.tag}")
         if self.contact_query.status:
             parts.append(self.contact_query.status)
+        if self.contact_query.rule and self.filter.segment:
+            parts.append(f"segment {self.filter.segment}")
+        if self.contact_query.rule and self.filter.rule:
+            parts.append(f"rule {self.filter.rule}")
         if self.contact_query.only_id is not None:
             parts.append(f"only #{self.contact_query.only_id} (esc shows everyone)")
         if self.contact_query.added is not None:
@@ -166,7 +176,9 @@ class ContactsScreen(CrmScreen):
         if self.table.selected:
             parts.append(f"{len(self.table.selected)} selected")
         status = self.query_one("#contact-status", Static)
-        status.update(" · ".join(p for p in parts if p), layout=False)  # its size is fixed
+        # Literal (a tag, a segment or a rule may hold "[…]"): never markup. Fixed size.
+        shown = for_terminal(" · ".join(p for p in parts if p), single_line=True)
+        status.update(Content(shown), layout=False)
 
     def _counted(self, total: int | None, exact: bool) -> str:
         """ "1 contact matches 'sara'", "5,000+ contacts match 'a'", "12 contacts"."""
@@ -202,8 +214,9 @@ class ContactsScreen(CrmScreen):
                     session=session, contact_id=contact_id, include_deleted=True
                 )
                 timeline = contact_timeline(session=session, contact_id=contact_id, limit=50)
+                dates = dates_of(session=session, contact_id=contact_id)
             if not get_current_worker().is_cancelled:
-                self.post_message(self.DetailLoaded(contact, timeline))
+                self.post_message(self.DetailLoaded(contact, timeline, dates))
 
         self.guarded(load)
 
@@ -212,7 +225,7 @@ class ContactsScreen(CrmScreen):
         if not self.table.total:  # a late answer for a row the list no longer has
             return
         self.shown = message.contact
-        self.query_one(ContactDetail).show(message.contact, message.timeline)
+        self.query_one(ContactDetail).show(message.contact, message.timeline, message.dates)
 
     @on(Changed)
     def _changed(self) -> None:
@@ -290,24 +303,32 @@ class ContactsScreen(CrmScreen):
 
     @work(thread=True, group="contacts-tags")
     def _open_filter(self) -> None:
-        def tags() -> list[tuple[str, int]]:
+        from crm_tui.services.segments import list_segments
+
+        def choices() -> tuple[list[tuple[str, int]], dict[str, str]]:
             with self.read() as session:
-                return list_tags(session=session)
+                saved = {one.name: one.rule for one in list_segments(session=session)}
+                return list_tags(session=session), saved
 
-        found = self.guarded(tags)
+        found = self.guarded(choices)
         if found is not None:
-            self.app.call_from_thread(self._push_filter, found)
+            self.app.call_from_thread(self._push_filter, *found)
 
-    def _push_filter(self, tags: list[tuple[str, int]]) -> None:
-        def chosen(result: tuple[str | None, str | None] | None) -> None:
-            if result is not None:
-                self.contact_query = replace(self.contact_query, tag=result[0], status=result[1])
-                self.table.cursor = 0
-                self.reload()
+    def _push_filter(self, tags: list[tuple[str, int]], segments: dict[str, str]) -> None:
+        def chosen(result: ContactFilter | None) -> None:
+            if result is None:
+                return
+            parts = [f"({segments[result.segment]})"] if result.segment in segments else []
+            parts += [f"({result.rule})"] if result.rule else []
+            self.filter = result
+            self.contact_query = replace(
+                self.contact_query, tag=result.tag, status=result.status, rule=" ".join(parts)
+            )
+            self.table.cursor = 0
+            self.reload()
 
-        self.app.push_screen(
-            ContactFilterDialog(tags, self.contact_query.tag, self.contact_query.status), chosen
-        )
+        shown = replace(self.filter, tag=self.contact_query.tag, status=self.contact_query.status)
+        self.app.push_screen(ContactFilterDialog(tags, shown, list(segments)), chosen)
 
     def action_trash(self) -> None:
         self.contact_query = replace(self.contact_query, trash=not self.contact_query.trash)

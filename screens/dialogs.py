@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from textual import on
@@ -13,7 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.button import ButtonVariant
 
 from screens.base import DialogStyles, plural
-from screens.text import literal
+from screens.text import editable, literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 ResultT = TypeVar("ResultT")
@@ -113,12 +114,31 @@ class FilterDialog(DialogStyles, ModalScreen[ResultT | None]):
         raise NotImplementedError
 
 
-class ContactFilterDialog(FilterDialog[tuple[str | None, str | None]]):
-    """Pick a tag and/or a status to show; Clear shows everyone again."""
+@dataclass(frozen=True)
+class ContactFilter:
+    """What the contacts list is narrowed to: a tag, a status, a saved segment and/or a
+    rule (the segments' language), all of them holding."""
 
-    def __init__(self, tags: list[tuple[str, int]], tag: str | None, status: str | None) -> None:
+    tag: str | None = None
+    status: str | None = None
+    segment: str | None = None  # its name
+    rule: str = ""
+
+
+class ContactFilterDialog(FilterDialog[ContactFilter]):
+    """Pick a tag, a status, a saved segment, or write a rule; Clear shows everyone again.
+
+    A rule that cannot be read is said under it, and nothing is applied."""
+
+    def __init__(
+        self,
+        tags: list[tuple[str, int]],
+        shown: ContactFilter,
+        segments: list[str] | None = None,
+    ) -> None:
         super().__init__()
-        self.tags, self.tag, self.status = tags, tag, status
+        self.tags, self.shown, self.segments = tags, shown, segments or []
+        self.tag, self.status = shown.tag, shown.status
 
     def compose(self) -> ComposeResult:
         tag_options = [(f"{name} ({count:,})", name) for name, count in self.tags]
@@ -135,15 +155,39 @@ class ContactFilterDialog(FilterDialog[tuple[str | None, str | None]]):
                 id="filter-status",
                 prompt="any status",
             )
+            yield Label("Segment")
+            yield Select(
+                [(literal(name, single_line=True), name) for name in self.segments],
+                value=self.shown.segment if self.shown.segment in self.segments else Select.NULL,
+                id="filter-segment",
+                prompt="no segment" if self.segments else "none saved (crm segments add)",
+            )
+            yield Label("Rule (e.g. status:customer tag:vip last_contacted:>90d)")
+            yield Input(editable(self.shown.rule), id="filter-rule", compact=True)
+            yield Static("", id="filter-rule-error", classes="field-error")
             yield from self.buttons()
 
     def apply(self) -> None:
-        tag = chosen(self.query_one("#filter-tag", Select).value)
-        status = chosen(self.query_one("#filter-status", Select).value)
-        self.dismiss((tag, status))
+        from crm_tui.rules import RuleError, parse
 
-    def cleared(self) -> tuple[str | None, str | None]:
-        return (None, None)
+        rule = self.query_one("#filter-rule", Input).value.strip()
+        if rule:
+            try:
+                parse(rule)
+            except RuleError as error:
+                self.query_one("#filter-rule-error", Static).update(literal(str(error)))
+                return
+        self.dismiss(
+            ContactFilter(
+                tag=chosen(self.query_one("#filter-tag", Select).value),
+                status=chosen(self.query_one("#filter-status", Select).value),
+                segment=chosen(self.query_one("#filter-segment", Select).value),
+                rule=rule,
+            )
+        )
+
+    def cleared(self) -> ContactFilter:
+        return ContactFilter()
 
 
 class TagDialog(DialogStyles, ModalScreen[str | None]):

@@ -154,3 +154,12 @@ def test_crm_contacts_add_date_dates_and_remove_date(db_url: str) -> None:
     assert crm(db_url, "contacts", "drop-date", "1")[1] == "removed #1 anniversary\n"
     code, _, err = crm(db_url, "contacts", "drop-date", "1")
     assert (code, err) == (1, "crm: error: no yearly date with id 1\n")
+
+
+def test_a_contact_shows_its_yearly_dates(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Sara")
+    crm(db_url, "contacts", "add-date", "Sara", "سالگرد", "06-21")
+    code, out, _ = crm(db_url, "contacts", "show", "Sara")
+    assert code == 0 and "  سالگرد         --06-21\n" in out
+    shown = json.loads(crm(db_url, "contacts", "show", "Sara", "--json")[1])
+    assert shown["dates"] == [{"label": "سالگرد", "day": "--06-21"}]

@@ -279,3 +279,54 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     assert (code, err) == (1, "crm: error: no segment 'Tehran customers'\n")
     code, _, err = crm(db_url, "contacts", "tag", "x")
     assert code == 2 and "name the contacts, or give --segment" in err
+
+
+async def test_the_contacts_filter_picks_a_segment_or_takes_a_rule(db: Database) -> None:
+    """f on the contacts list: a saved segment narrows the list (the status line names it); a
+    rule that cannot be read is said under it and nothing changes; a tag named like markup
+    shows as typed."""
+    from textual.widgets import Input, Select
+
+    from crm_tui.services.segments import add_segment
+    from screens.contacts import ContactsScreen
+    from screens.dialogs import ContactFilterDialog
+    from tests.screens_helpers import make_app, settle
+
+    with db.write() as session:
+        add_contact(session, "Sara", status="customer", custom={"City": "Tehran"})
+        add_contact(session, "Ali", status="lead", custom={"City": "Tehran"}, tags=["[b]x[/b]"])
+        add_segment(session=session, name="Tehran customers", rule="status:customer City:Tehran")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ContactFilterDialog)
+        dialog.query_one("#filter-rule", Input).value = "(tag:x"
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "a '(' is not closed" in str(dialog.query_one("#filter-rule-error").render())
+        dialog.query_one("#filter-rule", Input).value = ""
+        dialog.query_one("#filter-segment", Select).value = "Tehran customers"
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [row.name for row in screen.table.loaded_rows()] == ["Sara"]
+        status = str(screen.query_one("#contact-status").render())
+        assert "segment Tehran customers" in status
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ContactFilterDialog)
+        dialog.query_one("#filter-segment", Select).clear()
+        dialog.query_one("#filter-tag", Select).value = "[b]x[/b]"
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert [row.name for row in screen.table.loaded_rows()] == ["Ali"]
+        assert "tag [b]x[/b]" in str(screen.query_one("#contact-status").render())

@@ -149,27 +149,32 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """Show one contact with its timeline."""
+    from crm_tui.services.birthdays import dates_of
     from crm_tui.services.contacts import resolve_contact
     from crm_tui.services.timeline import contact_timeline
 
     with state(ctx).read() as session:
         contact = resolve_contact(session=session, ref=ref)
         timeline = contact_timeline(session=session, contact_id=contact.id, limit=20)
+        dates = dates_of(session=session, contact_id=contact.id)
     if as_json:
         data = contact.model_dump(mode="json")
+        data["dates"] = [{"label": d.label, "day": display.birthday_field(d.day)} for d in dates]
         data["timeline"] = [entry.model_dump(mode="json") for entry in timeline]
         print_json(data)
         return
-    _print_contact(contact, timeline)
+    _print_contact(contact, timeline, [(d.label, display.birthday(d.day)) for d in dates])
 
 
-def _print_contact(contact: ContactRead, timeline: list[Any]) -> None:
+def _print_contact(
+    contact: ContactRead, timeline: list[Any], dates: list[tuple[str, str]] | None = None
+) -> None:
     console = plain_console()
     console.print(
         f"{shown(one_line(contact.name))}  ({display.ident(contact.id)}, {contact.status}, "
         f"version {display.digits(str(contact.version))})"
     )
-    fields = contact_lines(contact) + long_texts(contact)
+    fields = contact_lines(contact) + (dates or []) + long_texts(contact)
     indent = "\n" + " " * 17  # a value's further lines (notes) under its first
     for label, value in fields:
         if value:
