@@ -17,7 +17,7 @@ from crm_tui.dates import DateError, parse_duration, parse_when
 from crm_tui.db import Database
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
 from crm_tui.models import Appointment, Interaction
-from crm_tui.schemas import AppointmentCreate, AppointmentUpdate
+from crm_tui.schemas import AppointmentCreate, AppointmentRead, AppointmentUpdate
 from crm_tui.services import appointments as booked
 from crm_tui.services.interactions import get_interaction
 from crm_tui.services.team import add_member
@@ -467,20 +467,14 @@ def test_a_calendar_s_odd_events_are_rejected_each_with_its_reason(
     assert (code, out) == (3, "done: 0 created, 0 updated, 2 unchanged, 4 rejected\n")
 
 
-def test_the_agenda_puts_an_appointment_in_its_own_day_when_the_clocks_change(
-    local_zone: Callable[[str], None],
-) -> None:
-    """Europe/Berlin's 29 March 2026 has 23 hours: midnight of the 30th is not its hour 0."""
-    from screens.agenda import _hours_taken
-
-    local_zone("Europe/Berlin")
-    midnight = datetime(2026, 3, 30, 0, 0).astimezone()
-    one = booked.AppointmentRead(
-        id=1,
+def _unsaved(title: str, starts: datetime, *, minutes: int, id: int = 1) -> AppointmentRead:
+    """An appointment as the screens and the CLI get it, not stored (what they draw)."""
+    return AppointmentRead(
+        id=id,
         uid="u",
-        title="Early",
-        starts_at=midnight,
-        ends_at=midnight + timedelta(minutes=30),
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=minutes),
         channel="meeting",
         place="",
         notes="",
@@ -489,11 +483,22 @@ def test_the_agenda_puts_an_appointment_in_its_own_day_when_the_clocks_change(
         member_ids=[],
         members=[],
         interaction_id=None,
-        created_at=midnight,
-        updated_at=midnight,
+        created_at=starts,
+        updated_at=starts,
         deleted_at=None,
         version=1,
     )
+
+
+def test_the_agenda_puts_an_appointment_in_its_own_day_when_the_clocks_change(
+    local_zone: Callable[[str], None],
+) -> None:
+    """Europe/Berlin's 29 March 2026 has 23 hours: midnight of the 30th is not its hour 0."""
+    from screens.agenda import _hours_taken
+
+    local_zone("Europe/Berlin")
+    midnight = datetime(2026, 3, 30, 0, 0).astimezone()
+    one = _unsaved("Early", midnight, minutes=30)
     assert list(_hours_taken(one, date(2026, 3, 29))) == []
     assert list(_hours_taken(one, date(2026, 3, 30))) == [0]
     autumn = one.model_copy(
@@ -515,25 +520,7 @@ def test_the_cli_lays_a_right_to_left_title_out_once(
     from crm_tui import bidi
     from crm_tui.commands.meet import _said
 
-    one = booked.AppointmentRead(
-        id=3,
-        uid="u",
-        title="جلسه شروع پروژه",
-        starts_at=NINE,
-        ends_at=NINE + timedelta(hours=1),
-        channel="meeting",
-        place="",
-        notes="",
-        contact_ids=[],
-        contacts=[],
-        member_ids=[],
-        members=[],
-        interaction_id=None,
-        created_at=NINE,
-        updated_at=NINE,
-        deleted_at=None,
-        version=1,
-    )
+    one = _unsaved("جلسه شروع پروژه", NINE, minutes=60, id=3)
     bidi.use(True)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     _said(one, "booked", as_json=False)
