@@ -21,7 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from crm_tui import display
+from crm_tui import bidi, display
 from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
 from crm_tui.services import contacts as service
 from crm_tui.services.birthdays import dates_of
@@ -178,7 +178,7 @@ class ContactsScreen(CrmScreen):
         status = self.query_one("#contact-status", Static)
         # Literal (a tag, a segment or a rule may hold "[…]"): never markup. Fixed size.
         shown = for_terminal(" · ".join(p for p in parts if p), single_line=True)
-        status.update(Content(shown), layout=False)
+        status.update(Content(bidi.layout(shown, ltr=True)), layout=False)
 
     def _counted(self, total: int | None, exact: bool) -> str:
         """ "1 contact matches 'sara'", "5,000+ contacts match 'a'", "12 contacts"."""

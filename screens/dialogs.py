@@ -146,7 +146,11 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
             yield Static("Filter contacts", classes="dialog-title")
             yield Label("Tag")
             yield Select(
-                tag_options, value=self.tag or Select.NULL, id="filter-tag", prompt="any tag"
+                tag_options,
+                value=self.tag or Select.NULL,
+                id="filter-tag",
+                prompt="any tag",
+                compact=True,  # four fields and the buttons fit 24 lines
             )
             yield Label("Status")
             yield Select(
@@ -154,6 +158,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
                 value=self.status or Select.NULL,
                 id="filter-status",
                 prompt="any status",
+                compact=True,
             )
             yield Label("Segment")
             yield Select(
@@ -161,6 +166,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
                 value=self.shown.segment if self.shown.segment in self.segments else Select.NULL,
                 id="filter-segment",
                 prompt="no segment" if self.segments else "none saved (crm segments add)",
+                compact=True,
             )
             yield Label("Rule (e.g. status:customer tag:vip last_contacted:>90d)")
             yield Input(editable(self.shown.rule), id="filter-rule", compact=True)
