@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
@@ -206,10 +206,12 @@ def list_appointments(
     member_id: int | None = None,
     contact_id: int | None = None,
     limit: int = RANGE_LIMIT,
+    or_unattended: bool = False,
 ) -> list[AppointmentRead]:
     """The live appointments overlapping ``start`` to ``end`` (end excluded), the earliest
-    first; only those a team member attends or a contact is in, when given. At most
-    ``limit``: ask for ``limit + 1`` to know there are more."""
+    first; only those a team member attends (``or_unattended``: or nobody does) or a
+    contact is in, when given. At most ``limit``: ask for ``limit + 1`` to know there are
+    more."""
     starts = col(Appointment.starts_at)
     query = (
         select(Appointment)
@@ -223,11 +225,11 @@ def list_appointments(
         .limit(limit)
     )
     if member_id is not None:
-        query = query.join(
-            AppointmentMember,
-            (AppointmentMember.appointment_id == Appointment.id)
-            & (AppointmentMember.member_id == member_id),
+        attended = select(AppointmentMember.appointment_id).where(
+            AppointmentMember.appointment_id == Appointment.id
         )
+        attends = attended.where(AppointmentMember.member_id == member_id).exists()
+        query = query.where(or_(attends, ~attended.exists()) if or_unattended else attends)
     if contact_id is not None:
         query = query.join(
             AppointmentContact,

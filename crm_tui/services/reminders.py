@@ -24,13 +24,11 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
 from crm_tui.models import (
-    Appointment,
-    AppointmentMember,
     ReminderRun,
     ReminderSent,
     Task,
 )
-from crm_tui.services.appointments import get_appointment
+from crm_tui.services.appointments import list_appointments
 from crm_tui.services.common import chunked
 from crm_tui.vocabulary import TaskStatus
 
@@ -96,26 +94,18 @@ def due(
 def _appointments(
     session: Session, member_id: int, span: Window, before: timedelta
 ) -> list[Reminder]:
-    starts = col(Appointment.starts_at)
-    attends = select(AppointmentMember.appointment_id).where(
-        AppointmentMember.member_id == member_id
+    """The member's appointments (and those nobody attends) not over yet that start within
+    ``before`` from now."""
+    coming = list_appointments(
+        session=session,
+        start=span.now,
+        end=span.now + before + timedelta(microseconds=1),  # one starting at that moment too
+        member_id=member_id,
+        or_unattended=True,
+        limit=MAX_REMINDERS,
     )
-    nobody = (
-        ~select(AppointmentMember.appointment_id)
-        .where(AppointmentMember.appointment_id == Appointment.id)
-        .exists()
-    )
-    ids = session.scalars(
-        select(Appointment.id).where(
-            col(Appointment.deleted_at).is_(None),
-            starts <= span.now + before,
-            col(Appointment.ends_at) > span.now,
-            or_(col(Appointment.id).in_(attends), nobody),
-        )
-    ).all()
     found = []
-    for appointment_id in ids:
-        one = get_appointment(session=session, appointment_id=appointment_id)
+    for one in coming:
         found.append(
             Reminder(
                 key=f"{member_id}:appointment:{one.id}:{one.starts_at.isoformat()}",
