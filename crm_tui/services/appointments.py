@@ -38,6 +38,7 @@ from crm_tui.schemas import (
     span_error,
 )
 from crm_tui.services.common import (
+    check_ids,
     check_version,
     chunked,
     delete_rows,
@@ -52,18 +53,6 @@ if TYPE_CHECKING:
     from crm_tui.io.calendar_file import Event, Rejected
 
 RANGE_LIMIT = 500  # appointments a range read returns (a week of a busy team is far fewer)
-
-
-def _check_ids(session: Session, model: Any, ids: Sequence[int], what: str, field: str) -> None:
-    found: set[int] = set()
-    for chunk in chunked(ids):
-        query = select(model.id).where(col(model.id).in_(chunk))
-        if hasattr(model, "deleted_at"):
-            query = query.where(col(model.deleted_at).is_(None))
-        found.update(session.scalars(query))
-    missing = [one for one in ids if one not in found]
-    if missing:
-        raise ValidationError(f"no {what} with id {missing[0]}", field=field)
 
 
 def _link(session: Session, appointment_id: int, contacts: list[int], members: list[int]) -> None:
@@ -85,8 +74,10 @@ def create_appointment(
     """Book an appointment; its contacts and team members must exist."""
     contacts = list(dict.fromkeys(data.contact_ids))
     members = list(dict.fromkeys(data.member_ids))
-    _check_ids(session, Contact, contacts, "contact", "contact_ids")
-    _check_ids(session, TeamMember, members, "team member", "member_ids")
+    check_ids(session=session, model=Contact, ids=contacts, what="contact", field="contact_ids")
+    check_ids(
+        session=session, model=TeamMember, ids=members, what="team member", field="member_ids"
+    )
     assert data.ends_at is not None  # the model fills it in
     now = utcnow()
     row = Appointment(
@@ -152,7 +143,7 @@ def _relink(session: Session, appointment_id: int, data: AppointmentUpdate) -> N
             continue
         ids = list(dict.fromkeys(ids))
         target = Contact if model is AppointmentContact else TeamMember
-        _check_ids(session, target, ids, what, f"{column}s")
+        check_ids(session=session, model=target, ids=ids, what=what, field=f"{column}s")
         where = [col(model.appointment_id) == appointment_id]
         if target is Contact:
             live = select(Contact.id).where(col(Contact.deleted_at).is_(None))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlmodel import Session, SQLModel, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from crm_tui.errors import ConflictError, NotFoundError
+from crm_tui.errors import ConflictError, NotFoundError, ValidationError
 
 Row = TypeVar("Row")
 T = TypeVar("T")
@@ -66,6 +66,20 @@ def any_row(*, session: Session, model: type[Row], row_id: int, what: str) -> Ro
     if row is None:
         raise NotFoundError(f"no {what} with id {row_id}")
     return row
+
+
+def check_ids(*, session: Session, model: Any, ids: Sequence[int], what: str, field: str) -> None:
+    """Refuse ids of ``model`` that name no row (none in the trash, for a model that has
+    one): the first missing one said as ``field``'s problem."""
+    found: set[int] = set()
+    for chunk in chunked(ids):
+        query = select(model.id).where(col(model.id).in_(chunk))
+        if hasattr(model, "deleted_at"):
+            query = query.where(col(model.deleted_at).is_(None))
+        found.update(session.scalars(query))
+    missing = [one for one in ids if one not in found]
+    if missing:
+        raise ValidationError(f"no {what} with id {missing[0]}", field=field)
 
 
 def check_version(

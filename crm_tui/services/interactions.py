@@ -20,6 +20,7 @@ from crm_tui.services.common import (
     Cursor,
     Page,
     Segment,
+    check_ids,
     check_version,
     chunked,
     count_rows,
@@ -62,19 +63,6 @@ class InteractionQuery:
     trash: bool = False
 
 
-def _check_contacts(session: Session, contact_ids: Sequence[int]) -> None:
-    found = set(
-        session.scalars(
-            select(Contact.id).where(
-                col(Contact.id).in_(list(contact_ids)), col(Contact.deleted_at).is_(None)
-            )
-        )
-    )
-    missing = [contact_id for contact_id in contact_ids if contact_id not in found]
-    if missing:
-        raise ValidationError(f"no contact with id {missing[0]}", field="contact")
-
-
 def new_row(
     data: InteractionCreate,
     *,
@@ -110,7 +98,7 @@ def create_interaction(
 ) -> InteractionRead:
     """Log an interaction; its contacts' "last contacted" moves forward to it."""
     contact_ids = list(dict.fromkeys(data.contact_ids))
-    _check_contacts(session, contact_ids)
+    check_ids(session=session, model=Contact, ids=contact_ids, what="contact", field="contact")
     check_deal(session=session, deal_id=data.deal_id)
     interaction = new_row(data, contact_id=contact_ids[0], actor_id=actor_id, now=utcnow())
     session.add(interaction)
