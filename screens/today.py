@@ -204,6 +204,62 @@ def _item_of(option_id: str | None) -> str:
     return (option_id or "").rsplit(":", 1)[0]
 
 
+def _listed(agenda: Agenda, today: date) -> list[tuple[str, str, str, list[Any], int, Any]]:
+    """The lists below the tasks, in order: (heading, its colour, what Enter opens, the
+    items, their true total, how an item is written)."""
+    stuck = agenda.stuck_days
+    return [
+        (
+            "Deals to close this week",
+            "bold",
+            "deal",
+            agenda.deals_closing,
+            agenda.deals_closing_total,
+            lambda deal, day: _deal_line(deal, day, stuck=False),
+        ),
+        (
+            f"Deals in one stage for {stuck}+ days",
+            "bold",
+            "deal",
+            agenda.deals_stuck,
+            agenda.deals_stuck_total,
+            lambda deal, day: _deal_line(deal, day, stuck=True),
+        ),
+        (
+            "Open complaints, oldest first",
+            "bold $text-error",
+            "interaction",
+            agenda.open_complaints,
+            agenda.open_complaints_total,
+            _complaint_line,
+        ),
+        (
+            f"Not contacted for {agenda.stale_days}+ days",
+            "bold",
+            "contact",
+            agenda.stale_contacts,
+            agenda.stale_contacts_total,
+            _contact_line,
+        ),
+        (
+            "Keep in touch: due",
+            "bold $text-warning",
+            "contact",
+            agenda.touch_due,
+            agenda.touch_due_total,
+            _touch_line,
+        ),
+        (
+            f"Birthdays and dates ({agenda.birthday_days} days)",
+            "bold",
+            "contact",
+            agenda.birthdays,
+            agenda.birthdays_total,
+            _birthday_line,
+        ),
+    ]
+
+
 class TodayScreen(CrmScreen):
     """The morning view."""
 
@@ -320,60 +376,11 @@ class TodayScreen(CrmScreen):
         options.append(_header("Follow-ups", _follow_ups_count(agenda, above, len(rest))))
         for task in rest:
             add("task", task, _task_line(task, today))
-        self._deal_sections(agenda, options, add)
-        options.append(
-            _header(
-                "Open complaints, oldest first",
-                _count(len(agenda.open_complaints), agenda.open_complaints_total),
-                "bold $text-error",
-            )
-        )
-        for item in agenda.open_complaints:
-            add("interaction", item, _complaint_line(item, today))
-        options.append(
-            _header(
-                f"Not contacted for {agenda.stale_days}+ days",
-                _count(len(agenda.stale_contacts), agenda.stale_contacts_total),
-            )
-        )
-        for row in agenda.stale_contacts:
-            add("contact", row, _contact_line(row, today))
-        options.append(
-            _header(
-                "Keep in touch: due",
-                _count(len(agenda.touch_due), agenda.touch_due_total),
-                "bold $text-warning",
-            )
-        )
-        for one in agenda.touch_due:
-            add("contact", one, _touch_line(one, today))
-        options.append(
-            _header(
-                f"Birthdays and dates ({agenda.birthday_days} days)",
-                _count(len(agenda.birthdays), agenda.birthdays_total),
-            )
-        )
-        for born in agenda.birthdays:
-            add("contact", born, _birthday_line(born, today))
+        for title, colour, kind, items, total, line in _listed(agenda, today):
+            options.append(_header(title, _count(len(items), total), colour))
+            for item in items:
+                add(kind, item, line(item, today))
         self._fill(options)
-
-    def _deal_sections(self, agenda: Agenda, options: list[Option], add: Any) -> None:
-        options.append(
-            _header(
-                "Deals to close this week",
-                _count(len(agenda.deals_closing), agenda.deals_closing_total),
-            )
-        )
-        for deal in agenda.deals_closing:
-            add("deal", deal, _deal_line(deal, self.today, stuck=False))
-        options.append(
-            _header(
-                f"Deals in one stage for {agenda.stuck_days}+ days",
-                _count(len(agenda.deals_stuck), agenda.deals_stuck_total),
-            )
-        )
-        for deal in agenda.deals_stuck:
-            add("deal", deal, _deal_line(deal, self.today, stuck=True))
 
     def _fill(self, options: list[Option]) -> None:
         listing = self.query_one("#today-list", OptionList)
