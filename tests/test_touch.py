@@ -13,7 +13,7 @@ from crm_tui.db import Database
 from crm_tui.schemas import ContactUpdate, InteractionCreate
 from crm_tui.services.contacts import delete_contacts, update_contact
 from crm_tui.services.interactions import create_interaction
-from crm_tui.services.touch import due_contacts, next_touch, set_tag_rhythm
+from crm_tui.services.touch import due_contacts, set_tag_rhythm
 from tests.conftest import add_contact
 from tests.screens_helpers import make_app, settle
 from tests.test_cli import crm
@@ -51,8 +51,9 @@ def test_who_is_due_by_their_own_rhythm_or_their_tags(session: Session) -> None:
     assert [name for name, _, _ in _due(session)] == ["Own rhythm"]
     delete_contacts(session=session, contact_ids=[own])
     assert _due(session) == []
-    soon = next_touch(session=session, contact_id=fresh)
-    assert soon is not None and (soon.every, soon.due) == (5, TODAY + timedelta(days=3))
+    later, _ = due_contacts(session=session, by=TODAY + timedelta(days=3))
+    soon = next(one for one in later if one.contact_id == fresh)
+    assert (soon.every, soon.due) == (5, TODAY + timedelta(days=3))
 
 
 def test_never_contacted_is_due_from_when_it_was_added_and_the_count_is_true(

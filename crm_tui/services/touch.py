@@ -138,20 +138,3 @@ def due_contacts(
                 due.append(TouchDue(contact_id, name, every, last, day, owner))
     due.sort(key=lambda one: (one.due, one.contact_id))
     return due[:limit], len(due)
-
-
-def next_touch(*, session: Session, contact_id: int) -> TouchDue | None:
-    """When a contact is next due to hear from us (None: no rhythm)."""
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.id is None:
-        return None
-    every = contact.touch_every
-    if every is None:
-        every = _rhythms(session).get(contact_id)
-    if every is None:
-        return None
-    since = contact.last_contacted_at or contact.created_at
-    day = since.astimezone().date() + timedelta(days=every)
-    return TouchDue(
-        contact.id, contact.name, every, contact.last_contacted_at, day, contact.owner_id
-    )
