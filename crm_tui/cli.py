@@ -20,6 +20,7 @@ from crm_tui import __version__
 from crm_tui.collector import before_exit
 from crm_tui.commands import (
     agenda,
+    bulk,
     contacts,
     deals,
     io,
@@ -191,6 +192,7 @@ app.add_typer(orgs.app, name="orgs")
 app.add_typer(meet.app, name="meet")
 app.add_typer(tags.app, name="tags")
 app.add_typer(segments.app, name="segments")
+app.add_typer(bulk.app, name="bulk")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -63,6 +63,24 @@ class ImportKind(enum.StrEnum):
         return self.value.removesuffix("s")
 
 
+class BulkKind(enum.StrEnum):
+    """One change made to many contacts at once (a bulk batch's ``kind``, beside imports')."""
+
+    TAG = "bulk-tag"
+    UNTAG = "bulk-untag"
+    STATUS = "bulk-status"
+    OWNER = "bulk-owner"
+    FIELD = "bulk-field"
+    LOG = "bulk-log"
+    TASK = "bulk-task"
+    TRASH = "bulk-trash"
+
+    @property
+    def label(self) -> str:
+        """As a listing says it ("task")."""
+        return self.value.removeprefix("bulk-")
+
+
 # A deal's currency when none is given (a form's first value, the CLI's and an import's).
 DEFAULT_CURRENCY = "EUR"
 

@@ -25,11 +25,14 @@ from crm_tui import bidi, display
 from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
 from crm_tui.services import contacts as service
 from crm_tui.services.birthdays import dates_of
+from crm_tui.services.bulk import Action, BulkReport
 from crm_tui.services.contacts import ContactQuery, ContactSort
+from crm_tui.services.imports import UndoReport
 from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
 from crm_tui.services.timeline import contact_timeline
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
+from screens.bulk_dialog import BulkChoice, BulkDialog
 from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, ContactFilter, ContactFilterDialog, TagDialog
@@ -76,6 +79,8 @@ class ContactsScreen(CrmScreen):
         Binding("f", "filter", "Filter", id="contacts.filter"),
         Binding("s", "sort", "Sort", id="contacts.sort"),
         Binding("r", "reverse", "Reverse", show=False, id="contacts.reverse"),
+        Binding("b", "bulk", "Bulk", id="contacts.bulk"),
+        Binding("ctrl+z", "undo_bulk", "Undo bulk", show=False, id="contacts.undo_bulk"),
         Binding("T", "trash", "Trash", key_display="T", id="contacts.trash"),
         Binding("u", "restore", "Restore", show=False, id="contacts.restore"),
         Binding("D", "duplicates", "Duplicates", key_display="D", id="contacts.duplicates"),
@@ -101,6 +106,8 @@ class ContactsScreen(CrmScreen):
         self._search_timer: Timer | None = None
         self.shown: ContactRead | None = None
         self.seen_changes = 0  # the app's change count this screen last showed
+        self.working = ""  # a bulk action under way, as the status line says it
+        self.counted: tuple[int | None, bool] = (None, True)  # the list's count, as shown
 
     def compose(self) -> ComposeResult:
         yield TopBar("contacts")
@@ -160,6 +167,7 @@ class ContactsScreen(CrmScreen):
             self.refresh_data()
 
     def _show_status(self, total: int | None, *, exact: bool = True) -> None:
+        self.counted = (total, exact)
         parts = ["trash" if self.contact_query.trash else "", self._counted(total, exact)]
         if self.contact_query.tag:
             parts.append(f"tag {self.contact_query.tag}")
@@ -175,6 +183,7 @@ class ContactsScreen(CrmScreen):
             parts.append(f"added {self.added_label} (esc shows everyone)")
         if self.table.selected:
             parts.append(f"{len(self.table.selected)} selected")
+        parts.append(self.working)
         status = self.query_one("#contact-status", Static)
         # Literal (a tag, a segment or a rule may hold "[…]"): never markup. Fixed size.
         shown = for_terminal(" · ".join(p for p in parts if p), single_line=True)
@@ -435,6 +444,158 @@ class ContactsScreen(CrmScreen):
                 session=session, contact_ids=ids, tag=tag, actor_id=self.actor_id
             ),
             lambda count: self._wrote(f"{verb} {plural(count, 'contact')} {tag!r}"),
+            group="contacts-write",
+        )
+
+    # -- bulk actions ------------------------------------------------------------------------
+
+    def action_bulk(self) -> None:
+        rows = self._targets()
+        if self.contact_query.trash or not rows:
+            return
+        few = (
+            f"the {plural(len(rows), 'contact')} selected" if self.table.selected else rows[0].name
+        )
+        total, exact = self.counted
+        listed = "every contact in this list"
+        if total is not None:
+            listed += f" ({plural(total, 'contact') if exact else f'{COUNT_CAP:,}+ contacts'})"
+        ids = [row.id for row in rows]
+        # The list as it is now: it may change while the dialog is open.
+        query, source = self.contact_query, self._bulk_source()
+        self.app.push_screen(
+            BulkDialog(few, listed),
+            lambda choice: self._count_bulk(choice, ids, query, source) if choice else None,
+        )
+
+    @work(thread=True, group="contacts-bulk")
+    def _count_bulk(
+        self, choice: BulkChoice, ids: list[int], query: ContactQuery, source: str
+    ) -> None:
+        """Check the action, read the exact contacts (every one the list holds, read now),
+        then ask with their count."""
+        from crm_tui.services.bulk import describe, resolved
+
+        def prepare() -> tuple[Action, list[int]]:
+            with self.read() as session:
+                action = resolved(session=session, action=choice.action)
+                if not choice.everyone:
+                    return action, ids
+                return action, service.contact_ids_matching(session=session, query=query)
+
+        found = self.guarded(prepare)
+        if found is None:
+            return
+        action, chosen = found
+        if not chosen:
+            self.app.call_from_thread(self.notify, "no contacts in this list: nothing to do")
+            return
+        question = describe(action, len(chosen)) + "?"
+        dialog = ConfirmDialog(question, "One batch: ctrl+z here (or crm bulk undo) undoes it.")
+        said = source if choice.everyone else "chosen in the contacts list"
+        self.app.call_from_thread(
+            self.app.push_screen,
+            dialog,
+            lambda yes: self._run_bulk(action, chosen, said) if yes else None,
+        )
+
+    def _bulk_source(self) -> str:
+        """How the list's contacts were chosen, as a bulk batch keeps it."""
+        query = self.contact_query
+        parts = [
+            f"segment {self.filter.segment}" if query.rule and self.filter.segment else "",
+            f"rule {self.filter.rule}" if query.rule and self.filter.rule else "",
+            f"tag {query.tag}" if query.tag else "",
+            query.status or "",
+            f"search {query.search.strip()!r}" if query.search.strip() else "",
+            f"added {self.added_label}" if query.added is not None else "",
+            f"only #{query.only_id}" if query.only_id is not None else "",
+        ]
+        return ", ".join(part for part in parts if part) or "every contact"
+
+    def _run_bulk(self, action: Action, ids: list[int], source: str) -> None:
+        from crm_tui.services.bulk import run_bulk
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self._bulk_progress, f"working: {done:,} of {total:,}")
+
+        self._bulk_progress(f"working on {plural(len(ids), 'contact')}…")
+        self.write_in_worker(
+            lambda session: run_bulk(
+                session=session,
+                contact_ids=ids,
+                action=action,
+                actor_id=self.actor_id,
+                source=source,
+                progress=progress,
+            ),
+            lambda report: self._bulk_done(action, report),
+            group="contacts-write",
+            failed=self._bulk_failed,
+        )
+
+    def _bulk_progress(self, said: str) -> None:
+        self.working = said
+        total, exact = self.counted
+        self._show_status(total, exact=exact)
+
+    def _bulk_failed(self, error: Exception) -> None:
+        self._bulk_progress("")
+        self.report(error)
+
+    def _bulk_done(self, action: Action, report: BulkReport) -> None:
+        self.working = ""
+        undo = f" (batch #{report.batch_id}; ctrl+z undoes it)" if report.batch_id else ""
+        self._wrote(report.summary(action) + undo)
+
+    def action_undo_bulk(self) -> None:
+        self._find_last_bulk()
+
+    @work(thread=True, group="contacts-bulk")
+    def _find_last_bulk(self) -> None:
+        from crm_tui.services.imports import list_batches
+        from crm_tui.vocabulary import BulkKind
+
+        def newest() -> list[dict[str, Any]]:
+            with self.read() as session:
+                return list_batches(session=session, kinds=list(BulkKind), limit=1, open_only=True)
+
+        found = self.guarded(newest)
+        if found is None:  # said already
+            return
+        if not found:
+            self.app.call_from_thread(self.notify, "no bulk action to undo", timeout=3)
+            return
+        batch = found[0]
+        count = batch["created"] or batch["updated"]
+        what = BulkKind(batch["kind"]).label
+        question = f"Undo bulk action #{batch['id']} ({what}, {plural(count, 'contact')})?"
+        detail = f"{batch['source']}; what was edited since is kept"
+        self.app.call_from_thread(
+            self.app.push_screen,
+            ConfirmDialog(question, detail, yes="Undo"),
+            lambda yes: self._undo_bulk(batch["id"]) if yes else None,
+        )
+
+    def _undo_bulk(self, batch_id: int) -> None:
+        from crm_tui.services.imports import undo_import
+        from crm_tui.vocabulary import BulkKind
+
+        def said(report: UndoReport) -> str:
+            if not report.undone:
+                return f"nothing undone: all of #{batch_id} was worked on since (crm bulk undo)"
+            kept = f"; kept {len(report.kept):,} (crm bulk undo says why)" if report.kept else ""
+            return f"undid #{batch_id}: {report.summary()}{kept}"
+
+        self.write_in_worker(
+            lambda session: undo_import(
+                session=session,
+                batch_id=batch_id,
+                kinds=list(BulkKind),
+                what="bulk action",
+                actor_id=self.actor_id,
+            ),
+            lambda report: self._wrote(said(report)),
             group="contacts-write",
         )
 

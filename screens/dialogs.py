@@ -9,16 +9,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.button import ButtonVariant
 
 from screens.base import DialogStyles, plural
-from screens.text import editable, literal
+from screens.text import editable, flowing, literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 ResultT = TypeVar("ResultT")
 AnswerT = TypeVar("AnswerT")
+QUESTION_WIDTH = 66  # a dialog's 72 cells, less its border and padding
 
 
 class QuestionDialog(DialogStyles, ModalScreen[AnswerT]):
@@ -39,9 +41,10 @@ class QuestionDialog(DialogStyles, ModalScreen[AnswerT]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(literal(self.question), classes="dialog-title")
+            # A question names what it acts on, often in Persian: laid out like a pane's line.
+            yield Static(Content(flowing(self.question, QUESTION_WIDTH)), classes="dialog-title")
             if self.detail:
-                yield Static(literal(self.detail), classes="dialog-detail")
+                yield Static(Content(flowing(self.detail, QUESTION_WIDTH)), classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 for index, (button_id, label, _) in enumerate(self.answers):
                     variant = self.variant if index == 0 else "default"

@@ -174,9 +174,9 @@ class FollowUpDialog(QuestionDialog[str | None]):
             when = "no due date"
         elif task.due < today:
             late = plural((today - task.due).days, "day")
-            when = f"was due {bidi.layout(display.day_words(task.due))}, {late} ago"
+            when = f"was due {display.day_words(task.due)}, {late} ago"
         else:
-            when = f"due {bidi.layout(display.day_words(task.due))}"
+            when = f"due {display.day_words(task.due)}"
         question = f"Follow-up #{task.id} '{task.title}' is open already ({when})."
         detail = (
             "r gives it another day, x marks it done, o opens it on the board; "

@@ -74,6 +74,9 @@ class _Person:
     won: int
     complaint: str  # "open", "resolved" or ""
     last_days: float | None  # days since last contacted (None: never)
+    sentiment: str = ""  # of the last interaction
+    older: bool = False  # one more interaction, 400 days ago
+    open_deal: str = ""  # "" none, "EUR" 500 EUR in Proposal, "IRR" 1,000,000 IRR in Lead
 
 
 def _people(session: Session) -> list[_Person]:
@@ -86,7 +89,7 @@ def _people(session: Session) -> list[_Person]:
     cities = [None, "Tehran", "tehran", "Shiraz", ""]
     for n in range(24):
         city = cities[n % 5]
-        custom = {} if city is None else {"City": city}
+        custom = {} if city is None else {"City": city, "شهر": city}
         person = _Person(
             id=0,
             status=statuses[n % 4],
@@ -96,6 +99,9 @@ def _people(session: Session) -> list[_Person]:
             won=n % 3,
             complaint=["", "open", "resolved"][(n // 3) % 3],
             last_days=None if n % 7 == 0 else (n * 9) % 200 + 0.5,
+            sentiment=["positive", "negative", ""][n % 3],
+            older=n % 2 == 0,
+            open_deal=["", "EUR", "IRR", ""][n % 4],
         )
         contact = add_contact(
             session,
@@ -106,26 +112,53 @@ def _people(session: Session) -> list[_Person]:
             custom=custom,
         )
         if person.last_days is not None:
+            if person.older:
+                old = now - timedelta(days=400)
+                create_interaction(
+                    session=session,
+                    data=InteractionCreate.build(
+                        contact_ids=[contact], subject="old", occurred_at=old, sentiment="neutral"
+                    ),
+                )
             when = now - timedelta(days=person.last_days)
             data = InteractionCreate.build(
                 contact_ids=[contact],
                 subject="call",
                 occurred_at=when,
                 complaint=bool(person.complaint),
+                sentiment=person.sentiment or None,
             )
             logged = create_interaction(session=session, data=data)
             if person.complaint == "resolved":
                 from crm_tui.services.interactions import resolve_complaint
 
                 resolve_complaint(session=session, interaction_id=logged.id)
-        elif person.complaint:
-            person = _Person(**{**person.__dict__, "complaint": ""})  # no interaction, no complaint
+        else:  # no interaction: no complaint, no sentiment, nothing older
+            person = _Person(
+                **{**person.__dict__, "complaint": "", "sentiment": "", "older": False}
+            )
         for _ in range(person.won):
             deal = deals.create_deal(
                 session=session,
-                data=DealCreate.build(title="Sale", currency="EUR", contact_id=contact),
+                data=DealCreate.build(
+                    title="Sale", currency="EUR", contact_id=contact, value_minor=100_000
+                ),
             )
             deals.win_deal(session=session, deal_id=deal.id)
+        if person.open_deal:
+            stage = "Proposal" if person.open_deal == "EUR" else "Lead"
+            value = 50_000 if person.open_deal == "EUR" else 1_000_000
+            stage_id = next(one.id for one in deals.stages(session=session) if one.name == stage)
+            deals.create_deal(
+                session=session,
+                data=DealCreate.build(
+                    title="Open",
+                    currency=person.open_deal,
+                    contact_id=contact,
+                    value_minor=value,
+                    stage_id=stage_id,
+                ),
+            )
         people.append(_Person(**{**person.__dict__, "id": contact}))
     return people
 
@@ -151,7 +184,7 @@ _TERMS = st.one_of(
     ),
     st.builds(
         rules.Term,
-        st.just("City"),
+        st.sampled_from(["City", "شهر"]),
         st.sampled_from(["=", "!=", "~"]),
         st.sampled_from(["tehran", "Shiraz", "", "ra"]),
     ),
@@ -171,6 +204,32 @@ _TERMS = st.one_of(
     st.builds(
         rules.Term, st.just("last_contacted"), st.sampled_from(["=", "!="]), st.just("never")
     ),
+    st.builds(
+        rules.Term,
+        st.just("sentiment"),
+        st.sampled_from(["=", "!="]),
+        st.sampled_from(["positive", "NEGATIVE", ""]),
+    ),
+    st.builds(
+        rules.Term,
+        st.sampled_from(["interactions", "interactions_90d", "interactions_2y"]),
+        st.sampled_from(["=", ">", ">=", "<"]),
+        st.sampled_from(["0", "1", "2"]),
+    ),
+    st.builds(
+        rules.Term,
+        st.just("stage"),
+        st.sampled_from(["=", "!="]),
+        st.sampled_from(["proposal", "Won", "Lead", "Lost"]),
+    ),
+    st.builds(
+        rules.Term,
+        st.sampled_from(["open_value", "won_value"]),
+        st.sampled_from(["=", ">", ">=", "<"]),
+        st.sampled_from(["0", "500", "1.5k", "2000EUR", "1,000,000 IRR", "999999irr"]),
+    ),
+    st.builds(rules.Term, st.just("last_won"), st.sampled_from([">", "<"]), st.just("30d")),
+    st.builds(rules.Term, st.just("last_won"), st.sampled_from(["=", "!="]), st.just("never")),
 )
 _RULES = st.recursive(
     _TERMS,
@@ -194,6 +253,60 @@ def _text(value: str | None, op: str, wanted: str) -> bool:
     return not same if op == "!=" else same
 
 
+def _number(op: str, have: int, wanted: int) -> bool:
+    return {
+        "=": have == wanted,
+        "!=": have != wanted,
+        ">": have > wanted,
+        ">=": have >= wanted,
+        "<": have < wanted,
+        "<=": have <= wanted,
+    }[op]
+
+
+def _interactions(person: _Person, days: float | None) -> int:
+    if person.last_days is None:
+        return 0
+    recent = days is None or person.last_days < days
+    older = person.older and (days is None or days > 400)
+    return int(recent) + int(older)
+
+
+def _value(person: _Person, key: str, op: str, value: str) -> bool:
+    from crm_tui.money import parse_amount
+
+    amount, currency = value, "EUR"
+    if value[-3:].isalpha():
+        amount, currency = value[:-3], value[-3:].upper()
+    wanted = parse_amount(amount, currency).minor
+    if key == "won_value":
+        have = person.won * 100_000 if currency == "EUR" else 0
+    else:
+        have = {"EUR": 50_000, "IRR": 1_000_000}[currency] if person.open_deal == currency else 0
+    return _number(op, have, wanted)
+
+
+def _stage(person: _Person, op: str, value: str) -> bool:
+    stages = {"won"} if person.won else set()
+    stages |= {"proposal"} if person.open_deal == "EUR" else set()
+    stages |= {"lead"} if person.open_deal == "IRR" else set()
+    return (value.lower() in stages) != (op == "!=")
+
+
+_HISTORY = {
+    "sentiment": lambda p, op, value: _text(p.sentiment or None, op, value),
+    "interactions": lambda p, op, value: _number(op, _interactions(p, None), int(value)),
+    "interactions_90d": lambda p, op, value: _number(op, _interactions(p, 90), int(value)),
+    "interactions_2y": lambda p, op, value: _number(op, _interactions(p, 730), int(value)),
+    "stage": _stage,
+    "open_value": lambda p, op, value: _value(p, "open_value", op, value),
+    "won_value": lambda p, op, value: _value(p, "won_value", op, value),
+    "last_won": lambda p, op, value: (
+        (p.won == 0) != (op == "!=") if value == "never" else (p.won == 0) == (op == ">")
+    ),
+}
+
+
 def _holds(rule: rules.Rule, person: _Person) -> bool:
     if isinstance(rule, rules.Not):
         return not _holds(rule.rule, person)
@@ -208,7 +321,7 @@ def _holds(rule: rules.Rule, person: _Person) -> bool:
         return _text(person.status, op, value)
     if key == "source":
         return _text(person.source, op, value)
-    if key == "City":
+    if key in ("City", "شهر"):
         return _text(person.city, op, value)
     if key == "won":
         return {
@@ -221,6 +334,8 @@ def _holds(rule: rules.Rule, person: _Person) -> bool:
         }[op]
     if key == "complaint":
         return person.complaint == "open" if value == "open" else person.complaint != ""
+    if key in _HISTORY:
+        return _HISTORY[key](person, op, value)
     if value == "never":
         return (person.last_days is None) != (op == "!=")
     days = _AGES[value]
@@ -330,3 +445,50 @@ async def test_the_contacts_filter_picks_a_segment_or_takes_a_rule(db: Database)
         await settle(pilot)
         assert [row.name for row in screen.table.loaded_rows()] == ["Ali"]
         assert "tag [b]x[/b]" in str(screen.query_one("#contact-status").render())
+
+
+def test_export_takes_a_segment_in_every_format(db_url: str) -> None:
+    crm(db_url, "contacts", "add", "Sara", "--status", "customer", "--field", "شهر=تهران")
+    crm(db_url, "contacts", "add", "Ali", "--status", "customer", "--field", "شهر=شیراز")
+    crm(db_url, "contacts", "add", "Reza", "--status", "lead", "--field", "شهر=تهران")
+    crm(db_url, "segments", "add", "Tehran", "شهر:تهران")
+    code, out, _ = crm(db_url, "export", "contacts", "--segment", "Tehran")
+    assert code == 0 and [line.split(",")[1] for line in out.splitlines()[1:]] == ["Sara", "Reza"]
+    code, out, _ = crm(
+        db_url,
+        "export",
+        "contacts",
+        "--segment",
+        "Tehran",
+        "--rule",
+        "status:lead",
+        "--format",
+        "json",
+    )
+    assert code == 0 and [one["name"] for one in json.loads(out)] == ["Reza"]
+    code, out, _ = crm(db_url, "export", "contacts", "--rule", "شهر:شیراز", "--format", "vcard")
+    assert code == 0 and out.count("BEGIN:VCARD") == 1 and "FN:Ali" in out
+    code, _, err = crm(db_url, "export", "contacts", "--segment", "Nowhere")
+    assert (code, err) == (1, "crm: error: no segment 'Nowhere'\n")
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("sentiment:happy", "sentiment:happy? one of positive, neutral, negative"),
+        ("stage:>Proposal", "stage:>Proposal? name a stage"),
+        ("open_value:>lots", "open_value:>lots: not an amount: 'lots'"),
+        ("won_value:>5XYZ", "unknown currency 'XYZ'"),
+        ("interactions_90d:>many", "interactions_90d:>many? write a number"),
+        ("won:~2", "won:~2? write a number"),
+        ("last_won:>soon", "last_won:>soon"),
+    ],
+)
+def test_a_history_key_with_a_value_it_cannot_take_says_why(
+    db: Database, rule: str, said: str
+) -> None:
+    from crm_tui.services.segments import condition
+
+    with db.read() as session, pytest.raises(RuleError) as raised:
+        condition(session=session, rule=rule)
+    assert said in str(raised.value)

@@ -307,3 +307,21 @@ def interrupts_handled() -> Iterator[Interrupts]:
     finally:
         if ours:
             signal.signal(signal.SIGINT, previous)
+
+
+def segment_ids(session: Any, segment: str | None, rule: str | None) -> list[int]:
+    """The ids of the contacts of --segment and --rule (both must hold)."""
+    from crm_tui.services.contacts import ContactQuery, contact_ids_matching
+
+    query = ContactQuery(rule=segment_rule(session, segment, rule))
+    return contact_ids_matching(session=session, query=query)
+
+
+def segment_rule(session: Any, segment: str | None, rule: str | None) -> str:
+    """The rule of --segment and --rule together (both must hold)."""
+    from crm_tui.services.segments import get_segment
+
+    parts = [f"({get_segment(session=session, name=segment).rule})"] if segment else []
+    if rule is not None:
+        parts.append(f"({rule})")
+    return " ".join(parts)

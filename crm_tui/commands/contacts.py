@@ -20,6 +20,7 @@ from crm_tui.commands.common import (
     plain_console,
     print_json,
     say_jalali,
+    segment_rule,
     shown,
     state,
     warn,
@@ -54,16 +55,6 @@ SegmentOpt = typer.Option(
 RuleOpt = typer.Option(
     None, "--rule", metavar="RULE", help='Only those a rule holds, e.g. "tag:vip won:>=2".'
 )
-
-
-def _rule(session: Any, segment: str | None, rule: str | None) -> str:
-    """The rule of --segment and --rule together (both must hold)."""
-    from crm_tui.services.segments import get_segment
-
-    parts = [f"({get_segment(session=session, name=segment).rule})"] if segment else []
-    if rule is not None:
-        parts.append(f"({rule})")
-    return " ".join(parts)
 
 
 @app.command("list")
@@ -111,7 +102,7 @@ def list_(
     from crm_tui.services.common import bulk_reads
 
     with collector.paused(), state(ctx).read() as session, bulk_reads(session=session):
-        query = replace(query, rule=_rule(session, segment, rule))
+        query = replace(query, rule=segment_rule(session, segment, rule))
         pages = contacts.Listing(session, query, limit, whole=as_json)
         if as_json:
             listed = write_json_array(pages)
@@ -498,7 +489,7 @@ def tag_(
     with cli.write() as session:
         ids = [resolve_contact(session=session, ref=ref).id for ref in refs or []]
         if segment is not None:
-            query = ContactQuery(rule=_rule(session, segment, None))
+            query = ContactQuery(rule=segment_rule(session, segment, None))
             ids += contact_ids_matching(session=session, query=query)
         ids = list(dict.fromkeys(ids))
         action = untag_contacts if remove else tag_contacts

@@ -20,6 +20,7 @@ from crm_tui.commands.common import (
     interrupts_handled,
     one_line,
     print_json,
+    segment_ids,
     state,
     warn,
 )
@@ -233,9 +234,10 @@ def _report(
 def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List import batches (newest first)."""
     from crm_tui.services.imports import list_batches
+    from crm_tui.vocabulary import ImportKind
 
     with state(ctx).read() as session:
-        batches = list_batches(session=session)
+        batches = list_batches(session=session, kinds=[kind.value for kind in ImportKind])
     if as_json:
         print_json(batches)
         return
@@ -262,9 +264,17 @@ def import_undo(
     named on stderr with the reason (exit 3); when nothing could be undone, nothing
     changes and the batch stays open to undo later (exit 1)."""
     from crm_tui.services.imports import undo_import
+    from crm_tui.vocabulary import ImportKind
 
-    with state(ctx).write() as session:
-        report = undo_import(session=session, batch_id=batch)
+    cli = state(ctx)
+    with cli.write() as session:
+        report = undo_import(
+            session=session,
+            batch_id=batch,
+            kinds=list(ImportKind),
+            what="import batch",
+            actor_id=cli.actor_id(session),
+        )
     for kept in report.kept:
         warn(f"kept {kept}")
     if not report.undone:
@@ -377,8 +387,14 @@ def export_contacts(
     fmt: str | None = FormatOpt,
     output: Path | None = OutputOpt,
     calendar: str = CalendarOpt,
+    segment: str | None = typer.Option(
+        None, "--segment", metavar="NAME", help="Only the contacts of this saved segment."
+    ),
+    rule: str | None = typer.Option(
+        None, "--rule", metavar="RULE", help='Only those a rule holds, e.g. "tag:vip".'
+    ),
 ) -> None:
-    """Export contacts (not the trash)."""
+    """Export contacts (not the trash), or a segment's."""
     from crm_tui.io.vcard import vcards
     from crm_tui.io.writers import write_csv, write_json
     from crm_tui.services import exports
@@ -386,20 +402,28 @@ def export_contacts(
     fmt = _format("contacts", fmt, output)
     jalali = _calendar(calendar, fmt)
     with _reading_all(ctx) as session, _output(output) as out:
+        only = _chosen(session, segment, rule)
         if fmt == "csv":
             header, emails, phones, keys = exports.contact_csv_header(session=session)
             rows = exports.contact_csv_rows(
-                session=session, emails=emails, phones=phones, keys=keys
+                session=session, emails=emails, phones=phones, keys=keys, only=only
             )
             count = write_csv(out, header, _dated(header, rows, jalali))
         elif fmt == "json":
-            count = write_json(out, exports.contacts_read(session=session))
+            count = write_json(out, exports.contacts_read(session=session, only=only))
         else:
             count = 0
-            for card in vcards(exports.contacts_read(session=session)):
+            for card in vcards(exports.contacts_read(session=session, only=only)):
                 out.write(card)
                 count += 1
     _done(count, "contact", output)
+
+
+def _chosen(session: Session, segment: str | None, rule: str | None) -> set[int] | None:
+    """The ids of a segment's or a rule's contacts (both: those in both); None for all."""
+    if segment is None and rule is None:
+        return None
+    return set(segment_ids(session, segment, rule))
 
 
 @contextmanager

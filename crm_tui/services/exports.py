@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import suppress
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
@@ -49,11 +49,16 @@ def contact_id_chunks(*, session: Session, size: int = CHUNK) -> Iterator[list[i
         after = ids[-1]
 
 
-def contacts_read(*, session: Session) -> Iterator[ContactRead]:
+def contacts_read(
+    *, session: Session, only: Collection[int] | None = None
+) -> Iterator[ContactRead]:
+    """Every live contact (or those of them in ``only``: a segment's), in id order."""
     from crm_tui.services.contacts import read_contacts
 
     for ids in contact_id_chunks(session=session, size=500):
-        yield from read_contacts(session=session, ids=ids)
+        wanted = ids if only is None else [i for i in ids if i in only]
+        if wanted:
+            yield from read_contacts(session=session, ids=wanted)
 
 
 def _widest(session: Session, table: str) -> int:
@@ -174,9 +179,14 @@ class _Follower:
 
 
 def contact_csv_rows(
-    *, session: Session, emails: int, phones: int, keys: list[str]
+    *,
+    session: Session,
+    emails: int,
+    phones: int,
+    keys: list[str],
+    only: Collection[int] | None = None,
 ) -> Iterator[list[Any]]:
-    """Rows for ``contact_csv_header``, in id order.
+    """Rows for ``contact_csv_header``, in id order (only those in ``only``, when given).
 
     The largest export people run, so it streams three plain queries (contacts, emails,
     phones, each ordered by contact) and joins them as it goes: no ORM rows, no IN lists.
@@ -189,6 +199,8 @@ def contact_csv_rows(
     members = dict(_raw_rows(session, "SELECT id, name FROM team_member"))
     width = 1 + len(_EXPORTED)
     for row in _raw_rows(session, _CONTACT_SQL):
+        if only is not None and row[0] not in only:
+            continue
         values = list(row[:width])
         for cell in _DATE_CELLS:
             values[cell] = "" if values[cell] is None else _birthday(values[cell])

@@ -20,6 +20,7 @@ from crm_tui.services.common import (
     Cursor,
     Page,
     Segment,
+    bulk_insert,
     check_ids,
     check_version,
     chunked,
@@ -91,6 +92,29 @@ def new_row(
         updated_at=now,
         updated_by_id=actor_id,
     )
+
+
+def insert_interactions(*, session: Session, items: Sequence[Interaction]) -> list[int]:
+    """Store new interactions of one contact each (``new_row``) in a few statements: their
+    links, their contacts' "last contacted" and the search index. Their ids."""
+    session.add_all(items)
+    session.flush()
+    links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
+    bulk_insert(session=session, model=InteractionContact, rows=links)
+    newest: dict[int, datetime] = {}  # each contact's latest, as "last contacted"
+    for item in items:
+        assert item.contact_id is not None
+        if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
+            newest[item.contact_id] = item.occurred_at
+    by_moment: dict[datetime, list[int]] = {}
+    for contact_id, when in newest.items():
+        by_moment.setdefault(when, []).append(contact_id)
+    for when, contact_ids in by_moment.items():
+        for chunk in chunked(contact_ids):
+            mark_contacted(session=session, contact_ids=chunk, when=when)
+    ids = [item.id for item in items if item.id is not None]
+    search.index_interactions(session=session, ids=ids)
+    return ids
 
 
 def create_interaction(

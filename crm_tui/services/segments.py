@@ -12,14 +12,15 @@ contact list does (``ContactQuery.rule``). The keys:
   it) or an age (``>90d``: longer ago than 90 days, never contacted included; ``<2w``:
   within two weeks; d, w, m = 30 days, y = 365 days);
 - ``complaint``: ``open`` (has an open complaint) or ``any`` (has had one);
-- ``won``: how many deals won (``won:>=2``);
-- any other key: the custom field of that name (text as above; ``<``, ``>`` compare numbers,
-  a value that is not one never matches).
+- ``won``, ``sentiment``, ``interactions``, ``stage``, ``open_value``, ``won_value``,
+  ``last_won``: its deals and interactions (``crm_tui.services.segment_history``);
+- ``custom.NAME``, or any other key: the custom field of that name (text as above; ``<``,
+  ``>`` compare numbers, a value that is not one never matches).
 """
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,19 +35,16 @@ from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import (
     Contact,
     ContactTag,
-    Deal,
-    DealStage,
     Interaction,
     InteractionContact,
     Segment,
 )
 from crm_tui.rules import Rule, RuleError, Term
 from crm_tui.services.common import utcnow
+from crm_tui.services.segment_history import age, history_condition, is_history_key
 from crm_tui.text import clean_line, sort_key
-from crm_tui.vocabulary import ContactStatus, Outcome
+from crm_tui.vocabulary import ContactStatus
 
-_AGE = re.compile(r"^(\d{1,5})\s*([dwmy])$")
-_AGE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 _TEXT_KEYS = {"status", "source", "name", "org", "organization"}
 _DATE_KEYS = {"created": Contact.created_at, "last_contacted": Contact.last_contacted_at}
 
@@ -74,16 +72,19 @@ class _Compiler:
 
     def term(self, term: Term) -> ColumnElement[bool]:
         key = term.key.lower()
+        if key.startswith("custom.") and len(key) > len("custom."):  # never a key of ours
+            return self._custom(Term(term.key[len("custom.") :], term.op, term.value))
         if key == "tag":
             return self._tag(term)
         if key == "owner":
             return self._owner(term)
         if key in _DATE_KEYS:
-            return self._moment(_DATE_KEYS[key], term, never=key == "last_contacted")
+            return self._moment(col(_DATE_KEYS[key]), term, never=key == "last_contacted")
+        if is_history_key(key):
+            found = history_condition(term, now=self.now, compare=_compare, text=_text)
+            return self._moment(found, term, never=True) if key == "last_won" else found
         if key == "complaint":
             return self._complaint(term)
-        if key == "won":
-            return self._won(term)
         if key in _TEXT_KEYS:
             column = {
                 "status": Contact.status,
@@ -126,15 +127,14 @@ class _Compiler:
         owned = col(Contact.owner_id) == member
         return or_(col(Contact.owner_id).is_(None), not_(owned)) if term.op == "!=" else owned
 
-    def _moment(self, column: Any, term: Term, *, never: bool) -> ColumnElement[bool]:
-        moment = col(column)
+    def _moment(self, moment: Any, term: Term, *, never: bool) -> ColumnElement[bool]:
         if term.value.lower() == "never" or term.value == "":
             _only(term, "=", "!=")
             return moment.is_not(None) if term.op == "!=" else moment.is_(None)
-        age = _AGE.match(term.value.lower())
-        if age:
+        length = age(term.value)
+        if length is not None:
             _only(term, ">", "<", ">=", "<=")
-            cutoff = self.now - timedelta(days=int(age.group(1)) * _AGE_DAYS[age.group(2)])
+            cutoff = self.now - length
             if term.op in (">", ">="):  # longer ago than that (never included)
                 older = moment < cutoff if term.op == ">" else moment <= cutoff
                 return or_(older, moment.is_(None)) if never else older
@@ -170,24 +170,12 @@ class _Compiler:
             .where(*conditions)
         )
 
-    def _won(self, term: Term) -> ColumnElement[bool]:
-        if not term.value.isdigit() or term.op == "~":
-            raise RuleError(f"won:{term.op}{term.value}? write a number of deals, e.g. won:>=2")
-        won = (
-            select(func.count())
-            .select_from(Deal)
-            .join(DealStage, DealStage.id == Deal.stage_id)
-            .where(
-                Deal.contact_id == Contact.id,
-                col(Deal.deleted_at).is_(None),
-                DealStage.outcome == Outcome.WON.value,
-            )
-            .scalar_subquery()
-        )
-        return _compare(won, term.op, int(term.value))
-
     def _custom(self, term: Term) -> ColumnElement[bool]:
-        value = col(Contact.custom)[term.key].as_string()
+        # SQLite before 3.45 finds a key in JSON text only as the text writes it, and JSON is
+        # stored with \u escapes: "شهر" is found as "\u0634\u0647\u0631" (later versions
+        # read the escapes on both sides, so this finds it there too).
+        key = term.key if self.postgres else json.dumps(term.key)[1:-1]
+        value = col(Contact.custom)[key].as_string()
         if term.op in ("<", ">", "<=", ">="):
             try:
                 number = float(term.value.replace(",", ""))

@@ -141,16 +141,24 @@ def restore_contact(
 def restore_contacts(*, session: Session, pairs: Sequence[tuple[Contact, dict[str, Any]]]) -> None:
     """Put stored contacts back as their states say: their columns, then the emails, phones
     and tags of all of them in a few statements (undoing an import of 20k updates one
-    contact at a time took minutes)."""
+    contact at a time took minutes). A state holding only some columns, or no list of
+    emails, phones or tags, leaves the rest as they are now (a bulk action keeps only what
+    it changed)."""
     if not pairs:
         return
     for contact, state in pairs:
         _put_back_columns(contact, state)
     session.flush()
-    ids = [contact.id for contact, _ in pairs]
     for model, key in ((ContactEmail, "_emails"), (ContactPhone, "_phones")):
+        owned = [(c.id, state[key]) for c, state in pairs if c.id and key in state]
+        ids = [contact_id for contact_id, _ in owned]
         delete_rows(session=session, model=model, where=[col(model.contact_id).in_(ids)])
-        _insert_values(session, model, [(c.id, state[key]) for c, state in pairs if c.id])
+        _insert_values(session, model, owned)
+    _put_back_tags(session, [(contact, state) for contact, state in pairs if "_tags" in state])
+
+
+def _put_back_tags(session: Session, pairs: Sequence[tuple[Contact, dict[str, Any]]]) -> None:
+    ids = [contact.id for contact, _ in pairs if contact.id is not None]
     delete_rows(session=session, model=ContactTag, where=[col(ContactTag.contact_id).in_(ids)])
     found = tags.tag_ids(
         session=session, names=[name for _, state in pairs for name in state["_tags"]]

@@ -79,8 +79,11 @@ def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
         yield start, previous
 
 
-def record_created(*, session: Session, batch_id: int, entity: str, ids: Sequence[int]) -> None:
-    """Record that the batch created the rows ``ids`` of ``entity``, as runs of ids."""
+def record_created(
+    *, session: Session, batch_id: int, entity: str, ids: Sequence[int], action: str = "created"
+) -> None:
+    """Record that the batch created the rows ``ids`` of ``entity`` (or did ``action`` to
+    them: a bulk action "trashed" them), as runs of ids."""
     bulk_insert(
         session=session,
         model=ImportChange,
@@ -90,7 +93,7 @@ def record_created(*, session: Session, batch_id: int, entity: str, ids: Sequenc
                 "entity": entity,
                 "entity_id": first,
                 "last_id": last,
-                "action": "created",
+                "action": action,
                 "before": None,
             }
             for first, last in _runs(ids)
@@ -98,20 +101,30 @@ def record_created(*, session: Session, batch_id: int, entity: str, ids: Sequenc
     )
 
 
-def created_ids(*, session: Session, batch_id: int, entity: str) -> list[int]:
-    """Ids of the rows of ``entity`` ("contact", "tag"…) that the batch created."""
+def created_ids(
+    *, session: Session, batch_id: int, entity: str, action: str = "created"
+) -> list[int]:
+    """Ids of the rows of ``entity`` ("contact", "tag"…) that the batch created (or did
+    ``action`` to)."""
     runs = session.execute(
         select(ImportChange.entity_id, ImportChange.last_id).where(
             ImportChange.batch_id == batch_id,
             ImportChange.entity == entity,
-            ImportChange.action == "created",
+            ImportChange.action == action,
         )
     )
     return [i for first, last in runs for i in range(first, (last or first) + 1)]
 
 
-def list_batches(*, session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    rows = session.scalars(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit))
+def list_batches(
+    *, session: Session, kinds: Sequence[str], limit: int = 50, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """The newest batches of these kinds (imports' or bulk actions'), newest first;
+    ``open_only``: those not undone."""
+    query = select(ImportBatch).where(col(ImportBatch.kind).in_(list(kinds)))
+    if open_only:
+        query = query.where(col(ImportBatch.undone_at).is_(None))
+    rows = session.scalars(query.order_by(col(ImportBatch.id).desc()).limit(limit))
     return [
         {
             "id": b.id,

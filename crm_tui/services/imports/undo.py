@@ -2,33 +2,71 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.models import (
-    ImportBatch,
-)
-from crm_tui.services.common import (
-    utcnow,
-)
+from crm_tui.models import Contact, ImportBatch
+from crm_tui.services.common import chunked, utcnow
 from crm_tui.services.imports import contacts, work
-from crm_tui.services.imports.batches import (
-    UndoReport,
-)
-from crm_tui.vocabulary import ImportKind
+from crm_tui.services.imports.batches import CHUNK, UndoReport, created_ids
+from crm_tui.text import plural
+from crm_tui.vocabulary import BulkKind, ImportKind
 
-# Each kind of import undoes its own rows.
-_UNDO: dict[ImportKind, Callable[..., None]] = {
+
+def _undo_trash(
+    *, session: Session, batch: ImportBatch, report: UndoReport, actor_id: int | None = None
+) -> None:
+    """Bring back the contacts a bulk action moved to the trash and still there from then
+    (one thrown away again since stays in the trash)."""
+    assert batch.id is not None
+    moved = created_ids(session=session, batch_id=batch.id, entity="contact", action="trashed")
+    values: dict[str, Any] = {
+        "deleted_at": None,
+        "version": Contact.version + 1,
+        "updated_at": utcnow(),
+    }
+    if actor_id is not None:
+        values["updated_by_id"] = actor_id
+    for chunk in chunked(moved, CHUNK):
+        back = session.execute(
+            update(Contact)
+            .where(col(Contact.id).in_(chunk), Contact.deleted_at == batch.created_at)
+            .values(**values)
+        )
+        report.restored += int(getattr(back, "rowcount", 0) or 0)
+    left = len(moved) - report.restored
+    if left:
+        report.kept.append(f"{plural(left, 'contact')}: out of the trash, or in it again, since")
+    report.undone = True
+
+
+# Each kind of import undoes its own rows; a bulk action, the rows of the kind it changed.
+_UNDO: dict[str, Callable[..., None]] = {
     ImportKind.CONTACTS: contacts.undo_batch,
     ImportKind.INTERACTIONS: work.undo_batch,
     ImportKind.TASKS: work.undo_batch,
     ImportKind.DEALS: work.undo_batch,
+    **dict.fromkeys(
+        (BulkKind.TAG, BulkKind.UNTAG, BulkKind.STATUS, BulkKind.OWNER, BulkKind.FIELD),
+        contacts.undo_batch,
+    ),
+    BulkKind.LOG: work.undo_batch,
+    BulkKind.TASK: work.undo_batch,
 }
 
 
-def undo_import(*, session: Session, batch_id: int) -> UndoReport:
+def undo_import(
+    *,
+    session: Session,
+    batch_id: int,
+    kinds: Collection[str] | None = None,
+    what: str = "batch",
+    actor_id: int | None = None,
+) -> UndoReport:
     """Revert a batch: remove what it created, put back what it updated, then remove the
     organizations, tags and projects it created that nothing uses any more.
 
@@ -44,12 +82,15 @@ def undo_import(*, session: Session, batch_id: int) -> UndoReport:
     would find the restored contacts one version on and take them for edited.
     """
     batch = session.get(ImportBatch, batch_id, with_for_update=True)
-    if batch is None:
-        raise NotFoundError(f"no import batch #{batch_id}")
+    if batch is None or (kinds is not None and batch.kind not in kinds):
+        raise NotFoundError(f"no {what} #{batch_id}")  # ``kinds``: an import's, or a bulk one
     if batch.undone_at is not None:
-        raise ValidationError(f"import batch #{batch_id} was already undone")
+        raise ValidationError(f"{what} #{batch_id} was already undone")
     report = UndoReport()
-    _UNDO[ImportKind(batch.kind)](session=session, batch=batch, report=report)
+    if batch.kind == BulkKind.TRASH:
+        _undo_trash(session=session, batch=batch, report=report, actor_id=actor_id)
+    else:
+        _UNDO[batch.kind](session=session, batch=batch, report=report)
     if report.undone:
         batch.undone_at = utcnow()
     return report

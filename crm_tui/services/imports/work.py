@@ -32,11 +32,10 @@ from crm_tui.models import (
 from crm_tui.schemas import InteractionCreate, TaskCreate
 from crm_tui.search import index as search
 from crm_tui.services.common import (
-    bulk_insert,
     chunked,
     utcnow,
 )
-from crm_tui.services.contacts import mark_contacted, refresh_contacted
+from crm_tui.services.contacts import refresh_contacted
 from crm_tui.services.imports.batches import (
     CHUNK,
     ImportReport,
@@ -47,12 +46,12 @@ from crm_tui.services.imports.batches import (
     remove_unused,
 )
 from crm_tui.services.imports.contacts import contacts_keyed
-from crm_tui.services.interactions import contacts_of, new_row
+from crm_tui.services.interactions import contacts_of, insert_interactions, new_row
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
 from crm_tui.text import fold, plural
-from crm_tui.vocabulary import ImportKind
+from crm_tui.vocabulary import BulkKind, ImportKind
 
 
 def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int], dict[int, str]]:
@@ -384,20 +383,7 @@ def _create_interactions(
                 data, contact_id=contact_id, actor_id=actor_id, now=now, resolved_at=resolved_at
             )
         )
-    session.add_all(items)
-    session.flush()
-    links = [{"interaction_id": item.id, "contact_id": item.contact_id} for item in items]
-    bulk_insert(session=session, model=InteractionContact, rows=links)
-    newest: dict[int, Any] = {}  # each contact's latest, as "last contacted"
-    for item in items:
-        assert item.contact_id is not None
-        if item.contact_id not in newest or item.occurred_at > newest[item.contact_id]:
-            newest[item.contact_id] = item.occurred_at
-    for contact_id, when in newest.items():
-        mark_contacted(session=session, contact_ids=[contact_id], when=when)
-    ids = [item.id for item in items if item.id is not None]
-    search.index_interactions(session=session, ids=ids)
-    return ids
+    return insert_interactions(session=session, items=items)
 
 
 def _create_tasks(
@@ -499,12 +485,16 @@ def _project_id(session: Session, name: str, contact_id: int | None) -> tuple[in
         return create_project(session=session, name=name, contact_id=contact_id).id, True
 
 
+# The rows a bulk action created are undone as an import's of their kind.
+_WORK_OF_BULK = {BulkKind.LOG: ImportKind.INTERACTIONS, BulkKind.TASK: ImportKind.TASKS}
+
+
 def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> None:
     """Delete the interactions, tasks or deals a batch created, but those edited since
     (unless in the trash) or that others refer to; then what it created on the way (a
     project, an organization) that nothing uses now."""
     assert batch.id is not None
-    work = work_of(ImportKind(batch.kind))
+    work = work_of(_WORK_OF_BULK.get(batch.kind) or ImportKind(batch.kind))
     model = work.model
     candidates: dict[int, str] = {}  # id -> how the report names it
     created = created_ids(session=session, batch_id=batch.id, entity=work.kind.entity)
