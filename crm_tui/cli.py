@@ -23,6 +23,7 @@ from crm_tui.commands import (
     bulk,
     contacts,
     deals,
+    fields,
     io,
     log,
     maintenance,
@@ -193,6 +194,7 @@ app.add_typer(meet.app, name="meet")
 app.add_typer(tags.app, name="tags")
 app.add_typer(segments.app, name="segments")
 app.add_typer(bulk.app, name="bulk")
+app.add_typer(fields.app, name="fields")
 app.add_typer(misc.team_app, name="team")
 app.add_typer(io.import_app, name="import")
 app.add_typer(io.export_app, name="export")

@@ -682,6 +682,23 @@ class ContactDate(SQLModel, table=True):
     created_at: datetime
 
 
+class CustomField(SQLModel, table=True):
+    """A custom field's definition (``crm_tui.fields``): what its values are checked and
+    compared as. Values stay in ``contact.custom``, in the canonical text of the type."""
+
+    __tablename__ = "custom_field"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True)  # the name folded: one definition per field
+    kind: str = "text"
+    choices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    default_value: str = ""
+    currency: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
 class Segment(SQLModel, table=True):
     """A named rule over contacts (``crm_tui.rules``): a view, never a stored list."""
 

@@ -96,6 +96,21 @@ def parse_amount(text: str, currency: str) -> Money:
     return money(number * _SCALES[found["scale"]], code)
 
 
+def parse_number(text: str) -> Decimal:
+    """A number as people write one, read as ``parse_amount`` reads an amount (a leading
+    minus allowed): "1,200.5", "۱٬۲۰۰", "12,5", "-3", "2.5k". At most ``MAX_AMOUNT``."""
+    typed = text.strip().translate(_DIGITS).translate(_SEPARATORS).lower()
+    negative = typed.startswith(("-", "−"))
+    found = _AMOUNT.fullmatch(typed.lstrip("-−").strip())
+    if found is None:
+        raise ValidationError(f"not a number: {text.strip()!r} (write it like 1,200.5)")
+    number = _plain(found["number"].replace(" ", ""), text, three_decimals=False)
+    number *= _SCALES[found["scale"]]
+    if number > MAX_AMOUNT:
+        raise ValidationError(f"number out of range: {text.strip()!r} (at most {MAX_AMOUNT:,})")
+    return -number if negative else number
+
+
 def _plain(number: str, text: str, *, three_decimals: bool) -> Decimal:
     """``number`` (digits, "," and ".") as a Decimal, by the rules of ``parse_amount``."""
     marks = [mark for mark in number if mark in ",."]

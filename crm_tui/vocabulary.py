@@ -63,6 +63,17 @@ class ImportKind(enum.StrEnum):
         return self.value.removesuffix("s")
 
 
+class FieldKind(enum.StrEnum):
+    """What a custom field holds (its values are checked and compared as this)."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    CHOICE = "choice"
+    YES_NO = "yes-no"
+
+
 class BulkKind(enum.StrEnum):
     """One change made to many contacts at once (a bulk batch's ``kind``, beside imports')."""
 

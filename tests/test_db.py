@@ -356,6 +356,7 @@ _DEALS = {
     "reminder_run",
     "segment",
     "contact_date",
+    "custom_field",
 }
 
 

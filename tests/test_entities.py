@@ -13,7 +13,7 @@ import pytest
 from crm_tui.cli import app as cli_app
 from crm_tui.db import Database, open_database
 from crm_tui.entities import CONTACT, INTERACTION, TASK, Entity, Field, Kind
-from crm_tui.io.contact_rows import RowError, RowReader, Team
+from crm_tui.io.contact_rows import Directory, RowError, RowReader, Team
 from crm_tui.io.csv_reader import parse_csv
 from crm_tui.io.profiles import column_map
 from crm_tui.io.work_rows import interaction_row, task_row
@@ -142,7 +142,9 @@ def _csv_rows(database: Database, team: Database) -> list[Any]:
         rows = exports.contact_csv_rows(session=session, emails=emails, phones=phones, keys=keys)
         write_csv(out, header, rows)
     source = parse_csv(out.getvalue().encode("utf-8"))
-    reader = RowReader(source.header, column_map(source.header), team=Team(lambda: directory))
+    reader = RowReader(
+        source.header, column_map(source.header), team=Team(lambda: Directory(directory))
+    )
     return [reader.read(r.line, r.cells) for r in source.records()]  # type: ignore[union-attr]
 
 

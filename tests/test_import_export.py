@@ -20,7 +20,7 @@ from sqlalchemy import text
 from crm_tui.cli import app
 from crm_tui.db import open_database
 from crm_tui.errors import ValidationError
-from crm_tui.io.contact_rows import ContactValues
+from crm_tui.io.contact_rows import ContactValues, Directory
 from crm_tui.records import contact_columns
 from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
 from tests.cli_runner import CliRunner
@@ -789,7 +789,7 @@ def test_reading_a_large_file_reports_its_progress(
     lines = [f"Person {i},p{i}@x.example,negar" for i in range(5_000)]
     source = _write(tmp_path / "big.csv", "name,email,owner\n" + "\n".join(lines) + "\n")
     seen: list[tuple[str, int, int]] = []
-    team = {"user negar": 7}  # the reading process is sent it (see contact_rows.Team)
+    team = Directory({"user negar": 7})  # the reading process is sent it (see contact_rows.Team)
     items = reading.start_reading(
         source, ReadOptions(), tag=None, match=Match.EMAIL, creating=True, team=lambda: team
     )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from crm_tui.db import Database
+    from crm_tui.io.contact_rows import Directory
     from crm_tui.services.imports import ImportReport
 
 
@@ -138,9 +139,12 @@ class ImportOutcome:
     header: list[str]
 
 
-def _team(database: Callable[[], Database]) -> dict[str, int]:
-    """What names each team member, for the file's owners (see ``contact_rows.Team``)."""
+def _team(database: Callable[[], Database]) -> Directory:
+    """What names each team member, for the file's owners, and the typed custom fields
+    (see ``contact_rows.Team``)."""
+    from crm_tui.io.contact_rows import Directory
+    from crm_tui.services.fields import typed_fields
     from crm_tui.services.team import team_directory
 
     with database().read() as session:
-        return team_directory(session=session)
+        return Directory(team_directory(session=session), typed_fields(session=session))

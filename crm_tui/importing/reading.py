@@ -4,7 +4,7 @@ and tasks whole. Nothing here loads the database layer (the reading process neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +15,7 @@ from crm_tui.vocabulary import ImportKind
 
 if TYPE_CHECKING:
     from crm_tui.io.background import InBackground
-    from crm_tui.io.contact_rows import RowError
+    from crm_tui.io.contact_rows import Directory, RowError
     from crm_tui.io.prepare import Match
     from crm_tui.io.work_rows import WorkRow
 
@@ -32,7 +32,7 @@ def start_reading(
     tag: str | None,
     match: Match,
     creating: bool,
-    team: Callable[[], Mapping[str, int]],
+    team: Callable[[], Directory],
 ) -> Generator[Opened | Chunk, None, None] | InBackground:
     """The contact file's items (``Opened``, then ``Chunk``s), read and prepared for writing
     in a process of its own when the file is large: started at once, before this process
@@ -74,15 +74,15 @@ def prepared_chunks(
 
 
 class FromParent:
-    """The team's directory in the reading process: sent by the importing process once it
-    has read it, while the child opens the file (a callable that pickles, for a spawned
-    child)."""
+    """The team's directory and the typed fields in the reading process (a
+    ``contact_rows.Directory``): sent by the importing process once it has read them,
+    while the child opens the file (a callable that pickles, for a spawned child)."""
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
 
-    def __call__(self) -> dict[str, int]:
-        team: dict[str, int] = self.connection.recv()
+    def __call__(self) -> Directory:
+        team: Directory = self.connection.recv()
         return team
 
 

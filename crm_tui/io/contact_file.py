@@ -12,7 +12,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crm_tui.errors import UsageError, ValidationError
-from crm_tui.io.contact_rows import ContactValues, RowError, RowReader, Team
+from crm_tui.io.contact_rows import ContactValues, Directory, RowError, RowReader, Team
 from crm_tui.io.csv_reader import Problem, open_csv
 from crm_tui.io.json_contacts import is_json, json_contacts
 from crm_tui.io.profiles import check_identifies, column_map
@@ -39,8 +39,9 @@ class ReadOptions:
     maps: list[str] = field(default_factory=list)
     region: str | None = None
     name: str | None = None  # what messages call the file (default: its path)
-    # Asked for the team's directory at the first owner in the file (see ``Team``).
-    team: Callable[[], Mapping[str, int]] | None = None
+    # Asked for the team and the typed fields at the first owner or custom field in the
+    # file (see ``contact_rows.Team``).
+    team: Callable[[], Directory] | None = None
 
 
 @dataclass(frozen=True)

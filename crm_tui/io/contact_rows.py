@@ -14,10 +14,12 @@ from operator import attrgetter
 from typing import Any
 
 from crm_tui.dates import DateError, check_day, jalali_year, month_day, written_day
+from crm_tui.errors import ValidationError
+from crm_tui.fields import FieldDef
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
-from crm_tui.text import full_name, strip_control, unique_folded
+from crm_tui.text import fold, full_name, strip_control, unique_folded
 from crm_tui.validation import MAX_TOUCH_DAYS, InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus
 
@@ -177,22 +179,35 @@ def birthday_value(raw: str) -> date | None:
     raise InvalidValue(f"not a date: {raw!r} (use YYYY-MM-DD)")
 
 
-class Team:
-    """Who owns a contact, as a file names them: the team's directory
-    (``records.member_directory``) is asked for at the first owner read, so that a large
-    file's reading process waits for it only then (the importing process reads it from the
-    database meanwhile), and a file without owners never needs it."""
+@dataclass(frozen=True)
+class Directory:
+    """What reading a file checks against that only the database knows: who is on the
+    team (``records.member_directory``) and the typed custom fields (by key)."""
 
-    def __init__(self, ask: Callable[[], Mapping[str, int]] | None = None) -> None:
+    members: Mapping[str, int] = field(default_factory=dict)
+    fields: Mapping[str, FieldDef] = field(default_factory=dict)
+
+
+class Team:
+    """Who owns a contact as a file names them, and the typed custom fields a value is
+    checked against: the ``Directory`` is asked for at the first owner or custom field
+    read, so that a large file's reading process waits for it only then (the importing
+    process reads it from the database meanwhile), and a file without either never
+    needs it."""
+
+    def __init__(self, ask: Callable[[], Directory] | None = None) -> None:
         self._ask = ask
-        self._directory: Mapping[str, int] | None = None
+        self._directory: Directory | None = None
+
+    def _known(self) -> Directory:
+        if self._directory is None:
+            self._directory = self._ask() if self._ask else Directory()
+        return self._directory
 
     def owner_id(self, raw: str) -> int:
         """The member ``raw`` names; a name nobody on the team has is refused, as the
         CLI's --owner refuses it (kept as text, it would be an owner nobody can filter by)."""
-        if self._directory is None:
-            self._directory = self._ask() if self._ask else {}
-        found = member_in(self._directory, raw)
+        found = member_in(self._known().members, raw)
         if found is None:
             raise InvalidValue(
                 f"no team member is called {raw!r} (add them with `crm team add`, "
@@ -201,6 +216,17 @@ class Team:
         if found == AMBIGUOUS:
             raise InvalidValue(f"{raw!r} names several team members: give a username")
         return found
+
+    def custom(self, name: str, raw: str) -> tuple[str, str]:
+        """A custom field's name and value as stored: a typed field's as defined, its
+        value canonical (refused when it does not fit, as every way in refuses it)."""
+        definition = self._known().fields.get(fold(name))
+        if definition is None:
+            return name, raw
+        try:
+            return definition.name, definition.canonical(raw)
+        except ValidationError as error:
+            raise InvalidValue(str(error)) from None
 
 
 def fallback_name(values: ContactValues) -> str:
@@ -311,10 +337,12 @@ class RowReader:
 
     def _custom(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
         if target.label_column is None:
-            values.custom[target.custom_name] = raw
+            name, value = self.team.custom(target.custom_name, raw)
+            values.custom[name] = value
             return
         # Google's "Custom Field N" pairs: the label's cell names the field.
         name = strip_control(cells[target.label_column]).strip() or target.custom_name
+        name, raw = self.team.custom(name, raw)
         before = values.custom.get(name)
         values.custom[name] = f"{before}{MULTI_SEPARATOR}{raw}" if before else raw
 

@@ -180,7 +180,7 @@ def _contact(item: dict[str, Any], region: str | None, team: Team) -> ContactVal
     values.emails = _with_primary(emails, item.get("email"), "email", normalize_email)
     values.phones = _with_primary(phones, item.get("phone"), "phone", phone)
     values.tags = unique_folded(_tags(item.get("tags")))
-    values.custom = _custom_fields(item)
+    values.custom = dict(team.custom(k, v) for k, v in _custom_fields(item).items())
     values.status = _status(item)
     values.birthday = _birthday(_as_text(item.get("birthday"), "birthday"))
     if owner := clean_line(_as_text(item.get("owner"), "owner")):

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0019"
+HEAD = "0020"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -26,5 +26,6 @@ KNOWN_REVISIONS = frozenset(
         "0017",
         "0018",
         "0019",
+        "0020",
     }
 )

@@ -277,7 +277,11 @@ def _field_value(session: Session, action: SetField) -> tuple[str, str]:
     if not cleaned:
         raise ValidationError("name the field", field="field")
     ((name, value),) = cleaned.items()
-    return name, value if action.value else ""
+    if not action.value:
+        return name, ""
+    from crm_tui.services.fields import checked_custom
+
+    return name, checked_custom(session=session, custom={name: value})[name]
 
 
 def _field_setter(session: Session, action: SetField) -> Edit:

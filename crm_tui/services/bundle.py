@@ -62,6 +62,7 @@ TABLES: list[type[SQLModel]] = [
     models.ReminderSent,
     models.ReminderRun,
     models.Segment,
+    models.CustomField,
 ]
 CHUNK = 5_000
 Progress = Callable[[str, int, int], None]

@@ -125,7 +125,12 @@ def _write_phones(session: Session, contact_id: int, phones: Sequence[LabeledVal
 def create_contact(
     *, session: Session, data: ContactCreate, actor_id: int | None = None
 ) -> ContactRead:
+    from crm_tui.services.fields import checked_custom
+
     now = utcnow()
+    data = data.model_copy(
+        update={"custom": checked_custom(session=session, custom=data.custom, new=True)}
+    )
     organization_id, organization_name, sort_org = organization_named(
         session=session, name=data.organization
     )
@@ -197,6 +202,10 @@ def update_contact(
     for key in ("emails", "phones"):
         if key in values:
             values[key] = getattr(changes, key)
+    if values.get("custom"):
+        from crm_tui.services.fields import checked_custom
+
+        values["custom"] = checked_custom(session=session, custom=values["custom"])
     apply_changes(session=session, contact=contact, changes=values)
     touch(contact, actor_id=actor_id)
     session.flush()

@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 from crm_tui import rules
 from crm_tui.dates import DateError, local_day_start, parse_day
 from crm_tui.errors import NotFoundError, ValidationError
+from crm_tui.fields import FieldDef
 from crm_tui.models import (
     Contact,
     ContactTag,
@@ -42,8 +43,8 @@ from crm_tui.models import (
 from crm_tui.rules import Rule, RuleError, Term
 from crm_tui.services.common import utcnow
 from crm_tui.services.segment_history import age, history_condition, is_history_key
-from crm_tui.text import clean_line, sort_key
-from crm_tui.vocabulary import ContactStatus
+from crm_tui.text import clean_line, fold, sort_key
+from crm_tui.vocabulary import ContactStatus, FieldKind
 
 _TEXT_KEYS = {"status", "source", "name", "org", "organization"}
 _DATE_KEYS = {"created": Contact.created_at, "last_contacted": Contact.last_contacted_at}
@@ -58,6 +59,7 @@ class _Compiler:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session, self.now = session, now
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.fields: dict[str, FieldDef] | None = None  # the typed custom fields, when asked
 
     def rule(self, rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, rules.Not):
@@ -174,8 +176,12 @@ class _Compiler:
         # SQLite before 3.45 finds a key in JSON text only as the text writes it, and JSON is
         # stored with \u escapes: "شهر" is found as "\u0634\u0647\u0631" (later versions
         # read the escapes on both sides, so this finds it there too).
-        key = term.key if self.postgres else json.dumps(term.key)[1:-1]
+        definition = self._fields().get(fold(term.key))
+        name = definition.name if definition else term.key  # a typed field: one spelling
+        key = name if self.postgres else json.dumps(name)[1:-1]
         value = col(Contact.custom)[key].as_string()
+        if definition is not None and term.value:
+            return self._typed(value, definition, term)
         if term.op in ("<", ">", "<=", ">="):
             try:
                 number = float(term.value.replace(",", ""))
@@ -186,13 +192,53 @@ class _Compiler:
             return _compare(self._number(value), term.op, number)
         return _text(value, term)
 
+    def _fields(self) -> dict[str, FieldDef]:
+        if self.fields is None:
+            from crm_tui.services.fields import typed_fields
+
+            self.fields = typed_fields(session=self.session)
+        return self.fields
+
+    def _typed(self, value: Any, definition: FieldDef, term: Term) -> ColumnElement[bool]:
+        """A typed field's value compared as its type: numbers and money as numbers, days
+        as days (ISO text sorts as the day), a choice or yes-no as its canonical text;
+        ``low..high`` is between them, both included."""
+        if term.op == "~" or definition.kind in (FieldKind.CHOICE, FieldKind.YES_NO):
+            if term.op in ("=", "!="):
+                term = Term(term.key, term.op, _canonical(definition, term, term.value))
+            return _text(value, term)
+        low, dots, high = term.value.partition("..")
+        if dots:
+            _only(term, "=")
+            return and_(
+                self._ordered(value, definition, ">=", _canonical(definition, term, low)),
+                self._ordered(value, definition, "<=", _canonical(definition, term, high)),
+            )
+        found = self._ordered(value, definition, term.op, _canonical(definition, term, term.value))
+        return or_(value.is_(None), found) if term.op == "!=" else found
+
+    def _ordered(self, value: Any, definition: FieldDef, op: str, wanted: str) -> Any:
+        if definition.kind is FieldKind.DATE:
+            return _compare(value, op, wanted)
+        return _compare(self._number(value), op, float(wanted))
+
     def _number(self, value: Any) -> Any:
         """A custom value as a number where it is one (else NULL, which matches nothing)."""
         if self.postgres:
             numeric = value.op("~")(r"^\s*-?[0-9]+(\.[0-9]+)?\s*$")
         else:  # digits, a point and a minus only (CAST would read "12abc" as 12)
-            numeric = and_(value.op("GLOB")("*[0-9]*"), not_(value.op("GLOB")("*[^0-9.-]*")))
+            numeric = and_(value.op("GLOB")("*[0-9]*"), value.op("NOT GLOB")("*[^0-9.-]*"))
         return case((numeric, cast(value, Float)), else_=None)
+
+
+def _canonical(definition: FieldDef, term: Term, typed: str) -> str:
+    try:
+        found = definition.canonical(typed)
+    except ValidationError as error:
+        raise RuleError(f"{term.key}:{term.op}{term.value}: {error}") from None
+    if not found:
+        raise RuleError(f"{term.key}:{term.op}{term.value}: a value is missing")
+    return found
 
 
 def _compare(left: Any, op: str, right: Any) -> ColumnElement[bool]:
