@@ -21,7 +21,7 @@ from crm_tui import display
 from crm_tui.config import Settings
 from crm_tui.db import Database
 from screens.base import DataChanged
-from screens.commands import CrmCommands
+from screens.commands import CrmCommands, SegmentCommands
 from screens.contacts import ContactsScreen
 from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
@@ -53,7 +53,7 @@ class CrmApp(App[None]):
 
     TITLE = "crm"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS: ClassVar = App.COMMANDS | {CrmCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {CrmCommands, SegmentCommands}
     DEFAULT_MODE: ClassVar[str] = "today"  # the first screen, built at start (no switch)
     MODES: ClassVar = {
         "today": TodayScreen,
@@ -184,4 +184,5 @@ class CrmApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(key_lines(self.screen)))
+            notes = getattr(self.screen, "HELP_NOTES", "")  # a screen's own (a syntax)
+            self.push_screen(HelpScreen(key_lines(self.screen), notes))

@@ -20,6 +20,18 @@ from dataclasses import dataclass
 
 from crm_tui.errors import ValidationError
 
+# What ``?`` says of the language on the contacts list (the README says it at length).
+SUMMARY = """\
+Rules (f filters by one, R builds one, crm contacts list --rule takes one):
+  status:customer tag:vip last_contacted:>90d City:Tehran won:>=2
+  side by side all hold; OR: either; NOT or a leading -: not; ( ) group; "…" quotes
+  key:value  key:!=value  key:>value (>= < <=)  key:~part (contains)  key:"" (empty)
+  status source name org owner tag; created last_contacted: a day or 90d 2w 6m 1y
+  complaint:open|any  sentiment:negative  interactions:>=3  interactions_90d:>=1
+  won:>=2  won_value:>10000EUR  open_value:>5000EUR  stage:Proposal  last_won:>180d
+  any other key (or custom.NAME) is a custom field; a typed one compares as its type,
+  Budget:1000..5000 between"""
+
 MAX_RULE = 2_000  # characters: longer is not a rule someone wrote
 MAX_DEPTH = 20  # nested parentheses and NOTs
 

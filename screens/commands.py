@@ -1,11 +1,15 @@
-"""Command palette (ctrl+p): every screen and action by name."""
+"""Command palette (ctrl+p): every screen and action by name, and the saved segments."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+
+from screens.base import describe_error
 
 
 class CrmCommands(Provider):
@@ -54,4 +58,45 @@ class CrmCommands(Provider):
                     matcher.highlight(name),
                     partial(self.app.run_action, action, node),
                     help=help_text,
+                )
+
+
+class SegmentCommands(Provider):
+    """Saved segments by name, each with its live count: picking one shows its contacts."""
+
+    async def startup(self) -> None:
+        self.segments: list[tuple[str, str, str]] = []  # name, rule, "37 contacts"
+        try:
+            self.segments = await asyncio.to_thread(self._read)
+        except Exception as error:  # a database error is said, not raised into the palette
+            self.app.notify(describe_error(error), severity="error")
+
+    def _read(self) -> list[tuple[str, str, str]]:
+        from crm_tui.services.segments import list_segments
+        from screens.paging import rule_count
+
+        app: Any = self.app
+        with app.database.read() as session:
+            return [
+                (one.name, one.rule, f"{rule_count(session, one.rule)} · {one.rule}")
+                for one in list_segments(session=session)
+            ]
+
+    def _open(self, name: str, rule: str) -> None:
+        self.app.switch_mode("contacts")
+        app: Any = self.app
+        app.call_after_refresh(lambda: app.screen.show_segment(name, rule))
+
+    async def discover(self) -> Hits:
+        for name, rule, help_text in self.segments:
+            yield DiscoveryHit(f"Segment: {name}", partial(self._open, name, rule), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, rule, help_text in self.segments:
+            shown = f"Segment: {name}"
+            score = matcher.match(shown)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(shown), partial(self._open, name, rule), help=help_text
                 )

@@ -21,13 +21,14 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from crm_tui import bidi, display
+from crm_tui import bidi, display, rules
 from crm_tui.schemas import ContactRead, ContactRow, TimelineEntry
 from crm_tui.services import contacts as service
 from crm_tui.services.birthdays import dates_of
 from crm_tui.services.bulk import Action, BulkReport
 from crm_tui.services.contacts import ContactQuery, ContactSort
 from crm_tui.services.imports import UndoReport
+from crm_tui.services.segments import SegmentRead
 from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
 from crm_tui.services.timeline import contact_timeline
 from crm_tui.text import for_terminal
@@ -37,7 +38,8 @@ from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, ContactFilter, ContactFilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
-from screens.paging import COUNT_CAP, PagedTable
+from screens.paging import COUNT_CAP, PagedTable, rule_count
+from screens.rule_dialog import BuiltRule
 from screens.task_form import TaskForm
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -64,6 +66,7 @@ class ContactsScreen(CrmScreen):
     """Find a client by typing a few letters of any field; act on one or many."""
 
     SUB_TITLE = "Contacts"
+    HELP_NOTES = rules.SUMMARY
     AUTO_FOCUS = "#contact-table"  # not the search field (focused, then left: two restyles)
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -80,6 +83,7 @@ class ContactsScreen(CrmScreen):
         Binding("s", "sort", "Sort", id="contacts.sort"),
         Binding("r", "reverse", "Reverse", show=False, id="contacts.reverse"),
         Binding("b", "bulk", "Bulk", id="contacts.bulk"),
+        Binding("R", "rule", "Rule builder", key_display="R", id="contacts.rule"),
         Binding("ctrl+z", "undo_bulk", "Undo bulk", show=False, id="contacts.undo_bulk"),
         Binding("T", "trash", "Trash", key_display="T", id="contacts.trash"),
         Binding("u", "restore", "Restore", show=False, id="contacts.restore"),
@@ -314,30 +318,81 @@ class ContactsScreen(CrmScreen):
     def _open_filter(self) -> None:
         from crm_tui.services.segments import list_segments
 
-        def choices() -> tuple[list[tuple[str, int]], dict[str, str]]:
+        def choices() -> tuple[list[tuple[str, int]], list[SegmentRead], list[str]]:
             with self.read() as session:
-                saved = {one.name: one.rule for one in list_segments(session=session)}
-                return list_tags(session=session), saved
+                saved = list_segments(session=session)
+                counts = [rule_count(session, one.rule) for one in saved]
+                return list_tags(session=session), saved, counts
 
         found = self.guarded(choices)
         if found is not None:
             self.app.call_from_thread(self._push_filter, *found)
 
-    def _push_filter(self, tags: list[tuple[str, int]], segments: dict[str, str]) -> None:
+    def _push_filter(
+        self, tags: list[tuple[str, int]], saved: list[SegmentRead], counts: list[str]
+    ) -> None:
+        rules_of = {one.name: one.rule for one in saved}
+
         def chosen(result: ContactFilter | None) -> None:
-            if result is None:
-                return
-            parts = [f"({segments[result.segment]})"] if result.segment in segments else []
-            parts += [f"({result.rule})"] if result.rule else []
-            self.filter = result
-            self.contact_query = replace(
-                self.contact_query, tag=result.tag, status=result.status, rule=" ".join(parts)
-            )
-            self.table.cursor = 0
-            self.reload()
+            if result is not None:
+                self._filter_by(result, rules_of.get(result.segment or ""))
 
         shown = replace(self.filter, tag=self.contact_query.tag, status=self.contact_query.status)
-        self.app.push_screen(ContactFilterDialog(tags, shown, list(segments)), chosen)
+        segments = [(one.name, count) for one, count in zip(saved, counts, strict=True)]
+        self.app.push_screen(ContactFilterDialog(tags, shown, segments), chosen)
+
+    def _filter_by(self, result: ContactFilter, segment_rule: str | None) -> None:
+        """Narrow the list as ``result`` says (``segment_rule``: its segment's rule)."""
+        parts = [f"({segment_rule})"] if segment_rule else []
+        parts += [f"({result.rule})"] if result.rule else []
+        self.filter = result
+        self.contact_query = replace(
+            self.contact_query, tag=result.tag, status=result.status, rule=" ".join(parts)
+        )
+        self.table.cursor = 0
+        self.reload()
+
+    def show_segment(self, name: str, rule: str) -> None:
+        """Show a saved segment's contacts (from the command palette)."""
+        self._filter_by(ContactFilter(segment=name), rule)
+
+    def action_rule(self) -> None:
+        self._open_rule_builder()
+
+    @work(thread=True, group="contacts-tags")
+    def _open_rule_builder(self) -> None:
+        from crm_tui.services.exports import custom_keys
+        from crm_tui.services.fields import list_fields
+        from screens.rule_dialog import RuleDialog
+
+        def names() -> list[str]:
+            with self.read() as session:
+                defined = [one.name for one in list_fields(session=session)]
+                return list(dict.fromkeys([*defined, *custom_keys(session=session)]))
+
+        fields = self.guarded(names)
+        if fields is not None:
+            dialog = RuleDialog(self.filter.rule, fields)
+            self.app.call_from_thread(self.app.push_screen, dialog, self._rule_built)
+
+    def _rule_built(self, built: BuiltRule | None) -> None:
+        """Apply the built rule, saved first as a segment when it was named."""
+        if built is None:
+            return
+        if not built.save_as:
+            self._filter_by(ContactFilter(rule=built.rule), None)
+            return
+        from crm_tui.services.segments import add_segment
+
+        self.write_in_worker(
+            lambda session: add_segment(session=session, name=built.save_as, rule=built.rule),
+            self._segment_saved,
+            group="contacts-write",
+        )
+
+    def _segment_saved(self, saved: SegmentRead) -> None:
+        self.notify(f"saved segment {saved.name}", timeout=3)
+        self._filter_by(ContactFilter(segment=saved.name), saved.rule)
 
     def action_trash(self) -> None:
         self.contact_query = replace(self.contact_query, trash=not self.contact_query.trash)

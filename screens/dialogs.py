@@ -137,8 +137,9 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
         self,
         tags: list[tuple[str, int]],
         shown: ContactFilter,
-        segments: list[str] | None = None,
+        segments: list[tuple[str, str]] | None = None,
     ) -> None:
+        """``segments``: each saved one's name and how many it holds ("37", "5,000+")."""
         super().__init__()
         self.tags, self.shown, self.segments = tags, shown, segments or []
         self.tag, self.status = shown.tag, shown.status
@@ -164,9 +165,13 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
                 compact=True,
             )
             yield Label("Segment")
+            names = [name for name, _ in self.segments]
             yield Select(
-                [(literal(name, single_line=True), name) for name in self.segments],
-                value=self.shown.segment if self.shown.segment in self.segments else Select.NULL,
+                [
+                    (literal(f"{name} ({count})", single_line=True), name)
+                    for name, count in self.segments
+                ],
+                value=self.shown.segment if self.shown.segment in names else Select.NULL,
                 id="filter-segment",
                 prompt="no segment" if self.segments else "none saved (crm segments add)",
                 compact=True,

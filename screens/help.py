@@ -60,14 +60,16 @@ class HelpScreen(DialogStyles, ModalScreen[None]):
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
     ]
 
-    def __init__(self, lines: list[tuple[str, str]]) -> None:
+    def __init__(self, lines: list[tuple[str, str]], notes: str = "") -> None:
         super().__init__()
-        self.lines = lines
+        self.lines, self.notes = lines, notes
 
     def compose(self) -> ComposeResult:
         width = max((len(keys) for keys, _ in self.lines), default=0)
         listed = "\n".join(f"{keys:<{width}}  {action}" for keys, action in self.lines)
         text = "Keys (ctrl+p opens the command palette)\n\n" + listed + _LAYOUTS
+        if self.notes:
+            text += "\n\n" + self.notes
         with VerticalScroll(id="help-body"):
             yield Static(literal(text), id="help-keys")
 

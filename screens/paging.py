@@ -41,6 +41,16 @@ COUNT_CAP = 5_000
 EXACT_COUNT_PAUSE = 0.4
 
 
+def rule_count(session: Any, rule: str) -> str:
+    """How many contacts a rule holds, counted as far as the lists count first ("1 contact",
+    "5,000+ contacts"): a segment's live count in a picker."""
+    from crm_tui.services.contacts import ContactQuery, count_contacts
+    from crm_tui.text import plural
+
+    found = count_contacts(session=session, query=ContactQuery(rule=rule), cap=COUNT_CAP + 1)
+    return f"{COUNT_CAP:,}+ contacts" if found > COUNT_CAP else plural(found, "contact")
+
+
 def _cancelled_within(worker: Worker[Any], seconds: float) -> bool:
     """Wait ``seconds`` in a thread worker; True as soon as the worker is cancelled."""
     deadline = time.monotonic() + seconds

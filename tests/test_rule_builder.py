@@ -1,0 +1,131 @@
+"""Segments in the app (issue 25, points 2 and 3): a rule built term by term in the builder
+(R), saved as a segment, picked again in the filter with its live count, tagged in bulk
+and untagged by an undo; the command palette offers the segment; ? says the language."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from crm_tui.db import Database
+from crm_tui.models import Contact
+from tests.conftest import add_contact
+
+
+def _tags(db: Database) -> dict[str, str]:
+    with db.read() as session:
+        return dict(session.execute(select(Contact.name, Contact.tags)).all())
+
+
+def test_combined_terms_read_back_as_the_cli_writes_them() -> None:
+    from crm_tui.rules import Term
+    from screens.rule_dialog import combined
+
+    rule = combined("", Term("status", "=", "customer"), "and")
+    rule = combined(rule, Term("شهر", "=", "تهران"), "and")
+    assert rule == "status:customer شهر:تهران"
+    rule = combined(rule, Term("tag", "=", "vip"), "or")
+    assert rule == "(status:customer شهر:تهران) OR tag:vip"
+    # added after an OR, a term narrows all of it (as the builder shows it)
+    assert combined(rule, Term("complaint", "=", "open"), "not") == (
+        "((status:customer شهر:تهران) OR tag:vip) -complaint:open"
+    )
+
+
+async def test_build_save_pick_tag_and_undo(db: Database) -> None:
+    from textual.widgets import Input, Select
+
+    from screens.bulk_dialog import BulkDialog
+    from screens.contacts import ContactsScreen
+    from screens.dialogs import ConfirmDialog, ContactFilterDialog
+    from screens.help import HelpScreen
+    from screens.rule_dialog import RuleDialog
+    from tests.screens_helpers import make_app, open_screen, settle, settle_until
+
+    with db.write() as session:
+        add_contact(session, "Sara", status="customer", custom={"شهر": "تهران"})
+        add_contact(session, "Ali", status="customer", custom={"شهر": "شیراز"})
+        add_contact(session, "Reza", status="lead", custom={"شهر": "تهران"})
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("R")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, RuleDialog)
+        dialog.query_one("#rule-value", Input).value = "customer"
+        await pilot.click("#rule-and")
+        dialog.query_one("#rule-key", Select).value = "شهر"
+        await settle(pilot)
+        dialog.query_one("#rule-value", Input).value = "تهران"
+        await pilot.click("#rule-and")
+        rule = dialog.query_one("#rule-text", Input)
+        assert rule.value == "status:customer شهر:تهران"
+        count = dialog.query_one("#rule-count")
+        await settle_until(pilot, lambda: "1 contact" in str(count.render()))
+        assert "1 contact" in str(count.render())
+        dialog.query_one("#rule-name", Input).value = "مشتریان تهران"
+        await pilot.click("#rule-apply")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [row.name for row in screen.table.loaded_rows()] == ["Sara"]
+        assert "segment مشتریان تهران" in str(screen.query_one("#contact-status").render())
+
+        await pilot.press("escape")  # …the filter stays; f shows it picked, with its count
+        await pilot.press("f")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ContactFilterDialog)
+        assert picker.query_one("#filter-segment", Select).value == "مشتریان تهران"
+        assert picker.segments == [("مشتریان تهران", "1 contact")]
+        await pilot.click("#apply")
+        await settle(pilot)
+
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, BulkDialog)
+        app.screen.query_one("#bulk-whom", Select).value = True
+        app.screen.query_one("#bulk-value", Input).value = "ویژه"
+        await pilot.click("#bulk-next")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == "Tag 1 contact 'ویژه'?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert _tags(db) == {"Sara": "ویژه", "Ali": "", "Reza": ""}
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert _tags(db) == {"Sara": "", "Ali": "", "Reza": ""}
+
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "interactions_90d:>=1" in str(app.screen.query_one("#help-keys").render())
+
+
+async def test_the_command_palette_offers_a_saved_segment(db: Database) -> None:
+    from crm_tui.services.segments import add_segment
+    from screens.commands import SegmentCommands
+    from screens.contacts import ContactsScreen
+    from tests.screens_helpers import make_app, settle
+
+    with db.write() as session:
+        add_contact(session, "Sara", tags=["vip"])
+        add_contact(session, "Ali")
+        add_segment(session=session, name="VIPs", rule="tag:vip")
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        provider = SegmentCommands(app.screen)
+        await provider.startup()
+        hits = [hit async for hit in provider.search("vip")]
+        assert [(str(hit.text), hit.help) for hit in hits] == [
+            ("Segment: VIPs", "1 contact · tag:vip")
+        ]
+        hits[0].command()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        assert [row.name for row in screen.table.loaded_rows()] == ["Sara"]
