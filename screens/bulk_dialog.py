@@ -5,6 +5,7 @@ exact count before anything is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -31,16 +32,24 @@ ACTIONS: dict[str, tuple[str, str | None, str | None]] = {
     "log": ("Log an interaction with each", "What happened", "Channel (empty: email)"),
     "task": ("Create a task for each", "Task", "Due (fri, 3d, a date; empty: none)"),
     "trash": ("Move to the trash", None, None),
+    "export": ("Export to a CSV file", "File (~ is your home folder)", None),
 }
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """Not a change: the contacts written to a CSV file, as ``crm export contacts`` does."""
+
+    path: Path
 
 
 @dataclass(frozen=True)
 class BulkChoice:
     everyone: bool  # every contact the list holds, not only the chosen ones
-    action: bulk.Action
+    action: bulk.Action | ExportFile
 
 
-def action_of(key: str, value: str, extra: str) -> bulk.Action:
+def action_of(key: str, value: str, extra: str) -> bulk.Action | ExportFile:
     """The action the dialog's fields say; ``CrmError`` (or ``ValueError``) saying why not."""
     from crm_tui.dates import parse_day
     from crm_tui.schemas import TaskCreate
@@ -66,6 +75,10 @@ def action_of(key: str, value: str, extra: str) -> bulk.Action:
     if key == "task":
         due = parse_day(extra) if extra.strip() else None
         return bulk.NewTask(TaskCreate.build(title=value, due_date=due))
+    if key == "export":
+        if not value:
+            raise ValueError("name the file, e.g. ~/tehran.csv")
+        return ExportFile(Path(value).expanduser())
     return bulk.Trash()
 
 

@@ -7,8 +7,10 @@ worker too and reloads only what it changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -33,7 +35,7 @@ from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
 from crm_tui.services.timeline import contact_timeline
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
-from screens.bulk_dialog import BulkChoice, BulkDialog
+from screens.bulk_dialog import BulkChoice, BulkDialog, ExportFile
 from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, ContactFilter, ContactFilterDialog, TagDialog
@@ -84,6 +86,7 @@ class ContactsScreen(CrmScreen):
         Binding("r", "reverse", "Reverse", show=False, id="contacts.reverse"),
         Binding("b", "bulk", "Bulk", id="contacts.bulk"),
         Binding("R", "rule", "Rule builder", key_display="R", id="contacts.rule"),
+        Binding("F", "fields", "Custom fields", key_display="F", id="contacts.fields"),
         Binding("ctrl+z", "undo_bulk", "Undo bulk", show=False, id="contacts.undo_bulk"),
         Binding("T", "trash", "Trash", key_display="T", id="contacts.trash"),
         Binding("u", "restore", "Restore", show=False, id="contacts.restore"),
@@ -356,6 +359,11 @@ class ContactsScreen(CrmScreen):
         """Show a saved segment's contacts (from the command palette)."""
         self._filter_by(ContactFilter(segment=name), rule)
 
+    def action_fields(self) -> None:
+        from screens.fields_dialog import FieldsDialog
+
+        self.app.push_screen(FieldsDialog(), lambda _: self.refresh_data())
+
     def action_rule(self) -> None:
         self._open_rule_builder()
 
@@ -531,9 +539,11 @@ class ContactsScreen(CrmScreen):
         then ask with their count."""
         from crm_tui.services.bulk import describe, resolved
 
-        def prepare() -> tuple[Action, list[int]]:
+        def prepare() -> tuple[Action | ExportFile, list[int]]:
             with self.read() as session:
-                action = resolved(session=session, action=choice.action)
+                action = choice.action
+                if not isinstance(action, ExportFile):
+                    action = resolved(session=session, action=action)
                 if not choice.everyone:
                     return action, ids
                 return action, service.contact_ids_matching(session=session, query=query)
@@ -545,14 +555,37 @@ class ContactsScreen(CrmScreen):
         if not chosen:
             self.app.call_from_thread(self.notify, "no contacts in this list: nothing to do")
             return
-        question = describe(action, len(chosen)) + "?"
-        dialog = ConfirmDialog(question, "One batch: ctrl+z here (or crm bulk undo) undoes it.")
-        said = source if choice.everyone else "chosen in the contacts list"
-        self.app.call_from_thread(
-            self.app.push_screen,
-            dialog,
-            lambda yes: self._run_bulk(action, chosen, said) if yes else None,
-        )
+        if isinstance(action, ExportFile):
+            ask = self._ask_export(action.path, chosen)
+        else:
+            question = describe(action, len(chosen)) + "?"
+            detail = "One batch: ctrl+z here (or crm bulk undo) undoes it."
+            said = source if choice.everyone else "chosen in the contacts list"
+            ask = (
+                ConfirmDialog(question, detail),
+                lambda yes: self._run_bulk(action, chosen, said) if yes else None,
+            )
+        self.app.call_from_thread(self.app.push_screen, *ask)
+
+    def _ask_export(
+        self, path: Path, ids: list[int]
+    ) -> tuple[ConfirmDialog, Callable[[bool | None], object]]:
+        replaces = " (replacing the file there)" if path.exists() else ""
+        question = f"Export {plural(len(ids), 'contact')} to {path}{replaces}?"
+        detail = "A CSV file as crm export contacts writes it, readable by you only."
+        return ConfirmDialog(question, detail), lambda yes: self._export(path, ids) if yes else None
+
+    @work(thread=True, group="contacts-export")
+    def _export(self, path: Path, ids: list[int]) -> None:
+        from crm_tui.services.exports import export_contacts_csv
+
+        def write() -> int:
+            with self.read() as session:
+                return export_contacts_csv(session=session, path=path, only=ids)
+
+        count = self.guarded(write)
+        if count is not None:
+            self.app.call_from_thread(self.notify, f"wrote {plural(count, 'contact')} to {path}")
 
     def _bulk_source(self) -> str:
         """How the list's contacts were chosen, as a bulk batch keeps it."""

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -325,3 +326,40 @@ def test_bulk_and_import_batches_are_undone_each_by_their_own_command(db_url: st
     assert (code, err) == (1, "crm: error: no import batch #1\n")
     code, out, _ = crm(db_url, "bulk", "tag", "x", "--rule", "tag:none", "--json")
     assert (code, json.loads(out)) == (0, {"batch": None, "contacts": 0, "changed": 0})
+
+
+async def test_export_the_chosen_contacts_from_the_list(db: Database, tmp_path: Path) -> None:
+    """b, "Export to a CSV file": the contacts the list holds, in a file only its owner
+    reads; asked first with the count and the file."""
+    import stat
+
+    from textual.widgets import Input, Select
+
+    from screens.bulk_dialog import BulkDialog
+    from screens.contacts import ContactsScreen
+    from screens.dialogs import ConfirmDialog
+    from tests.screens_helpers import make_app, open_screen, settle
+
+    _people(db)
+    target = tmp_path / "out.csv"
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("b")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, BulkDialog)
+        dialog.query_one("#bulk-whom", Select).value = True
+        dialog.query_one("#bulk-action", Select).value = "export"
+        await settle(pilot)
+        dialog.query_one("#bulk-value", Input).value = str(target)
+        await pilot.click("#bulk-next")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == f"Export 3 contacts to {target}?"
+        await pilot.press("y")
+        await settle(pilot)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[1] for line in lines[1:]] == ["Sara", "Ali", "رضا"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -258,3 +258,48 @@ def test_a_bundle_keeps_the_definitions(
             assert list_fields(session=session) == defined
     finally:
         target.close()
+
+
+async def test_define_a_field_in_the_app(db: Database) -> None:
+    """F on the contacts list: a type refused while a value does not fit (named), then,
+    once mended, the values converted; a defined field's name fills in what it is."""
+    from textual.widgets import Input, Select
+
+    from screens.contacts import ContactsScreen
+    from screens.fields_dialog import FieldsDialog
+    from tests.screens_helpers import make_app, open_screen, settle
+
+    ids = _budgets(db)
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("F")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FieldsDialog)
+        said = dialog.query_one("#field-said")
+        dialog.query_one("#field-name", Input).value = "Budget"
+        dialog.query_one("#field-kind", Select).value = "number"
+        await pilot.click("#field-save")
+        await settle(pilot)
+        assert "Budget stays text: 1 of 4 values are not number" in str(said.render())
+        assert f"#{ids[3]} Mina" in str(said.render())
+        with db.write() as session:
+            update_contact(
+                session=session,
+                contact_id=ids[3],
+                changes=ContactUpdate(custom={"Budget": "5000"}),
+                expected_version=None,
+            )
+        await pilot.click("#field-save")
+        await settle(pilot)
+        assert "Budget (number): 4 values, 3 rewritten" in str(said.render())
+        assert "Budget: number" in str(dialog.query_one("#fields-list").render())
+        dialog.query_one("#field-name", Input).value = ""
+        dialog.query_one("#field-kind", Select).value = "text"
+        dialog.query_one("#field-name", Input).value = "budget"
+        await settle(pilot)
+        assert dialog.query_one("#field-kind", Select).value == "number"
+    with db.read() as session:
+        assert get_contact(session=session, contact_id=ids[0]).custom == {"Budget": "1200"}

@@ -24,7 +24,6 @@ from crm_tui.commands.common import (
     state,
     warn,
 )
-from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
 if TYPE_CHECKING:
@@ -297,9 +296,6 @@ FORMATS = {
 }
 
 
-_TEXT: dict[str, Any] = {"newline": "", "encoding": "utf-8"}
-
-
 @contextmanager
 def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
     """The export's destination: the file (written whole, then renamed; readable by its
@@ -307,29 +303,10 @@ def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
     if path is None:
         yield sys.stdout.buffer if binary else sys.stdout
         return
-    if not path.parent.is_dir():
-        raise ValidationError(f"cannot write {path}: no folder {path.parent}")
-    if path.is_dir():
-        raise ValidationError(f"cannot write {path}: it is a folder; name a file in it")
-    if path.exists() and not path.is_file():
-        # /dev/null, a pipe, a terminal: written as it is. Renaming a file over it would
-        # replace the device itself (as root, /dev/null became a file for the machine).
-        with path.open("wb" if binary else "w", **({} if binary else _TEXT)) as stream:
-            yield stream
-        return
-    from crm_tui.io.backup import partial_path, private_file
+    from crm_tui.io.writers import written_file
 
-    partial = private_file(partial_path(path))
-    try:
-        if binary:
-            with partial.open("wb") as raw:
-                yield raw
-        else:
-            with partial.open("w", newline="", encoding="utf-8") as handle:
-                yield handle
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with written_file(path, binary=binary) as stream:
+        yield stream
 
 
 def _format(what: str, fmt: str | None, output: Path | None) -> str:

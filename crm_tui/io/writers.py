@@ -4,15 +4,47 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from crm_tui.entities import Entity, Field, Kind
+from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import FORMULA_STARTS
 
 if TYPE_CHECKING:
     from crm_tui.schemas import AppointmentRead, TaskRead
+
+
+@contextmanager
+def written_file(path: Path, *, binary: bool = False) -> Iterator[Any]:
+    """A file to export into: written whole, then renamed into place, readable by its owner
+    only (it holds customer data, like the database it copies). A device or a pipe
+    (``/dev/null``) is written as it is: renaming a file over it would replace it."""
+    if not path.parent.is_dir():
+        raise ValidationError(f"cannot write {path}: no folder {path.parent}")
+    if path.is_dir():
+        raise ValidationError(f"cannot write {path}: it is a folder; name a file in it")
+    if path.exists() and not path.is_file():
+        text: dict[str, Any] = {} if binary else {"newline": "", "encoding": "utf-8"}
+        with path.open("wb" if binary else "w", **text) as stream:
+            yield stream
+        return
+    from crm_tui.io.backup import partial_path, private_file
+
+    partial = private_file(partial_path(path))
+    try:
+        if binary:
+            with partial.open("wb") as raw:
+                yield raw
+        else:
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                yield handle
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:

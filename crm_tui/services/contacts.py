@@ -408,8 +408,11 @@ def _filtered(
     base: Select[Any],
     *,
     matching: ColumnElement[bool] | None,
+    paged: bool = False,
 ) -> Select[Any]:
-    """``base`` filtered by ``query``; its search by ``matching``, its index's condition."""
+    """``base`` filtered by ``query``; its search by ``matching``, its index's condition.
+    ``paged``: read a page in the list's order (a rule then looks a row's tags up, rather
+    than reading every contact of a tag first: see ``segments.condition``)."""
     deleted = _LIST.deleted_at
     conditions: list[ColumnElement[bool] | None] = [
         deleted.is_not(None) if query.trash else deleted.is_(None)
@@ -426,7 +429,7 @@ def _filtered(
     if query.rule:
         from crm_tui.services.segments import condition
 
-        conditions.append(condition(session=session, rule=query.rule))
+        conditions.append(condition(session=session, rule=query.rule, probing=paged))
     if query.search.strip():
         conditions.append(matching)
     return base.where(every(*conditions))
@@ -510,7 +513,7 @@ def _key_page(
     if query.sort is ContactSort.NAME and query.search.strip() and offset is None:
         backwards = before is not None or from_end
         cursor = before if backwards else after
-        filtered = _filtered(session, replace(query, search=""), base, matching=None)
+        filtered = _filtered(session, replace(query, search=""), base, matching=None, paged=True)
         page = index.name_page(
             query.search,
             start=cursor.key if cursor is not None else None,
@@ -521,7 +524,8 @@ def _key_page(
     if page is None:
         plan = index.plan(query.search)
         page = index.read(
-            plan, lambda matching: read(_filtered(session, query, base, matching=matching))
+            plan,
+            lambda matching: read(_filtered(session, query, base, matching=matching, paged=True)),
         )
     return page
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Collection, Iterator
 from contextlib import suppress
 from datetime import UTC, date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -243,3 +244,16 @@ def tasks_read(*, session: Session, include_done: bool = True) -> list[TaskRead]
 
 def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def export_contacts_csv(*, session: Session, path: Path, only: Collection[int]) -> int:
+    """Write the contacts ``only`` (a selection, a segment's) to ``path`` as the CSV
+    ``crm export contacts`` writes (the file readable by its owner only); how many."""
+    from crm_tui.io.writers import write_csv, written_file
+
+    header, emails, phones, keys = contact_csv_header(session=session)
+    rows = contact_csv_rows(
+        session=session, emails=emails, phones=phones, keys=keys, only=set(only)
+    )
+    with written_file(path) as out:
+        return write_csv(out, header, rows)

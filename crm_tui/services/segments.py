@@ -50,14 +50,20 @@ _TEXT_KEYS = {"status", "source", "name", "org", "organization"}
 _DATE_KEYS = {"created": Contact.created_at, "last_contacted": Contact.last_contacted_at}
 
 
-def condition(*, session: Session, rule: str, now: datetime | None = None) -> ColumnElement[bool]:
-    """The SQL condition on ``contact`` that the rule ``rule`` says."""
-    return _Compiler(session, now or utcnow()).rule(rules.parse(rule))
+def condition(
+    *, session: Session, rule: str, now: datetime | None = None, probing: bool = False
+) -> ColumnElement[bool]:
+    """The SQL condition on ``contact`` that the rule ``rule`` says.
+
+    ``probing``: for a page read in the list's order, a tag is looked up for each row read
+    (a page stops after a few rows); else (a count, every id) a tag's contacts are read
+    once, as a set, however many contacts are read."""
+    return _Compiler(session, now or utcnow(), probing).rule(rules.parse(rule))
 
 
 class _Compiler:
-    def __init__(self, session: Session, now: datetime) -> None:
-        self.session, self.now = session, now
+    def __init__(self, session: Session, now: datetime, probing: bool = False) -> None:
+        self.session, self.now, self.probing = session, now, probing
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.fields: dict[str, FieldDef] | None = None  # the typed custom fields, when asked
 
@@ -96,26 +102,34 @@ class _Compiler:
                 "organization": Contact.organization_name,
             }[key]
             if key == "status" and term.op in ("=", "!=") and term.value:
-                self._status(term.value)
+                return self._status(term)
             return _text(col(column), term)
         return self._custom(term)
 
     @staticmethod
-    def _status(value: str) -> None:
+    def _status(term: Term) -> ColumnElement[bool]:
         known = [status.value for status in ContactStatus]
-        if value.lower() not in known:
-            raise RuleError(f"no status {value!r} (one of {', '.join(known)})")
+        value = term.value.lower()
+        if value not in known:
+            raise RuleError(f"no status {term.value!r} (one of {', '.join(known)})")
+        # Stored statuses are these words as written here: compared as stored, the live
+        # contacts' status index reads a status's contacts in the list's order.
+        same = col(Contact.status) == value
+        return not_(same) if term.op == "!=" else same
 
     def _tag(self, term: Term) -> ColumnElement[bool]:
         from crm_tui.services.tags import tag_id
 
         _only(term, "=", "!=")
         found = tag_id(session=self.session, name=term.value)
-        has = (
-            col(Contact.id).in_(select(ContactTag.contact_id).where(ContactTag.tag_id == found))
-            if found is not None
-            else false()
-        )
+        tagged = select(ContactTag.contact_id).where(ContactTag.tag_id == found)
+        has: ColumnElement[bool]
+        if found is None:
+            has = false()
+        elif self.probing:
+            has = exists(tagged.where(ContactTag.contact_id == Contact.id))
+        else:
+            has = col(Contact.id).in_(tagged)
         return not_(has) if term.op == "!=" else has
 
     def _owner(self, term: Term) -> ColumnElement[bool]:
