@@ -303,3 +303,18 @@ async def test_define_a_field_in_the_app(db: Database) -> None:
         assert dialog.query_one("#field-kind", Select).value == "number"
     with db.read() as session:
         assert get_contact(session=session, contact_id=ids[0]).custom == {"Budget": "1200"}
+
+
+def test_a_vcard_import_checks_typed_fields_too(db_url: str, tmp_path: Path) -> None:
+    crm(db_url, "fields", "add", "Newsletter", "--type", "yes-no")
+    cards = tmp_path / "people.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Sara\r\nX-CRM-CUSTOM;X-KEY=newsletter:بله\r\n"
+        "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ali\r\n"
+        "X-CRM-CUSTOM;X-KEY=Newsletter:maybe\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(cards), "--skip-bad")
+    assert code == 3 and "line 6: card 2" in err and "'maybe': write yes or no" in err, err
+    code, out, _ = crm(db_url, "contacts", "show", "Sara", "--json")
+    assert json.loads(out)["custom"] == {"Newsletter": "yes"}

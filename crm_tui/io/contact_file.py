@@ -69,7 +69,7 @@ def read_contact_file(
     kind = "vcard" if is_vcard(path) else "json" if is_json(path) else None
     team = Team(options.team)
     if kind == "vcard":
-        count, items = vcard_contacts(path, region=options.region, name=options.name)
+        count, items = vcard_contacts(path, region=options.region, name=options.name, team=team)
     elif kind == "json":
         count, items = json_contacts(path, region=options.region, name=options.name, team=team)
     if kind is not None:

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 from crm_tui.dates import NO_YEAR, month_day
 from crm_tui.errors import ValidationError
-from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
+from crm_tui.io.contact_rows import ContactValues, Labeled, RowError, Team
 from crm_tui.io.csv_reader import EXCERPT_CHARS, decode, excerpt, shorten_quoted
 from crm_tui.text import full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, Normalized, normalize_email, normalize_phone
@@ -63,7 +63,7 @@ def _label(line: Any) -> str:
     return {"cell": "mobile"}.get(kept[0], kept[0]) if kept else ""
 
 
-def _card_values(card: Any, region: str | None) -> ContactValues:
+def _card_values(card: Any, region: str | None, team: Team) -> ContactValues:
     values = ContactValues()
     _structured_name(card, values)
     values.name = _text(card, "fn")
@@ -78,7 +78,7 @@ def _card_values(card: Any, region: str | None) -> ContactValues:
         values.tags = unique_folded([*values.tags, *raw])
     _address(card, values)
     values.birthday = _birthday(_text(card, "bday"))
-    _crm_properties(card, values)
+    _crm_properties(card, values, team)
     if not values.name:
         values.name = full_name(values.first_name, values.last_name)
     return values
@@ -121,7 +121,7 @@ def _address(card: Any, values: ContactValues) -> None:
         values.address = ", ".join(str(p).strip() for p in parts if p and str(p).strip())
 
 
-def _crm_properties(card: Any, values: ContactValues) -> None:
+def _crm_properties(card: Any, values: ContactValues, team: Team) -> None:
     status = _text(card, "x-crm-status").lower()
     if status in _STATUSES:
         values.status = status
@@ -130,6 +130,7 @@ def _crm_properties(card: Any, values: ContactValues) -> None:
         keys = line.params.get("X-KEY") or []
         key, value = unquote(str(keys[0])).strip() if keys else "", str(line.value).strip()
         if key and value:
+            key, value = team.custom(key, value)  # a typed field's, checked
             values.custom[key] = value
 
 
@@ -141,7 +142,7 @@ def _birthday(raw: str) -> date | None:
 
 
 def vcard_contacts(
-    path: Path, *, region: str | None = None, name: str | None = None
+    path: Path, *, region: str | None = None, name: str | None = None, team: Team | None = None
 ) -> tuple[int, Iterator[ContactValues | RowError]]:
     """How many cards the file holds, and their rows one by one (parsed as they are taken);
     a card that cannot be read becomes a ``RowError``. ``name``: what messages call the
@@ -154,7 +155,7 @@ def vcard_contacts(
     starts = [m.start() for m in re.finditer(r"(?im)^BEGIN:VCARD", text)]
     if not starts:
         raise ValidationError(f"{name or path} has no vCard in it")
-    return len(starts), _cards(text, starts, region)
+    return len(starts), _cards(text, starts, region, team or Team())
 
 
 # A value ending in a lone backslash ("NOTE:C:\temp\" as written by hand or by a
@@ -171,7 +172,9 @@ def _literal_trailing_backslash(chunk: str) -> str:
     return _LONE_BACKSLASH_AT_END.sub(r"\1\\\2", chunk)
 
 
-def _cards(text: str, starts: list[int], region: str | None) -> Iterator[ContactValues | RowError]:
+def _cards(
+    text: str, starts: list[int], region: str | None, team: Team
+) -> Iterator[ContactValues | RowError]:
     import vobject  # here: a CSV import need not pay for loading it
 
     line, counted = 1, 0  # lines counted up to the card, not from the top for each card
@@ -181,7 +184,7 @@ def _cards(text: str, starts: list[int], region: str | None) -> Iterator[Contact
         line, counted = line + text.count("\n", counted, start), start
         try:
             card = vobject.readOne(_literal_trailing_backslash(chunk))
-            values = _card_values(card, region)
+            values = _card_values(card, region, team)
         except (InvalidValue, vobject.base.ParseError, ValueError, AttributeError) as error:
             # vobject quotes a line it cannot parse whole (a photo, a pasted email…).
             reason = excerpt(shorten_quoted(str(error)), 4 * EXCERPT_CHARS)
