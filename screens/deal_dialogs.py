@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -19,8 +20,8 @@ from crm_tui.services.team import MemberRead
 from crm_tui.text import clean_line
 from screens.base import DialogStyles
 from screens.contact_picker import ContactPicker
-from screens.dialogs import FilterDialog, chosen
-from screens.text import literal, safe
+from screens.dialogs import QUESTION_WIDTH, FilterDialog, chosen
+from screens.text import flowing, safe
 
 
 class LostReasonDialog(DialogStyles, ModalScreen[str | None]):
@@ -34,7 +35,8 @@ class LostReasonDialog(DialogStyles, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(literal(f"Why was '{self.deal_title}' lost?"), classes="dialog-title")
+            question = f"Why was '{self.deal_title}' lost?"  # laid out as a question's line
+            yield Static(Content(flowing(question, QUESTION_WIDTH)), classes="dialog-title")
             yield OptionList(
                 *(
                     Option(safe(name, single_line=True), id=str(i))

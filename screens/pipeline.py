@@ -184,6 +184,7 @@ class PipelineScreen(CrmScreen):
         Binding("f", "filter", "Filter", id="pipeline.filter"),
         Binding("v", "toggle_view", "List ⇄ board", id="pipeline.view"),
         Binding("s", "sort", "Sort", id="pipeline.sort"),
+        Binding("S", "stages", "Stages", key_display="S", id="pipeline.stages"),
     ]
 
     class Loaded(Message):
@@ -580,6 +581,11 @@ class PipelineScreen(CrmScreen):
         """Show the deals ``chosen`` names (the dashboard's figures open theirs here)."""
         self.deal_filter = chosen
         self.load()
+
+    def action_stages(self) -> None:
+        from screens.stages_dialog import StagesDialog
+
+        self.app.push_screen(StagesDialog(), lambda changed: self.load() if changed else None)
 
     def action_filter(self) -> None:
         self._with_choices()

@@ -210,3 +210,67 @@ async def test_the_list_view_pages_the_same_deals_by_close_or_by_value(demo_db: 
         with demo_db.read() as session:
             assert deals.get_deal(session=session, deal_id=chosen.id).outcome == "won"
         assert screen.current.id == chosen.id
+
+
+async def test_the_sales_process_is_edited_from_the_pipeline(db: Database) -> None:
+    """S: a stage renamed with a new probability, one added after it and moved up, one
+    with a deal removed (the deal moved to the stage before it), a lost reason added."""
+    from textual.widgets import Input, OptionList
+
+    from screens.stages_dialog import StagesDialog
+
+    with db.write() as session:
+        by_name = {s.name: s.id for s in deals.stages(session=session)}
+        deal = deals.create_deal(
+            session=session,
+            data=DealCreate.build(title="Shop", currency="EUR", stage_id=by_name["Negotiation"]),
+        )
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _open(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, StagesDialog)
+        options = dialog.query_one("#stages-list", OptionList)
+        options.highlighted = 2  # Proposal
+        await settle(pilot)
+        assert dialog.query_one("#stage-name", Input).value == "Proposal"
+        dialog.query_one("#stage-name", Input).value = "پیشنهاد قیمت"
+        dialog.query_one("#stage-probability", Input).value = "55%"
+        await pilot.click("#stage-save")
+        await settle(pilot)
+        dialog.query_one("#stage-name", Input).value = "Demo"
+        dialog.query_one("#stage-probability", Input).value = "40"
+        await pilot.click("#stage-add")  # after the one chosen
+        await settle(pilot)
+        options.highlighted = 3  # Demo
+        await settle(pilot)
+        await pilot.click("#stage-up")
+        await settle(pilot)
+        options.highlighted = 4  # Negotiation, with the deal
+        await settle(pilot)
+        await pilot.click("#stage-remove")
+        await settle(pilot)
+        said = str(dialog.query_one("#stages-said").render())
+        assert said == "removed Negotiation; its deals are in پیشنهاد قیمت"
+        dialog.query_one("#stages-more", Input).value = "Went quiet"
+        await pilot.click("#reason-add")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+    with db.read() as session:
+        listed = [(s.name, s.probability) for s in deals.stages(session=session)]
+        moved = deals.get_deal(session=session, deal_id=deal.id)
+        reasons = deals.lost_reasons(session=session)
+    assert listed == [
+        ("Lead", 10),
+        ("Qualified", 25),
+        ("Demo", 40),
+        ("پیشنهاد قیمت", 55),
+        ("Won", 100),
+        ("Lost", 0),
+    ]
+    assert moved.stage == "پیشنهاد قیمت"
+    assert reasons[-1] == "Went quiet"
