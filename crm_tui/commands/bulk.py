@@ -17,6 +17,7 @@ from crm_tui.commands.common import (
     print_json,
     segment_ids,
     state,
+    undo_batch,
     warn,
 )
 
@@ -290,22 +291,13 @@ def undo(
     batch: int = typer.Argument(..., callback=an_id, metavar="BATCH", help="See crm bulk list."),
 ) -> None:
     """Undo a bulk action (what was edited since is kept, exit 3)."""
-    from crm_tui.services.imports import undo_import
     from crm_tui.vocabulary import BulkKind
 
-    cli = state(ctx)
-    with cli.write() as session:
-        report = undo_import(
-            session=session,
-            batch_id=batch,
-            kinds=list(BulkKind),
-            what="bulk action",
-            actor_id=cli.actor_id(session),
-        )
-    for kept in report.kept:
-        warn(f"kept {kept}")
-    if report.undone:
-        echo(f"undid #{batch}: {report.summary()}")
-    else:
-        warn(f"nothing undone: #{batch} stays open, to undo once what kept it is settled")
-    raise typer.Exit(report.exit_code)
+    undo_batch(
+        ctx,
+        batch,
+        kinds=list(BulkKind),
+        what="bulk action",
+        still_open=f"nothing undone: #{batch} stays open, to undo once what kept it is settled",
+        done=f"undid #{batch}",
+    )

@@ -325,3 +325,24 @@ def segment_rule(session: Any, segment: str | None, rule: str | None) -> str:
     if rule is not None:
         parts.append(f"({rule})")
     return " ".join(parts)
+
+
+def undo_batch(
+    ctx: typer.Context, batch: int, *, kinds: list[Any], what: str, still_open: str, done: str
+) -> None:
+    """Undo an import's or a bulk action's batch and say so: what was kept on stderr (exit
+    3), ``still_open`` when nothing could be undone (exit 1), else ``done`` and the summary."""
+    from crm_tui.services.imports import undo_import
+
+    cli = state(ctx)
+    with cli.write() as session:
+        report = undo_import(
+            session=session, batch_id=batch, kinds=kinds, what=what, actor_id=cli.actor_id(session)
+        )
+    for kept in report.kept:
+        warn(f"kept {kept}")
+    if report.undone:
+        echo(f"{done}: {report.summary()}")
+    else:
+        warn(still_open)
+    raise typer.Exit(report.exit_code)

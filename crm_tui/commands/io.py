@@ -22,6 +22,7 @@ from crm_tui.commands.common import (
     print_json,
     segment_ids,
     state,
+    undo_batch,
     warn,
 )
 from crm_tui.text import plural
@@ -262,28 +263,19 @@ def import_undo(
     it created go too once nothing uses them. What was edited or used since is kept, each
     named on stderr with the reason (exit 3); when nothing could be undone, nothing
     changes and the batch stays open to undo later (exit 1)."""
-    from crm_tui.services.imports import undo_import
     from crm_tui.vocabulary import ImportKind
 
-    cli = state(ctx)
-    with cli.write() as session:
-        report = undo_import(
-            session=session,
-            batch_id=batch,
-            kinds=list(ImportKind),
-            what="import batch",
-            actor_id=cli.actor_id(session),
-        )
-    for kept in report.kept:
-        warn(f"kept {kept}")
-    if not report.undone:
-        warn(
+    undo_batch(
+        ctx,
+        batch,
+        kinds=list(ImportKind),
+        what="import batch",
+        still_open=(
             f"nothing undone: import #{batch} stays open, to undo once what kept it is settled "
             "(what it created goes, edited or not, once it is in the trash and unused)"
-        )
-    else:
-        echo(f"undid import #{batch}: {report.summary()}")
-    raise typer.Exit(report.exit_code)
+        ),
+        done=f"undid import #{batch}",
+    )
 
 
 # -- export ------------------------------------------------------------------------------------
