@@ -20,6 +20,7 @@ Pure: no database (an import's reading process checks values with it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,15 +66,22 @@ class FieldDef:
         return self.kind.value
 
 
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _number(_field: FieldDef, text: str) -> str:
     from crm_tui.money import parse_number
 
+    if _PLAIN.fullmatch(text):  # as stored: "1.125" is one and an eighth, not 1,125
+        return plain(Decimal(text))
     return plain(parse_number(text))
 
 
 def _money(field: FieldDef, text: str) -> str:
     from crm_tui.money import decimals, parse_amount
 
+    if text[-3:].upper() == field.currency and len(text) > 3:  # "5000EUR", "5,000 EUR"
+        text = text[:-3].strip()
     amount = parse_amount(text, field.currency).amount
     return f"{amount:.{decimals(field.currency)}f}"
 
@@ -129,8 +137,12 @@ def typed(custom: Mapping[str, str], fields: Mapping[str, FieldDef]) -> dict[str
         definition = fields.get(fold(name))
         if definition is None:
             result[name] = value
-        else:
-            result[definition.name] = definition.canonical(value)
+            continue
+        if definition.name in result:  # "budget" and "Budget": which one is meant?
+            raise ValidationError(
+                f"{definition.name} is given twice, spelled two ways: keep one", field="custom"
+            )
+        result[definition.name] = definition.canonical(value)
     return {name: value for name, value in result.items() if value}
 
 

@@ -73,19 +73,27 @@ class SegmentCommands(Provider):
 
     def _read(self) -> list[tuple[str, str, str]]:
         from crm_tui.services.segments import list_segments
-        from screens.paging import rule_count
+        from screens.paging import rule_count_said
 
         app: Any = self.app
         with app.database.read() as session:
             return [
-                (one.name, one.rule, f"{rule_count(session, one.rule)} · {one.rule}")
+                (one.name, one.rule, f"{rule_count_said(session, one.rule)} · {one.rule}")
                 for one in list_segments(session=session)
             ]
 
     def _open(self, name: str, rule: str) -> None:
-        self.app.switch_mode("contacts")
+        from screens.contacts import ContactsScreen
+
         app: Any = self.app
-        app.call_after_refresh(lambda: app.screen.show_segment(name, rule))
+        app.switch_mode("contacts")
+
+        def show() -> None:  # the contacts list, under whatever is open on top of it
+            found = [s for s in app.screen_stack if isinstance(s, ContactsScreen)]
+            if found:
+                found[-1].show_segment(name, rule)
+
+        app.call_after_refresh(show)
 
     async def discover(self) -> Hits:
         for name, rule, help_text in self.segments:

@@ -40,7 +40,7 @@ from screens.contact_detail import ContactDetail
 from screens.contact_form import ContactForm
 from screens.dialogs import ConfirmDialog, ContactFilter, ContactFilterDialog, TagDialog
 from screens.interaction_form import InteractionForm
-from screens.paging import COUNT_CAP, PagedTable, rule_count
+from screens.paging import COUNT_CAP, PagedTable, rule_count_said
 from screens.rule_dialog import BuiltRule
 from screens.task_form import TaskForm
 from screens.widgets.keybar import KeyBar
@@ -324,7 +324,7 @@ class ContactsScreen(CrmScreen):
         def choices() -> tuple[list[tuple[str, int]], list[SegmentRead], list[str]]:
             with self.read() as session:
                 saved = list_segments(session=session)
-                counts = [rule_count(session, one.rule) for one in saved]
+                counts = [rule_count_said(session, one.rule) for one in saved]
                 return list_tags(session=session), saved, counts
 
         found = self.guarded(choices)
@@ -371,7 +371,6 @@ class ContactsScreen(CrmScreen):
     def _open_rule_builder(self) -> None:
         from crm_tui.services.exports import custom_keys
         from crm_tui.services.fields import list_fields
-        from screens.rule_dialog import RuleDialog
 
         def names() -> list[str]:
             with self.read() as session:
@@ -380,15 +379,21 @@ class ContactsScreen(CrmScreen):
 
         fields = self.guarded(names)
         if fields is not None:
-            dialog = RuleDialog(self.filter.rule, fields)
-            self.app.call_from_thread(self.app.push_screen, dialog, self._rule_built)
+            self.app.call_from_thread(self._push_rule_builder, fields)
+
+    def _push_rule_builder(self, fields: list[str]) -> None:
+        from screens.rule_dialog import RuleDialog
+
+        current = self.contact_query.rule  # the segment's and the rule's, as they narrow
+        self.app.push_screen(RuleDialog(current, fields), self._rule_built)
 
     def _rule_built(self, built: BuiltRule | None) -> None:
         """Apply the built rule, saved first as a segment when it was named."""
         if built is None:
             return
+        kept = replace(self.filter, segment=None)  # the tag and status chosen stay
         if not built.save_as:
-            self._filter_by(ContactFilter(rule=built.rule), None)
+            self._filter_by(replace(kept, rule=built.rule), None)
             return
         from crm_tui.services.segments import add_segment
 
@@ -400,7 +405,8 @@ class ContactsScreen(CrmScreen):
 
     def _segment_saved(self, saved: SegmentRead) -> None:
         self.notify(f"saved segment {saved.name}", timeout=3)
-        self._filter_by(ContactFilter(segment=saved.name), saved.rule)
+        kept = replace(self.filter, segment=saved.name, rule="")
+        self._filter_by(kept, saved.rule)
 
     def action_trash(self) -> None:
         self.contact_query = replace(self.contact_query, trash=not self.contact_query.trash)

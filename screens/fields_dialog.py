@@ -44,7 +44,7 @@ def report_said(report: FieldReport) -> str:
         *report.misfits[:3],
     ]
     if report.misfit_count > 3:
-        lines.append(f"… and {report.misfit_count - 3:,} more (crm fields edit lists them)")
+        lines.append(f"… and {report.misfit_count - 3:,} more (crm fields edit names 20)")
     return "\n".join(lines)
 
 

@@ -41,6 +41,17 @@ COUNT_CAP = 5_000
 EXACT_COUNT_PAUSE = 0.4
 
 
+def rule_count_said(session: Any, rule: str) -> str:
+    """``rule_count``, or that a saved rule no longer reads (a field's type changed under
+    it): one broken segment must not hide the others."""
+    from crm_tui.errors import CrmError
+
+    try:
+        return rule_count(session, rule)
+    except CrmError as error:
+        return f"its rule no longer reads: {error}"
+
+
 def rule_count(session: Any, rule: str) -> str:
     """How many contacts a rule holds, counted as far as the lists count first ("1 contact",
     "5,000+ contacts"): a segment's live count in a picker."""

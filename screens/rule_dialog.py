@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 
 from crm_tui import rules
 from crm_tui.errors import CrmError
+from crm_tui.services.segment_history import is_history_key
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.dialogs import chosen
 from screens.paging import rule_count
@@ -53,6 +54,7 @@ OPERATORS: list[tuple[str, str]] = [
     ("at most", "<="),
     ("contains", "~"),
 ]
+_OURS = {key for _, key in KEYS} | {"organization", "custom"}
 COUNT_PAUSE = 0.3  # seconds without a change before the rule is counted
 
 
@@ -126,6 +128,8 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
         value = self.query_one("#rule-value", Input).value.strip()
         key = str(chosen(self.query_one("#rule-key", Select).value) or "status")
         op = str(chosen(self.query_one("#rule-op", Select).value) or "=")
+        if key in self.fields and (key.lower() in _OURS or is_history_key(key.lower())):
+            key = f"custom.{key}"  # a field called like one of the language's keys
         text = self.query_one("#rule-text", Input)
         try:
             text.value = combined(text.value, rules.Term(key, op, value), how)

@@ -20,7 +20,7 @@ from crm_tui.services.deals import PipelineRead, StageRead
 from crm_tui.vocabulary import Outcome
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.dialogs import chosen
-from screens.text import literal, safe
+from screens.text import editable, literal
 
 
 def stage_line(stage: StageRead, number: int) -> str:
@@ -120,7 +120,12 @@ class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
         numbers = iter(range(1, len(listed) + 1))
         options.add_options(
             [
-                Option(literal(stage_line(s, next(numbers) if s.outcome == Outcome.OPEN else 0)))
+                Option(
+                    literal(
+                        stage_line(s, next(numbers) if s.outcome == Outcome.OPEN else 0),
+                        single_line=True,
+                    )
+                )
                 for s in listed
             ]
         )
@@ -137,7 +142,7 @@ class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
     def _highlighted(self) -> None:
         stage = self.stage
         if stage is not None:
-            self.query_one("#stage-name", Input).value = safe(stage.name, single_line=True)
+            self.query_one("#stage-name", Input).value = editable(stage.name)
             shown = str(stage.probability) if stage.outcome == Outcome.OPEN else ""
             self.query_one("#stage-probability", Input).value = shown
 
@@ -157,18 +162,14 @@ class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
     def _write(self, change: Callable[[Any], object], done: str) -> None:
         """Write ``change`` in a worker; say ``done`` (or why not) and read everything again."""
 
-        def run() -> None:
-            try:
-                with self.write() as session:
-                    change(session)
-            except Exception as error:  # a name taken, a stage with deals: said here
-                self.app.call_from_thread(self._say, describe_error(error))
-                return
+        def written(_: object) -> None:
             self.changed = True
-            self.app.call_from_thread(self._say, done)
+            self._say(done)
             self._load()
 
-        self.run_worker(run, thread=True, exclusive=True, group="stages-write")
+        self.write_in_worker(
+            change, written, group="stages-write", failed=lambda e: self._say(describe_error(e))
+        )
 
     def _probability(self) -> int | None:
         typed = self.query_one("#stage-probability", Input).value.strip().rstrip("%")

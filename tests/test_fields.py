@@ -318,3 +318,58 @@ def test_a_vcard_import_checks_typed_fields_too(db_url: str, tmp_path: Path) -> 
     assert code == 3 and "line 6: card 2" in err and "'maybe': write yes or no" in err, err
     code, out, _ = crm(db_url, "contacts", "show", "Sara", "--json")
     assert json.loads(out)["custom"] == {"Newsletter": "yes"}
+
+
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False))
+def test_a_stored_value_reads_back_as_itself(number: Decimal) -> None:
+    """Saving a form again must not move a value: "1.125" stays one and an eighth."""
+    for definition in (NUMBER, EUROS, RIALS):
+        try:
+            stored = definition.canonical(f"{abs(number):f}")
+        except ValidationError:  # more decimals than the currency has
+            continue
+        assert definition.canonical(stored) == stored
+
+
+def test_two_spellings_of_a_typed_field_are_refused_not_merged(db: Database) -> None:
+    with db.write() as session:
+        both = add_contact(session, "Sara", custom={"Budget": "10", "budget": "20"})
+        add_field(session=session, definition=FieldDef("Budget"))  # text: fine as it is
+        with pytest.raises(ValidationError, match="Budget is given twice"):
+            create_contact(
+                session=session,
+                data=ContactCreate(name="Ali", custom={"budget": "1", "BUDGET": "2"}),
+            )
+    with db.write() as session:
+        report = edit_field(session=session, name="Budget", kind=FieldKind.NUMBER)
+    assert report.misfits == [f"#{both} Sara: Budget is held twice ('Budget' and 'budget')"]
+    assert report.definition == FieldDef("Budget")  # kept as it was: text
+
+
+def test_an_edit_that_does_not_fit_keeps_the_field_as_it_was(db: Database) -> None:
+    with db.write() as session:
+        add_field(
+            session=session, definition=FieldDef("Size", FieldKind.CHOICE, ("Small", "Large"))
+        )
+        add_contact(session, "Sara", custom={"Size": "large"})
+        report = edit_field(session=session, name="size", choices=("Small", "Medium"))
+    assert report.kept_as_text and report.misfit_count == 1
+    assert report.definition == FieldDef("Size", FieldKind.CHOICE, ("Small", "Large"))
+    assert _matching(db, "Size:large")  # still a choice, still compared as one
+
+
+def test_bulk_set_takes_any_spelling_of_a_defined_field(db: Database) -> None:
+    from crm_tui.services import bulk
+
+    with db.write() as session:
+        ids = [add_contact(session, "Sara", custom={"budget": "7"}), add_contact(session, "Ali")]
+        add_field(session=session, definition=FieldDef("Budget", FieldKind.MONEY, currency="EUR"))
+    with db.write() as session:
+        report = bulk.run_bulk(
+            session=session, contact_ids=ids, action=bulk.SetField("budget", "1.5k EUR")
+        )
+    assert report.changed == 2
+    with db.read() as session:
+        held = [get_contact(session=session, contact_id=i).custom for i in ids]
+    assert held == [{"Budget": "1500.00"}, {"Budget": "1500.00"}]
+    assert _matching(db, "Budget:>1000EUR") == ids

@@ -241,6 +241,11 @@ async def test_the_sales_process_is_edited_from_the_pipeline(db: Database) -> No
         dialog.query_one("#stage-probability", Input).value = "55%"
         await pilot.click("#stage-save")
         await settle(pilot)
+        options.highlighted = 2  # the Persian name, filled in as stored, saved again as it is
+        await settle(pilot)
+        assert dialog.query_one("#stage-name", Input).value == "پیشنهاد قیمت"
+        await pilot.click("#stage-save")
+        await settle(pilot)
         dialog.query_one("#stage-name", Input).value = "Demo"
         dialog.query_one("#stage-probability", Input).value = "40"
         await pilot.click("#stage-add")  # after the one chosen

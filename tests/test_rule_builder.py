@@ -105,6 +105,32 @@ async def test_build_save_pick_tag_and_undo(db: Database) -> None:
         assert "interactions_90d:>=1" in str(app.screen.query_one("#help-keys").render())
 
 
+async def test_a_field_called_like_a_key_is_built_as_a_field(db: Database) -> None:
+    from textual.widgets import Input, Select
+
+    from screens.contacts import ContactsScreen
+    from screens.rule_dialog import RuleDialog
+    from tests.screens_helpers import make_app, open_screen, settle
+
+    with db.write() as session:
+        add_contact(session, "Sara", custom={"Stage": "Pilot"})
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("R")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, RuleDialog)
+        dialog.query_one("#rule-key", Select).value = "Stage"
+        dialog.query_one("#rule-value", Input).value = "pilot"
+        await pilot.click("#rule-and")
+        assert dialog.query_one("#rule-text", Input).value == "custom.Stage:pilot"
+        await pilot.click("#rule-apply")
+        await settle(pilot)
+        assert [row.name for row in app.screen.table.loaded_rows()] == ["Sara"]
+
+
 async def test_the_command_palette_offers_a_saved_segment(db: Database) -> None:
     from crm_tui.services.segments import add_segment
     from screens.commands import SegmentCommands
@@ -115,11 +141,20 @@ async def test_the_command_palette_offers_a_saved_segment(db: Database) -> None:
         add_contact(session, "Sara", tags=["vip"])
         add_contact(session, "Ali")
         add_segment(session=session, name="VIPs", rule="tag:vip")
+        add_segment(session=session, name="Big", rule="Size:>5")
+        from crm_tui.fields import FieldDef
+        from crm_tui.services.fields import add_field
+        from crm_tui.vocabulary import FieldKind
+
+        # Size becomes a choice: the saved rule no longer reads, and says so
+        add_field(session=session, definition=FieldDef("Size", FieldKind.CHOICE, ("S", "L")))
     app = make_app(db)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         provider = SegmentCommands(app.screen)
         await provider.startup()
+        broken = [hit async for hit in provider.search("big")]
+        assert broken[0].help is not None and "its rule no longer reads" in broken[0].help
         hits = [hit async for hit in provider.search("vip")]
         assert [(str(hit.text), hit.help) for hit in hits] == [
             ("Segment: VIPs", "1 contact · tag:vip")

@@ -140,11 +140,11 @@ class ImportOutcome:
 
 
 def _team(database: Callable[[], Database]) -> Directory:
-    """What names each team member, for the file's owners, and the typed custom fields
+    """What names each team member, for the file's owners, and the defined custom fields
     (see ``contact_rows.Team``)."""
     from crm_tui.io.contact_rows import Directory
-    from crm_tui.services.fields import typed_fields
+    from crm_tui.services.fields import field_defs
     from crm_tui.services.team import team_directory
 
     with database().read() as session:
-        return Directory(team_directory(session=session), typed_fields(session=session))
+        return Directory(team_directory(session=session), field_defs(session=session))

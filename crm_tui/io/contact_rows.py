@@ -21,7 +21,7 @@ from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
 from crm_tui.text import fold, full_name, strip_control, unique_folded
 from crm_tui.validation import MAX_TOUCH_DAYS, InvalidValue, normalize_email, normalize_phone
-from crm_tui.vocabulary import ContactStatus
+from crm_tui.vocabulary import ContactStatus, FieldKind
 
 MULTI_SEPARATOR = " ::: "
 _STATUSES = {status.value for status in ContactStatus}
@@ -182,7 +182,7 @@ def birthday_value(raw: str) -> date | None:
 @dataclass(frozen=True)
 class Directory:
     """What reading a file checks against that only the database knows: who is on the
-    team (``records.member_directory``) and the typed custom fields (by key)."""
+    team (``records.member_directory``) and the defined custom fields (by key)."""
 
     members: Mapping[str, int] = field(default_factory=dict)
     fields: Mapping[str, FieldDef] = field(default_factory=dict)
@@ -217,9 +217,15 @@ class Team:
             raise InvalidValue(f"{raw!r} names several team members: give a username")
         return found
 
+    def typed(self, name: str) -> bool:
+        """Whether the custom field ``name`` is defined with a type (it holds one value)."""
+        definition = self._known().fields.get(fold(name))
+        return definition is not None and definition.kind is not FieldKind.TEXT
+
     def custom(self, name: str, raw: str) -> tuple[str, str]:
-        """A custom field's name and value as stored: a typed field's as defined, its
-        value canonical (refused when it does not fit, as every way in refuses it)."""
+        """A custom field's name and value as stored: a defined field's spelled as defined,
+        a typed one's value canonical (refused when it does not fit, as every way in
+        refuses it)."""
         definition = self._known().fields.get(fold(name))
         if definition is None:
             return name, raw
@@ -344,6 +350,8 @@ class RowReader:
         name = strip_control(cells[target.label_column]).strip() or target.custom_name
         name, raw = self.team.custom(name, raw)
         before = values.custom.get(name)
+        if before and self.team.typed(name):
+            raise InvalidValue(f"{name} is given twice: a typed field holds one value")
         values.custom[name] = f"{before}{MULTI_SEPARATOR}{raw}" if before else raw
 
     def _owner(self, values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:

@@ -278,19 +278,24 @@ def _field_value(session: Session, action: SetField) -> tuple[str, str]:
         raise ValidationError("name the field", field="field")
     ((name, value),) = cleaned.items()
     if not action.value:
-        return name, ""
+        from crm_tui.services.fields import field_defs
+
+        found = field_defs(session=session).get(fold(name))
+        return (found.name if found else name), ""
     from crm_tui.services.fields import checked_custom
 
-    return name, checked_custom(session=session, custom={name: value})[name]
+    ((name, value),) = checked_custom(session=session, custom={name: value}).items()
+    return name, value  # a defined field's spelling, its value as stored
 
 
 def _field_setter(session: Session, action: SetField) -> Edit:
     name, value = _field_value(session, action)
 
     def edit(contact: Contact) -> dict[str, Any] | None:
-        if (contact.custom or {}).get(name, "") == value:
+        held = contact.custom or {}
+        if held.get(name, "") == value and all(fold(k) != fold(name) or k == name for k in held):
             return None
-        custom = {k: v for k, v in (contact.custom or {}).items() if k != name}
+        custom = {k: v for k, v in held.items() if fold(k) != fold(name)}  # one spelling
         return {"custom": {**custom, name: value} if value else custom}
 
     return edit

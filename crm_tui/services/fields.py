@@ -119,12 +119,16 @@ def edit_field(
         was.default if default is None else default,
         was.currency if currency is None else currency,
     )
-    return _define(session, row, check_definition(definition))
+    return _define(session, row, check_definition(definition), was=was)
 
 
-def _define(session: Session, row: CustomField, definition: FieldDef) -> FieldReport:
+def _define(
+    session: Session, row: CustomField, definition: FieldDef, was: FieldDef | None = None
+) -> FieldReport:
+    """Save ``definition`` when every value fits it; else keep the field as it ``was`` (a new
+    one as text), nothing converted."""
     report = _convert(session, definition)
-    kept = definition if not report.kept_as_text else FieldDef(definition.name)
+    kept = definition if not report.kept_as_text else was or FieldDef(definition.name)
     row.kind, row.choices = kept.kind.value, list(kept.choices)
     row.default_value, row.currency = kept.default, kept.currency
     row.updated_at = utcnow()
@@ -144,6 +148,7 @@ def _convert(session: Session, definition: FieldDef) -> FieldReport:
             .where(col(Contact.id) > after)
             .order_by(Contact.id)
             .limit(_CHUNK)
+            .with_for_update()  # nobody's edit lands between this read and the rewrite
         ).all()
         if not rows:
             break
@@ -153,9 +158,13 @@ def _convert(session: Session, definition: FieldDef) -> FieldReport:
     if report.misfit_count or not changes:
         return report
     for chunk in chunked(sorted(changes), 500):
-        for contact_id in chunk:
+        for contact_id in chunk:  # a value rewritten is a change: a form open on it is stale
             session.execute(
-                update(Contact).where(Contact.id == contact_id).values(custom=changes[contact_id])
+                update(Contact)
+                .where(Contact.id == contact_id)
+                .values(
+                    custom=changes[contact_id], version=Contact.version + 1, updated_at=utcnow()
+                )
             )
         search.index_contacts(session=session, ids=chunk)
     report.converted = len(changes)
@@ -170,6 +179,16 @@ def _convert_one(
     report: FieldReport,
     changes: dict[int, dict[str, str]],
 ) -> None:
+    spellings = [key for key in custom if fold(key) == definition.key]
+    if len(spellings) > 1:  # which of them is meant is the user's to say
+        report.values += 1
+        report.misfit_count += 1
+        if len(report.misfits) < MISFITS_SHOWN:
+            twice = " and ".join(repr(key) for key in spellings)
+            report.misfits.append(
+                f"#{contact_id} {name}: {definition.name} is held twice ({twice})"
+            )
+        return
     for key, value in custom.items():
         if fold(key) != definition.key:
             continue

@@ -65,7 +65,7 @@ class _Compiler:
     def __init__(self, session: Session, now: datetime, probing: bool = False) -> None:
         self.session, self.now, self.probing = session, now, probing
         self.postgres = session.get_bind().dialect.name == "postgresql"
-        self.fields: dict[str, FieldDef] | None = None  # the typed custom fields, when asked
+        self.fields: dict[str, FieldDef] | None = None  # the defined custom fields, when asked
 
     def rule(self, rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, rules.Not):
@@ -194,7 +194,7 @@ class _Compiler:
         name = definition.name if definition else term.key  # a typed field: one spelling
         key = name if self.postgres else json.dumps(name)[1:-1]
         value = col(Contact.custom)[key].as_string()
-        if definition is not None and term.value:
+        if definition is not None and definition.kind is not FieldKind.TEXT and term.value:
             return self._typed(value, definition, term)
         if term.op in ("<", ">", "<=", ">="):
             try:
@@ -208,9 +208,9 @@ class _Compiler:
 
     def _fields(self) -> dict[str, FieldDef]:
         if self.fields is None:
-            from crm_tui.services.fields import typed_fields
+            from crm_tui.services.fields import field_defs
 
-            self.fields = typed_fields(session=self.session)
+            self.fields = field_defs(session=self.session)
         return self.fields
 
     def _typed(self, value: Any, definition: FieldDef, term: Term) -> ColumnElement[bool]:
@@ -232,8 +232,8 @@ class _Compiler:
         return or_(value.is_(None), found) if term.op == "!=" else found
 
     def _ordered(self, value: Any, definition: FieldDef, op: str, wanted: str) -> Any:
-        if definition.kind is FieldKind.DATE:
-            return _compare(value, op, wanted)
+        if definition.kind is FieldKind.DATE:  # ISO days, compared character by character
+            return _compare(value.collate("C") if self.postgres else value, op, wanted)
         return _compare(self._number(value), op, float(wanted))
 
     def _number(self, value: Any) -> Any:
