@@ -101,7 +101,7 @@ def test_undoing_keeps_a_contact_edited_since(db: Database) -> None:
             expected_version=edited.version,
         )
     kept = _undo(db, report.batch_id)
-    assert len(kept) == 1 and "Ali" in kept[0] and "edited since" in kept[0]
+    assert len(kept) == 1 and "Ali" in kept[0] and "edited since the bulk action" in kept[0]
     assert [_contact(db, i).status for i in ids] == ["lead", "inactive", "customer"]
 
 

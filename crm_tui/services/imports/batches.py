@@ -151,6 +151,7 @@ class UndoReport:
     projects: int = 0
     kept: list[str] = field(default_factory=list)  # "#12 Sara Ahmadi: why", one each
     undone: bool = False  # False: none of it could be undone; nothing changed
+    batch: str = "the import"  # what the reasons call the batch ("the bulk action")
 
     @property
     def exit_code(self) -> int:
@@ -225,7 +226,7 @@ def remove_unused(*, session: Session, model: Any, ids: set[int], report: UndoRe
                 )
             ):
                 report.kept.append(
-                    f"{what} #{row_id} {name}: edited since the import (version {version})"
+                    f"{what} #{row_id} {name}: edited since {report.batch} (version {version})"
                 )
                 unused.remove(row_id)
         if unused:

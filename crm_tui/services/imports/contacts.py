@@ -702,10 +702,10 @@ def _removable_contacts(session: Session, ids: list[int], report: UndoReport) ->
         ):
             if uses.get(contact_id):
                 used = " and ".join(uses[contact_id])
-                report.kept.append(f"#{contact_id} {name}: has {used} since the import")
+                report.kept.append(f"#{contact_id} {name}: has {used} since {report.batch}")
             elif version != 1 and deleted_at is None:
                 report.kept.append(
-                    f"#{contact_id} {name}: edited since the import (version {version})"
+                    f"#{contact_id} {name}: edited since {report.batch} (version {version})"
                 )
             else:
                 removable.append(contact_id)
@@ -759,11 +759,11 @@ def _restorable_contacts(session: Session, batch_id: int, report: UndoReport) ->
             row = stored.get(change.entity_id)
             if row is None:
                 continue
-            said = f"#{row.id} {row.name} as the import left it"
+            said = f"#{row.id} {row.name} as {report.batch} left it"
             if row.deleted_at is not None:  # its state from before would take it out again
-                report.kept.append(f"{said}: in the trash since the import")
+                report.kept.append(f"{said}: in the trash since {report.batch}")
             elif row.version != (change.before or {}).get("_after"):
-                report.kept.append(f"{said}: edited since the import (version {row.version})")
+                report.kept.append(f"{said}: edited since {report.batch} (version {row.version})")
             else:
                 restorable.append(change)
     return restorable

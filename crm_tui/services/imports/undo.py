@@ -86,7 +86,7 @@ def undo_import(
         raise NotFoundError(f"no {what} #{batch_id}")  # ``kinds``: an import's, or a bulk one
     if batch.undone_at is not None:
         raise ValidationError(f"{what} #{batch_id} was already undone")
-    report = UndoReport()
+    report = UndoReport(batch="the bulk action" if batch.kind in set(BulkKind) else "the import")
     if batch.kind == BulkKind.TRASH:
         _undo_trash(session=session, batch=batch, report=report, actor_id=actor_id)
     else:

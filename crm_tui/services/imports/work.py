@@ -506,7 +506,7 @@ def undo_batch(*, session: Session, batch: ImportBatch, report: UndoReport) -> N
         ):
             named = work.named(row_id, text)
             if version != 1 and deleted_at is None:
-                report.kept.append(f"{named}: edited since the import (version {version})")
+                report.kept.append(f"{named}: edited since {report.batch} (version {version})")
             else:
                 candidates[row_id] = named
     work.keep_referred(session, candidates, report)
