@@ -14,6 +14,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -27,7 +28,7 @@ from screens.help import HelpScreen, key_lines
 from screens.interactions import LogScreen
 from screens.pipeline import PipelineScreen
 from screens.tasks import TasksScreen
-from screens.text import joiner, on_latin_layout, type_joiner
+from screens.text import joiner, on_latin_layout, safe, type_joiner
 from screens.textual_compat import style_app_first
 from screens.today import TodayScreen
 
@@ -139,6 +140,28 @@ class CrmApp(App[None]):
             self.call_from_thread(self._no_live_refresh, error)
         finally:
             watcher.close()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification shows its text exactly: the names and values in it are never
+        read as markup (a contact called "Ali [/b]" stopped the app when saved), a control
+        character is shown as a symbol, and a right-to-left name is laid out in its line.
+        ``markup`` is taken and ignored: no notification of ours is written in markup."""
+        lines = [safe(line, single_line=True) for line in message.splitlines()] or [""]
+        super().notify(
+            "\n".join(lines),
+            title=safe(title, single_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _no_live_refresh(self, error: BaseException) -> None:
         self.log.error(f"live refresh stopped: {error!r}")
