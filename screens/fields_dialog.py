@@ -32,17 +32,9 @@ def _laid_out(text: str) -> Content:
 
 def report_said(report: FieldReport) -> str:
     """What defining the field did, in a line or a few."""
-    field = report.definition
-    if not report.kept_as_text:
-        return (
-            f"{field.name} ({field.described()}): {report.values:,} values, "
-            f"{report.converted:,} rewritten"
-        )
-    lines = [
-        f"{field.name} stays text: {report.misfit_count:,} of {report.values:,} values "
-        f"are not {report.wanted.value}, so none was converted; mend them, then try again:",
-        *report.misfits[:3],
-    ]
+    if not report.not_converted:
+        return report.summary()
+    lines = [f"{report.summary()}; mend them, then try again:", *report.misfits[:3]]
     if report.misfit_count > 3:
         lines.append(f"… and {report.misfit_count - 3:,} more (crm fields edit names 20)")
     return "\n".join(lines)

@@ -109,7 +109,7 @@ def test_a_field_converts_what_contacts_hold_or_stays_text_with_a_report(db: Dat
     ids = _budgets(db)
     with db.write() as session:
         report = add_field(session=session, definition=NUMBER)
-    assert report.kept_as_text and report.definition.kind is FieldKind.TEXT
+    assert report.not_converted and report.definition.kind is FieldKind.TEXT
     assert (report.values, report.misfit_count, report.converted) == (4, 1, 0)
     assert report.misfits == [
         f"#{ids[3]} Mina: Budget: not a number: 'about 5k' (write it like 1,200.5)"
@@ -123,7 +123,7 @@ def test_a_field_converts_what_contacts_hold_or_stays_text_with_a_report(db: Dat
             expected_version=None,
         )
         report = edit_field(session=session, name="budget", kind=FieldKind.NUMBER)
-    assert not report.kept_as_text and (report.values, report.converted) == (4, 3)  # "5000" kept
+    assert not report.not_converted and (report.values, report.converted) == (4, 3)  # "5000" kept
     with db.read() as session:
         held = [get_contact(session=session, contact_id=i).custom for i in ids]
     assert held == [
@@ -353,7 +353,7 @@ def test_an_edit_that_does_not_fit_keeps_the_field_as_it_was(db: Database) -> No
         )
         add_contact(session, "Sara", custom={"Size": "large"})
         report = edit_field(session=session, name="size", choices=("Small", "Medium"))
-    assert report.kept_as_text and report.misfit_count == 1
+    assert report.not_converted and report.misfit_count == 1
     assert report.definition == FieldDef("Size", FieldKind.CHOICE, ("Small", "Large"))
     assert _matching(db, "Size:large")  # still a choice, still compared as one
 

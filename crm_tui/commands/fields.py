@@ -90,7 +90,7 @@ def add(
     cli = state(ctx)
     with cli.write() as session:
         report = add_field(session=session, definition=definition)
-    _said(f"defined {report.definition.name}", report)
+    _said("defined", report)
 
 
 @app.command()
@@ -115,16 +115,13 @@ def edit(
             default=default,
             currency=currency,
         )
-    _said(f"changed {report.definition.name}", report)
+    _said("changed", report)
 
 
 def _said(done: str, report: FieldReport) -> None:
     """The field as defined, what became of its values; misfits on stderr, exit 3."""
-    if report.kept_as_text:
-        echo(
-            f"{done} as text: {report.misfit_count:,} of {report.values:,} values are not "
-            f"{report.wanted.value}, so none was converted"
-        )
+    if report.not_converted:
+        echo(report.summary())
         for misfit in report.misfits:
             warn(misfit)
         if report.misfit_count > len(report.misfits):
@@ -132,7 +129,4 @@ def _said(done: str, report: FieldReport) -> None:
         name, wanted = report.definition.name, report.wanted.value
         warn(f"mend them, then: crm fields edit {name!r} --type {wanted}")
         raise typer.Exit(3)
-    echo(
-        f"{done} ({report.definition.described()}): {report.values:,} values, "
-        f"{report.converted:,} rewritten as {report.definition.kind.value}"
-    )
+    echo(f"{done} {report.summary()}")

@@ -37,11 +37,26 @@ class FieldReport:
     converted: int = 0  # values rewritten in the type's canonical text
     misfits: list[str] = field(default_factory=list)  # '#12 Sara: "about 5k" (why)', a few
     misfit_count: int = 0
-    wanted: FieldKind = FieldKind.TEXT  # the type asked for (kept as text when misfits)
+    wanted: FieldKind = FieldKind.TEXT  # the type asked for
 
     @property
-    def kept_as_text(self) -> bool:
+    def not_converted(self) -> bool:
+        """Some values did not fit: none was converted, the field stays as it was (a new
+        one: text)."""
         return self.misfit_count > 0
+
+    def summary(self) -> str:
+        """What the field is now and what became of its values, in one line."""
+        field, wanted = self.definition, self.wanted.value
+        if self.not_converted:
+            return (
+                f"{field.name} stays {field.described()}: {self.misfit_count:,} of "
+                f"{self.values:,} values are not {wanted}, so none was converted"
+            )
+        return (
+            f"{field.name} ({field.described()}): {self.values:,} values, "
+            f"{self.converted:,} rewritten as {field.kind.value}"
+        )
 
 
 def _read(row: CustomField) -> FieldDef:
@@ -128,7 +143,7 @@ def _define(
     """Save ``definition`` when every value fits it; else keep the field as it ``was`` (a new
     one as text), nothing converted."""
     report = _convert(session, definition)
-    kept = definition if not report.kept_as_text else was or FieldDef(definition.name)
+    kept = definition if not report.not_converted else was or FieldDef(definition.name)
     row.kind, row.choices = kept.kind.value, list(kept.choices)
     row.default_value, row.currency = kept.default, kept.currency
     row.updated_at = utcnow()
