@@ -2,8 +2,9 @@
 
 The exports' columns, a merge's choices, an import's update, the snapshots an undo compares
 and the way ``crm contacts show`` and the app's detail pane list a contact all come from
-``CONTACT``; tests/test_entities.py walks it through each of those paths, so a field added
-here either shows up everywhere or makes a test fail.
+``CONTACT`` (``crm deals show`` and a deal's edit form from ``DEAL``); tests/test_entities.py
+walks each through those paths, so a field added here either shows up everywhere or makes a
+test fail (the interaction pane is written by hand, and walked there too).
 
 Plain data with no database or pydantic behind it: an import's reading process (which
 never loads SQLAlchemy) uses it too.
@@ -68,7 +69,8 @@ class Field:
     ``column``: the entity table's column (None: kept in a table of its own);
     ``csv``: the CSV and JSON export's column (None: not exported there);
     ``label``: as people read it, in ``show`` and the detail pane;
-    ``shown``: listed there (False: shown in the heading instead, as a part of the name);
+    ``shown``: listed there (False: shown in another's place: the heading, as the name or
+    a part of it, or beside the value it is the unit of: a currency);
     ``imported``: an import's rows carry it, and an update takes it from them;
     ``searched``: where a search finds it (see ``Searched``);
     ``read``: the read model's attribute, where it is not the rule of ``read_as``;
@@ -251,9 +253,9 @@ TASK = Entity(
 DEAL = Entity(
     "deal",
     (
-        Field("title", "Title"),
+        Field("title", "Title", shown=False),
         Field("value_minor", "Value", Kind.MONEY, csv="value"),
-        Field("currency", "Currency", Kind.CHOICE),
+        Field("currency", "Currency", Kind.CHOICE, shown=False),
         Field("pipeline_id", "Pipeline", Kind.LISTED, csv="pipeline", read="pipeline"),
         Field("stage_id", "Stage", Kind.LISTED, csv="stage", read="stage"),
         Field("probability", "Probability", Kind.PERCENT),

@@ -53,21 +53,9 @@ FIELDS = {field.name for field in EDITED}
 
 def deal_values(deal: DealRead) -> dict[str, Any]:
     """A deal's fields as the form's ``values()`` names them."""
-    return {
-        "title": deal.title,
-        "value_minor": deal.value_minor,
-        "currency": deal.currency,
-        "stage_id": deal.stage_id,
-        "probability": deal.probability,
-        "expected_close": deal.expected_close,
-        "contact_id": deal.contact_id,
-        "organization": deal.organization or "",
-        "owner_id": deal.owner_id,
-        "source": deal.source,
-        "tags": deal.tags,
-        "custom": deal.custom,
-        "notes": deal.notes,
-    }
+    values = {field.name: getattr(deal, field.name) for field in EDITED}
+    values["organization"] = deal.organization or ""  # a field holds text, never None
+    return values
 
 
 def _amount_text(deal: DealRead | None) -> str:

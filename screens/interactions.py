@@ -84,6 +84,9 @@ def interaction_content(
         parts += ["\n", ("Mood     ", "$text-muted"), item.sentiment]
     if item.author:
         parts += ["\n", ("By       ", "$text-muted"), safe(item.author, single_line=True)]
+    if item.deal_id is not None:
+        deal = f"{display.ident(item.deal_id)} {item.deal or ''}".strip()
+        parts += ["\n", ("Deal     ", "$text-muted"), flowing(deal, width, taken=len("Deal     "))]
     if item.complaint:
         if item.resolved_at:
             who = f" by {item.resolved_by}" if item.resolved_by else ""

@@ -132,6 +132,63 @@ def test_every_field_shows_in_show_and_in_the_detail_pane(db: Database, db_url: 
             assert declared.label in shown.output and declared.label in pane, declared.name
 
 
+def test_every_deal_field_shows_in_deals_show(db: Database, db_url: str) -> None:
+    from crm_tui.entities import DEAL
+    from crm_tui.schemas import DealCreate
+    from crm_tui.services import deals
+
+    with db.write() as session:
+        member = add_member(session=session, name=MEMBER).id
+        client = create_contact(session=session, data=ContactCreate(name="Leila Rahimi")).id
+        data = DealCreate(
+            title="قرارداد پشتیبانی",
+            value_minor=120_050,
+            currency="EUR",
+            contact_id=client,
+            organization="شرکت نوآوران",
+            probability=35,
+            expected_close=date(2027, 3, 14),
+            owner_id=member,
+            source="نمایشگاه",
+            notes="first line of notes\nsecond خط",
+            custom={"Region": "شمال"},
+            tags=["vip", "مشتری"],
+        )
+        deal_id = deals.create_deal(session=session, data=data).id
+        reason = deals.lost_reasons(session=session)[0]
+        deal = deals.lose_deal(session=session, deal_id=deal_id, reason=reason)
+    shown = CliRunner().invoke(
+        cli_app, ["--db", db_url, "deals", "show", str(deal_id)], env={"CRM_BIDI": "terminal"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert deal.closed_at is not None
+    texts = {  # what a person must read for each field (independent of crm_tui.shown)
+        "title": ["قرارداد پشتیبانی"],
+        "value_minor": ["1,200.50"],
+        "currency": ["EUR"],
+        "pipeline_id": [deal.pipeline],
+        "stage_id": [deal.stage],
+        "probability": [f"{deal.probability}%"],
+        "expected_close": ["2027-03-14"],
+        "contact_id": ["Leila Rahimi", f"#{client}"],
+        "organization": ["شرکت نوآوران"],
+        "owner_id": [MEMBER],
+        "source": ["نمایشگاه"],
+        "tags": ["vip", "مشتری"],
+        "custom": ["Region", "شمال"],
+        "created_at": [deal.created_at.astimezone().strftime("%Y-%m-%d")],
+        "closed_at": [deal.closed_at.astimezone().strftime("%Y-%m-%d")],
+        "lost_reason_id": [reason],
+        "notes": ["first line of notes", "second خط"],
+    }
+    assert set(texts) == {declared.name for declared in DEAL.fields}
+    for declared in DEAL.fields:
+        for text in texts[declared.name]:
+            assert text in shown.output, (declared.name, text)
+        if declared.shown and declared.kind is not Kind.CUSTOM:
+            assert f"{declared.label}: " in shown.output, declared.name
+
+
 def _csv_rows(database: Database, team: Database) -> list[Any]:
     """The CSV export of ``database`` read as an import into ``team``'s database would."""
     with team.read() as session:
@@ -356,6 +413,45 @@ def _work_file(
 
 def _work_value(item: Any, declared: Field) -> Any:
     return getattr(item, declared.read_as)
+
+
+def test_every_interaction_field_shows_in_the_detail_pane(db: Database) -> None:
+    from crm_tui.schemas import DealCreate
+    from crm_tui.services import deals
+    from crm_tui.services.interactions import create_interaction
+    from screens.interactions import interaction_content
+
+    with db.write() as session:
+        contact = create_contact(session=session, data=ContactCreate(name="Leila Rahimi")).id
+        member = add_member(session=session, name=MEMBER).id
+        deal = deals.create_deal(
+            session=session, data=DealCreate(title="پروژه سبز", currency="EUR")
+        ).id
+        values = _work_values(session, INTERACTION, contact, member, deal)
+        made = create_interaction(
+            session=session, data=InteractionCreate(**values), actor_id=member
+        )
+        item = resolve_complaint(session=session, interaction_id=made.id, actor_id=member)
+    pane = interaction_content(item).plain
+    assert item.resolved_at is not None
+    texts = {  # what a person must read for each field (independent of the pane's code)
+        "contact_ids": ["Leila Rahimi"],
+        "occurred_at": [item.occurred_at.astimezone().strftime("%Y-%m-%d")],
+        "channel": ["call"],
+        "direction": ["they reached out"],
+        "subject": ["تماس درباره قرارداد"],
+        "body": ["first line", "خط دوم"],
+        "sentiment": ["negative"],
+        "complaint": ["Complaint resolved"],
+        "resolved_at": [item.resolved_at.astimezone().strftime("%Y-%m-%d")],
+        "deal_id": [f"#{deal} پروژه سبز"],
+        "author_id": [MEMBER],
+    }
+    assert set(texts) == {declared.name for declared in INTERACTION.fields}
+    for declared in INTERACTION.fields:
+        for text in texts[declared.name]:
+            assert text in pane, (declared.name, text)
+    assert any(line.startswith("Deal ") for line in pane.splitlines())
 
 
 @pytest.mark.parametrize("entity", [INTERACTION, TASK], ids=lambda e: e.name)

@@ -125,8 +125,10 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
 
     The timeline holds the newest 100."""
     from crm_tui import display
+    from crm_tui.entities import DEAL
     from crm_tui.services.deals import get_deal, stage_history
     from crm_tui.services.timeline import deal_timeline
+    from crm_tui.shown import deal_lines, long_texts
 
     with state(ctx).read() as session:
         deal = get_deal(session=session, deal_id=deal_id)
@@ -144,22 +146,8 @@ def show(ctx: typer.Context, deal_id: int = IdArgument, as_json: bool = JsonOpti
             }
         )
         return
-    facts = [
-        ("Value", _value(deal)),
-        ("Stage", f"{deal.stage} ({deal.pipeline})"),
-        ("Probability", display.number(deal.probability) + "%"),
-        ("Expected close", display.day(deal.expected_close) or ""),
-        ("Contact", deal.contact_name or ""),
-        ("Organization", deal.organization or ""),
-        ("Owner", deal.owner or ""),
-        ("Source", deal.source),
-        ("Tags", ", ".join(deal.tags)),
-        *sorted(deal.custom.items()),
-        ("Lost because", deal.lost_reason or ""),
-        ("Notes", deal.notes),
-    ]
     echo(f"{display.ident(deal.id)} {deal.title}")
-    for label, value in facts:
+    for label, value in [*deal_lines(deal), *long_texts(deal, DEAL)]:
         if value:
             echo(f"  {label}: {value}")
     echo("  Stages:")
