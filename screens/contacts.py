@@ -31,7 +31,7 @@ from crm_tui.services.bulk import Action, BulkReport
 from crm_tui.services.contacts import ContactQuery, ContactSort
 from crm_tui.services.imports import UndoReport
 from crm_tui.services.segments import SegmentRead
-from crm_tui.services.tags import list_tags, tag_contacts, untag_contacts
+from crm_tui.services.tags import list_tags
 from crm_tui.services.timeline import contact_timeline
 from crm_tui.text import for_terminal
 from screens.base import CrmScreen, plural
@@ -507,14 +507,10 @@ class ContactsScreen(CrmScreen):
         self._apply_tag([row.id for row in rows], answer.lstrip("-+").strip(), remove)
 
     def _apply_tag(self, ids: list[int], tag: str, remove: bool) -> None:
-        action, verb = (untag_contacts, "untagged") if remove else (tag_contacts, "tagged")
-        self.write_in_worker(
-            lambda session: action(
-                session=session, contact_ids=ids, tag=tag, actor_id=self.actor_id
-            ),
-            lambda count: self._wrote(f"{verb} {plural(count, 'contact')} {tag!r}"),
-            group="contacts-write",
-        )
+        """One bulk batch like ``b``'s, so that ctrl+z undoes it too."""
+        from crm_tui.services.bulk import Tag
+
+        self._run_bulk(Tag(tag, remove=remove), ids, "tagged in the contacts list")
 
     # -- bulk actions ------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from crm_tui.db import Database
 from crm_tui.errors import AmbiguousError, ConflictError, FieldErrors, NotFoundError
 from crm_tui.schemas import ContactCreate, ContactUpdate
 from crm_tui.services import contacts as svc
+from crm_tui.services.bulk import Tag, run_bulk
 from crm_tui.services.contacts import ContactQuery, ContactSort
-from crm_tui.services.tags import tag_contacts, untag_contacts
 from tests.conftest import add_contact
 from tests.databases import BACKEND
 
@@ -195,10 +195,11 @@ def test_filters_by_tag_and_status(crowd: Session) -> None:
 
 
 def test_bulk_tag_and_untag(crowd: Session) -> None:
-    assert tag_contacts(session=crowd, contact_ids=[1, 2, 3], tag="event") == 3
-    assert tag_contacts(session=crowd, contact_ids=[1, 2], tag="Event") == 0
+    assert run_bulk(session=crowd, contact_ids=[1, 2, 3], action=Tag("event")).changed == 3
+    assert run_bulk(session=crowd, contact_ids=[1, 2], action=Tag("Event")).changed == 0
     assert svc.get_contact(session=crowd, contact_id=2).tags == ["event"]
-    assert untag_contacts(session=crowd, contact_ids=[1, 2], tag="EVENT") == 2
+    untag = Tag("EVENT", remove=True)
+    assert run_bulk(session=crowd, contact_ids=[1, 2], action=untag).changed == 2
     found = svc.list_contacts(session=crowd, query=ContactQuery(search="event")).rows
     assert [r.id for r in found] == [3]
 

@@ -266,6 +266,15 @@ async def test_select_many_and_tag_them(db: Database) -> None:
         assert not _table(app).selected
         rows = {row.name: row.tags for row in _table(app).loaded_rows()}
         assert rows["Ali"] == ["newsletter"] and rows["Bea"] == []
+        # One bulk batch like b's: ctrl+z takes the tag back off.
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == "Undo bulk action #1 (tag, 2 contacts)?"
+        await pilot.press("y")
+        await settle(pilot)
+        with db.read() as session:
+            assert list_contacts(session=session, query=ContactQuery(tag="newsletter")).rows == []
 
 
 async def test_dialogs_fit_an_80_column_terminal(demo_db: Database) -> None:

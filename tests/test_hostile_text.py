@@ -164,9 +164,12 @@ def test_tags_given_to_the_tag_command_are_cleaned(db_url: str) -> None:
     from tests.test_cli import crm
 
     assert crm(db_url, "contacts", "add", "Sara")[0] == 0
-    assert crm(db_url, "contacts", "tag", "vip\x1b]52;c;aGk=\x07\u202e", "1")[0] == 0
+    code, said, _ = crm(db_url, "contacts", "tag", "vip\x1b]52;c;aGk=\x07\u202e", "1")
+    assert code == 0 and "\x1b" not in said and "\u202e" not in said
+    code, said, _ = crm(db_url, "bulk", "tag", "new\x1b[31m\u202e", "1", "--yes")
+    assert code == 0 and "\x1b" not in said and "\u202e" not in said
     _, out, _ = crm(db_url, "contacts", "show", "1", "--json")
-    assert json.loads(out)["tags"] == ["vip]52;c;aGk="]
+    assert json.loads(out)["tags"] == ["new[31m", "vip]52;c;aGk="]
 
 
 def test_a_csv_import_cleans_every_cell(db_url: str, tmp_path: Path) -> None:

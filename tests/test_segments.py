@@ -382,8 +382,12 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     )
     assert [row["name"] for row in listed] == ["Sara"]
     assert crm(db_url, "contacts", "tag", "call-back", "--segment", "Tehran customers")[1] == (
-        "tagged 1 contact\n"
+        "tagged 1 contact 'call-back' (batch #1: crm bulk undo 1)\n"
     )
+    batches = json.loads(crm(db_url, "bulk", "list", "--json")[1])
+    assert [(b["id"], b["kind"], b["source"]) for b in batches] == [
+        (1, "bulk-tag", "segment Tehran customers")
+    ]
     code, out, _ = crm(db_url, "segments", "edit", "Tehran customers", "--rule", "City:tehran")
     assert (code, out) == (0, "segment Tehran customers: City:tehran\n")
     segments = json.loads(crm(db_url, "segments", "list", "--json")[1])

@@ -35,7 +35,7 @@ RuleOpt = typer.Option(None, "--rule", metavar="RULE", help='Those a rule holds 
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask (needed when not at a terminal).")
 
 
-def _chosen(
+def chosen_contacts(
     ctx: typer.Context, refs: list[str] | None, segment: str | None, rule: str | None
 ) -> tuple[list[int], str]:
     """The ids of the contacts named, and those of the segment and the rule; and how they
@@ -55,7 +55,7 @@ def _chosen(
     return list(dict.fromkeys(ids)), ", ".join(part for part in said if part)
 
 
-def _run(
+def run_action(
     ctx: typer.Context,
     action: Action,
     chosen: tuple[list[int], str],
@@ -117,7 +117,7 @@ def tag_(
     """Tag the contacts (a new tag is made)."""
     from crm_tui.services.bulk import Tag
 
-    _run(ctx, Tag(tag), _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, Tag(tag), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -133,7 +133,13 @@ def untag(
     """Take a tag off the contacts."""
     from crm_tui.services.bulk import Tag
 
-    _run(ctx, Tag(tag, remove=True), _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(
+        ctx,
+        Tag(tag, remove=True),
+        chosen_contacts(ctx, refs, segment, rule),
+        yes=yes,
+        as_json=as_json,
+    )
 
 
 @app.command()
@@ -156,7 +162,7 @@ def status(
         known = ", ".join(one.value for one in ContactStatus)
         raise typer.BadParameter(f"choose one of {known}", param_hint="STATUS") from None
     action = SetStatus(chosen)
-    _run(ctx, action, _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -173,7 +179,7 @@ def owner(
     from crm_tui.services.bulk import SetOwner
 
     action = SetOwner("" if member.strip() == "-" else member)
-    _run(ctx, action, _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command("set")
@@ -193,7 +199,7 @@ def set_(
     if not equals or not name.strip():
         raise typer.BadParameter("write NAME=VALUE, e.g. City=Tehran", param_hint="NAME=VALUE")
     action = SetField(name.strip(), value.strip())
-    _run(ctx, action, _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -217,7 +223,7 @@ def log(
     except DateError as error:
         raise typer.BadParameter(str(error), param_hint="--when") from None
     action = Log.of(text, channel=channel, when=occurred)
-    _run(ctx, action, _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -243,7 +249,9 @@ def task(
     data = TaskCreate.build(
         title=title, due_date=a_day(due, "--due"), assignee_id=assignee_id, priority=priority
     )
-    _run(ctx, NewTask(data), _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(
+        ctx, NewTask(data), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json
+    )
 
 
 @app.command()
@@ -258,7 +266,7 @@ def trash(
     """Move the contacts to the trash."""
     from crm_tui.services.bulk import Trash
 
-    _run(ctx, Trash(), _chosen(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, Trash(), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
 
 
 @app.command("list")

@@ -479,22 +479,16 @@ def tag_(
     remove: bool = typer.Option(False, "--remove", help="Take the tag off instead."),
     segment: str | None = SegmentOpt,
 ) -> None:
-    """Tag (or untag) contacts: those named, or a whole segment's."""
-    from crm_tui.services.contacts import ContactQuery, contact_ids_matching, resolve_contact
-    from crm_tui.services.tags import tag_contacts, untag_contacts
+    """Tag (or untag) contacts: those named, or a whole segment's.
+
+    Unlike crm bulk tag it does not ask; it is one batch all the same (crm bulk undo)."""
+    from crm_tui.commands.bulk import chosen_contacts, run_action
+    from crm_tui.services.bulk import Tag
 
     if not refs and segment is None:
         raise typer.BadParameter("name the contacts, or give --segment", param_hint="REFS")
-    cli = state(ctx)
-    with cli.write() as session:
-        ids = [resolve_contact(session=session, ref=ref).id for ref in refs or []]
-        if segment is not None:
-            query = ContactQuery(rule=segment_rule(session, segment, None))
-            ids += contact_ids_matching(session=session, query=query)
-        ids = list(dict.fromkeys(ids))
-        action = untag_contacts if remove else tag_contacts
-        count = action(session=session, contact_ids=ids, tag=tag, actor_id=cli.actor_id(session))
-    echo(f"{'untagged' if remove else 'tagged'} {plural(count, 'contact')}")
+    chosen = chosen_contacts(ctx, refs, segment, None)
+    run_action(ctx, Tag(tag, remove=remove), chosen, yes=True, as_json=False)
 
 
 @app.command()

@@ -29,7 +29,7 @@ from crm_tui.search import index as search
 from crm_tui.services.common import bulk_insert, chunked, touch, utcnow
 from crm_tui.services.imports.batches import CHUNK, record_created
 from crm_tui.services.snapshots import contact_states
-from crm_tui.text import fold, plural
+from crm_tui.text import clean_line, fold, plural
 from crm_tui.vocabulary import BulkKind, ContactStatus
 
 Progress = Callable[[int, int], None]  # contacts done, of how many
@@ -183,7 +183,7 @@ def _tag_name(session: Session, typed: str) -> str:
     from crm_tui.models import Tag as TagRow
     from crm_tui.services.tags import tag_id
 
-    name = typed.strip()
+    name = clean_line(typed)  # hostile bytes never reach a stored tag
     if not name or "," in name:
         raise ValidationError("type one tag (no comma)", field="tag")
     found = tag_id(session=session, name=name)
