@@ -7,9 +7,12 @@ from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 from textual.dom import DOMNode
+from textual.markup import escape
 
 from screens.base import describe_error
+from screens.text import safe
 
 
 class CrmCommands(Provider):
@@ -78,7 +81,7 @@ class SegmentCommands(Provider):
         app: Any = self.app
         with app.database.read() as session:
             return [
-                (one.name, one.rule, f"{rule_count_said(session, one.rule)} · {one.rule}")
+                (one.name, one.rule, _help(f"{rule_count_said(session, one.rule)} · {one.rule}"))
                 for one in list_segments(session=session)
             ]
 
@@ -97,7 +100,10 @@ class SegmentCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, rule, help_text in self.segments:
-            yield DiscoveryHit(f"Segment: {name}", partial(self._open, name, rule), help=help_text)
+            shown = f"Segment: {name}"
+            yield DiscoveryHit(
+                _literal(shown), partial(self._open, name, rule), text=shown, help=help_text
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -105,6 +111,19 @@ class SegmentCommands(Provider):
             shown = f"Segment: {name}"
             score = matcher.match(shown)
             if score > 0:
+                # Highlighted in logical order, or laid out (right to left) and not.
+                plain = "[" not in shown and safe(shown, single_line=True) == shown
+                display = matcher.highlight(shown) if plain else _literal(shown)
                 yield Hit(
-                    score, matcher.highlight(shown), partial(self._open, name, rule), help=help_text
+                    score, display, partial(self._open, name, rule), text=shown, help=help_text
                 )
+
+
+def _help(text: str) -> str:
+    """A hit's help, which the palette reads as markup: escaped, laid out."""
+    return escape(safe(text, single_line=True))
+
+
+def _literal(text: str) -> Content:
+    """User data for the palette: never markup, laid out like every line crm shows."""
+    return Content(safe(text, single_line=True))

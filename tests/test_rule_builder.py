@@ -164,3 +164,34 @@ async def test_the_command_palette_offers_a_saved_segment(db: Database) -> None:
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
         assert [row.name for row in screen.table.loaded_rows()] == ["Sara"]
+
+
+async def test_a_segment_shows_in_the_palette_as_written(db: Database) -> None:
+    """A name or rule with markup in it was read as markup by the palette (a "[/b]" stopped
+    the app); a Persian name is laid out like every line crm shows."""
+    from textual.command import CommandList, CommandPalette
+
+    from crm_tui import bidi
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from crm_tui.services.segments import add_segment
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import settle
+
+    with db.write() as session:
+        add_contact(session, "Sara", tags=["[x]"])
+        add_segment(session=session, name="[/b]مشتریان ویژه", rule='tag:"[x]"')
+    settings = Settings(user="tester", bidi="app")
+    app = CrmApp(database=db, settings=settings, today=FIXED_TODAY, watch_changes=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"segment")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        listed = app.screen.query_one(CommandList)
+        texts = [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+        assert bidi.laying_out()
+        laid = bidi.layout("Segment: [/b]مشتریان ویژه")
+        assert any(laid in text and "tag:[x]" in text for text in texts), texts
