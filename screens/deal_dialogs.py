@@ -21,7 +21,7 @@ from crm_tui.text import clean_line
 from screens.base import DialogStyles
 from screens.contact_picker import ContactPicker
 from screens.dialogs import QUESTION_WIDTH, FilterDialog, chosen
-from screens.text import flowing, safe
+from screens.text import choices, flowing, literal
 
 
 class LostReasonDialog(DialogStyles, ModalScreen[str | None]):
@@ -39,7 +39,7 @@ class LostReasonDialog(DialogStyles, ModalScreen[str | None]):
             yield Static(Content(flowing(question, QUESTION_WIDTH)), classes="dialog-title")
             yield OptionList(
                 *(
-                    Option(safe(name, single_line=True), id=str(i))
+                    Option(literal(name, single_line=True), id=str(i))
                     for i, name in enumerate(self.reasons)
                 ),
                 id="lost-reasons",
@@ -81,7 +81,7 @@ class DealFilterDialog(FilterDialog[DealFilter]):
             yield Static("Show deals of…", classes="dialog-title")
             yield Label("Pipeline", classes="field-label")
             yield Select(
-                [(p.name, p.id) for p in self.pipelines],
+                choices((p.name, p.id) for p in self.pipelines),
                 prompt="the default pipeline",
                 value=self.current.pipeline_id or Select.NULL,
                 id="f-pipeline",
@@ -89,7 +89,7 @@ class DealFilterDialog(FilterDialog[DealFilter]):
             )
             yield Label("Owner", classes="field-label")
             yield Select(
-                [(m.name, m.id) for m in self.members],
+                choices((m.name, m.id) for m in self.members),
                 prompt="anyone",
                 value=self.current.owner_id or Select.NULL,
                 id="f-owner",

@@ -33,7 +33,7 @@ from screens.forms import (
     pair_problems,
     save_failed,
 )
-from screens.text import editable
+from screens.text import choices, editable
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -184,7 +184,7 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
     def _fill_stages(self, stages: list[StageRead]) -> None:
         stage = self.query_one("#f-stage_id", Select)
         offered = [s for s in stages if s.outcome != Outcome.LOST or s.id == self.stage_id]
-        stage.set_options([(s.name, s.id) for s in offered])
+        stage.set_options(choices((s.name, s.id) for s in offered))
         first_open = next((s.id for s in offered), None)
         stage.value = self.stage_id if self.stage_id in {s.id for s in offered} else first_open
 
@@ -194,7 +194,7 @@ class DealForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[DealRead | 
         deal = self.shown
         if deal and deal.owner_id and deal.owner_id not in {m.id for m in members}:
             options.append((f"{deal.owner} (deactivated)", deal.owner_id))
-        owner.set_options(options)
+        owner.set_options(choices(options))
         default = deal.owner_id if deal else self.actor_id
         if default in {value for _, value in options}:
             owner.value = default

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.button import ButtonVariant
 
 from screens.base import DialogStyles, plural
-from screens.text import editable, flowing, literal
+from screens.text import choices, editable, flowing, literal
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 ResultT = TypeVar("ResultT")
@@ -145,7 +145,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
         self.tag, self.status = shown.tag, shown.status
 
     def compose(self) -> ComposeResult:
-        tag_options = [(f"{name} ({count:,})", name) for name, count in self.tags]
+        tag_options = choices((f"{name} ({count:,})", name) for name, count in self.tags)
         with Vertical(classes="dialog"):
             yield Static("Filter contacts", classes="dialog-title")
             yield Label("Tag")

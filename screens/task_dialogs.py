@@ -28,7 +28,7 @@ from crm_tui.services.templates import (
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.contact_picker import ContactPicker
 from screens.dialogs import FilterDialog, QuestionDialog, chosen
-from screens.text import editable, literal
+from screens.text import choices, editable, literal
 
 
 class PushDialog(QuestionDialog[bool | None]):
@@ -82,7 +82,7 @@ class BoardFilterDialog(FilterDialog[BoardFilter]):
             yield Static("Show tasks of…", classes="dialog-title")
             yield Label("Project", classes="field-label")
             yield Select(
-                [(p.name, p.id) for p in self.projects],
+                choices((p.name, p.id) for p in self.projects),
                 prompt="any project",
                 value=self.current.project_id or Select.NULL,
                 id="f-project",
@@ -90,7 +90,7 @@ class BoardFilterDialog(FilterDialog[BoardFilter]):
             )
             yield Label("Assignee", classes="field-label")
             yield Select(
-                [(m.name, m.id) for m in self.members],
+                choices((m.name, m.id) for m in self.members),
                 prompt="anyone",
                 value=self.current.assignee_id or Select.NULL,
                 id="f-assignee",
@@ -133,7 +133,7 @@ class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead]
             yield Static("Apply a workflow template", classes="dialog-title")
             yield Label("Template", classes="field-label")
             yield Select(
-                [(t.name, t.id) for t in self.templates],
+                choices((t.name, t.id) for t in self.templates),
                 allow_blank=False,
                 id="f-template",
                 compact=True,
@@ -150,7 +150,7 @@ class ApplyTemplateDialog(DialogStyles, UsesDatabase, ModalScreen[list[TaskRead]
                 with Vertical(classes="field"):
                     yield Label("Assignee", classes="field-label")
                     yield Select(
-                        [(m.name, m.id) for m in self.members],
+                        choices((m.name, m.id) for m in self.members),
                         prompt="nobody",
                         id="f-assignee",
                         compact=True,
@@ -300,7 +300,7 @@ class TemplateEditor(DialogStyles, UsesDatabase, ModalScreen[TemplateRead | None
         with Vertical(classes="dialog form-dialog"):
             yield Static("Workflow templates", classes="dialog-title")
             yield Select(
-                [(t.name, t.id) for t in self.templates] + [("+ new template", 0)],
+                choices([(t.name, t.id) for t in self.templates] + [("+ new template", 0)]),
                 value=first.id if first else 0,
                 allow_blank=False,
                 id="f-which",

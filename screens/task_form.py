@@ -32,7 +32,7 @@ from screens.forms import (
     input_value,
     save_failed,
 )
-from screens.text import editable
+from screens.text import choices, editable
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -245,12 +245,14 @@ class TaskForm(DialogStyles, DiscardGuard, UsesDatabase, ModalScreen[TaskRead | 
         if task and task.assignee_id and task.assignee_id not in {m.id for m in members}:
             # Someone who has left keeps this task until it is given to someone else.
             options.append((f"{task.assignee} (deactivated)", task.assignee_id))
-        assignee.set_options(options)
+        assignee.set_options(choices(options))
         default = task.assignee_id if task else self.actor_id
         if default in {value for _, value in options}:
             assignee.value = default
         project = self.query_one("#f-project", Select)
-        project.set_options([(p.name, p.id) for p in projects] + [("+ new project…", NEW_PROJECT)])
+        project.set_options(
+            choices([(p.name, p.id) for p in projects] + [("+ new project…", NEW_PROJECT)])
+        )
         if self.project_id in {p.id for p in projects}:
             project.value = self.project_id
         self.remember_values()  # the form as filled in: what escape compares with

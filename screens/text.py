@@ -7,6 +7,8 @@ hostile); every widget shows user data through these helpers.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
+from typing import TypeVar
 
 from rich.cells import cell_len
 from textual import events
@@ -16,6 +18,8 @@ from textual.widgets import Input, TextArea
 
 from crm_tui import bidi
 from crm_tui.text import for_terminal, strip_control
+
+T = TypeVar("T")
 
 
 def safe(value: str | None, *, single_line: bool = False) -> str:
@@ -67,6 +71,12 @@ def literal(value: str | None, *, single_line: bool = False, style: str = "") ->
     """A Textual ``Content`` that shows ``value`` exactly (never parsed as markup)."""
     content = Content(safe(value, single_line=single_line))
     return content.stylize(style) if style else content
+
+
+def choices(pairs: Iterable[tuple[str, T]]) -> list[tuple[Content, T]]:
+    """A Select's options whose labels are user data (names, tags, stages): a Select reads
+    a str label as markup, so each is ``literal``, one line."""
+    return [(literal(label, single_line=True), value) for label, value in pairs]
 
 
 # Persian writes the zero-width non-joiner in most sentences (می‌خواهم, پیش‌نویس); Textual's

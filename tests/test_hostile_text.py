@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from crm_tui.commands.common import json_safe, json_safe_bytes
 from crm_tui.commands.terminal import GuardedStream
-from crm_tui.db import open_database
+from crm_tui.db import Database, open_database
 from crm_tui.schemas import ContactCreate, InteractionCreate, TaskCreate
 from crm_tui.text import clean_line, for_terminal, strip_control
 from tests.conftest import add_contact
@@ -376,6 +376,39 @@ async def test_no_byte_from_user_data_reaches_the_screen(hostile_rows: str) -> N
             _assert_screen_safe(app.export_screenshot())
     finally:
         database.close()
+
+
+async def test_names_with_markup_show_as_written_in_the_forms_choices(db: Database) -> None:
+    """A Select reads a str label as markup: a team member named "[/b]…" (the default
+    assignee or owner) stopped the app when a task or a deal form opened."""
+    from textual.widgets import Select
+
+    from crm_tui import bidi
+    from crm_tui.app import CrmApp
+    from crm_tui.config import Settings
+    from screens.deal_form import DealForm
+    from screens.task_form import TaskForm
+    from tests.conftest import FIXED_TODAY
+    from tests.screens_helpers import settle
+
+    name = "[/b]نسرین [red]K"  # the user running crm: its team member, the default
+    app = CrmApp(database=db, settings=Settings(user=name), today=FIXED_TODAY)
+    async with app.run_test(size=(120, 35)) as pilot:
+        for screen_key, form, field in (
+            ("4", TaskForm, "#f-assignee"),
+            ("5", DealForm, "#f-owner_id"),
+        ):
+            await pilot.press(screen_key)
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, form)
+            chosen = app.screen.query_one(field, Select)
+            assert chosen.value is not Select.NULL
+            label = chosen.query_one("SelectCurrent #label")
+            assert bidi.layout(name) in str(label.render())  # as written, laid out
+            await pilot.press("escape")
+            await settle(pilot)
 
 
 def _assert_screen_safe(svg: str) -> None:
