@@ -319,21 +319,34 @@ class ContactsScreen(CrmScreen):
 
     @work(thread=True, group="contacts-tags")
     def _open_filter(self) -> None:
+        """Open the filter with the tags and the saved segments, then count each segment
+        into it: a segment's count may read many rows, the dialog waits for none of them."""
         from crm_tui.services.segments import list_segments
 
-        def choices() -> tuple[list[tuple[str, int]], list[SegmentRead], list[str]]:
+        def choices() -> tuple[list[tuple[str, int]], list[SegmentRead]]:
             with self.read() as session:
-                saved = list_segments(session=session)
-                counts = [rule_count_said(session, one.rule) for one in saved]
-                return list_tags(session=session), saved, counts
+                return list_tags(session=session), list_segments(session=session)
 
         found = self.guarded(choices)
-        if found is not None:
-            self.app.call_from_thread(self._push_filter, *found)
+        if found is None:
+            return
+        dialog = self.app.call_from_thread(self._push_filter, *found)
+        for one in found[1]:
+            if not dialog.is_attached:  # closed before every count came
+                return
+
+            def count(rule: str = one.rule) -> str:
+                with self.read() as session:
+                    return rule_count_said(session, rule)
+
+            said = self.guarded(count)
+            if said is None or not dialog.is_attached:
+                return
+            self.app.call_from_thread(dialog.counted, one.name, said)
 
     def _push_filter(
-        self, tags: list[tuple[str, int]], saved: list[SegmentRead], counts: list[str]
-    ) -> None:
+        self, tags: list[tuple[str, int]], saved: list[SegmentRead]
+    ) -> ContactFilterDialog:
         rules_of = {one.name: one.rule for one in saved}
 
         def chosen(result: ContactFilter | None) -> None:
@@ -341,8 +354,9 @@ class ContactsScreen(CrmScreen):
                 self._filter_by(result, rules_of.get(result.segment or ""))
 
         shown = replace(self.filter, tag=self.contact_query.tag, status=self.contact_query.status)
-        segments = [(one.name, count) for one, count in zip(saved, counts, strict=True)]
-        self.app.push_screen(ContactFilterDialog(tags, shown, segments), chosen)
+        dialog = ContactFilterDialog(tags, shown, [(one.name, "counting…") for one in saved])
+        self.app.push_screen(dialog, chosen)
+        return dialog
 
     def _filter_by(self, result: ContactFilter, segment_rule: str | None) -> None:
         """Narrow the list as ``result`` says (``segment_rule``: its segment's rule)."""

@@ -139,7 +139,8 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
         shown: ContactFilter,
         segments: list[tuple[str, str]] | None = None,
     ) -> None:
-        """``segments``: each saved one's name and how many it holds ("37", "5,000+")."""
+        """``segments``: each saved one's name and how many it holds ("37", "5,000+"), or
+        "counting…" until ``counted`` says."""
         super().__init__()
         self.tags, self.shown, self.segments = tags, shown, segments or []
         self.tag, self.status = shown.tag, shown.status
@@ -167,10 +168,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
             yield Label("Segment")
             names = [name for name, _ in self.segments]
             yield Select(
-                [
-                    (literal(f"{name} ({count})", single_line=True), name)
-                    for name, count in self.segments
-                ],
+                self._segment_options(),
                 value=self.shown.segment if self.shown.segment in names else Select.NULL,
                 id="filter-segment",
                 prompt="no segment" if self.segments else "none saved (crm segments add)",
@@ -180,6 +178,18 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
             yield Input(editable(self.shown.rule), id="filter-rule", compact=True)
             yield Static("", id="filter-rule-error", classes="field-error")
             yield from self.buttons()
+
+    def _segment_options(self) -> list[tuple[Content, str]]:
+        return choices((f"{name} ({count})", name) for name, count in self.segments)
+
+    def counted(self, name: str, count: str) -> None:
+        """A segment's count, read once the dialog is open (each may read many rows)."""
+        self.segments = [(n, count if n == name else c) for n, c in self.segments]
+        select = self.query_one("#filter-segment", Select)
+        value = select.value
+        with select.prevent(Select.Changed):
+            select.set_options(self._segment_options())
+            select.value = value
 
     def apply(self) -> None:
         from crm_tui.rules import RuleError, parse
