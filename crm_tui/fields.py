@@ -146,6 +146,15 @@ def typed(custom: Mapping[str, str], fields: Mapping[str, FieldDef]) -> dict[str
     return {name: value for name, value in result.items() if value}
 
 
+def with_defaults(custom: Mapping[str, str], fields: Mapping[str, FieldDef]) -> dict[str, str]:
+    """A new contact's ``custom`` with the default of each defined field it lacks."""
+    have = {fold(name) for name in custom}
+    missing = {
+        one.name: one.default for key, one in fields.items() if one.default and key not in have
+    }
+    return {**custom, **missing}
+
+
 def check_definition(definition: FieldDef) -> FieldDef:
     """``definition`` with its choices, currency and default checked (and the default made
     canonical)."""

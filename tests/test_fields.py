@@ -228,6 +228,7 @@ def test_a_large_file_read_in_the_background_checks_typed_fields(
     from crm_tui.importing.reading import BACKGROUND_BYTES
 
     crm(db_url, "fields", "add", "Budget", "--type", "number")
+    crm(db_url, "fields", "add", "Tier", "--type", "choice", "--choices", "A,B", "--default", "b")
     lines = [f'Person {i},p{i}@x.example,"{i},000"' for i in range(1, 40_000)]
     people = tmp_path / "people.csv"
     people.write_text("name,email,Budget\n" + "\n".join(lines) + "\nLast,l@x.example,lots\n")
@@ -235,7 +236,43 @@ def test_a_large_file_read_in_the_background_checks_typed_fields(
     code, out, err = crm(db_url, "import", "contacts", str(people), "--skip-bad")
     assert code == 3 and "line 40001" in err and "Budget: not a number: 'lots'" in err, err
     code, out, _ = crm(db_url, "contacts", "show", "p12@x.example", "--json")
-    assert json.loads(out)["custom"] == {"Budget": "12000"}
+    assert json.loads(out)["custom"] == {"Budget": "12000", "Tier": "B"}  # and its default
+
+
+def test_an_import_gives_new_contacts_the_defaults_and_leaves_updated_ones(
+    db_url: str, tmp_path: Path
+) -> None:
+    crm(db_url, "contacts", "add", "Sara", "--email", "sara@x.example")
+    code, _, err = crm(
+        db_url,
+        "fields",
+        "add",
+        "Size",
+        "--type",
+        "choice",
+        "--choices",
+        "Small,Large",
+        "--default",
+        "small",
+    )
+    assert code == 0, err
+    people = tmp_path / "people.csv"
+    people.write_text("name,email,Size\nMina,mina@x.example,\nNeda,neda@x.example,LARGE\n")
+    assert crm(db_url, "import", "contacts", str(people))[0] == 0
+    again = tmp_path / "again.csv"
+    again.write_text("name,email,City\nSara,sara@x.example,Tehran\nOmid,omid@x.example,Rasht\n")
+    code, out, err = crm(db_url, "import", "contacts", str(again), "--on-duplicate", "update")
+    assert code == 0 and "created 1, updated 1" in out, err
+    shown = {
+        name: json.loads(crm(db_url, "contacts", "show", name, "--json")[1])["custom"]
+        for name in ("Mina", "Neda", "Sara", "Omid")
+    }
+    assert shown == {
+        "Mina": {"Size": "Small"},
+        "Neda": {"Size": "Large"},
+        "Sara": {"City": "Tehran"},  # updated, not new: no default
+        "Omid": {"City": "Rasht", "Size": "Small"},
+    }
 
 
 def test_a_bundle_keeps_the_definitions(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,7 +73,7 @@ class ImportJob:
         creating = self.on_duplicate is not OnDuplicate.UPDATE  # nothing is updated
         items = reading.start_reading(
             self.path,
-            self.read,
+            replace(self.read, new_contacts=creating),
             tag=self.tag,
             match=self.match,
             creating=creating,

@@ -42,6 +42,9 @@ class ReadOptions:
     # Asked for the team and the typed fields at the first owner or custom field in the
     # file (see ``contact_rows.Team``).
     team: Callable[[], Directory] | None = None
+    # The rows only ever make new contacts (no --on-duplicate update): each gets the
+    # defaults of the defined fields it lacks, as it is read (before it is prepared).
+    new_contacts: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def read_contact_file(
     map that identifies nobody, raises before the first row."""
     kind = "vcard" if is_vcard(path) else "json" if is_json(path) else None
     team = Team(options.team)
+    fill = team.with_defaults if options.new_contacts else _as_read
     if kind == "vcard":
         count, items = vcard_contacts(path, region=options.region, name=options.name, team=team)
     elif kind == "json":
@@ -75,7 +79,7 @@ def read_contact_file(
     if kind is not None:
         yield Opened(kind, count)
         done = 0
-        while taken := list(islice(items, chunk_rows)):
+        while taken := [fill(row) for row in islice(items, chunk_rows)]:
             done += len(taken)
             yield Chunk(taken, done)
         return
@@ -93,11 +97,15 @@ def read_contact_file(
         if isinstance(record, Problem):
             rows.append(RowError(record.line, record.reason, record.cells))
         else:
-            rows.append(reader.read(record.line, record.cells))
+            rows.append(fill(reader.read(record.line, record.cells)))
         if len(rows) == chunk_rows:
             yield Chunk(rows, line)
             rows = []
     yield Chunk(rows, line)
+
+
+def _as_read(row: Row) -> Row:
+    return row
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 
 from crm_tui.dates import DateError, check_day, jalali_year, month_day, written_day
 from crm_tui.errors import ValidationError
-from crm_tui.fields import FieldDef
+from crm_tui.fields import FieldDef, with_defaults
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
@@ -216,6 +216,12 @@ class Team:
         if found == AMBIGUOUS:
             raise InvalidValue(f"{raw!r} names several team members: give a username")
         return found
+
+    def with_defaults(self, row: ContactValues | RowError) -> ContactValues | RowError:
+        """A new contact's row, given the default of each defined field it lacks."""
+        if isinstance(row, ContactValues):
+            row.custom = with_defaults(row.custom, self._known().fields)
+        return row
 
     def typed(self, name: str) -> bool:
         """Whether the custom field ``name`` is defined with a type (it holds one value)."""

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import NotFoundError, ValidationError
-from crm_tui.fields import FieldDef, check_definition, typed
+from crm_tui.fields import FieldDef, check_definition, typed, with_defaults
 from crm_tui.models import Contact, CustomField
 from crm_tui.search import index as search
 from crm_tui.services.common import chunked, utcnow
@@ -94,12 +94,7 @@ def checked_custom(
     it does not fit); for a ``new`` contact, the defaults of the fields it lacks too."""
     defined = field_defs(session=session)
     values = typed(custom, defined)
-    if new:
-        have = {fold(name) for name in values}
-        for key, one in defined.items():
-            if one.default and key not in have:
-                values[one.name] = one.default
-    return values
+    return with_defaults(values, defined) if new else values
 
 
 def add_field(*, session: Session, definition: FieldDef) -> FieldReport:

@@ -314,6 +314,18 @@ class _Writer:
         to build the indexes after them (an import that creates nothing keeps them)."""
         self.index_plan = (expected, keep_lookups)
 
+    def give_defaults(self, rows: Sequence[ContactValues]) -> None:
+        """The defaults of the defined fields each new contact of ``rows`` lacks (rows of
+        an import that only creates got them as they were read: ``ReadOptions``)."""
+        from crm_tui.fields import with_defaults
+        from crm_tui.services.fields import field_defs
+
+        defined = field_defs(session=self.session)
+        for row in rows:
+            custom = with_defaults(row.custom, defined)
+            if custom != row.custom:
+                row.custom, row.prepared = custom, None
+
     def create(self, rows: Sequence[ContactValues]) -> None:
         if not rows:
             return
@@ -597,6 +609,7 @@ def _plan_and_write(
             later += create
     if writer is not None:
         writer.plan_indexes(len(later), keep_lookups=planner.look_up)
+        writer.give_defaults(later)
         for start in range(0, len(later), WRITE_CHUNK):
             writer.create(later[start : start + WRITE_CHUNK])
             if progress:
