@@ -198,6 +198,7 @@ class Team:
     def __init__(self, ask: Callable[[], Directory] | None = None) -> None:
         self._ask = ask
         self._directory: Directory | None = None
+        self._defaults: dict[str, FieldDef] | None = None
 
     def _known(self) -> Directory:
         if self._directory is None:
@@ -219,8 +220,10 @@ class Team:
 
     def with_defaults(self, row: ContactValues | RowError) -> ContactValues | RowError:
         """A new contact's row, given the default of each defined field it lacks."""
-        if isinstance(row, ContactValues):
-            row.custom = with_defaults(row.custom, self._known().fields)
+        if self._defaults is None:
+            self._defaults = {k: f for k, f in self._known().fields.items() if f.default}
+        if self._defaults and isinstance(row, ContactValues):
+            row.custom = with_defaults(row.custom, self._defaults)
         return row
 
     def typed(self, name: str) -> bool:
