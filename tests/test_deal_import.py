@@ -137,6 +137,30 @@ def test_a_file_imported_again_adds_only_its_new_deals(db_url: str, tmp_path: Pa
     ]
 
 
+def test_an_import_looks_its_organizations_up_once(db_url: str, tmp_path: Path) -> None:
+    """Every row's organization is found (or made) in one go, not again deal by deal."""
+    from sqlalchemy import Engine, event
+
+    path = tmp_path / "deals.csv"
+    lines = [f"Deal {i},100,EUR,{['Acme', 'ACME ', 'شرکت پارس'][i % 3]}" for i in range(30)]
+    path.write_text("title,value,currency,organization\n" + "\n".join(lines) + "\n")
+    read: list[str] = []
+
+    def seen(_c: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "FROM organization" in statement and "WHERE organization.sort_name" in statement:
+            read.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        code, out, err = crm(db_url, "import", "deals", str(path))
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert (code, out.split(" (")[0]) == (0, "created 30, updated 0, skipped 0, rejected 0"), err
+    assert len(read) == 1, read
+    listed = json.loads(crm(db_url, "deals", "list", "--json", "--limit", "100")[1])
+    assert sorted({d["organization"] for d in listed}) == ["Acme", "شرکت پارس"]
+
+
 def test_bad_rows_are_refused_with_their_lines_and_nothing_is_written(
     db_url: str, tmp_path: Path
 ) -> None:

@@ -46,7 +46,11 @@ from crm_tui.services.common import (
     touch,
     utcnow,
 )
-from crm_tui.services.organizations import organization_named
+from crm_tui.services.organizations import (
+    Named,
+    NoOrganization,
+    organization_named,
+)
 from crm_tui.services.tags import tag_ids
 from crm_tui.text import fold, sort_key
 from crm_tui.validation import MAX_ID
@@ -185,14 +189,18 @@ def add_deal(
     stage: StageRead,
     actor_id: int | None = None,
     past: DealPast = DealPast(),
+    organization: Named | NoOrganization | None = None,
 ) -> int:
     """Store a new deal in ``stage`` (of its own pipeline) with its first stage change; its
     id. A closed one's change is at its close: how long it sat in earlier stages is not
-    known, so none is made up."""
+    known, so none is made up. ``organization``: ``data.organization``'s, when the caller
+    has looked it up already (an import, for all its rows at once)."""
     now = utcnow()
     created = past.created_at or now
     closed = (past.closed_at or now) if stage.outcome != Outcome.OPEN else None
-    organization_id, _, _ = organization_named(session=session, name=data.organization)
+    if organization is None:
+        organization = organization_named(session=session, name=data.organization)
+    organization_id = organization[0]
     deal = Deal(
         title=data.title,
         sort_title=sort_key(data.title),

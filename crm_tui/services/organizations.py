@@ -26,6 +26,11 @@ def organization_named(*, session: Session, name: str) -> Named | NoOrganization
     return next(iter(found.values()), NO_ORGANIZATION)
 
 
+def organization_key(name: str) -> str:
+    """What ``organizations_named`` keys the organization called ``name`` by."""
+    return sort_key(" ".join(name.split()))
+
+
 def organizations_named(
     *, session: Session, names: Iterable[str]
 ) -> tuple[dict[str, Named], set[int]]:
@@ -36,7 +41,7 @@ def organizations_named(
     for name in names:
         name = " ".join(name.split())
         if name:
-            wanted.setdefault(sort_key(name), name)
+            wanted.setdefault(organization_key(name), name)
     found: dict[str, Named] = {}
     for keys in chunked(sorted(wanted), 500):
         rows = session.execute(

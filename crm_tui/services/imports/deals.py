@@ -43,7 +43,11 @@ from crm_tui.services.imports.batches import (
     remove_unused,
 )
 from crm_tui.services.imports.work import Work, _Contacts
-from crm_tui.services.organizations import organizations_named
+from crm_tui.services.organizations import (
+    NO_ORGANIZATION,
+    organization_key,
+    organizations_named,
+)
 from crm_tui.services.team import find_member
 from crm_tui.text import fold
 from crm_tui.vocabulary import ImportKind, Outcome
@@ -141,7 +145,7 @@ class Deals(Work):
         self, session: Session, rows: list[WorkRow], contacts: _Contacts, actor_id: int | None
     ) -> tuple[list[int], dict[str, list[int]]]:
         names = [row.values.get("organization", "") for row in rows]
-        _, organizations = organizations_named(session=session, names=names)
+        named, organizations = organizations_named(session=session, names=names)
         tags = {fold(tag) for row in rows for tag in row.values.get("tags", [])}
         tags_before = _tags_there(session, tags)
         by_id = {stage.id: stage for stage in self.stages.values()}
@@ -158,8 +162,14 @@ class Deals(Work):
                 values.get("created_at"), values.get("closed_at"), values["lost_reason_id"]
             )
             stage = by_id[values["stage_id"]]
+            organization = named.get(organization_key(data.organization), NO_ORGANIZATION)
             deal_id = add_deal(
-                session=session, data=data, stage=stage, actor_id=actor_id, past=past
+                session=session,
+                data=data,
+                stage=stage,
+                actor_id=actor_id,
+                past=past,
+                organization=organization,
             )
             if trashed:  # a deal of a contact in the trash stays that contact's
                 stored = session.get(Deal, deal_id)
