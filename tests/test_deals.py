@@ -144,6 +144,10 @@ def test_the_deals_command_through_a_real_process(db_url: str) -> None:
         "added deal #1 قرارداد پشتیبانی: 120,000,000 IRR, Lead\n",
     )
     assert crm("move", "1", "Proposal").returncode == 0
+    assert crm("edit", "1", "--org", "شرکت پارس").returncode == 0
+    assert json.loads(crm("show", "1", "--json").stdout)["organization"] == "شرکت پارس"
+    assert crm("edit", "1", "--org", "").returncode == 0  # '' for none
+    assert json.loads(crm("show", "1", "--json").stdout)["organization"] is None
     refused = crm("lost", "1", "--reason", "cheap")
     assert refused.returncode == 1 and refused.stdout == ""
     assert refused.stderr.count("\n") == 1 and "no lost reason 'cheap'" in refused.stderr

@@ -189,6 +189,70 @@ def test_every_deal_field_shows_in_deals_show(db: Database, db_url: str) -> None
             assert f"{declared.label}: " in shown.output, declared.name
 
 
+# How the CLI takes each field (a field declared without a way in fails the walk below).
+_CONTACT_OPTIONS = {
+    "name": "--name",
+    "first_name": "--first",
+    "last_name": "--last",
+    "organization": "--org",
+    "title": "--title",
+    "emails": "--email",
+    "phones": "--phone",
+    "status": "--status",
+    "tags": "--tag",
+    "custom": "--field",
+    "address": "--address",
+    "website": "--website",
+    "birthday": "--birthday",
+    "touch_every": "--touch-every",
+    "source": "--source",
+    "owner_id": "--owner",
+    "referred_by_id": "--referred-by",
+    "notes": "--notes",
+}
+_DEAL_OPTIONS = {
+    "title": "--title",
+    "value_minor": "--value",
+    "currency": "--currency",
+    "stage_id": "--stage",  # an edit moves it instead: crm deals move
+    "probability": "--probability",
+    "expected_close": "--close",
+    "contact_id": "--contact",
+    "organization": "--org",
+    "owner_id": "--owner",
+    "source": "--source",
+    "tags": "--tag",
+    "custom": "--field",
+    "notes": "--notes",
+}
+
+
+def _options(*path: str) -> set[str]:
+    import typer
+
+    command: Any = typer.main.get_command(cli_app)
+    for name in path:
+        command = command.commands[name]
+    return {flag for param in command.params for flag in getattr(param, "opts", ())}
+
+
+def test_the_cli_adds_and_edits_every_field_the_app_does() -> None:
+    """What the app's forms edit, crm … add and edit take (crm deals edit had no --org)."""
+    from screens.deal_form import EDITED
+
+    positional = {"name": "name", "title": "title"}  # add takes these as its argument
+    walks = (
+        ("contacts", [f.name for f in CONTACT.fields], _CONTACT_OPTIONS),
+        ("deals", [f.name for f in EDITED], _DEAL_OPTIONS),
+    )
+    for group, fields, options in walks:
+        added, edited = _options(group, "add"), _options(group, "edit")
+        for name in fields:
+            flag = options[name]
+            assert flag in added or positional.get(name) in added, (group, "add", name)
+            assert flag in edited or name == "stage_id", (group, "edit", name)
+
+
 def _csv_rows(database: Database, team: Database) -> list[Any]:
     """The CSV export of ``database`` read as an import into ``team``'s database would."""
     with team.read() as session:

@@ -254,6 +254,9 @@ def edit(
     value: str | None = ValueOption,
     currency: str | None = CurrencyOption,
     contact: str | None = ContactOption,
+    organization: str | None = typer.Option(
+        None, "--organization", "--org", help="An organization ('' for none)."
+    ),
     close: str | None = CloseOption,
     owner: str | None = OwnerOption,
     probability: int | None = ProbabilityOption,
@@ -276,6 +279,7 @@ def edit(
         stored = get_deal(session=session, deal_id=deal_id)
         given = {
             "title": title,
+            "organization": organization,
             "currency": currency,
             "value_minor": _minor(value, currency or stored.currency),
             "expected_close": a_day(close, "--close"),
