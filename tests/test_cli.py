@@ -172,6 +172,11 @@ def test_tasks_and_agenda_exit_code(db_url: str) -> None:
     assert crm(db_url, "agenda", "--exit-code")[0] == 0
 
 
+def test_a_task_is_added_with_its_description(db_url: str) -> None:
+    code, out, _ = crm(db_url, "tasks", "add", "Brief", "--description", "دو\nخط", "--json")
+    assert code == 0 and json.loads(out)["description"] == "دو\nخط"
+
+
 def test_a_task_due_before_what_it_waits_for_is_added_with_a_warning(db_url: str) -> None:
     """The board flags such a pair with ⚠; the CLI added it without a word."""
     assert crm(db_url, "tasks", "add", "Send quote", "--due", "2026-12-04")[0] == 0

@@ -153,6 +153,7 @@ def add(
     repeat: str = typer.Option(
         "", "--repeat", help='e.g. "every 2 weeks on mon", "monthly on the last fri".'
     ),
+    description: str = typer.Option("", "--description", help="Details (may span lines)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Add a task (for a --deal: the deal's contact unless --contact)."""
@@ -180,6 +181,7 @@ def add(
             depends_on=depends_on or [],
             milestone=milestone,
             estimate_hours=estimate,
+            description=description,
         )
         task = create_task(session=session, data=data, actor_id=cli.actor_id(session))
         broken = _waits_too_little(session, task)
