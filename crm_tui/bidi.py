@@ -85,8 +85,92 @@ def mainly_rtl(text: str) -> bool:
 def _visual(line: str, base: str | None = None) -> str:
     import arabic_reshaper  # only once a right-to-left line is shown
     from bidi import get_display
+    from bidi.mirror import MIRRORED
 
-    return str(get_display(arabic_reshaper.reshape(line), base_dir=base))
+    reshaped = arabic_reshaper.reshape(line)
+    shown = str(get_display(reshaped, base_dir=base))
+    if not any(ch in MIRRORED for ch in reshaped):
+        return shown
+    # Rule L4: a bracket in a right-to-left run is drawn as its mirror ("(8)" after a
+    # Persian name, not ")8("), which python-bidi leaves undone. Its order is rebuilt from
+    # the levels it resolved (rules L1, L2) and used only when it is python-bidi's own.
+    levels, classes = _resolved(reshaped, base)
+    order = _reordered(_line_levels(levels, classes, base, reshaped))
+    if "".join(reshaped[i] for i in order) != shown:
+        return shown
+    return "".join(
+        MIRRORED.get(reshaped[i], reshaped[i]) if levels[i] % 2 else reshaped[i] for i in order
+    )
+
+
+_LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
+_CLASS = re.compile(r"\b([A-Z]+),")
+_TRAILING = frozenset({"WS", "FSI", "LRI", "RLI", "PDI"})  # reset at a line's end (L1)
+
+
+def _resolved(line: str, base: str | None) -> tuple[list[int], list[str]]:
+    """Each character's resolved embedding level (odd: right to left) and bidi class, as
+    python-bidi's ``debug`` gives them (its Rust core's, one per UTF-8 byte)."""
+    from bidi import get_display
+
+    info = str(get_display(line, base_dir=base, debug=True))
+    classes_part, rest = info.split("original_classes:", 1)[1].split("levels:", 1)
+    per_byte = [int(n) for n in _LEVEL.findall(rest.split("paragraphs:", 1)[0])]
+    classes_per_byte = _CLASS.findall(classes_part)
+    levels, classes, at = [], [], 0
+    for ch in line:
+        levels.append(per_byte[at])
+        classes.append(classes_per_byte[at])
+        at += len(ch.encode())
+    return levels, classes
+
+
+def _line_levels(levels: list[int], classes: list[str], base: str | None, line: str) -> list[int]:
+    """Rule L1: separators, and the white space before them or at the line's end, take the
+    paragraph's level."""
+    from bidi import get_base_level
+
+    paragraph = {"L": 0, "R": 1}.get(base or "")
+    if paragraph is None:
+        paragraph = get_base_level(line)
+    adjusted, trailing = list(levels), True
+    for i in range(len(levels) - 1, -1, -1):
+        if classes[i] in ("S", "B"):
+            adjusted[i], trailing = paragraph, True
+        elif trailing and classes[i] in _TRAILING:
+            adjusted[i] = paragraph
+        else:
+            trailing = False
+    return adjusted
+
+
+def _reordered(levels: list[int]) -> list[int]:
+    """Rule L2: the logical indexes in visual order, each run at a level or higher reversed,
+    from the highest level down to the lowest odd one."""
+    order = list(range(len(levels)))
+    odd = [level for level in levels if level % 2]
+    for level in range(max(levels, default=0), min(odd, default=1) - 1, -1):
+        i = 0
+        while i < len(order):
+            if levels[order[i]] < level:
+                i += 1
+                continue
+            j = i
+            while j < len(order) and levels[order[j]] >= level:
+                j += 1
+            order[i:j] = order[i:j][::-1]
+            i = j
+    return order
+
+
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolated(value: str) -> str:
+    """``value`` (safe for a terminal already) set apart in a line crm composes, so that its
+    direction does not spill onto what follows: "4. ارسال پیش‌فاکتور  60%" keeps its "60%"
+    after the name. ``layout`` takes the marks out again: none reaches the terminal."""
+    return f"{_FSI}{value}{_PDI}"
 
 
 def layout(text: str, *, ltr: bool = False) -> str:
@@ -95,11 +179,11 @@ def layout(text: str, *, ltr: bool = False) -> str:
 
     A line's direction is its first letter's (a Persian note reads from the right); ``ltr``
     for a line crm composed in English around user values ("#21 ارسال فاکتور — Kofi")."""
-    if not _laying_out or not has_rtl(text):
-        return text
-    base = "L" if ltr else None
-    lines = text.split("\n")
-    return "\n".join(_visual(line, base) if has_rtl(line) else line for line in lines)
+    if _laying_out and has_rtl(text):
+        base = "L" if ltr else None
+        lines = text.split("\n")
+        text = "\n".join(_visual(line, base) if has_rtl(line) else line for line in lines)
+    return text.replace(_FSI, "").replace(_PDI, "") if _FSI in text else text
 
 
 def cut(text: str, width: int) -> str:

@@ -357,9 +357,9 @@ class AgendaScreen(CrmScreen):
         week = self.week
         assert week is not None
         last = week.first + timedelta(days=week.days - 1)
-        span = display.day_words(week.first, long=True)
+        span = bidi.layout(display.day_words(week.first, long=True))  # a Jalali day in words
         if week.days > 1:
-            span += f" to {display.day_words(last, long=True)}"
+            span += f" to {bidi.layout(display.day_words(last, long=True))}"
         count = plural(len(week.appointments), "appointment") + (
             "+" if week.more_appointments else ""
         )

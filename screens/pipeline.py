@@ -10,8 +10,9 @@ keeping the selection on the same deal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
@@ -35,7 +36,7 @@ from screens.deal_dialogs import DealFilter, DealFilterDialog, LostReasonDialog
 from screens.deal_form import DealForm
 from screens.dialogs import ConfirmDialog
 from screens.paging import PagedTable
-from screens.text import flowing, safe
+from screens.text import fact_lines, flowing, safe
 from screens.widgets.board import Board, CardLine
 from screens.widgets.keybar import KeyBar
 from screens.widgets.topbar import TopBar
@@ -58,8 +59,9 @@ def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
     client = deal.contact_name or deal.organization or ""
     who = " · ".join(part for part in (client, deal.owner or "") if part)
     facts = []
-    if deal.expected_close:
-        facts.append("close " + bidi.layout(display.day_month(deal.expected_close)))
+    closing = _closing(deal, display.day_month)
+    if closing:
+        facts.append(bidi.layout(closing))
     if deal.outcome == Outcome.OPEN:
         facts.append(display.digits(f"{deal.probability}%"))
     elif deal.lost_reason:
@@ -75,12 +77,21 @@ def card_lines(deal: DealRead, today: Any) -> list[CardLine]:
     ]
 
 
+def _closing(deal: DealRead, day: Callable[[date], str]) -> str:
+    """When an open deal is expected to close ("close 31 Dec"), or when a closed one did
+    ("won 6 Dec"): the close date it was expected on is history by then."""
+    if deal.outcome != Outcome.OPEN and deal.closed_at is not None:
+        return f"{deal.outcome} {day(deal.closed_at.astimezone().date())}"
+    return f"close {day(deal.expected_close)}" if deal.expected_close else ""
+
+
 def header_lines(stage: StageRead, totals: Totals | None, *, recent: bool = True) -> list[CardLine]:
     """A column's header: the stage and its count, then per currency its total and, for an
     open stage, the total weighted by probability. ``recent``: a closed stage holds the
     last days' deals (else a period's, said in the status line)."""
     count = totals.deals if totals else 0
-    when = f", {CLOSED_SHOWN_DAYS} days" if stage.outcome != Outcome.OPEN and recent else ""
+    recently = f", {display.number(CLOSED_SHOWN_DAYS)} days"
+    when = recently if stage.outcome != Outcome.OPEN and recent else ""
     lines = [CardLine(f"{stage.name} ({display.number(count)}{when})")]
     for currency, minor in sorted((totals.value if totals else {}).items()):
         lines.append(CardLine(display.amount(minor, currency), "board--muted", laid_out=True))
@@ -213,7 +224,13 @@ class PipelineScreen(CrmScreen):
         yield TopBar("pipeline")
         yield Static("", id="pipeline-status")
         yield Input(placeholder="search deal titles (esc closes)", id="pipeline-search")
-        yield Board([], lambda deal: card_lines(deal, self.today), card_lines=4, id="deal-board")
+        yield Board(
+            [],
+            lambda deal: card_lines(deal, self.today),
+            card_lines=4,
+            min_width=28,  # "weighted 13,425,000,000 IRR" whole
+            id="deal-board",
+        )
         yield PagedTable(
             LIST_COLUMNS,
             cells=list_cells,
@@ -386,15 +403,15 @@ class PipelineScreen(CrmScreen):
         if deal.outcome == Outcome.OPEN:
             days = (self.today - deal.stage_entered_at.astimezone().date()).days
             facts.append(f"{plural(days, 'day')} in stage")
-        if deal.expected_close:
-            facts.append(f"close {bidi.layout(display.day(deal.expected_close))}")
+        facts.append(_closing(deal, display.day))
         facts += [deal.contact_name or deal.organization or "", deal.owner or "", deal.source]
         if deal.lost_reason:
             facts.append(f"lost: {deal.lost_reason}")
-        shown = " · ".join(safe(fact, single_line=True) for fact in facts if fact)
+        # Below the title, broken between facts: a name is never split over two lines.
+        shown = fact_lines(facts, width, taken=0)
         detail.update(
             Content.assemble(
-                (number, "$text-muted"), (title, "bold"), ("  " + shown, "$text-muted")
+                (number, "$text-muted"), (title, "bold"), ("\n" + shown, "$text-muted")
             )
         )
 

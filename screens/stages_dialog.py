@@ -12,22 +12,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from crm_tui import bidi, display
 from crm_tui.services.deals import PipelineRead, StageRead
+from crm_tui.text import for_terminal
 from crm_tui.vocabulary import Outcome
 from screens.base import DialogStyles, UsesDatabase, describe_error
 from screens.dialogs import chosen
-from screens.text import editable, literal
+from screens.text import editable, literal, safe
 
 
-def stage_line(stage: StageRead, number: int) -> str:
-    """ "2. Qualified 25%", "Won (closes as won)"."""
+def stage_line(stage: StageRead, number: int) -> Content:
+    """ "2. Qualified 25%", "Won (closes as won)": laid out left to right around the
+    name, which reads in its own direction."""
+    name = bidi.isolated(for_terminal(stage.name, single_line=True))
     if stage.outcome != Outcome.OPEN:
-        return f"   {stage.name} (closes as {stage.outcome})"
-    return f"{number:>2}. {stage.name}  {stage.probability}%"
+        return Content(bidi.layout(f"   {name} (closes as {stage.outcome})", ltr=True))
+    line = f"{display.digits(f'{number:>2}')}. {name}  {display.digits(f'{stage.probability}%')}"
+    return Content(bidi.layout(line, ltr=True))
 
 
 class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
@@ -120,18 +126,14 @@ class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
         numbers = iter(range(1, len(listed) + 1))
         options.add_options(
             [
-                Option(
-                    literal(
-                        stage_line(s, next(numbers) if s.outcome == Outcome.OPEN else 0),
-                        single_line=True,
-                    )
-                )
+                Option(stage_line(s, next(numbers) if s.outcome == Outcome.OPEN else 0))
                 for s in listed
             ]
         )
         if listed:
             options.highlighted = min(highlighted or 0, len(listed) - 1)
-        self.query_one("#stages-reasons", Static).update(literal(", ".join(reasons)))
+        shown = ", ".join(safe(reason, single_line=True) for reason in reasons)  # each laid out
+        self.query_one("#stages-reasons", Static).update(Content(shown))
 
     @property
     def stage(self) -> StageRead | None:

@@ -33,7 +33,7 @@ from screens.task_dialogs import (
     board_choices,
 )
 from screens.task_form import TaskForm
-from screens.text import fact_lines, flowing
+from screens.text import fact_lines, flowing, safe
 from screens.widgets.gantt import GanttChart, task_span
 from screens.widgets.kanban import KanbanBoard
 from screens.widgets.keybar import KeyBar
@@ -177,7 +177,9 @@ class TasksScreen(CrmScreen):
             parts.append(f"only {self.board_filter.label} (f changes)")
         if self.view == "gantt":
             parts.append(f"grouped by {self.group_by} · {self.gantt.scale.name} scale")
-        self.query_one("#tasks-status", Static).update(Content(" · ".join(parts)))
+        self.query_one("#tasks-status", Static).update(
+            Content(" · ".join(safe(part, single_line=True) for part in parts))
+        )
 
     @on(KanbanBoard.Highlighted)
     @on(GanttChart.Highlighted)

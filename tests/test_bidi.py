@@ -269,3 +269,51 @@ def test_a_line_after_a_label_flows_in_logical_order_then_is_laid_out() -> None:
     finally:
         bidi.use(False)
     assert flowing(title, 30, taken=12) == title  # the terminal lays it out, the pane wraps
+
+
+def test_brackets_in_right_to_left_text_are_drawn_mirrored() -> None:
+    """python-bidi reorders without rule L4: "طراحی (8)" came out as ")8( ...". A line crm
+    composes keeps its numbers after an isolated name ("4. ارسال  60%"), marks removed."""
+    bidi.use(True)
+    try:
+        assert bidi.layout("طراحی (8)").startswith("(8) ")
+        assert bidi.layout("علی [کریمی]").startswith("[")
+        assert bidi.layout("مشتریان تهران (2 contacts)", ltr=True).endswith(" (2 contacts)")
+        assert bidi.layout("Sara (Tehran)") == "Sara (Tehran)"
+        stage = bidi.layout(f"4. {bidi.isolated('ارسال پیش‌فاکتور (نهایی)')}  60%", ltr=True)
+        # its last word "(نهایی)" on the left, its first on the right, then the number
+        assert stage.startswith("4. (") and stage.endswith(" ﻝﺎﺳﺭﺍ  60%"), stage
+        assert "\u2068" not in stage and "\u2069" not in stage
+    finally:
+        bidi.use(False)
+    assert bidi.layout(bidi.isolated("طراحی")) == "طراحی"  # no mark reaches the terminal
+
+
+def test_the_levels_python_bidi_resolves_are_read() -> None:
+    """Mirroring reads python-bidi's levels from its ``debug`` output: this fails, loudly,
+    if a python-bidi release changes that output."""
+    assert bidi._resolved("ab ج", None) == ([0, 0, 0, 1], ["L", "L", "WS", "AL"])
+    assert bidi._resolved("ج (x)", "L")[0] == [1, 0, 0, 0, 0]
+
+
+_MIXED = st.text(st.sampled_from(list("abcXY019۱۲۳ سلامعلیکپژ.,:;-%#+/ ()[]<>«»\u200cé中")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED, st.booleans())
+def test_a_laid_out_line_is_python_bidis_with_only_mirrors_changed(text: str, ltr: bool) -> None:
+    import arabic_reshaper
+    from bidi import get_display
+    from bidi.mirror import MIRRORED
+
+    bidi.use(True)
+    try:
+        ours = bidi.layout(text, ltr=ltr)
+    finally:
+        bidi.use(False)
+    if not bidi.has_rtl(text):
+        assert ours == text
+        return
+    theirs = str(get_display(arabic_reshaper.reshape(text), base_dir="L" if ltr else None))
+    assert len(ours) == len(theirs)
+    assert all(a == b or MIRRORED.get(b) == a for a, b in zip(ours, theirs, strict=True))

@@ -279,3 +279,42 @@ async def test_the_sales_process_is_edited_from_the_pipeline(db: Database) -> No
     ]
     assert moved.stage == "پیشنهاد قیمت"
     assert reasons[-1] == "Went quiet"
+
+
+async def test_the_board_shows_whole_columns_and_scrolls_by_them(demo_db: Database) -> None:
+    """At 80 columns a stage was cut at the screen's edge, and its amounts with it
+    ("7,370,000,000 I"): now as many whole columns as fit, scrolled a column at a time."""
+    from screens.widgets.board import Board
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        board = screen.query_one(Board)
+        room = board.scrollable_content_region.width
+        for _ in range(len(board.keys)):
+            step = board.column_width + 1
+            assert board.in_view * step <= room + 1 and board.column_width >= 28
+            assert board.scroll_x == board.first * step  # no column begins off the screen
+            assert board.first <= board.column < board.first + board.in_view
+            await pilot.press("right")
+            await settle(pilot)
+        assert board.column == len(board.keys) - 1 and board.first > 0
+
+
+def test_a_closed_deal_says_when_it_closed_not_when_it_was_expected() -> None:
+    from datetime import UTC, date, datetime
+
+    from crm_tui.schemas import DealRead
+    from screens.pipeline import card_lines
+
+    moment = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    deal = DealRead(
+        id=1, title="Logo", value_minor=100, currency="EUR", contact_id=None,
+        contact_name=None, organization=None, pipeline_id=1, pipeline="Sales", stage_id=5,
+        stage="Won", outcome="won", probability=100, expected_close=date(2027, 2, 1),
+        owner_id=None, owner=None, source="", notes="", custom={}, stage_entered_at=moment,
+        closed_at=moment, lost_reason=None, created_at=moment, updated_at=moment,
+        deleted_at=None, version=1,
+    )  # fmt: skip
+    facts = card_lines(deal, FIXED_TODAY)[-1].text
+    assert facts.startswith("won ") and "02" in facts and "Feb" not in facts, facts

@@ -3,7 +3,8 @@ view (only visible cards are rendered), one card selected on the whole board.
 
 Keys move the selection (arrows, hjkl) or the card itself (shift+arrows, HJKL); clicking a
 card selects it and clicking a column's header moves the selected card there. Columns
-wider in all than the screen scroll sideways, the selected one always in view. A column
+wider in all than the screen scroll sideways a whole column at a time, the selected one
+always in view: a column is never cut at the screen's edge (nor the amount in it). A column
 may hold only the first cards of many: it says so in its header, and asks for more
 (``NeedMore``) as the selection comes near the last one it has.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -128,8 +129,11 @@ class BoardColumn(ScrollView, can_focus=False):
 
     def _strip(self, line: CardLine, style: Style) -> Strip:
         width = self.scrollable_content_region.width
-        if line.laid_out:
-            return Strip([Segment(set_cell_size(" " + line.text, width), style)], width)
+        if line.laid_out:  # crm's own line ("weighted 13,425,000,000 IRR"): cut, never silently
+            text = " " + line.text
+            if cell_len(text) > width:
+                text = set_cell_size(text, max(width - 1, 0)) + bidi.ELLIPSIS
+            return Strip([Segment(set_cell_size(text, width), style)], width)
         # Cut in logical order, then laid out (a right-to-left title loses its end).
         return Strip([Segment(" " + bidi.cell(line.text, width - 1), style)], width)
 
@@ -211,13 +215,46 @@ class Board(HorizontalScroll, can_focus=True):
         describe: Describe,
         *,
         card_lines: int = 3,
+        min_width: int = 16,
         id: str | None = None,
     ) -> None:
+        """``min_width``: the cells a column needs at the least (what its lines hold)."""
         super().__init__(id=id)
         self.keys = list(keys)
         self.describe, self.card_lines = describe, card_lines
+        self.min_width = min_width
         self.column = 0
+        self.first = 0  # the first column in view
+        self.in_view = 1  # how many columns are, each whole
+        self.column_width = 0  # the cells each has (0: not laid out yet)
         self.rows = [0] * len(self.keys)
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """As many whole columns as fit side by side, sharing the width."""
+        room = self.scrollable_content_region.width + 1  # the last column's margin is spare
+        columns = self.columns
+        if not columns or room <= 1:
+            return
+        self.in_view = max(1, min(len(columns), room // (self.min_width + 1)))
+        width = self.column_width = max(self.min_width, room // self.in_view - 1)
+        for column in columns:
+            column.styles.width = width
+        self._scroll_to_column()
+
+    def _scroll_to_column(self) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        if self.column < self.first:
+            self.first = self.column
+        elif self.column >= self.first + self.in_view:
+            self.first = self.column - self.in_view + 1
+        self.first = max(0, min(self.first, len(columns) - self.in_view))
+        step = (self.column_width or columns[0].outer_size.width) + 1  # a column and its margin
+        self.scroll_to(x=self.first * step, animate=False, immediate=True)
 
     def compose(self) -> ComposeResult:
         for key in self.keys:
@@ -232,8 +269,9 @@ class Board(HorizontalScroll, can_focus=True):
         if list(keys) == self.keys:
             return
         await self.remove_children()
-        self.keys, self.column, self.rows = list(keys), 0, [0] * len(keys)
+        self.keys, self.column, self.first, self.rows = list(keys), 0, 0, [0] * len(keys)
         await self.mount_all([BoardColumn(k, self.describe, self.card_lines) for k in keys])
+        self.call_after_refresh(self._fit_columns)
 
     def set_cards(
         self,
@@ -284,7 +322,7 @@ class Board(HorizontalScroll, can_focus=True):
                 self.rows[number] = min(self.rows[number], len(column.cards) - 1)
             column.select(self.rows[number] if number == self.column and column.cards else None)
         if columns:
-            self.scroll_to_widget(columns[self.column], animate=False)
+            self._scroll_to_column()
             chosen = columns[self.column]
             near_end = self.rows[self.column] >= len(chosen.cards) - MORE_BEFORE_END
             if near_end and not chosen.complete:
