@@ -402,25 +402,15 @@ class ContactsScreen(CrmScreen):
         self.app.push_screen(RuleDialog(current, fields), self._rule_built)
 
     def _rule_built(self, built: BuiltRule | None) -> None:
-        """Apply the built rule, saved first as a segment when it was named."""
+        """Apply the built rule: as the segment it was saved as, when it was named."""
         if built is None:
             return
         kept = replace(self.filter, segment=None)  # the tag and status chosen stay
-        if not built.save_as:
+        if not built.saved_as:
             self._filter_by(replace(kept, rule=built.rule), None)
             return
-        from crm_tui.services.segments import add_segment
-
-        self.write_in_worker(
-            lambda session: add_segment(session=session, name=built.save_as, rule=built.rule),
-            self._segment_saved,
-            group="contacts-write",
-        )
-
-    def _segment_saved(self, saved: SegmentRead) -> None:
-        self.notify(f"saved segment {saved.name}", timeout=3)
-        kept = replace(self.filter, segment=saved.name, rule="")
-        self._filter_by(kept, saved.rule)
+        self.notify(f"saved segment {built.saved_as}", timeout=3)
+        self._filter_by(replace(kept, segment=built.saved_as, rule=""), built.rule)
 
     def action_trash(self) -> None:
         self.contact_query = replace(self.contact_query, trash=not self.contact_query.trash)

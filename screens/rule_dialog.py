@@ -61,7 +61,7 @@ COUNT_PAUSE = 0.3  # seconds without a change before the rule is counted
 @dataclass(frozen=True)
 class BuiltRule:
     rule: str
-    save_as: str = ""  # a segment's name; "" applies the rule without saving it
+    saved_as: str = ""  # the segment it was saved as; "": applied without saving it
 
 
 def combined(rule: str, term: rules.Term, how: str) -> str:
@@ -177,4 +177,31 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
         except CrmError as error:
             self._say(str(error))
             return
-        self.dismiss(BuiltRule(rule, self.query_one("#rule-name", Input).value.strip()))
+        name = self.query_one("#rule-name", Input).value.strip()
+        if name:
+            self._save(rule, name)
+        else:
+            self.dismiss(BuiltRule(rule))
+
+    def _refused(self, said: str) -> None:
+        """Why the segment was not saved, in place of the count (a count on its way would
+        say over it), and the name to change."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.workers.cancel_group(self, "rule-count")
+        self._say(said)
+        self.query_one("#rule-name", Input).focus()
+
+    @work(thread=True, exclusive=True, group="rule-save")
+    def _save(self, rule: str, name: str) -> None:
+        """Save the segment here, so that a refusal (a name taken) is said in the dialog,
+        which stays open with what was built."""
+        from crm_tui.services.segments import add_segment
+
+        try:
+            with self.write() as session:
+                saved = add_segment(session=session, name=name, rule=rule)
+        except Exception as error:
+            self.app.call_from_thread(self._refused, describe_error(error))
+            return
+        self.app.call_from_thread(self.dismiss, BuiltRule(saved.rule, saved.name))

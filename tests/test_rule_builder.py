@@ -195,3 +195,43 @@ async def test_a_segment_shows_in_the_palette_as_written(db: Database) -> None:
         assert bidi.laying_out()
         laid = bidi.layout("Segment: [/b]مشتریان ویژه")
         assert any(laid in text and "tag:[x]" in text for text in texts), texts
+
+
+async def test_a_name_taken_is_said_in_the_builder_which_stays_open(db: Database) -> None:
+    """Saving under a segment's name closed the builder, what was built lost, with only a
+    toast to say why."""
+    from textual.widgets import Input
+
+    from crm_tui.services.segments import add_segment, list_segments
+    from screens.contacts import ContactsScreen
+    from screens.rule_dialog import RuleDialog
+    from tests.screens_helpers import make_app, open_screen, settle, settle_until
+
+    with db.write() as session:
+        add_contact(session, "Sara", status="customer")
+        add_segment(session=session, name="مشتریان", rule="tag:vip")
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("R")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, RuleDialog)
+        dialog.query_one("#rule-text", Input).value = "status:customer"
+        dialog.query_one("#rule-name", Input).value = "مشتریان"
+        await pilot.click("#rule-apply")
+        count = dialog.query_one("#rule-count")
+        await settle_until(pilot, lambda: "already" in str(count.render()))
+        assert app.screen is dialog and "there is a segment 'مشتریان' already" in str(
+            count.render()
+        )
+        assert dialog.query_one("#rule-text", Input).value == "status:customer"
+        dialog.query_one("#rule-name", Input).value = "مشتریان ۲"
+        await pilot.click("#rule-apply")
+        await settle(pilot)
+        assert app.screen is screen
+        with db.read() as session:
+            saved = {one.name: one.rule for one in list_segments(session=session)}
+        assert saved == {"مشتریان": "tag:vip", "مشتریان ۲": "status:customer"}
+        assert "segment مشتریان ۲" in str(screen.query_one("#contact-status").render())
