@@ -11,6 +11,7 @@ command loads them, the app when it starts and when its calendar key switches it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,6 +37,7 @@ class Display:
 
 
 _PERSIAN_DIGITS = str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")
+_DECIMAL_POINT = re.compile(r"(?<=[۰-۹])\.(?=[۰-۹])")
 _current = Display()
 
 
@@ -58,9 +60,12 @@ def current() -> Display:
 
 
 def digits(text: str) -> str:
-    """``text`` crm composed (a date, a count) in the chosen digits; thousands separators
-    become the Arabic one (٬) with Persian digits."""
-    return text.translate(_PERSIAN_DIGITS) if _current.digits is Digits.PERSIAN else text
+    """``text`` crm composed (a date, a count) in the chosen digits; with Persian digits,
+    thousands separators become the Arabic one (٬) and a decimal point between digits the
+    Arabic decimal separator (٫): ۱٬۲۰۰٫۵۰."""
+    if _current.digits is not Digits.PERSIAN:
+        return text
+    return _DECIMAL_POINT.sub("٫", text.translate(_PERSIAN_DIGITS))
 
 
 def amount(minor: int, currency: str) -> str:

@@ -405,7 +405,10 @@ class AgendaScreen(CrmScreen):
                 + (f", {display.number(one.turns)} years" if one.turns is not None else "")
                 for one in week.born(grid.day)
             ]
-            lines += [f"#{t.id} {safe(t.title, single_line=True)}" for t in week.due(grid.day)]
+            lines += [
+                f"{display.ident(t.id)} {safe(t.title, single_line=True)}"
+                for t in week.due(grid.day)
+            ]
             pane.update(Content("\n".join(lines[:6]) or "no tasks due this day"))
             return
         found = self._in_cell()

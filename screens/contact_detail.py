@@ -72,7 +72,11 @@ def contact_content(
     ``width``: the pane's, for notes laid out right to left."""
     parts: list[str | Content | tuple[str, str]] = [
         (safe(contact.name, single_line=True), "bold"),
-        (f"  #{contact.id} · {contact.status} · version {contact.version}", "$text-muted"),
+        (
+            f"  {display.ident(contact.id)} · {contact.status}"
+            f" · version {display.number(contact.version)}",
+            "$text-muted",
+        ),
     ]
     if contact.deleted_at is not None:
         parts.append(("  (in the trash)", "$error"))

@@ -14,6 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from crm_tui import display
 from crm_tui.schemas import ContactRow
 from crm_tui.services.contacts import find_contacts
 from screens.base import UsesDatabase
@@ -25,7 +26,7 @@ def describe(row: ContactRow) -> Content:
     return Content.assemble(
         safe(row.name, single_line=True),
         (f"  {safe(extra, single_line=True)}", "$text-muted") if extra else "",
-        (f"  #{row.id}", "$text-muted"),
+        (f"  {display.ident(row.id)}", "$text-muted"),
     )
 
 
@@ -74,7 +75,7 @@ class ContactPicker(UsesDatabase, Vertical):
         return Content.assemble(
             ("→ ", "$text-success"),
             safe(self.contact_name, single_line=True),
-            (f"  #{self.contact_id}", "$text-muted"),
+            (f"  {display.ident(self.contact_id)}", "$text-muted"),
         )
 
     def on_mount(self) -> None:

@@ -120,7 +120,7 @@ class ContactsScreen(CrmScreen):
         yield TopBar("contacts")
         with Horizontal(id="contacts-top"):
             yield Input(
-                placeholder="/ search any field: name, email, phone, notes, custom…",
+                placeholder="/ search: name, email, phone, notes…",
                 id="contact-search",
             )
             yield Static("", id="contact-status")
@@ -677,9 +677,13 @@ class ContactsScreen(CrmScreen):
 
         def said(report: UndoReport) -> str:
             if not report.undone:
-                return f"nothing undone: all of #{batch_id} was worked on since (crm bulk undo)"
-            kept = f"; kept {len(report.kept):,} (crm bulk undo says why)" if report.kept else ""
-            return f"undid #{batch_id}: {report.summary()}{kept}"
+                batch = display.ident(batch_id)
+                return f"nothing undone: all of {batch} was worked on since (crm bulk undo)"
+            kept = report.kept
+            kept_said = (
+                f"; kept {display.number(len(kept))} (crm bulk undo says why)" if kept else ""
+            )
+            return f"undid {display.ident(batch_id)}: {report.summary()}{kept_said}"
 
         self.write_in_worker(
             lambda session: undo_import(

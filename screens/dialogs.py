@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.button import ButtonVariant
 
+from crm_tui import display
 from screens.base import DialogStyles, plural
 from screens.text import choices, editable, flowing, literal
 
@@ -146,7 +147,9 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
         self.tag, self.status = shown.tag, shown.status
 
     def compose(self) -> ComposeResult:
-        tag_options = choices((f"{name} ({count:,})", name) for name, count in self.tags)
+        tag_options = choices(
+            (f"{name} ({display.number(count)})", name) for name, count in self.tags
+        )
         with Vertical(classes="dialog"):
             yield Static("Filter contacts", classes="dialog-title")
             yield Label("Tag")

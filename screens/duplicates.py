@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from crm_tui import display
 from crm_tui.schemas import ContactRead
 from crm_tui.services.contacts import get_contact
 from crm_tui.services.merge import (
@@ -37,10 +38,10 @@ def _pair_line(pair: DuplicatePair) -> Content:
     a, b = pair.first, pair.second
     return Content.assemble(
         safe(a.name, single_line=True),
-        (f" #{a.id}", "$text-muted"),
+        (f" {display.ident(a.id)}", "$text-muted"),
         ("  ⇄  ", "$text-accent"),
         safe(b.name, single_line=True),
-        (f" #{b.id}", "$text-muted"),
+        (f" {display.ident(b.id)}", "$text-muted"),
         (f"   {'; '.join(pair.reasons)}", "$text-warning"),
     )
 
@@ -265,9 +266,9 @@ class MergeDialog(DialogStyles, UsesDatabase, ModalScreen[str | None]):
         title = Content.assemble(
             "Keep ",
             (safe(self.keep.name, single_line=True), "bold"),
-            f" #{self.keep.id}, merge in ",
+            f" {display.ident(self.keep.id)}, merge in ",
             (safe(self.other.name, single_line=True), "bold"),
-            f" #{self.other.id}",
+            f" {display.ident(self.other.id)}",
         )
         self.query_one("#merge-title", Static).update(title)
         options = self.query_one("#merge-fields", OptionList)

@@ -75,6 +75,8 @@ class FieldsDialog(UsesDatabase, DialogStyles, ModalScreen[None]):
                 yield Button("Close", id="field-close", compact=True)
 
     def on_mount(self) -> None:
+        # A stop for Tab only while it holds something to scroll through.
+        self.query_one("#field-said-box").can_focus = False
         self.query_one("#field-name", Input).focus()
         self._load()
 
@@ -108,6 +110,7 @@ class FieldsDialog(UsesDatabase, DialogStyles, ModalScreen[None]):
 
     def _said(self, text: str) -> None:
         self.query_one("#field-said", Static).update(_laid_out(text))
+        self.query_one("#field-said-box").can_focus = bool(text)
 
     @on(Button.Pressed, "#field-close")
     def _close(self) -> None:

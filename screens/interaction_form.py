@@ -179,7 +179,7 @@ class InteractionForm(
                     )
                     if item is None:
                         yield Field(
-                            "Follow-up due (e.g. 3d, fri)",
+                            "Follow-up due (3d, fri)",
                             Input("", id="f-follow_up"),
                             field="follow_up",
                             dated=True,

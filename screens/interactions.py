@@ -73,7 +73,7 @@ def interaction_content(
     direction = "they reached out" if item.direction == "in" else "we reached out"
     parts: list[Any] = [
         (safe(item.subject or "(no subject)", single_line=True), "bold"),
-        (f"  #{item.id} · version {item.version}", "$text-muted"),
+        (f"  {display.ident(item.id)} · version {display.number(item.version)}", "$text-muted"),
         "\n",
         (f"{display.moment(item.occurred_at)} · {item.channel} · {direction}", "$text-muted"),
         "\n",

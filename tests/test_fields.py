@@ -410,3 +410,23 @@ def test_bulk_set_takes_any_spelling_of_a_defined_field(db: Database) -> None:
         held = [get_contact(session=session, contact_id=i).custom for i in ids]
     assert held == [{"Budget": "1500.00"}, {"Budget": "1500.00"}]
     assert _matching(db, "Budget:>1000EUR") == ids
+
+
+async def test_tab_goes_from_the_default_to_save_in_the_fields_dialog(db: Database) -> None:
+    """The empty message box under the default took a Tab: Enter then did nothing."""
+    from textual.widgets import Button
+
+    from screens.contacts import ContactsScreen
+    from screens.fields_dialog import FieldsDialog
+    from tests.screens_helpers import make_app, open_screen, settle
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(pilot, "2", ContactsScreen)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FieldsDialog)
+        app.screen.query_one("#field-default").focus()
+        await pilot.press("tab")
+        focused = app.focused
+        assert isinstance(focused, Button) and focused.id == "field-save", focused

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from crm_tui.display import digits
 from crm_tui.io.contact_rows import RowError
 from crm_tui.models import (
     Contact,
@@ -59,11 +60,11 @@ class ImportReport:
         return 3 if self.errors else 0
 
     def summary(self) -> str:
-        parts = (
+        parts = digits(
             f"created {self.created}, updated {self.updated}, skipped {self.skipped}, "
             f"rejected {self.rejected}"
         )
-        return parts + (f" (batch #{self.batch_id})" if self.batch_id else "")
+        return parts + (digits(f" (batch #{self.batch_id})") if self.batch_id else "")
 
 
 def _runs(ids: Sequence[int]) -> Iterator[tuple[int, int]]:
@@ -161,7 +162,7 @@ class UndoReport:
         return 3 if self.kept else 0
 
     def summary(self) -> str:
-        line = f"removed {self.removed}, restored {self.restored}"
+        line = digits(f"removed {self.removed}, restored {self.restored}")
         also = [
             plural(count, what)
             for count, what in (
