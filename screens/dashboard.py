@@ -199,10 +199,8 @@ class DashboardScreen(CrmScreen):
         self.dashboard = found = message.dashboard
         now, then = found.current.period, found.previous.period
         self.query_one("#dashboard-status", Static).update(
-            Content(
-                f"{self.span} {_span_text(now)} · beside {_span_text(then)} · "
-                "m month, Q quarter, y year; [ ] earlier, later"
-            )
+            # The keys to change it (m, Q, y, [ and ]) are in the key bar.
+            Content(f"{self.span} {_span_text(now)} · beside {_span_text(then)}")
         )
         for index, (title, current, previous) in enumerate(tiles(found.current, found.previous)):
             self.query_one(f"#tile-{index}", Figure).update(
@@ -262,10 +260,15 @@ class DashboardScreen(CrmScreen):
         plt.clear_figure()
         plt.title(title)
         if points:
-            plt.bar(list(range(1, len(points) + 1)), [count for _, count in points])
+            counts = [count for _, count in points]
+            plt.bar(list(range(1, len(points) + 1)), counts)
             # The bars are named in order in the numbers below: plotext's own names under
             # them were not the same ones from one drawing to the next.
             plt.xticks([])
+            # Counts are whole: plotext's own ticks read 0.67, 1.33 for a count of 2.
+            step = max(1, -(-max(counts) // 4))
+            ticks: list[float] = list(range(0, max(counts) + 1, step))
+            plt.yticks(ticks, [_number(tick) for tick in ticks])
         plot.refresh()
         shown = "  ".join(f"{_label(label, 20)} {_number(count)}" for label, count in points)
         self.query_one(f"#numbers-{name}", Static).update(Content(shown or "none"))
