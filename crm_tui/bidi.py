@@ -105,7 +105,8 @@ def _visual(line: str, base: str | None = None) -> str:
 
 _LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
 _CLASS = re.compile(r"\b([A-Z]+),")
-_TRAILING = frozenset({"WS", "FSI", "LRI", "RLI", "PDI"})  # reset at a line's end (L1)
+# Reset at a line's end (L1), with what rule X9 leaves in place (a zero-width non-joiner).
+_TRAILING = frozenset({"WS", "FSI", "LRI", "RLI", "PDI", "BN", "LRE", "RLE", "LRO", "RLO", "PDF"})
 
 
 def _resolved(line: str, base: str | None) -> tuple[list[int], list[str]]:
@@ -114,7 +115,10 @@ def _resolved(line: str, base: str | None) -> tuple[list[int], list[str]]:
     from bidi import get_display
 
     info = str(get_display(line, base_dir=base, debug=True))
-    classes_part, rest = info.split("original_classes:", 1)[1].split("levels:", 1)
+    # After the text itself, which may hold these words: the last "original_classes:" is
+    # the field's.
+    classes_part, rest = info[info.rindex("original_classes:") :].split("levels:", 1)
+    classes_part = classes_part.removeprefix("original_classes:")
     per_byte = [int(n) for n in _LEVEL.findall(rest.split("paragraphs:", 1)[0])]
     classes_per_byte = _CLASS.findall(classes_part)
     levels, classes, at = [], [], 0

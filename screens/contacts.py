@@ -639,7 +639,8 @@ class ContactsScreen(CrmScreen):
 
     def _bulk_done(self, action: Action, report: BulkReport) -> None:
         self.working = ""
-        undo = f" (batch #{report.batch_id}; ctrl+z undoes it)" if report.batch_id else ""
+        batch = report.batch_id
+        undo = f" (batch {display.ident(batch)}; ctrl+z undoes it)" if batch else ""
         self._wrote(report.summary(action) + undo)
 
     def action_undo_bulk(self) -> None:
@@ -663,7 +664,8 @@ class ContactsScreen(CrmScreen):
         batch = found[0]
         count = batch["created"] or batch["updated"]
         what = BulkKind(batch["kind"]).label
-        question = f"Undo bulk action #{batch['id']} ({what}, {plural(count, 'contact')})?"
+        number = display.ident(batch["id"])
+        question = f"Undo bulk action {number} ({what}, {plural(count, 'contact')})?"
         detail = f"{batch['source']}; what was edited since is kept"
         self.app.call_from_thread(
             self.app.push_screen,

@@ -188,7 +188,10 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
     def counted(self, name: str, count: str) -> None:
         """A segment's count, read once the dialog is open (each may read many rows)."""
         self.segments = [(n, count if n == name else c) for n, c in self.segments]
-        select = self.query_one("#filter-segment", Select)
+        found = self.query("#filter-segment").results(Select)
+        select = next(found, None)
+        if not self.is_attached or select is None:  # closed while it was counted
+            return
         value = select.value
         with select.prevent(Select.Changed):
             select.set_options(self._segment_options())

@@ -77,12 +77,13 @@ def combined(rule: str, term: rules.Term, how: str) -> str:
 class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
     """Build a rule term by term, or write it; Apply narrows the list to it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, rule: str, fields: list[str]) -> None:
         super().__init__()
         self.rule, self.fields = rule, fields
         self._timer: Timer | None = None
+        self.saving = False  # a segment is being saved: the dialog waits for the answer
 
     def compose(self) -> ComposeResult:
         keys = KEYS + [(literal(name, single_line=True), name) for name in self.fields]
@@ -166,11 +167,17 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
 
     @on(Button.Pressed, "#rule-cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        if not self.saving:  # once asked to save, the answer closes it (or says why not)
+            self.dismiss(None)
 
     @on(Button.Pressed, "#rule-apply")
     @on(Input.Submitted, "#rule-name")
     def _apply(self) -> None:
+        if self.saving:
+            return
         rule = self.query_one("#rule-text", Input).value.strip()
         try:
             rule = rules.text(rules.parse(rule))
@@ -179,6 +186,7 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
             return
         name = self.query_one("#rule-name", Input).value.strip()
         if name:
+            self.saving = True
             self._save(rule, name)
         else:
             self.dismiss(BuiltRule(rule))
@@ -186,6 +194,9 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
     def _refused(self, said: str) -> None:
         """Why the segment was not saved, in place of the count (a count on its way would
         say over it), and the name to change."""
+        self.saving = False
+        if not self.is_attached:
+            return
         if self._timer is not None:
             self._timer.stop()
         self.workers.cancel_group(self, "rule-count")
@@ -204,4 +215,8 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
         except Exception as error:
             self.app.call_from_thread(self._refused, describe_error(error))
             return
-        self.app.call_from_thread(self.dismiss, BuiltRule(saved.rule, saved.name))
+        self.app.call_from_thread(self._saved, BuiltRule(saved.rule, saved.name))
+
+    def _saved(self, built: BuiltRule) -> None:
+        if self.is_current:  # still on top: its answer goes to the list
+            self.dismiss(built)

@@ -284,6 +284,8 @@ def test_brackets_in_right_to_left_text_are_drawn_mirrored() -> None:
         # its last word "(نهایی)" on the left, its first on the right, then the number
         assert stage.startswith("4. (") and stage.endswith(" ﻝﺎﺳﺭﺍ  60%"), stage
         assert "\u2068" not in stage and "\u2069" not in stage
+        assert "(ﭖ)" in bidi.layout("(پ) x\u200c")  # a line ending in a non-joiner too
+        assert bidi.layout("ج (original_classes: levels:)").endswith(" ﺝ")  # words of the parse
     finally:
         bidi.use(False)
     assert bidi.layout(bidi.isolated("طراحی")) == "طراحی"  # no mark reaches the terminal

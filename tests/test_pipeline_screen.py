@@ -299,6 +299,17 @@ async def test_the_board_shows_whole_columns_and_scrolls_by_them(demo_db: Databa
             await pilot.press("right")
             await settle(pilot)
         assert board.column == len(board.keys) - 1 and board.first > 0
+        # Narrower still, the last column stays whole and in view.
+        await pilot.resize_terminal(50, 24)
+        await settle(pilot)
+        step = board.column_width + 1
+        assert board.in_view == 1 and board.scroll_x == board.first * step
+        assert board.first == board.column
+        await pilot.resize_terminal(120, 35)
+        await settle(pilot)
+        step = board.column_width + 1
+        assert board.scroll_x == board.first * step and board.in_view == 4
+        assert board.first <= board.column < board.first + board.in_view
 
 
 def test_a_closed_deal_says_when_it_closed_not_when_it_was_expected() -> None:

@@ -242,7 +242,8 @@ class Board(HorizontalScroll, can_focus=True):
         width = self.column_width = max(self.min_width, room // self.in_view - 1)
         for column in columns:
             column.styles.width = width
-        self._scroll_to_column()
+        # Once laid out at that width: scrolled now, the old widths would hold it short.
+        self.call_after_refresh(self._scroll_to_column)
 
     def _scroll_to_column(self) -> None:
         columns = self.columns
