@@ -120,7 +120,7 @@ class ContactsScreen(CrmScreen):
         yield TopBar("contacts")
         with Horizontal(id="contacts-top"):
             yield Input(
-                placeholder="/ search: name, email, phone, notes…",
+                placeholder="/ search any field…",
                 id="contact-search",
             )
             yield Static("", id="contact-status")
