@@ -168,7 +168,7 @@ def test_bulk_batches_are_listed_apart_from_imports(db: Database) -> None:
         listed = list_batches(session=session, kinds=list(BulkKind))
         imports = list_batches(session=session, kinds=["contacts"])
     assert [(b["id"], b["kind"], b["updated"], b["source"]) for b in listed] == [
-        (report.batch_id, "bulk-tag", 2 + 1, "test")
+        (report.batch_id, "bulk-tag", 2 + 1, "tag 'x' · test")
     ]
     assert imports == []
 

@@ -256,6 +256,30 @@ _TASK_OPTIONS = {
 }
 
 
+# crm log "TEXT": its first line the subject, the rest the notes. A complaint is resolved in
+# the app (r), and the author is whoever runs crm.
+_INTERACTION_OPTIONS = {
+    "contact_ids": "--contact",
+    "occurred_at": "--when",
+    "channel": "--channel",
+    "direction": "--direction",
+    "subject": "text",
+    "body": "text",
+    "sentiment": "--sentiment",
+    "complaint": "--complaint",
+    "resolved_at": None,
+    "deal_id": "--deal",
+    "author_id": None,
+}
+
+
+def test_crm_log_takes_every_interaction_field() -> None:
+    logged = _options("log")
+    for declared in INTERACTION.fields:
+        flag = _INTERACTION_OPTIONS[declared.name]
+        assert flag is None or flag in logged, declared.name
+
+
 def test_crm_tasks_add_takes_every_task_field() -> None:
     added = _options("tasks", "add")
     for declared in TASK.fields:

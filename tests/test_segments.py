@@ -386,7 +386,7 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     )
     batches = json.loads(crm(db_url, "bulk", "list", "--json")[1])
     assert [(b["id"], b["kind"], b["source"]) for b in batches] == [
-        (1, "bulk-tag", "segment Tehran customers")
+        (1, "bulk-tag", "tag 'call-back' · segment Tehran customers")
     ]
     code, out, _ = crm(db_url, "segments", "edit", "Tehran customers", "--rule", "City:tehran")
     assert (code, out) == (0, "segment Tehran customers: City:tehran\n")

@@ -42,6 +42,10 @@ class Tag:
     name: str
     remove: bool = False
 
+    @property
+    def what(self) -> str:
+        return f"{'untag' if self.remove else 'tag'} {self.name!r}"
+
     def said(self, who: str, count: int) -> tuple[str, str]:
         verb = "untag" if self.remove else "tag"
         return f"{verb.title()} {who} {self.name!r}", f"{verb}ged {who} {self.name!r}"
@@ -50,6 +54,10 @@ class Tag:
 @dataclass(frozen=True)
 class SetStatus:
     status: ContactStatus
+
+    @property
+    def what(self) -> str:
+        return f"status {self.status.value}"
 
     def said(self, who: str, count: int) -> tuple[str, str]:
         return f"Set {who} to {self.status.value}", f"set {who} to {self.status.value}"
@@ -60,6 +68,10 @@ class SetOwner:
     owner: str  # a team member's name, username or initials; "" for nobody
     member_id: int | None = None  # theirs, once ``resolved``
 
+    @property
+    def what(self) -> str:
+        return f"owner {self.owner or 'nobody'}"
+
     def said(self, who: str, count: int) -> tuple[str, str]:
         owner = self.owner or "nobody"
         return f"Give {who} to {owner}", f"gave {who} to {owner}"
@@ -69,6 +81,10 @@ class SetOwner:
 class SetField:
     name: str
     value: str  # "" removes the field
+
+    @property
+    def what(self) -> str:
+        return f"{self.name} = {self.value}" if self.value else f"no {self.name}"
 
     def said(self, who: str, count: int) -> tuple[str, str]:
         what = f"{self.name} = {self.value}" if self.value else f"no {self.name}"
@@ -94,6 +110,10 @@ class Log:
         )
         return cls(data)
 
+    @property
+    def what(self) -> str:
+        return f"log {(self.data.subject or self.data.channel.value)!r}"
+
     def said(self, who: str, count: int) -> tuple[str, str]:
         what = self.data.subject or self.data.channel.value
         return f"Log {what!r} with each of {who}", f"logged {plural(count, 'interaction')} ({what})"
@@ -108,6 +128,10 @@ class NewTask:
 
     data: TaskCreate
 
+    @property
+    def what(self) -> str:
+        return f"task {self.data.title!r}"
+
     def said(self, who: str, count: int) -> tuple[str, str]:
         title = self.data.title
         return (
@@ -118,6 +142,8 @@ class NewTask:
 
 @dataclass(frozen=True)
 class Trash:
+    what = "trash"
+
     def said(self, who: str, count: int) -> tuple[str, str]:
         return f"Move {who} to the trash", f"moved {who} to the trash"
 
@@ -201,15 +227,16 @@ def run_bulk(
     progress: Progress | None = None,
 ) -> BulkReport:
     """Do ``action`` to the live contacts among ``contact_ids``, recorded as one batch
-    (``source`` says what was chosen: "segment Tehran"). The caller commits: all or none."""
+    (``source`` says what was chosen: "segment Tehran"; the batch keeps what was done before
+    it). The caller commits: all or none."""
     ids = list(dict.fromkeys(contact_ids))
     if len(ids) > MAX_CONTACTS:
         raise ValidationError(f"a bulk action takes at most {MAX_CONTACTS:,} contacts")
     action = resolved(session=session, action=action)
     now = utcnow()
-    batch = ImportBatch(
-        kind=kind_of(action).value, source=source, created_at=now, author_id=actor_id
-    )
+    # What was done, then to whom: "tag 'vip' · segment Tehran" (crm bulk list shows it).
+    said = f"{action.what} · {source}" if source else action.what
+    batch = ImportBatch(kind=kind_of(action).value, source=said, created_at=now, author_id=actor_id)
     session.add(batch)
     session.flush()
     assert batch.id is not None
