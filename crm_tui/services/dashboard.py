@@ -112,22 +112,31 @@ def build_dashboard(
     deals runs from ``today``'s month on."""
     previous = before(period, jalali=jalali)
     coming = Period.month_of(today, jalali=jalali, months=FORECAST_MONTHS)
+    stage_days = reports.cycle(session=session, period=period)
+    cycle = stage_days.summary["won"], stage_days.summary["sales_cycle"]  # the tile's too
     return Dashboard(
-        current=figures(session=session, period=period),
+        current=figures(session=session, period=period, cycle=cycle),
         previous=figures(session=session, period=previous, charts=False),
         forecast=reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
-        stage_days=reports.cycle(session=session, period=period),
+        stage_days=stage_days,
         team=reports.team(session=session, period=period),
     )
 
 
-def figures(*, session: Session, period: Period, charts: bool = True) -> Figures:
+def figures(
+    *,
+    session: Session,
+    period: Period,
+    charts: bool = True,
+    cycle: tuple[int, float | None] | None = None,
+) -> Figures:
     """The figures of ``period``; ``charts``: with what its charts draw (lost reasons and
-    channels), which the period shown beside it does without."""
+    channels), which the period shown beside it does without; ``cycle``: what
+    ``reports.sales_cycle`` says of it, when the caller has read that already."""
     sales = reports.sales_totals(session=session, period=period)
     found = Figures(period, sales.won, sales.lost, sales.revenue, sales.average)
     start, end = period.instants
-    found.cycle_days = reports.sales_cycle(session=session, period=period)[1]
+    found.cycle_days = (cycle or reports.sales_cycle(session=session, period=period))[1]
     _leads(session, found, start, end)
     _complaints(session, found, start, end)
     if charts:
