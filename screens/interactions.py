@@ -198,30 +198,37 @@ class LogScreen(CrmScreen):
             self.table.reload(keep_current=True)
 
     def _show_status(self, total: int | None, exact: bool) -> None:
-        query = self.log_query
         if total is None:
-            parts = ["counting…"]
+            counted = "counting…"
+        elif exact:
+            counted = plural(total, "interaction")
         else:
-            parts = [f"{COUNT_CAP:,}+ interactions" if not exact else plural(total, "interaction")]
-        if query.trash:
-            parts.insert(0, "trash")
-        if query.search.strip():
-            parts.append(f"match {query.search.strip()!r}")
-        if query.channel:
-            parts.append(query.channel)
-        if query.sentiment:
-            parts.append(query.sentiment)
-        if query.complaint is not ComplaintFilter.ALL:
-            parts.append(f"complaints: {query.complaint.value}")
+            counted = f"{display.number(COUNT_CAP)}+ interactions"
+        parts = ["trash"] * self.log_query.trash + [counted, *self._filters_said()]
+        # Never markup: the search typed and the contact's name are the user's ("[/b]").
+        self.query_one("#log-status", Static).update(
+            Content(" · ".join(safe(part, single_line=True) for part in parts))
+        )
+
+    def _filters_said(self) -> list[str]:
+        query = self.log_query
+        said = [
+            f"match {query.search.strip()!r}" if query.search.strip() else "",
+            query.channel or "",
+            query.sentiment or "",
+            f"complaints: {query.complaint.value}"
+            if query.complaint is not ComplaintFilter.ALL
+            else "",
+        ]
         if query.contact_id is not None:
-            parts.append(f"with {self.contact_name or '#' + str(query.contact_id)}")
+            said.append(f"with {self.contact_name or display.ident(query.contact_id)}")
         if query.since or query.until:
             since = display.moment(query.since, with_time=False) if query.since else "…"
             until = display.moment(query.until, with_time=False) if query.until else "…"
-            parts.append(f"{since} → {until}")
+            said.append(f"{since} → {until}")
         if query.resolved is not None:
-            parts.append(f"resolved {self.period_label}")
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+            said.append(f"resolved {self.period_label}")
+        return [part for part in said if part]
 
     # -- the detail pane ------------------------------------------------------------------
 

@@ -411,6 +411,19 @@ async def test_names_with_markup_show_as_written_in_the_forms_choices(db: Databa
             await settle(pilot)
 
 
+async def test_a_search_with_markup_in_it_shows_in_the_log_as_typed(db: Database) -> None:
+    """The log's status line read what was searched as markup: "[/b]" stopped the app."""
+    from screens.interactions import LogScreen
+    from tests.screens_helpers import make_app, open_screen, settle
+
+    app = make_app(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_screen(pilot, "3", LogScreen)
+        await pilot.press("slash", *"[/b]x", "enter")
+        await settle(pilot)
+        assert "match '[/b]x'" in str(screen.query_one("#log-status").render())
+
+
 def _assert_screen_safe(svg: str) -> None:
     """The screen as Textual would write it, its text taken from a screenshot."""
     assert "Evil" in svg or "Sara" in svg or "emordnilap" in svg
