@@ -424,6 +424,61 @@ async def test_a_search_with_markup_in_it_shows_in_the_log_as_typed(db: Database
         assert "match '[/b]x'" in str(screen.query_one("#log-status").render())
 
 
+def _marked_up(database: Database) -> None:
+    """A record of each kind whose every text reads as markup, were it read so: "[/b]" ends
+    a tag never opened, which Textual refuses (MarkupError) and the app stopped."""
+    from crm_tui.schemas import DealCreate
+    from crm_tui.services.deals import create_deal
+    from crm_tui.services.interactions import create_interaction
+    from crm_tui.services.segments import add_segment
+    from crm_tui.services.tasks import create_task
+    from crm_tui.services.team import add_member
+    from tests.conftest import FIXED_TODAY
+
+    mark = "[/b]"
+    with database.write() as session:
+        member = add_member(session=session, name=f"{mark}Negar").id
+        contact = add_contact(
+            session,
+            f"{mark}Sara",
+            organization=f"{mark}Org",
+            tags=[f"{mark}vip"],
+            custom={f"{mark}City": f"{mark}Tehran"},
+            notes=f"{mark}notes",
+        )
+        deal = create_deal(
+            session=session,
+            data=DealCreate(title=f"{mark}Deal", currency="EUR", contact_id=contact),
+        ).id
+        create_interaction(
+            session=session,
+            data=InteractionCreate(
+                contact_ids=[contact], subject=f"{mark}call", body=f"{mark}body", deal_id=deal
+            ),
+        )
+        task = TaskCreate.build(title=f"{mark}task", due_date=FIXED_TODAY)
+        task.contact_id, task.assignee_id = contact, member
+        create_task(session=session, data=task)
+        add_segment(session=session, name=f"{mark}segment", rule="tag:vip")
+
+
+async def test_no_screen_or_dialog_reads_user_data_as_markup(db: Database) -> None:
+    from tests.screens_helpers import make_app, settle
+
+    _marked_up(db)
+    app = make_app(db)
+    walk = ["1", "2", "f", "escape", "R", "escape", "b", "escape", "e", "escape", "3", "e"]
+    walk += ["escape", "f", "escape", "4", "e", "escape", "5", "e", "escape", "S", "escape"]
+    walk += ["f", "escape", "6", "7", "ctrl+p"]
+    shown: dict[str, bool] = {}
+    async with app.run_test(size=(120, 35)) as pilot:
+        for key in walk:  # a MarkupError on the way stops the app, and fails here
+            await pilot.press(key)
+            await settle(pilot)
+            shown[key] = "[/b]" in app.export_screenshot()  # as written, brackets and all
+    assert all(shown[screen] for screen in "12345"), shown
+
+
 def _assert_screen_safe(svg: str) -> None:
     """The screen as Textual would write it, its text taken from a screenshot."""
     assert "Evil" in svg or "Sara" in svg or "emordnilap" in svg
