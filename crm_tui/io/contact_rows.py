@@ -191,9 +191,10 @@ class Directory:
 class Team:
     """Who owns a contact as a file names them, and the typed custom fields a value is
     checked against: the ``Directory`` is asked for at the first owner or custom field
-    read, so that a large file's reading process waits for it only then (the importing
-    process reads it from the database meanwhile), and a file without either never
-    needs it."""
+    read, or the first row of an import that only creates contacts (for the fields'
+    defaults), so that a large file's reading process waits for it only then (the
+    importing process reads it from the database meanwhile); an update import of a file
+    without either never needs it."""
 
     def __init__(self, ask: Callable[[], Directory] | None = None) -> None:
         self._ask = ask
