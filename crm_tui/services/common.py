@@ -108,13 +108,18 @@ def set_deleted(
     ids: Sequence[int],
     deleted_at: datetime | None,
     actor_id: int | None = None,
+    trashed_at: datetime | None = None,
 ) -> int:
     """Move rows to the trash (``deleted_at`` a time) or back (None); returns how many moved.
+    ``trashed_at``: back only the rows in the trash since that moment (an undo's).
 
     Each moved row is one version later and records who moved it.
     """
     column = col(model.deleted_at)
-    condition = column.is_(None) if deleted_at is not None else column.is_not(None)
+    if trashed_at is not None:
+        condition = column == trashed_at
+    else:
+        condition = column.is_(None) if deleted_at is not None else column.is_not(None)
     values: dict[str, Any] = {
         "deleted_at": deleted_at,
         "version": model.version + 1,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from crm_tui.errors import NotFoundError, ValidationError
 from crm_tui.models import Contact, ImportBatch
-from crm_tui.services.common import chunked, utcnow
+from crm_tui.services.common import chunked, set_deleted, utcnow
 from crm_tui.services.imports import contacts, work
 from crm_tui.services.imports.batches import CHUNK, UndoReport, created_ids
 from crm_tui.text import plural
@@ -24,20 +22,15 @@ def _undo_trash(
     (one thrown away again since stays in the trash)."""
     assert batch.id is not None
     moved = created_ids(session=session, batch_id=batch.id, entity="contact", action="trashed")
-    values: dict[str, Any] = {
-        "deleted_at": None,
-        "version": Contact.version + 1,
-        "updated_at": utcnow(),
-    }
-    if actor_id is not None:
-        values["updated_by_id"] = actor_id
     for chunk in chunked(moved, CHUNK):
-        back = session.execute(
-            update(Contact)
-            .where(col(Contact.id).in_(chunk), Contact.deleted_at == batch.created_at)
-            .values(**values)
+        report.restored += set_deleted(
+            session=session,
+            model=Contact,
+            ids=chunk,
+            deleted_at=None,
+            actor_id=actor_id,
+            trashed_at=batch.created_at,
         )
-        report.restored += int(getattr(back, "rowcount", 0) or 0)
     left = len(moved) - report.restored
     if left:
         report.kept.append(f"{plural(left, 'contact')}: out of the trash, or in it again, since")
