@@ -3,7 +3,7 @@ one transaction and undone as one batch (``crm bulk undo``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,6 +14,7 @@ from crm_tui.commands.common import (
     command_group,
     echo,
     is_tty,
+    list_batches_said,
     print_json,
     segment_ids,
     state,
@@ -273,24 +274,17 @@ def trash(
 def list_(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List bulk actions (newest first), each undoable once."""
     from crm_tui import display
-    from crm_tui.services.imports import list_batches
     from crm_tui.vocabulary import BulkKind
 
-    with state(ctx).read() as session:
-        batches = list_batches(session=session, kinds=[kind.value for kind in BulkKind])
-    if as_json:
-        print_json(batches)
-        return
-    for b in batches:
-        undone = "  (undone)" if b["undone_at"] else ""
+    def line(b: dict[str, Any]) -> str:
         count = b["created"] or b["updated"]
         what = BulkKind(b["kind"]).label
-        echo(
-            f"#{b['id']}  {display.moment(b['created_at'])}  {what:<7} {count:>7,}  "
-            f"{b['source']}{undone}"
+        return (
+            f"#{b['id']}  {display.moment(b['created_at'])}  {what:<7} {count:>7,}  {b['source']}"
         )
-    if not batches:
-        echo("no bulk actions yet")
+
+    kinds = [kind.value for kind in BulkKind]
+    list_batches_said(ctx, kinds=kinds, as_json=as_json, line=line, none="no bulk actions yet")
 
 
 @app.command()

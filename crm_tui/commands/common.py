@@ -12,7 +12,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -325,6 +325,29 @@ def segment_rule(session: Any, segment: str | None, rule: str | None) -> str:
     if rule is not None:
         parts.append(f"({rule})")
     return " ".join(parts)
+
+
+def list_batches_said(
+    ctx: typer.Context,
+    *,
+    kinds: list[Any],
+    as_json: bool,
+    line: Callable[[dict[str, Any]], str],
+    none: str = "",
+) -> None:
+    """The newest batches of these kinds (imports' or bulk actions'): as JSON, or a
+    ``line`` each, "  (undone)" after one undone; ``none`` when there are none."""
+    from crm_tui.services.imports import list_batches
+
+    with state(ctx).read() as session:
+        batches = list_batches(session=session, kinds=kinds)
+    if as_json:
+        print_json(batches)
+        return
+    for batch in batches:
+        echo(line(batch) + ("  (undone)" if batch["undone_at"] else ""))
+    if not batches and none:
+        echo(none)
 
 
 def undo_batch(

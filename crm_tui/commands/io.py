@@ -18,6 +18,7 @@ from crm_tui.commands.common import (
     command_group,
     echo,
     interrupts_handled,
+    list_batches_said,
     one_line,
     print_json,
     segment_ids,
@@ -233,21 +234,17 @@ def _report(
 @import_app.command("list")
 def import_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List import batches (newest first)."""
-    from crm_tui.services.imports import list_batches
     from crm_tui.vocabulary import ImportKind
 
-    with state(ctx).read() as session:
-        batches = list_batches(session=session, kinds=[kind.value for kind in ImportKind])
-    if as_json:
-        print_json(batches)
-        return
-    for b in batches:
-        undone = "  (undone)" if b["undone_at"] else ""
-        echo(
+    def line(b: dict[str, Any]) -> str:
+        return (
             f"#{b['id']}  {display.moment(b['created_at'])}  {b['kind']:<12} created "
             f"{b['created']}, updated {b['updated']}, skipped {b['skipped']}, rejected "
-            f"{b['rejected']}  {b['source']}{undone}"
+            f"{b['rejected']}  {b['source']}"
         )
+
+    kinds = [kind.value for kind in ImportKind]
+    list_batches_said(ctx, kinds=kinds, as_json=as_json, line=line)
 
 
 @import_app.command("undo")
