@@ -36,7 +36,7 @@ RuleOpt = typer.Option(None, "--rule", metavar="RULE", help='Those a rule holds 
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask (needed when not at a terminal).")
 
 
-def chosen_contacts(
+def _chosen(
     ctx: typer.Context, refs: list[str] | None, segment: str | None, rule: str | None
 ) -> tuple[list[int], str]:
     """The ids of the contacts named, and those of the segment and the rule; and how they
@@ -59,16 +59,19 @@ def chosen_contacts(
 def run_action(
     ctx: typer.Context,
     action: Action,
-    chosen: tuple[list[int], str],
+    refs: list[str] | None,
+    segment: str | None,
+    rule: str | None,
     *,
     yes: bool,
     as_json: bool,
 ) -> None:
-    """Ask with the exact count, then do it in one transaction, with a bar on long runs."""
+    """Do ``action`` to the contacts named and those of ``segment`` and ``rule``: ask with
+    the exact count, then do it in one transaction, with a bar on long runs."""
     from crm_tui.commands.io import progress_bar
     from crm_tui.services.bulk import describe, resolved, run_bulk
 
-    ids, source = chosen
+    ids, source = _chosen(ctx, refs, segment, rule)
     if not ids:
         if as_json:
             print_json({"batch": None, "contacts": 0, "changed": 0})
@@ -118,7 +121,7 @@ def tag_(
     """Tag the contacts (a new tag is made)."""
     from crm_tui.services.bulk import Tag
 
-    run_action(ctx, Tag(tag), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, Tag(tag), refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -134,13 +137,7 @@ def untag(
     """Take a tag off the contacts."""
     from crm_tui.services.bulk import Tag
 
-    run_action(
-        ctx,
-        Tag(tag, remove=True),
-        chosen_contacts(ctx, refs, segment, rule),
-        yes=yes,
-        as_json=as_json,
-    )
+    run_action(ctx, Tag(tag, remove=True), refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -163,7 +160,7 @@ def status(
         known = ", ".join(one.value for one in ContactStatus)
         raise typer.BadParameter(f"choose one of {known}", param_hint="STATUS") from None
     action = SetStatus(chosen)
-    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -180,7 +177,7 @@ def owner(
     from crm_tui.services.bulk import SetOwner
 
     action = SetOwner("" if member.strip() == "-" else member)
-    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command("set")
@@ -200,7 +197,7 @@ def set_(
     if not equals or not name.strip():
         raise typer.BadParameter("write NAME=VALUE, e.g. City=Tehran", param_hint="NAME=VALUE")
     action = SetField(name.strip(), value.strip())
-    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -224,7 +221,7 @@ def log(
     except DateError as error:
         raise typer.BadParameter(str(error), param_hint="--when") from None
     action = Log.of(text, channel=channel, when=occurred)
-    run_action(ctx, action, chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, action, refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -250,9 +247,7 @@ def task(
     data = TaskCreate.build(
         title=title, due_date=a_day(due, "--due"), assignee_id=assignee_id, priority=priority
     )
-    run_action(
-        ctx, NewTask(data), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json
-    )
+    run_action(ctx, NewTask(data), refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command()
@@ -267,7 +262,7 @@ def trash(
     """Move the contacts to the trash."""
     from crm_tui.services.bulk import Trash
 
-    run_action(ctx, Trash(), chosen_contacts(ctx, refs, segment, rule), yes=yes, as_json=as_json)
+    run_action(ctx, Trash(), refs, segment, rule, yes=yes, as_json=as_json)
 
 
 @app.command("list")

@@ -482,13 +482,12 @@ def tag_(
     """Tag (or untag) contacts: those named, or a whole segment's.
 
     Unlike crm bulk tag it does not ask; it is one batch all the same (crm bulk undo)."""
-    from crm_tui.commands.bulk import chosen_contacts, run_action
+    from crm_tui.commands.bulk import run_action
     from crm_tui.services.bulk import Tag
 
     if not refs and segment is None:
         raise typer.BadParameter("name the contacts, or give --segment", param_hint="REFS")
-    chosen = chosen_contacts(ctx, refs, segment, None)
-    run_action(ctx, Tag(tag, remove=remove), chosen, yes=True, as_json=False)
+    run_action(ctx, Tag(tag, remove=remove), refs, segment, None, yes=True, as_json=False)
 
 
 @app.command()
