@@ -94,8 +94,8 @@ def _visual(line: str, base: str | None = None) -> str:
     # Rule L4: a bracket in a right-to-left run is drawn as its mirror ("(8)" after a
     # Persian name, not ")8("), which python-bidi leaves undone. Its order is rebuilt from
     # the levels it resolved (rules L1, L2) and used only when it is python-bidi's own.
-    levels, classes = _resolved(reshaped, base)
-    order = _reordered(_line_levels(levels, classes, base, reshaped))
+    levels, classes, paragraph = _resolved(reshaped, base)
+    order = _reordered(_line_levels(levels, classes, paragraph))
     if "".join(reshaped[i] for i in order) != shown:
         return shown
     return "".join(
@@ -109,9 +109,10 @@ _CLASS = re.compile(r"\b([A-Z]+),")
 _TRAILING = frozenset({"WS", "FSI", "LRI", "RLI", "PDI", "BN", "LRE", "RLE", "LRO", "RLO", "PDF"})
 
 
-def _resolved(line: str, base: str | None) -> tuple[list[int], list[str]]:
-    """Each character's resolved embedding level (odd: right to left) and bidi class, as
-    python-bidi's ``debug`` gives them (its Rust core's, one per UTF-8 byte)."""
+def _resolved(line: str, base: str | None) -> tuple[list[int], list[str], int]:
+    """Each character's resolved embedding level (odd: right to left) and bidi class, and
+    the paragraph's level, as python-bidi's ``debug`` gives them (its Rust core's levels
+    and classes are one per UTF-8 byte)."""
     from bidi import get_display
 
     info = str(get_display(line, base_dir=base, debug=True))
@@ -119,24 +120,20 @@ def _resolved(line: str, base: str | None) -> tuple[list[int], list[str]]:
     # the field's.
     classes_part, rest = info[info.rindex("original_classes:") :].split("levels:", 1)
     classes_part = classes_part.removeprefix("original_classes:")
-    per_byte = [int(n) for n in _LEVEL.findall(rest.split("paragraphs:", 1)[0])]
+    levels_part, paragraphs = rest.split("paragraphs:", 1)
+    per_byte = [int(n) for n in _LEVEL.findall(levels_part)]
     classes_per_byte = _CLASS.findall(classes_part)
     levels, classes, at = [], [], 0
     for ch in line:
         levels.append(per_byte[at])
         classes.append(classes_per_byte[at])
         at += len(ch.encode())
-    return levels, classes
+    return levels, classes, int(_LEVEL.findall(paragraphs)[0])
 
 
-def _line_levels(levels: list[int], classes: list[str], base: str | None, line: str) -> list[int]:
+def _line_levels(levels: list[int], classes: list[str], paragraph: int) -> list[int]:
     """Rule L1: separators, and the white space before them or at the line's end, take the
     paragraph's level."""
-    from bidi import get_base_level
-
-    paragraph = {"L": 0, "R": 1}.get(base or "")
-    if paragraph is None:
-        paragraph = get_base_level(line)
     adjusted, trailing = list(levels), True
     for i in range(len(levels) - 1, -1, -1):
         if classes[i] in ("S", "B"):

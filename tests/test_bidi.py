@@ -294,8 +294,9 @@ def test_brackets_in_right_to_left_text_are_drawn_mirrored() -> None:
 def test_the_levels_python_bidi_resolves_are_read() -> None:
     """Mirroring reads python-bidi's levels from its ``debug`` output: this fails, loudly,
     if a python-bidi release changes that output."""
-    assert bidi._resolved("ab ج", None) == ([0, 0, 0, 1], ["L", "L", "WS", "AL"])
+    assert bidi._resolved("ab ج", None) == ([0, 0, 0, 1], ["L", "L", "WS", "AL"], 0)
     assert bidi._resolved("ج (x)", "L")[0] == [1, 0, 0, 0, 0]
+    assert bidi._resolved("ج (x)", None)[2] == 1  # the paragraph's level, from its text
 
 
 _MIXED = st.text(st.sampled_from(list("abcXY019۱۲۳ سلامعلیکپژ.,:;-%#+/ ()[]<>«»\u200cé中")))
