@@ -7,12 +7,11 @@ from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
 from textual.dom import DOMNode
 from textual.markup import escape
 
 from screens.base import describe_error
-from screens.text import safe
+from screens.text import literal, safe
 
 
 class CrmCommands(Provider):
@@ -102,7 +101,10 @@ class SegmentCommands(Provider):
         for name, rule, help_text in self.segments:
             shown = f"Segment: {name}"
             yield DiscoveryHit(
-                _literal(shown), partial(self._open, name, rule), text=shown, help=help_text
+                literal(shown, single_line=True),
+                partial(self._open, name, rule),
+                text=shown,
+                help=help_text,
             )
 
     async def search(self, query: str) -> Hits:
@@ -113,7 +115,7 @@ class SegmentCommands(Provider):
             if score > 0:
                 # Highlighted in logical order, or laid out (right to left) and not.
                 plain = "[" not in shown and safe(shown, single_line=True) == shown
-                display = matcher.highlight(shown) if plain else _literal(shown)
+                display = matcher.highlight(shown) if plain else literal(shown, single_line=True)
                 yield Hit(
                     score, display, partial(self._open, name, rule), text=shown, help=help_text
                 )
@@ -122,8 +124,3 @@ class SegmentCommands(Provider):
 def _help(text: str) -> str:
     """A hit's help, which the palette reads as markup: escaped, laid out."""
     return escape(safe(text, single_line=True))
-
-
-def _literal(text: str) -> Content:
-    """User data for the palette: never markup, laid out like every line crm shows."""
-    return Content(safe(text, single_line=True))
