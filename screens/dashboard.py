@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from crm_tui import bidi, display
@@ -182,10 +183,18 @@ class DashboardScreen(CrmScreen):
     def _load(self, period: Period) -> None:
         from crm_tui.services.dashboard import build_dashboard
 
-        def load() -> Dashboard:
+        worker = get_current_worker()
+
+        def load() -> Dashboard | None:
             with self.read() as session:
                 return build_dashboard(
-                    session=session, period=period, today=self.today, jalali=self.jalali
+                    session=session,
+                    period=period,
+                    today=self.today,
+                    jalali=self.jalali,
+                    # Another period asked for since (exclusive cancels this worker, but
+                    # a thread runs on): stop reading this one.
+                    wanted=lambda: not worker.is_cancelled,
                 )
 
         found = self.guarded(load)

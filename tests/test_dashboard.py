@@ -67,7 +67,21 @@ def test_the_figures_agree_with_the_reports_and_count_complaints(session: Sessio
     sales = reports.run(session=session, name=Name.SALES, period=month)
     assert [(r["won"], r["lost"], r["revenue"]) for r in sales.rows] == [(1, 1, {"EUR": 50_000})]
     board = build_dashboard(session=session, period=month, today=today)
-    assert board.previous.won == 0 and board.current.won == 1
+    assert board is not None and board.previous.won == 0 and board.current.won == 1
+
+
+def test_a_dashboard_no_longer_wanted_stops_being_read(session: Session) -> None:
+    asked: list[int] = []
+
+    def wanted() -> bool:  # wanted for its first two parts, then another period is asked
+        asked.append(1)
+        return len(asked) <= 2
+
+    month = period_of(FIXED_TODAY, Span.MONTH)
+    assert build_dashboard(session=session, period=month, today=FIXED_TODAY, wanted=wanted) is None
+    assert len(asked) == 3
+    whole = build_dashboard(session=session, period=month, today=FIXED_TODAY)
+    assert whole is not None and whole.current.period == month
 
 
 async def test_a_deal_won_on_the_pipeline_shows_on_the_dashboard(demo_db: Database) -> None:

@@ -9,6 +9,7 @@ Every figure is counted by the database; amounts stay per currency.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -106,21 +107,37 @@ class Dashboard:
 
 
 def build_dashboard(
-    *, session: Session, period: Period, today: date, jalali: bool = False
-) -> Dashboard:
+    *,
+    session: Session,
+    period: Period,
+    today: date,
+    jalali: bool = False,
+    wanted: Callable[[], bool] = lambda: True,
+) -> Dashboard | None:
     """The dashboard for ``period`` beside the period before it; the forecast of the open
-    deals runs from ``today``'s month on."""
+    deals runs from ``today``'s month on. ``wanted`` is asked between its parts: None when
+    it says no (the screen has asked for another period since), the rest left unread."""
     previous = before(period, jalali=jalali)
     coming = Period.month_of(today, jalali=jalali, months=FORECAST_MONTHS)
-    stage_days = reports.cycle(session=session, period=period)
-    cycle = stage_days.summary["won"], stage_days.summary["sales_cycle"]  # the tile's too
-    return Dashboard(
-        current=figures(session=session, period=period, cycle=cycle),
-        previous=figures(session=session, period=previous, charts=False),
-        forecast=reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
-        stage_days=stage_days,
-        team=reports.team(session=session, period=period),
-    )
+    read: list[Any] = []
+    parts: list[Callable[[], Any]] = [
+        lambda: reports.cycle(session=session, period=period),
+        lambda: figures(session=session, period=period, cycle=_cycle(read[0])),
+        lambda: figures(session=session, period=previous, charts=False),
+        lambda: reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
+        lambda: reports.team(session=session, period=period),
+    ]
+    for part in parts:
+        if not wanted():
+            return None
+        read.append(part())
+    stage_days, current, before_it, forecast, team = read
+    return Dashboard(current, before_it, forecast, stage_days, team)
+
+
+def _cycle(stage_days: Report) -> tuple[int, float | None]:
+    """What the cycle report says of the sales cycle (the tile's too)."""
+    return stage_days.summary["won"], stage_days.summary["sales_cycle"]
 
 
 def figures(
