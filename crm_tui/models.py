@@ -712,6 +712,7 @@ class Segment(SQLModel, table=True):
     updated_at: datetime
 
 
-# The search package's own tables, registered on the same metadata as every other table
-# (migrations and schema checks compare against it).
+# The search and rollup packages' own tables, registered on the same metadata as every
+# other table (migrations and schema checks compare against it).
+from crm_tui.rollups import tables as _rollup_tables  # noqa: E402, F401
 from crm_tui.search import tables as _search_tables  # noqa: E402, F401

@@ -15,13 +15,17 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from crm_tui.cli import app
 from crm_tui.db import open_database
 from crm_tui.errors import ValidationError
 from crm_tui.io.contact_rows import ContactValues, Directory
+from crm_tui.models import Deal
 from crm_tui.records import contact_columns
+from crm_tui.rollups import read as rollups
+from crm_tui.rollups.tables import ClosedDealDay
 from crm_tui.services.contacts import ContactQuery, list_contacts, read_contacts
 from tests.cli_runner import CliRunner
 from tests.conftest import ctrl_c_after_each_commit
@@ -577,6 +581,15 @@ def test_bundle_round_trip_is_lossless(demo_url: str, db_url: str, tmp_path: Pat
     assert crm(target, "export", "all", "-o", str(second))[0] == 0
     for table in first.glob("*.jsonl"):
         assert table.read_text("utf-8") == (second / table.name).read_text("utf-8"), table.name
+    database = open_database(target)
+    with database.read() as session:  # the dashboard's rollups, counted on the way in
+        assert rollups.check(session=session) == []
+        assert session.scalar(select(func.sum(ClosedDealDay.deals))) == session.scalar(
+            select(func.count()).where(
+                col(Deal.closed_at).is_not(None), col(Deal.deleted_at).is_(None)
+            )
+        )
+    database.close()
     code, _, err = crm(target, "import", "all", str(first))
     assert code == 1 and "not empty" in err
 

@@ -4,7 +4,7 @@
 a test checks it against the script directory so the two cannot drift apart.
 """
 
-HEAD = "0020"
+HEAD = "0021"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -27,5 +27,6 @@ KNOWN_REVISIONS = frozenset(
         "0018",
         "0019",
         "0020",
+        "0021",
     }
 )

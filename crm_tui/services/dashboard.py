@@ -18,10 +18,12 @@ from sqlalchemy import Integer, func, select, true
 from sqlmodel import Session, col
 
 from crm_tui.dates import month_starts
-from crm_tui.models import Contact, ContactStatus, Deal, DealStage, Interaction, LostReason
+from crm_tui.models import Contact, ContactStatus, Interaction, LostReason
+from crm_tui.rollups import read as rollups
+from crm_tui.rollups.read import Closed
 from crm_tui.services import reports
 from crm_tui.services.reports import Amounts, Period, Report
-from crm_tui.vocabulary import Channel, GroupBy, Outcome
+from crm_tui.vocabulary import GroupBy, Outcome
 
 FORECAST_MONTHS = 6
 NO_REASON = "(no reason)"  # lost before reasons were asked, or its reason removed
@@ -121,23 +123,19 @@ def build_dashboard(
     coming = Period.month_of(today, jalali=jalali, months=FORECAST_MONTHS)
     read: list[Any] = []
     parts: list[Callable[[], Any]] = [
+        lambda: reports.closed_deals(session=session, period=period),
         lambda: reports.cycle(session=session, period=period),
-        lambda: figures(session=session, period=period, cycle=_cycle(read[0])),
+        lambda: figures(session=session, period=period, closed=read[0]),
         lambda: figures(session=session, period=previous, charts=False),
         lambda: reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),
-        lambda: reports.team(session=session, period=period),
+        lambda: reports.team(session=session, period=period, closed=read[0]),
     ]
     for part in parts:
         if not wanted():
             return None
         read.append(part())
-    stage_days, current, before_it, forecast, team = read
+    _, stage_days, current, before_it, forecast, team = read
     return Dashboard(current, before_it, forecast, stage_days, team)
-
-
-def _cycle(stage_days: Report) -> tuple[int, float | None]:
-    """What the cycle report says of the sales cycle (the tile's too)."""
-    return stage_days.summary["won"], stage_days.summary["sales_cycle"]
 
 
 def figures(
@@ -145,35 +143,38 @@ def figures(
     session: Session,
     period: Period,
     charts: bool = True,
-    cycle: tuple[int, float | None] | None = None,
+    closed: list[Closed] | None = None,
 ) -> Figures:
     """The figures of ``period``; ``charts``: with what its charts draw (lost reasons and
-    channels), which the period shown beside it does without; ``cycle``: what
-    ``reports.sales_cycle`` says of it, when the caller has read that already."""
-    sales = reports.sales_totals(session=session, period=period)
+    channels), which the period shown beside it does without; ``closed``: what
+    ``reports.closed_deals`` says of it, when the caller has read that already."""
+    if closed is None:
+        closed = reports.closed_deals(session=session, period=period)
+    sales = reports.sales_of(closed)
     found = Figures(period, sales.won, sales.lost, sales.revenue, sales.average)
+    found.cycle_days = reports.cycle_of(closed)[1]
     start, end = period.instants
-    found.cycle_days = (cycle or reports.sales_cycle(session=session, period=period))[1]
     _leads(session, found, start, end)
-    _complaints(session, found, start, end)
+    reached = rollups.channels(session=session, start=start, end=end)
+    found.complaints_opened = sum(complaints for _, complaints in reached.values())
+    _resolved(session, found, start, end)
     if charts:
-        found.lost_reasons = _lost_reasons(session, period)
-        found.channels = _channels(session, start, end)
+        found.lost_reasons = _lost_reasons(session, closed)
+        counts = [(channel, count) for channel, (count, _) in reached.items()]
+        found.channels = sorted(counts, key=lambda pair: (-pair[1], pair[0]))
     return found
 
 
-def _lost_reasons(session: Session, period: Period) -> list[tuple[str, int]]:
-    """Why deals were lost in the period, the most common first."""
-    rows = session.execute(
-        select(LostReason.name, func.count())
-        .select_from(Deal)
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .join(LostReason, LostReason.id == Deal.lost_reason_id, isouter=True)
-        .where(*reports.closed_in(period, Outcome.LOST))
-        .group_by(LostReason.name)
-    )
-    found = [(name or NO_REASON, count) for name, count in rows]
-    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+def _lost_reasons(session: Session, closed: list[Closed]) -> list[tuple[str, int]]:
+    """Why the deals of ``closed`` were lost, the most common first."""
+    reasons = select(col(LostReason.id), col(LostReason.name))
+    names: dict[int, str] = {key: name for key, name in session.execute(reasons)}
+    counts: dict[str, int] = {}
+    for group in closed:
+        if group.outcome == Outcome.LOST:
+            name = names.get(group.reason_id, NO_REASON) if group.reason_id else NO_REASON
+            counts[name] = counts.get(name, 0) + group.deals
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _leads(session: Session, found: Figures, start: Any, end: Any) -> None:
@@ -188,41 +189,21 @@ def _leads(session: Session, found: Figures, start: Any, end: Any) -> None:
     found.new_leads, found.converted = count, int(customers or 0)
 
 
-def _channels(session: Session, start: Any, end: Any) -> list[tuple[str, int]]:
-    """Interactions in the period per channel, the most used first: a count per channel,
-    each a range of the (channel, occurred_at) index (one GROUP BY read every row)."""
-    when = col(Interaction.occurred_at)
-    counts = []
-    for channel in Channel:
-        count = session.scalar(
-            select(func.count()).where(
-                col(Interaction.deleted_at).is_(None),
-                Interaction.channel == channel.value,
-                when >= start,
-                when < end,
-            )
-        )
-        if count:
-            counts.append((channel.value, count))
-    return sorted(counts, key=lambda pair: (-pair[1], pair[0]))
-
-
-def _complaints(session: Session, found: Figures, start: Any, end: Any) -> None:
-    """Complaints made in the period; those resolved in it, and the median days it took."""
-    live = col(Interaction.deleted_at).is_(None)
-    # "= 1", not "IS 1": only an equality lets the complaints' index find them.
-    complaint = col(Interaction.complaint) == true()
-    when, resolved = col(Interaction.occurred_at), col(Interaction.resolved_at)
-    found.complaints_opened = (
-        session.scalar(select(func.count()).where(live, complaint, when >= start, when < end)) or 0
-    )
+def _resolved(session: Session, found: Figures, start: Any, end: Any) -> None:
+    """Complaints resolved in the period, and the median days it took."""
     took = reports.days_between(
         session=session, start=Interaction.occurred_at, end=Interaction.resolved_at
     )
+    resolved = col(Interaction.resolved_at)
     days = [
         float(value)
         for value in session.scalars(
-            select(took).where(live, complaint, resolved >= start, resolved < end)
+            select(took).where(
+                col(Interaction.deleted_at).is_(None),
+                col(Interaction.complaint) == true(),  # "= 1", not "IS 1": uses the index
+                resolved >= start,
+                resolved < end,
+            )
         )
     ]
     found.complaints_resolved = len(days)

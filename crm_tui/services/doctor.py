@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from crm_tui.io.backup import integrity_problems
 from crm_tui.migrations import HEAD, KNOWN_REVISIONS
 from crm_tui.models import Interaction
+from crm_tui.rollups import read as rollups
 from crm_tui.schemas import CLOCK_SKEW
 from crm_tui.search import index as search
 from crm_tui.services.common import chunked, utcnow
@@ -78,6 +79,13 @@ def _index(session: Session, fix: bool) -> list[Finding]:
     return [Finding(f"search index: {problem}", fixed=fix) for problem in problems]
 
 
+def _rollups(session: Session, fix: bool) -> list[Finding]:
+    problems = rollups.check(session=session)
+    if problems and fix:
+        rollups.rebuild(session=session)
+    return [Finding(f"figure rollups: {problem}", fixed=fix) for problem in problems]
+
+
 def _future(session: Session) -> list[Finding]:
     """Interactions dated ahead of now (logged before crm refused that): each makes its
     contact "last contacted" ahead of time. Only a person knows the right time."""
@@ -104,8 +112,14 @@ def _future(session: Session) -> list[Finding]:
 def check_database(*, session: Session, full: bool = False, fix: bool = False) -> list[Finding]:
     """Every problem found (``fixed`` when ``fix`` repaired it); empty means healthy."""
     if session.get_bind().dialect.name != "sqlite":
-        return _schema(session) + _index(session, fix) + _future(session)
+        return _schema(session) + _index(session, fix) + _rollups(session, fix) + _future(session)
     findings = _integrity(session, full)
     if findings:
         return findings  # a damaged file: repairs would make it worse; restore a backup
-    return _schema(session) + _orphans(session, fix) + _index(session, fix) + _future(session)
+    return [
+        *_schema(session),
+        *_orphans(session, fix),
+        *_index(session, fix),
+        *_rollups(session, fix),
+        *_future(session),
+    ]

@@ -27,7 +27,9 @@ from sqlmodel import Session, col
 
 from crm_tui.dates import local_day_start, month_label, month_starts
 from crm_tui.errors import ValidationError
-from crm_tui.models import Deal, DealStage, DealStageChange, Task, TeamMember
+from crm_tui.models import Deal, DealStage, Task, TeamMember
+from crm_tui.rollups import read as rollups
+from crm_tui.rollups.read import Closed
 from crm_tui.services.deals import DealQuery, deal_conditions
 from crm_tui.vocabulary import GroupBy as By
 from crm_tui.vocabulary import Outcome, TaskStatus
@@ -349,14 +351,38 @@ class Sales:
 
 def sales_totals(*, session: Session, period: Period) -> Sales:
     """The deals closed in ``period``: won, lost, revenue and the average won deal."""
-    everything = _Grouping(None, lambda key: _Group("", ()))
-    group = _sales_groups(session, period, everything).get(None, _Group("", ()))
-    return Sales(
-        group.counts.get("won", 0),
-        group.counts.get("lost", 0),
-        group.amounts.get("revenue", {}),
-        group.amounts.get("average", {}),
-    )
+    return sales_of(closed_deals(session=session, period=period))
+
+
+def closed_deals(*, session: Session, period: Period) -> list[Closed]:
+    """The deals closed in ``period``, grouped by stage, currency, owner (of those won) and
+    lost reason, from the rollups (``crm_tui.rollups``)."""
+    start, end = period.instants
+    return rollups.closed_deals(session=session, start=start, end=end)
+
+
+def sales_of(closed: Iterable[Closed]) -> Sales:
+    """What ``closed`` (``closed_deals``) won and lost: revenue and the average won deal."""
+    won = lost = 0
+    revenue: Amounts = {}
+    count: dict[str, int] = {}
+    for group in closed:
+        if group.outcome == Outcome.WON:
+            won += group.deals
+            revenue[group.currency] = revenue.get(group.currency, 0) + group.value_minor
+            count[group.currency] = count.get(group.currency, 0) + group.deals
+        elif group.outcome == Outcome.LOST:
+            lost += group.deals
+    average = {currency: _divide(minor, count[currency]) for currency, minor in revenue.items()}
+    return Sales(won, lost, revenue, average)
+
+
+def cycle_of(closed: Iterable[Closed]) -> tuple[int, float | None]:
+    """How many of ``closed`` were won, and their average days from created to won."""
+    won = [group for group in closed if group.outcome == Outcome.WON]
+    count = sum(group.deals for group in won)
+    days = sum(group.cycle_days for group in won)
+    return count, (_round(days / count) if count else None)
 
 
 def _divide(minor: int, count: int) -> int:
@@ -366,19 +392,19 @@ def _divide(minor: int, count: int) -> int:
 def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool = False) -> Report:
     """How long the deals won in the period took: from created to won (the sales cycle),
     and by stage, how long they sat in each."""
-    won = _won_ids(period)
-    whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
     count, average = sales_cycle(session=session, period=period)
     summary = {"won": count, "sales_cycle": average}
     if by is By.STAGE:
-        groups = _stage_days(session, won)
+        groups = _stage_days(session, period)
         columns = (Column("deals", "count"), Column("days", "days"))
     else:
         grouping = _grouping(session, by, moment=col(Deal.closed_at), period=period, jalali=jalali)
+        whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
         groups = {}
         rows = session.execute(
             select(grouping.key, func.count(), func.avg(whole))
-            .where(col(Deal.id).in_(won))
+            .join(DealStage, DealStage.id == Deal.stage_id)
+            .where(*_won_in(period))
             .group_by(grouping.key)
         )
         for key, deals, days in rows:
@@ -389,48 +415,28 @@ def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool =
     return _report(Name.CYCLE, by, period, groups.values(), columns, summary)
 
 
-def _won_ids(period: Period) -> Any:
-    return select(Deal.id).join(DealStage, DealStage.id == Deal.stage_id).where(*_won_in(period))
-
-
 def sales_cycle(*, session: Session, period: Period) -> tuple[int, float | None]:
     """How many deals were won in ``period``, and their average days from created to won."""
-    whole = days_between(session=session, start=Deal.created_at, end=Deal.closed_at)
-    count, average = session.execute(
-        select(func.count(), func.avg(whole))
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(*_won_in(period))
-    ).one()
-    return count, _round(average)
+    return cycle_of(closed_deals(session=session, period=period))
 
 
-def _stage_days(session: Session, won: Any) -> dict[Any, _Group]:
-    """For each open stage the won deals passed through: how many, and their average days
-    in it (entered to left; a deal that entered a stage twice counts both stays). A stay is
-    the change that left the stage, which says when it was entered."""
-    left = DealStageChange
-    days = days_between(session=session, start=left.from_entered_at, end=left.changed_at)
-    rows = session.execute(
-        select(
-            DealStage.id,
-            DealStage.name,
-            DealStage.position,
-            func.count(func.distinct(left.deal_id)),
-            func.avg(days),
+def _stage_days(session: Session, period: Period) -> dict[Any, _Group]:
+    """For each open stage the deals won in ``period`` passed through: how many, and their
+    average days in it (entered to left; a deal that entered a stage twice counts both
+    stays), from the rollups."""
+    start, end = period.instants
+    stays = rollups.won_stays(session=session, start=start, end=end)
+    stages = session.execute(
+        select(DealStage.id, DealStage.name, DealStage.position).where(
+            col(DealStage.id).in_(list(stays)), DealStage.outcome == Outcome.OPEN.value
         )
-        .join(DealStage, DealStage.id == left.from_stage_id)
-        .where(
-            col(left.deal_id).in_(won),
-            col(left.from_entered_at).is_not(None),
-            DealStage.outcome == Outcome.OPEN.value,
-        )
-        .group_by(DealStage.id, DealStage.name, DealStage.position)
     )
     groups: dict[Any, _Group] = {}
-    for stage_id, name, position, deals, average in rows:
+    for stage_id, name, position in stages:
+        stayed = stays[stage_id]
         group = groups.setdefault(stage_id, _Group(name, (position, stage_id)))
-        group.add("deals", deals)
-        group.days["days"] = _round(average)
+        group.add("deals", stayed.deals)
+        group.days["days"] = _round(stayed.days / stayed.stays)
     return groups
 
 
@@ -445,9 +451,10 @@ def _round(days: Any) -> float | None:
     return None if days is None else round(float(days), 1)
 
 
-def team(*, session: Session, period: Period) -> Report:
+def team(*, session: Session, period: Period, closed: list[Closed] | None = None) -> Report:
     """Per team member: deals won in the period and their value; open deals and their value
-    now; open tasks now."""
+    now; open tasks now. ``closed``: what ``closed_deals`` says of the period, when the
+    caller has read that already."""
     names: dict[Any, str] = dict(session.execute(select(TeamMember.id, TeamMember.name)).all())
     groups: dict[Any, _Group] = {}
 
@@ -455,15 +462,10 @@ def team(*, session: Session, period: Period) -> Report:
         label = names.get(key, NO_OWNER)
         return groups.setdefault(key, _Group(label, (key is None, label)))
 
-    won = session.execute(
-        select(Deal.owner_id, Deal.currency, func.count(), *minor_sums(Deal.value_minor))
-        .join(DealStage, DealStage.id == Deal.stage_id)
-        .where(*_won_in(period))
-        .group_by(Deal.owner_id, Deal.currency)
-    )
-    for owner, currency, count, high, low in won:
-        group_of(owner).add("won", count)
-        group_of(owner).add_amount("value_won", currency, minor_total(high, low))
+    for won in closed if closed is not None else closed_deals(session=session, period=period):
+        if won.outcome == Outcome.WON:
+            group_of(won.owner_id).add("won", won.deals)
+            group_of(won.owner_id).add_amount("value_won", won.currency, won.value_minor)
     still_open = session.execute(
         select(Deal.owner_id, Deal.currency, func.count(), *minor_sums(Deal.value_minor))
         .where(_live(), col(Deal.closed_at).is_(None))
