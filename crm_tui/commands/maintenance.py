@@ -138,7 +138,9 @@ def restore(
 
 def doctor(
     ctx: typer.Context,
-    full: bool = typer.Option(False, "--full", help="Full integrity_check (slower)."),
+    full: bool = typer.Option(
+        False, "--full", help="Full integrity_check; recount the dashboard's rollups (slower)."
+    ),
     fix: bool = typer.Option(False, "--fix", help="Repair what can be repaired safely."),
     terminal: bool = typer.Option(
         False, "--terminal", help="Print lines to check right-to-left text by eye (no database)."

@@ -171,8 +171,9 @@ def _keys_problem(row: dict[str, Any], columns: set[str], table: str) -> str:
     return "; ".join(parts)
 
 
-# Schemas whose tables have the columns HEAD's have: 0008 only made SQLite ids never reused.
-SAME_COLUMNS = frozenset({"0007"})
+# Schemas whose tables have the columns HEAD's have: 0008 only made SQLite ids never reused,
+# 0021 only added the rollups (counted on the way in, never in a bundle).
+SAME_COLUMNS = frozenset({"0007", "0020"})
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -181,9 +181,15 @@ _WATCHED = {
 }
 
 
-def _timing(event: str) -> str:
-    # A deal's stays are still there before it is deleted; a cascade deletes them after.
-    return "BEFORE" if event == "delete" else "AFTER"
+def _timing(table: str, event: str, postgres: bool) -> str:
+    """When a trigger runs. Before a delete: a deal's stays are still there then (a cascade
+    deletes them after). Before PostgreSQL writes a stay: its AFTER triggers run once the
+    whole statement is done, when a stay written with another of the same deal and stage
+    would find that one already there and count its deal twice or not at all; SQLite runs
+    them row by row."""
+    if event == "delete" or (postgres and table == "deal_stage_change"):
+        return "BEFORE"
+    return "AFTER"
 
 
 def _create_triggers(dialect: str) -> None:
@@ -192,20 +198,21 @@ def _create_triggers(dialect: str) -> None:
         for event, body in statements(sql).items():
             name = f"{table}_rollup_{event}"
             what = f"UPDATE OF {watched}" if event == "update" else event.upper()
+            timing = _timing(table, event, sql.postgres)
             if sql.postgres:
-                returned = "OLD" if event == "delete" else "NULL"
+                returned = {"delete": "OLD", "insert": "NEW", "update": "NEW"}[event]
                 op.execute(
                     f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                     + "; ".join(body)
                     + f"; RETURN {returned}; END $$"
                 )
                 op.execute(
-                    f"CREATE TRIGGER {name} {_timing(event)} {what} ON {table} "
+                    f"CREATE TRIGGER {name} {timing} {what} ON {table} "
                     f"FOR EACH ROW EXECUTE FUNCTION {name}()"
                 )
             else:
                 op.execute(
-                    f"CREATE TRIGGER {name} {_timing(event)} {what} ON {table} BEGIN "
+                    f"CREATE TRIGGER {name} {timing} {what} ON {table} BEGIN "
                     + "; ".join(body)
                     + "; END"
                 )
