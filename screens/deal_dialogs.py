@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from crm_tui.services.deals import PipelineRead
+from crm_tui.services.deals import NO_OWNER, PipelineRead
 from crm_tui.services.team import MemberRead
 from crm_tui.text import clean_line
 from screens.base import DialogStyles
@@ -89,9 +89,9 @@ class DealFilterDialog(FilterDialog[DealFilter]):
             )
             yield Label("Owner", classes="field-label")
             yield Select(
-                choices((m.name, m.id) for m in self.members),
+                [("nobody", NO_OWNER), *choices((m.name, m.id) for m in self.members)],
                 prompt="anyone",
-                value=self.current.owner_id or Select.NULL,
+                value=Select.NULL if self.current.owner_id is None else self.current.owner_id,
                 id="f-owner",
                 compact=True,
             )
@@ -111,6 +111,7 @@ class DealFilterDialog(FilterDialog[DealFilter]):
         contact = picker.contact_id if picker.query_one(Input).value.strip() else None
         names = [p.name for p in self.pipelines if p.id == pipeline and not p.is_default]
         names += [m.name for m in self.members if m.id == owner]
+        names += ["no owner"] if owner == NO_OWNER else []
         names += [picker.contact_name] if contact else []
         tag = clean_line(self.query_one("#f-tag", Input).value) or None
         names += [f"tag {tag}"] if tag else []

@@ -77,8 +77,9 @@ class ConfirmDialog(QuestionDialog[bool]):
 
 
 def chosen(value: object) -> Any:
-    """A Select's value, None when nothing is chosen."""
-    return None if value is Select.NULL or value == Select.BLANK else value
+    """A Select's value, None when nothing is chosen. By identity: Select.BLANK is False,
+    which equals a choice of 0 (the deals nobody owns)."""
+    return None if value is Select.NULL or value is Select.BLANK else value
 
 
 class FilterDialog(DialogStyles, ModalScreen[ResultT | None]):

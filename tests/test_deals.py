@@ -158,6 +158,13 @@ def test_the_deals_command_through_a_real_process(db_url: str) -> None:
     ]
     bad = crm("add", "X", "--value", "12.5", "--currency", "IRR")
     assert (bad.returncode, bad.stderr) == (1, "crm: error: IRR has 0 decimals: 12.5 has more\n")
+    # --owner '' lists the deals nobody owns; an owner's are not among them.
+    assert crm("add", "Owned", "--currency", "EUR", "--owner", "tester").returncode == 0
+    nobodys = json.loads(crm("list", "--owner", "", "--json").stdout)
+    assert [d["title"] for d in nobodys] == ["قرارداد پشتیبانی"]
+    assert [d["title"] for d in json.loads(crm("list", "--owner", "tester", "--json").stdout)] == [
+        "Owned"
+    ]
 
 
 def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> None:

@@ -329,3 +329,31 @@ def test_a_closed_deal_says_when_it_closed_not_when_it_was_expected() -> None:
     )  # fmt: skip
     facts = card_lines(deal, FIXED_TODAY)[-1].text
     assert facts.startswith("won ") and "02" in facts and "Feb" not in facts, facts
+
+
+async def test_the_filter_shows_the_deals_nobody_owns(demo_db: Database) -> None:
+    from textual.widgets import Select
+
+    with demo_db.write() as session:
+        orphan = deals.create_deal(
+            session=session, data=DealCreate.build(title="Nobody's", currency="EUR")
+        )
+    with demo_db.read() as session:
+        unowned = deals.list_deals(
+            session=session, query=deals.DealQuery(owner_id=deals.NO_OWNER, open_only=True)
+        )
+    assert orphan.id in [deal.id for deal in unowned]
+    assert all(deal.owner is None for deal in unowned)
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        before = {card.id for column in screen.board.columns for card in column.cards}
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#f-owner", Select).value = deals.NO_OWNER
+        app.screen.query_one("#f-tag").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = {card.id for column in screen.board.columns for card in column.cards}
+        assert shown == {deal.id for deal in unowned} and shown < before
+        assert "no owner" in str(screen.query_one("#pipeline-status").render())

@@ -72,7 +72,9 @@ def _value(deal: DealRead) -> str:
 def list_(
     ctx: typer.Context,
     stage: str | None = typer.Option(None, "--stage", help="A stage's name or id."),
-    owner: str | None = OwnerOption,
+    owner: str | None = typer.Option(
+        None, "--owner", metavar="MEMBER", help="A team member; '' for the deals nobody owns."
+    ),
     contact: str | None = ContactOption,
     open_only: bool = typer.Option(False, "--open", help="Only deals not won or lost."),
     tag: str | None = typer.Option(None, "--tag", "-t", help="Only deals with this tag."),
@@ -83,13 +85,13 @@ def list_(
 ) -> None:
     """List deals by expected close; the first 200 unless --limit."""
     from crm_tui.commands.tables import write_table
-    from crm_tui.services.deals import DealQuery, count_deals, find_stage, list_deals
+    from crm_tui.services.deals import NO_OWNER, DealQuery, count_deals, find_stage, list_deals
 
     with state(ctx).read() as session:
         refs = _refs(session, contact, owner)
         query = DealQuery(
             stage_id=find_stage(session=session, ref=stage).id if stage else None,
-            owner_id=refs.get("owner_id"),
+            owner_id=NO_OWNER if owner == "" else refs.get("owner_id"),
             contact_id=refs.get("contact_id"),
             open_only=open_only,
             tag=tag,

@@ -437,7 +437,7 @@ class DealQuery:
     stage_id: int | None = None
     stage_ids: tuple[int, ...] = ()  # any of these stages (a pipeline's, through its index)
     pipeline_id: int | None = None
-    owner_id: int | None = None
+    owner_id: int | None = None  # NO_OWNER: the deals nobody owns
     contact_id: int | None = None
     organization_id: int | None = None  # its own, or one of its people's
     tag: str | None = None  # carrying this tag (by name, ignoring case)
@@ -450,6 +450,9 @@ class DealQuery:
     outcome: str | None = None  # in a stage of this outcome (``Outcome``): won ones…
     close_by: date | None = None  # expected to close on or before this day
     entered_before: datetime | None = None  # in their stage since before this moment
+
+
+NO_OWNER = 0  # DealQuery.owner_id for the deals nobody owns (no team member's id is 0)
 
 
 class DealOrder(enum.StrEnum):
@@ -471,7 +474,9 @@ def deal_conditions(query: DealQuery) -> list[ColumnElement[bool]]:
         (Deal.owner_id, query.owner_id),
         (Deal.contact_id, query.contact_id),
     ):
-        if value is not None:
+        if column is Deal.owner_id and value == NO_OWNER:
+            conditions.append(col(Deal.owner_id).is_(None))
+        elif value is not None:
             conditions.append(column == value)
     if query.stage_ids:
         conditions.append(col(Deal.stage_id).in_(query.stage_ids))
