@@ -89,7 +89,10 @@ class DealFilterDialog(FilterDialog[DealFilter]):
             )
             yield Label("Owner", classes="field-label")
             yield Select(
-                [("nobody", NO_OWNER), *choices((m.name, m.id) for m in self.members)],
+                [
+                    ("nobody", NO_OWNER),
+                    *choices((m.name + " (inactive)" * (not m.active), m.id) for m in self.members),
+                ],
                 prompt="anyone",
                 value=Select.NULL if self.current.owner_id is None else self.current.owner_id,
                 id="f-owner",

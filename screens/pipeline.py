@@ -85,14 +85,17 @@ def _closing(deal: DealRead, day: Callable[[date], str]) -> str:
     return f"close {day(deal.expected_close)}" if deal.expected_close else ""
 
 
-def header_lines(stage: StageRead, totals: Totals | None, *, recent: bool = True) -> list[CardLine]:
-    """A column's header: the stage and its count, then per currency its total and, for an
-    open stage, the total weighted by probability. ``recent``: a closed stage holds the
-    last days' deals (else a period's, said in the status line)."""
+def header_lines(
+    stage: StageRead, totals: Totals | None, *, recent: bool = True, name: str = ""
+) -> list[CardLine]:
+    """A column's header: the stage (``name``, else its own) and its count, then per
+    currency its total and, for an open stage, the total weighted by probability.
+    ``recent``: a closed stage holds the last days' deals (else a period's, said in the
+    status line)."""
     count = totals.deals if totals else 0
     recently = f", {display.number(CLOSED_SHOWN_DAYS)} days"
     when = recently if stage.outcome != Outcome.OPEN and recent else ""
-    lines = [CardLine(f"{stage.name} ({display.number(count)}{when})")]
+    lines = [CardLine(f"{name or stage.name} ({display.number(count)}{when})")]
     for currency, minor in sorted((totals.value if totals else {}).items()):
         lines.append(CardLine(display.amount(minor, currency), "board--muted", laid_out=True))
         if stage.outcome == Outcome.OPEN and totals is not None:
@@ -130,6 +133,13 @@ class _Loaded:
     totals: dict[int, Totals]
     pages: dict[str, Page[DealRead]]
     query: DealQuery  # what was read: a board since asked for other deals drops it
+    pipelines: dict[int, str]  # names, to tell stages apart when several pipelines show
+
+    def stage_name(self, stage: StageRead) -> str:
+        """ "Renewals · Won" when the board shows more than one pipeline's stages."""
+        if len({shown.pipeline_id for shown in self.stages}) < 2:
+            return stage.name
+        return f"{self.pipelines.get(stage.pipeline_id, '?')} · {stage.name}"
 
 
 def _open(query: DealQuery) -> DealQuery:
@@ -312,7 +322,8 @@ class PipelineScreen(CrmScreen):
                 for part in (_open(pipeline), _closed(pipeline)):  # each through its index
                     totals.update(reports.stage_totals(session=session, query=part))
                 pages = {str(stage.id): _column(session, pipeline, stage) for stage in found}
-            return _Loaded(found, totals, pages, query)
+                names = {one.id: one.name for one in service.pipelines(session=session)}
+            return _Loaded(found, totals, pages, query, names)
 
         loaded = self.guarded(load)
         if loaded is not None:
@@ -330,7 +341,10 @@ class PipelineScreen(CrmScreen):
         await board.set_keys([str(stage.id) for stage in loaded.stages])
         headers = {
             str(stage.id): header_lines(
-                stage, loaded.totals.get(stage.id), recent=self.deal_filter.closed_in is None
+                stage,
+                loaded.totals.get(stage.id),
+                recent=self.deal_filter.closed_in is None,
+                name=loaded.stage_name(stage),
             )
             for stage in loaded.stages
         }
@@ -473,13 +487,30 @@ class PipelineScreen(CrmScreen):
 
     def _close_as(self, outcome: Outcome) -> None:
         deal = self.current
-        stage = next((s for s in self.stages if s.outcome == outcome), None)
-        if deal is None or stage is None:
+        if deal is None:
             return
         if deal.outcome == outcome:
             self.notify(f"{display.ident(deal.id)} is {outcome} already", timeout=3)
             return
-        self._move_to(deal, stage)
+        shown = (
+            s for s in self.stages if s.outcome == outcome and s.pipeline_id == deal.pipeline_id
+        )
+        stage = next(shown, None)
+        if stage is None:  # not on this board (the deals a figure opened): its pipeline's
+            self._close_off_board(deal, outcome)
+        else:
+            self._move_to(deal, stage)
+
+    @work(thread=True, group="pipeline-close")
+    def _close_off_board(self, deal: DealRead, outcome: Outcome) -> None:
+        def load() -> StageRead | None:
+            with self.read() as session:
+                stages = service.stages(session=session, pipeline_id=deal.pipeline_id)
+            return next((s for s in stages if s.outcome == outcome), None)
+
+        stage = self.guarded(load)
+        if stage is not None:
+            self.app.call_from_thread(self._move_to, deal, stage)
 
     def action_won(self) -> None:
         self._close_as(Outcome.WON)
@@ -613,7 +644,9 @@ class PipelineScreen(CrmScreen):
 
         def load() -> tuple[Any, Any]:
             with self.read() as session:
-                return service.pipelines(session=session), list_members(session=session)
+                # Those no longer active too: deals they owned are still theirs.
+                members = list_members(session=session, include_inactive=True)
+                return service.pipelines(session=session), members
 
         found = self.guarded(load)
         if found is not None:
@@ -621,9 +654,16 @@ class PipelineScreen(CrmScreen):
 
     def _filter_dialog(self, pipelines: Any, members: Any) -> None:
         def chosen(result: DealFilter | None) -> None:
-            if result is not None:
-                self.deal_filter = result
-                self.load()
+            if result is None:
+                return
+            opened = self.deal_filter  # the deals a dashboard figure opened stay its period's
+            if opened.closed_in is not None:
+                label = " · ".join(part for part in (opened.label, result.label) if part)
+                result = replace(
+                    result, closed_in=opened.closed_in, outcome=opened.outcome, label=label
+                )
+            self.deal_filter = result
+            self.load()
 
         self.app.push_screen(DealFilterDialog(self.deal_filter, pipelines, members), chosen)
 

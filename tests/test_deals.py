@@ -162,9 +162,12 @@ def test_the_deals_command_through_a_real_process(db_url: str) -> None:
     assert crm("add", "Owned", "--currency", "EUR", "--owner", "tester").returncode == 0
     nobodys = json.loads(crm("list", "--owner", "", "--json").stdout)
     assert [d["title"] for d in nobodys] == ["قرارداد پشتیبانی"]
-    assert [d["title"] for d in json.loads(crm("list", "--owner", "tester", "--json").stdout)] == [
-        "Owned"
-    ]
+    owned = json.loads(crm("list", "--owner", "tester", "--json").stdout)
+    assert [d["title"] for d in owned] == ["Owned"]
+    owned_id = str(owned[0]["id"])
+    assert crm("edit", owned_id, "--owner", "").returncode == 0  # '' for none: nobody owns it
+    assert json.loads(crm("show", owned_id, "--json").stdout)["owner"] is None
+    assert len(json.loads(crm("list", "--owner", "", "--json").stdout)) == 2
 
 
 def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> None:
@@ -299,6 +302,12 @@ def test_a_new_pipeline_copies_the_stages_and_a_removed_reason_stays_on_its_deal
     with pytest.raises(ValidationError, match="no lost reason 'Price'"):
         deals.lose_deal(session=session, deal_id=_deal(session), reason="Price")
     assert stages.add_lost_reason(session=session, name="Went quiet")[-1] == "Went quiet"
+    *others, last = deals.lost_reasons(session=session)
+    for name in others:
+        stages.remove_lost_reason(session=session, name=name)
+    with pytest.raises(ValidationError, match=f"'{last}' is the last lost reason"):
+        stages.remove_lost_reason(session=session, name=last)
+    assert deals.lost_reasons(session=session) == [last]
 
 
 def test_tags_are_set_replaced_and_found_ignoring_case(session: Session) -> None:

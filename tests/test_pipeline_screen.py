@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from crm_tui.dates import local_day_start
 from crm_tui.db import Database
@@ -357,3 +358,51 @@ async def test_the_filter_shows_the_deals_nobody_owns(demo_db: Database) -> None
         shown = {card.id for column in screen.board.columns for card in column.cards}
         assert shown == {deal.id for deal in unowned} and shown < before
         assert "no owner" in str(screen.query_one("#pipeline-status").render())
+
+
+async def test_deals_a_figure_opened_across_pipelines_are_named_and_closed_in_theirs(
+    db: Database,
+) -> None:
+    """The dashboard's "won / lost" figure opens the deals closed in the period, of every
+    pipeline: each column says whose stage it is, and x loses a deal in its own pipeline's
+    Lost stage (the first Lost column is another pipeline's)."""
+    from crm_tui.services.stages import add_pipeline
+
+    with db.write() as session:
+        renewals = add_pipeline(session=session, name="Renewals")
+        first = deals.stages(session=session, pipeline_id=renewals.id)[0]
+        sale = deals.create_deal(
+            session=session, data=DealCreate.build(title="Logo", currency="EUR")
+        )
+        renewal = deals.create_deal(
+            session=session,
+            data=DealCreate.build(title="Support", currency="EUR", stage_id=first.id),
+        )
+        for deal in (sale, renewal):
+            deals.win_deal(session=session, deal_id=deal.id)
+        won_then = local_day_start(FIXED_TODAY - timedelta(days=1))  # in the month shown
+        session.execute(
+            update(Deal).where(col(Deal.id).in_([sale.id, renewal.id])).values(closed_at=won_then)
+        )
+    app = make_app(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("right", "enter")  # deals won / lost: both closed stages of each
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PipelineScreen)
+        headers = [column.header[0].text for column in screen.board.columns]
+        assert any(text.startswith("Sales · Won") for text in headers), headers
+        assert any(text.startswith("Renewals · Won") for text in headers), headers
+        screen.load(renewal.id)
+        await settle(pilot)
+        assert screen.current is not None and screen.current.id == renewal.id
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("enter")  # the first reason
+        await settle(pilot)
+        with db.read() as session:
+            lost = deals.get_deal(session=session, deal_id=renewal.id)
+        assert (lost.pipeline, lost.outcome) == ("Renewals", "lost")

@@ -283,3 +283,24 @@ def test_the_upgrade_gives_each_stored_change_when_the_stage_it_left_was_entered
     fixture.execute(text(migration._BACKFILL))
     assert dict(fixture.execute(stored).all()) == kept
     assert reports.cycle(session=fixture, period=APRIL).rows == before
+
+
+def test_with_two_pipelines_a_stage_is_named_with_its_pipeline(session: Session) -> None:
+    """Every pipeline has a Lead and a Won: a report by stage says whose."""
+    from crm_tui.services.stages import add_pipeline
+
+    renewals = add_pipeline(session=session, name="Renewals")
+    lead = next(s for s in deals.stages(session=session, pipeline_id=renewals.id) if s.name)
+    sales = _deal(session, "Logo", 500)
+    renewal = _deal(session, "Support", 700, stage_id=lead.id)
+    for deal_id in (sales, renewal):
+        deals.win_deal(session=session, deal_id=deal_id)
+    today = deals.get_deal(session=session, deal_id=sales).closed_at.astimezone().date()
+    month = Period(today.replace(day=1), today)
+    by_stage = reports.run(session=session, name=Name.SALES, period=month, by=By.STAGE)
+    assert [(row["stage"], row["won"]) for row in by_stage.rows] == [
+        ("Sales · Won", 1),
+        ("Renewals · Won", 1),
+    ]
+    stays = reports.run(session=session, name=Name.CYCLE, period=month)
+    assert [row["stage"] for row in stays.rows] == ["Sales · Lead", "Renewals · " + lead.name]

@@ -314,13 +314,17 @@ def update_deal(
         named = changes.pop("organization") or ""
         deal.organization_id = organization_named(session=session, name=named)[0]
     for name, value in changes.items():
-        if value is not None or name in ("contact_id", "probability", "expected_close"):
+        if value is not None or name in _CLEARED_BY_NONE:
             setattr(deal, name, value)
     if "title" in changes and data.title:
         deal.sort_title = sort_key(data.title)
     touch(deal, actor_id=actor_id)
     session.flush()
     return get_deal(session=session, deal_id=deal_id)
+
+
+# What an edit given None clears; the other fields keep their value (None: not given).
+_CLEARED_BY_NONE = frozenset({"contact_id", "probability", "expected_close", "owner_id"})
 
 
 def move_deal(

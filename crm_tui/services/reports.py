@@ -27,7 +27,7 @@ from sqlmodel import Session, col
 
 from crm_tui.dates import local_day_start, month_label, month_starts
 from crm_tui.errors import ValidationError
-from crm_tui.models import Deal, DealStage, Task, TeamMember
+from crm_tui.models import Deal, DealStage, Pipeline, Task, TeamMember
 from crm_tui.rollups import read as rollups
 from crm_tui.rollups.read import Closed
 from crm_tui.services.deals import DealQuery, deal_conditions
@@ -135,12 +135,26 @@ def _grouping(
         )
     if by is By.SOURCE:
         return _Grouping(Deal.source, lambda key: _Group(key or NO_SOURCE, (not key, key or "")))
-    rows = session.execute(select(DealStage.id, DealStage.name, DealStage.position)).all()
-    stages = {row.id: (row.name, row.position) for row in rows}
+    stages = _stages(session)
     return _Grouping(
         Deal.stage_id,
-        lambda key: _Group(stages.get(key, ("?", 0))[0], (stages.get(key, ("?", 0))[1], key)),
+        lambda key: _Group(stages.get(key, ("?", ()))[0], (stages.get(key, ("?", ()))[1], key)),
     )
+
+
+def _stages(session: Session) -> dict[int, tuple[str, tuple[Any, ...]]]:
+    """Each stage's name as a report says it, and its place: with more than one pipeline,
+    "Renewals · Lead", pipeline by pipeline (every pipeline has a "Won")."""
+    rows = session.execute(
+        select(DealStage.id, DealStage.name, DealStage.position, Pipeline.name, Pipeline.position)
+        .join(Pipeline, Pipeline.id == DealStage.pipeline_id)
+        .order_by(Pipeline.position, Pipeline.id)
+    ).all()
+    several = len({row[3] for row in rows}) > 1
+    return {
+        stage_id: (f"{pipeline} · {name}" if several else name, (place, pipeline, position))
+        for stage_id, name, position, pipeline, place in rows
+    }
 
 
 def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
@@ -426,15 +440,15 @@ def _stage_days(session: Session, period: Period) -> dict[Any, _Group]:
     stays), from the rollups."""
     start, end = period.instants
     stays = rollups.won_stays(session=session, start=start, end=end)
-    stages = session.execute(
-        select(DealStage.id, DealStage.name, DealStage.position).where(
-            col(DealStage.id).in_(list(stays)), DealStage.outcome == Outcome.OPEN.value
-        )
+    names = _stages(session)
+    opened = select(DealStage.id).where(
+        col(DealStage.id).in_(list(stays)), DealStage.outcome == Outcome.OPEN.value
     )
     groups: dict[Any, _Group] = {}
-    for stage_id, name, position in stages:
+    for stage_id in session.scalars(opened):
         stayed = stays[stage_id]
-        group = groups.setdefault(stage_id, _Group(name, (position, stage_id)))
+        name, place = names.get(stage_id, ("?", ()))
+        group = groups.setdefault(stage_id, _Group(name, (place, stage_id)))
         group.add("deals", stayed.deals)
         group.days["days"] = _round(stayed.days / stayed.stays)
     return groups

@@ -206,9 +206,16 @@ def add_lost_reason(*, session: Session, name: str) -> list[str]:
 
 
 def remove_lost_reason(*, session: Session, name: str) -> list[str]:
-    """Take a reason off the list; deals lost for it keep it (it is kept out of sight)."""
-    for row in session.scalars(select(LostReason).where(col(LostReason.deleted_at).is_(None))):
+    """Take a reason off the list; deals lost for it keep it (it is kept out of sight). The
+    last one stays: a deal is lost for a reason from the list."""
+    listed = list(session.scalars(select(LostReason).where(col(LostReason.deleted_at).is_(None))))
+    for row in listed:
         if fold(row.name) == fold(name.strip()):
+            if len(listed) == 1:
+                raise ValidationError(
+                    f"{row.name!r} is the last lost reason: a deal is lost for one of the "
+                    "list's, so add another first"
+                )
             row.deleted_at = utcnow()
             session.flush()
             return _reasons(session)
