@@ -51,8 +51,11 @@ def _number(value: float | int | None, unit: str = "") -> str:
 
 
 def _label(text: str, width: int = 12) -> str:
-    """A chart's label: cleaned of control characters, cut, laid out."""
-    return bidi.layout(for_terminal(text, single_line=True)[:width])
+    """A chart's label: cleaned of control characters, cut (saying so), laid out."""
+    cleaned = for_terminal(text, single_line=True)
+    if len(cleaned) > width:
+        cleaned = cleaned[: width - 1] + "…"
+    return bidi.layout(cleaned)
 
 
 class Figure(Static, can_focus=True):
@@ -112,11 +115,11 @@ class DashboardScreen(CrmScreen):
     DashboardScreen .tile:focus { border: round $accent; }
     DashboardScreen Figure.chart-numbers:focus, DashboardScreen #dashboard-tables Figure:focus {
         background: $boost; }
-    DashboardScreen #dashboard-charts { height: 16; }
-    DashboardScreen .chart-box { width: 1fr; }
-    DashboardScreen PlotextPlot { height: 1fr; }
-    DashboardScreen .chart-numbers { height: auto; max-height: 4; color: $text-muted;
-                                     padding: 0 1; }
+    /* The numbers beside a chart, one per line, are never cut: the row grows instead. */
+    DashboardScreen #dashboard-charts { height: auto; }
+    DashboardScreen .chart-box { width: 1fr; height: auto; }
+    DashboardScreen PlotextPlot { height: 12; }
+    DashboardScreen .chart-numbers { height: auto; color: $text-muted; padding: 0 1; }
     DashboardScreen #dashboard-tables { height: auto; }
     DashboardScreen #dashboard-team, DashboardScreen #dashboard-stages { width: 1fr;
                                      padding: 0 1; height: auto; }
@@ -253,14 +256,16 @@ class DashboardScreen(CrmScreen):
         plt.title(f"Forecast, {code}" + (" (c: next)" if len(currencies) > 1 else ""))
         plt.yticks([], [])
         plot.refresh()
-        numbers.update(
-            Content(
-                "  ".join(
-                    f"{month}: {money({code: w})}"
-                    for month, w in zip(months, weighted, strict=True)
-                )
-            )
-        )
+
+        def bare(minor: int) -> str:  # the currency is said once, above
+            return display.amount(minor, code).removesuffix(f" {code}")
+
+        lines = [f"{code}: value / weighted"]
+        lines += [
+            f"{month}: {bare(v)} / {bare(w)}"
+            for month, v, w in zip(months, values, weighted, strict=True)
+        ]
+        numbers.update(Content("\n".join(lines)))
 
     def _bars(self, name: str, title: str, points: list[tuple[str, int]]) -> None:
         plot = self.query_one(f"#chart-{name}", PlotextPlot)
@@ -279,7 +284,7 @@ class DashboardScreen(CrmScreen):
             ticks: list[float] = list(range(0, max(counts) + 1, step))
             plt.yticks(ticks, [_number(tick) for tick in ticks])
         plot.refresh()
-        shown = "  ".join(f"{_label(label, 20)} {_number(count)}" for label, count in points)
+        shown = "\n".join(f"{_label(label, 24)} {_number(count)}" for label, count in points)
         self.query_one(f"#numbers-{name}", Static).update(Content(shown or "none"))
 
     def _tables(self, found: Dashboard) -> None:
