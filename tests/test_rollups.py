@@ -256,26 +256,31 @@ def _writes(session: Session, world: dict[str, list[int]], rng: random.Random) -
     ]
 
 
-def test_the_rollups_follow_every_kind_of_write(session: Session) -> None:
-    world = _world(session)
-    rng = random.Random(2026)
-    writes = _writes(session, world, rng)
-    for step in range(160):
+def _write_at_random(
+    session: Session, seed: int, steps: int, after: Callable[[int], None] = lambda step: None
+) -> None:
+    """``steps`` writes of every kind, chosen by ``seed``; ``after`` each one."""
+    rng = random.Random(seed)
+    writes = _writes(session, _world(session), rng)
+    for step in range(steps):
         rng.choice(writes)()
+        after(step)
+    session.flush()
+
+
+def test_the_rollups_follow_every_kind_of_write(session: Session) -> None:
+    def checked(step: int) -> None:
         if step % 10 == 9:
             session.flush()
             assert check(session=session) == [], f"after step {step}"
+
+    _write_at_random(session, 2026, 160, checked)
     assert session.scalar(select(Deal.id).where(col(Deal.closed_at).is_not(None))) is not None
     assert check(session=session) == []
 
 
 def test_the_doctor_finds_rollups_gone_wrong_and_counts_them_again(session: Session) -> None:
-    world = _world(session)
-    rng = random.Random(11)
-    writes = _writes(session, world, rng)
-    for _ in range(60):
-        rng.choice(writes)()
-    session.flush()
+    _write_at_random(session, 11, 60)
     session.execute(update(ClosedDealDay).values(deals=ClosedDealDay.deals + 1))
     session.execute(delete(InteractionDay))
     problems = check(session=session)
@@ -293,12 +298,7 @@ def test_a_periods_figures_from_the_rollups_are_the_rows_figures(
     session: Session, local_zone: Callable[[str], None]
 ) -> None:
     local_zone("Asia/Tehran")  # midnight is 20:30 UTC: every period has part-days
-    world = _world(session)
-    rng = random.Random(5)
-    writes = _writes(session, world, rng)
-    for _ in range(120):
-        rng.choice(writes)()
-    session.flush()
+    _write_at_random(session, 5, 120)
     for period in (
         Period(date(2026, 1, 1), date(2026, 12, 31)),
         Period(date(2026, 3, 21), date(2026, 4, 20)),
