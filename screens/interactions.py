@@ -272,7 +272,10 @@ class LogScreen(CrmScreen):
             self.app.call_from_thread(self._show_detail, *found)
 
     def _show_detail(self, item: InteractionRead, follow_up: TaskRead | None) -> None:
-        pane = self.query_one("#log-detail-text", Static)
+        panes = self.query("#log-detail-text").results(Static)
+        pane = next(panes, None)
+        if pane is None:  # read for a screen taken down since (the app quits)
+            return
         pane.update(interaction_content(item, follow_up, pane.content_size.width))
 
     # -- search and filters ---------------------------------------------------------------
