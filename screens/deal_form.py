@@ -4,6 +4,7 @@ from the deal's declaration (``crm_tui.entities.DEAL``); won and lost are moves,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -82,7 +83,10 @@ _OWN_ROW = frozenset({Kind.LONG_TEXT, Kind.CONTACT, Kind.CUSTOM})
 # What an input of each kind shows at first, and its placeholder.
 _TYPED: dict[Kind, Any] = {
     Kind.MONEY: lambda deal: (_amount_text(deal), "1,200.50"),
-    Kind.DATE: lambda deal: (display.day(deal.expected_close) if deal else "", "2026-12-31, fri"),
+    Kind.DATE: lambda deal: (
+        display.day(deal.expected_close) if deal else "",
+        f"{display.day(date(2026, 12, 31))}, fri",  # in the calendar and digits shown
+    ),
     Kind.PERCENT: lambda deal: (str(deal.probability) if deal else "", "the stage's"),
 }
 

@@ -304,3 +304,15 @@ def test_with_two_pipelines_a_stage_is_named_with_its_pipeline(session: Session)
     ]
     stays = reports.run(session=session, name=Name.CYCLE, period=month)
     assert [row["stage"] for row in stays.rows] == ["Sales · Lead", "Renewals · " + lead.name]
+
+
+def test_a_forecast_by_month_has_every_month_of_its_period(session: Session) -> None:
+    """A month nothing is expected to close in is a row of nothing, not a gap."""
+    _deal(session, "Logo", 500, expected_close=date(2026, 5, 20))
+    three = Period(date(2026, 4, 1), date(2026, 6, 30))
+    found = reports.forecast(session=session, period=three)
+    assert [(row["month"], row["deals"], row["value"]) for row in found.rows] == [
+        ("2026-04", 0, {}),
+        ("2026-05", 1, {"EUR": 500}),
+        ("2026-06", 0, {}),
+    ]

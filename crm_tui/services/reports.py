@@ -290,9 +290,24 @@ def stage_totals(*, session: Session, query: DealQuery) -> dict[int, Totals]:
 def forecast(
     *, session: Session, period: Period, by: By = By.MONTH, jalali: bool = False
 ) -> Report:
-    """Open deals by when they are expected to close (the pipeline over time)."""
+    """Open deals by when they are expected to close (the pipeline over time); by month,
+    every month of the period, those nothing is expected in too."""
     report = pipeline(session=session, by=by, period=period, jalali=jalali)
     report.name = Name.FORECAST
+    if by is By.MONTH:
+        had = {row["starts"]: row for row in report.rows if "starts" in row}
+        firsts = month_starts(period.start, period.end, jalali=jalali)[:-1]
+        report.rows = [
+            had.get(first)
+            or {
+                by.value: month_label(first, jalali=jalali),
+                "starts": first,
+                "deals": 0,
+                "value": {},
+                "weighted": {},
+            }
+            for first in firsts
+        ]
     return report
 
 
