@@ -330,3 +330,31 @@ def test_tags_are_set_replaced_and_found_ignoring_case(session: Session) -> None
     assert found("vip") == []
     with pytest.raises(ValidationError, match="comma"):
         DealCreate.build(title="X", currency="EUR", tags=["a,b"])
+
+
+def test_crm_deals_add_puts_a_deal_in_the_pipeline_or_stage_named(db_url: str) -> None:
+    """--pipeline takes its first stage; --stage takes a stage's id, whichever pipeline it
+    is in, or a name in the pipeline said (else the default one)."""
+    from crm_tui.services import stages as editing
+    from tests.test_cli import crm as run
+
+    database = open_database(db_url)
+    with database.write() as session:
+        renewals = editing.add_pipeline(session=session, name="Renewals")
+        second = deals.stages(session=session, pipeline_id=renewals.id)[1]
+    database.close()
+
+    def added(*options: str) -> tuple[str, str]:
+        code, out, err = run(db_url, "deals", "add", "Support", "--json", *options)
+        assert code == 0, err
+        found = json.loads(out)
+        return found["pipeline"], found["stage"]
+
+    assert added("--pipeline", "renewals") == ("Renewals", "Lead")
+    assert added("--stage", str(second.id)) == ("Renewals", second.name)
+    assert added("--pipeline", "Renewals", "--stage", "proposal") == ("Renewals", "Proposal")
+    assert added("--stage", "proposal") == ("Sales", "Proposal")
+    code, _, err = run(
+        db_url, "deals", "add", "X", "--pipeline", "Sales", "--stage", str(second.id)
+    )
+    assert code == 1 and f"no stage '{second.id}'" in err

@@ -205,7 +205,12 @@ def add(
     ),
     contact: str | None = ContactOption,
     organization: str = typer.Option("", "--organization", "--org", help="An organization."),
-    stage: str | None = typer.Option(None, "--stage", help="A stage (the first one)."),
+    stage: str | None = typer.Option(
+        None, "--stage", metavar="STAGE", help="A stage's name or id (the first one)."
+    ),
+    pipeline: str | None = typer.Option(
+        None, "--pipeline", metavar="PIPELINE", help="A pipeline's name or id (the default)."
+    ),
     close: str | None = CloseOption,
     owner: str | None = OwnerOption,
     probability: int | None = ProbabilityOption,
@@ -217,16 +222,23 @@ def add(
 ) -> None:
     """Add a deal."""
     from crm_tui.schemas import DealCreate
-    from crm_tui.services.deals import create_deal, find_stage
+    from crm_tui.services.deals import create_deal, find_pipeline, find_stage, stages
 
     cli = state(ctx)
     with cli.write() as session:
+        pipeline_id = find_pipeline(session=session, ref=pipeline).id if pipeline else None
+        if stage:
+            stage_id: int | None = find_stage(
+                session=session, ref=stage, pipeline_id=pipeline_id
+            ).id
+        else:  # the pipeline's first stage (the default pipeline's, by DealCreate)
+            stage_id = stages(session=session, pipeline_id=pipeline_id)[0].id if pipeline else None
         data = DealCreate.build(
             title=title,
             value_minor=_minor(value, currency) or 0,
             currency=currency,
             organization=organization,
-            stage_id=find_stage(session=session, ref=stage).id if stage else None,
+            stage_id=stage_id,
             expected_close=a_day(close, "--close"),
             probability=probability,
             source=source,

@@ -135,12 +135,20 @@ def stages(*, session: Session, pipeline_id: int | None = None) -> list[StageRea
 
 
 def find_stage(*, session: Session, ref: str, pipeline_id: int | None = None) -> StageRead:
-    """The stage ``ref`` names: its id, or its name (ignoring case) in the pipeline."""
+    """The stage ``ref`` names: its name (ignoring case) in the pipeline (the default one if
+    not said), or its id, of that pipeline when one is said, else of any."""
     found = stages(session=session, pipeline_id=pipeline_id)
     ref = ref.strip()
     for stage in found:
         if ref.lstrip("#") == str(stage.id) or fold(ref) == fold(stage.name):
             return stage
+    number = ref.lstrip("#")
+    if pipeline_id is None and number.isdigit() and int(number) <= MAX_ID:
+        row = session.get(DealStage, int(number))
+        if row is not None and row.deleted_at is None:
+            return next(
+                s for s in stages(session=session, pipeline_id=row.pipeline_id) if s.id == row.id
+            )
     names = ", ".join(stage.name for stage in found)
     raise NotFoundError(f"no stage {ref!r} (stages: {names})")
 
