@@ -406,3 +406,31 @@ async def test_deals_a_figure_opened_across_pipelines_are_named_and_closed_in_th
         with db.read() as session:
             lost = deals.get_deal(session=session, deal_id=renewal.id)
         assert (lost.pipeline, lost.outcome) == ("Renewals", "lost")
+
+
+async def test_a_lone_column_is_not_stretched_across_a_wide_terminal(db: Database) -> None:
+    """The deals won in a month, opened from the dashboard, are one column: at 200 cells
+    it stays the width a card is read at."""
+    from screens.widgets.board import MAX_COLUMN_WIDTH
+
+    with db.write() as session:
+        created = deals.create_deal(
+            session=session, data=DealCreate.build(title="Logo", currency="EUR")
+        )
+        won = deals.win_deal(session=session, deal_id=created.id)
+        session.execute(
+            update(Deal)
+            .where(col(Deal.id) == won.id)
+            .values(closed_at=local_day_start(FIXED_TODAY - timedelta(days=1)))
+        )
+    app = make_app(db)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("enter")  # revenue won: the won column alone
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PipelineScreen)
+        assert [column.key for column in screen.board.columns] == [str(won.stage_id)]
+        assert screen.board.columns[0].size.width == MAX_COLUMN_WIDTH

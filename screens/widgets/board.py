@@ -30,6 +30,7 @@ from textual.strip import Strip
 from crm_tui import bidi
 
 MORE_BEFORE_END = 10  # ask for the next page this many cards before the last one loaded
+MAX_COLUMN_WIDTH = 64  # cells
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,10 @@ class Board(HorizontalScroll, can_focus=True):
         if not columns or room <= 1:
             return
         self.in_view = max(1, min(len(columns), room // (self.min_width + 1)))
-        width = self.column_width = max(self.min_width, room // self.in_view - 1)
+        # Not wider than a card is read at: a lone column on a wide terminal would put a
+        # right-to-left title a screen away from its amount.
+        shared = min(room // self.in_view - 1, MAX_COLUMN_WIDTH)
+        width = self.column_width = max(self.min_width, shared)
         for column in columns:
             column.styles.width = width
         # Once laid out at that width: scrolled now, the old widths would hold it short.
