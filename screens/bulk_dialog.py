@@ -19,7 +19,7 @@ from crm_tui.errors import CrmError
 from crm_tui.services import bulk
 from crm_tui.vocabulary import ContactStatus
 from screens.base import DialogStyles
-from screens.dialogs import chosen
+from screens.dialogs import chosen, say_error
 from screens.text import literal
 
 # Each action: its label, what its value is (None: it takes none), what its second line is.
@@ -135,7 +135,7 @@ class BulkDialog(DialogStyles, ModalScreen[BulkChoice | None]):
             self.query_one(f"#bulk-{name}-label", Label).update(label or "")
             self.query_one(f"#bulk-{name}-label", Label).display = label is not None
             self.query_one(f"#bulk-{name}", Input).display = label is not None
-        self.query_one("#bulk-error", Static).update("")
+        say_error(self.query_one("#bulk-error", Static), "")
 
     @on(Button.Pressed, "#bulk-cancel")
     def _cancel(self) -> None:
@@ -152,7 +152,7 @@ class BulkDialog(DialogStyles, ModalScreen[BulkChoice | None]):
                 self.query_one("#bulk-extra", Input).value,
             )
         except (CrmError, ValueError) as error:
-            self.query_one("#bulk-error", Static).update(literal(str(error), single_line=True))
+            say_error(self.query_one("#bulk-error", Static), str(error))
             return
         everyone = bool(self.query_one("#bulk-whom", Select).value)
         self.dismiss(BulkChoice(everyone, action))

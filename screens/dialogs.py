@@ -76,6 +76,12 @@ class ConfirmDialog(QuestionDialog[bool]):
         super().__init__(question, detail, [("yes", yes, True), ("no", no, False)], "error")
 
 
+def say_error(line: Static, message: str) -> None:
+    """Put ``message`` on an error line (``field-error``: hidden while empty), or clear it."""
+    line.update(literal(message))
+    line.display = bool(message)
+
+
 def chosen(value: object) -> Any:
     """A Select's value, None when nothing is chosen. By identity: Select.BLANK is False,
     which equals a choice of 0 (the deals nobody owns)."""
@@ -206,7 +212,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
             try:
                 parse(rule)
             except RuleError as error:
-                self.query_one("#filter-rule-error", Static).update(literal(str(error)))
+                say_error(self.query_one("#filter-rule-error", Static), str(error))
                 return
         self.dismiss(
             ContactFilter(
@@ -241,8 +247,8 @@ class TagDialog(DialogStyles, ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
         if not value.lstrip("+-").strip():
-            self.query_one("#tag-error", Static).update("type a tag")
+            say_error(self.query_one("#tag-error", Static), "type a tag")
         elif "," in value:
-            self.query_one("#tag-error", Static).update("a tag cannot contain a comma")
+            say_error(self.query_one("#tag-error", Static), "a tag cannot contain a comma")
         else:
             self.dismiss(value)

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from crm_tui.dates import jalali_day
 from crm_tui.errors import ConflictError, FieldErrors, ValidationError
-from screens.dialogs import ConfirmDialog
+from screens.dialogs import ConfirmDialog, say_error
 from screens.text import literal
 
 
@@ -181,11 +181,11 @@ def show_errors(screen: Widget, errors: dict[str, str], known: set[str]) -> None
     for field, message in errors.items():
         if field in known:
             line = screen.query_one(f"#error-{field}", Static)
-            _show(line, message)
+            say_error(line, message)
             first = first or line
         else:
             general.append(message if field == "record" else f"{field}: {message}")
-    _show(screen.query_one("#error-form", Static), "\n".join(general))
+    say_error(screen.query_one("#error-form", Static), "\n".join(general))
     if first is not None and isinstance(first.parent, Widget):
         first.parent.scroll_visible()
     _focus_first_error(screen, {field for field in errors if field in known})
@@ -216,11 +216,6 @@ def pair_problems(screen: Widget, fields: set[str]) -> dict[str, str]:
         if problems:
             errors[field] = problems[0][1]
     return errors
-
-
-def _show(line: Static, message: str) -> None:
-    line.update(literal(message))
-    line.display = bool(message)
 
 
 def save_failed(

@@ -22,7 +22,7 @@ from crm_tui.services.deals import PipelineRead, StageRead
 from crm_tui.text import for_terminal
 from crm_tui.vocabulary import Outcome
 from screens.base import DialogStyles, UsesDatabase, describe_error
-from screens.dialogs import chosen
+from screens.dialogs import chosen, say_error
 from screens.text import editable, literal, safe
 
 
@@ -159,7 +159,7 @@ class StagesDialog(UsesDatabase, DialogStyles, ModalScreen[bool]):
     # -- writing -----------------------------------------------------------------------------
 
     def _say(self, text: str) -> None:
-        self.query_one("#stages-said", Static).update(literal(text, single_line=True))
+        say_error(self.query_one("#stages-said", Static), text)
 
     def _write(self, change: Callable[[Any], object], done: str) -> None:
         """Write ``change`` in a worker; say ``done`` (or why not) and read everything again."""

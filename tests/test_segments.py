@@ -433,7 +433,8 @@ async def test_the_contacts_filter_picks_a_segment_or_takes_a_rule(db: Database)
         await pilot.click("#apply")
         await settle(pilot)
         assert app.screen is dialog
-        assert "a '(' is not closed" in str(dialog.query_one("#filter-rule-error").render())
+        said = dialog.query_one("#filter-rule-error")
+        assert "a '(' is not closed" in str(said.render()) and said.display
         dialog.query_one("#filter-rule", Input).value = ""
         dialog.query_one("#filter-segment", Select).value = "Tehran customers"
         await pilot.click("#apply")
