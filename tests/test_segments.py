@@ -371,10 +371,10 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     )
     assert (code, out) == (
         0,
-        "saved segment Tehran customers: status:customer City:tehran (1 contacts)\n",
+        "saved segment Tehran customers: status:customer City:tehran (1 contact)\n",
     )
     code, _, err = crm(db_url, "segments", "add", "tehran CUSTOMERS", "tag:x")
-    assert (code, err) == (1, "crm: error: there is a segment 'tehran CUSTOMERS' already\n")
+    assert (code, err) == (1, "crm: error: there is a segment 'Tehran customers' already\n")
     code, _, err = crm(db_url, "segments", "add", "Bad", "status:customr")
     assert code == 1 and "no status 'customr'" in err
     listed = json.loads(
@@ -396,6 +396,12 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     ]
     listed = json.loads(crm(db_url, "contacts", "list", "--rule", "tag:call-back", "--json")[1])
     assert [row["name"] for row in listed] == ["Sara"]
+    # --rule is read on its own: its brackets cannot reach past the segment's.
+    segment_and = ("contacts", "list", "--segment", "Tehran customers", "--json", "--rule")
+    code, _, err = crm(db_url, *segment_and, "tag:call-back) OR (status:lead")
+    assert code == 1 and "a ')' too many?" in err
+    both = json.loads(crm(db_url, *segment_and, "tag:call-back OR status:lead")[1])
+    assert sorted(row["name"] for row in both) == ["Reza", "Sara"]
     assert crm(db_url, "segments", "delete", "Tehran customers")[0] == 0
     code, _, err = crm(db_url, "contacts", "list", "--segment", "Tehran customers")
     assert (code, err) == (1, "crm: error: no segment 'Tehran customers'\n")

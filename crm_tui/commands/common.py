@@ -318,13 +318,17 @@ def segment_ids(session: Any, segment: str | None, rule: str | None) -> list[int
 
 
 def segment_rule(session: Any, segment: str | None, rule: str | None) -> str:
-    """The rule of --segment and --rule together (both must hold)."""
+    """The rule of --segment and --rule together (both must hold). Each is read on its own,
+    so a rule's brackets stay inside it and its errors are about what was typed."""
+    from crm_tui.rules import All, parse, text
     from crm_tui.services.segments import get_segment
 
-    parts = [f"({get_segment(session=session, name=segment).rule})"] if segment else []
+    parts = [parse(get_segment(session=session, name=segment).rule)] if segment else []
     if rule is not None:
-        parts.append(f"({rule})")
-    return " ".join(parts)
+        parts.append(parse(rule))
+    if not parts:
+        return ""
+    return text(parts[0] if len(parts) == 1 else All(tuple(parts)))
 
 
 def list_batches_said(

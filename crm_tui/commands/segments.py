@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state
+from crm_tui.text import plural
 
 app = command_group(
     "Segments: saved rules over contacts (status:customer tag:vip …).", no_args_is_help=True
@@ -66,7 +67,7 @@ def add(
     with state(ctx).write() as session:
         found = add_segment(session=session, name=name, rule=rule)
         count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
-    echo(f"saved segment {found.name}: {found.rule} ({count} contacts)")
+    echo(f"saved segment {found.name}: {found.rule} ({plural(count, 'contact')})")
 
 
 @app.command()

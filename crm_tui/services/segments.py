@@ -328,8 +328,8 @@ def _by_name(session: Session, name: str) -> Segment | None:
 
 def add_segment(*, session: Session, name: str, rule: str) -> SegmentRead:
     name, rule = _checked(session, name, rule)
-    if _by_name(session, name) is not None:
-        raise ValidationError(f"there is a segment {name!r} already", field="name")
+    if (same := _by_name(session, name)) is not None:
+        raise ValidationError(f"there is a segment {same.name!r} already", field="name")
     now = utcnow()
     row = Segment(name=name, rule=rule, created_at=now, updated_at=now)
     session.add(row)
@@ -346,7 +346,7 @@ def edit_segment(
     new_name, rule = _checked(session, new_name or row.name, rule if rule is not None else row.rule)
     other = _by_name(session, new_name)
     if other is not None and other.id != row.id:
-        raise ValidationError(f"there is a segment {new_name!r} already", field="name")
+        raise ValidationError(f"there is a segment {other.name!r} already", field="name")
     row.name, row.rule, row.updated_at = new_name, rule, utcnow()
     session.flush()
     return _read(row)
