@@ -790,17 +790,38 @@ def _restore_contacts(session: Session, changes: list[ImportChange]) -> list[int
             select(Contact).where(col(Contact.id).in_([c.entity_id for c in chunk]))
         )
         contacts = {contact.id: contact for contact in stored}
-        pairs = []
+        pairs, afters = [], []
         for change in chunk:
             before = dict(change.before or {})
-            before.pop("_after", None)
+            afters.append(before.pop("_after", None))
             pairs.append((contacts[change.entity_id], before))
         restore_contacts(session=session, pairs=pairs)
-        for contact, _ in pairs:
+        for (contact, _), after in zip(pairs, afters, strict=True):
             assert contact.id is not None
             contact.version += 1
             restored.append(contact.id)
+            if isinstance(after, int):
+                _as_left_before(session, contact.id, version=after - 1, now=contact.version)
     return restored
+
+
+def _as_left_before(session: Session, contact_id: int, *, version: int, now: int) -> None:
+    """A contact put back as it was before a batch (at ``version``) is as the batch before
+    that left it, ``now`` one version on: that batch can still be undone (undoing two bulk
+    actions newest first found the contact "edited since" by the one already undone)."""
+    earlier = session.scalars(
+        select(ImportChange)
+        .join(ImportBatch, ImportBatch.id == ImportChange.batch_id)
+        .where(
+            ImportChange.entity == "contact",
+            ImportChange.entity_id == contact_id,
+            ImportChange.action == "updated",
+            col(ImportBatch.undone_at).is_(None),
+        )
+    )
+    for change in earlier:
+        if (change.before or {}).get("_after") == version:
+            change.before = {**(change.before or {}), "_after": now}
 
 
 def _organizations_since(session: Session, contact_ids: list[int], since: Any) -> set[int]:
