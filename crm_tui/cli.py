@@ -38,7 +38,7 @@ from crm_tui.commands import (
 )
 from crm_tui.commands.common import CliState, one_line, state
 from crm_tui.commands.terminal import guard_output, unguard_output
-from crm_tui.errors import CrmError
+from crm_tui.errors import AmbiguousError, CrmError
 
 # ``crm --help`` lists the commands by use, daily ones first (Typer lists lone commands
 # before groups, in the order they were added).
@@ -68,6 +68,8 @@ class CrmGroup(TyperGroup):
             return super().invoke(ctx)
         except TyperException as error:
             _usage_error(error, ctx.command_path)
+        except AmbiguousError as error:
+            _fail(error.one_line(), error.exit_code)
         except CrmError as error:
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:

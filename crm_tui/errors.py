@@ -50,7 +50,11 @@ class AmbiguousError(CrmError):
     def __init__(self, message: str, candidates: Sequence[str]) -> None:
         lines = "\n".join(f"  {candidate}" for candidate in candidates)
         super().__init__(f"{message}\n{lines}" if lines else message)
-        self.candidates = list(candidates)
+        self.message, self.candidates = message, list(candidates)
+
+    def one_line(self) -> str:
+        """For the command line, whose errors are one line: the candidates after a "·"."""
+        return " · ".join([self.message, *self.candidates])
 
 
 class ConflictError(CrmError):

@@ -680,9 +680,8 @@ def resolve_contact(*, session: Session, ref: str) -> ContactRead:
         raise NotFoundError(f"no contact matches {ref!r}")
     if len(ids) > 1:
         candidates = [_describe(session, contact_id) for contact_id in ids[:10]]
-        raise AmbiguousError(
-            f"{ref!r} matches {len(ids)} contacts; use an id or email:", candidates
-        )
+        many = "more than 10" if len(ids) > 10 else str(len(ids))  # 11 were asked for
+        raise AmbiguousError(f"{ref!r} matches {many} contacts; use an id or email:", candidates)
     return get_contact(session=session, contact_id=ids[0])
 
 
