@@ -36,8 +36,10 @@ class Display:
     digits: Digits = Digits.LATIN
 
 
-_PERSIAN_DIGITS = str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _DECIMAL_POINT = re.compile(r"(?<=[۰-۹])\.(?=[۰-۹])")
+# Between digits only: a comma in the words around them ("removed 0, restored 3") stays one.
+_THOUSANDS = re.compile(r"(?<=[۰-۹]),(?=[۰-۹])")
 _current = Display()
 
 
@@ -65,7 +67,8 @@ def digits(text: str) -> str:
     Arabic decimal separator (٫): ۱٬۲۰۰٫۵۰."""
     if _current.digits is not Digits.PERSIAN:
         return text
-    return _DECIMAL_POINT.sub("٫", text.translate(_PERSIAN_DIGITS))
+    persian = text.translate(_PERSIAN_DIGITS)
+    return _DECIMAL_POINT.sub("٫", _THOUSANDS.sub("٬", persian))
 
 
 def amount(minor: int, currency: str) -> str:

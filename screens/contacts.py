@@ -201,7 +201,7 @@ class ContactsScreen(CrmScreen):
         search = self.contact_query.search.strip()
         if total is None:
             return f"counting matches for {search!r}…" if search else "counting…"
-        counted = plural(total, "contact") if exact else f"{COUNT_CAP:,}+ contacts"
+        counted = plural(total, "contact") if exact else f"{display.number(COUNT_CAP)}+ contacts"
         if not search:
             return counted
         return f"{counted} {'matches' if exact and total == 1 else 'match'} {search!r}"
@@ -528,7 +528,8 @@ class ContactsScreen(CrmScreen):
         total, exact = self.counted
         listed = "every contact in this list"
         if total is not None:
-            listed += f" ({plural(total, 'contact') if exact else f'{COUNT_CAP:,}+ contacts'})"
+            capped = f"{display.number(COUNT_CAP)}+ contacts"
+            listed += f" ({plural(total, 'contact') if exact else capped})"
         ids = [row.id for row in rows]
         # The list as it is now: it may change while the dialog is open.
         query, source = self.contact_query, self._bulk_source()
@@ -564,7 +565,7 @@ class ContactsScreen(CrmScreen):
         if isinstance(action, ExportFile):
             ask = self._ask_export(action.path, chosen)
         else:
-            question = describe(action, len(chosen)) + "?"
+            question = describe(action, len(chosen), grouped=True) + "?"
             detail = "One batch: ctrl+z here (or crm bulk undo) undoes it."
             said = source if choice.everyone else "chosen in the contacts list"
             ask = (

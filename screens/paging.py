@@ -55,11 +55,14 @@ def rule_count_said(session: Any, rule: str) -> str:
 def rule_count(session: Any, rule: str) -> str:
     """How many contacts a rule holds, counted as far as the lists count first ("1 contact",
     "5,000+ contacts"): a segment's live count in a picker."""
+    from crm_tui import display
     from crm_tui.services.contacts import ContactQuery, count_contacts
     from crm_tui.text import plural
 
     found = count_contacts(session=session, query=ContactQuery(rule=rule), cap=COUNT_CAP + 1)
-    return f"{COUNT_CAP:,}+ contacts" if found > COUNT_CAP else plural(found, "contact")
+    if found > COUNT_CAP:
+        return f"{display.number(COUNT_CAP)}+ contacts"
+    return plural(found, "contact", grouped=True)
 
 
 def _cancelled_within(worker: Worker[Any], seconds: float) -> bool:

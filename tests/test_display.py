@@ -88,6 +88,8 @@ def test_counts_and_ids_in_persian_digits() -> None:
     assert display.ident(42) == "#۴۲"
     assert plural(3, "contact") == "۳ contacts"
     assert plural(1_200, "task", grouped=True) == "۱٬۲۰۰ tasks"
+    # A comma between words stays one; only one between digits groups them.
+    assert display.digits("removed 0, restored 6,320") == "removed ۰, restored ۶٬۳۲۰"
 
 
 def test_the_settings_come_from_the_file_or_the_environment(

@@ -164,10 +164,11 @@ class BulkReport:
         return describe(action, self.changed, done=True) + also
 
 
-def describe(action: Action, count: int, *, done: bool = False) -> str:
+def describe(action: Action, count: int, *, done: bool = False, grouped: bool = False) -> str:
     """The action said for ``count`` contacts, to ask ("Create the task 'Call back' for each
-    of 37 contacts") or to report (``done``: "created 37 tasks (Call back)")."""
-    ask, told = action.said(plural(count, "contact"), count)
+    of 37 contacts") or to report (``done``: "created 37 tasks (Call back)"); ``grouped``:
+    the count as the screens write it ("1,234")."""
+    ask, told = action.said(plural(count, "contact", grouped=grouped), count)
     return told if done else ask
 
 
