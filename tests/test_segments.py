@@ -506,3 +506,18 @@ def test_a_history_key_with_a_value_it_cannot_take_says_why(
     with db.read() as session, pytest.raises(RuleError) as raised:
         condition(session=session, rule=rule)
     assert said in str(raised.value)
+
+
+def test_names_and_organizations_match_as_a_search_finds_them(session: Session) -> None:
+    """Without their marks and case, in the stored keys: "chloe" is Chloé."""
+    chloe = add_contact(session, "Chloé Martin", organization="Müller GmbH")
+    add_contact(session, "Chris Lee", organization="Mueller AG")
+
+    def found(rule: str) -> list[int]:
+        query = ContactQuery(rule=rule)
+        return [row.id for row in list_contacts(session=session, query=query).rows]
+
+    assert found("name:~chloe") == [chloe]
+    assert found("org:~muller") == [chloe]
+    assert found('name:"CHLOE MARTIN"') == [chloe]
+    assert chloe not in found('name:!="chloé martin"')

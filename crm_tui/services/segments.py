@@ -47,6 +47,8 @@ from crm_tui.text import clean_line, fold, sort_key
 from crm_tui.vocabulary import ContactStatus, FieldKind
 
 _TEXT_KEYS = {"status", "source", "name", "org", "organization"}
+# Names compared by their stored keys (folded, marks dropped), as lists sort and search finds.
+_FOLDED = {"name": Contact.sort_name, "org": Contact.sort_org, "organization": Contact.sort_org}
 _DATE_KEYS = {"created": Contact.created_at, "last_contacted": Contact.last_contacted_at}
 
 
@@ -94,13 +96,10 @@ class _Compiler:
         if key == "complaint":
             return self._complaint(term)
         if key in _TEXT_KEYS:
-            column = {
-                "status": Contact.status,
-                "source": Contact.source,
-                "name": Contact.name,
-                "org": Contact.organization_name,
-                "organization": Contact.organization_name,
-            }[key]
+            if key in _FOLDED:  # as a search finds them: "chloe" is Chloé, "muller" Müller
+                folded = Term(term.key, term.op, sort_key(term.value))
+                return _text(col(_FOLDED[key]), folded)
+            column = {"status": Contact.status, "source": Contact.source}[key]
             if key == "status" and term.op in ("=", "!=") and term.value:
                 return self._status(term)
             return _text(col(column), term)
