@@ -377,6 +377,10 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
     assert (code, err) == (1, "crm: error: there is a segment 'Tehran customers' already\n")
     code, _, err = crm(db_url, "segments", "add", "Bad", "status:customr")
     assert code == 1 and "no status 'customr'" in err
+    # A rule may start with "-" (not): the README writes them so; it is no option.
+    code, out, _ = crm(db_url, "segments", "add", "Not leads", "-status:lead")
+    assert (code, out) == (0, "saved segment Not leads: -status:lead (2 contacts)\n")
+    assert crm(db_url, "segments", "delete", "Not leads")[0] == 0
     listed = json.loads(
         crm(db_url, "contacts", "list", "--segment", "tehran customers", "--json")[1]
     )

@@ -54,7 +54,7 @@ def show(ctx: typer.Context, name: str = NameArg, as_json: bool = JsonOption) ->
     echo(f"{found.name}: {found.rule} ({count} contacts; crm contacts list --segment lists them)")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 def add(
     ctx: typer.Context,
     name: str = NameArg,
