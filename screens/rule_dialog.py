@@ -120,6 +120,11 @@ class RuleDialog(UsesDatabase, DialogStyles, ModalScreen[BuiltRule | None]):
     def _pressed(self, event: Button.Pressed) -> None:
         self.add((event.button.id or "rule-and").removeprefix("rule-"))
 
+    @on(Select.Changed, "#rule-key")
+    def _key_changed(self) -> None:
+        # The comparison chosen for the last key ("more than, after") seldom fits the next.
+        self.query_one("#rule-op", Select).value = "="
+
     @on(Input.Submitted, "#rule-value")
     def _value_submitted(self) -> None:
         self.add("and")

@@ -55,8 +55,10 @@ async def test_build_save_pick_tag_and_undo(db: Database) -> None:
         assert isinstance(dialog, RuleDialog)
         dialog.query_one("#rule-value", Input).value = "customer"
         await pilot.click("#rule-and")
+        dialog.query_one("#rule-op", Select).value = ">"
         dialog.query_one("#rule-key", Select).value = "شهر"
         await settle(pilot)
+        assert dialog.query_one("#rule-op", Select).value == "="  # a new key, compared anew
         dialog.query_one("#rule-value", Input).value = "تهران"
         await pilot.click("#rule-and")
         rule = dialog.query_one("#rule-text", Input)
