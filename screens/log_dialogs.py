@@ -29,6 +29,15 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0, 0)).astimezone(UTC)
 
 
+# "all" and "any" read alike: what each choice keeps, said.
+_COMPLAINTS_SAID = {
+    ComplaintFilter.ALL: "all interactions",
+    ComplaintFilter.ANY: "complaints",
+    ComplaintFilter.OPEN: "open complaints",
+    ComplaintFilter.RESOLVED: "resolved complaints",
+}
+
+
 class LogFilterDialog(UsesDatabase, FilterDialog[tuple[InteractionQuery, str]]):
     """Channel, mood, complaints, contact and dates; they combine. Clear removes them all."""
 
@@ -64,7 +73,7 @@ class LogFilterDialog(UsesDatabase, FilterDialog[tuple[InteractionQuery, str]]):
                 with Vertical(classes="field"):
                     yield Label("Complaints", classes="field-label")
                     yield Select(
-                        [(f.value, f) for f in ComplaintFilter],
+                        [(_COMPLAINTS_SAID[f], f) for f in ComplaintFilter],
                         allow_blank=False,
                         value=q.complaint,
                         id="f-complaint",
