@@ -251,7 +251,9 @@ async def test_bulk_from_the_contacts_list_and_undo_it(db: Database) -> None:
         await settle(pilot)
         confirm = app.screen
         assert isinstance(confirm, ConfirmDialog)
-        assert confirm.question == "Create the task 'تماس پیگیری' for each of 3 contacts?"
+        assert confirm.question == (
+            "Create the task 'تماس پیگیری' (due 2026-12-24) for each of 3 contacts?"
+        )
         await pilot.press("y")
         await settle(pilot)
         with db.read() as session:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from crm_tui import display
 from crm_tui.errors import ValidationError
 from crm_tui.models import Contact, ImportBatch, ImportChange
 from crm_tui.records import split_tags
@@ -134,9 +135,11 @@ class NewTask:
 
     def said(self, who: str, count: int) -> tuple[str, str]:
         title = self.data.title
+        due = self.data.due_date
+        when = f"due {display.day(due)}" if due else ""
         return (
-            f"Create the task {title!r} for each of {who}",
-            f"created {plural(count, 'task')} ({title})",
+            f"Create the task {title!r}{f' ({when})' if when else ''} for each of {who}",
+            f"created {plural(count, 'task')} ({title}{f', {when}' if when else ''})",
         )
 
 
