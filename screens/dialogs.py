@@ -16,7 +16,7 @@ from textual.widgets.button import ButtonVariant
 
 from crm_tui import display
 from screens.base import DialogStyles, plural
-from screens.text import choices, editable, flowing, literal
+from screens.text import editable, flowing, literal, named_count
 
 STATUSES = ["lead", "prospect", "customer", "inactive"]
 ResultT = TypeVar("ResultT")
@@ -154,9 +154,9 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
         self.tag, self.status = shown.tag, shown.status
 
     def compose(self) -> ComposeResult:
-        tag_options = choices(
-            (f"{name} ({display.number(count)})", name) for name, count in self.tags
-        )
+        tag_options = [
+            (named_count(name, display.number(count)), name) for name, count in self.tags
+        ]
         with Vertical(classes="dialog"):
             yield Static("Filter contacts", classes="dialog-title")
             yield Label("Tag")
@@ -190,7 +190,7 @@ class ContactFilterDialog(FilterDialog[ContactFilter]):
             yield from self.buttons()
 
     def _segment_options(self) -> list[tuple[Content, str]]:
-        return choices((f"{name} ({count})", name) for name, count in self.segments)
+        return [(named_count(name, count), name) for name, count in self.segments]
 
     def counted(self, name: str, count: str) -> None:
         """A segment's count, read once the dialog is open (each may read many rows)."""

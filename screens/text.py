@@ -73,6 +73,14 @@ def literal(value: str | None, *, single_line: bool = False, style: str = "") ->
     return content.stylize(style) if style else content
 
 
+def named_count(name: str, count: str) -> Content:
+    """ "مشتریان تهران (1 contact)": a name from the user, then what crm counts of it, laid
+    out left to right around the name (which reads in its own direction), so the count
+    stays after it and in its own order, never "(contact 1)"."""
+    named = bidi.isolated(for_terminal(name, single_line=True))
+    return Content(bidi.layout(f"{named} ({for_terminal(count, single_line=True)})", ltr=True))
+
+
 def choices(pairs: Iterable[tuple[str, T]]) -> list[tuple[Content, T]]:
     """A Select's options whose labels are user data (names, tags, stages): a Select reads
     a str label as markup, so each is ``literal``, one line."""

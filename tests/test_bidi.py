@@ -320,3 +320,14 @@ def test_a_laid_out_line_is_python_bidis_with_only_mirrors_changed(text: str, lt
     theirs = str(get_display(arabic_reshaper.reshape(text), base_dir="L" if ltr else None))
     assert len(ours) == len(theirs)
     assert all(a == b or MIRRORED.get(b) == a for a, b in zip(ours, theirs, strict=True))
+
+
+def test_a_name_with_its_count_keeps_the_count_after_it_in_its_order() -> None:
+    """The filter's segments and tags: "(1 contact)" after a Persian name, not "(contact 1)"
+    before it, as one laid-out line read it."""
+    from screens.text import named_count
+
+    bidi.use(True)
+    shown = named_count("مشتریان تهران", "1 contact").plain
+    assert shown.endswith("(1 contact)") and "contact 1" not in shown
+    assert "(contact" not in named_count("vip", "5,000+ contacts").plain
