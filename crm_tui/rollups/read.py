@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Integer, case, cast, func, select
 from sqlmodel import Session, col
 
+from crm_tui.minor_sums import minor_sums, minor_total
 from crm_tui.models import Deal, DealStage, DealStageChange, Interaction
 from crm_tui.rollups.tables import ClosedDealDay, InteractionDay, WonStayDay
 from crm_tui.vocabulary import Outcome
 
-_HALF = 2**32
 _DAY_MS = 86_400_000
 
 
@@ -89,12 +89,10 @@ def _closed(session: Session, span: Span) -> Any:
     closed = col(Deal.closed_at)
     won = col(DealStage.outcome) == Outcome.WON.value
     owner = case((won, func.coalesce(Deal.owner_id, 0)), else_=0)
-    value = col(Deal.value_minor)
     keys = [Deal.stage_id, Deal.currency, owner, func.coalesce(Deal.lost_reason_id, 0)]
     sums = [
         func.count(),
-        func.sum(value // _HALF),
-        func.sum(value % _HALF),
+        *minor_sums(col(Deal.value_minor)),
         func.sum(milliseconds(session, col(Deal.created_at), closed)),
     ]
     return (
@@ -218,7 +216,7 @@ def closed_deals(*, session: Session, start: datetime, end: datetime) -> list[Cl
             owner or None,
             reason or None,
             deals,
-            high * _HALF + low,
+            minor_total(high, low),
             cycle_ms / _DAY_MS,
         )
         for (stage_id, currency, owner, reason), (deals, high, low, cycle_ms) in found.items()

@@ -9,8 +9,7 @@ Everything is counted and summed by the database, grouped by the dimension and t
 currency, so a report reads a few rows however many deals there are. A month is the
 user's calendar's (Jalali when it is Jalali), in local time: a timestamp is put in its
 month by comparing it with each month's first instant, in the query. Sums of minor units
-are taken as two sums of 32-bit halves, which no number of deals overflows (SQLite's
-integers are 64-bit and its ``sum`` fails past them; values reach 10**18 minor units).
+are taken as two sums of 32-bit halves (``crm_tui.minor_sums``).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from sqlmodel import Session, col
 
 from crm_tui.dates import local_day_start, month_label, month_starts
 from crm_tui.errors import ValidationError
+from crm_tui.minor_sums import minor_sums, minor_total
 from crm_tui.models import Deal, DealStage, Pipeline, Task, TeamMember
 from crm_tui.rollups import read as rollups
 from crm_tui.rollups.read import Closed
@@ -37,7 +37,6 @@ from crm_tui.vocabulary import ReportName as Name
 
 Amounts = dict[str, int]  # currency → minor units
 MAX_MONTHS = 240  # a report by month covers at most twenty years
-_HALF = 2**32
 NO_OWNER = "(no owner)"
 NO_SOURCE = "(no source)"
 NO_DATE = "(no date)"
@@ -183,19 +182,6 @@ def _months(moment: Any, period: Period | None, jalali: bool) -> _Grouping:
         return _Group(month_label(firsts[index], jalali=jalali), (0, index), firsts[index])
 
     return _Grouping(key, name)
-
-
-def minor_sums(value: Any, times: Any = None) -> list[Any]:
-    """``value`` (times ``times``, a percent) summed as two halves that no count of 64-bit
-    values overflows; split before the product, which would overflow first."""
-    high, low = value // _HALF, value % _HALF
-    if times is not None:
-        high, low = high * times, low * times
-    return [func.sum(high), func.sum(low)]
-
-
-def minor_total(high: int | None, low: int | None) -> int:
-    return int(high or 0) * _HALF + int(low or 0)
 
 
 def _live() -> ColumnElement[bool]:

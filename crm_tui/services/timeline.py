@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from crm_tui.dates import local_day_start
+from crm_tui.minor_sums import minor_sums, minor_total
 from crm_tui.models import Contact, Deal, DealStage, Organization
 from crm_tui.schemas import AppointmentRead, DealRead, InteractionRead, TaskRead, TimelineEntry
 from crm_tui.services.appointments import appointments_of_contact
 from crm_tui.services.common import live_row
 from crm_tui.services.deals import DealQuery, deal_conditions, list_deals
 from crm_tui.services.interactions import InteractionQuery, list_interactions
-from crm_tui.services.reports import minor_sums, minor_total
 from crm_tui.services.tasks import TaskQuery, list_tasks
 from crm_tui.vocabulary import Outcome
 
