@@ -124,7 +124,7 @@ def build_dashboard(
     read: list[Any] = []
     parts: list[Callable[[], Any]] = [
         lambda: reports.closed_deals(session=session, period=period),
-        lambda: reports.cycle(session=session, period=period),
+        lambda: reports.cycle(session=session, period=period, closed=read[0]),
         lambda: figures(session=session, period=period, closed=read[0]),
         lambda: figures(session=session, period=previous, charts=False),
         lambda: reports.forecast(session=session, period=coming, by=GroupBy.MONTH, jalali=jalali),

@@ -364,11 +364,6 @@ class Sales:
     average: Amounts
 
 
-def sales_totals(*, session: Session, period: Period) -> Sales:
-    """The deals closed in ``period``: won, lost, revenue and the average won deal."""
-    return sales_of(closed_deals(session=session, period=period))
-
-
 def closed_deals(*, session: Session, period: Period) -> list[Closed]:
     """The deals closed in ``period``, grouped by stage, currency, owner (of those won) and
     lost reason, from the rollups (``crm_tui.rollups``)."""
@@ -404,10 +399,20 @@ def _divide(minor: int, count: int) -> int:
     return int((Decimal(minor) / count).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool = False) -> Report:
+def cycle(
+    *,
+    session: Session,
+    period: Period,
+    by: By = By.STAGE,
+    jalali: bool = False,
+    closed: list[Closed] | None = None,
+) -> Report:
     """How long the deals won in the period took: from created to won (the sales cycle),
-    and by stage, how long they sat in each."""
-    count, average = sales_cycle(session=session, period=period)
+    and by stage, how long they sat in each. ``closed``: what ``closed_deals`` says of the
+    period, when the caller has read that already."""
+    if closed is None:
+        closed = closed_deals(session=session, period=period)
+    count, average = cycle_of(closed)
     summary = {"won": count, "sales_cycle": average}
     if by is By.STAGE:
         groups = _stage_days(session, period)
@@ -428,11 +433,6 @@ def cycle(*, session: Session, period: Period, by: By = By.STAGE, jalali: bool =
             group.days["sales_cycle"] = _round(days)
         columns = (Column("won", "count"), Column("sales_cycle", "days"))
     return _report(Name.CYCLE, by, period, groups.values(), columns, summary)
-
-
-def sales_cycle(*, session: Session, period: Period) -> tuple[int, float | None]:
-    """How many deals were won in ``period``, and their average days from created to won."""
-    return cycle_of(closed_deals(session=session, period=period))
 
 
 def _stage_days(session: Session, period: Period) -> dict[Any, _Group]:
