@@ -4,11 +4,28 @@ and untagged by an undo; the command palette offers the segment; ? says the lang
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from crm_tui.db import Database
 from crm_tui.models import Contact
 from tests.conftest import add_contact
+
+
+async def _builder(pilot: Any) -> tuple[Any, Any]:
+    """The contacts list, and the rule builder opened on it with R."""
+    from screens.contacts import ContactsScreen
+    from screens.rule_dialog import RuleDialog
+    from tests.screens_helpers import open_screen, settle
+
+    await settle(pilot)
+    screen = await open_screen(pilot, "2", ContactsScreen)
+    await pilot.press("R")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, RuleDialog)
+    return screen, dialog
 
 
 def _tags(db: Database) -> dict[str, str]:
@@ -35,11 +52,9 @@ async def test_build_save_pick_tag_and_undo(db: Database) -> None:
     from textual.widgets import Input, Select
 
     from screens.bulk_dialog import BulkDialog
-    from screens.contacts import ContactsScreen
     from screens.dialogs import ConfirmDialog, ContactFilterDialog
     from screens.help import HelpScreen
-    from screens.rule_dialog import RuleDialog
-    from tests.screens_helpers import make_app, open_screen, settle, settle_until
+    from tests.screens_helpers import make_app, settle, settle_until
 
     with db.write() as session:
         add_contact(session, "Sara", status="customer", custom={"شهر": "تهران"})
@@ -47,12 +62,7 @@ async def test_build_save_pick_tag_and_undo(db: Database) -> None:
         add_contact(session, "Reza", status="lead", custom={"شهر": "تهران"})
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = await open_screen(pilot, "2", ContactsScreen)
-        await pilot.press("R")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, RuleDialog)
+        screen, dialog = await _builder(pilot)
         dialog.query_one("#rule-value", Input).value = "customer"
         await pilot.click("#rule-and")
         dialog.query_one("#rule-op", Select).value = ">"
@@ -110,20 +120,13 @@ async def test_build_save_pick_tag_and_undo(db: Database) -> None:
 async def test_a_field_called_like_a_key_is_built_as_a_field(db: Database) -> None:
     from textual.widgets import Input, Select
 
-    from screens.contacts import ContactsScreen
-    from screens.rule_dialog import RuleDialog
-    from tests.screens_helpers import make_app, open_screen, settle
+    from tests.screens_helpers import make_app, settle
 
     with db.write() as session:
         add_contact(session, "Sara", custom={"Stage": "Pilot"})
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await open_screen(pilot, "2", ContactsScreen)
-        await pilot.press("R")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, RuleDialog)
+        _, dialog = await _builder(pilot)
         dialog.query_one("#rule-key", Select).value = "Stage"
         dialog.query_one("#rule-value", Input).value = "pilot"
         await pilot.click("#rule-and")
@@ -205,21 +208,14 @@ async def test_a_name_taken_is_said_in_the_builder_which_stays_open(db: Database
     from textual.widgets import Input
 
     from crm_tui.services.segments import add_segment, list_segments
-    from screens.contacts import ContactsScreen
-    from screens.rule_dialog import RuleDialog
-    from tests.screens_helpers import make_app, open_screen, settle, settle_until
+    from tests.screens_helpers import make_app, settle, settle_until
 
     with db.write() as session:
         add_contact(session, "Sara", status="customer")
         add_segment(session=session, name="مشتریان", rule="tag:vip")
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = await open_screen(pilot, "2", ContactsScreen)
-        await pilot.press("R")
-        await settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, RuleDialog)
+        screen, dialog = await _builder(pilot)
         dialog.query_one("#rule-text", Input).value = "status:customer"
         dialog.query_one("#rule-name", Input).value = "مشتریان"
         await pilot.click("#rule-apply")
