@@ -503,10 +503,11 @@ class PipelineScreen(CrmScreen):
 
     @work(thread=True, group="pipeline-close")
     def _close_off_board(self, deal: DealRead, outcome: Outcome) -> None:
-        def load() -> StageRead | None:
+        def load() -> StageRead:
             with self.read() as session:
-                stages = service.stages(session=session, pipeline_id=deal.pipeline_id)
-            return next((s for s in stages if s.outcome == outcome), None)
+                return service.stage_of_outcome(
+                    session=session, pipeline_id=deal.pipeline_id, outcome=outcome
+                )
 
         stage = self.guarded(load)
         if stage is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -139,21 +140,19 @@ def find_stage(*, session: Session, ref: str, pipeline_id: int | None = None) ->
     not said), or its id, of that pipeline when one is said, else of any."""
     found = stages(session=session, pipeline_id=pipeline_id)
     ref = ref.strip()
-    for stage in found:
-        if ref.lstrip("#") == str(stage.id) or fold(ref) == fold(stage.name):
-            return stage
     number = ref.lstrip("#")
+    for stage in found:
+        if number == str(stage.id) or fold(ref) == fold(stage.name):
+            return stage
     if pipeline_id is None and number.isdigit() and int(number) <= MAX_ID:
-        row = session.get(DealStage, int(number))
-        if row is not None and row.deleted_at is None:
-            return next(
-                s for s in stages(session=session, pipeline_id=row.pipeline_id) if s.id == row.id
-            )
+        with suppress(NotFoundError):
+            return _stage(session, int(number))
     names = ", ".join(stage.name for stage in found)
     raise NotFoundError(f"no stage {ref!r} (stages: {names})")
 
 
-def _stage_of_outcome(session: Session, pipeline_id: int, outcome: Outcome) -> StageRead:
+def stage_of_outcome(*, session: Session, pipeline_id: int, outcome: Outcome) -> StageRead:
+    """The pipeline's won or lost stage."""
     for stage in stages(session=session, pipeline_id=pipeline_id):
         if stage.outcome == outcome.value:
             return stage
@@ -408,7 +407,7 @@ def move_stage_deals(
 
 def win_deal(*, session: Session, deal_id: int, actor_id: int | None = None) -> DealRead:
     deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
-    won = _stage_of_outcome(session, deal.pipeline_id, Outcome.WON)
+    won = stage_of_outcome(session=session, pipeline_id=deal.pipeline_id, outcome=Outcome.WON)
     return move_deal(session=session, deal_id=deal_id, stage_id=won.id, actor_id=actor_id)
 
 
@@ -416,7 +415,7 @@ def lose_deal(
     *, session: Session, deal_id: int, reason: str, actor_id: int | None = None
 ) -> DealRead:
     deal = live_row(session=session, model=Deal, row_id=deal_id, what="deal")
-    lost = _stage_of_outcome(session, deal.pipeline_id, Outcome.LOST)
+    lost = stage_of_outcome(session=session, pipeline_id=deal.pipeline_id, outcome=Outcome.LOST)
     return move_deal(
         session=session, deal_id=deal_id, stage_id=lost.id, actor_id=actor_id, lost_reason=reason
     )
