@@ -796,31 +796,37 @@ def _restore_contacts(session: Session, changes: list[ImportChange]) -> list[int
             afters.append(before.pop("_after", None))
             pairs.append((contacts[change.entity_id], before))
         restore_contacts(session=session, pairs=pairs)
+        versions: dict[int, tuple[int, int]] = {}  # id: (version before the batch, now)
         for (contact, _), after in zip(pairs, afters, strict=True):
             assert contact.id is not None
             contact.version += 1
             restored.append(contact.id)
             if isinstance(after, int):
-                _as_left_before(session, contact.id, version=after - 1, now=contact.version)
+                versions[contact.id] = (after - 1, contact.version)
+        _as_left_before(session, versions)
     return restored
 
 
-def _as_left_before(session: Session, contact_id: int, *, version: int, now: int) -> None:
-    """A contact put back as it was before a batch (at ``version``) is as the batch before
-    that left it, ``now`` one version on: that batch can still be undone (undoing two bulk
-    actions newest first found the contact "edited since" by the one already undone)."""
+def _as_left_before(session: Session, versions: dict[int, tuple[int, int]]) -> None:
+    """Contacts put back as they were before a batch (at the first version of each pair)
+    are as the batch before that left them, the second version on: that batch can still be
+    undone (undoing two bulk actions newest first found them "edited since" by the one
+    already undone)."""
+    if not versions:
+        return
     earlier = session.scalars(
         select(ImportChange)
         .join(ImportBatch, ImportBatch.id == ImportChange.batch_id)
         .where(
             ImportChange.entity == "contact",
-            ImportChange.entity_id == contact_id,
+            col(ImportChange.entity_id).in_(list(versions)),
             ImportChange.action == "updated",
             col(ImportBatch.undone_at).is_(None),
         )
     )
     for change in earlier:
-        if (change.before or {}).get("_after") == version:
+        before, now = versions[change.entity_id]
+        if (change.before or {}).get("_after") == before:
             change.before = {**(change.before or {}), "_after": now}
 
 
