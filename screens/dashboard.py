@@ -52,10 +52,7 @@ def _number(value: float | int | None, unit: str = "") -> str:
 
 def _label(text: str, width: int = 12) -> str:
     """A chart's label: cleaned of control characters, cut (saying so), laid out."""
-    cleaned = for_terminal(text, single_line=True)
-    if len(cleaned) > width:
-        cleaned = cleaned[: width - 1] + "…"
-    return bidi.layout(cleaned)
+    return bidi.layout(bidi.cut(for_terminal(text, single_line=True), width))
 
 
 class Figure(Static, can_focus=True):

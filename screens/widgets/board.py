@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -131,9 +131,7 @@ class BoardColumn(ScrollView, can_focus=False):
     def _strip(self, line: CardLine, style: Style) -> Strip:
         width = self.scrollable_content_region.width
         if line.laid_out:  # crm's own line ("weighted 13,425,000,000 IRR"): cut, never silently
-            text = " " + line.text
-            if cell_len(text) > width:
-                text = set_cell_size(text, max(width - 1, 0)) + bidi.ELLIPSIS
+            text = bidi.cut(" " + line.text, width)
             return Strip([Segment(set_cell_size(text, width), style)], width)
         # Cut in logical order, then laid out (a right-to-left title loses its end).
         return Strip([Segment(" " + bidi.cell(line.text, width - 1), style)], width)
