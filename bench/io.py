@@ -5,7 +5,8 @@ and CSV export and sqlite-utils' ``insert --csv``, measured in the same run.
 
 The file is a realistic one: 5,000 distinct companies (each a new organization), a column
 that becomes a custom field (City), names shared by many rows. The peak memory of each
-command is its largest process's (an import reads its file in a second process).
+command is its largest process's (an import reads its file in a second process); an import
+of a file four times as large shows whether it grows with the file.
 
 sqlite-utils is installed into bench/out/venv on first use (it is not a dependency of
 crm-tui). Each command runs as a real process, wall time, best of three.
@@ -176,6 +177,24 @@ def main() -> None:
     report.add("crm import contacts", ours, "s", sqlite, "sqlite3 .import", "≤ 5x")
     report.add("crm import contacts", ours, "s", utils, "sqlite-utils insert --csv", "< 1x")
     report.add("crm import contacts, peak", peak, "MiB", utils_peak, "sqlite-utils", "≤ 150 MiB")
+    # Streaming: the peak of a file four times as large (one run) against this one's.
+    larger, larger_db = work / "larger.csv", work / "larger.db"
+    make_csv(larger, rows * 4, arguments.companies)
+    _, larger_peak = measured(
+        crm_args("--db", str(larger_db), "import", "contacts", str(larger)),
+        runs=1,
+        before=clean(larger_db),
+    )
+    report.add(
+        f"crm import contacts, peak at {rows * 4:,} rows",
+        larger_peak,
+        "MiB",
+        peak,
+        f"at {rows:,} rows",
+        "≈ 1x",
+    )
+    clean(larger_db)()
+    larger.unlink()
     export_sqlite = timed(f"sqlite3 -csv -header {ref} 'select * from contacts' > {work}/a.csv")
     export_ours = timed(crm_args("--db", str(db), "export", "contacts", "-o", str(work / "b.csv")))
     report.add(

@@ -261,6 +261,7 @@ def test_a_first_import_lays_bands_out_from_its_first_rows(
     whose band is full wait for the end (a file sorted by name fills the last band), and
     both thresholds of what a bulk write holds back are crossed on the way."""
     monkeypatch.setattr(contact_imports, "WRITE_CHUNK", 100)
+    monkeypatch.setattr(bands, "SAMPLE_FILED", 200)  # two chunks gathered
     monkeypatch.setattr(bands, "WRITE_EVERY", 150)
     monkeypatch.setattr(bands, "PENDING_LIMIT", 250)
     names = _names(700, seed=6)
@@ -282,17 +283,21 @@ def test_a_first_import_lays_bands_out_from_its_first_rows(
         _check_every_search(session, SEARCHES)
 
 
+@pytest.mark.parametrize("chunk", [200, 40])
 def test_a_first_import_of_contacts_sharing_names_files_them_as_they_come(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     """Many contacts under a few names: the bands laid out from the first rows leave room
-    for the later ids of each name, so the rows are filed as they come. (Bands laid out from
-    the first rows' own ids sent every later row of a name to its last band, held back to
-    the end and split then, moving the rows filed so far: 300,000 contacts under 256 names
-    took 96 s to import, 100,000 took 9; here 600 of 800 rows were held back.)"""
+        for the later ids of each name, so the rows are filed as they come. (Bands laid out from
+        the first rows' own ids sent every later row of a name to its last band, held back to
+        the end and split then, moving the rows filed so far: 300,000 contacts under 256 names
+        took 96 s to import, 100,000 took 9; here 600 of 800 rows were held back.) The bands are
+    laid out from the first SAMPLE_FILED rows, however small the chunks they come in: from the
+    first chunk of 40 alone, 405 rows were held back and split at the end."""
     monkeypatch.setattr(bands, "TARGET_BAND", 4)
     monkeypatch.setattr(bands, "MAX_BAND", 10)
-    monkeypatch.setattr(contact_imports, "WRITE_CHUNK", 200)
+    monkeypatch.setattr(bands, "SAMPLE_FILED", 200)
+    monkeypatch.setattr(contact_imports, "WRITE_CHUNK", chunk)
     held_back: list[object] = []
     file_at_the_end = bands.NameBands.file
 

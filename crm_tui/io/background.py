@@ -25,7 +25,7 @@ from typing import Any
 from crm_tui.errors import CrmError
 
 _ITEM, _ERROR, _DONE = "item", "error", "done"
-AHEAD = 4  # items received and not yet taken, at most
+AHEAD = 2  # items received and not yet taken, at most
 
 
 class InBackground(Iterator[Any]):

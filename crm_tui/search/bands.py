@@ -41,6 +41,7 @@ SPLIT_LIMIT = 50_000  # a band this full is left whole (splitting would move it 
 PENDING_LIMIT = 100_000  # documents a bulk write holds back before filing them
 WRITE_EVERY = 25_000  # search rows a bulk write gathers before writing them
 SAMPLE_BANDS = 8
+SAMPLE_FILED = 10_000  # contacts an empty index's bands are laid out from, at most
 
 Rows = Sequence[tuple[int, str]]  # (rowid, document)
 
@@ -298,8 +299,9 @@ class BandFiling:
     its band has room, else held back and filed at the end with the others, when a band
     that overflows is split (moving the search rows of contacts filed already). Filing as
     they come lets the import's writer index while its reading process reads on. An empty
-    database has no bands yet: they are laid out from the first contacts, as a sample of the
-    ``expected`` ones (a file sorted by name fills the last band and is held back)."""
+    database has no bands yet: they are laid out from the first SAMPLE_FILED contacts, as a
+    sample of the ``expected`` ones (a file sorted by name fills the last band and is held
+    back)."""
 
     bands: NameBands
     write: Callable[[Rows], None]  # (rowid, document) rows, in rowid order
@@ -308,12 +310,21 @@ class BandFiling:
     layout: Layout | None = None  # loaded (or laid out) when the first contacts come
     held: list[ContactDocument] = field(default_factory=list)  # to file at the end
     filed: list[tuple[int, str]] = field(default_factory=list)  # (rowid, document) to write
+    # An empty index's first contacts, gathered until there are enough to lay its bands out
+    # from: the fewer they are, the more bands overflow and are split at the end.
+    sample: list[ContactDocument] = field(default_factory=list)
 
     def add(self, documents: Sequence[ContactDocument]) -> None:
         if self.layout is None:
             self.layout = self.bands.load()
-            if self.layout.sizes == [0] and len(documents) < self.expected:
-                self.layout = self.bands.sampled(documents, self.expected)
+            if self.layout.sizes == [0]:
+                self.sample += documents
+                if len(self.sample) < min(SAMPLE_FILED, self.expected):
+                    self.layout = None
+                    return
+                documents, self.sample = self.sample, []
+                if len(documents) < self.expected:
+                    self.layout = self.bands.sampled(documents, self.expected)
         ready = self.layout.with_room(documents)
         self.held += [document for document in documents if document[0] not in ready]
         self.filed += self.bands.record_filed(self.layout, documents, ready)
@@ -331,6 +342,8 @@ class BandFiling:
 
     def flush(self) -> None:
         """File and write everything held so far."""
+        self.held += self.sample
+        self.sample = []
         self._write_filed()
         if self.held:
             documents, self.held, self.layout = self.held, [], None
@@ -338,4 +351,4 @@ class BandFiling:
 
     def forget(self) -> None:
         """Forget what was held back or known of the bands (its rows were rolled back)."""
-        self.layout, self.held, self.filed = None, [], []
+        self.layout, self.held, self.filed, self.sample = None, [], [], []

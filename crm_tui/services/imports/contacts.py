@@ -79,12 +79,12 @@ from crm_tui.services.snapshots import compared_states, contact_states, restore_
 from crm_tui.text import clean_line, fold, sort_key
 from crm_tui.vocabulary import ImportKind
 
-WRITE_CHUNK = 5_000  # rows planned and written at a time
+WRITE_CHUNK = 2_500  # rows planned and written at a time
 
 
 # SQLite's page cache while an import writes: new rows go at the tables' ends, so a larger
 # one saves no time, and it is memory held until the import ends.
-CACHE_MIB = 8
+CACHE_MIB = 4
 
 
 # What a row of an import sets one value of (the lists, tags and custom fields combine).

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 # Keys held in sets before they move to a file (about 100 bytes each in memory).
-MEMORY_LIMIT = 200_000
+MEMORY_LIMIT = 20_000
 _IN_LIST = 500  # keys in one IN list
 
 
