@@ -393,7 +393,16 @@ def test_saved_segments_through_the_cli(db_url: str) -> None:
         (1, "bulk-tag", "tag 'call-back' · segment Tehran customers")
     ]
     code, out, _ = crm(db_url, "segments", "edit", "Tehran customers", "--rule", "City:tehran")
-    assert (code, out) == (0, "segment Tehran customers: City:tehran\n")
+    assert (code, out) == (0, "segment Tehran customers: City:tehran (2 contacts)\n")
+    # A free field is matched as written: one differing only in case matches nobody, said.
+    code, out, err = crm(db_url, "segments", "add", "Lower", "city:tehran")
+    assert (code, out) == (0, "saved segment Lower: city:tehran (0 contacts)\n")
+    assert err == "crm: no contact has a field 'city'; did you mean 'City'?\n"
+    code, out, err = crm(db_url, "contacts", "list", "--rule", "city:tehran OR Town:x")
+    assert (code, out.splitlines()[-1]) == (0, "0 contacts")
+    assert err == "crm: no contact has a field 'city'; did you mean 'City'?\n"
+    assert crm(db_url, "segments", "show", "Lower")[2] == err
+    assert crm(db_url, "segments", "delete", "Lower")[0] == 0
     segments = json.loads(crm(db_url, "segments", "list", "--json")[1])
     assert segments == [
         {"name": "Tehran customers", "rule": "City:tehran", "contacts": 2, "touch_every": None}

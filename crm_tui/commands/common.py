@@ -331,6 +331,17 @@ def segment_rule(session: Any, segment: str | None, rule: str | None) -> str:
     return text(parts[0] if len(parts) == 1 else All(tuple(parts)))
 
 
+def hint_if_misspelt(session: Any, rule: str, count: int) -> None:
+    """Where ``rule`` matched nobody, say on standard error which of its free custom field
+    names differ only in case from one in use (such a field is matched as written)."""
+    from crm_tui.services.segments import misspelt_keys
+
+    if count or not rule:
+        return
+    for typed, used in misspelt_keys(session=session, rule=rule):
+        warn(f"no contact has a field {typed!r}; did you mean {used!r}?")
+
+
 def list_batches_said(
     ctx: typer.Context,
     *,

@@ -14,6 +14,7 @@ from crm_tui.commands.common import (
     an_id,
     command_group,
     echo,
+    hint_if_misspelt,
     labeled,
     one_line,
     parse_pairs,
@@ -110,6 +111,7 @@ def list_(
             listed = write_table(LIST_COLUMNS, ([_cells(row) for row in page] for page in pages))
         more = pages.cut
         total = contacts.count_contacts(session=session, query=query) if more else listed
+        hint_if_misspelt(session, query.rule, total)
     summary = (
         f"{display.number(listed)} of {display.number(total)} contacts (--limit 0 lists all)"
         if more

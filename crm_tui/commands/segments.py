@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from crm_tui.commands.common import JsonOption, command_group, echo, print_json, state
+from crm_tui.commands.common import (
+    JsonOption,
+    command_group,
+    echo,
+    hint_if_misspelt,
+    print_json,
+    state,
+)
 from crm_tui.text import plural
 
 app = command_group(
@@ -48,10 +55,12 @@ def show(ctx: typer.Context, name: str = NameArg, as_json: bool = JsonOption) ->
     with state(ctx).read() as session:
         found = get_segment(session=session, name=name)
         count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
+        hint_if_misspelt(session, found.rule, count)
     if as_json:
         print_json({"name": found.name, "rule": found.rule, "contacts": count})
         return
-    echo(f"{found.name}: {found.rule} ({count} contacts; crm contacts list --segment lists them)")
+    held = plural(count, "contact")
+    echo(f"{found.name}: {found.rule} ({held}; crm contacts list --segment lists them)")
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -67,6 +76,7 @@ def add(
     with state(ctx).write() as session:
         found = add_segment(session=session, name=name, rule=rule)
         count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
+        hint_if_misspelt(session, found.rule, count)
     echo(f"saved segment {found.name}: {found.rule} ({plural(count, 'contact')})")
 
 
@@ -78,11 +88,14 @@ def edit(
     new_name: str | None = typer.Option(None, "--name", metavar="NAME", help="A new name."),
 ) -> None:
     """Change a segment's rule or name."""
+    from crm_tui.services.contacts import ContactQuery, count_contacts
     from crm_tui.services.segments import edit_segment
 
     with state(ctx).write() as session:
         found = edit_segment(session=session, name=name, new_name=new_name, rule=rule)
-    echo(f"segment {found.name}: {found.rule}")
+        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
+        hint_if_misspelt(session, found.rule, count)
+    echo(f"segment {found.name}: {found.rule} ({plural(count, 'contact')})")
 
 
 @app.command()

@@ -63,11 +63,32 @@ def condition(
     return _Compiler(session, now or utcnow(), probing).rule(rules.parse(rule))
 
 
+def misspelt_keys(*, session: Session, rule: str) -> list[tuple[str, str]]:
+    """The custom field names of ``rule`` that are no defined field and no contact's, each
+    with the one in use that differs from it only in case ((``city``, ``City``)): a free
+    field is matched as written, so such a rule silently matches nobody. Reads every
+    contact's fields: for a hint once a rule has matched nobody."""
+    compiler = _Compiler(session, utcnow())
+    compiler.rule(rules.parse(rule))
+    if not compiler.free:
+        return []
+    from crm_tui.services.exports import custom_keys
+
+    in_use = custom_keys(session=session)
+    by_fold = {fold(key): key for key in in_use}
+    return [
+        (key, by_fold[fold(key)])
+        for key in dict.fromkeys(compiler.free)
+        if key not in in_use and fold(key) in by_fold
+    ]
+
+
 class _Compiler:
     def __init__(self, session: Session, now: datetime, probing: bool = False) -> None:
         self.session, self.now, self.probing = session, now, probing
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.fields: dict[str, FieldDef] | None = None  # the defined custom fields, when asked
+        self.free: list[str] = []  # the names of free (undefined) custom fields compared
 
     def rule(self, rule: Rule) -> ColumnElement[bool]:
         if isinstance(rule, rules.Not):
@@ -191,6 +212,8 @@ class _Compiler:
         # read the escapes on both sides, so this finds it there too).
         definition = self._fields().get(fold(term.key))
         name = definition.name if definition else term.key  # a typed field: one spelling
+        if definition is None:
+            self.free.append(name)
         key = name if self.postgres else json.dumps(name)[1:-1]
         value = col(Contact.custom)[key].as_string()
         if definition is not None and definition.kind is not FieldKind.TEXT and term.value:
