@@ -65,6 +65,15 @@ class CrmGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
+            result = self._guarded(ctx)
+        except (typer.Exit, typer.Abort):
+            _flush_output()
+            raise
+        _flush_output()
+        return result
+
+    def _guarded(self, ctx: Any) -> Any:
+        try:
             return super().invoke(ctx)
         except TyperException as error:
             _usage_error(error, ctx.command_path)
@@ -90,6 +99,18 @@ class CrmGroup(TyperGroup):
             root = ctx.find_root().obj
             if isinstance(root, CliState):
                 root.close()
+
+
+def _flush_output() -> None:
+    """Write out what the command left buffered, so that a write that fails (a full disk)
+    fails while crm can still say so, with exit status 1: at exit it would pass unseen.
+    A reader that went away (`crm export … | head`) is no failure (``run`` sees to it)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return
+    except OSError as error:
+        _fail(f"cannot write the output: {error.strerror or error}", 1)
 
 
 def _fail(message: str, code: int) -> None:

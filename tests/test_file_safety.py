@@ -4,6 +4,7 @@ formula-safe, and a database that is not crm's is left exactly as it was."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sqlite3
 import stat
@@ -234,3 +235,62 @@ def test_an_export_to_a_device_or_a_pipe_writes_into_it_and_leaves_it_be(
     assert stat.S_ISFIFO(pipe.stat().st_mode)
     assert b"sara@example.com" in received[0]
     assert [p.name for p in folder.iterdir()] == ["pipe"]  # no partial left beside it
+
+
+def test_no_export_or_rejects_file_is_written_over_the_database(tmp_path: Path) -> None:
+    """`crm export contacts -o crm.db` (or `--rejects crm.db`) wrote its CSV over the very
+    database it came from, and said it had worked: the next command found no database."""
+    db = tmp_path / "crm.db"
+    assert (
+        run_crm("--db", str(db), "contacts", "add", "Sara", "--email", "s@x.example").returncode
+        == 0
+    )
+    good = tmp_path / "good.csv"
+    good.write_text("name,email\nAli,ali@x.example\n", encoding="utf-8")
+    before = db.read_bytes()
+    attempts = [
+        ("export", "contacts", "-o", str(db)),
+        ("export", "deals", "-o", f"{db}-wal"),
+        ("export", "all", "-o", str(db)),
+        ("import", "contacts", str(good), "--rejects", str(db)),
+        ("import", "interactions", str(good), "--rejects", "crm.db"),  # the same, relative
+    ]
+    for args in attempts:
+        result = run_crm("--db", str(db), *args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "crm.db" in result.stderr, result.stderr
+        assert db.read_bytes() == before, args
+    listed = run_crm("--db", str(db), "contacts", "list", "--json")
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["Sara"]
+
+
+def test_rejects_of_a_run_without_bad_rows_leave_no_older_ones(tmp_path: Path) -> None:
+    """A cron line's --rejects kept the bad rows of the run before when a run had none."""
+    db, rejects = tmp_path / "crm.db", tmp_path / "rejects.csv"
+    rejects.write_text("line,reason,name\n2,from yesterday,X\n", encoding="utf-8")
+    good = tmp_path / "good.csv"
+    good.write_text("name,email\nAli,ali@x.example\n", encoding="utf-8")
+    result = run_crm("--db", str(db), "import", "contacts", str(good), "--rejects", str(rejects))
+    assert result.returncode == 0, result.stderr
+    assert rejects.read_text(encoding="utf-8").splitlines() == ["line,reason"]
+    assert mode(rejects) == 0o600
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("fmt", ["csv", "json", "vcard"])
+def test_an_export_to_a_full_disk_fails_in_one_line(tmp_path: Path, fmt: str) -> None:
+    """`crm export contacts > file` on a full disk exited 0 with an empty file: a small
+    export was still buffered when the command ended, and its failed write went unsaid."""
+    db = tmp_path / "crm.db"
+    assert run_crm("--db", str(db), "contacts", "add", "Sara").returncode == 0
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "crm_tui", "--db", str(db), "export", "contacts", "-f", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "crm: error: cannot write the output: No space left on device\n"

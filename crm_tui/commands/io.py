@@ -81,13 +81,13 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
         yield update
 
 
-def _write_rejects(path: Path, header: list[str], errors: list[Any]) -> None:
+def _write_rejects(ctx: typer.Context, path: Path, header: list[str], errors: list[Any]) -> None:
     """The rejected rows, to fix and import again: owner-only like every export (they are
     the file's rows), their cells made formula-safe as in ``crm export`` (they came from
     outside, and a spreadsheet is where they get fixed)."""
     from crm_tui.io.writers import write_csv
 
-    with _output(path) as handle:
+    with _output(ctx, path) as handle:
         rows = ([error.line, error.reason, *error.cells] for error in errors)
         write_csv(handle, ["line", "reason", *header], rows)
 
@@ -142,6 +142,7 @@ def import_contacts(
 
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
+    _not_the_database(ctx, rejects, "--rejects")
     cli = state(ctx)
     shown = "<stdin>" if str(file) == STDIN else str(file)
     read = ReadOptions(
@@ -172,8 +173,8 @@ def import_contacts(
                 committing=ctrl_c.hold,  # committed whole from here, and reported
             )
         report = outcome.report
-        if rejects is not None and report.errors:
-            _write_rejects(rejects, outcome.header, report.errors)
+        if rejects is not None:  # none rejected: an empty file, not one from a run before
+            _write_rejects(ctx, rejects, outcome.header, report.errors)
         _report(Path(shown), report, outcome.profile, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
@@ -286,16 +287,36 @@ FORMATS = {
 
 
 @contextmanager
-def _output(path: Path | None, binary: bool = False) -> Iterator[Any]:
+def _output(ctx: typer.Context, path: Path | None, binary: bool = False) -> Iterator[Any]:
     """The export's destination: the file (written whole, then renamed; readable by its
     owner only, like the database it copies) or stdout."""
     if path is None:
         yield sys.stdout.buffer if binary else sys.stdout
         return
+    _not_the_database(ctx, path, "--output")
     from crm_tui.io.writers import written_file
 
     with written_file(path, binary=binary) as stream:
         yield stream
+
+
+def _not_the_database(ctx: typer.Context, path: Path | None, option: str) -> None:
+    """Refuse to write ``path`` when it is the database's file or one of its journals: an
+    export or a rejects file written there would replace the data it came from."""
+    from crm_tui.config import sqlite_path
+
+    database = sqlite_path(state(ctx).settings.url)
+    if path is None or database is None:
+        return
+    target = path.resolve()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = database.with_name(database.name + suffix)
+        if target == own.resolve() or (target.exists() and own.exists() and target.samefile(own)):
+            raise typer.BadParameter(
+                f"{path} is the database{' ' + suffix[1:] if suffix else ''} file; "
+                "name another file",
+                param_hint=option,
+            )
 
 
 def _format(what: str, fmt: str | None, output: Path | None) -> str:
@@ -367,7 +388,7 @@ def export_contacts(
 
     fmt = _format("contacts", fmt, output)
     jalali = _calendar(calendar, fmt)
-    with _reading_all(ctx) as session, _output(output) as out:
+    with _reading_all(ctx) as session, _output(ctx, output) as out:
         only = _chosen(session, segment, rule)
         if fmt == "csv":
             header, emails, phones, keys = exports.contact_csv_header(session=session)
@@ -421,7 +442,7 @@ def export_interactions(
 
     fmt = _format("interactions", fmt, output)
     jalali = _calendar(calendar, fmt)
-    with _reading_all(ctx) as session, _output(output) as out:
+    with _reading_all(ctx) as session, _output(ctx, output) as out:
         items = interactions_read(session=session)
         count = write_records(out, INTERACTION, items, fmt=fmt, jalali=jalali)
     _done(count, "interaction", output)
@@ -444,10 +465,10 @@ def export_tasks(
     with _reading_all(ctx) as session:
         tasks = tasks_read(session=session)
     if fmt == "ics":
-        with _output(output, binary=True) as out:
+        with _output(ctx, output, binary=True) as out:
             out.write(tasks_ics(tasks))
     else:
-        with _output(output) as out:
+        with _output(ctx, output) as out:
             write_records(out, TASK, tasks, fmt=fmt, jalali=jalali)
     _done(len(tasks), "task", output)
 
@@ -466,7 +487,7 @@ def export_deals(
 
     fmt = _format("deals", fmt, output)
     jalali = _calendar(calendar, fmt)
-    with _reading_all(ctx) as session, _output(output) as out:
+    with _reading_all(ctx) as session, _output(ctx, output) as out:
         count = write_records(out, DEAL, deals_read(session=session), fmt=fmt, jalali=jalali)
     _done(count, "deal", output)
 
@@ -484,7 +505,7 @@ def export_calendar(ctx: typer.Context, output: Path | None = OutputOpt) -> None
     with _reading_all(ctx) as session:
         appointments = all_appointments(session=session)
         tasks = [task for task in tasks_read(session=session) if task.due or task.start]
-    with _output(output, binary=True) as out:
+    with _output(ctx, output, binary=True) as out:
         out.write(calendar_ics(appointments, tasks))
     if output is not None:
         warn(
@@ -503,6 +524,8 @@ def export_all(
     The folder must be empty or new; `crm import all FOLDER` reads it back."""
     from crm_tui.services.bundle import dump
 
+    if output.exists() and not output.is_dir():
+        raise typer.BadParameter(f"{output} is not a folder", param_hint="--output")
     if output.exists() and any(output.iterdir()):
         raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
     with (
@@ -603,6 +626,7 @@ def _import_work(
     from crm_tui.importing.job import ImportJob, Kind
     from crm_tui.io.contact_file import ReadOptions
 
+    _not_the_database(ctx, rejects, "--rejects")
     cli = state(ctx)
     job = ImportJob(
         kind=Kind(kind),
@@ -615,8 +639,8 @@ def _import_work(
         with collector.paused():
             outcome = job.run(database=cli.database, actor=cli.actor_id, committing=ctrl_c.hold)
         report = outcome.report
-        if rejects is not None and report.errors:
-            _write_rejects(rejects, outcome.header, report.errors)
+        if rejects is not None:  # none rejected: an empty file, not one from a run before
+            _write_rejects(ctx, rejects, outcome.header, report.errors)
         for note in report.notes:
             warn(f"{file}: {note}")
         _report(file, report, kind, dry_run, skip_bad, as_json)
