@@ -1341,3 +1341,27 @@ def test_a_file_its_byte_order_mark_belies_is_refused_in_one_line() -> None:
     data = codecs.BOM_UTF16_LE + "Name,Email\nSara,s@x.example\n".encode("utf-16-le") + b"\x00"
     with pytest.raises(ValidationError, match=r"^cannot read the file as utf-16$"):
         parse_csv(data)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_work_exported_from_another_database_never_lands_on_other_contacts(
+    db_url: str, tmp_path: Path, fmt: str
+) -> None:
+    """An export names contacts by id, and another database's contact #1 is someone else:
+    Mahsa's call, task and deal were filed under "Other Person" without a word. The name
+    beside the id tells them apart; the same file into its own database still matches."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert crm(source, "contacts", "add", "Mahsa Ahmadi", "--email", "m@x.example")[0] == 0
+    assert crm(source, "log", "called", "-c", "Mahsa Ahmadi", "--channel", "call")[0] == 0
+    assert crm(source, "tasks", "add", "Call back", "--contact", "Mahsa Ahmadi")[0] == 0
+    assert crm(source, "deals", "add", "Renewal", "--contact", "Mahsa Ahmadi")[0] == 0
+    assert crm(db_url, "contacts", "add", "Other Person", "--email", "o@x.example")[0] == 0
+    for kind in ("interactions", "tasks", "deals"):
+        exported = tmp_path / f"{kind}.{fmt}"
+        assert crm(source, "export", kind, "-f", fmt, "-o", str(exported))[0] == 0
+        code, out, err = crm(db_url, "import", kind, str(exported))
+        assert code == 1, (kind, out, err)
+        assert "contact #1 is 'Other Person' here, not 'Mahsa Ahmadi'" in err, err
+        code, out, err = crm(source, "import", kind, str(exported))
+        assert (code, out.split(",")[:3]) == (0, ["created 0", " updated 0", " skipped 1"]), err
+    assert crm(db_url, "export", "interactions")[1].count("\n") == 1  # its header alone

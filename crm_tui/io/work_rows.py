@@ -50,6 +50,9 @@ class WorkRow:
     assignee: str = ""
     named: dict[str, str] = field(default_factory=dict)
     cells: list[str] = field(default_factory=list)
+    # The contact's name beside its id, as crm's exports write it: a file of another
+    # database names other contacts by the same ids, and the name tells them apart.
+    contact_name: str = ""
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -77,6 +80,13 @@ def _contact(cells: list[str], columns: dict[str, int]) -> str:
         if value and (name != "contact" or "@" in value or value.lstrip("#").isdigit()):
             return value
     return ""
+
+
+def _contact_name(cells: list[str], columns: dict[str, int]) -> str:
+    """The contact's name where the row also gives one (CSV exports: ``contact``; JSON:
+    ``contact_name``), not an id or an email."""
+    value = _get(cells, columns, "contact_name", "contact")
+    return "" if "@" in value or value.lstrip("#").isdigit() else value
 
 
 def _moment(raw: str) -> datetime | None:
@@ -191,7 +201,8 @@ def interaction_row(
         return RowError(line, str(error), given)
     if not contact:
         return RowError(line, "no contact (a contact_id or contact_email column)", given)
-    return WorkRow(line, values, contact=contact, cells=given)
+    named = _contact_name(cells, columns)
+    return WorkRow(line, values, contact=contact, cells=given, contact_name=named)
 
 
 def task_row(
@@ -213,6 +224,7 @@ def task_row(
         project=_named(TASK, Kind.PROJECT, cells, columns),
         assignee=_named(TASK, Kind.MEMBER, cells, columns),
         cells=given,
+        contact_name=_contact_name(cells, columns),
     )
 
 
@@ -232,7 +244,14 @@ def deal_row(
         declared.name: _get(cells, columns, *declared.column_names)
         for declared in DEAL.of_kind(Kind.LISTED, Kind.MEMBER)
     }
-    return WorkRow(line, values, contact=_contact(cells, columns), named=named, cells=given)
+    return WorkRow(
+        line,
+        values,
+        contact=_contact(cells, columns),
+        named=named,
+        cells=given,
+        contact_name=_contact_name(cells, columns),
+    )
 
 
 def _minor(cells: list[str], columns: dict[str, int], currency: str) -> int:

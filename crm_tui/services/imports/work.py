@@ -54,9 +54,11 @@ from crm_tui.text import fold, plural
 from crm_tui.vocabulary import BulkKind, ImportKind
 
 
-def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int], dict[int, str]]:
-    """Contact references (ids or emails) -> contact ids, and the names of those in the
-    trash; unknown references are left out.
+def _resolve_contacts(
+    session: Session, refs: set[str]
+) -> tuple[dict[str, int], dict[int, str], dict[int, str]]:
+    """Contact references (ids or emails) -> contact ids, the names of those in the
+    trash, and the names of those named by id; unknown references are left out.
 
     An id names its contact, in the trash or not: an export holds the interactions and
     tasks of contacts in the trash (they stay theirs), and reading it back must find them.
@@ -67,10 +69,11 @@ def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int],
         for ref in refs
         if ref.lstrip("#").isdigit() and int(ref.lstrip("#")) <= MAX_ID
     }
-    stored: set[int] = set()
+    names: dict[int, str] = {}
     for chunk in chunked(sorted(set(ids.values())), CHUNK):
-        stored.update(session.scalars(select(Contact.id).where(col(Contact.id).in_(chunk))))
-    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in stored}
+        found_names = select(Contact.id, Contact.name).where(col(Contact.id).in_(chunk))
+        names.update((row[0], row[1]) for row in session.execute(found_names))
+    found = {ref: contact_id for ref, contact_id in ids.items() if contact_id in names}
     emails = {ref: fold(ref) for ref in refs if "@" in ref}
     keys = sorted(set(emails.values()))
     by_email = contacts_keyed(session=session, keys=keys, match=Match.EMAIL)
@@ -87,7 +90,7 @@ def _resolve_contacts(session: Session, refs: set[str]) -> tuple[dict[str, int],
                 )
             ).all()
         )
-    return found, trashed
+    return found, trashed, names
 
 
 MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a parameter)
@@ -95,13 +98,28 @@ MAX_ID = 2**63 - 1  # beyond it, no row's id (and no database takes it as a para
 
 @dataclass
 class _Contacts:
-    """The contacts a work file's rows name: ids by reference, and those in the trash."""
+    """The contacts a work file's rows name: ids by reference, those in the trash, and the
+    names of those named by id."""
 
     ids: dict[str, int]
     trashed: dict[int, str]
+    by_id: dict[int, str]
 
     def of(self, row: WorkRow) -> int | None:
         return self.ids.get(row.contact) if row.contact else None
+
+    def named_otherwise(self, row: WorkRow) -> str:
+        """Why ``row`` is refused when its contact's id is another name's here (an export of
+        another database: the same ids are other contacts); "" when it is not."""
+        by_id = row.contact.lstrip("#").isdigit()  # an email names its contact itself
+        contact_id = self.of(row) if by_id else None
+        stored = self.by_id.get(contact_id) if contact_id is not None else None
+        if not row.contact_name or stored is None or fold(stored) == fold(row.contact_name):
+            return ""
+        return (
+            f"contact #{contact_id} is {stored!r} here, not {row.contact_name!r}: "
+            "a file from another database? name the contact by contact_email"
+        )
 
 
 class Work:
@@ -238,6 +256,8 @@ def _checked(
         reason = ""
         if row.contact and row.contact not in contacts.ids:
             reason = f"no contact with id or email {row.contact!r}"
+        elif other := contacts.named_otherwise(row):
+            reason = other
         elif deal_id is not None and deal_id not in live_deals:
             reason = f"no deal with id {deal_id} (or it is in the trash)"
         if reason:
