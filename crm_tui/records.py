@@ -24,6 +24,15 @@ def split_tags(value: str) -> list[str]:
     return [part for part in (p.strip() for p in value.split(",")) if part]
 
 
+def comma_free(tags: list[str]) -> list[str]:
+    """``tags`` as they are; ValueError for one holding a comma: a contact's tags are kept,
+    listed and exported joined by commas, so such a tag would come back as two."""
+    for tag in tags:
+        if "," in tag:
+            raise ValueError(f"a tag cannot contain a comma: {tag!r}")
+    return tags
+
+
 AMBIGUOUS = 0  # what a team directory holds for a name two members share
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from crm_tui.dates import NO_YEAR, DateError, check_day, month_day, written_day
 from crm_tui.errors import FieldErrors
+from crm_tui.records import comma_free
 from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
 from crm_tui.validation import (
     MAX_HOURS,
@@ -139,11 +140,7 @@ def _check_phones(values: list[LabeledValue], region: str | None) -> list[Labele
 
 
 def _check_tags(values: list[str]) -> list[str]:
-    tags = unique_folded(values)
-    for tag in tags:
-        if "," in tag:
-            raise ValueError(f"a tag cannot contain a comma: {tag!r}")
-    return tags
+    return comma_free(unique_folded(values))
 
 
 def _year_less(value: Any) -> Any:

@@ -1365,3 +1365,20 @@ def test_work_exported_from_another_database_never_lands_on_other_contacts(
         code, out, err = crm(source, "import", kind, str(exported))
         assert (code, out.split(",")[:3]) == (0, ["created 0", " updated 0", " skipped 1"]), err
     assert crm(db_url, "export", "interactions")[1].count("\n") == 1  # its header alone
+
+
+def test_an_import_refuses_a_tag_with_a_comma_as_the_app_does(db_url: str, tmp_path: Path) -> None:
+    """`crm contacts add --tag "a,b"` is refused, but an import stored "a,b" as one tag,
+    which every list then showed, filtered and exported as two: "a" and "b"."""
+    csv_file = tmp_path / "a.csv"
+    csv_file.write_text("name,email\nAli,ali@x.example\n", encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(csv_file), "--tag", "a,b")
+    assert (code, err.count("\n")) == (2, 1) and "a tag cannot contain a comma" in err
+    json_file = tmp_path / "b.json"
+    json_file.write_text(
+        json.dumps([{"name": "Sara", "tags": ["a,b", "c"]}, {"name": "Reza", "tags": ["d"]}]),
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(json_file), "--skip-bad")
+    assert code == 3 and "tags: a tag cannot contain a comma: 'a,b'" in err, err
+    assert {c["name"]: c["tags"] for c in contacts(db_url)} == {"Reza": ["d"]}

@@ -143,6 +143,8 @@ def import_contacts(
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
     _not_the_database(ctx, rejects, "--rejects")
+    if tag is not None and "," in tag:
+        raise typer.BadParameter("a tag cannot contain a comma", param_hint="--tag")
     cli = state(ctx)
     shown = "<stdin>" if str(file) == STDIN else str(file)
     read = ReadOptions(

@@ -32,7 +32,7 @@ from crm_tui.io.contact_rows import (
 )
 from crm_tui.io.csv_reader import shorten_quoted
 from crm_tui.io.profiles import MULTI, SCALARS
-from crm_tui.records import split_tags
+from crm_tui.records import comma_free, split_tags
 from crm_tui.text import clean_field, clean_line, full_name, strip_control, unique_folded
 from crm_tui.validation import InvalidValue, Normalized, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus
@@ -155,7 +155,11 @@ def _tags(value: Any) -> list[str]:
         return split_tags(value)
     if not isinstance(value, list):
         raise InvalidValue(f"tags: expected a list of tags, got {_kind(value)}")
-    return [_as_text(tag, "tags") for tag in value]
+    tags = [_as_text(tag, "tags") for tag in value]
+    try:
+        return comma_free(tags)
+    except ValueError as error:
+        raise InvalidValue(f"tags: {error}") from None
 
 
 def _custom(value: Any) -> dict[str, str]:
