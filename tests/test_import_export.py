@@ -1382,3 +1382,47 @@ def test_an_import_refuses_a_tag_with_a_comma_as_the_app_does(db_url: str, tmp_p
     code, _, err = crm(db_url, "import", "contacts", str(json_file), "--skip-bad")
     assert code == 3 and "tags: a tag cannot contain a comma: 'a,b'" in err, err
     assert {c["name"]: c["tags"] for c in contacts(db_url)} == {"Reza": ["d"]}
+
+
+def test_two_columns_filling_one_field_are_refused_not_one_lost(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A file with two "City" columns kept Shiraz and dropped Tehran, unsaid; "Title" and
+    "Job Title" both fill the title, and the second replaced the first."""
+    twice = tmp_path / "twice.csv"
+    twice.write_text("name,email,City,City\nA,a@x.example,Tehran,Shiraz\n", encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(twice))
+    assert (code, err) == (
+        1,
+        "crm: error: columns 3 (City) and 4 (City) both fill City: one would replace the "
+        "other; rename one of them\n",
+    )
+    titles = tmp_path / "titles.csv"
+    titles.write_text("name,email,Title,Job Title\nB,b@x.example,Boss,CEO\n", encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(titles))
+    assert code == 1 and err.endswith('leave it out: --map "Job Title=ignore"\n'), err
+    assert contacts(db_url) == []
+    code, _, err = crm(db_url, "import", "contacts", str(titles), "--map", "Job Title=ignore")
+    assert code == 0, err
+    assert [(c["name"], c["title"]) for c in contacts(db_url)] == [("B", "Boss")]
+
+
+def test_a_csv_cell_spanning_lines_is_one_line_in_a_one_line_field(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A quoted cell may span lines: a name or a title kept its line break (the list then
+    showed "Multi ↵ Line"), where the app, crm contacts add and a JSON file make it one
+    line. An address and notes keep theirs."""
+    spanning = tmp_path / "spanning.csv"
+    spanning.write_text(
+        'name,email,title,address,notes\n"Multi\nLine",m@x.example,"Ti\ntle","Street 1\n'
+        'Tehran","one\ntwo"\n',
+        encoding="utf-8",
+    )
+    assert crm(db_url, "import", "contacts", str(spanning))[0] == 0
+    (stored,) = contacts(db_url)
+    code, out, err = crm(db_url, "contacts", "show", str(stored["id"]), "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert (shown["name"], shown["title"]) == ("Multi Line", "Ti tle")
+    assert (shown["address"], shown["notes"]) == ("Street 1\nTehran", "one\ntwo")

@@ -19,7 +19,7 @@ from crm_tui.fields import FieldDef, with_defaults
 from crm_tui.io.csv_reader import excerpt, shorten_quoted
 from crm_tui.io.profiles import ColumnMap, Target
 from crm_tui.records import AMBIGUOUS, member_in
-from crm_tui.text import fold, full_name, strip_control, unique_folded
+from crm_tui.text import clean_field, clean_line, fold, full_name, strip_control, unique_folded
 from crm_tui.validation import MAX_TOUCH_DAYS, InvalidValue, normalize_email, normalize_phone
 from crm_tui.vocabulary import ContactStatus, FieldKind
 
@@ -395,8 +395,9 @@ class RowReader:
 
     @staticmethod
     def _middle(values: ContactValues, raw: str, _target: Target, _cells: list[str]) -> None:
-        values.first_name = f"{values.first_name} {raw}".strip()
+        values.first_name = f"{values.first_name} {clean_line(raw)}".strip()
 
     @staticmethod
     def _scalar(values: ContactValues, raw: str, target: Target, _cells: list[str]) -> None:
-        setattr(values, target.field, raw)
+        # A quoted cell may span lines; only the fields that may (an address) keep them.
+        setattr(values, target.field, raw if raw.isprintable() else clean_field(target.field, raw))

@@ -468,4 +468,27 @@ def column_map(
     for index, column in enumerate(header):
         if index not in mapping.targets and column.strip():
             mapping.targets[index] = Target("custom", custom_name=column.strip())
+    _refuse_repeated(mapping, header)
     return mapping
+
+
+def _refuse_repeated(mapping: ColumnMap, header: list[str]) -> None:
+    """Refuse two columns filling one field that holds one value (a custom field, a title):
+    the second's value would replace the first's, unsaid."""
+    seen: dict[tuple[str, str], int] = {}
+    for index, target in sorted(mapping.targets.items()):
+        if target.field in (*_MANY_COLUMNS, "ignore") or target.label_column is not None:
+            continue
+        first = seen.setdefault((target.field, fold(target.custom_name)), index)
+        if first != index:
+            field = target.custom_name if target.field == "custom" else target.field
+            way = (
+                f'rename one, or leave it out: --map "{header[index].strip()}=ignore"'
+                if _key(header[first]) != _key(header[index])
+                else "rename one of them"
+            )
+            raise ValidationError(
+                f"columns {first + 1} ({excerpt(header[first])}) and {index + 1} "
+                f"({excerpt(header[index])}) both fill {field}: one would replace the "
+                f"other; {way}"
+            )
