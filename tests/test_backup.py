@@ -555,6 +555,7 @@ def test_a_killed_backups_leftovers_are_noted_by_doctor_and_removed_by_the_next_
         _partial(folder, f".crm-{stamp}.db.{dead}.partial"),
         _partial(folder, f".crm-{stamp}.db.gz.{dead}.partial"),
         _partial(folder, f".crm-{stamp}.db.sha256.{dead}.partial"),
+        _partial(folder, f".crm-{stamp}.db.{dead}.partial-journal"),  # SQLite's, beside it
         _partial(folder, f".crm-{stamp}.db.partial.gz", age=7200),  # an older crm's, no pid
     ]
     live = [
@@ -566,7 +567,7 @@ def test_a_killed_backups_leftovers_are_noted_by_doctor_and_removed_by_the_next_
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
     assert lines[0] == "ok: integrity, schema, search index, links and permissions"
-    assert lines[1].startswith(f"note: 4 unfinished backup files left in {folder} by a backup ")
+    assert lines[1].startswith(f"note: 5 unfinished backup files left in {folder} by a backup ")
     assert len(lines) == 2 and all(path.exists() for path in stale)
 
     result = run_crm("--db", str(db_path), "backup")

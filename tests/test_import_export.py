@@ -1426,3 +1426,35 @@ def test_a_csv_cell_spanning_lines_is_one_line_in_a_one_line_field(
     shown = json.loads(out)
     assert (shown["name"], shown["title"]) == ("Multi Line", "Ti tle")
     assert (shown["address"], shown["notes"]) == ("Street 1\nTehran", "one\ntwo")
+
+
+def test_an_interrupted_bundle_leaves_nothing_under_its_name(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in `crm export all -o DIR` said nothing was changed, and left DIR holding
+    half the tables and no manifest: `import all DIR` then said "not a crm bundle", and a
+    second export "DIR is not empty"."""
+    from crm_tui.services import bundle
+
+    assert crm(db_url, "contacts", "add", "Sara")[0] == 0
+    whole = bundle.dump
+
+    def stopped(**arguments: object) -> dict[str, int]:
+        whole(**arguments)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bundle, "dump", stopped)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, _, err = crm(db_url, "export", "all", "-o", str(out / "bundle"))
+    assert (code, err) == (
+        130,
+        "crm: error: interrupted; nothing was changed by the unfinished step\n",
+    )
+    assert list(out.iterdir()) == []
+    monkeypatch.setattr(bundle, "dump", whole)
+    empty = out / "empty"
+    empty.mkdir()
+    assert crm(db_url, "export", "all", "-o", str(empty))[0] == 0
+    assert (empty / "manifest.json").is_file()
+    assert [p.name for p in out.iterdir()] == ["empty"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -530,12 +531,19 @@ def export_all(
         raise typer.BadParameter(f"{output} is not a folder", param_hint="--output")
     if output.exists() and any(output.iterdir()):
         raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
-    with (
-        progress_bar("exporting") as progress,
-        _reading_all(ctx) as session,
-        _owner_only_files(),
-    ):
-        counts = dump(session=session, folder=output, progress=progress)
+    # Written into a hidden folder beside it, renamed into place once whole: a bundle
+    # stopped half-way (Ctrl-C, a full disk) is never found under its name.
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        with (
+            progress_bar("exporting") as progress,
+            _reading_all(ctx) as session,
+            _owner_only_files(),
+        ):
+            counts = dump(session=session, folder=partial, progress=progress)
+        partial.replace(output)  # an empty folder there is replaced
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
 
 

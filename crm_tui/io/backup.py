@@ -397,8 +397,9 @@ def rotate(folder: Path, stem: str, keep: int, protect: Path) -> list[Path]:
     return removed
 
 
-# ``.<final name>.<pid>.partial``; older crms wrote ``.<final name>.partial[.gz]``.
-_PARTIAL = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.partial(?:\.gz)?$")
+# ``.<final name>.<pid>.partial``, and SQLite's journal beside one it was copying into;
+# older crms wrote ``.<final name>.partial[.gz]``.
+_PARTIAL = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d+))?\.partial(?:\.gz|-journal|-wal|-shm)?$")
 UNNAMED_STALE_AFTER = 3600.0  # a partial without its writer's pid: untouched for an hour
 REUSED_PID_AFTER = 86400.0  # a writer's pid running another program: untouched for a day
 
