@@ -265,7 +265,8 @@ DEAL = Entity(
         Field("owner_id", "Owner", Kind.MEMBER, csv="owner"),
         Field("source", "Source"),
         Field("tags", "Tags", Kind.TAGS),
-        Field("custom", "Custom fields", Kind.CUSTOM, csv=None, aliases=("custom",)),
+        # A CSV cell of JSON, an object of names and values: as the import reads it back.
+        Field("custom", "Custom fields", Kind.CUSTOM),
         Field("created_at", "Created", Kind.MOMENT, searched=Searched.NO, aliases=("created",)),
         Field("closed_at", "Closed", Kind.MOMENT, searched=Searched.NO, aliases=("closed",)),
         Field("lost_reason_id", "Lost because", Kind.LISTED, csv="lost_reason", read="lost_reason"),

@@ -205,6 +205,8 @@ def test_every_declared_deal_field_is_exported(db_url: str, tmp_path: Path) -> N
             assert (cells["contact_id"], cells["contact"]) == (str(contact), "Sara Ahmadi")
         elif declared.kind is Kind.TAGS:
             assert cells["tags"] == ", ".join(value)
+        elif declared.kind is Kind.CUSTOM:
+            assert cells["custom"] == (json.dumps(value, ensure_ascii=False) if value else "")
         elif value is not None and not hasattr(value, "isoformat"):
             assert cells[str(declared.exported_as)] == str(value), declared.name
     assert (cells["stage"], cells["lost_reason"], cells["expected_close"]) == (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,23 +113,31 @@ def _cells(field: Field, item: Any) -> list[Any]:
     value = getattr(item, field.read_as)
     if field.kind is Kind.CONTACT:
         return [value or "", item.contact_name or ""]
-    if field.kind in (Kind.MOMENT, Kind.DATE):
-        return [value.isoformat() if value else ""]
-    if field.kind is Kind.FLAG:
-        return ["yes" if value else ""]
     if field.kind is Kind.MONEY:  # the amount as a decimal, its currency in its own column
         from crm_tui.money import Money  # Babel: for an export of deals only
 
         return [str(Money(value, item.currency).amount)]
-    if field.kind is Kind.WAITS_FOR:
-        return [" ".join(str(i) for i in value)]
-    if field.kind is Kind.TAGS:
-        from crm_tui.records import tags_text
+    written = _CELL.get(field.kind)
+    return [written(value) if written else value or ""]
 
-        return [tags_text(value)]
-    if field.kind in (Kind.WHOLE, Kind.PERCENT):
-        return [value]
-    return [value or ""]
+
+def _tags_cell(value: list[str]) -> str:
+    from crm_tui.records import tags_text
+
+    return tags_text(value)
+
+
+# How a field of each kind is written in its one cell (the others: as it is, or "").
+_CELL: dict[Kind, Callable[[Any], Any]] = {
+    Kind.MOMENT: lambda value: value.isoformat() if value else "",
+    Kind.DATE: lambda value: value.isoformat() if value else "",
+    Kind.FLAG: lambda value: "yes" if value else "",
+    Kind.WAITS_FOR: lambda value: " ".join(str(i) for i in value),
+    Kind.TAGS: _tags_cell,
+    Kind.WHOLE: lambda value: value,
+    Kind.PERCENT: lambda value: value,
+    Kind.CUSTOM: lambda value: json.dumps(value, ensure_ascii=False) if value else "",
+}
 
 
 def entity_rows(entity: Entity, items: Iterable[Any]) -> Iterable[list[Any]]:
