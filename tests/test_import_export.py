@@ -1458,3 +1458,31 @@ def test_an_interrupted_bundle_leaves_nothing_under_its_name(
     assert crm(db_url, "export", "all", "-o", str(empty))[0] == 0
     assert (empty / "manifest.json").is_file()
     assert [p.name for p in out.iterdir()] == ["empty"]
+
+
+@pytest.mark.parametrize("on_duplicate", ["skip", "update"])
+def test_rows_match_within_a_file_as_they_match_stored_contacts(
+    db_url: str, tmp_path: Path, on_duplicate: str
+) -> None:
+    """A row without an email is matched on its phone: Bob (no email) is Ann's phone, so
+    importing Ann, then Bob, finds Ann. In one file, Bob was a new contact: Ann had been
+    taken by her email alone."""
+    one = tmp_path / "one.csv"
+    one.write_text(
+        "name,email,phone\nAnn,ann@x.example,+98 912 555 0101\nBob,,+98 912 555 0101\n",
+        encoding="utf-8",
+    )
+    second = f"sqlite:///{tmp_path / 'second.db'}"
+    first, then = tmp_path / "first.csv", tmp_path / "then.csv"
+    header, ann, bob = one.read_text(encoding="utf-8").splitlines()
+    first.write_text(f"{header}\n{ann}\n", encoding="utf-8")
+    then.write_text(f"{header}\n{bob}\n", encoding="utf-8")
+    assert crm(second, "import", "contacts", str(first))[0] == 0
+    assert crm(second, "import", "contacts", str(then), "--on-duplicate", on_duplicate)[0] == 0
+    code, out, err = crm(db_url, "import", "contacts", str(one), "--on-duplicate", on_duplicate)
+    assert code == 0 and "created 1," in out, (out, err)
+
+    def kept(url: str) -> list[tuple[object, ...]]:
+        return [(c["name"], c["email"], c["phone"]) for c in contacts(url)]
+
+    assert kept(db_url) == kept(second) and len(kept(db_url)) == 1

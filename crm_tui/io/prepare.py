@@ -66,6 +66,17 @@ def identity_of(values: ContactValues, match: Match) -> tuple[Identity, list[str
     return (match, False), []
 
 
+def also_known_by(values: ContactValues, match: Match) -> list[tuple[Identity, list[str]]]:
+    """The keys a later row without ``match``'s value is matched on that find ``values``:
+    its phones (or, matching on phones, its emails), as they find a stored contact. Not
+    its name: a name finds only contacts that have neither."""
+    found: list[tuple[Identity, list[str]]] = []
+    for kind in _FALLBACKS[match]:
+        if kind is not Match.NAME and (keys := _keys(values, kind)):
+            found.append(((kind, False), keys))
+    return found
+
+
 class Prepared(NamedTuple):
     """A new contact's rows as far as they go without the database: its column values in
     ``contact_columns`` order (a birthday as ISO text, custom fields as JSON), its search

@@ -24,6 +24,7 @@ from crm_tui.io.prepare import (
     OnDuplicate,
     Prepared,
     add_tag,
+    also_known_by,
     as_prepared,
     identity_of,
     prepared_document,
@@ -187,7 +188,7 @@ class _Planner:
             planned = (
                 self._merged(row, keys, owner)
                 if self.merging
-                else self._first(identity, row_keys, owner)
+                else self._first(row, identity, row_keys, owner)
             )
             if planned is _Planned.NEW:
                 create.append(row)
@@ -197,11 +198,16 @@ class _Planner:
             self.taken.end_chunk()
         return create
 
-    def _first(self, identity: Identity, row_keys: list[str], owner: int | None) -> _Planned:
+    def _first(
+        self, row: ContactValues, identity: Identity, row_keys: list[str], owner: int | None
+    ) -> _Planned:
         """A row when duplicates are skipped: new if stored nowhere and none of its keys is
-        taken by an earlier row."""
+        taken by an earlier row (which takes, besides, the keys a later row without an
+        email finds it by, as it would find it stored)."""
         if owner is None and self.taken.free(identity, row_keys):
             self.taken.take(identity, row_keys)
+            for other, keys in also_known_by(row, self.match):
+                self.taken.take(other, keys)
             return _Planned.NEW
         return _Planned.SKIPPED
 
@@ -230,6 +236,9 @@ class _Planner:
     def _take(self, keys: list[tuple[Identity, str]], row: ContactValues) -> None:
         for key in keys:
             self.seen[key] = row
+        for other, also in also_known_by(row, self.match):
+            for value in also:
+                self.seen.setdefault((other, value), row)
 
     def _stored(
         self, identities: list[tuple[Identity, list[str]]]
