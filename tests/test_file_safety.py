@@ -294,3 +294,21 @@ def test_an_export_to_a_full_disk_fails_in_one_line(tmp_path: Path, fmt: str) ->
         )
     assert result.returncode == 1
     assert result.stderr == "crm: error: cannot write the output: No space left on device\n"
+
+
+def test_a_path_crm_cannot_write_or_a_missing_folder_is_said_as_asked(tmp_path: Path) -> None:
+    """`export -o /proc/version` named crm's own partial file ("/proc/.version.123.partial")
+    in its error; `backup list --dir` a folder that is not there said "no backups yet"."""
+    db = tmp_path / "crm.db"
+    assert run_crm("--db", str(db), "contacts", "add", "Sara").returncode == 0
+    if Path("/proc/version").exists():
+        result = run_crm("--db", str(db), "export", "contacts", "-o", "/proc/version")
+        assert (result.returncode, result.stderr) == (
+            1,
+            "crm: error: cannot write /proc/version: No such file or directory\n",
+        )
+    missing = tmp_path / "nowhere"
+    result = run_crm("--db", str(db), "backup", "list", "--dir", str(missing))
+    assert (result.returncode, result.stderr) == (1, f"crm: error: no folder {missing}\n")
+    result = run_crm("--db", str(db), "backup", "list")  # the usual folder, not made yet
+    assert (result.returncode, result.stdout) == (0, "no backups yet: crm backup\n")

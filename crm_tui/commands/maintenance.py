@@ -21,6 +21,7 @@ from crm_tui.commands.common import (
     state,
     warn,
 )
+from crm_tui.errors import ValidationError
 from crm_tui.text import plural
 
 backup_app = command_group(
@@ -92,6 +93,8 @@ def backup_list(
     from crm_tui.io.backup import backups, describe
 
     source = _sqlite_file(ctx)
+    if folder is not None and not folder.is_dir():  # the default one may not exist yet
+        raise ValidationError(f"no folder {folder}")
     found = [describe(path) for path in backups(folder or source.parent / "backups")]
     if as_json:
         print_json([asdict(info) for info in found])

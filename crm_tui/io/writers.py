@@ -34,7 +34,10 @@ def written_file(path: Path, *, binary: bool = False) -> Iterator[Any]:
         return
     from crm_tui.io.backup import partial_path, private_file
 
-    partial = private_file(partial_path(path))
+    try:
+        partial = private_file(partial_path(path))
+    except OSError as error:  # a folder crm may not create in (/proc): say the file asked for
+        raise ValidationError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         if binary:
             with partial.open("wb") as raw:
