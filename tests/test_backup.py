@@ -582,3 +582,15 @@ def test_a_killed_backups_leftovers_are_noted_by_doctor_and_removed_by_the_next_
     assert result.returncode == 0
     assert f"fixed: removed {again}, left by a backup that was stopped" in result.stdout
     assert not again.exists()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_backup_tells_each_step_as_it_goes(db_path: Path, compress: bool) -> None:
+    """`crm backup --gzip` of a large database showed nothing for seconds on a terminal:
+    each step is now told, as a bar that pulses (the steps have no measure)."""
+    assert crm(db_path, "contacts", "add", "Sara")[0] == 0
+    told: list[tuple[str, int, int]] = []
+    make_backup(db_path, compress=compress, progress=lambda *step: told.append(step))
+    steps = ["copying the database", "checking the copy"]
+    steps += ["compressing the copy"] if compress else []
+    assert told == [(step, 0, 0) for step in [*steps, "writing the copy out"]]

@@ -16,6 +16,7 @@ from crm_tui.commands.common import (
     is_tty,
     list_batches_said,
     print_json,
+    progress_bar,
     segment_ids,
     state,
     undo_batch,
@@ -68,7 +69,6 @@ def run_action(
 ) -> None:
     """Do ``action`` to the contacts named and those of ``segment`` and ``rule``: ask with
     the exact count, then do it in one transaction, with a bar on long runs."""
-    from crm_tui.commands.io import progress_bar
     from crm_tui.services.bulk import describe, resolved, run_bulk
 
     ids, source = _chosen(ctx, refs, segment, rule)

@@ -365,6 +365,40 @@ def list_batches_said(
         echo(none)
 
 
+@contextmanager
+def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A Rich progress bar on stderr when it is a terminal; nothing otherwise (cron)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from crm_tui.commands.terminal import unguarded_stderr
+
+    # The bar moves the cursor: it writes beneath the terminal guard, its text made safe here.
+    console = Console(file=unguarded_stderr(), highlight=False, markup=False, emoji=False)
+    with Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TaskProgressColumn(),
+        transient=True,
+        console=console,
+    ) as bar:
+        task = bar.add_task(one_line(total_hint), total=None)
+
+        def update(what: str, done: int, total: int) -> None:
+            nonlocal task
+            what = one_line(what)
+            if total:
+                bar.update(task, description=what, completed=done, total=total)
+            else:  # a step with no measure pulses: a new bar (a total cannot be unset)
+                bar.remove_task(task)
+                task = bar.add_task(what, total=None)
+
+        yield update
+
+
 def undo_batch(
     ctx: typer.Context, batch: int, *, kinds: list[Any], what: str, still_open: str, done: str
 ) -> None:
@@ -373,7 +407,7 @@ def undo_batch(
     from crm_tui.services.imports import undo_import
 
     cli = state(ctx)
-    with cli.write() as session:
+    with progress_bar(f"undoing {what} #{batch}"), cli.write() as session:  # a pulse
         report = undo_import(
             session=session, batch_id=batch, kinds=kinds, what=what, actor_id=cli.actor_id(session)
         )

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -20,8 +20,8 @@ from crm_tui.commands.common import (
     echo,
     interrupts_handled,
     list_batches_said,
-    one_line,
     print_json,
+    progress_bar,
     segment_ids,
     state,
     undo_batch,
@@ -46,40 +46,6 @@ def _choice(value: str, choices: list[str], hint: str) -> str:
     if value not in choices:
         raise typer.BadParameter(f"choose one of {', '.join(choices)}", param_hint=hint)
     return value
-
-
-@contextmanager
-def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A Rich progress bar on stderr when it is a terminal; nothing otherwise (cron)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-
-    from crm_tui.commands.terminal import unguarded_stderr
-
-    # The bar moves the cursor: it writes beneath the terminal guard, its text made safe here.
-    console = Console(file=unguarded_stderr(), highlight=False, markup=False, emoji=False)
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        TaskProgressColumn(),
-        transient=True,
-        console=console,
-    ) as bar:
-        task = bar.add_task(one_line(total_hint), total=None)
-
-        def update(what: str, done: int, total: int) -> None:
-            nonlocal task
-            what = one_line(what)
-            if total:
-                bar.update(task, description=what, completed=done, total=total)
-            else:  # a step with no measure pulses: a new bar (a total cannot be unset)
-                bar.remove_task(task)
-                task = bar.add_task(what, total=None)
-
-        yield update
 
 
 def _write_rejects(ctx: typer.Context, path: Path, header: list[str], errors: list[Any]) -> None:
@@ -391,22 +357,56 @@ def export_contacts(
 
     fmt = _format("contacts", fmt, output)
     jalali = _calendar(calendar, fmt)
-    with _reading_all(ctx) as session, _output(ctx, output) as out:
+    with (
+        progress_bar("exporting contacts") as progress,
+        _reading_all(ctx) as session,
+        _output(ctx, output) as out,
+    ):
         only = _chosen(session, segment, rule)
+        told = _telling(progress, "exporting contacts", session, "contact", only)
         if fmt == "csv":
             header, emails, phones, keys = exports.contact_csv_header(session=session)
             rows = exports.contact_csv_rows(
                 session=session, emails=emails, phones=phones, keys=keys, only=only
             )
-            count = write_csv(out, header, _dated(header, rows, jalali))
+            count = write_csv(out, header, told(_dated(header, rows, jalali)))
         elif fmt == "json":
-            count = write_json(out, exports.contacts_read(session=session, only=only))
+            count = write_json(out, told(exports.contacts_read(session=session, only=only)))
         else:
             count = 0
-            for card in vcards(exports.contacts_read(session=session, only=only)):
+            for card in vcards(told(exports.contacts_read(session=session, only=only))):
                 out.write(card)
                 count += 1
     _done(count, "contact", output)
+
+
+_TOLD_EVERY = 1_000  # rows between two updates of an export's progress
+T = TypeVar("T")
+
+
+def _telling(
+    progress: Callable[[str, int, int], None] | None,
+    what: str,
+    session: Session,
+    table: str,
+    only: set[int] | None = None,
+) -> Callable[[Iterable[T]], Iterator[T]]:
+    """What passes an export's rows on, telling ``progress`` how many of all have gone
+    (counted only when there is a bar to tell: on a terminal)."""
+
+    def told(items: Iterable[T]) -> Iterator[T]:
+        if progress is None:
+            yield from items
+            return
+        from crm_tui.services.exports import live_count
+
+        total = len(only) if only is not None else live_count(session=session, table=table)
+        for done, item in enumerate(items, 1):
+            if done % _TOLD_EVERY == 0:
+                progress(what, done, total)
+            yield item
+
+    return told
 
 
 def _chosen(session: Session, segment: str | None, rule: str | None) -> set[int] | None:
@@ -445,8 +445,13 @@ def export_interactions(
 
     fmt = _format("interactions", fmt, output)
     jalali = _calendar(calendar, fmt)
-    with _reading_all(ctx) as session, _output(ctx, output) as out:
-        items = interactions_read(session=session)
+    with (
+        progress_bar("exporting interactions") as progress,
+        _reading_all(ctx) as session,
+        _output(ctx, output) as out,
+    ):
+        told = _telling(progress, "exporting interactions", session, "interaction")
+        items = told(interactions_read(session=session))
         count = write_records(out, INTERACTION, items, fmt=fmt, jalali=jalali)
     _done(count, "interaction", output)
 

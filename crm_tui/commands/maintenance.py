@@ -17,6 +17,7 @@ from crm_tui.commands.common import (
     echo,
     is_tty,
     print_json,
+    progress_bar,
     shown,
     state,
     warn,
@@ -75,7 +76,8 @@ def backup(
     from crm_tui.io.backup import make_backup, rotate
 
     source = _sqlite_file(ctx)
-    info = make_backup(source, folder, compress=compress)  # removes killed runs' leftovers
+    with progress_bar("backing up") as progress:  # removes killed runs' leftovers too
+        info = make_backup(source, folder, compress=compress, progress=progress)
     made = Path(info.path)
     if keep is not None:
         for old in rotate(made.parent, source.stem, keep, protect=made):

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import stat
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,9 +253,15 @@ def _reason(error: OSError) -> str:
 
 
 def make_backup(
-    source: Path, folder: Path | None = None, *, compress: bool = False, kind: str = ""
+    source: Path,
+    folder: Path | None = None,
+    *,
+    compress: bool = False,
+    kind: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> BackupInfo:
     """Copy, verify, checksum and publish a backup of ``source``; returns what was made.
+    ``progress`` is told each step (what, 0, 0: a step without a measure).
 
     Whatever fails (a damaged or foreign source, a full disk, a folder that cannot be
     written) is a ``BackupError`` saying so in a line, with nothing left under a final name.
@@ -275,7 +281,7 @@ def make_backup(
     partial = partial_path(final)
     packed = partial_path(_sidecar(final, ".gz"))
     try:
-        return _publish(source, final, partial, packed if compress else None)
+        return _publish(source, final, partial, packed if compress else None, progress)
     except sqlite3.Error as error:
         raise _copy_failure(source, folder, error) from None
     except OSError as error:
@@ -285,16 +291,27 @@ def make_backup(
             leftover.unlink(missing_ok=True)
 
 
-def _publish(source: Path, final: Path, partial: Path, packed: Path | None) -> BackupInfo:
+def _publish(
+    source: Path,
+    final: Path,
+    partial: Path,
+    packed: Path | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> BackupInfo:
+    step = progress or (lambda what, done, total: None)
+    step("copying the database", 0, 0)
     counts = copy_database(source, partial)
+    step("checking the copy", 0, 0)
     problems = verify(partial, counts)
     if problems and (damaged := damage(source)):
         raise DamagedDatabaseError(damaged_message(source, damaged))
     if problems:
         raise BackupError("the copy failed verification: " + "; ".join(problems))
     if packed is not None:
+        step("compressing the copy", 0, 0)
         partial = _compress(partial, packed)
         final = _sidecar(final, ".gz")
+    step("writing the copy out", 0, 0)
     _fsync(partial)
     digest = sha256(partial)
     info = BackupInfo(
