@@ -998,7 +998,10 @@ def test_a_later_row_merged_into_a_prepared_one_is_written_merged(db_url: str) -
             session=session, rows=rows, source="test", on_duplicate=OnDuplicate.UPDATE
         )
     database.close()
-    assert (report.created, report.skipped) == (1, 1)
+    assert (report.created, report.skipped, report.merged) == (1, 0, 1)
+    assert report.summary().startswith(
+        "created 1, updated 0, skipped 0, rejected 0, merged 1 into rows before them ("
+    )
     (noor,) = contacts(db_url)
     assert (noor["name"], noor["tags"], noor["notes"]) == ("Noor Karimi", ["vip"], "یادداشت")
 
@@ -1512,3 +1515,32 @@ def test_a_long_export_tells_how_far_it_has_gone(db_url: str) -> None:
         silent = commands_io._telling(None, "x", session, "contact")
         assert list(silent("ab")) == ["a", "b"]
     database.close()
+
+
+def test_rows_merged_into_rows_before_them_are_said_merged_not_skipped(
+    db_url: str, tmp_path: Path
+) -> None:
+    """With --on-duplicate update, A twice and C twice said "skipped 2", yet the later
+    rows' values were written: they were merged into the rows before them."""
+    stored = tmp_path / "stored.csv"
+    stored.write_text("name,email\nC,c@x.example\n", encoding="utf-8")
+    assert crm(db_url, "import", "contacts", str(stored))[0] == 0
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "name,email,City\nA,a@x.example,X\nA,a@x.example,Y\nC,c@x.example,Z\nC,c@x.example,W\n",
+        encoding="utf-8",
+    )
+    code, out, _ = crm(db_url, "import", "contacts", str(path), "--on-duplicate", "update")
+    assert (code, out.split(" (batch")[0]) == (
+        0,
+        "created 1, updated 1, skipped 0, rejected 0, merged 2 into rows before them",
+    )
+    code, out, _ = crm(
+        db_url, "import", "contacts", str(path), "--on-duplicate", "update", "--json"
+    )
+    assert {key: json.loads(out)[key] for key in ("created", "updated", "skipped", "merged")} == {
+        "created": 0,
+        "updated": 0,
+        "skipped": 2,
+        "merged": 2,
+    }

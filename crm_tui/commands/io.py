@@ -177,6 +177,7 @@ def _report(
                 "updated": report.updated,
                 "skipped": report.skipped,
                 "rejected": report.rejected,
+                "merged": report.merged,
                 "batch": report.batch_id,
                 "written": report.written,
                 "errors": [{"line": e.line, "reason": e.reason} for e in report.errors],

@@ -47,6 +47,7 @@ class ImportReport:
     updated: int = 0
     skipped: int = 0
     rejected: int = 0
+    merged: int = 0  # rows folded into an earlier row of the file (--on-duplicate update)
     errors: list[RowError] = field(default_factory=list)
     batch_id: int | None = None
     written: bool = False
@@ -63,6 +64,7 @@ class ImportReport:
         parts = digits(
             f"created {self.created}, updated {self.updated}, skipped {self.skipped}, "
             f"rejected {self.rejected}"
+            + (f", merged {self.merged} into rows before them" if self.merged else "")
         )
         return parts + (digits(f" (batch #{self.batch_id})") if self.batch_id else "")
 

@@ -148,6 +148,7 @@ class _Planned(enum.Enum):
     NEW = "new"
     SKIPPED = "skipped"
     UPDATED = "updated"
+    MERGED = "merged"  # into an earlier row of the file, whose values it adds to
 
 
 class _Planner:
@@ -168,6 +169,7 @@ class _Planner:
         self.look_up = look_up
         self.update: dict[int, ContactValues] = {}
         self.skipped = 0
+        self.merged = 0
         self.merging = on_duplicate is OnDuplicate.UPDATE
         self.seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken, by key
         self.taken = TakenKeys()  # the keys of the rows taken (not merging)
@@ -194,6 +196,8 @@ class _Planner:
                 create.append(row)
             elif planned is _Planned.SKIPPED:
                 self.skipped += 1
+            elif planned is _Planned.MERGED:
+                self.merged += 1
         if not self.merging:
             self.taken.end_chunk()
         return create
@@ -220,10 +224,10 @@ class _Planner:
         earlier = next((self.seen[key] for key in keys if key in self.seen), None)
         if earlier is not None:
             _merge_values(earlier, row)
-            return _Planned.SKIPPED
+            return _Planned.MERGED
         if owner is not None and owner in self.update:
             _merge_values(self.update[owner], row)
-            return _Planned.SKIPPED
+            return _Planned.MERGED
         self._take(keys, row)
         if owner is None:
             return _Planned.NEW
@@ -577,6 +581,7 @@ def import_contacts(
             report.updated, unchanged = _update_all(session, planner.update, writer)
             planner.skipped += unchanged
     report.rejected, report.skipped = len(report.errors), planner.skipped
+    report.merged = planner.merged
     if writer is None:
         report.updated = len(planner.update)
         return report
