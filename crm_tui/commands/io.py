@@ -541,6 +541,10 @@ def export_all(
     # stopped half-way (Ctrl-C, a full disk) is never found under its name.
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
+        partial.mkdir(parents=True, mode=0o700)
+    except OSError as error:  # said of the folder asked for, not of this one beside it
+        raise OSError(error.errno, error.strerror, str(output)) from None
+    try:
         with (
             progress_bar("exporting") as progress,
             _reading_all(ctx) as session,
