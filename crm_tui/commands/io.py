@@ -541,7 +541,8 @@ def export_all(
     # stopped half-way (Ctrl-C, a full disk) is never found under its name.
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        partial.mkdir(parents=True, mode=0o700)
+        with _owner_only_files():  # the folders it makes on the way too
+            partial.mkdir(parents=True, mode=0o700)
     except OSError as error:  # said of the folder asked for, not of this one beside it
         raise OSError(error.errno, error.strerror, str(output)) from None
     try:
