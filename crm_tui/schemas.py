@@ -388,6 +388,7 @@ class InteractionRead(BaseModel):
     id: int
     contact_id: int | None
     contact_name: str | None
+    contact_email: str | None = None  # its first, for a file read elsewhere
     contact_ids: list[int]
     occurred_at: datetime
     channel: str
@@ -497,6 +498,7 @@ class TaskRead(BaseModel):
     assignee: str | None
     contact_id: int | None
     contact_name: str | None
+    contact_email: str | None = None  # its first, for a file read elsewhere
     project_id: int | None
     project: str | None
     depends_on: list[int]
@@ -631,6 +633,7 @@ class DealRead(BaseModel):
     currency: str
     contact_id: int | None
     contact_name: str | None
+    contact_email: str | None = None  # its first, for a file read elsewhere
     organization: str | None
     pipeline_id: int
     pipeline: str

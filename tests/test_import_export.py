@@ -1368,6 +1368,19 @@ def test_work_exported_from_another_database_never_lands_on_other_contacts(
         code, out, err = crm(source, "import", kind, str(exported))
         assert (code, out.split(",")[:3]) == (0, ["created 0", " updated 0", " skipped 1"]), err
     assert crm(db_url, "export", "interactions")[1].count("\n") == 1  # its header alone
+    # The exports give the contact's email too: with Mahsa there, her work finds her.
+    contacts_file = tmp_path / "contacts.csv"
+    assert crm(source, "export", "contacts", "-o", str(contacts_file))[0] == 0
+    assert crm(db_url, "import", "contacts", str(contacts_file))[0] == 0
+    for kind in ("interactions", "tasks", "deals"):
+        code, out, err = crm(db_url, "import", kind, str(tmp_path / f"{kind}.{fmt}"))
+        assert (code, out.split(",")[0]) == (0, "created 1"), (kind, err)
+        (item,) = json.loads(crm(db_url, "export", kind, "-f", "json")[1])
+        assert (item["contact_name"], item["contact_email"]) == ("Mahsa Ahmadi", "m@x.example")
+    # Her email changed since the file was written: her id (and name) still find her.
+    assert crm(source, "contacts", "edit", "1", "--email", "mahsa@new.example")[0] == 0
+    code, out, err = crm(source, "import", "interactions", str(tmp_path / f"interactions.{fmt}"))
+    assert (code, out.split(",")[:3]) == (0, ["created 0", " updated 0", " skipped 1"]), err
 
 
 def test_an_import_refuses_a_tag_with_a_comma_as_the_app_does(db_url: str, tmp_path: Path) -> None:

@@ -53,6 +53,9 @@ class WorkRow:
     # The contact's name beside its id, as crm's exports write it: a file of another
     # database names other contacts by the same ids, and the name tells them apart.
     contact_name: str = ""
+    # The contact's id where the row names it by email too: who it is, should no contact
+    # have that email here (changed since the file was written).
+    contact_id: str = ""
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -75,11 +78,27 @@ def _readable(cells: list[str], from_csv: bool) -> list[str]:
 
 
 def _contact(cells: list[str], columns: dict[str, int]) -> str:
+    """The contact a row names: by email where it gives one (the same person in another
+    database), else by id."""
+    found = _references(cells, columns)
+    return next((ref for ref in found if "@" in ref), found[0] if found else "")
+
+
+def _contact_id(cells: list[str], columns: dict[str, int]) -> str:
+    """The id a row gives beside an email (see ``WorkRow.contact_id``)."""
+    found = _references(cells, columns)
+    if not any("@" in ref for ref in found):
+        return ""
+    return next((ref for ref in found if "@" not in ref), "")
+
+
+def _references(cells: list[str], columns: dict[str, int]) -> list[str]:
+    found = []
     for name in CONTACT_REFERENCES:
         value = _get(cells, columns, name)
         if value and (name != "contact" or "@" in value or value.lstrip("#").isdigit()):
-            return value
-    return ""
+            found.append(value)
+    return found
 
 
 def _contact_name(cells: list[str], columns: dict[str, int]) -> str:
@@ -202,7 +221,14 @@ def interaction_row(
     if not contact:
         return RowError(line, "no contact (a contact_id or contact_email column)", given)
     named = _contact_name(cells, columns)
-    return WorkRow(line, values, contact=contact, cells=given, contact_name=named)
+    return WorkRow(
+        line,
+        values,
+        contact=contact,
+        cells=given,
+        contact_name=named,
+        contact_id=_contact_id(cells, columns),
+    )
 
 
 def task_row(
@@ -225,6 +251,7 @@ def task_row(
         assignee=_named(TASK, Kind.MEMBER, cells, columns),
         cells=given,
         contact_name=_contact_name(cells, columns),
+        contact_id=_contact_id(cells, columns),
     )
 
 
@@ -251,6 +278,7 @@ def deal_row(
         named=named,
         cells=given,
         contact_name=_contact_name(cells, columns),
+        contact_id=_contact_id(cells, columns),
     )
 
 

@@ -100,11 +100,11 @@ def write_json(out: IO[str], items: Iterable[Any]) -> int:
 
 def entity_columns(entity: Entity) -> list[str]:
     """An entity's CSV columns: its id, then each exported field's; a contact by id, then
-    by name (for people reading it; an import reads the id)."""
+    by name (for people reading it) and email (what another database finds it by)."""
     columns = ["id"]
     for field in entity.exported:
         columns += (
-            [str(field.exported_as), "contact"]
+            [str(field.exported_as), "contact", "contact_email"]
             if field.kind is Kind.CONTACT
             else [str(field.exported_as)]
         )
@@ -115,7 +115,7 @@ def _cells(field: Field, item: Any) -> list[Any]:
     """``field``'s cells in a CSV row of ``item``, a read model."""
     value = getattr(item, field.read_as)
     if field.kind is Kind.CONTACT:
-        return [value or "", item.contact_name or ""]
+        return [value or "", item.contact_name or "", item.contact_email or ""]
     if field.kind is Kind.MONEY:  # the amount as a decimal, its currency in its own column
         from crm_tui.money import Money  # Babel: for an export of deals only
 

@@ -640,6 +640,7 @@ def _read_query() -> Any:
             DealStage.probability.label("stage_probability"),  # type: ignore[attr-defined]
             Pipeline.name.label("pipeline_name"),  # type: ignore[attr-defined]
             Contact.name.label("contact_name"),  # type: ignore[attr-defined]
+            Contact.email.label("contact_email"),  # type: ignore[attr-defined]
             Organization.name.label("organization_name"),  # type: ignore[attr-defined]
             owner.name.label("owner_name"),  # type: ignore[attr-defined]
             updater.name.label("updated_by"),  # type: ignore[attr-defined]
@@ -674,6 +675,7 @@ def _read(row: Any, tags: list[str]) -> DealRead:
         currency=deal.currency,
         contact_id=deal.contact_id,
         contact_name=row.contact_name,
+        contact_email=row.contact_email or None,
         organization=row.organization_name,
         pipeline_id=deal.pipeline_id,
         pipeline=row.pipeline_name,

@@ -86,6 +86,7 @@ def early_starts_text(count: int, *, grouped: bool = False) -> str:
 _COLUMNS: tuple[Any, ...] = (
     Task,
     col(Contact.name).label("contact_name"),
+    col(Contact.email).label("contact_email"),
     col(Project.name).label("project_name"),
     col(Deal.title).label("deal_title"),
 )
@@ -101,21 +102,26 @@ def _read_rows(session: Session, query: Select[Any]) -> list[TaskRead]:
     depends = dependencies_of(session=session, task_ids=ids)
     members = member_names(session=session)
     return [
-        _read(row.Task, (row.contact_name, row.project_name, row.deal_title), depends, members)
+        _read(
+            row.Task,
+            (row.contact_name, row.contact_email, row.project_name, row.deal_title),
+            depends,
+            members,
+        )
         for row in rows
     ]
 
 
 def _read(
     task: Task,
-    names: tuple[str | None, str | None, str | None],
+    names: tuple[str | None, str | None, str | None, str | None],
     depends: dict[int, list[int]],
     members: dict[int, str],
 ) -> TaskRead:
-    """``names``: the task's contact's, project's and deal's; ``depends``: what each task
-    waits for."""
+    """``names``: the task's contact's name and email, its project's and deal's names;
+    ``depends``: what each task waits for."""
     assert task.id is not None
-    contact_name, project_name, deal_title = names
+    contact_name, contact_email, project_name, deal_title = names
     return TaskRead(
         id=task.id,
         title=task.title,
@@ -132,6 +138,7 @@ def _read(
         assignee=members.get(task.assignee_id) if task.assignee_id else None,
         contact_id=task.contact_id,
         contact_name=contact_name,
+        contact_email=contact_email or None,
         project_id=task.project_id,
         project=project_name,
         depends_on=sorted(depends.get(task.id, [])),

@@ -108,6 +108,15 @@ class _Contacts:
     def of(self, row: WorkRow) -> int | None:
         return self.ids.get(row.contact) if row.contact else None
 
+    def refused(self, row: WorkRow) -> str:
+        """Why ``row``'s contact is refused ("" when it is not). A row naming it by an email
+        nobody has here falls back on the id it gives too (``WorkRow.contact_id``)."""
+        if row.contact not in self.ids and row.contact_id in self.ids:
+            row.contact = row.contact_id
+        if row.contact and row.contact not in self.ids:
+            return f"no contact with id or email {row.contact!r}"
+        return self.named_otherwise(row)
+
     def named_otherwise(self, row: WorkRow) -> str:
         """Why ``row`` is refused when its contact's id is another name's here (an export of
         another database: the same ids are other contacts); "" when it is not."""
@@ -249,16 +258,13 @@ def _checked(
     contacts the good ones name."""
     good = [row for row in rows if isinstance(row, WorkRow)]
     errors = [row for row in rows if isinstance(row, RowError)]
-    contacts = _Contacts(*_resolve_contacts(session, {row.contact for row in good if row.contact}))
+    refs = {ref for row in good for ref in (row.contact, row.contact_id) if ref}
+    contacts = _Contacts(*_resolve_contacts(session, refs))
     live_deals = _live_deals(session, {row.values.get("deal_id") for row in good} - {None})
     for row in list(good):
         deal_id = row.values.get("deal_id")
-        reason = ""
-        if row.contact and row.contact not in contacts.ids:
-            reason = f"no contact with id or email {row.contact!r}"
-        elif other := contacts.named_otherwise(row):
-            reason = other
-        elif deal_id is not None and deal_id not in live_deals:
+        reason = contacts.refused(row)
+        if not reason and deal_id is not None and deal_id not in live_deals:
             reason = f"no deal with id {deal_id} (or it is in the trash)"
         if reason:
             errors.append(RowError(row.line, reason, row.cells))
