@@ -1557,3 +1557,32 @@ def test_rows_merged_into_rows_before_them_are_said_merged_not_skipped(
         "skipped": 2,
         "merged": 2,
     }
+
+
+def test_bad_items_of_a_json_file_on_one_line_are_named_by_their_place(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A compact JSON file (all on one line) named every bad item "line 1"; where items
+    start on one line, each is named by its place in the array too."""
+    compact = tmp_path / "compact.json"
+    compact.write_text(
+        '[{"name": "A", "email": "bad"}, {"name": "B"}, {"name": "C", "email": "x"}]',
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(compact))
+    lines = err.splitlines()
+    assert code == 1 and lines[0].startswith(f"crm: {compact}: line 1: item 1: email: "), err
+    assert lines[1].startswith(f"crm: {compact}: line 1: item 3: email: "), err
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(
+        '[{"title": "t", "contact_email": "nobody@x.example"}, {"title": "u"}]',
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "tasks", str(tasks))
+    assert code == 1 and (
+        f"crm: {tasks}: line 1: item 1: no contact with id or email 'nobody@x.example'" in err
+    ), err
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text('[\n  {"name": "A", "email": "bad"},\n  {"name": "B"}\n]\n', "utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(pretty))
+    assert code == 1 and f"crm: {pretty}: line 2: email: " in err, err  # its line tells

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import date
@@ -277,6 +278,14 @@ def _text(data: bytes, path: str) -> str:
         ) from None
 
 
+def item_places(items: list[tuple[int, Any]]) -> list[str]:
+    """How a bad item of ``json_array``'s is named beside its line: "" where its line tells
+    it apart, "item N: " where others start on the same line (a file written on one line,
+    where every error said "line 1")."""
+    starts = Counter(line for line, _ in items)
+    return [f"item {n}: " if starts[line] > 1 else "" for n, (line, _) in enumerate(items, 1)]
+
+
 def json_array(data: bytes, path: str, what: str) -> list[tuple[int, Any]]:
     """The values of the JSON array of ``what`` ("contacts", "tasks"…) in the file's
     ``data``, each with the line it starts on; anything else refused in words."""
@@ -320,17 +329,19 @@ def _skip_space(text: str, position: int) -> int:
 def _rows(
     items: list[tuple[int, Any]], region: str | None, team: Team
 ) -> Iterator[ContactValues | RowError]:
-    for line, item in items:
+    for (line, item), place in zip(items, item_places(items), strict=True):
         cells = [json.dumps(item, ensure_ascii=False)]
         if not isinstance(item, dict):
-            yield RowError(line, f"expected an object for a contact, got {_kind(item)}", cells)
+            reason = f"expected an object for a contact, got {_kind(item)}"
+            yield RowError(line, place + reason, cells)
             continue
         try:
             values = _contact(item, region, team)
         except InvalidValue as error:
-            yield RowError(line, shorten_quoted(str(error)), cells)
+            yield RowError(line, place + shorten_quoted(str(error)), cells)
             continue
         if not values.name:
-            yield RowError(line, "no name, email or phone to recognise this contact by", cells)
+            reason = "no name, email or phone to recognise this contact by"
+            yield RowError(line, place + reason, cells)
         else:
             yield values

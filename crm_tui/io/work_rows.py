@@ -25,7 +25,7 @@ from crm_tui.entities import CONTACT_REFERENCES, DEAL, INTERACTION, TASK, Entity
 from crm_tui.errors import CrmError, FieldErrors, ValidationError
 from crm_tui.io.contact_rows import RowError, restore
 from crm_tui.io.csv_reader import shorten_quoted
-from crm_tui.io.json_contacts import json_array
+from crm_tui.io.json_contacts import item_places, json_array
 from crm_tui.records import split_tags
 from crm_tui.schemas import DealCreate, InteractionCreate, TaskCreate
 from crm_tui.text import fold, strip_control
@@ -56,6 +56,11 @@ class WorkRow:
     # The contact's id where the row names it by email too: who it is, should no contact
     # have that email here (changed since the file was written).
     contact_id: str = ""
+    place: str = ""  # "item N: " where the line alone does not tell it (``item_places``)
+
+    def refused(self, reason: str) -> RowError:
+        """The row refused for ``reason``, named as the file's reader names its errors."""
+        return RowError(self.line, self.place + reason, self.cells)
 
 
 def _columns(header: list[str]) -> dict[str, int]:
@@ -313,15 +318,20 @@ def json_work_rows(
         raise ValidationError(f"cannot read {shown}: {error.strerror}") from None
     read = READERS[kind]
     rows: list[WorkRow | RowError] = []
-    for line, item in json_array(data, shown, kind):
+    items = json_array(data, shown, kind)
+    for (line, item), place in zip(items, item_places(items), strict=True):
         whole = [json.dumps(item, ensure_ascii=False)]
         if not isinstance(item, dict):
             got = "a list" if isinstance(item, list) else "null" if item is None else whole[0]
             reason = f"expected an object for {kind.entity}, got {got}"
-            rows.append(RowError(line, shorten_quoted(reason), whole))
+            rows.append(RowError(line, place + shorten_quoted(reason), whole))
             continue
         row = read(line, [_cell(value) for value in item.values()], list(item), from_csv=False)
         row.cells = whole
+        if isinstance(row, RowError):
+            row.reason = place + row.reason
+        else:
+            row.place = place
         rows.append(row)
     return rows
 

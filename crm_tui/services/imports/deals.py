@@ -75,7 +75,7 @@ class Deals(Work):
             try:
                 self._resolve(session, row)
             except CrmError as error:
-                errors.append(RowError(row.line, str(error), row.cells))
+                errors.append(row.refused(str(error)))
                 rows.remove(row)
 
     def _resolve(self, session: Session, row: WorkRow) -> None:

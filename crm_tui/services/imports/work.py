@@ -213,7 +213,7 @@ class _Tasks(Work):
                 try:
                     self.members[row.assignee] = find_member(session=session, ref=row.assignee).id
                 except CrmError as error:
-                    errors.append(RowError(row.line, str(error), row.cells))
+                    errors.append(row.refused(str(error)))
                     rows.remove(row)
 
     def repeated(self, session: Session, rows: list[WorkRow], contacts: _Contacts) -> set[int]:
@@ -267,7 +267,7 @@ def _checked(
         if not reason and deal_id is not None and deal_id not in live_deals:
             reason = f"no deal with id {deal_id} (or it is in the trash)"
         if reason:
-            errors.append(RowError(row.line, reason, row.cells))
+            errors.append(row.refused(reason))
             good.remove(row)
     return good, errors, contacts
 
