@@ -1586,3 +1586,16 @@ def test_bad_items_of_a_json_file_on_one_line_are_named_by_their_place(
     pretty.write_text('[\n  {"name": "A", "email": "bad"},\n  {"name": "B"}\n]\n', "utf-8")
     code, _, err = crm(db_url, "import", "contacts", str(pretty))
     assert code == 1 and f"crm: {pretty}: line 2: email: " in err, err  # its line tells
+
+
+def test_a_bad_card_is_named_by_the_line_it_starts_on_alone(db_url: str, tmp_path: Path) -> None:
+    """vobject's own "At line 7:" counted from the card, beside the file's line: "line 22:
+    card 4: At line 7: Component VCARD was never closed" gave two lines for one place."""
+    cards = tmp_path / "cards.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:B\r\n",
+        encoding="utf-8",
+    )
+    code, _, err = crm(db_url, "import", "contacts", str(cards))
+    assert code == 1
+    assert err.splitlines()[0] == f"crm: {cards}: line 5: card 2: Component VCARD was never closed"

@@ -172,6 +172,13 @@ def _literal_trailing_backslash(chunk: str) -> str:
     return _LONE_BACKSLASH_AT_END.sub(r"\1\\\2", chunk)
 
 
+def _said(error: Exception) -> str:
+    """``error`` in words, without vobject's "At line 7: ", which counts its own way from
+    the card's first line: the error already names the card and the line it starts on."""
+    within = getattr(error, "lineNumber", None)
+    return str(error) if within is None else str(getattr(error, "msg", error))
+
+
 def _cards(
     text: str, starts: list[int], region: str | None, team: Team
 ) -> Iterator[ContactValues | RowError]:
@@ -187,7 +194,7 @@ def _cards(
             values = _card_values(card, region, team)
         except (InvalidValue, vobject.base.ParseError, ValueError, AttributeError) as error:
             # vobject quotes a line it cannot parse whole (a photo, a pasted email…).
-            reason = excerpt(shorten_quoted(str(error)), 4 * EXCERPT_CHARS)
+            reason = excerpt(shorten_quoted(_said(error)), 4 * EXCERPT_CHARS)
             yield RowError(line, f"card {number + 1}: {reason}", [chunk.strip()])
             continue
         if not values.name:
