@@ -312,3 +312,31 @@ def test_a_path_crm_cannot_write_or_a_missing_folder_is_said_as_asked(tmp_path: 
     assert (result.returncode, result.stderr) == (1, f"crm: error: no folder {missing}\n")
     result = run_crm("--db", str(db), "backup", "list")  # the usual folder, not made yet
     assert (result.returncode, result.stdout) == (0, "no backups yet: crm backup\n")
+
+
+def test_an_export_to_stdout_keeps_its_rows_there_when_stderr_is_a_terminal(
+    tmp_path: Path,
+) -> None:
+    """With a progress bar on the terminal, Rich sent what the export wrote to stdout to the
+    bar's console: `crm export contacts > out.csv` left out.csv empty."""
+    import pty
+
+    db = tmp_path / "crm.db"
+    assert (
+        run_crm("--db", str(db), "contacts", "add", "Sara", "--email", "s@x.example").returncode
+        == 0
+    )
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "crm_tui", "--db", str(db), "export", "contacts"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 0
+    assert b"s@x.example" in result.stdout and result.stdout.startswith(b"id,name,")

@@ -384,6 +384,10 @@ def progress_bar(total_hint: str) -> Iterator[Callable[[str, int, int], None] | 
         TaskProgressColumn(),
         transient=True,
         console=console,
+        # An export writes its rows to stdout while the bar runs: Rich's default would
+        # send them to the bar's console (stderr) instead.
+        redirect_stdout=False,
+        redirect_stderr=False,
     ) as bar:
         task = bar.add_task(one_line(total_hint), total=None)
 
