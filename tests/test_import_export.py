@@ -1468,12 +1468,24 @@ def test_an_interrupted_bundle_leaves_nothing_under_its_name(
         "crm: error: interrupted; nothing was changed by the unfinished step\n",
     )
     assert list(out.iterdir()) == []
-    monkeypatch.setattr(bundle, "dump", whole)
-    empty = out / "empty"
+    empty = out / "empty"  # an empty folder there: written in place, emptied again
     empty.mkdir()
+    code, _, _ = crm(db_url, "export", "all", "-o", str(empty))
+    assert code == 130 and list(empty.iterdir()) == []
+    monkeypatch.setattr(bundle, "dump", whole)
     assert crm(db_url, "export", "all", "-o", str(empty))[0] == 0
     assert (empty / "manifest.json").is_file()
     assert [p.name for p in out.iterdir()] == ["empty"]
+    # In place too: "." (no name to write beside) and a link to an empty folder.
+    here, real = out / "here", out / "real"
+    here.mkdir()
+    real.mkdir()
+    (out / "link").symlink_to(real)
+    monkeypatch.chdir(here)
+    assert crm(db_url, "export", "all", "-o", ".")[0] == 0
+    assert crm(db_url, "export", "all", "-o", str(out / "link"))[0] == 0
+    assert (here / "manifest.json").is_file() and (real / "manifest.json").is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["empty", "here", "link", "real"]
 
 
 @pytest.mark.parametrize("on_duplicate", ["skip", "update"])

@@ -537,8 +537,27 @@ def export_all(
         raise typer.BadParameter(f"{output} is not a folder", param_hint="--output")
     if output.exists() and any(output.iterdir()):
         raise typer.BadParameter(f"{output} is not empty", param_hint="--output")
-    # Written into a hidden folder beside it, renamed into place once whole: a bundle
-    # stopped half-way (Ctrl-C, a full disk) is never found under its name.
+    with progress_bar("exporting") as progress, _reading_all(ctx) as session:
+        counts = _bundle_into(
+            output, lambda folder: dump(session=session, folder=folder, progress=progress)
+        )
+    echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
+
+
+def _bundle_into(output: Path, write: Callable[[Path], dict[str, int]]) -> dict[str, int]:
+    """Have ``write`` fill the folder ``output`` (empty or new) with a bundle; a bundle
+    stopped half-way (Ctrl-C, a full disk) is never left there. An empty folder (``.``, a
+    mount point, a link to one) is written in place and emptied again if the bundle fails;
+    a new one is written beside it, hidden, and renamed into place once whole."""
+    if output.exists():
+        try:
+            with _owner_only_files():
+                return write(output)
+        except BaseException:
+            for item in output.iterdir():  # it was empty: all of it is the bundle's
+                shutil.rmtree(item) if item.is_dir() else item.unlink(missing_ok=True)
+            raise
+    output = output.absolute()
     partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
         with _owner_only_files():  # the folders it makes on the way too
@@ -546,16 +565,12 @@ def export_all(
     except OSError as error:  # said of the folder asked for, not of this one beside it
         raise OSError(error.errno, error.strerror, str(output)) from None
     try:
-        with (
-            progress_bar("exporting") as progress,
-            _reading_all(ctx) as session,
-            _owner_only_files(),
-        ):
-            counts = dump(session=session, folder=partial, progress=progress)
-        partial.replace(output)  # an empty folder there is replaced
+        with _owner_only_files():
+            counts = write(partial)
+        partial.rename(output)
+        return counts
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    echo(f"wrote {sum(counts.values())} rows in {len(counts)} tables to {output}")
 
 
 @contextmanager
