@@ -77,6 +77,16 @@ def also_known_by(values: ContactValues, match: Match) -> list[tuple[Identity, l
     return found
 
 
+Also = list[tuple[Identity, list[str]]]  # see ``also_known_by``
+
+
+def matched_on(values: ContactValues, match: Match) -> tuple[Identity, list[str], Also]:
+    """What a row is matched on and its keys for that (``identity_of``), and the keys a
+    later row finds it by besides (``also_known_by``)."""
+    identity, keys = identity_of(values, match)
+    return identity, keys, also_known_by(values, match)
+
+
 class Prepared(NamedTuple):
     """A new contact's rows as far as they go without the database: its column values in
     ``contact_columns`` order (a birthday as ISO text, custom fields as JSON), its search
@@ -124,9 +134,9 @@ def prepare_rows(
         if isinstance(row, ContactValues):
             add_tag(row, tag, tag_key)
             row.prepared = prepared_row(row)
-            if match is not None:
-                identity, keys = identity_of(row, match)
-                row.matched_on = (identities.setdefault(identity, identity), keys)
+            if match is not None:  # a slim row keeps no emails or phones: all it is found by
+                identity, keys, also = matched_on(row, match)
+                row.matched_on = (identities.setdefault(identity, identity), keys, also)
 
 
 def add_tag(row: ContactValues, tag: str | None, key: str | None) -> None:

@@ -19,14 +19,14 @@ from sqlmodel import Session, col
 from crm_tui.entities import CONTACT, Field, Kind
 from crm_tui.io.contact_rows import ContactValues, Labeled, RowError
 from crm_tui.io.prepare import (
+    Also,
     Identity,
     Match,
     OnDuplicate,
     Prepared,
     add_tag,
-    also_known_by,
     as_prepared,
-    identity_of,
+    matched_on,
     prepared_document,
 )
 from crm_tui.models import (
@@ -172,26 +172,21 @@ class _Planner:
         self.merged = 0
         self.merging = on_duplicate is OnDuplicate.UPDATE
         self.seen: dict[tuple[Identity, str], ContactValues] = {}  # rows taken, by key
+        self.aliases: dict[tuple[Identity, str], ContactValues] = {}  # by ``also`` keys
         self.taken = TakenKeys()  # the keys of the rows taken (not merging)
 
     def plan(self, rows: Sequence[ContactValues]) -> list[ContactValues]:
         """The rows to create; updates gather in ``update``, skips in ``skipped``."""
         if self.on_duplicate is OnDuplicate.CREATE:
             return list(rows)
-        identities = [row.matched_on or identity_of(row, self.match) for row in rows]
+        matched = [row.matched_on or matched_on(row, self.match) for row in rows]
+        identities = [(identity, keys) for identity, keys, _ in matched]
         stored = self._stored(identities) if self.look_up else {}
         create: list[ContactValues] = []
         if not self.merging:
             self.taken.start_chunk(identities)
-        for row, (identity, row_keys) in zip(rows, identities, strict=True):
-            keys = [(identity, key) for key in row_keys]
-            # the first key that is known wins
-            owner = next((stored[key] for key in keys if key in stored), None)
-            planned = (
-                self._merged(row, keys, owner)
-                if self.merging
-                else self._first(row, identity, row_keys, owner)
-            )
+        for row, found in zip(rows, matched, strict=True):
+            planned = self._one(row, found, stored)
             if planned is _Planned.NEW:
                 create.append(row)
             elif planned is _Planned.SKIPPED:
@@ -202,33 +197,49 @@ class _Planner:
             self.taken.end_chunk()
         return create
 
+    def _one(
+        self,
+        row: ContactValues,
+        found: tuple[Identity, list[str], Also],
+        stored: dict[tuple[Identity, str], int],
+    ) -> _Planned:
+        identity, row_keys, also = found
+        keys = [(identity, key) for key in row_keys]
+        owner = next((stored[key] for key in keys if key in stored), None)  # the first known
+        if self.merging:
+            return self._merged(row, keys, owner, also)
+        return self._first(identity, row_keys, owner, also)
+
     def _first(
-        self, row: ContactValues, identity: Identity, row_keys: list[str], owner: int | None
+        self, identity: Identity, row_keys: list[str], owner: int | None, also: Also
     ) -> _Planned:
         """A row when duplicates are skipped: new if stored nowhere and none of its keys is
         taken by an earlier row (which takes, besides, the keys a later row without an
-        email finds it by, as it would find it stored)."""
+        email finds it by, ``also``, as it would find it stored)."""
         if owner is None and self.taken.free(identity, row_keys):
             self.taken.take(identity, row_keys)
-            for other, keys in also_known_by(row, self.match):
+            for other, keys in also:
                 self.taken.take(other, keys)
             return _Planned.NEW
         return _Planned.SKIPPED
 
     def _merged(
-        self, row: ContactValues, keys: list[tuple[Identity, str]], owner: int | None
+        self, row: ContactValues, keys: list[tuple[Identity, str]], owner: int | None, also: Also
     ) -> _Planned:
-        """A row when duplicates update: merged into an earlier row of the file (skipped),
-        else an update of its stored owner (merged with an earlier update of it: skipped),
-        else new."""
+        """A row when duplicates update: merged into an earlier row of the file with its
+        keys, else an update of its stored owner (merged with an earlier update of it), else
+        merged into an earlier row that only its phone (or email) finds, else new. A stored
+        contact comes before such a row, as it would in two imports."""
         earlier = next((self.seen[key] for key in keys if key in self.seen), None)
+        if earlier is None and owner is None:
+            earlier = next((self.aliases[key] for key in keys if key in self.aliases), None)
         if earlier is not None:
             _merge_values(earlier, row)
             return _Planned.MERGED
         if owner is not None and owner in self.update:
             _merge_values(self.update[owner], row)
             return _Planned.MERGED
-        self._take(keys, row)
+        self._take(keys, row, also)
         if owner is None:
             return _Planned.NEW
         self.update[owner] = row
@@ -237,12 +248,12 @@ class _Planner:
     def close(self) -> None:
         self.taken.close()
 
-    def _take(self, keys: list[tuple[Identity, str]], row: ContactValues) -> None:
+    def _take(self, keys: list[tuple[Identity, str]], row: ContactValues, also: Also) -> None:
         for key in keys:
             self.seen[key] = row
-        for other, also in also_known_by(row, self.match):
-            for value in also:
-                self.seen.setdefault((other, value), row)
+        for other, values in also:
+            for value in values:
+                self.aliases.setdefault((other, value), row)
 
     def _stored(
         self, identities: list[tuple[Identity, list[str]]]
