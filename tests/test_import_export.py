@@ -1638,3 +1638,21 @@ def test_a_stored_contact_comes_before_an_earlier_row_found_by_its_phone(
     ), err
     found = {(c["name"], c["email"]) for c in contacts(db_url)}
     assert found == {("Ann New", "ann@new.example"), ("Caller", None)}
+
+
+def test_free_fields_differing_in_case_are_two_a_defined_one_is_one(
+    db_url: str, tmp_path: Path
+) -> None:
+    """crm keeps free custom fields as written ("City" and "city" are two), so its own
+    export of such a contact came back refused ("both fill city"). A defined field is
+    one, whatever the case: two columns of it in one row are refused, not one lost."""
+    path = tmp_path / "cities.csv"
+    path.write_text("name,City,city\nQ,Tehran,Shiraz\n", encoding="utf-8")
+    assert crm(db_url, "import", "contacts", str(path))[0] == 0
+    (stored,) = contacts(db_url)
+    shown = json.loads(crm(db_url, "contacts", "show", str(stored["id"]), "--json")[1])
+    assert shown["custom"] == {"City": "Tehran", "city": "Shiraz"}
+    assert crm(db_url, "fields", "add", "Region", "--type", "text")[0] == 0
+    path.write_text("name,Region,region\nR,North,South\n", encoding="utf-8")
+    code, _, err = crm(db_url, "import", "contacts", str(path))
+    assert code == 1 and "Region is given twice" in err, err

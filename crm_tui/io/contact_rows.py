@@ -354,6 +354,8 @@ class RowReader:
     def _custom(self, values: ContactValues, raw: str, target: Target, cells: list[str]) -> None:
         if target.label_column is None:
             name, value = self.team.custom(target.custom_name, raw)
+            if name in values.custom:  # two columns ("City", "city") of one defined field
+                raise InvalidValue(f"{name} is given twice: a defined field holds one value")
             values.custom[name] = value
             return
         # Google's "Custom Field N" pairs: the label's cell names the field.

@@ -479,7 +479,8 @@ def _refuse_repeated(mapping: ColumnMap, header: list[str]) -> None:
     for index, target in sorted(mapping.targets.items()):
         if target.field in (*_MANY_COLUMNS, "ignore") or target.label_column is not None:
             continue
-        first = seen.setdefault((target.field, fold(target.custom_name)), index)
+        # A free custom field is kept as written: "City" and "city" are two of them.
+        first = seen.setdefault((target.field, target.custom_name), index)
         if first != index:
             field = target.custom_name if target.field == "custom" else target.field
             way = (
