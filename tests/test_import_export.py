@@ -1656,3 +1656,26 @@ def test_free_fields_differing_in_case_are_two_a_defined_one_is_one(
     path.write_text("name,Region,region\nR,North,South\n", encoding="utf-8")
     code, _, err = crm(db_url, "import", "contacts", str(path))
     assert code == 1 and "Region is given twice" in err, err
+
+
+def test_an_export_imports_back_as_nothing_new_when_its_email_is_shared(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Found by email first, a call of Bob's (who shares info@shop.example with Ann, and
+    with Sara Old in the trash) came back as a new call under Ann: the id, when it is the
+    contact of that name here, comes first."""
+    for name in ("Ann", "Bob", "Sara Old"):
+        assert crm(db_url, "contacts", "add", name, "--email", "info@shop.example")[0] == 0
+    assert crm(db_url, "log", "a call", "-c", "2", "--channel", "call")[0] == 0
+    assert crm(db_url, "log", "a note", "-c", "3")[0] == 0
+    assert crm(db_url, "contacts", "delete", "3")[0] == 0
+    exported = tmp_path / "calls.csv"
+    assert crm(db_url, "export", "interactions", "-o", str(exported))[0] == 0
+    code, out, err = crm(db_url, "import", "interactions", str(exported))
+    assert (code, out.split(",")[:3]) == (0, ["created 0", " updated 0", " skipped 2"]), err
+    # Names compare as sorted and searched: "Zoe" is Zoë.
+    assert crm(db_url, "contacts", "add", "Zoë Noemail")[0] == 0
+    renamed = tmp_path / "zoe.csv"
+    renamed.write_text("contact_id,contact,subject\n4,Zoe Noemail,hello\n", encoding="utf-8")
+    code, out, err = crm(db_url, "import", "interactions", str(renamed))
+    assert (code, out.split(",")[0]) == (0, "created 1"), err

@@ -50,7 +50,7 @@ from crm_tui.services.interactions import contacts_of, insert_interactions, new_
 from crm_tui.services.projects import create_project, find_project
 from crm_tui.services.tasks import create_task, set_dependencies
 from crm_tui.services.team import find_member
-from crm_tui.text import fold, plural
+from crm_tui.text import fold, plural, sort_key
 from crm_tui.vocabulary import BulkKind, ImportKind
 
 
@@ -109,26 +109,38 @@ class _Contacts:
         return self.ids.get(row.contact) if row.contact else None
 
     def refused(self, row: WorkRow) -> str:
-        """Why ``row``'s contact is refused ("" when it is not). A row naming it by an email
-        nobody has here falls back on the id it gives too (``WorkRow.contact_id``)."""
-        if row.contact not in self.ids and row.contact_id in self.ids:
-            row.contact = row.contact_id
+        """Why ``row``'s contact is refused ("" when it is not).
+
+        A row of crm's export names its contact by id, name and email. The id comes first
+        where it is the contact of that name here (an email may be two contacts', or one in
+        the trash and a live one's); else the email, the same person in another database;
+        else the id, whose name must then be the row's."""
+        email, by_id = row.contact, row.contact_id
+        if by_id in self.ids and (self._named(by_id, row.contact_name) or email not in self.ids):
+            row.contact = by_id
         if row.contact and row.contact not in self.ids:
             return f"no contact with id or email {row.contact!r}"
-        return self.named_otherwise(row)
+        return self.named_otherwise(row, email if row.contact != email else "")
 
-    def named_otherwise(self, row: WorkRow) -> str:
+    def _named(self, ref: str, name: str) -> bool:
+        """Whether the contact ``ref`` (an id) names is called ``name`` here."""
+        stored = self.by_id.get(self.ids[ref])
+        return bool(name) and stored is not None and sort_key(stored) == sort_key(name)
+
+    def named_otherwise(self, row: WorkRow, email: str = "") -> str:
         """Why ``row`` is refused when its contact's id is another name's here (an export of
-        another database: the same ids are other contacts); "" when it is not."""
-        by_id = row.contact.lstrip("#").isdigit()  # an email names its contact itself
-        contact_id = self.of(row) if by_id else None
-        stored = self.by_id.get(contact_id) if contact_id is not None else None
-        if not row.contact_name or stored is None or fold(stored) == fold(row.contact_name):
+        another database: the same ids are other contacts; ``email``: the row's, nobody's
+        here); "" when it is not."""
+        if not row.contact.lstrip("#").isdigit() or not row.contact_name:
+            return ""  # an email names its contact itself
+        contact_id = self.ids[row.contact]
+        stored = self.by_id.get(contact_id)
+        if stored is None or sort_key(stored) == sort_key(row.contact_name):
             return ""
-        return (
-            f"contact #{contact_id} is {stored!r} here, not {row.contact_name!r}: "
-            "a file from another database? name the contact by contact_email"
-        )
+        where = f"contact #{contact_id} is '{stored}' here, not '{row.contact_name}'"
+        if email:
+            return f"nobody has the email {email} here, and {where}: import its contacts first"
+        return f"{where}: a file from another database? name the contact by contact_email"
 
 
 class Work:
