@@ -274,6 +274,17 @@ def test_rejects_of_a_run_without_bad_rows_leave_no_older_ones(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert rejects.read_text(encoding="utf-8").splitlines() == ["line,reason"]
     assert mode(rejects) == 0o600
+    # A dry run with nothing rejected leaves it be; the file imported is never written over.
+    rejects.write_text("kept\n", encoding="utf-8")
+    dry = run_crm(
+        "--db", str(db), "import", "contacts", str(good), "--dry-run", "--rejects", str(rejects)
+    )
+    assert dry.returncode == 0 and rejects.read_text(encoding="utf-8") == "kept\n"
+    before = good.read_bytes()
+    for kind in ("contacts", "tasks"):
+        into_itself = run_crm("--db", str(db), "import", kind, str(good), "--rejects", str(good))
+        assert into_itself.returncode == 2 and "the file being imported" in into_itself.stderr
+    assert good.read_bytes() == before
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")

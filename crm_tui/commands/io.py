@@ -109,7 +109,7 @@ def import_contacts(
 
     _choice(match, MATCHES, "--match")
     _choice(on_duplicate, ON_DUPLICATE, "--on-duplicate")
-    _not_the_database(ctx, rejects, "--rejects")
+    _rejects_elsewhere(ctx, rejects, file)
     if tag is not None and "," in tag:
         raise typer.BadParameter("a tag cannot contain a comma", param_hint="--tag")
     cli = state(ctx)
@@ -142,7 +142,8 @@ def import_contacts(
                 committing=ctrl_c.hold,  # committed whole from here, and reported
             )
         report = outcome.report
-        if rejects is not None:  # none rejected: an empty file, not one from a run before
+        # None rejected: an empty file, not one from a run before (a dry run leaves it be).
+        if rejects is not None and (report.errors or not dry_run):
             _write_rejects(ctx, rejects, outcome.header, report.errors)
         _report(Path(shown), report, outcome.profile, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
@@ -287,6 +288,16 @@ def _not_the_database(ctx: typer.Context, path: Path | None, option: str) -> Non
                 "name another file",
                 param_hint=option,
             )
+
+
+def _rejects_elsewhere(ctx: typer.Context, rejects: Path | None, source: Path) -> None:
+    """Refuse a --rejects file that is the database or the file being imported (which a
+    run writing its rejected rows, or none, would replace)."""
+    _not_the_database(ctx, rejects, "--rejects")
+    if rejects is not None and source.exists() and rejects.exists() and rejects.samefile(source):
+        raise typer.BadParameter(
+            f"{rejects} is the file being imported; name another file", param_hint="--rejects"
+        )
 
 
 def _format(what: str, fmt: str | None, output: Path | None) -> str:
@@ -662,7 +673,7 @@ def _import_work(
     from crm_tui.importing.job import ImportJob, Kind
     from crm_tui.io.contact_file import ReadOptions
 
-    _not_the_database(ctx, rejects, "--rejects")
+    _rejects_elsewhere(ctx, rejects, file)
     cli = state(ctx)
     job = ImportJob(
         kind=Kind(kind),
@@ -675,7 +686,8 @@ def _import_work(
         with collector.paused():
             outcome = job.run(database=cli.database, actor=cli.actor_id, committing=ctrl_c.hold)
         report = outcome.report
-        if rejects is not None:  # none rejected: an empty file, not one from a run before
+        # None rejected: an empty file, not one from a run before (a dry run leaves it be).
+        if rejects is not None and (report.errors or not dry_run):
             _write_rejects(ctx, rejects, outcome.header, report.errors)
         for note in report.notes:
             warn(f"{file}: {note}")
