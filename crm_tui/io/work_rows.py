@@ -82,35 +82,24 @@ def _readable(cells: list[str], from_csv: bool) -> list[str]:
     return [restore(strip_control(cell).strip()) for cell in cells] if from_csv else cells
 
 
-def _contact(cells: list[str], columns: dict[str, int]) -> str:
-    """The contact a row names: by email where it gives one (the same person in another
-    database), else by id."""
-    found = _references(cells, columns)
-    return next((ref for ref in found if "@" in ref), found[0] if found else "")
-
-
-def _contact_id(cells: list[str], columns: dict[str, int]) -> str:
-    """The id a row gives beside an email (see ``WorkRow.contact_id``)."""
-    found = _references(cells, columns)
-    if not any("@" in ref for ref in found):
-        return ""
-    return next((ref for ref in found if "@" not in ref), "")
-
-
-def _references(cells: list[str], columns: dict[str, int]) -> list[str]:
+def _contact(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """How a row names its contact, as ``WorkRow`` holds it: ``contact``, by email where it
+    gives one (the same person in another database), else by id; ``contact_id``, the id
+    beside an email; ``contact_name``, the name beside them (CSV exports: ``contact``; JSON:
+    ``contact_name``), not an id or an email."""
     found = []
     for name in CONTACT_REFERENCES:
         value = _get(cells, columns, name)
         if value and (name != "contact" or "@" in value or value.lstrip("#").isdigit()):
             found.append(value)
-    return found
-
-
-def _contact_name(cells: list[str], columns: dict[str, int]) -> str:
-    """The contact's name where the row also gives one (CSV exports: ``contact``; JSON:
-    ``contact_name``), not an id or an email."""
-    value = _get(cells, columns, "contact_name", "contact")
-    return "" if "@" in value or value.lstrip("#").isdigit() else value
+    email = next((ref for ref in found if "@" in ref), "")
+    by_id = next((ref for ref in found if "@" not in ref), "")
+    named = _get(cells, columns, "contact_name", "contact")
+    return {
+        "contact": email or by_id,
+        "contact_id": by_id if email else "",
+        "contact_name": "" if "@" in named or named.lstrip("#").isdigit() else named,
+    }
 
 
 def _moment(raw: str) -> datetime | None:
@@ -223,17 +212,9 @@ def interaction_row(
         _checked(InteractionCreate, values)
     except (ValueError, FieldErrors) as error:
         return RowError(line, str(error), given)
-    if not contact:
+    if not contact["contact"]:
         return RowError(line, "no contact (a contact_id or contact_email column)", given)
-    named = _contact_name(cells, columns)
-    return WorkRow(
-        line,
-        values,
-        contact=contact,
-        cells=given,
-        contact_name=named,
-        contact_id=_contact_id(cells, columns),
-    )
+    return WorkRow(line, values, cells=given, **contact)
 
 
 def task_row(
@@ -249,14 +230,12 @@ def task_row(
     return WorkRow(
         line,
         values,
-        contact=_contact(cells, columns),
         file_id=_get(cells, columns, "id"),
         depends_on=re.findall(r"[^\s,;]+", _named(TASK, Kind.WAITS_FOR, cells, columns)),
         project=_named(TASK, Kind.PROJECT, cells, columns),
         assignee=_named(TASK, Kind.MEMBER, cells, columns),
         cells=given,
-        contact_name=_contact_name(cells, columns),
-        contact_id=_contact_id(cells, columns),
+        **_contact(cells, columns),
     )
 
 
@@ -276,15 +255,7 @@ def deal_row(
         declared.name: _get(cells, columns, *declared.column_names)
         for declared in DEAL.of_kind(Kind.LISTED, Kind.MEMBER)
     }
-    return WorkRow(
-        line,
-        values,
-        contact=_contact(cells, columns),
-        named=named,
-        cells=given,
-        contact_name=_contact_name(cells, columns),
-        contact_id=_contact_id(cells, columns),
-    )
+    return WorkRow(line, values, named=named, cells=given, **_contact(cells, columns))
 
 
 def _minor(cells: list[str], columns: dict[str, int], currency: str) -> int:

@@ -135,7 +135,7 @@ class _Contacts:
             return ""  # an email names its contact itself
         contact_id = self.ids[row.contact]
         stored = self.by_id.get(contact_id)
-        if stored is None or sort_key(stored) == sort_key(row.contact_name):
+        if stored is None or self._named(row.contact, row.contact_name):
             return ""
         where = f"contact #{contact_id} is '{stored}' here, not '{row.contact_name}'"
         if email:
