@@ -48,12 +48,16 @@ def _choice(value: str, choices: list[str], hint: str) -> str:
     return value
 
 
-def _write_rejects(ctx: typer.Context, path: Path, header: list[str], errors: list[Any]) -> None:
+def _write_rejects(ctx: typer.Context, path: Path | None, outcome: Any, dry_run: bool) -> None:
     """The rejected rows, to fix and import again: owner-only like every export (they are
     the file's rows), their cells made formula-safe as in ``crm export`` (they came from
-    outside, and a spreadsheet is where they get fixed)."""
+    outside, and a spreadsheet is where they get fixed). None rejected: an empty file, not
+    one from a run before (a dry run leaves it be)."""
     from crm_tui.io.writers import write_csv
 
+    errors, header = outcome.report.errors, outcome.header
+    if path is None or (dry_run and not errors):
+        return
     with _output(ctx, path) as handle:
         rows = ([error.line, error.reason, *error.cells] for error in errors)
         write_csv(handle, ["line", "reason", *header], rows)
@@ -142,9 +146,7 @@ def import_contacts(
                 committing=ctrl_c.hold,  # committed whole from here, and reported
             )
         report = outcome.report
-        # None rejected: an empty file, not one from a run before (a dry run leaves it be).
-        if rejects is not None and (report.errors or not dry_run):
-            _write_rejects(ctx, rejects, outcome.header, report.errors)
+        _write_rejects(ctx, rejects, outcome, dry_run)
         _report(Path(shown), report, outcome.profile, dry_run, skip_bad, as_json)
         ctrl_c.say_if_late("import")
     raise typer.Exit(report.exit_code)
@@ -279,10 +281,8 @@ def _not_the_database(ctx: typer.Context, path: Path | None, option: str) -> Non
     database = sqlite_path(state(ctx).settings.url)
     if path is None or database is None:
         return
-    target = path.resolve()
     for suffix in ("", "-wal", "-shm", "-journal"):
-        own = database.with_name(database.name + suffix)
-        if target == own.resolve() or (target.exists() and own.exists() and target.samefile(own)):
+        if _same_file(path, database.with_name(database.name + suffix)):
             raise typer.BadParameter(
                 f"{path} is the database{' ' + suffix[1:] if suffix else ''} file; "
                 "name another file",
@@ -294,10 +294,18 @@ def _rejects_elsewhere(ctx: typer.Context, rejects: Path | None, source: Path) -
     """Refuse a --rejects file that is the database or the file being imported (which a
     run writing its rejected rows, or none, would replace)."""
     _not_the_database(ctx, rejects, "--rejects")
-    if rejects is not None and source.exists() and rejects.exists() and rejects.samefile(source):
+    if rejects is not None and _same_file(rejects, source):
         raise typer.BadParameter(
             f"{rejects} is the file being imported; name another file", param_hint="--rejects"
         )
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether ``path`` names ``other``: the same path once resolved (either may not be
+    there yet), or the same file under another name (a hard link)."""
+    if path.resolve() == other.resolve():
+        return True
+    return path.exists() and other.exists() and path.samefile(other)
 
 
 def _format(what: str, fmt: str | None, output: Path | None) -> str:
@@ -686,9 +694,7 @@ def _import_work(
         with collector.paused():
             outcome = job.run(database=cli.database, actor=cli.actor_id, committing=ctrl_c.hold)
         report = outcome.report
-        # None rejected: an empty file, not one from a run before (a dry run leaves it be).
-        if rejects is not None and (report.errors or not dry_run):
-            _write_rejects(ctx, rejects, outcome.header, report.errors)
+        _write_rejects(ctx, rejects, outcome, dry_run)
         for note in report.notes:
             warn(f"{file}: {note}")
         _report(file, report, kind, dry_run, skip_bad, as_json)
