@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from crm_tui.commands.common import (
@@ -49,13 +51,11 @@ def list_(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 @app.command()
 def show(ctx: typer.Context, name: str = NameArg, as_json: bool = JsonOption) -> None:
     """A segment: its rule and how many contacts it holds now."""
-    from crm_tui.services.contacts import ContactQuery, count_contacts
     from crm_tui.services.segments import get_segment
 
     with state(ctx).read() as session:
         found = get_segment(session=session, name=name)
-        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
-        hint_if_misspelt(session, found.rule, count)
+        count = _held(session, found.rule)
     if as_json:
         print_json({"name": found.name, "rule": found.rule, "contacts": count})
         return
@@ -70,13 +70,11 @@ def add(
     rule: str = typer.Argument(..., help='The rule, e.g. "status:customer last_contacted:>90d".'),
 ) -> None:
     """Save a rule under a name; a rule that cannot be read is refused."""
-    from crm_tui.services.contacts import ContactQuery, count_contacts
     from crm_tui.services.segments import add_segment
 
     with state(ctx).write() as session:
         found = add_segment(session=session, name=name, rule=rule)
-        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
-        hint_if_misspelt(session, found.rule, count)
+        count = _held(session, found.rule)
     echo(f"saved segment {found.name}: {found.rule} ({plural(count, 'contact')})")
 
 
@@ -88,13 +86,11 @@ def edit(
     new_name: str | None = typer.Option(None, "--name", metavar="NAME", help="A new name."),
 ) -> None:
     """Change a segment's rule or name."""
-    from crm_tui.services.contacts import ContactQuery, count_contacts
     from crm_tui.services.segments import edit_segment
 
     with state(ctx).write() as session:
         found = edit_segment(session=session, name=name, new_name=new_name, rule=rule)
-        count = count_contacts(session=session, query=ContactQuery(rule=found.rule))
-        hint_if_misspelt(session, found.rule, count)
+        count = _held(session, found.rule)
     echo(f"segment {found.name}: {found.rule} ({plural(count, 'contact')})")
 
 
@@ -122,3 +118,13 @@ def delete(ctx: typer.Context, name: str = NameArg) -> None:
     with state(ctx).write() as session:
         delete_segment(session=session, name=name)
     echo(f"deleted segment {name} (its contacts are as they were)")
+
+
+def _held(session: Any, rule: str) -> int:
+    """How many contacts a segment's ``rule`` holds now; where none, what in it may be
+    misspelt, said on standard error."""
+    from crm_tui.services.contacts import ContactQuery, count_contacts
+
+    count = count_contacts(session=session, query=ContactQuery(rule=rule))
+    hint_if_misspelt(session, rule, count)
+    return count

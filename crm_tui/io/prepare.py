@@ -66,18 +66,18 @@ def identity_of(values: ContactValues, match: Match) -> tuple[Identity, list[str
     return (match, False), []
 
 
-def also_known_by(values: ContactValues, match: Match) -> list[tuple[Identity, list[str]]]:
+Also = list[tuple[Identity, list[str]]]  # see ``also_known_by``
+
+
+def also_known_by(values: ContactValues, match: Match) -> Also:
     """The keys a later row without ``match``'s value is matched on that find ``values``:
     its phones (or, matching on phones, its emails), as they find a stored contact. Not
     its name: a name finds only contacts that have neither."""
-    found: list[tuple[Identity, list[str]]] = []
+    found: Also = []
     for kind in _FALLBACKS[match]:
         if kind is not Match.NAME and (keys := _keys(values, kind)):
             found.append(((kind, False), keys))
     return found
-
-
-Also = list[tuple[Identity, list[str]]]  # see ``also_known_by``
 
 
 def matched_on(values: ContactValues, match: Match) -> tuple[Identity, list[str], Also]:
